@@ -1,0 +1,285 @@
+/*
+ * libsnapshotter: file snapshot and restore engine.
+ *
+ * A snapshot is a named, versioned set of files. Its content goes into a
+ * content-addressable store under a root directory (digests are XXH3-64 over
+ * the SPF1 sparse encoding); restore brings the files back, read-only files
+ * as hardlinks into the store, writable files as private copies, with modes,
+ * times and holes restored and every byte of every copy verified.
+ *
+ * Conventions
+ * - Every symbol starts with snapshotter_ / SNAPSHOTTER_.
+ * - Fallible functions return a snapshotter_code. Outputs come first in the
+ *   argument list and are written only on success. The last argument,
+ *   `snapshotter_error **err`, may be NULL; when it is not NULL and the call
+ *   fails, *err receives an error object the caller frees with
+ *   snapshotter_error_free(). Errors are per call, never thread-local.
+ * - Strings are NUL-terminated UTF-8. A NULL or malformed argument is
+ *   SNAPSHOTTER_ERROR_INVALID_ARGUMENT, never a crash.
+ * - Everything the library allocates is released with its own *_free()
+ *   function, which accepts NULL. Never pass library memory to free().
+ * - Option and request structs start with `unsigned int version`. Initialise
+ *   them with the *_INIT macro or the *_init() function; fields are only ever
+ *   appended, so a program built against this header keeps working with later
+ *   versions of the library. A NULL options pointer means all defaults.
+ *
+ * Thread safety
+ * - A snapshotter handle may be used from any number of threads at once.
+ *   Calls on one handle run concurrently; each call processes up to
+ *   `concurrency` files in parallel. snapshotter_close() must not race with
+ *   the start of another call on the same handle, but may be called while
+ *   calls are in flight on other threads: it cancels them, waits until they
+ *   have returned SNAPSHOTTER_ERROR_CLOSED, and then frees the handle.
+ * - Callbacks run on library threads, never concurrently for one call, and
+ *   must not call snapshotter_close() on the handle that invoked them.
+ * - Several handles, in one process or in several processes, may open the
+ *   same root directory at once. Metadata lives in SQLite (WAL mode, waits
+ *   for locks instead of failing), content is written to temporary files and
+ *   renamed into place, so concurrent snapshots and restores never see each
+ *   other's partial state. Two concurrent snapshots of one name and version:
+ *   exactly one succeeds, the other fails with ALREADY_EXISTS.
+ * - The root directory and the base directories of read-only files should be
+ *   on one filesystem: read-only files are captured by hardlink. Across
+ *   filesystems the library falls back to a private copy in the store.
+ */
+#ifndef SNAPSHOTTER_H
+#define SNAPSHOTTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SNAPSHOTTER_VERSION_MAJOR 0
+#define SNAPSHOTTER_VERSION_MINOR 1
+#define SNAPSHOTTER_VERSION_PATCH 0
+#define SNAPSHOTTER_VERSION_STRING "0.1.0"
+/* MAJOR * 1000000 + MINOR * 1000 + PATCH, as snapshotter_version_number(). */
+#define SNAPSHOTTER_VERSION_NUMBER 1000
+
+/*
+ * Result codes. Values are pinned and never reused; new codes are appended.
+ */
+typedef enum snapshotter_code {
+    SNAPSHOTTER_OK = 0,
+    /* An argument, option or request field is missing or malformed; the
+     * message names it. Nothing was written. */
+    SNAPSHOTTER_ERROR_INVALID_ARGUMENT = 1,
+    /* A snapshot, file or content object does not exist. */
+    SNAPSHOTTER_ERROR_NOT_FOUND = 2,
+    /* The snapshot name:version exists already, or a restore target exists
+     * and differs while SNAPSHOTTER_RESTORE_OVERWRITE was not given. */
+    SNAPSHOTTER_ERROR_ALREADY_EXISTS = 3,
+    /* The call was cancelled through its snapshotter_cancel or its progress
+     * callback. Nothing partial is visible. */
+    SNAPSHOTTER_ERROR_CANCELLED = 4,
+    /* An operating-system call failed; the message names the path. */
+    SNAPSHOTTER_ERROR_IO = 5,
+    /* Stored or received data does not match its digest or is malformed. */
+    SNAPSHOTTER_ERROR_CORRUPT = 6,
+    /* The operating system refused access (EACCES, EPERM, EROFS). */
+    SNAPSHOTTER_ERROR_PERMISSION_DENIED = 7,
+    /* The filesystem is full (ENOSPC, EDQUOT). */
+    SNAPSHOTTER_ERROR_NO_SPACE = 8,
+    /* The request needs something this library or filesystem does not
+     * support, e.g. a struct version newer than the library. */
+    SNAPSHOTTER_ERROR_UNSUPPORTED = 9,
+    /* The handle was closed while the call was in flight. */
+    SNAPSHOTTER_ERROR_CLOSED = 10,
+    /* A bug in the library; the message says what happened. */
+    SNAPSHOTTER_ERROR_INTERNAL = 100
+} snapshotter_code;
+
+/* The code's name without prefix ("NOT_FOUND"); a static string, "UNKNOWN"
+ * for values this library does not define. */
+const char *snapshotter_code_name(snapshotter_code code);
+
+/* Library version as a static string ("0.1.0") and as a number
+ * (SNAPSHOTTER_VERSION_NUMBER of the library actually loaded). */
+const char *snapshotter_version(void);
+uint32_t snapshotter_version_number(void);
+
+/* ------------------------------------------------------------------ errors */
+
+typedef struct snapshotter_error snapshotter_error;
+
+/* The error's code. NULL gives SNAPSHOTTER_OK. */
+snapshotter_code snapshotter_error_code(const snapshotter_error *err);
+/* The error's message, owned by err and valid until snapshotter_error_free().
+ * It names the offending path, field or digest. NULL gives "". */
+const char *snapshotter_error_message(const snapshotter_error *err);
+void snapshotter_error_free(snapshotter_error *err);
+
+/* ------------------------------------------------------------ cancellation */
+
+/*
+ * A cancellation token. Trigger it from any thread to make every call that
+ * was given it return SNAPSHOTTER_ERROR_CANCELLED as soon as possible. One
+ * token may serve several calls; free it only after they have returned.
+ */
+typedef struct snapshotter_cancel snapshotter_cancel;
+
+snapshotter_code snapshotter_cancel_new(snapshotter_cancel **out, snapshotter_error **err);
+/* Thread-safe and idempotent. NULL is ignored. */
+void snapshotter_cancel_trigger(snapshotter_cancel *cancel);
+/* 1 once triggered, else 0 (also for NULL). */
+int snapshotter_cancel_is_triggered(const snapshotter_cancel *cancel);
+void snapshotter_cancel_free(snapshotter_cancel *cancel);
+
+/* ---------------------------------------------------------------- progress */
+
+typedef struct snapshotter_progress {
+    uint64_t files_done;
+    uint64_t files_total;
+    uint64_t bytes_done;
+    uint64_t bytes_total;
+} snapshotter_progress;
+
+/*
+ * Called as work advances (at most every few tens of milliseconds, and once
+ * more when the call's work is complete). The struct is valid only during the
+ * call. Return 0 to go on, anything else to cancel the operation.
+ */
+typedef int (*snapshotter_progress_cb)(const snapshotter_progress *progress, void *payload);
+
+/* ---------------------------------------------------------------- handle */
+
+typedef struct snapshotter snapshotter;
+
+#define SNAPSHOTTER_OPTIONS_VERSION 1
+typedef struct snapshotter_options {
+    unsigned int version;
+    /* Root of the store (created if missing). Required. */
+    const char *root_dir;
+    /* Files processed at once by one snapshot or restore call; 0 means 5. */
+    unsigned int concurrency;
+} snapshotter_options;
+#define SNAPSHOTTER_OPTIONS_INIT { SNAPSHOTTER_OPTIONS_VERSION, NULL, 0 }
+snapshotter_code snapshotter_options_init(snapshotter_options *opts, unsigned int version);
+
+/*
+ * Opens (creating if needed) the store at opts->root_dir. On success *out is
+ * a handle the caller releases with snapshotter_close().
+ */
+snapshotter_code snapshotter_open(snapshotter **out, const snapshotter_options *opts,
+                                  snapshotter_error **err);
+
+/*
+ * Cancels the handle's calls in flight, waits for them to return, stops its
+ * background work and frees it. NULL is ignored. The handle must not be used
+ * afterwards.
+ */
+void snapshotter_close(snapshotter *s);
+
+/* ---------------------------------------------------------------- results */
+
+#define SNAPSHOTTER_STATS_VERSION 1
+/* Filled by snapshot and restore calls. Set `version` (SNAPSHOTTER_STATS_INIT);
+ * the library writes only the fields that version has. */
+typedef struct snapshotter_stats {
+    unsigned int version;
+    /* Files in the snapshot and their logical size in bytes. */
+    uint64_t files;
+    uint64_t bytes;
+    /* Bytes read from the source files (snapshot) or the store (restore). */
+    uint64_t bytes_read;
+    /* Bytes written into the store (snapshot) or the output dir (restore). */
+    uint64_t bytes_written;
+    /* Files whose content was already stored (snapshot) or that already
+     * matched in the output dir (restore). */
+    uint64_t files_reused;
+    /* Files captured or restored as hardlinks rather than copies. */
+    uint64_t files_linked;
+    /* Wall-clock time of the call. */
+    uint64_t elapsed_ns;
+} snapshotter_stats;
+#define SNAPSHOTTER_STATS_INIT { SNAPSHOTTER_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0 }
+
+/* -------------------------------------------------------------- snapshot */
+
+/* snapshotter_file.flags */
+#define SNAPSHOTTER_FILE_READ_ONLY 0x1u
+
+/* One file of a snapshot request. Its layout is fixed (arrays of it cross the
+ * ABI); new per-file properties become flags. */
+typedef struct snapshotter_file {
+    /* Path relative to the base dir: no "..", not absolute. A symlink is
+     * followed and must resolve inside the base dir; the file it points to
+     * must be a regular file. */
+    const char *relative_path;
+    uint32_t flags;
+} snapshotter_file;
+
+#define SNAPSHOTTER_SNAPSHOT_REQUEST_VERSION 1
+typedef struct snapshotter_snapshot_request {
+    unsigned int version;
+    /* A valid OCI repository path component ([a-z0-9]+ joined by '.', '_',
+     * '__' or '-'s) and a valid OCI tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127}). */
+    const char *name;
+    const char *snapshot_version;
+    /* Directory the relative paths are resolved against. */
+    const char *base_dir;
+    const snapshotter_file *files;
+    size_t file_count;
+    /* Optional. */
+    snapshotter_progress_cb progress;
+    void *progress_payload;
+    snapshotter_cancel *cancel;
+} snapshotter_snapshot_request;
+#define SNAPSHOTTER_SNAPSHOT_REQUEST_INIT \
+    { SNAPSHOTTER_SNAPSHOT_REQUEST_VERSION, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL }
+snapshotter_code snapshotter_snapshot_request_init(snapshotter_snapshot_request *req,
+                                                   unsigned int version);
+
+/*
+ * Captures req->files into the store as name:snapshot_version. The snapshot
+ * becomes visible atomically once all of its content is durable; a failed or
+ * cancelled call leaves no snapshot behind. out_stats may be NULL.
+ */
+snapshotter_code snapshotter_snapshot(snapshotter_stats *out_stats, snapshotter *s,
+                                      const snapshotter_snapshot_request *req,
+                                      snapshotter_error **err);
+
+/* --------------------------------------------------------------- restore */
+
+/* snapshotter_restore_request.flags */
+/* Replace existing files in the output dir that differ from the snapshot.
+ * Without it such a file makes the restore fail with ALREADY_EXISTS before
+ * anything is written. Files that already match are always left alone. */
+#define SNAPSHOTTER_RESTORE_OVERWRITE 0x1u
+
+#define SNAPSHOTTER_RESTORE_REQUEST_VERSION 1
+typedef struct snapshotter_restore_request {
+    unsigned int version;
+    const char *name;
+    const char *snapshot_version;
+    /* Where to put the files (created if missing). NULL: only make sure all
+     * of the snapshot's content is in the local store. */
+    const char *output_dir;
+    uint32_t flags;
+    /* Optional. */
+    snapshotter_progress_cb progress;
+    void *progress_payload;
+    snapshotter_cancel *cancel;
+} snapshotter_restore_request;
+#define SNAPSHOTTER_RESTORE_REQUEST_INIT \
+    { SNAPSHOTTER_RESTORE_REQUEST_VERSION, NULL, NULL, NULL, 0, NULL, NULL, NULL }
+snapshotter_code snapshotter_restore_request_init(snapshotter_restore_request *req,
+                                                  unsigned int version);
+
+/*
+ * Restores name:snapshot_version into req->output_dir. Each file appears
+ * only when complete (written to a temporary name, then renamed); a failed
+ * or cancelled call leaves no partial file behind. out_stats may be NULL.
+ */
+snapshotter_code snapshotter_restore(snapshotter_stats *out_stats, snapshotter *s,
+                                     const snapshotter_restore_request *req,
+                                     snapshotter_error **err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SNAPSHOTTER_H */

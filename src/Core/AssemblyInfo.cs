@@ -1,0 +1,4 @@
+using System.Runtime.CompilerServices;
+
+// Every native call is a source-generated LibraryImport over blittable types.
+[assembly: DisableRuntimeMarshalling]

@@ -1,0 +1,191 @@
+using Snapshotter.Errors;
+using Snapshotter.IO;
+using Snapshotter.Sparse;
+
+namespace Snapshotter.Content;
+
+/// <summary>
+/// The content-addressable store, in the layout Dragonfly's Go snapshotter uses under RootDir:
+/// storage/content/xxh3/&lt;hex&gt; holds SPF1-encoded content, storage/snapshot/xxh3/&lt;hex&gt; the decoded file of
+/// read-only entries (a hardlink target). Every object is written to a temporary name beside its final place,
+/// made durable, then renamed without replacing: racing writers of one digest are harmless.
+/// </summary>
+internal sealed class ContentStore
+{
+    public const string TempContentPrefix = ".content-";
+    public const string TempSnapshotPrefix = ".snapshot-";
+
+    /// <summary>Content files are never modified in place; their mode says so.</summary>
+    private const uint ContentFileMode = 0x124; // 0444
+    private const uint TempFileMode = 0x180; // 0600
+
+    public ContentStore(string rootDir)
+    {
+        ContentDir = Path.Join(rootDir, "storage", "content", Digest.Algorithm);
+        SnapshotDir = Path.Join(rootDir, "storage", "snapshot", Digest.Algorithm);
+        UnixPath.CreateDirectories(ContentDir);
+        UnixPath.CreateDirectories(SnapshotDir);
+    }
+
+    public string ContentDir { get; }
+
+    public string SnapshotDir { get; }
+
+    public string ContentPath(Digest digest) => Path.Join(ContentDir, digest.Hex);
+
+    public string SnapshotPath(Digest digest) => Path.Join(SnapshotDir, digest.Hex);
+
+    public bool HasContent(Digest digest) => UnixPath.TryStat(ContentPath(digest), followSymlinks: false) is { IsRegularFile: true };
+
+    /// <summary>
+    /// Stores an open source file: its SPF1 encoding is written to a temporary file while being hashed (one
+    /// read of the source). When that content is already stored the temporary file is dropped; otherwise it is
+    /// returned as <see cref="IngestResult.PendingPath"/> for <see cref="Publish"/> once the caller has made its
+    /// batch durable. A read-only source is also hardlinked as storage/snapshot/xxh3/&lt;hex&gt; (the very inode
+    /// that was read).
+    /// </summary>
+    public IngestResult Ingest(UnixFile source, in FileStatus status, bool readOnly, byte[] buffer, Action<long>? onDataBytes, CancellationToken cancellation)
+    {
+        List<Extent> extents = SparseFile.GetExtents(source, status.Size);
+        string tempPath = UnixPath.TempPathIn(ContentDir, TempContentPrefix);
+        bool keep = false;
+        Spf1Result encoded;
+        try
+        {
+            using var temp = UnixFile.CreateNew(tempPath, TempFileMode);
+            encoded = Spf1Encoder.Encode(source, status.Size, extents, temp, buffer, onDataBytes, cancellation);
+            EnsureUnchanged(source, status);
+            keep = !HasContent(encoded.Digest);
+            if (keep)
+            {
+                temp.SetPermissions(ContentFileMode);
+            }
+        }
+        finally
+        {
+            if (!keep)
+            {
+                UnixPath.TryDeleteFile(tempPath);
+            }
+        }
+
+        try
+        {
+            bool linked = readOnly && LinkReadOnlySource(source, status, encoded.Digest, keep ? tempPath : ContentPath(encoded.Digest), buffer, cancellation);
+            return new IngestResult(encoded.Digest, status.Size, encoded.EncodedLength, keep ? tempPath : null, linked);
+        }
+        catch
+        {
+            UnixPath.TryDeleteFile(tempPath);
+            throw;
+        }
+    }
+
+    /// <summary>Renames durable pending content into place. Returns false (and drops it) when another writer
+    /// stored the same digest first.</summary>
+    public bool Publish(string pendingPath, Digest digest)
+    {
+        bool placed = UnixPath.RenameNoReplace(pendingPath, ContentPath(digest));
+        if (!placed)
+        {
+            UnixPath.TryDeleteFile(pendingPath);
+        }
+
+        return placed;
+    }
+
+    /// <summary>
+    /// Makes storage/snapshot/xxh3/&lt;hex&gt; exist. Prefers a hardlink of the source inode (zero copy); across
+    /// filesystems or at the link limit, decodes a private copy from the content instead. Returns whether the
+    /// source itself was linked.
+    /// </summary>
+    private bool LinkReadOnlySource(UnixFile source, in FileStatus status, Digest digest, string contentPath, byte[] buffer, CancellationToken cancellation)
+    {
+        string snapshotPath = SnapshotPath(digest);
+        if (UnixPath.TryStat(snapshotPath, followSymlinks: false) is not null)
+        {
+            return false;
+        }
+
+        int errno = UnixPath.TryLinkOpenFile(source, snapshotPath);
+        if (errno == 0)
+        {
+            return true;
+        }
+
+        if (errno == Errno.EEXIST)
+        {
+            return false;
+        }
+
+        if (errno is not (Errno.EXDEV or Errno.EMLINK or Errno.EPERM or Errno.EACCES or Errno.ENOENT))
+        {
+            throw Errno.Exception(errno, "link", snapshotPath);
+        }
+
+        MaterializeSnapshotFile(digest, contentPath, status.Permissions, status.Uid, status.Gid, status.ModificationTimeNs, setOwner: false, buffer, cancellation);
+        return false;
+    }
+
+    /// <summary>
+    /// Decodes content into storage/snapshot/xxh3/&lt;hex&gt; with the given attributes (a new, private inode,
+    /// so setting them touches nobody else's file). Keeps an existing file if another writer got there first.
+    /// </summary>
+    public void MaterializeSnapshotFile(Digest digest, string contentPath, uint mode, uint uid, uint gid, long mtimeNs, bool setOwner, byte[] buffer, CancellationToken cancellation)
+    {
+        string tempPath = UnixPath.TempPathIn(SnapshotDir, TempSnapshotPrefix);
+        try
+        {
+            using (var temp = UnixFile.CreateNew(tempPath, TempFileMode))
+            {
+                Decode(contentPath, digest, temp, buffer, onDataBytes: null, cancellation);
+                ApplyAttributes(temp, mode, uid, gid, mtimeNs, setOwner);
+                temp.Sync(dataOnly: true);
+            }
+
+            UnixPath.RenameNoReplace(tempPath, SnapshotPath(digest));
+        }
+        finally
+        {
+            UnixPath.TryDeleteFile(tempPath);
+        }
+    }
+
+    /// <summary>Decodes the content of <paramref name="digest"/> into <paramref name="output"/>, verifying every byte
+    /// against the digest in the same pass. Returns the bytes read from the store.</summary>
+    public long DecodeInto(Digest digest, UnixFile? output, byte[] buffer, Action<long>? onDataBytes, CancellationToken cancellation) =>
+        Decode(ContentPath(digest), digest, output, buffer, onDataBytes, cancellation);
+
+    private static long Decode(string path, Digest digest, UnixFile? output, byte[] buffer, Action<long>? onDataBytes, CancellationToken cancellation)
+    {
+        using var content = UnixFile.TryOpenRead(path)
+            ?? throw SnapshotterException.NotFound($"content {digest} is not in the local store ('{path}' is missing)");
+        return Spf1Decoder.Decode(content, output, buffer, digest, onDataBytes, cancellation).EncodedLength;
+    }
+
+    /// <summary>Sets permissions, owner (when asked) and modification time, the order that keeps the time set last.</summary>
+    public static void ApplyAttributes(UnixFile file, uint mode, uint uid, uint gid, long mtimeNs, bool setOwner)
+    {
+        if (setOwner)
+        {
+            file.SetOwner(uid, gid);
+        }
+
+        file.SetPermissions(mode);
+        file.SetModificationTime(mtimeNs);
+    }
+
+    /// <summary>The digest of a file's SPF1 encoding, reading it once without storing anything.</summary>
+    public static Digest DigestOf(UnixFile file, long size, byte[] buffer, CancellationToken cancellation) =>
+        Spf1Encoder.Encode(file, size, SparseFile.GetExtents(file, size), output: null, buffer, onDataBytes: null, cancellation).Digest;
+
+    private static void EnsureUnchanged(UnixFile source, in FileStatus before)
+    {
+        FileStatus after = source.Stat();
+        // Size and mtime, not ctime: linking the inode (as a concurrent snapshot of the same file may) changes ctime only.
+        if (after.Size != before.Size || after.ModificationTimeNs != before.ModificationTimeNs)
+        {
+            throw new SnapshotterException(ErrorCode.IO, $"'{source.Path}' changed while it was being snapshotted; snapshot it again once it is stable");
+        }
+    }
+}

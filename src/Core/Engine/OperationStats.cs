@@ -1,0 +1,11 @@
+namespace Snapshotter.Engine;
+
+/// <summary>What a snapshot or restore call did (snapshotter_stats in the C ABI).</summary>
+public sealed record OperationStats(
+    long Files,
+    long Bytes,
+    long BytesRead,
+    long BytesWritten,
+    long FilesReused,
+    long FilesLinked,
+    TimeSpan Elapsed);

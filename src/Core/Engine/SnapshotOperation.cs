@@ -1,0 +1,245 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Snapshotter.Content;
+using Snapshotter.Errors;
+using Snapshotter.IO;
+using Snapshotter.Metadata;
+using Snapshotter.Validation;
+
+namespace Snapshotter.Engine;
+
+/// <summary>
+/// One snapshot call. Everything is validated before anything is written; then name:version is reserved
+/// as pending, every file is stored (new content under temporary names), the batch is made durable, the
+/// content renamed into place and made durable again, and one transaction makes the snapshot visible.
+/// Any failure drops the reservation and every temporary file.
+/// </summary>
+internal sealed class SnapshotOperation
+{
+    private readonly EngineContext _context;
+    private readonly SnapshotRequest _request;
+    private readonly CancellationToken _cancellation;
+    private readonly StatsCounter _stats = new();
+
+    public SnapshotOperation(EngineContext context, SnapshotRequest request, CancellationToken cancellation)
+    {
+        _context = context;
+        _request = request;
+        _cancellation = cancellation;
+    }
+
+    private readonly record struct SourceFile(string RelativePath, string ResolvedPath, bool ReadOnly, FileStatus Status);
+
+    public OperationStats Run()
+    {
+        long started = Stopwatch.GetTimestamp();
+        NameRules.ValidateName(_request.Name);
+        NameRules.ValidateVersion(_request.Version);
+        SourceFile[] sources = Resolve();
+
+        long pendingId = _context.Metadata.InsertPending(_request.Name, _request.Version, _context.NowNs, ProcessIdentity.Current.Pid, ProcessIdentity.Current.StartTicks);
+        var pendingContent = new ConcurrentDictionary<Digest, string>();
+        try
+        {
+            var records = new FileRecord[sources.Length];
+            var contents = new ConcurrentDictionary<Digest, ContentRecord>();
+            long totalBytes = sources.Sum(s => s.Status.Size);
+            var progress = new ProgressTracker(_request.Progress, _context.Time, sources.Length, totalBytes);
+
+            BoundedParallel.For(sources.Length, _context.Concurrency, _cancellation, (i, token) =>
+            {
+                records[i] = Store(sources[i], pendingContent, contents, progress, token);
+            });
+
+            Publish(pendingContent);
+            _context.Metadata.Commit(pendingId, records, contents.Values.ToArray(), _context.NowNs);
+            progress.Complete();
+            return _stats.ToStats(sources.Length, totalBytes, Stopwatch.GetElapsedTime(started));
+        }
+        catch
+        {
+            foreach (string path in pendingContent.Values)
+            {
+                UnixPath.TryDeleteFile(path);
+            }
+
+            TryDeletePending(pendingId);
+            throw;
+        }
+    }
+
+    /// <summary>Checks every path before anything is written: canonical, unique, inside the base dir, a regular file.</summary>
+    private SourceFile[] Resolve()
+    {
+        if (string.IsNullOrEmpty(_request.BaseDir))
+        {
+            throw SnapshotterException.InvalidArgument("base_dir is required");
+        }
+
+        string baseDir = ResolveDirectory(_request.BaseDir, "base_dir");
+        if (UnixPath.TryStat(baseDir, followSymlinks: true) is not { IsDirectory: true })
+        {
+            throw SnapshotterException.InvalidArgument($"base_dir '{_request.BaseDir}' is not a directory");
+        }
+
+        IReadOnlyList<FileSpec> files = _request.Files ?? throw SnapshotterException.InvalidArgument("files is required");
+        var normalized = new string[files.Count];
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < files.Count; i++)
+        {
+            normalized[i] = RelativePath.Normalize(files[i].RelativePath, $"files[{i}].relative_path");
+            if (!seen.TryAdd(normalized[i], i))
+            {
+                throw SnapshotterException.InvalidArgument($"files[{i}].relative_path '{files[i].RelativePath}' duplicates files[{seen[normalized[i]]}]");
+            }
+        }
+
+        var sources = new SourceFile[files.Count];
+        BoundedParallel.For(files.Count, _context.Concurrency, _cancellation, (i, _) =>
+        {
+            string relative = normalized[i];
+            string joined = Path.Join(baseDir, relative);
+            string resolved;
+            try
+            {
+                resolved = UnixPath.RealPath(joined);
+            }
+            catch (SnapshotterException e) when (e.Code == ErrorCode.NotFound)
+            {
+                throw SnapshotterException.NotFound($"files[{i}] '{relative}' does not exist in base_dir '{baseDir}'");
+            }
+
+            if (!RelativePath.IsInside(resolved, baseDir))
+            {
+                throw SnapshotterException.InvalidArgument($"files[{i}] '{relative}' resolves to '{resolved}', outside base_dir '{baseDir}'");
+            }
+
+            FileStatus status = UnixPath.TryStat(resolved, followSymlinks: false)
+                ?? throw SnapshotterException.NotFound($"files[{i}] '{relative}' disappeared while being checked");
+            if (!status.IsRegularFile)
+            {
+                throw SnapshotterException.InvalidArgument($"files[{i}] '{relative}' is not a regular file");
+            }
+
+            sources[i] = new SourceFile(relative, resolved, files[i].ReadOnly, status);
+        });
+        return sources;
+    }
+
+    private FileRecord Store(
+        SourceFile source,
+        ConcurrentDictionary<Digest, string> pendingContent,
+        ConcurrentDictionary<Digest, ContentRecord> contents,
+        ProgressTracker progress,
+        CancellationToken token)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(_context.BufferBytes);
+        try
+        {
+            using var file = UnixFile.OpenRead(source.ResolvedPath, followSymlinks: false);
+            FileStatus status = file.Stat();
+            if (!status.IsSameInode(source.Status))
+            {
+                throw new SnapshotterException(ErrorCode.IO, $"'{source.RelativePath}' was replaced while being snapshotted");
+            }
+
+            long dataBytes = 0;
+            IngestResult result = _context.Store.Ingest(file, status, source.ReadOnly, buffer, n =>
+            {
+                dataBytes += n;
+                progress.AddBytes(n);
+            }, token);
+
+            _stats.Read(dataBytes);
+            if (result.PendingPath is { } pending && !pendingContent.TryAdd(result.Digest, pending))
+            {
+                UnixPath.TryDeleteFile(pending);
+                _stats.Reused();
+            }
+            else if (result.PendingPath is null)
+            {
+                _stats.Reused();
+            }
+            else
+            {
+                _stats.Wrote(result.EncodedSize);
+            }
+
+            if (result.Linked)
+            {
+                _stats.Linked();
+            }
+
+            contents.TryAdd(result.Digest, new ContentRecord(result.Digest, result.Size, result.EncodedSize));
+            progress.FileDone(status.Size - dataBytes);
+            return new FileRecord(
+                source.RelativePath,
+                result.Digest,
+                source.ReadOnly,
+                status.Permissions,
+                status.Uid,
+                status.Gid,
+                status.Size,
+                status.ModificationTimeNs,
+                LocalOffsetSeconds(status.ModificationTimeNs),
+                FileRecord.RegularFileTypeFlag);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>New content becomes durable, then is renamed into place, then the renames become durable.
+    /// Hardlinks of read-only sources made earlier are covered by the same flushes.</summary>
+    private void Publish(ConcurrentDictionary<Digest, string> pendingContent)
+    {
+        var durability = new Durability();
+        durability.Track(_context.Store.ContentDir);
+        durability.Track(_context.Store.SnapshotDir);
+        durability.Flush();
+        foreach ((Digest digest, string path) in pendingContent)
+        {
+            _cancellation.ThrowIfCancellationRequested();
+            _context.Store.Publish(path, digest);
+            pendingContent.TryRemove(digest, out _);
+        }
+
+        durability.Flush();
+    }
+
+    /// <summary>The local UTC offset at that instant, as Go's time.Local records it in the config JSON.</summary>
+    private static int LocalOffsetSeconds(long unixNs)
+    {
+        long ticks = unixNs / TimeSpan.NanosecondsPerTick;
+        return ticks > DateTimeOffset.MinValue.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks && ticks < DateTimeOffset.MaxValue.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks
+            ? (int)TimeZoneInfo.Local.GetUtcOffset(DateTimeOffset.UnixEpoch.AddTicks(ticks)).TotalSeconds
+            : 0;
+    }
+
+    /// <summary>The resolved path of a directory the caller named; a missing one is NOT_FOUND naming the field.</summary>
+    internal static string ResolveDirectory(string path, string field)
+    {
+        try
+        {
+            return UnixPath.RealPath(path);
+        }
+        catch (SnapshotterException e) when (e.Code == ErrorCode.NotFound)
+        {
+            throw SnapshotterException.NotFound($"{field} '{path}' does not exist");
+        }
+    }
+
+    private void TryDeletePending(long pendingId)
+    {
+        try
+        {
+            _context.Metadata.DeletePending(pendingId);
+        }
+        catch (Exception)
+        {
+            // The reservation stays pending; recovery at the next open drops it. The original error matters more.
+        }
+    }
+}

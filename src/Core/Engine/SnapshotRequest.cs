@@ -1,0 +1,14 @@
+namespace Snapshotter.Engine;
+
+public sealed record SnapshotRequest
+{
+    public required string Name { get; init; }
+
+    public required string Version { get; init; }
+
+    public required string BaseDir { get; init; }
+
+    public required IReadOnlyList<FileSpec> Files { get; init; }
+
+    public Action<ProgressReport>? Progress { get; init; }
+}

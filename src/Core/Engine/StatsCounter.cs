@@ -1,0 +1,21 @@
+namespace Snapshotter.Engine;
+
+/// <summary>Thread-safe counters behind an <see cref="OperationStats"/>.</summary>
+internal sealed class StatsCounter
+{
+    private long _bytesRead;
+    private long _bytesWritten;
+    private long _filesReused;
+    private long _filesLinked;
+
+    public void Read(long bytes) => Interlocked.Add(ref _bytesRead, bytes);
+
+    public void Wrote(long bytes) => Interlocked.Add(ref _bytesWritten, bytes);
+
+    public void Reused() => Interlocked.Increment(ref _filesReused);
+
+    public void Linked() => Interlocked.Increment(ref _filesLinked);
+
+    public OperationStats ToStats(long files, long bytes, TimeSpan elapsed) =>
+        new(files, bytes, Interlocked.Read(ref _bytesRead), Interlocked.Read(ref _bytesWritten), Interlocked.Read(ref _filesReused), Interlocked.Read(ref _filesLinked), elapsed);
+}

@@ -1,0 +1,21 @@
+namespace Snapshotter.Errors;
+
+/// <summary>
+/// Result codes shared with the C ABI (include/snapshotter.h, enum snapshotter_code).
+/// Values are pinned: never renumber or reuse one.
+/// </summary>
+public enum ErrorCode
+{
+    Ok = 0,
+    InvalidArgument = 1,
+    NotFound = 2,
+    AlreadyExists = 3,
+    Cancelled = 4,
+    IO = 5,
+    Corrupt = 6,
+    PermissionDenied = 7,
+    NoSpace = 8,
+    Unsupported = 9,
+    Closed = 10,
+    Internal = 100,
+}

@@ -1,0 +1,187 @@
+using System.Runtime.InteropServices;
+using Snapshotter.Errors;
+using Snapshotter.Interop;
+
+namespace Snapshotter.IO;
+
+/// <summary>
+/// An open file descriptor with the path it was opened by, so every failure names the file.
+/// All reads and writes are positional (pread/pwrite): one descriptor is safe to share between threads.
+/// </summary>
+internal sealed class UnixFile : SafeHandle
+{
+    private UnixFile(int fd, string path)
+        : base(new IntPtr(-1), ownsHandle: true)
+    {
+        SetHandle(new IntPtr(fd));
+        Path = path;
+    }
+
+    public string Path { get; }
+
+    public override bool IsInvalid => handle == new IntPtr(-1);
+
+    /// <summary>The raw descriptor; valid while this object is not disposed.</summary>
+    public int Fd => (int)handle;
+
+    public static UnixFile OpenRead(string path, bool followSymlinks = true) =>
+        Open(path, Libc.O_RDONLY | (followSymlinks ? 0 : Libc.O_NOFOLLOW), 0, "open");
+
+    /// <summary>Creates a new file that must not exist yet.</summary>
+    public static UnixFile CreateNew(string path, uint mode) =>
+        Open(path, Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOFOLLOW, mode, "create");
+
+    public static UnixFile OpenDirectory(string path) => Open(path, Libc.O_RDONLY | Libc.O_DIRECTORY, 0, "open directory");
+
+    /// <summary>Opens with the given flags; returns null instead of throwing when the path does not exist.</summary>
+    public static UnixFile? TryOpenRead(string path)
+    {
+        int fd = OpenRaw(path, Libc.O_RDONLY);
+        if (fd >= 0)
+        {
+            return new UnixFile(fd, path);
+        }
+
+        int errno = Errno.Last;
+        return errno == Errno.ENOENT ? null : throw Errno.Exception(errno, "open", path);
+    }
+
+    private static UnixFile Open(string path, int flags, uint mode, string operation)
+    {
+        int fd = OpenRaw(path, flags, mode);
+        return fd >= 0 ? new UnixFile(fd, path) : throw Errno.LastException(operation, path);
+    }
+
+    private static int OpenRaw(string path, int flags, uint mode = 0)
+    {
+        while (true)
+        {
+            int fd = Libc.Open(path, flags | Libc.O_CLOEXEC, mode);
+            if (fd >= 0 || Errno.Last != Errno.EINTR)
+            {
+                return fd;
+            }
+        }
+    }
+
+    /// <summary>Reads up to buffer.Length bytes at offset; fewer only at the end of the file.</summary>
+    public unsafe int Read(long offset, Span<byte> buffer)
+    {
+        int total = 0;
+        fixed (byte* p = buffer)
+        {
+            while (total < buffer.Length)
+            {
+                nint n = Libc.PRead(Fd, p + total, buffer.Length - total, offset + total);
+                if (n > 0)
+                {
+                    total += (int)n;
+                }
+                else if (n == 0)
+                {
+                    break;
+                }
+                else if (Errno.Last != Errno.EINTR)
+                {
+                    throw Errno.LastException("read", Path);
+                }
+            }
+        }
+
+        return total;
+    }
+
+    /// <summary>Writes all of buffer at offset.</summary>
+    public unsafe void Write(long offset, ReadOnlySpan<byte> buffer)
+    {
+        int total = 0;
+        fixed (byte* p = buffer)
+        {
+            while (total < buffer.Length)
+            {
+                nint n = Libc.PWrite(Fd, p + total, buffer.Length - total, offset + total);
+                if (n > 0)
+                {
+                    total += (int)n;
+                }
+                else if (n < 0 && Errno.Last != Errno.EINTR)
+                {
+                    throw Errno.LastException("write", Path);
+                }
+            }
+        }
+    }
+
+    public unsafe FileStatus Stat()
+    {
+        Libc.StatxBuffer b;
+        return Libc.Statx(Fd, "", Libc.AT_EMPTY_PATH, Libc.STATX_BASIC_STATS, &b) == 0
+            ? FileStatus.From(b)
+            : throw Errno.LastException("stat", Path);
+    }
+
+    public void SetLength(long length)
+    {
+        if (Libc.FTruncate(Fd, length) != 0)
+        {
+            throw Errno.LastException("truncate", Path);
+        }
+    }
+
+    /// <summary>Makes the data durable; <paramref name="dataOnly"/> skips times (fdatasync).</summary>
+    public void Sync(bool dataOnly = false)
+    {
+        if ((dataOnly ? Libc.FDataSync(Fd) : Libc.FSync(Fd)) != 0)
+        {
+            throw Errno.LastException("fsync", Path);
+        }
+    }
+
+    public void SetPermissions(uint mode)
+    {
+        if (Libc.FChmod(Fd, mode & FileStatus.PermissionMask) != 0)
+        {
+            throw Errno.LastException("chmod", Path);
+        }
+    }
+
+    public void SetOwner(uint uid, uint gid)
+    {
+        if (Libc.FChown(Fd, uid, gid) != 0)
+        {
+            throw Errno.LastException("chown", Path);
+        }
+    }
+
+    /// <summary>Sets the modification time (nanoseconds since the epoch) and leaves the access time alone.</summary>
+    public unsafe void SetModificationTime(long unixNs)
+    {
+        var times = stackalloc Libc.TimeSpec[2];
+        times[0] = new Libc.TimeSpec { Seconds = 0, Nanoseconds = Libc.UTIME_OMIT };
+        times[1] = new Libc.TimeSpec
+        {
+            Seconds = Math.DivRem(unixNs, 1_000_000_000L, out long ns) - (ns < 0 ? 1 : 0),
+            Nanoseconds = ns < 0 ? ns + 1_000_000_000L : ns,
+        };
+        if (Libc.FutImens(Fd, times) != 0)
+        {
+            throw Errno.LastException("set times of", Path);
+        }
+    }
+
+    /// <summary>lseek with SEEK_DATA or SEEK_HOLE. Returns -1 for ENXIO (nothing at or after offset).
+    /// Throws <see cref="ErrorCode.Unsupported"/> where the filesystem has no such seek.</summary>
+    public long Seek(long offset, int whence)
+    {
+        long r = Libc.LSeek(Fd, offset, whence);
+        if (r >= 0)
+        {
+            return r;
+        }
+
+        int errno = Errno.Last;
+        return errno == Errno.ENXIO ? -1 : throw Errno.Exception(errno == Errno.EINVAL ? Errno.EOPNOTSUPP : errno, "seek", Path);
+    }
+
+    protected override bool ReleaseHandle() => Libc.Close((int)handle) == 0;
+}

@@ -1,0 +1,157 @@
+using System.Security.Cryptography;
+using Snapshotter.Errors;
+using Snapshotter.Interop;
+
+namespace Snapshotter.IO;
+
+/// <summary>Path-level operations with errno-accurate errors.</summary>
+internal static class UnixPath
+{
+    public const uint DirectoryMode = 0x1ED; // 0755
+
+    /// <summary>statx of a path; null when nothing is there.</summary>
+    public static unsafe FileStatus? TryStat(string path, bool followSymlinks)
+    {
+        Libc.StatxBuffer b;
+        if (Libc.Statx(Libc.AT_FDCWD, path, followSymlinks ? 0 : Libc.AT_SYMLINK_NOFOLLOW, Libc.STATX_BASIC_STATS, &b) == 0)
+        {
+            return FileStatus.From(b);
+        }
+
+        int errno = Errno.Last;
+        return errno is Errno.ENOENT or Errno.ENOTDIR ? null : throw Errno.Exception(errno, "stat", path);
+    }
+
+    /// <summary>Creates the directory and its missing parents (mkdir -p).</summary>
+    public static void CreateDirectories(string path)
+    {
+        if (Libc.MkDir(path, DirectoryMode) == 0)
+        {
+            return;
+        }
+
+        int errno = Errno.Last;
+        if (errno == Errno.EEXIST)
+        {
+            if (TryStat(path, followSymlinks: true) is { IsDirectory: true })
+            {
+                return;
+            }
+
+            throw SnapshotterException.AlreadyExists($"'{path}' exists and is not a directory");
+        }
+
+        if (errno != Errno.ENOENT)
+        {
+            throw Errno.Exception(errno, "create directory", path);
+        }
+
+        string? parent = System.IO.Path.GetDirectoryName(path);
+        if (string.IsNullOrEmpty(parent) || parent == path)
+        {
+            throw Errno.Exception(errno, "create directory", path);
+        }
+
+        CreateDirectories(parent);
+        if (Libc.MkDir(path, DirectoryMode) != 0 && Errno.Last != Errno.EEXIST)
+        {
+            throw Errno.LastException("create directory", path);
+        }
+    }
+
+    /// <summary>The canonical absolute path with every symlink resolved.</summary>
+    public static unsafe string RealPath(string path)
+    {
+        byte* resolved = Libc.RealPath(path, null);
+        if (resolved == null)
+        {
+            throw Errno.LastException("resolve", path);
+        }
+
+        try
+        {
+            return new string((sbyte*)resolved);
+        }
+        finally
+        {
+            Libc.Free(resolved);
+        }
+    }
+
+    /// <summary>Removes a file; a file that is already gone is fine.</summary>
+    public static void DeleteFile(string path)
+    {
+        if (Libc.Unlink(path) != 0 && Errno.Last != Errno.ENOENT)
+        {
+            throw Errno.LastException("remove", path);
+        }
+    }
+
+    /// <summary>Best-effort removal for cleanup paths that must not hide the original error.</summary>
+    public static void TryDeleteFile(string path) => Libc.Unlink(path);
+
+    /// <summary>Hardlinks <paramref name="target"/> at <paramref name="linkPath"/>. Returns the errno (0 on success)
+    /// so callers can react to EEXIST and EXDEV.</summary>
+    public static int TryLink(string target, string linkPath) =>
+        Libc.LinkAt(Libc.AT_FDCWD, target, Libc.AT_FDCWD, linkPath, 0) == 0 ? 0 : Errno.Last;
+
+    /// <summary>Hardlinks the inode behind an open descriptor, whatever happened to its path since it was opened.</summary>
+    public static int TryLinkOpenFile(UnixFile file, string linkPath) =>
+        Libc.LinkAt(Libc.AT_FDCWD, $"/proc/self/fd/{file.Fd}", Libc.AT_FDCWD, linkPath, Libc.AT_SYMLINK_FOLLOW) == 0 ? 0 : Errno.Last;
+
+    /// <summary>Moves <paramref name="from"/> to <paramref name="to"/>, replacing what is there.</summary>
+    public static void Rename(string from, string to)
+    {
+        if (Libc.Rename(from, to) != 0)
+        {
+            throw Errno.LastException("rename to", to);
+        }
+    }
+
+    /// <summary>Moves <paramref name="from"/> to <paramref name="to"/> unless something exists there already.
+    /// Returns false (leaving <paramref name="from"/> in place) when the target exists.</summary>
+    public static bool RenameNoReplace(string from, string to)
+    {
+        if (Libc.RenameAt2(Libc.AT_FDCWD, from, Libc.AT_FDCWD, to, Libc.RENAME_NOREPLACE) == 0)
+        {
+            return true;
+        }
+
+        int errno = Errno.Last;
+        if (errno == Errno.EEXIST)
+        {
+            return false;
+        }
+
+        if (errno is not (Errno.EINVAL or Errno.ENOSYS))
+        {
+            throw Errno.Exception(errno, "rename to", to);
+        }
+
+        // No RENAME_NOREPLACE here: link then unlink gives the same no-clobber guarantee.
+        int linkErrno = TryLink(from, to);
+        if (linkErrno == Errno.EEXIST)
+        {
+            return false;
+        }
+
+        if (linkErrno != 0)
+        {
+            throw Errno.Exception(linkErrno, "link to", to);
+        }
+
+        DeleteFile(from);
+        return true;
+    }
+
+    /// <summary>fsync of a directory, so renames and links inside it survive power loss.</summary>
+    public static void SyncDirectory(string path)
+    {
+        using var dir = UnixFile.OpenDirectory(path);
+        dir.Sync();
+    }
+
+    /// <summary>A fresh name in <paramref name="directory"/>: prefix followed by 16 random hex digits.</summary>
+    public static string TempPathIn(string directory, string prefix) =>
+        System.IO.Path.Join(directory, prefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)));
+}

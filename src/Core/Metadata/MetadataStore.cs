@@ -1,0 +1,301 @@
+using Microsoft.Data.Sqlite;
+using Snapshotter.Content;
+using Snapshotter.Errors;
+
+namespace Snapshotter.Metadata;
+
+/// <summary>
+/// Snapshot metadata in SQLite under RootDir/metadata. WAL mode and busy waiting let several handles and
+/// processes share one database; synchronous=FULL makes every commit survive power loss. A snapshot is
+/// first recorded as pending (reserving its name) and becomes visible only when <see cref="Commit"/>
+/// records its files in the same transaction that marks it committed.
+/// </summary>
+internal sealed class MetadataStore
+{
+    public const string DatabaseFileName = "snapshotter.db";
+    private const int SchemaVersion = 1;
+    private const int BusyTimeoutSeconds = 60;
+    private const int PendingState = 0;
+    private const int CommittedState = 1;
+
+    private static readonly Lazy<bool> SqliteInitialized = new(() =>
+    {
+        SQLitePCL.Batteries_V2.Init();
+        return true;
+    });
+
+    private readonly string _connectionString;
+
+    private MetadataStore(string path)
+    {
+        Path = path;
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            DefaultTimeout = BusyTimeoutSeconds,
+        }.ToString();
+    }
+
+    public string Path { get; }
+
+    public static MetadataStore Open(string metadataDir)
+    {
+        _ = SqliteInitialized.Value;
+        var store = new MetadataStore(System.IO.Path.Join(metadataDir, DatabaseFileName));
+        store.Migrate();
+        return store;
+    }
+
+    /// <summary>Reserves name:version for a snapshot being built by this process. Throws AlreadyExists when taken.</summary>
+    public long InsertPending(string name, string version, long nowNs, int ownerPid, long ownerStart)
+    {
+        using var connection = Connect();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO snapshots (name, version, state, created_ns, last_used_ns, owner_pid, owner_start)
+            VALUES ($name, $version, $pending, $now, $now, $pid, $start)
+            ON CONFLICT (name, version) DO NOTHING
+            RETURNING id
+            """;
+        command.Parameters.AddWithValue("$name", name);
+        command.Parameters.AddWithValue("$version", version);
+        command.Parameters.AddWithValue("$pending", PendingState);
+        command.Parameters.AddWithValue("$now", nowNs);
+        command.Parameters.AddWithValue("$pid", ownerPid);
+        command.Parameters.AddWithValue("$start", ownerStart);
+        return command.ExecuteScalar() is long id
+            ? id
+            : throw SnapshotterException.AlreadyExists($"snapshot '{name}:{version}' already exists");
+    }
+
+    /// <summary>Makes a pending snapshot visible with its files and their content, in one transaction.</summary>
+    public void Commit(long snapshotId, IReadOnlyList<FileRecord> files, IReadOnlyCollection<ContentRecord> contents, long nowNs)
+    {
+        using var connection = Connect();
+        using var transaction = connection.BeginTransaction();
+
+        using (var insertContent = connection.CreateCommand())
+        {
+            insertContent.CommandText = """
+                INSERT INTO content (digest, size, encoded_size, created_ns) VALUES ($digest, $size, $encoded, $now)
+                ON CONFLICT (digest) DO NOTHING
+                """;
+            var digest = insertContent.Parameters.Add("$digest", SqliteType.Text);
+            var size = insertContent.Parameters.Add("$size", SqliteType.Integer);
+            var encoded = insertContent.Parameters.Add("$encoded", SqliteType.Integer);
+            insertContent.Parameters.AddWithValue("$now", nowNs);
+            foreach (ContentRecord content in contents)
+            {
+                digest.Value = content.Digest.ToString();
+                size.Value = content.Size;
+                encoded.Value = content.EncodedSize;
+                insertContent.ExecuteNonQuery();
+            }
+        }
+
+        using (var insertFile = connection.CreateCommand())
+        {
+            insertFile.CommandText = """
+                INSERT INTO files (snapshot_id, relative_path, digest, read_only, mode, uid, gid, size, mtime_ns, mtime_offset_s, typeflag)
+                VALUES ($id, $path, $digest, $ro, $mode, $uid, $gid, $size, $mtime, $offset, $typeflag)
+                """;
+            insertFile.Parameters.AddWithValue("$id", snapshotId);
+            var path = insertFile.Parameters.Add("$path", SqliteType.Text);
+            var digest = insertFile.Parameters.Add("$digest", SqliteType.Text);
+            var readOnly = insertFile.Parameters.Add("$ro", SqliteType.Integer);
+            var mode = insertFile.Parameters.Add("$mode", SqliteType.Integer);
+            var uid = insertFile.Parameters.Add("$uid", SqliteType.Integer);
+            var gid = insertFile.Parameters.Add("$gid", SqliteType.Integer);
+            var size = insertFile.Parameters.Add("$size", SqliteType.Integer);
+            var mtime = insertFile.Parameters.Add("$mtime", SqliteType.Integer);
+            var offset = insertFile.Parameters.Add("$offset", SqliteType.Integer);
+            var typeFlag = insertFile.Parameters.Add("$typeflag", SqliteType.Integer);
+            foreach (FileRecord file in files)
+            {
+                path.Value = file.RelativePath;
+                digest.Value = file.Digest.ToString();
+                readOnly.Value = file.ReadOnly ? 1 : 0;
+                mode.Value = file.Mode;
+                uid.Value = file.Uid;
+                gid.Value = file.Gid;
+                size.Value = file.Size;
+                mtime.Value = file.ModificationTimeNs;
+                offset.Value = file.ModificationTimeOffsetSeconds;
+                typeFlag.Value = file.TypeFlag;
+                insertFile.ExecuteNonQuery();
+            }
+        }
+
+        using (var markCommitted = connection.CreateCommand())
+        {
+            markCommitted.CommandText = """
+                UPDATE snapshots SET state = $committed, created_ns = $now, last_used_ns = $now, owner_pid = NULL, owner_start = NULL
+                WHERE id = $id AND state = $pending
+                """;
+            markCommitted.Parameters.AddWithValue("$committed", CommittedState);
+            markCommitted.Parameters.AddWithValue("$pending", PendingState);
+            markCommitted.Parameters.AddWithValue("$now", nowNs);
+            markCommitted.Parameters.AddWithValue("$id", snapshotId);
+            if (markCommitted.ExecuteNonQuery() != 1)
+            {
+                throw new SnapshotterException(ErrorCode.Internal, $"pending snapshot record {snapshotId} disappeared before it was committed");
+            }
+        }
+
+        transaction.Commit();
+    }
+
+    /// <summary>Drops a pending reservation (the snapshot failed or was cancelled). Committed snapshots are untouched.</summary>
+    public void DeletePending(long snapshotId)
+    {
+        using var connection = Connect();
+        using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM snapshots WHERE id = $id AND state = $pending";
+        command.Parameters.AddWithValue("$id", snapshotId);
+        command.Parameters.AddWithValue("$pending", PendingState);
+        command.ExecuteNonQuery();
+    }
+
+    public SnapshotRecord? FindCommitted(string name, string version)
+    {
+        using var connection = Connect();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT id, name, version, created_ns, last_used_ns FROM snapshots
+            WHERE name = $name AND version = $version AND state = $committed
+            """;
+        command.Parameters.AddWithValue("$name", name);
+        command.Parameters.AddWithValue("$version", version);
+        command.Parameters.AddWithValue("$committed", CommittedState);
+        using var reader = command.ExecuteReader();
+        return reader.Read()
+            ? new SnapshotRecord(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt64(4))
+            : null;
+    }
+
+    public List<FileRecord> GetFiles(long snapshotId)
+    {
+        using var connection = Connect();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT relative_path, digest, read_only, mode, uid, gid, size, mtime_ns, mtime_offset_s, typeflag
+            FROM files WHERE snapshot_id = $id ORDER BY relative_path
+            """;
+        command.Parameters.AddWithValue("$id", snapshotId);
+        using var reader = command.ExecuteReader();
+        var files = new List<FileRecord>();
+        while (reader.Read())
+        {
+            files.Add(new FileRecord(
+                RelativePath: reader.GetString(0),
+                Digest: Digest.Parse(reader.GetString(1)),
+                ReadOnly: reader.GetInt64(2) != 0,
+                Mode: (uint)reader.GetInt64(3),
+                Uid: (uint)reader.GetInt64(4),
+                Gid: (uint)reader.GetInt64(5),
+                Size: reader.GetInt64(6),
+                ModificationTimeNs: reader.GetInt64(7),
+                ModificationTimeOffsetSeconds: (int)reader.GetInt64(8),
+                TypeFlag: (int)reader.GetInt64(9)));
+        }
+
+        return files;
+    }
+
+    /// <summary>Records that a snapshot was used now (for least-recently-used eviction).</summary>
+    public void Touch(long snapshotId, long nowNs)
+    {
+        using var connection = Connect();
+        using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE snapshots SET last_used_ns = max(last_used_ns, $now) WHERE id = $id";
+        command.Parameters.AddWithValue("$id", snapshotId);
+        command.Parameters.AddWithValue("$now", nowNs);
+        command.ExecuteNonQuery();
+    }
+
+    private SqliteConnection Connect()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            connection.Open();
+            using var pragmas = connection.CreateCommand();
+            pragmas.CommandText = $"PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA busy_timeout = {BusyTimeoutSeconds * 1000};";
+            pragmas.ExecuteNonQuery();
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    private void Migrate()
+    {
+        using var connection = Connect();
+        using (var wal = connection.CreateCommand())
+        {
+            wal.CommandText = "PRAGMA journal_mode = WAL";
+            wal.ExecuteNonQuery();
+        }
+
+        using var transaction = connection.BeginTransaction();
+        using var version = connection.CreateCommand();
+        version.CommandText = "PRAGMA user_version";
+        long current = (long)version.ExecuteScalar()!;
+        if (current == SchemaVersion)
+        {
+            return;
+        }
+
+        if (current > SchemaVersion)
+        {
+            throw new SnapshotterException(
+                ErrorCode.Unsupported,
+                $"metadata database '{Path}' has schema version {current}; this library supports up to {SchemaVersion}");
+        }
+
+        using var create = connection.CreateCommand();
+        create.CommandText = $"""
+            CREATE TABLE snapshots (
+                id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL,
+                version TEXT NOT NULL,
+                state INTEGER NOT NULL,
+                created_ns INTEGER NOT NULL,
+                last_used_ns INTEGER NOT NULL,
+                owner_pid INTEGER,
+                owner_start INTEGER,
+                UNIQUE (name, version)
+            );
+            CREATE TABLE content (
+                digest TEXT PRIMARY KEY,
+                size INTEGER NOT NULL,
+                encoded_size INTEGER NOT NULL,
+                created_ns INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            CREATE TABLE files (
+                snapshot_id INTEGER NOT NULL REFERENCES snapshots (id) ON DELETE CASCADE,
+                relative_path TEXT NOT NULL,
+                digest TEXT NOT NULL REFERENCES content (digest),
+                read_only INTEGER NOT NULL,
+                mode INTEGER NOT NULL,
+                uid INTEGER NOT NULL,
+                gid INTEGER NOT NULL,
+                size INTEGER NOT NULL,
+                mtime_ns INTEGER NOT NULL,
+                mtime_offset_s INTEGER NOT NULL,
+                typeflag INTEGER NOT NULL,
+                PRIMARY KEY (snapshot_id, relative_path)
+            ) WITHOUT ROWID;
+            CREATE INDEX files_by_digest ON files (digest);
+            PRAGMA user_version = {SchemaVersion};
+            """;
+        create.ExecuteNonQuery();
+        transaction.Commit();
+    }
+}

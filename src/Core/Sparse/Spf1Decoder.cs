@@ -1,0 +1,153 @@
+using System.Buffers.Binary;
+using Snapshotter.Content;
+using Snapshotter.Errors;
+using Snapshotter.Hashing;
+using Snapshotter.IO;
+
+namespace Snapshotter.Sparse;
+
+/// <summary>
+/// Reads SPF1 content sequentially, checks its structure, hashes every byte read and writes the extents at
+/// their offsets into an output file sized to the logical size, so holes stay holes. The digest comes out of
+/// the same pass that writes the file.
+/// </summary>
+internal sealed class Spf1Decoder
+{
+    private readonly UnixFile _content;
+    private readonly byte[] _buffer;
+    private readonly XxHash3 _hash = new();
+    private readonly CancellationToken _cancellation;
+    private int _start;
+    private int _end;
+    private long _position;
+
+    private Spf1Decoder(UnixFile content, byte[] buffer, CancellationToken cancellation)
+    {
+        _content = content;
+        _buffer = buffer;
+        _cancellation = cancellation;
+    }
+
+    /// <summary>
+    /// Decodes <paramref name="content"/> into <paramref name="output"/> (or only verifies it when null). When
+    /// <paramref name="expected"/> is given, a different digest is a <see cref="ErrorCode.Corrupt"/> error naming
+    /// both; malformed or truncated content is too. <paramref name="onDataBytes"/> hears of each chunk of data written.
+    /// </summary>
+    public static Spf1Result Decode(
+        UnixFile content,
+        UnixFile? output,
+        byte[] buffer,
+        Digest? expected,
+        Action<long>? onDataBytes,
+        CancellationToken cancellation)
+    {
+        var decoder = new Spf1Decoder(content, buffer, cancellation);
+        long size = decoder.Run(output, onDataBytes);
+        var digest = new Digest(decoder._hash.GetCurrentHashAsUInt64());
+        if (expected is { } want && want != digest)
+        {
+            throw SnapshotterException.Corrupt($"content '{content.Path}' does not match its digest {want}: its bytes hash to {digest}");
+        }
+
+        return new Spf1Result(digest, decoder._position, size);
+    }
+
+    private long Run(UnixFile? output, Action<long>? onDataBytes)
+    {
+        Span<byte> header = stackalloc byte[Spf1.HeaderLengthBytes];
+        ReadSmall(header);
+        if (!header[..4].SequenceEqual(Spf1.Magic))
+        {
+            throw Malformed("it does not start with SPF1");
+        }
+
+        ulong size = BinaryPrimitives.ReadUInt64BigEndian(header[4..]);
+        ulong count = BinaryPrimitives.ReadUInt64BigEndian(header[12..]);
+        long encodedLength = _content.Stat().Size;
+        if (size > long.MaxValue || count > (ulong)(encodedLength - Spf1.HeaderLengthBytes) / Spf1.ExtentHeaderLengthBytes)
+        {
+            throw Malformed($"its header claims {size} bytes in {count} extents, more than its {encodedLength} bytes can hold");
+        }
+
+        output?.SetLength((long)size);
+        Span<byte> extentHeader = stackalloc byte[Spf1.ExtentHeaderLengthBytes];
+        ulong previousEnd = 0;
+        for (ulong i = 0; i < count; i++)
+        {
+            ReadSmall(extentHeader);
+            ulong offset = BinaryPrimitives.ReadUInt64BigEndian(extentHeader);
+            ulong length = BinaryPrimitives.ReadUInt64BigEndian(extentHeader[8..]);
+            if (offset < previousEnd || offset > size || length > size - offset)
+            {
+                throw Malformed($"extent {i} ({length} bytes at {offset}) overlaps another or lies beyond the size {size}");
+            }
+
+            long written = 0;
+            while (written < (long)length)
+            {
+                ReadOnlySpan<byte> chunk = NextData((long)length - written);
+                output?.Write((long)offset + written, chunk);
+                written += chunk.Length;
+                onDataBytes?.Invoke(chunk.Length);
+            }
+
+            previousEnd = offset + length;
+        }
+
+        bool leftover = _start != _end;
+        _start = _end = 0;
+        if (leftover || Refill() != 0)
+        {
+            throw Malformed("bytes follow its last extent");
+        }
+
+        return (long)size;
+    }
+
+    private SnapshotterException Malformed(string why) =>
+        SnapshotterException.Corrupt($"content '{_content.Path}' is not valid SPF1: {why}");
+
+    private void ReadSmall(Span<byte> destination)
+    {
+        while (_end - _start < destination.Length)
+        {
+            _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer);
+            _end -= _start;
+            _start = 0;
+            if (Refill() == 0)
+            {
+                throw Malformed($"it is truncated at byte {_position}");
+            }
+        }
+
+        _buffer.AsSpan(_start, destination.Length).CopyTo(destination);
+        _start += destination.Length;
+    }
+
+    private ReadOnlySpan<byte> NextData(long max)
+    {
+        if (_start == _end)
+        {
+            _start = _end = 0;
+            if (Refill() == 0)
+            {
+                throw Malformed($"it is truncated at byte {_position}");
+            }
+        }
+
+        int take = (int)Math.Min(max, _end - _start);
+        var chunk = new ReadOnlySpan<byte>(_buffer, _start, take);
+        _start += take;
+        return chunk;
+    }
+
+    private int Refill()
+    {
+        _cancellation.ThrowIfCancellationRequested();
+        int n = _content.Read(_position, _buffer.AsSpan(_end));
+        _hash.Append(_buffer.AsSpan(_end, n));
+        _end += n;
+        _position += n;
+        return n;
+    }
+}

@@ -1,0 +1,97 @@
+using Snapshotter.Errors;
+using Snapshotter.Hashing;
+using Snapshotter.IO;
+
+namespace Snapshotter.Sparse;
+
+/// <summary>
+/// Streams a file's SPF1 encoding through XXH3 and, optionally, into an output file, reading every data byte
+/// exactly once: source data is read straight into the output buffer, which is hashed and written as a whole.
+/// </summary>
+internal sealed class Spf1Encoder
+{
+    private readonly XxHash3 _hash = new();
+    private readonly UnixFile? _output;
+    private readonly byte[] _buffer;
+    private readonly Action<long>? _onDataBytes;
+    private readonly CancellationToken _cancellation;
+    private int _fill;
+    private long _written;
+
+    private Spf1Encoder(UnixFile? output, byte[] buffer, Action<long>? onDataBytes, CancellationToken cancellation)
+    {
+        _output = output;
+        _buffer = buffer;
+        _onDataBytes = onDataBytes;
+        _cancellation = cancellation;
+    }
+
+    /// <summary>
+    /// Encodes the first <paramref name="size"/> bytes of <paramref name="source"/> with the given extents.
+    /// <paramref name="onDataBytes"/> hears of each chunk of data bytes read. A source that turns out shorter
+    /// than its extents say was modified while being read: an <see cref="ErrorCode.IO"/> error naming it.
+    /// </summary>
+    public static Spf1Result Encode(
+        UnixFile source,
+        long size,
+        IReadOnlyList<Extent> extents,
+        UnixFile? output,
+        byte[] buffer,
+        Action<long>? onDataBytes,
+        CancellationToken cancellation)
+    {
+        var encoder = new Spf1Encoder(output, buffer, onDataBytes, cancellation);
+        encoder.Run(source, size, extents);
+        return new Spf1Result(new Content.Digest(encoder._hash.GetCurrentHashAsUInt64()), encoder._written, size);
+    }
+
+    private void Run(UnixFile source, long size, IReadOnlyList<Extent> extents)
+    {
+        Spf1.WriteHeader(_buffer, size, extents.Count);
+        _fill = Spf1.HeaderLengthBytes;
+        foreach (Extent extent in extents)
+        {
+            if (_buffer.Length - _fill < Spf1.ExtentHeaderLengthBytes)
+            {
+                Flush();
+            }
+
+            Spf1.WriteExtentHeader(_buffer.AsSpan(_fill), extent);
+            _fill += Spf1.ExtentHeaderLengthBytes;
+
+            long offset = extent.Offset;
+            long remaining = extent.Length;
+            while (remaining > 0)
+            {
+                if (_fill == _buffer.Length)
+                {
+                    Flush();
+                }
+
+                int want = (int)Math.Min(remaining, _buffer.Length - _fill);
+                int got = source.Read(offset, _buffer.AsSpan(_fill, want));
+                if (got < want)
+                {
+                    throw new SnapshotterException(ErrorCode.IO, $"'{source.Path}' changed while it was being read: it ended at byte {offset + got} of {size}");
+                }
+
+                _fill += got;
+                offset += got;
+                remaining -= got;
+                _onDataBytes?.Invoke(got);
+            }
+        }
+
+        Flush();
+    }
+
+    private void Flush()
+    {
+        _cancellation.ThrowIfCancellationRequested();
+        ReadOnlySpan<byte> chunk = _buffer.AsSpan(0, _fill);
+        _hash.Append(chunk);
+        _output?.Write(_written, chunk);
+        _written += _fill;
+        _fill = 0;
+    }
+}

@@ -1,0 +1,90 @@
+using System.Runtime.InteropServices;
+using Snapshotter.Engine;
+using Snapshotter.Errors;
+
+namespace Snapshotter.Native;
+
+internal static unsafe partial class Exports
+{
+    [UnmanagedCallersOnly(EntryPoint = "snapshotter_options_init")]
+    public static int OptionsInit(NativeOptions* options, uint version)
+    {
+        try
+        {
+            RequireOut(options, "opts");
+            RequireVersion(version, NativeOptions.CurrentVersion, "snapshotter_options");
+            *options = new NativeOptions { Version = version };
+            return 0;
+        }
+        catch (Exception e)
+        {
+            return NativeError.Report(null, e);
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "snapshotter_open")]
+    public static int Open(IntPtr* result, NativeOptions* options, NativeError** err)
+    {
+        try
+        {
+            RequireOut(result, "out");
+            NativeOptions effective = options == null ? new NativeOptions { Version = NativeOptions.CurrentVersion } : *options;
+            RequireVersion(effective.Version, NativeOptions.CurrentVersion, "snapshotter_options");
+            var engineOptions = new EngineOptions
+            {
+                RootDir = Utf8.Required(effective.RootDir, "root_dir"),
+                Concurrency = effective.Concurrency == 0 ? EngineOptions.DefaultConcurrency : (int)Math.Min(effective.Concurrency, int.MaxValue),
+            };
+            *result = Handles.Create(SnapshotEngine.Open(engineOptions));
+            return 0;
+        }
+        catch (Exception e)
+        {
+            return NativeError.Report(err, e);
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "snapshotter_close")]
+    public static void Close(IntPtr handle)
+    {
+        if (handle == IntPtr.Zero)
+        {
+            return;
+        }
+
+        try
+        {
+            // Dispose first: calls racing with close still find the engine and get CLOSED from it.
+            Handles.Engine(handle).Dispose();
+            Handles.Free(handle);
+        }
+        catch (Exception)
+        {
+            // Closing releases what it can; there is no error channel and nothing may cross the boundary.
+        }
+    }
+
+    private static void WriteStats(NativeStats* stats, OperationStats result)
+    {
+        if (stats == null)
+        {
+            return;
+        }
+
+        stats->Files = (ulong)result.Files;
+        stats->Bytes = (ulong)result.Bytes;
+        stats->BytesRead = (ulong)result.BytesRead;
+        stats->BytesWritten = (ulong)result.BytesWritten;
+        stats->FilesReused = (ulong)result.FilesReused;
+        stats->FilesLinked = (ulong)result.FilesLinked;
+        stats->ElapsedNs = (ulong)(result.Elapsed.Ticks * TimeSpan.NanosecondsPerTick);
+    }
+
+    private static void CheckStats(NativeStats* stats)
+    {
+        if (stats != null)
+        {
+            RequireVersion(stats->Version, NativeStats.CurrentVersion, "snapshotter_stats");
+        }
+    }
+}

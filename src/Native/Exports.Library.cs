@@ -1,0 +1,120 @@
+using System.Runtime.InteropServices;
+using Snapshotter.Errors;
+
+namespace Snapshotter.Native;
+
+/// <summary>
+/// The C ABI of include/snapshotter.h. Each export checks its pointers, calls into Core, and turns every
+/// exception into a code (and an error object when asked): nothing is thrown across the boundary.
+/// </summary>
+internal static unsafe partial class Exports
+{
+    public const int VersionMajor = 0;
+    public const int VersionMinor = 1;
+    public const int VersionPatch = 0;
+
+    [UnmanagedCallersOnly(EntryPoint = "snapshotter_version")]
+    public static byte* Version() => Utf8.Static("0.1.0\0"u8);
+
+    [UnmanagedCallersOnly(EntryPoint = "snapshotter_version_number")]
+    public static uint VersionNumber() => (VersionMajor * 1_000_000) + (VersionMinor * 1_000) + VersionPatch;
+
+    [UnmanagedCallersOnly(EntryPoint = "snapshotter_code_name")]
+    public static byte* CodeName(int code) => (ErrorCode)code switch
+    {
+        ErrorCode.Ok => Utf8.Static("OK\0"u8),
+        ErrorCode.InvalidArgument => Utf8.Static("INVALID_ARGUMENT\0"u8),
+        ErrorCode.NotFound => Utf8.Static("NOT_FOUND\0"u8),
+        ErrorCode.AlreadyExists => Utf8.Static("ALREADY_EXISTS\0"u8),
+        ErrorCode.Cancelled => Utf8.Static("CANCELLED\0"u8),
+        ErrorCode.IO => Utf8.Static("IO\0"u8),
+        ErrorCode.Corrupt => Utf8.Static("CORRUPT\0"u8),
+        ErrorCode.PermissionDenied => Utf8.Static("PERMISSION_DENIED\0"u8),
+        ErrorCode.NoSpace => Utf8.Static("NO_SPACE\0"u8),
+        ErrorCode.Unsupported => Utf8.Static("UNSUPPORTED\0"u8),
+        ErrorCode.Closed => Utf8.Static("CLOSED\0"u8),
+        ErrorCode.Internal => Utf8.Static("INTERNAL\0"u8),
+        _ => Utf8.Static("UNKNOWN\0"u8),
+    };
+
+    [UnmanagedCallersOnly(EntryPoint = "snapshotter_error_code")]
+    public static int ErrorCodeOf(NativeError* error) => error == null ? (int)ErrorCode.Ok : error->Code;
+
+    [UnmanagedCallersOnly(EntryPoint = "snapshotter_error_message")]
+    public static byte* ErrorMessage(NativeError* error) => error == null || error->Message == null ? Utf8.Static("\0"u8) : error->Message;
+
+    [UnmanagedCallersOnly(EntryPoint = "snapshotter_error_free")]
+    public static void ErrorFree(NativeError* error) => NativeError.Free(error);
+
+    [UnmanagedCallersOnly(EntryPoint = "snapshotter_cancel_new")]
+    public static int CancelNew(IntPtr* result, NativeError** err)
+    {
+        try
+        {
+            RequireOut(result, "out");
+            *result = Handles.Create(new CancellationTokenSource());
+            return 0;
+        }
+        catch (Exception e)
+        {
+            return NativeError.Report(err, e);
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "snapshotter_cancel_trigger")]
+    public static void CancelTrigger(IntPtr cancel)
+    {
+        try
+        {
+            Handles.Cancel(cancel)?.Cancel();
+        }
+        catch (Exception)
+        {
+            // Cancellation callbacks are the library's own and do not throw; nothing may cross the boundary.
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "snapshotter_cancel_is_triggered")]
+    public static int CancelIsTriggered(IntPtr cancel)
+    {
+        try
+        {
+            return Handles.Cancel(cancel)?.IsCancellationRequested == true ? 1 : 0;
+        }
+        catch (Exception)
+        {
+            return 0;
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "snapshotter_cancel_free")]
+    public static void CancelFree(IntPtr cancel)
+    {
+        if (cancel != IntPtr.Zero && Handles.Free(cancel) is CancellationTokenSource source)
+        {
+            source.Dispose();
+        }
+    }
+
+    private static void RequireOut(void* pointer, string name)
+    {
+        if (pointer == null)
+        {
+            throw SnapshotterException.InvalidArgument($"{name} is NULL");
+        }
+    }
+
+    /// <summary>Struct versions this library understands: 1..current. 0 is an uninitialised struct.</summary>
+    private static void RequireVersion(uint version, uint current, string structName)
+    {
+        if (version == 0)
+        {
+            throw SnapshotterException.InvalidArgument($"{structName}.version is 0: initialise it with its _INIT macro or _init function");
+        }
+
+        if (version > current)
+        {
+            throw new SnapshotterException(ErrorCode.Unsupported, $"{structName}.version {version} is newer than this library supports ({current})");
+        }
+    }
+}

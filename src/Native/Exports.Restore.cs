@@ -1,0 +1,56 @@
+using System.Runtime.InteropServices;
+using Snapshotter.Engine;
+using Snapshotter.Errors;
+
+namespace Snapshotter.Native;
+
+internal static unsafe partial class Exports
+{
+    [UnmanagedCallersOnly(EntryPoint = "snapshotter_restore_request_init")]
+    public static int RestoreRequestInit(NativeRestoreRequest* request, uint version)
+    {
+        try
+        {
+            RequireOut(request, "req");
+            RequireVersion(version, NativeRestoreRequest.CurrentVersion, "snapshotter_restore_request");
+            *request = new NativeRestoreRequest { Version = version };
+            return 0;
+        }
+        catch (Exception e)
+        {
+            return NativeError.Report(null, e);
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "snapshotter_restore")]
+    public static int Restore(NativeStats* stats, IntPtr handle, NativeRestoreRequest* request, NativeError** err)
+    {
+        try
+        {
+            SnapshotEngine engine = Handles.Engine(handle);
+            RequireOut(request, "req");
+            RequireVersion(request->Version, NativeRestoreRequest.CurrentVersion, "snapshotter_restore_request");
+            CheckStats(stats);
+            if ((request->Flags & ~NativeRestoreRequest.KnownFlags) != 0)
+            {
+                throw SnapshotterException.InvalidArgument($"flags 0x{request->Flags:x} has unknown bits");
+            }
+
+            using var control = new CallControl(request->Cancel, request->Progress, request->ProgressPayload);
+            var restoreRequest = new RestoreRequest
+            {
+                Name = Utf8.Required(request->Name, "name"),
+                Version = Utf8.Required(request->SnapshotVersion, "snapshot_version"),
+                OutputDir = Utf8.Optional(request->OutputDir, "output_dir"),
+                Overwrite = (request->Flags & NativeRestoreRequest.OverwriteFlag) != 0,
+                Progress = control.Progress,
+            };
+            WriteStats(stats, engine.Restore(restoreRequest, control.Token));
+            return 0;
+        }
+        catch (Exception e)
+        {
+            return NativeError.Report(err, e);
+        }
+    }
+}

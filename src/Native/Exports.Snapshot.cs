@@ -1,0 +1,82 @@
+using System.Runtime.InteropServices;
+using Snapshotter.Engine;
+using Snapshotter.Errors;
+
+namespace Snapshotter.Native;
+
+internal static unsafe partial class Exports
+{
+    /// <summary>Above this a file count is a caller bug (an uninitialised size_t), not a request.</summary>
+    private const ulong MaxFileCount = 1UL << 31;
+
+    [UnmanagedCallersOnly(EntryPoint = "snapshotter_snapshot_request_init")]
+    public static int SnapshotRequestInit(NativeSnapshotRequest* request, uint version)
+    {
+        try
+        {
+            RequireOut(request, "req");
+            RequireVersion(version, NativeSnapshotRequest.CurrentVersion, "snapshotter_snapshot_request");
+            *request = new NativeSnapshotRequest { Version = version };
+            return 0;
+        }
+        catch (Exception e)
+        {
+            return NativeError.Report(null, e);
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "snapshotter_snapshot")]
+    public static int Snapshot(NativeStats* stats, IntPtr handle, NativeSnapshotRequest* request, NativeError** err)
+    {
+        try
+        {
+            SnapshotEngine engine = Handles.Engine(handle);
+            RequireOut(request, "req");
+            RequireVersion(request->Version, NativeSnapshotRequest.CurrentVersion, "snapshotter_snapshot_request");
+            CheckStats(stats);
+            using var control = new CallControl(request->Cancel, request->Progress, request->ProgressPayload);
+            var snapshotRequest = new SnapshotRequest
+            {
+                Name = Utf8.Required(request->Name, "name"),
+                Version = Utf8.Required(request->SnapshotVersion, "snapshot_version"),
+                BaseDir = Utf8.Required(request->BaseDir, "base_dir"),
+                Files = ReadFiles(request->Files, request->FileCount),
+                Progress = control.Progress,
+            };
+            WriteStats(stats, engine.Snapshot(snapshotRequest, control.Token));
+            return 0;
+        }
+        catch (Exception e)
+        {
+            return NativeError.Report(err, e);
+        }
+    }
+
+    private static FileSpec[] ReadFiles(NativeFile* files, nuint count)
+    {
+        if (files == null && count != 0)
+        {
+            throw SnapshotterException.InvalidArgument($"files is NULL but file_count is {count}");
+        }
+
+        if (count > MaxFileCount)
+        {
+            throw SnapshotterException.InvalidArgument($"file_count {count} is implausibly large");
+        }
+
+        var specs = new FileSpec[(int)count];
+        for (int i = 0; i < specs.Length; i++)
+        {
+            if ((files[i].Flags & ~NativeFile.KnownFlags) != 0)
+            {
+                throw SnapshotterException.InvalidArgument($"files[{i}].flags 0x{files[i].Flags:x} has unknown bits");
+            }
+
+            specs[i] = new FileSpec(
+                Utf8.Required(files[i].RelativePath, $"files[{i}].relative_path"),
+                (files[i].Flags & NativeFile.ReadOnlyFlag) != 0);
+        }
+
+        return specs;
+    }
+}

@@ -1,0 +1,83 @@
+using System.Runtime.InteropServices;
+
+namespace Snapshotter.Native;
+
+// Mirrors of include/snapshotter.h. Layouts are checked against the header by the C tests
+// (tests/c/abi_layout.c compiles offsetof/sizeof assertions); keep them in the header's order.
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct NativeOptions
+{
+    public const uint CurrentVersion = 1;
+
+    public uint Version;
+    public byte* RootDir;
+    public uint Concurrency;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal struct NativeStats
+{
+    public const uint CurrentVersion = 1;
+
+    public uint Version;
+    public ulong Files;
+    public ulong Bytes;
+    public ulong BytesRead;
+    public ulong BytesWritten;
+    public ulong FilesReused;
+    public ulong FilesLinked;
+    public ulong ElapsedNs;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct NativeFile
+{
+    public const uint ReadOnlyFlag = 0x1;
+    public const uint KnownFlags = ReadOnlyFlag;
+
+    public byte* RelativePath;
+    public uint Flags;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct NativeProgress
+{
+    public ulong FilesDone;
+    public ulong FilesTotal;
+    public ulong BytesDone;
+    public ulong BytesTotal;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct NativeSnapshotRequest
+{
+    public const uint CurrentVersion = 1;
+
+    public uint Version;
+    public byte* Name;
+    public byte* SnapshotVersion;
+    public byte* BaseDir;
+    public NativeFile* Files;
+    public nuint FileCount;
+    public delegate* unmanaged<NativeProgress*, void*, int> Progress;
+    public void* ProgressPayload;
+    public IntPtr Cancel;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct NativeRestoreRequest
+{
+    public const uint CurrentVersion = 1;
+    public const uint OverwriteFlag = 0x1;
+    public const uint KnownFlags = OverwriteFlag;
+
+    public uint Version;
+    public byte* Name;
+    public byte* SnapshotVersion;
+    public byte* OutputDir;
+    public uint Flags;
+    public delegate* unmanaged<NativeProgress*, void*, int> Progress;
+    public void* ProgressPayload;
+    public IntPtr Cancel;
+}
