@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Builds libsnapshotter and runs its jobs.
+#
+#   ./build.sh            build into build/ (lib/, include/, bin/)
+#   ./build.sh demo       build, then snapshot and restore a VM-checkpoint-like tree in embedded mode
+#   ./build.sh test       build, then run every test suite
+#   ./build.sh bench      build, then measure against reference tools (writes bench/results.*)
+#   ./build.sh clean      remove build/
+#
+# Missing system packages are installed with apt-get when running as root; otherwise the script
+# says exactly what to install. With CI=true a missing dependency is always a failure.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+OUT="$ROOT/build"
+cd "$ROOT"
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+# Only the .NET 10 runtime is installed on these machines; net9.0 test hosts roll forward to it.
+export DOTNET_ROLL_FORWARD=Major
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
+
+# need CMD PACKAGE [CMD PACKAGE]...: installs the Debian packages whose commands are missing.
+need() {
+    local missing=()
+    while [ $# -gt 0 ]; do
+        local cmd=$1 pkg=$2
+        shift 2
+        if [ "${cmd#/}" != "$cmd" ]; then
+            [ -e "$cmd" ] || missing+=("$pkg")
+        else
+            command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+        fi
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        log "installing ${missing[*]}"
+        if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; }; then
+            die "could not install ${missing[*]}; install them with: apt-get install ${missing[*]}"
+        fi
+    else
+        die "missing packages; install them with: sudo apt-get install ${missing[*]}"
+    fi
+}
+
+need_build_tools() {
+    command -v dotnet >/dev/null 2>&1 || die "the .NET SDK (10.x) is required: https://dotnet.microsoft.com/download (dotnet must be on PATH)"
+    need gcc gcc /usr/lib/x86_64-linux-gnu/libsqlite3.a libsqlite3-dev
+}
+
+version_string() {
+    sed -n 's/^#define SNAPSHOTTER_VERSION_STRING "\(.*\)"$/\1/p' include/snapshotter.h
+}
+
+build() {
+    need_build_tools
+    local version so_major
+    version=$(version_string)
+    so_major=${version%%.*}
+    log "building libsnapshotter $version"
+    mkdir -p "$OUT/lib" "$OUT/include" "$OUT/bin"
+    dotnet publish src/Native -c Release -o "$OUT/obj/native" -nologo -v quiet -p:TreatWarningsAsErrors=true \
+        | grep -Ev '^\s*$|Determining projects|Restored|up-to-date|->' >&2 || true
+    [ -f "$OUT/obj/native/libsnapshotter.so" ] || die "the Native AOT publish produced no libsnapshotter.so"
+    install -m 0755 "$OUT/obj/native/libsnapshotter.so" "$OUT/lib/libsnapshotter.so.$version"
+    ln -sfn "libsnapshotter.so.$version" "$OUT/lib/libsnapshotter.so.$so_major"
+    ln -sfn "libsnapshotter.so.$so_major" "$OUT/lib/libsnapshotter.so"
+    install -m 0644 include/snapshotter.h "$OUT/include/snapshotter.h"
+    gcc -std=c11 -O2 -Wall -Wextra -Werror -pedantic -I"$OUT/include" \
+        -o "$OUT/bin/snapshotctl" tools/snapshotctl/snapshotctl.c \
+        -L"$OUT/lib" -lsnapshotter -Wl,-rpath,'$ORIGIN/../lib'
+}
+
+run_demo() {
+    build
+    "$ROOT/examples/demo.sh" "$OUT/bin/snapshotctl"
+}
+
+run_tests() {
+    need xxhsum xxhash
+    build
+    log "Core tests (xunit)"
+    dotnet test tests/Core.Tests -c Release -nologo --logger "console;verbosity=minimal" \
+        -p:TreatWarningsAsErrors=true
+    log "C ABI tests"
+    tests/c/run.sh "$OUT"
+    log "all tests passed"
+}
+
+run_bench() {
+    need xxhsum xxhash /usr/bin/time time
+    build
+    "$ROOT/bench/run.sh" "$OUT"
+}
+
+case "${1:-build}" in
+    build) build ;;
+    demo) run_demo ;;
+    test) run_tests ;;
+    bench) run_bench ;;
+    clean) rm -rf "$OUT" ;;
+    *) die "unknown command '$1' (build, demo, test, bench, clean)" ;;
+esac
