@@ -1,2 +1,0 @@
-namespace Snapshotter.Tests;
-public class SqliteLinkTests { [Fact] public void Opens() => Assert.StartsWith("3.", Snapshotter.Probe.SqliteVersion()); }

@@ -1,0 +1,71 @@
+/* The struct layouts the header promises on x86-64 Linux, which src/Native/NativeTypes.cs mirrors
+ * field by field (sequential layout, natural alignment). A change here is an ABI break. This test
+ * fails to compile rather than to run. */
+#include "check.h"
+
+#include <stdalign.h>
+#include <stddef.h>
+
+#define LAYOUT(type, field, offset) _Static_assert(offsetof(type, field) == (offset), #type "." #field)
+
+_Static_assert(sizeof(snapshotter_code) == 4, "snapshotter_code is returned as a C int");
+
+_Static_assert(sizeof(snapshotter_options) == 24, "snapshotter_options size");
+LAYOUT(snapshotter_options, version, 0);
+LAYOUT(snapshotter_options, root_dir, 8);
+LAYOUT(snapshotter_options, concurrency, 16);
+
+_Static_assert(sizeof(snapshotter_progress) == 32, "snapshotter_progress size");
+LAYOUT(snapshotter_progress, files_done, 0);
+LAYOUT(snapshotter_progress, files_total, 8);
+LAYOUT(snapshotter_progress, bytes_done, 16);
+LAYOUT(snapshotter_progress, bytes_total, 24);
+
+_Static_assert(sizeof(snapshotter_stats) == 64, "snapshotter_stats size");
+LAYOUT(snapshotter_stats, version, 0);
+LAYOUT(snapshotter_stats, files, 8);
+LAYOUT(snapshotter_stats, bytes, 16);
+LAYOUT(snapshotter_stats, bytes_read, 24);
+LAYOUT(snapshotter_stats, bytes_written, 32);
+LAYOUT(snapshotter_stats, files_reused, 40);
+LAYOUT(snapshotter_stats, files_linked, 48);
+LAYOUT(snapshotter_stats, elapsed_ns, 56);
+
+/* Arrays of it cross the ABI: its size is part of the contract. */
+_Static_assert(sizeof(snapshotter_file) == 16, "snapshotter_file size");
+LAYOUT(snapshotter_file, relative_path, 0);
+LAYOUT(snapshotter_file, flags, 8);
+
+_Static_assert(sizeof(snapshotter_snapshot_request) == 72, "snapshotter_snapshot_request size");
+LAYOUT(snapshotter_snapshot_request, version, 0);
+LAYOUT(snapshotter_snapshot_request, name, 8);
+LAYOUT(snapshotter_snapshot_request, snapshot_version, 16);
+LAYOUT(snapshotter_snapshot_request, base_dir, 24);
+LAYOUT(snapshotter_snapshot_request, files, 32);
+LAYOUT(snapshotter_snapshot_request, file_count, 40);
+LAYOUT(snapshotter_snapshot_request, progress, 48);
+LAYOUT(snapshotter_snapshot_request, progress_payload, 56);
+LAYOUT(snapshotter_snapshot_request, cancel, 64);
+
+_Static_assert(sizeof(snapshotter_restore_request) == 64, "snapshotter_restore_request size");
+LAYOUT(snapshotter_restore_request, version, 0);
+LAYOUT(snapshotter_restore_request, name, 8);
+LAYOUT(snapshotter_restore_request, snapshot_version, 16);
+LAYOUT(snapshotter_restore_request, output_dir, 24);
+LAYOUT(snapshotter_restore_request, flags, 32);
+LAYOUT(snapshotter_restore_request, progress, 40);
+LAYOUT(snapshotter_restore_request, progress_payload, 48);
+LAYOUT(snapshotter_restore_request, cancel, 56);
+
+static void layouts_are_pinned(void)
+{
+    CHECK(SNAPSHOTTER_FILE_READ_ONLY == 0x1u && SNAPSHOTTER_RESTORE_OVERWRITE == 0x1u, "flag values are pinned");
+    CHECK(SNAPSHOTTER_OK == 0 && SNAPSHOTTER_ERROR_CLOSED == 10 && SNAPSHOTTER_ERROR_INTERNAL == 100,
+          "code values are pinned");
+}
+
+int main(int argc, char **argv)
+{
+    static const struct check_test tests[] = { CHECK_TEST(layouts_are_pinned) };
+    return check_main(argc, argv, tests, CHECK_COUNT(tests));
+}

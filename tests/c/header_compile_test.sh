@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The installed header compiles on its own, strictly, as C11 and as C++17, including its *_INIT macros.
+#   header_compile_test.sh BUILD_DIR
+set -euo pipefail
+BUILD=${1:?usage: header_compile_test.sh BUILD_DIR}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/snapshotter-header.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+cat >"$WORK/alone.h.c" <<'SRC'
+#include <snapshotter.h>
+#include <snapshotter.h>
+SRC
+cat >"$WORK/macros.c" <<'SRC'
+#include <snapshotter.h>
+int use_macros(void);
+int use_macros(void)
+{
+    snapshotter_options options = SNAPSHOTTER_OPTIONS_INIT;
+    snapshotter_stats stats = SNAPSHOTTER_STATS_INIT;
+    snapshotter_snapshot_request snapshot = SNAPSHOTTER_SNAPSHOT_REQUEST_INIT;
+    snapshotter_restore_request restore = SNAPSHOTTER_RESTORE_REQUEST_INIT;
+    snapshotter_file file = { "a", SNAPSHOTTER_FILE_READ_ONLY };
+    snapshot.files = &file;
+    restore.flags = SNAPSHOTTER_RESTORE_OVERWRITE;
+    return (int)(options.version + stats.version + snapshot.version + restore.version) + SNAPSHOTTER_VERSION_NUMBER;
+}
+SRC
+
+status=0
+compile() {
+    local what=$1
+    shift
+    if "$@" 2>"$WORK/err"; then
+        echo "ok    $what"
+    else
+        echo "FAIL  $what: $*"
+        sed 's/^/      /' "$WORK/err"
+        status=1
+    fi
+}
+C_FLAGS=(-Wall -Wextra -Werror -pedantic -Wstrict-prototypes -Wmissing-prototypes -I"$BUILD/include" -fsyntax-only)
+CXX_FLAGS=(-Wall -Wextra -Werror -pedantic -I"$BUILD/include" -fsyntax-only)
+compile "header alone, C11"      gcc -std=c11 "${C_FLAGS[@]}" -x c "$WORK/alone.h.c"
+compile "header alone, C99"      gcc -std=c99 "${C_FLAGS[@]}" -x c "$WORK/alone.h.c"
+compile "header alone, C++17"    g++ -std=c++17 "${CXX_FLAGS[@]}" -x c++ "$WORK/alone.h.c"
+compile "INIT macros, C11"       gcc -std=c11 "${C_FLAGS[@]}" -x c "$WORK/macros.c"
+compile "INIT macros, C++17"     g++ -std=c++17 "${CXX_FLAGS[@]}" -x c++ "$WORK/macros.c"
+if command -v clang >/dev/null 2>&1; then
+    compile "header alone, clang C11" clang -std=c11 "${C_FLAGS[@]}" -x c "$WORK/alone.h.c"
+fi
+exit $status

@@ -1,0 +1,156 @@
+/* The header as an artifact: its macros agree with the library's functions, and the small functions
+ * that take no handle behave as documented, NULL included. */
+#include "check.h"
+
+#define FILLER 0xA5
+
+/* Zero-filled storage whose padding is zero too (static storage), for byte-wise comparisons. */
+static const snapshotter_options options_macro = SNAPSHOTTER_OPTIONS_INIT;
+static const snapshotter_snapshot_request snapshot_macro = SNAPSHOTTER_SNAPSHOT_REQUEST_INIT;
+static const snapshotter_restore_request restore_macro = SNAPSHOTTER_RESTORE_REQUEST_INIT;
+static const snapshotter_stats stats_macro = SNAPSHOTTER_STATS_INIT;
+
+static int all_bytes_are(const void *p, size_t n, unsigned char value)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (((const unsigned char *)p)[i] != value) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void init_functions_match_macros(void)
+{
+    snapshotter_options options;
+    snapshotter_snapshot_request snapshot;
+    snapshotter_restore_request restore;
+    memset(&options, 0, sizeof options);
+    memset(&snapshot, 0, sizeof snapshot);
+    memset(&restore, 0, sizeof restore);
+    CHECK_CODE(SNAPSHOTTER_OK, snapshotter_options_init(&options, SNAPSHOTTER_OPTIONS_VERSION));
+    CHECK_CODE(SNAPSHOTTER_OK, snapshotter_snapshot_request_init(&snapshot, SNAPSHOTTER_SNAPSHOT_REQUEST_VERSION));
+    CHECK_CODE(SNAPSHOTTER_OK, snapshotter_restore_request_init(&restore, SNAPSHOTTER_RESTORE_REQUEST_VERSION));
+    CHECK(memcmp(&options, &options_macro, sizeof options) == 0, "snapshotter_options_init differs from the macro");
+    CHECK(memcmp(&snapshot, &snapshot_macro, sizeof snapshot) == 0,
+          "snapshotter_snapshot_request_init differs from the macro");
+    CHECK(memcmp(&restore, &restore_macro, sizeof restore) == 0,
+          "snapshotter_restore_request_init differs from the macro");
+    CHECK(options.version == SNAPSHOTTER_OPTIONS_VERSION && options.root_dir == NULL && options.concurrency == 0,
+          "options_init fields");
+    CHECK(stats_macro.version == SNAPSHOTTER_STATS_VERSION && stats_macro.files == 0 && stats_macro.elapsed_ns == 0,
+          "SNAPSHOTTER_STATS_INIT fields");
+}
+
+/* Init functions are fallible calls too: bad versions and NULL are refused and the struct is untouched. */
+static void init_functions_refuse_bad_versions(void)
+{
+    snapshotter_options options;
+    snapshotter_snapshot_request snapshot;
+    snapshotter_restore_request restore;
+    memset(&options, FILLER, sizeof options);
+    memset(&snapshot, FILLER, sizeof snapshot);
+    memset(&restore, FILLER, sizeof restore);
+    CHECK(snapshotter_options_init(&options, 0) == SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "options version 0");
+    CHECK(snapshotter_options_init(&options, 99) == SNAPSHOTTER_ERROR_UNSUPPORTED, "options version 99");
+    CHECK(snapshotter_options_init(NULL, SNAPSHOTTER_OPTIONS_VERSION) == SNAPSHOTTER_ERROR_INVALID_ARGUMENT,
+          "options NULL");
+    CHECK(snapshotter_snapshot_request_init(&snapshot, 0) == SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "snapshot version 0");
+    CHECK(snapshotter_snapshot_request_init(&snapshot, 99) == SNAPSHOTTER_ERROR_UNSUPPORTED, "snapshot version 99");
+    CHECK(snapshotter_snapshot_request_init(NULL, 1) == SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "snapshot NULL");
+    CHECK(snapshotter_restore_request_init(&restore, 0) == SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "restore version 0");
+    CHECK(snapshotter_restore_request_init(&restore, 99) == SNAPSHOTTER_ERROR_UNSUPPORTED, "restore version 99");
+    CHECK(snapshotter_restore_request_init(NULL, 1) == SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "restore NULL");
+    CHECK(all_bytes_are(&options, sizeof options, FILLER), "a failed options_init wrote to the struct");
+    CHECK(all_bytes_are(&snapshot, sizeof snapshot, FILLER), "a failed snapshot_request_init wrote to the struct");
+    CHECK(all_bytes_are(&restore, sizeof restore, FILLER), "a failed restore_request_init wrote to the struct");
+}
+
+static void version_macros_match_library(void)
+{
+    char expected[32];
+    snprintf(expected, sizeof expected, "%d.%d.%d", SNAPSHOTTER_VERSION_MAJOR, SNAPSHOTTER_VERSION_MINOR,
+             SNAPSHOTTER_VERSION_PATCH);
+    CHECK(strcmp(expected, SNAPSHOTTER_VERSION_STRING) == 0, "VERSION_STRING %s vs MAJOR.MINOR.PATCH %s",
+          SNAPSHOTTER_VERSION_STRING, expected);
+    CHECK(SNAPSHOTTER_VERSION_NUMBER ==
+              SNAPSHOTTER_VERSION_MAJOR * 1000000 + SNAPSHOTTER_VERSION_MINOR * 1000 + SNAPSHOTTER_VERSION_PATCH,
+          "VERSION_NUMBER %d", SNAPSHOTTER_VERSION_NUMBER);
+    CHECK(snapshotter_version_number() == SNAPSHOTTER_VERSION_NUMBER, "library %u, header %d",
+          snapshotter_version_number(), SNAPSHOTTER_VERSION_NUMBER);
+    CHECK(snapshotter_version() != NULL && strcmp(snapshotter_version(), SNAPSHOTTER_VERSION_STRING) == 0,
+          "library \"%s\", header \"%s\"", snapshotter_version(), SNAPSHOTTER_VERSION_STRING);
+    CHECK(snapshotter_version() == snapshotter_version(), "snapshotter_version() is not one static string");
+}
+
+static void every_code_has_its_name(void)
+{
+    static const struct {
+        snapshotter_code code;
+        const char *name;
+    } codes[] = {
+        { SNAPSHOTTER_OK, "OK" },
+        { SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "INVALID_ARGUMENT" },
+        { SNAPSHOTTER_ERROR_NOT_FOUND, "NOT_FOUND" },
+        { SNAPSHOTTER_ERROR_ALREADY_EXISTS, "ALREADY_EXISTS" },
+        { SNAPSHOTTER_ERROR_CANCELLED, "CANCELLED" },
+        { SNAPSHOTTER_ERROR_IO, "IO" },
+        { SNAPSHOTTER_ERROR_CORRUPT, "CORRUPT" },
+        { SNAPSHOTTER_ERROR_PERMISSION_DENIED, "PERMISSION_DENIED" },
+        { SNAPSHOTTER_ERROR_NO_SPACE, "NO_SPACE" },
+        { SNAPSHOTTER_ERROR_UNSUPPORTED, "UNSUPPORTED" },
+        { SNAPSHOTTER_ERROR_CLOSED, "CLOSED" },
+        { SNAPSHOTTER_ERROR_INTERNAL, "INTERNAL" },
+    };
+    static const int unknown[] = { -1, 11, 12, 50, 99, 101, 1000, 0x7fffffff };
+    for (size_t i = 0; i < CHECK_COUNT(codes); i++) {
+        const char *name = snapshotter_code_name(codes[i].code);
+        CHECK(name != NULL && strcmp(name, codes[i].name) == 0, "code %d is named \"%s\", expected \"%s\"",
+              (int)codes[i].code, name ? name : "(null)", codes[i].name);
+    }
+    for (size_t i = 0; i < CHECK_COUNT(unknown); i++) {
+        const char *name = snapshotter_code_name((snapshotter_code)unknown[i]);
+        CHECK(name != NULL && strcmp(name, "UNKNOWN") == 0, "code %d is named \"%s\"", unknown[i],
+              name ? name : "(null)");
+    }
+}
+
+static void null_is_accepted_where_documented(void)
+{
+    CHECK(snapshotter_error_code(NULL) == SNAPSHOTTER_OK, "error_code(NULL)");
+    CHECK(snapshotter_error_message(NULL) != NULL && snapshotter_error_message(NULL)[0] == '\0',
+          "error_message(NULL) must be \"\"");
+    snapshotter_error_free(NULL);
+    snapshotter_cancel_trigger(NULL);
+    CHECK(snapshotter_cancel_is_triggered(NULL) == 0, "cancel_is_triggered(NULL)");
+    snapshotter_cancel_free(NULL);
+    snapshotter_close(NULL);
+}
+
+static void cancel_token_lifecycle(void)
+{
+    snapshotter_cancel *cancel = NULL;
+    CHECK_CODE(SNAPSHOTTER_OK, snapshotter_cancel_new(&cancel, CHECK_ERR));
+    CHECK(cancel != NULL, "cancel_new returned OK without a token");
+    CHECK(snapshotter_cancel_is_triggered(cancel) == 0, "a new token is not triggered");
+    snapshotter_cancel_trigger(cancel);
+    CHECK(snapshotter_cancel_is_triggered(cancel) == 1, "triggered token");
+    snapshotter_cancel_trigger(cancel);
+    CHECK(snapshotter_cancel_is_triggered(cancel) == 1, "trigger is idempotent");
+    snapshotter_cancel_free(cancel);
+    CHECK_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "out", snapshotter_cancel_new(NULL, CHECK_ERR));
+    CHECK(snapshotter_cancel_new(NULL, NULL) == SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "cancel_new(NULL, NULL)");
+}
+
+int main(int argc, char **argv)
+{
+    static const struct check_test tests[] = {
+        CHECK_TEST(init_functions_match_macros),
+        CHECK_TEST(init_functions_refuse_bad_versions),
+        CHECK_TEST(version_macros_match_library),
+        CHECK_TEST(every_code_has_its_name),
+        CHECK_TEST(null_is_accepted_where_documented),
+        CHECK_TEST(cancel_token_lifecycle),
+    };
+    return check_main(argc, argv, tests, CHECK_COUNT(tests));
+}

@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# snapshotctl end to end: snapshot with --all/--ro/--rw, restore, the JSON output, error lines and
+# exit statuses, usage errors, interrupts (SIGTERM/SIGINT mid-snapshot: exit 130, nothing kept).
+#   snapshotctl_test.sh BUILD_DIR
+set -uo pipefail
+BUILD=$(cd "${1:?usage: snapshotctl_test.sh BUILD_DIR}" && pwd)
+CTL=$BUILD/bin/snapshotctl
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/snapshotter-ctl.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+unset SNAPSHOTTER_ROOT
+ROOT=$WORK/root SRC=$WORK/src
+failures=0
+
+ok() { echo "ok    $*"; }
+fail() { echo "FAIL  $*"; failures=$((failures + 1)); }
+# run ARGS...: runs snapshotctl; leaves $status, $WORK/stdout, $WORK/stderr.
+run() { "$CTL" "$@" >"$WORK/stdout" 2>"$WORK/stderr"; status=$?; }
+show() { sed 's/^/        /' "$WORK/stdout" "$WORK/stderr"; }
+# expect WHAT STATUS [STDERR_REGEX]: the last run ended with STATUS and its stderr matches.
+expect() {
+    local what=$1 want=$2 pattern=${3:-}
+    if [ "$status" != "$want" ]; then
+        fail "$what: exit $status, expected $want"; show
+    elif [ -n "$pattern" ] && ! grep -qE -- "$pattern" "$WORK/stderr"; then
+        fail "$what: stderr does not match /$pattern/"; show
+    else
+        ok "$what"
+    fi
+}
+# json WHAT PYTHON_EXPR: stdout is exactly one line holding one JSON object d, and PYTHON_EXPR holds
+# (os.environ is at hand for values awkward to quote).
+json() {
+    if python3 - "$WORK/stdout" "$2" <<'PY'; then ok "$1"; else fail "$1"; show; fi
+import json, os, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+assert text.count("\n") == 1 and text.endswith("\n"), "not exactly one line: %r" % text
+d = json.loads(text)
+assert isinstance(d, dict), "not an object"
+assert eval(sys.argv[2]), "%s is false for %s" % (sys.argv[2], d)
+PY
+}
+
+# A tree with every kind of entry --all must handle.
+mkdir -p "$SRC/sub/deeper" "$WORK/elsewhere"
+printf 'read-only\n' >"$SRC/ro.txt"
+printf 'writable\n' >"$SRC/rw.txt"
+head -c 300000 /dev/urandom >"$SRC/sub/data.bin"
+truncate -s 8M "$SRC/sub/deeper/sparse.img"
+printf 'x' | dd of="$SRC/sub/deeper/sparse.img" bs=1 seek=4000000 conv=notrunc status=none
+: >"$SRC/empty"
+chmod 0755 "$SRC/sub/data.bin"
+ln -s rw.txt "$SRC/link-to-file"
+ln -s sub "$SRC/link-to-dir"
+ln -s nowhere "$SRC/dangling"
+mkfifo "$SRC/fifo"
+touch -d '2021-02-03 04:05:06.123456789' "$SRC/rw.txt"
+FILES=7 # ro.txt rw.txt sub/data.bin sub/deeper/sparse.img empty link-to-file, and explicit extra below
+printf 'extra\n' >"$SRC/sub/extra.txt"
+
+# ------------------------------------------------------------------ usage
+run --help
+expect "--help" 0 && grep -q 'Exit status' "$WORK/stdout" || fail "--help does not document exit statuses"
+run --version
+header_version=$(sed -n 's/^#define SNAPSHOTTER_VERSION_STRING "\(.*\)"$/\1/p' "$BUILD/include/snapshotter.h")
+expect "--version" 0 && [ "$(cat "$WORK/stdout")" = "snapshotctl $header_version" ] && [ ! -s "$WORK/stderr" ] \
+    || fail "--version printed '$(cat "$WORK/stdout")' (header: $header_version)"
+run
+expect "no arguments is a usage error" 2 "command"
+run --root "$ROOT" frobnicate
+expect "unknown command" 2 "frobnicate"
+run --root "$ROOT" restore --name a --version v1 --bogus
+expect "unknown option" 2 "--bogus"
+run --root "$ROOT" restore --version v1
+expect "missing --name" 2 "--name"
+run restore --name a --version v1
+expect "missing --root without SNAPSHOTTER_ROOT" 2 "--root"
+run --root "$ROOT" snapshot --name a --version v1 --base-dir "$SRC" --ro ro.txt --rw ./ro.txt
+expect "a path both --ro and --rw" 2 "ro.txt"
+run --root "$ROOT" restore --name a --version v1 --base-dir "$SRC"
+expect "snapshot option given to restore" 2 "--base-dir"
+run --root "$ROOT" --concurrency zero restore --name a --version v1
+expect "--concurrency must be a number" 2 "--concurrency"
+run --root "$ROOT" restore --name a --version
+expect "option without its value" 2 "--version"
+run --json --root "$ROOT" restore --name a
+expect "usage error with --json" 2 "--version"
+json "usage error with --json prints an error object" 'd["error"]["code"] == "USAGE" and "--version" in d["error"]["message"]'
+run --root "$ROOT" snapshot --name a --version v1 --base-dir "$SRC" --all --help
+expect "--help after a command only prints help" 0 && grep -q 'Usage' "$WORK/stdout"
+[ ! -e "$ROOT" ] && ok "usage errors leave no store behind" || fail "a usage error created the store at $ROOT"
+
+# --------------------------------------------------------------- snapshot
+run --root "$ROOT" --json snapshot --name tree --version v1 --base-dir "$SRC" --all --ro ro.txt --ro ./sub//extra.txt
+expect "snapshot --all --ro" 0
+[ -s "$WORK/stderr" ] && fail "stderr is not a terminal, yet snapshot wrote to it: $(cat "$WORK/stderr")"
+json "snapshot --json" "d['command'] == 'snapshot' and d['name'] == 'tree' and d['version'] == 'v1' \
+    and d['files'] == $FILES and d['files_linked'] == 2 and d['bytes'] > 8000000 and d['bytes_read'] > 300000 \
+    and d['bytes_written'] >= d['bytes_read'] and d['files_reused'] >= 0 and isinstance(d['seconds'], float)"
+
+run snapshot --name tree --version v1 --base-dir "$SRC" --all --root "$ROOT"
+expect "the same name:version again" 13 '^snapshotctl: ALREADY_EXISTS: .*tree:v1'
+run --root "$ROOT" snapshot --name Tree --version v1 --base-dir "$SRC" --all
+expect "an invalid name" 11 "^snapshotctl: INVALID_ARGUMENT: .*'Tree'"
+run --root "$ROOT" snapshot --name tree --version v2 --base-dir "$SRC" --rw missing.txt
+expect "a missing file" 12 "^snapshotctl: NOT_FOUND: .*missing.txt"
+run --root "$ROOT" snapshot --name tree --version v2 --base-dir "$WORK/no-such-dir" --all
+expect "a missing base dir with --all" 12 "^snapshotctl: NOT_FOUND: .*no-such-dir"
+run --root "$ROOT" snapshot --name tree --version v2 --base-dir "$SRC" --rw ../outside
+expect "a path outside the base dir" 11 "^snapshotctl: INVALID_ARGUMENT: .*\.\./outside"
+
+# ---------------------------------------------------------------- restore
+OUT=$WORK/out
+run --root "$ROOT" restore --name tree --version v1 --output-dir "$OUT"
+expect "restore" 0
+[ -s "$WORK/stderr" ] && fail "stderr is not a terminal, yet restore wrote to it: $(cat "$WORK/stderr")"
+grep -qE "^restore tree:v1 into .*: $FILES files" "$WORK/stdout" || fail "restore summary: $(cat "$WORK/stdout")"
+same=1
+for f in ro.txt rw.txt sub/data.bin sub/deeper/sparse.img empty link-to-file sub/extra.txt; do
+    cmp -s "$SRC/$f" "$OUT/$f" || { same=0; fail "restored $f differs"; }
+    [ "$(stat -L -c %a "$SRC/$f")" = "$(stat -c %a "$OUT/$f")" ] || { same=0; fail "restored $f has another mode"; }
+done
+[ "$(stat -c %y "$SRC/rw.txt")" = "$(stat -c %y "$OUT/rw.txt")" ] || { same=0; fail "rw.txt mtime not restored"; }
+[ "$(stat -c %b "$OUT/sub/deeper/sparse.img")" -lt 1000 ] || { same=0; fail "sparse.img lost its holes"; }
+[ "$(stat -c %i "$OUT/ro.txt")" = "$(stat -c %i "$SRC/ro.txt")" ] || { same=0; fail "ro.txt is not a hardlink of the stored inode"; }
+[ "$(stat -c %i "$OUT/rw.txt")" != "$(stat -c %i "$SRC/rw.txt")" ] || { same=0; fail "rw.txt is not a private copy"; }
+for skipped in link-to-dir dangling fifo; do
+    [ -e "$OUT/$skipped" ] && { same=0; fail "--all took $skipped"; }
+done
+[ $same = 1 ] && ok "the restored tree matches (bytes, modes, mtime, holes, links; symlinked dirs, dangling links, FIFOs skipped)"
+
+export SNAPSHOTTER_ROOT=$ROOT
+run --json restore --name tree --version v1 --output-dir "$OUT"
+expect "restore again, root from SNAPSHOTTER_ROOT" 0
+json "restore --json reports reuse" "d['command'] == 'restore' and d['files'] == $FILES and d['files_reused'] == $FILES \
+    and d['bytes_written'] == 0 and d['output_dir'] == '$OUT'"
+run restore --name tree --version v1 --json
+expect "restore without --output-dir" 0
+json "restore without --output-dir: output_dir is null" "d['output_dir'] is None and d['files'] == $FILES"
+
+printf 'something else\n' >"$OUT/rw.txt"
+run restore --name tree --version v1 --output-dir "$OUT"
+expect "restore over a different file" 13 '^snapshotctl: ALREADY_EXISTS: .*rw\.txt'
+grep -q 'something else' "$OUT/rw.txt" || fail "the refused restore changed rw.txt"
+run restore --name tree --version v1 --output-dir "$OUT" --overwrite
+expect "restore --overwrite" 0
+cmp -s "$SRC/rw.txt" "$OUT/rw.txt" && ok "--overwrite replaced rw.txt" || fail "--overwrite did not replace rw.txt"
+
+run restore --name nope --version v1 --output-dir "$OUT"
+expect "restore an unknown snapshot" 12 "^snapshotctl: NOT_FOUND: .*nope:v1"
+run --json restore --name nope --version v1
+expect "restore an unknown snapshot, --json" 12 "^snapshotctl: NOT_FOUND: "
+json "the error object" 'd == {"error": {"code": "NOT_FOUND", "message": d["error"]["message"]}} and "nope:v1" in d["error"]["message"]'
+
+# JSON strings are escaped, and bytes that are not UTF-8 do not break the output.
+WEIRD=$WORK/$'out "quoted" back\\slash\ttab'
+run --json restore --name tree --version v1 --output-dir "$WEIRD"
+expect "restore into a directory with quotes, backslash and tab" 0
+EXPECTED_DIR=$WEIRD json "... is escaped in JSON" "d['output_dir'] == os.environ['EXPECTED_DIR']"
+run --json snapshot --name tree --version v9 --base-dir "$WORK/"$'bad\xff\x01name' --all
+expect "an error naming a path that is not UTF-8" 12
+json "... still prints valid JSON" "d['error']['code'] == 'NOT_FOUND' and '\\ufffd' in d['error']['message']"
+
+# Global options after the command, --opt=value forms, --concurrency.
+run snapshot --name=tree --version=v3 --base-dir="$SRC" --rw=rw.txt --concurrency 2 --json
+expect "options after the command and --opt=value" 0
+json "... snapshot of one file" "d['files'] == 1"
+run --concurrency 1000 restore --name tree --version v3
+expect "--concurrency out of the library's range" 11 "^snapshotctl: INVALID_ARGUMENT: .*concurrency"
+
+# -------------------------------------------------------------- interrupts
+# 256 MiB, so that the signal lands mid-snapshot: the test waits until the snapshot writes content.
+mkdir -p "$WORK/big"
+for i in 0 1 2 3 4 5 6 7; do head -c 33554432 /dev/urandom >"$WORK/big/f$i.bin"; done
+interrupt() {
+    local signal=$1 version=$2 started=0
+    "$CTL" snapshot --name big --version "$version" --base-dir "$WORK/big" --all >"$WORK/stdout" 2>"$WORK/stderr" &
+    local pid=$!
+    for _ in $(seq 1 1000); do
+        if compgen -G "$ROOT/storage/content/xxh3/.content-*" >/dev/null; then started=1; break; fi
+        sleep 0.01
+    done
+    kill -"$signal" "$pid"
+    wait "$pid"
+    status=$?
+    [ $started = 1 ] || fail "SIG$signal: the snapshot did not start writing content within 10 s"
+    expect "SIG$signal mid-snapshot exits 130" 130 "CANCELLED"
+    leftovers=$(find "$ROOT/storage" -name '.*' -type f | wc -l)
+    [ "$leftovers" = 0 ] && ok "SIG$signal: no temporary file left" || fail "SIG$signal: $leftovers temporary files left"
+    run restore --name big --version "$version"
+    expect "SIG$signal: the interrupted snapshot is not visible" 12 "NOT_FOUND"
+}
+interrupt TERM v1
+# Background jobs of a non-interactive shell ignore SIGINT unless job control is on.
+set -m
+interrupt INT v2
+set +m
+run snapshot --name big --version v1 --base-dir "$WORK/big" --all
+expect "the interrupted name:version can be snapshotted" 0
+
+# -------------------------------------------------------------- progress
+if command -v script >/dev/null 2>&1; then
+    script -qec "'$CTL' snapshot --name big --version v3 --base-dir '$WORK/big' --all" /dev/null >"$WORK/tty" 2>&1
+    status=$?
+    if [ $status = 0 ] && grep -q $'\rsnapshot: [0-9]*/8 files' "$WORK/tty"; then
+        ok "progress line on a terminal"
+    else
+        fail "no progress line on a terminal (exit $status)"; sed 's/^/        /' "$WORK/tty" | tr '\r' '\n' | head
+    fi
+else
+    echo "skip  progress on a terminal (no script(1))"
+fi
+
+[ $failures = 0 ] || { echo "$failures snapshotctl check(s) failed"; exit 1; }
