@@ -37,7 +37,11 @@
  *   for locks instead of failing), content is written to temporary files and
  *   renamed into place, so concurrent snapshots and restores never see each
  *   other's partial state. Two concurrent snapshots of one name and version:
- *   exactly one succeeds, the other fails with ALREADY_EXISTS.
+ *   exactly one succeeds, the other fails with ALREADY_EXISTS. Each open
+ *   handle holds a lock file under root_dir/metadata/owners; what a handle
+ *   leaves behind when its process dies (a half-made snapshot, temporary
+ *   files) is cleaned up by the next snapshotter_open() of that root_dir, and
+ *   a half-made snapshot never blocks its name.
  * - The root directory and the base directories of read-only files should be
  *   on one filesystem: read-only files are captured by hardlink. Across
  *   filesystems the library falls back to a private copy in the store.
@@ -122,7 +126,8 @@ void snapshotter_error_free(snapshotter_error *err);
 typedef struct snapshotter_cancel snapshotter_cancel;
 
 snapshotter_code snapshotter_cancel_new(snapshotter_cancel **out, snapshotter_error **err);
-/* Thread-safe and idempotent. NULL is ignored. */
+/* Thread-safe and idempotent. NULL is ignored. Not async-signal-safe: from a
+ * signal handler, hand the request to a thread (e.g. sigwait or a pipe). */
 void snapshotter_cancel_trigger(snapshotter_cancel *cancel);
 /* 1 once triggered, else 0 (also for NULL). */
 int snapshotter_cancel_is_triggered(const snapshotter_cancel *cancel);

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Snapshotter.Native;
 
 // Mirrors of include/snapshotter.h. Layouts are checked against the header by the C tests
-// (tests/c/abi_layout.c compiles offsetof/sizeof assertions); keep them in the header's order.
+// (tests/c/abi_layout_test.c asserts offsetof/sizeof); keep them in the header's order.
 
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct NativeOptions

@@ -19,8 +19,14 @@ internal sealed class ContentStore
     private const uint ContentFileMode = 0x124; // 0444
     private const uint TempFileMode = 0x180; // 0600
 
-    public ContentStore(string rootDir)
+    private readonly string _ownerToken;
+
+    /// <param name="rootDir">The store's root directory.</param>
+    /// <param name="ownerToken">The token of the handle writing through this instance; its temporary files carry it
+    /// (".content-&lt;token&gt;-&lt;random&gt;") so that those of a dead owner can be told apart and removed.</param>
+    public ContentStore(string rootDir, string ownerToken)
     {
+        _ownerToken = ownerToken;
         ContentDir = Path.Join(rootDir, "storage", "content", Digest.Algorithm);
         SnapshotDir = Path.Join(rootDir, "storage", "snapshot", Digest.Algorithm);
         UnixPath.CreateDirectories(ContentDir);
@@ -47,7 +53,7 @@ internal sealed class ContentStore
     public IngestResult Ingest(UnixFile source, in FileStatus status, bool readOnly, byte[] buffer, Action<long>? onDataBytes, CancellationToken cancellation)
     {
         List<Extent> extents = SparseFile.GetExtents(source, status.Size);
-        string tempPath = UnixPath.TempPathIn(ContentDir, TempContentPrefix);
+        string tempPath = UnixPath.TempPathIn(ContentDir, $"{TempContentPrefix}{_ownerToken}-");
         bool keep = false;
         Spf1Result encoded;
         try
@@ -133,7 +139,7 @@ internal sealed class ContentStore
     /// </summary>
     public void MaterializeSnapshotFile(Digest digest, string contentPath, uint mode, uint uid, uint gid, long mtimeNs, bool setOwner, byte[] buffer, CancellationToken cancellation)
     {
-        string tempPath = UnixPath.TempPathIn(SnapshotDir, TempSnapshotPrefix);
+        string tempPath = UnixPath.TempPathIn(SnapshotDir, $"{TempSnapshotPrefix}{_ownerToken}-");
         try
         {
             using (var temp = UnixFile.CreateNew(tempPath, TempFileMode))
@@ -149,6 +155,27 @@ internal sealed class ContentStore
         {
             UnixPath.TryDeleteFile(tempPath);
         }
+    }
+
+    /// <summary>Removes temporary files that owners no longer alive left behind (killed mid-write). Returns how many.</summary>
+    public int DeleteAbandonedTemps(Func<string, bool> isOwnerAlive)
+    {
+        int removed = 0;
+        foreach ((string dir, string prefix) in new[] { (ContentDir, TempContentPrefix), (SnapshotDir, TempSnapshotPrefix) })
+        {
+            foreach (string path in Directory.EnumerateFiles(dir, prefix + "*"))
+            {
+                string name = Path.GetFileName(path);
+                string token = name.Length > prefix.Length + 16 ? name.Substring(prefix.Length, 16) : "";
+                if (OwnerLock.IsToken(token) && name[prefix.Length + 16] == '-' && !isOwnerAlive(token))
+                {
+                    UnixPath.TryDeleteFile(path);
+                    removed++;
+                }
+            }
+        }
+
+        return removed;
     }
 
     /// <summary>Decodes the content of <paramref name="digest"/> into <paramref name="output"/>, verifying every byte

@@ -1,4 +1,5 @@
 using Snapshotter.Content;
+using Snapshotter.IO;
 using Snapshotter.Metadata;
 
 namespace Snapshotter.Engine;
@@ -9,13 +10,23 @@ internal sealed class EngineContext
     /// <summary>Large enough that syscalls and hash setup vanish next to copying; small enough for many workers.</summary>
     public const int DefaultBufferBytes = 1 << 20;
 
-    public EngineContext(ContentStore store, MetadataStore metadata, TimeProvider time, int concurrency)
+    public EngineContext(ContentStore store, MetadataStore metadata, OwnerLock owner, string ownersDir, TimeProvider time, int concurrency)
     {
         Store = store;
         Metadata = metadata;
+        Owner = owner;
+        OwnersDir = ownersDir;
         Time = time;
         Concurrency = concurrency;
     }
+
+    /// <summary>This handle's liveness token, carried by its pending records and temporary files.</summary>
+    public OwnerLock Owner { get; }
+
+    public string OwnersDir { get; }
+
+    /// <summary>Whether the handle that left a record or file with this token is still open somewhere.</summary>
+    public bool IsOwnerAlive(string token) => OwnerLock.IsAlive(OwnersDir, token);
 
     public ContentStore Store { get; }
 

@@ -32,11 +32,11 @@ internal sealed class ProgressTracker
         MaybeReport();
     }
 
-    /// <summary>A file is finished; <paramref name="remainingBytes"/> are its bytes not reported yet (holes, skipped data).</summary>
-    public void FileDone(long remainingBytes)
+    /// <summary>Files are finished; <paramref name="remainingBytes"/> are their bytes not reported yet (holes, skipped data).</summary>
+    public void FileDone(long remainingBytes, long files = 1)
     {
         Interlocked.Add(ref _bytesDone, remainingBytes);
-        Interlocked.Increment(ref _filesDone);
+        Interlocked.Add(ref _filesDone, files);
         MaybeReport();
     }
 

@@ -44,11 +44,24 @@ internal sealed class RestoreOperation
         Different,
     }
 
-    private readonly record struct Staged(string Target, string RelativePath, bool Replace);
+    private enum ParentState
+    {
+        /// <summary>Every parent directory exists (inside the output dir).</summary>
+        Present,
+
+        /// <summary>Some parent does not exist yet, so neither does the target.</summary>
+        Missing,
+
+        /// <summary>A parent path is taken by something that is not a directory.</summary>
+        BlockedByFile,
+    }
+
+    private readonly record struct Staged(string Target, FileRecord File, bool Replace);
 
     public OperationStats Run()
     {
         long started = Stopwatch.GetTimestamp();
+        _cancellation.ThrowIfCancellationRequested();
         NameRules.ValidateName(_request.Name);
         NameRules.ValidateVersion(_request.Version);
         SnapshotRecord snapshot = _context.Metadata.FindCommitted(_request.Name, _request.Version)
@@ -64,17 +77,24 @@ internal sealed class RestoreOperation
 
         EnsureContentPresent(files);
         long totalBytes = files.Sum(f => f.Size);
+        var progress = new ProgressTracker(_request.Progress, _context.Time, files.Count, totalBytes);
         if (_request.OutputDir is null)
         {
+            progress.FileDone(totalBytes, files.Count);
             _context.Metadata.Touch(snapshot.Id, _context.NowNs);
+            progress.Complete();
             return _stats.ToStats(files.Count, totalBytes, Stopwatch.GetElapsedTime(started));
+        }
+
+        if (UnixPath.TryStat(_request.OutputDir, followSymlinks: true) is { IsDirectory: false })
+        {
+            throw SnapshotterException.InvalidArgument($"output_dir '{_request.OutputDir}' is not a directory");
         }
 
         UnixPath.CreateDirectories(_request.OutputDir);
         string outputDir = SnapshotOperation.ResolveDirectory(_request.OutputDir, "output_dir");
         TargetState[] states = Plan(files, outputDir);
 
-        var progress = new ProgressTracker(_request.Progress, _context.Time, files.Count, totalBytes);
         _durability.Track(_context.Store.SnapshotDir);
         try
         {
@@ -117,6 +137,7 @@ internal sealed class RestoreOperation
     {
         foreach (FileRecord file in files)
         {
+            _cancellation.ThrowIfCancellationRequested();
             if (!_context.Store.HasContent(file.Digest) && !(file.ReadOnly && StoredInodeMatches(file) is not null))
             {
                 throw SnapshotterException.NotFound($"content {file.Digest} of '{file.RelativePath}' is not in the local store");
@@ -132,13 +153,16 @@ internal sealed class RestoreOperation
         {
             FileRecord file = files[i];
             string target = Path.Join(outputDir, file.RelativePath);
-            EnsureInside(Path.GetDirectoryName(target)!, outputDir, file.RelativePath);
-            FileStatus? existing = UnixPath.TryStat(target, followSymlinks: false);
-            states[i] = existing switch
+            states[i] = WalkParents(outputDir, file.RelativePath, create: false) switch
             {
-                null => TargetState.Absent,
-                { IsDirectory: true } => throw SnapshotterException.AlreadyExists($"'{file.RelativePath}' exists in output_dir as a directory"),
-                { } status => IsIdentical(file, target, status, token) ? TargetState.Identical : TargetState.Different,
+                ParentState.Missing => TargetState.Absent,
+                ParentState.BlockedByFile => TargetState.Different,
+                _ => UnixPath.TryStat(target, followSymlinks: false) switch
+                {
+                    null => TargetState.Absent,
+                    { IsDirectory: true } => throw SnapshotterException.AlreadyExists($"'{file.RelativePath}' exists in output_dir as a directory"),
+                    { } status => IsIdentical(file, target, status, token) ? TargetState.Identical : TargetState.Different,
+                },
             };
         });
 
@@ -196,8 +220,7 @@ internal sealed class RestoreOperation
     {
         string target = Path.Join(outputDir, file.RelativePath);
         string parent = Path.GetDirectoryName(target)!;
-        UnixPath.CreateDirectories(parent);
-        EnsureInside(parent, outputDir, file.RelativePath);
+        WalkParents(outputDir, file.RelativePath, create: true);
         _durability.Track(parent);
 
         if (file.ReadOnly && TryLink(file, target, parent, replace))
@@ -208,7 +231,7 @@ internal sealed class RestoreOperation
         }
 
         string temp = UnixPath.TempPathIn(parent, TempPrefix);
-        _staged[temp] = new Staged(target, file.RelativePath, replace);
+        _staged[temp] = new Staged(target, file, replace);
         byte[] buffer = ArrayPool<byte>.Shared.Rent(_context.BufferBytes);
         try
         {
@@ -263,7 +286,8 @@ internal sealed class RestoreOperation
 
         if (errno == Errno.EEXIST && !replace)
         {
-            throw SnapshotterException.AlreadyExists($"'{file.RelativePath}' appeared in output_dir while it was being restored");
+            // Another call restored the same path meanwhile: fine if it is what this snapshot holds.
+            return AppearedIdentical(file, target) || (_request.Overwrite && TryLink(file, target, parent, replace: true));
         }
 
         if (errno != 0)
@@ -273,7 +297,7 @@ internal sealed class RestoreOperation
 
         if (replace)
         {
-            _staged[linkPath] = new Staged(target, file.RelativePath, Replace: true);
+            _staged[linkPath] = new Staged(target, file, Replace: true);
         }
 
         return true;
@@ -287,23 +311,73 @@ internal sealed class RestoreOperation
         }
         else if (!UnixPath.RenameNoReplace(temp, staged.Target))
         {
-            throw SnapshotterException.AlreadyExists($"'{staged.RelativePath}' appeared in output_dir while it was being restored");
+            // Another call restored the same path meanwhile: keep its file if it is what this snapshot holds.
+            if (AppearedIdentical(staged.File, staged.Target))
+            {
+                UnixPath.TryDeleteFile(temp);
+            }
+            else if (_request.Overwrite)
+            {
+                UnixPath.Rename(temp, staged.Target);
+            }
+            else
+            {
+                throw SnapshotterException.AlreadyExists($"'{staged.File.RelativePath}' appeared in output_dir while it was being restored, and differs from the snapshot");
+            }
         }
     }
 
-    /// <summary>Refuses a target directory that resolves outside the output dir (an existing symlink pointing away).</summary>
-    private static void EnsureInside(string directory, string outputDir, string relativePath)
+    private bool AppearedIdentical(FileRecord file, string target) =>
+        UnixPath.TryStat(target, followSymlinks: false) is { } status && IsIdentical(file, target, status, _cancellation);
+
+    /// <summary>
+    /// Walks the parent directories of a target, refusing any that resolves outside the output dir (an
+    /// existing symlink pointing away). With <paramref name="create"/>, missing parents are made and a
+    /// non-directory in the way is replaced when overwriting (the planning pass has already refused it
+    /// otherwise).
+    /// </summary>
+    private ParentState WalkParents(string outputDir, string relativePath, bool create)
     {
-        string probe = directory;
-        while (UnixPath.TryStat(probe, followSymlinks: false) is null)
+        string[] parts = relativePath.Split('/');
+        string current = outputDir;
+        for (int i = 0; i < parts.Length - 1; i++)
         {
-            probe = Path.GetDirectoryName(probe)!;
+            current = Path.Join(current, parts[i]);
+            FileStatus? status = UnixPath.TryStat(current, followSymlinks: false);
+            if (status is { IsSymlink: true })
+            {
+                string resolved = UnixPath.RealPath(current);
+                if (!RelativePath.IsInside(resolved, outputDir))
+                {
+                    throw SnapshotterException.InvalidArgument($"'{relativePath}' would be restored through '{current}', which resolves to '{resolved}', outside output_dir '{outputDir}'");
+                }
+
+                status = UnixPath.TryStat(resolved, followSymlinks: false);
+            }
+
+            if (status is { IsDirectory: true })
+            {
+                continue;
+            }
+
+            if (!create)
+            {
+                return status is null ? ParentState.Missing : ParentState.BlockedByFile;
+            }
+
+            if (status is not null)
+            {
+                if (!_request.Overwrite)
+                {
+                    throw SnapshotterException.AlreadyExists($"'{current}' is in the way of '{relativePath}' and is not a directory");
+                }
+
+                UnixPath.DeleteFile(current);
+            }
+
+            UnixPath.CreateDirectories(current);
         }
 
-        string resolved = UnixPath.RealPath(probe);
-        if (!RelativePath.IsInside(resolved, outputDir))
-        {
-            throw SnapshotterException.InvalidArgument($"'{relativePath}' would be restored through '{probe}', which resolves to '{resolved}', outside output_dir '{outputDir}'");
-        }
+        return ParentState.Present;
     }
 }

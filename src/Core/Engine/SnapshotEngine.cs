@@ -41,17 +41,40 @@ public sealed class SnapshotEngine : IDisposable
                 throw SnapshotterException.InvalidArgument($"concurrency {options.Concurrency} is out of range 1..{EngineOptions.MaxConcurrency}");
             }
 
+            if (UnixPath.TryStat(options.RootDir, followSymlinks: true) is { IsDirectory: false })
+            {
+                throw SnapshotterException.InvalidArgument($"root_dir '{options.RootDir}' is not a directory");
+            }
+
             UnixPath.CreateDirectories(options.RootDir);
             string rootDir = UnixPath.RealPath(options.RootDir);
             string metadataDir = Path.Join(rootDir, "metadata");
+            string ownersDir = Path.Join(metadataDir, "owners");
             UnixPath.CreateDirectories(metadataDir);
-            var context = new EngineContext(new ContentStore(rootDir), MetadataStore.Open(metadataDir), options.Time, options.Concurrency);
-            return new SnapshotEngine(context, rootDir);
+            var owner = OwnerLock.Acquire(ownersDir);
+            try
+            {
+                var context = new EngineContext(new ContentStore(rootDir, owner.Token), MetadataStore.Open(metadataDir), owner, ownersDir, options.Time, options.Concurrency);
+                Recover(context);
+                return new SnapshotEngine(context, rootDir);
+            }
+            catch
+            {
+                owner.Dispose();
+                throw;
+            }
         }
         catch (Exception e)
         {
             throw Failure.Translate(e, $"open '{options.RootDir}'", closing: false);
         }
+    }
+
+    /// <summary>What handles that died (killed, power loss) left: their pending snapshots and temporary files.</summary>
+    private static void Recover(EngineContext context)
+    {
+        context.Metadata.DeleteAbandonedPending(context.IsOwnerAlive);
+        context.Store.DeleteAbandonedTemps(context.IsOwnerAlive);
     }
 
     public OperationStats Snapshot(SnapshotRequest request, CancellationToken cancellation = default)
@@ -84,6 +107,7 @@ public sealed class SnapshotEngine : IDisposable
         }
 
         _closing.Dispose();
+        _context.Owner.Dispose();
     }
 
     private T Run<T>(string operation, CancellationToken cancellation, Func<CancellationToken, T> body)

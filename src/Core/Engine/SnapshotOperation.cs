@@ -38,7 +38,7 @@ internal sealed class SnapshotOperation
         NameRules.ValidateVersion(_request.Version);
         SourceFile[] sources = Resolve();
 
-        long pendingId = _context.Metadata.InsertPending(_request.Name, _request.Version, _context.NowNs, ProcessIdentity.Current.Pid, ProcessIdentity.Current.StartTicks);
+        long pendingId = _context.Metadata.InsertPending(_request.Name, _request.Version, _context.NowNs, _context.Owner.Token, _context.IsOwnerAlive);
         var pendingContent = new ConcurrentDictionary<Digest, string>();
         try
         {

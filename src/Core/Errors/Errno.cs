@@ -19,7 +19,6 @@ internal static class Errno
     public const int ENOTDIR = 20;
     public const int EISDIR = 21;
     public const int EINVAL = 22;
-    public const int EFBIG = 27;
     public const int ENOSPC = 28;
     public const int EROFS = 30;
     public const int EMLINK = 31;
@@ -36,7 +35,7 @@ internal static class Errno
         ENOENT or ENOTDIR => ErrorCode.NotFound,
         EEXIST => ErrorCode.AlreadyExists,
         EACCES or EPERM or EROFS => ErrorCode.PermissionDenied,
-        ENOSPC or EDQUOT or EFBIG => ErrorCode.NoSpace,
+        ENOSPC or EDQUOT => ErrorCode.NoSpace,
         EOPNOTSUPP or ENOSYS => ErrorCode.Unsupported,
         _ => ErrorCode.IO,
     };

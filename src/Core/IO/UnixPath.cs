@@ -38,7 +38,7 @@ internal static class UnixPath
                 return;
             }
 
-            throw SnapshotterException.AlreadyExists($"'{path}' exists and is not a directory");
+            throw SnapshotterException.InvalidArgument($"'{path}' exists and is not a directory");
         }
 
         if (errno != Errno.ENOENT)

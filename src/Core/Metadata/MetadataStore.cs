@@ -49,26 +49,86 @@ internal sealed class MetadataStore
         return store;
     }
 
-    /// <summary>Reserves name:version for a snapshot being built by this process. Throws AlreadyExists when taken.</summary>
-    public long InsertPending(string name, string version, long nowNs, int ownerPid, long ownerStart)
+    /// <summary>
+    /// Reserves name:version for a snapshot being built by <paramref name="owner"/>. A reservation left by
+    /// an owner that is no longer alive is taken over; anything else there is AlreadyExists.
+    /// </summary>
+    public long InsertPending(string name, string version, long nowNs, string owner, Func<string, bool> isOwnerAlive)
     {
         using var connection = Connect();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
-            INSERT INTO snapshots (name, version, state, created_ns, last_used_ns, owner_pid, owner_start)
-            VALUES ($name, $version, $pending, $now, $now, $pid, $start)
-            ON CONFLICT (name, version) DO NOTHING
+        using var transaction = connection.BeginTransaction();
+        using var existing = connection.CreateCommand();
+        existing.CommandText = "SELECT id, state, owner FROM snapshots WHERE name = $name AND version = $version";
+        existing.Parameters.AddWithValue("$name", name);
+        existing.Parameters.AddWithValue("$version", version);
+        using (var reader = existing.ExecuteReader())
+        {
+            if (reader.Read())
+            {
+                bool abandoned = reader.GetInt64(1) == PendingState && (reader.IsDBNull(2) || !isOwnerAlive(reader.GetString(2)));
+                if (!abandoned)
+                {
+                    throw SnapshotterException.AlreadyExists(reader.GetInt64(1) == PendingState
+                        ? $"snapshot '{name}:{version}' is being created by another call"
+                        : $"snapshot '{name}:{version}' already exists");
+                }
+
+                DeleteSnapshotRow(connection, reader.GetInt64(0));
+            }
+        }
+
+        using var insert = connection.CreateCommand();
+        insert.CommandText = """
+            INSERT INTO snapshots (name, version, state, created_ns, last_used_ns, owner)
+            VALUES ($name, $version, $pending, $now, $now, $owner)
             RETURNING id
             """;
-        command.Parameters.AddWithValue("$name", name);
-        command.Parameters.AddWithValue("$version", version);
-        command.Parameters.AddWithValue("$pending", PendingState);
-        command.Parameters.AddWithValue("$now", nowNs);
-        command.Parameters.AddWithValue("$pid", ownerPid);
-        command.Parameters.AddWithValue("$start", ownerStart);
-        return command.ExecuteScalar() is long id
-            ? id
-            : throw SnapshotterException.AlreadyExists($"snapshot '{name}:{version}' already exists");
+        insert.Parameters.AddWithValue("$name", name);
+        insert.Parameters.AddWithValue("$version", version);
+        insert.Parameters.AddWithValue("$pending", PendingState);
+        insert.Parameters.AddWithValue("$now", nowNs);
+        insert.Parameters.AddWithValue("$owner", owner);
+        long id = (long)insert.ExecuteScalar()!;
+        transaction.Commit();
+        return id;
+    }
+
+    /// <summary>Drops the pending reservations of owners that are no longer alive. Returns how many.</summary>
+    public int DeleteAbandonedPending(Func<string, bool> isOwnerAlive)
+    {
+        using var connection = Connect();
+        var abandoned = new List<long>();
+        using (var pending = connection.CreateCommand())
+        {
+            pending.CommandText = "SELECT id, owner FROM snapshots WHERE state = $pending";
+            pending.Parameters.AddWithValue("$pending", PendingState);
+            using var reader = pending.ExecuteReader();
+            while (reader.Read())
+            {
+                if (reader.IsDBNull(1) || !isOwnerAlive(reader.GetString(1)))
+                {
+                    abandoned.Add(reader.GetInt64(0));
+                }
+            }
+        }
+
+        foreach (long id in abandoned)
+        {
+            using var transaction = connection.BeginTransaction();
+            DeleteSnapshotRow(connection, id, onlyPending: true);
+            transaction.Commit();
+        }
+
+        return abandoned.Count;
+    }
+
+    private static void DeleteSnapshotRow(SqliteConnection connection, long id, bool onlyPending = false)
+    {
+        using var delete = connection.CreateCommand();
+        delete.CommandText = onlyPending ? "DELETE FROM snapshots WHERE id = $id AND state = $pending" : "DELETE FROM snapshots WHERE id = $id";
+        delete.Parameters.AddWithValue("$id", id);
+        delete.Parameters.AddWithValue("$pending", PendingState);
+        delete.ExecuteNonQuery();
     }
 
     /// <summary>Makes a pending snapshot visible with its files and their content, in one transaction.</summary>
@@ -132,7 +192,7 @@ internal sealed class MetadataStore
         using (var markCommitted = connection.CreateCommand())
         {
             markCommitted.CommandText = """
-                UPDATE snapshots SET state = $committed, created_ns = $now, last_used_ns = $now, owner_pid = NULL, owner_start = NULL
+                UPDATE snapshots SET state = $committed, created_ns = $now, last_used_ns = $now, owner = NULL
                 WHERE id = $id AND state = $pending
                 """;
             markCommitted.Parameters.AddWithValue("$committed", CommittedState);
@@ -152,11 +212,7 @@ internal sealed class MetadataStore
     public void DeletePending(long snapshotId)
     {
         using var connection = Connect();
-        using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM snapshots WHERE id = $id AND state = $pending";
-        command.Parameters.AddWithValue("$id", snapshotId);
-        command.Parameters.AddWithValue("$pending", PendingState);
-        command.ExecuteNonQuery();
+        DeleteSnapshotRow(connection, snapshotId, onlyPending: true);
     }
 
     public SnapshotRecord? FindCommitted(string name, string version)
@@ -268,8 +324,7 @@ internal sealed class MetadataStore
                 state INTEGER NOT NULL,
                 created_ns INTEGER NOT NULL,
                 last_used_ns INTEGER NOT NULL,
-                owner_pid INTEGER,
-                owner_start INTEGER,
+                owner TEXT,
                 UNIQUE (name, version)
             );
             CREATE TABLE content (

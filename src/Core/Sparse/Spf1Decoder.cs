@@ -49,6 +49,9 @@ internal sealed class Spf1Decoder
             throw SnapshotterException.Corrupt($"content '{content.Path}' does not match its digest {want}: its bytes hash to {digest}");
         }
 
+        // Only verified content may size the output: a damaged size field must read as corruption, not as a
+        // filesystem refusing an absurd length.
+        output?.SetLength(size);
         return new Spf1Result(digest, decoder._position, size);
     }
 
@@ -69,7 +72,6 @@ internal sealed class Spf1Decoder
             throw Malformed($"its header claims {size} bytes in {count} extents, more than its {encodedLength} bytes can hold");
         }
 
-        output?.SetLength((long)size);
         Span<byte> extentHeader = stackalloc byte[Spf1.ExtentHeaderLengthBytes];
         ulong previousEnd = 0;
         for (ulong i = 0; i < count; i++)

@@ -1,0 +1,16 @@
+using System.Runtime.InteropServices;
+
+namespace Snapshotter.Interop;
+
+internal static partial class Libc
+{
+    public const int LOCK_SH = 1;
+    public const int LOCK_EX = 2;
+    public const int LOCK_NB = 4;
+    public const int LOCK_UN = 8;
+
+    /// <summary>flock(2). Returns 0, or -1 and errno (EWOULDBLOCK = EAGAIN with LOCK_NB when another open file
+    /// description holds a conflicting lock, in this process or another).</summary>
+    [LibraryImport(Library, EntryPoint = "flock", SetLastError = true)]
+    public static partial int Flock(int fd, int operation);
+}
