@@ -63,6 +63,7 @@ build() {
     log "building libsnapshotter $version"
     mkdir -p "$OUT/lib" "$OUT/include" "$OUT/bin"
     dotnet publish src/Native -c Release -o "$OUT/obj/native" -nologo -v quiet -p:TreatWarningsAsErrors=true \
+        ${SNAPSHOTTER_INSTRUCTION_SET:+-p:IlcInstructionSet=$SNAPSHOTTER_INSTRUCTION_SET} \
         | grep -Ev '^\s*$|Determining projects|Restored|up-to-date|->' >&2 || true
     [ -f "$OUT/obj/native/libsnapshotter.so" ] || die "the Native AOT publish produced no libsnapshotter.so"
     install -m 0755 "$OUT/obj/native/libsnapshotter.so" "$OUT/lib/libsnapshotter.so.$version"
