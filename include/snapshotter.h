@@ -153,6 +153,22 @@ typedef int (*snapshotter_progress_cb)(const snapshotter_progress *progress, voi
 
 typedef struct snapshotter snapshotter;
 
+/*
+ * Where content lives beyond this machine. Snapshots publish the content they
+ * need there before they become visible; restores fetch what the local store
+ * lacks, verifying every object before it enters the store.
+ */
+#define SNAPSHOTTER_CONTENT_OPTIONS_VERSION 1
+typedef struct snapshotter_content_options {
+    unsigned int version;
+    /* A directory, local or NFS (absolute path), holding xxh3/<hex> objects
+     * named as in object storage. */
+    const char *dir;
+} snapshotter_content_options;
+#define SNAPSHOTTER_CONTENT_OPTIONS_INIT { SNAPSHOTTER_CONTENT_OPTIONS_VERSION, NULL }
+snapshotter_code snapshotter_content_options_init(snapshotter_content_options *opts,
+                                                  unsigned int version);
+
 #define SNAPSHOTTER_OPTIONS_VERSION 1
 typedef struct snapshotter_options {
     unsigned int version;
@@ -160,8 +176,11 @@ typedef struct snapshotter_options {
     const char *root_dir;
     /* Files processed at once by one snapshot or restore call; 0 means 5. */
     unsigned int concurrency;
+    /* Optional; NULL keeps content in the local store only. Copied by
+     * snapshotter_open(). */
+    const snapshotter_content_options *content;
 } snapshotter_options;
-#define SNAPSHOTTER_OPTIONS_INIT { SNAPSHOTTER_OPTIONS_VERSION, NULL, 0 }
+#define SNAPSHOTTER_OPTIONS_INIT { SNAPSHOTTER_OPTIONS_VERSION, NULL, 0, NULL }
 snapshotter_code snapshotter_options_init(snapshotter_options *opts, unsigned int version);
 
 /*

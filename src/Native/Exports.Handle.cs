@@ -22,6 +22,22 @@ internal static unsafe partial class Exports
         }
     }
 
+    [UnmanagedCallersOnly(EntryPoint = "snapshotter_content_options_init")]
+    public static int ContentOptionsInit(NativeContentOptions* options, uint version)
+    {
+        try
+        {
+            RequireOut(options, "opts");
+            RequireVersion(version, NativeContentOptions.CurrentVersion, "snapshotter_content_options");
+            *options = new NativeContentOptions { Version = version };
+            return 0;
+        }
+        catch (Exception e)
+        {
+            return NativeError.Report(null, e);
+        }
+    }
+
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_open")]
     public static int Open(IntPtr* result, NativeOptions* options, NativeError** err)
     {
@@ -34,6 +50,7 @@ internal static unsafe partial class Exports
             {
                 RootDir = Utf8.Required(effective.RootDir, "root_dir"),
                 Concurrency = effective.Concurrency == 0 ? EngineOptions.DefaultConcurrency : (int)Math.Min(effective.Concurrency, int.MaxValue),
+                ContentDirectory = ReadContentOptions(effective.Content),
             };
             *result = Handles.Create(SnapshotEngine.Open(engineOptions));
             return 0;
@@ -62,6 +79,17 @@ internal static unsafe partial class Exports
         {
             // Closing releases what it can; there is no error channel and nothing may cross the boundary.
         }
+    }
+
+    private static string? ReadContentOptions(NativeContentOptions* content)
+    {
+        if (content == null)
+        {
+            return null;
+        }
+
+        RequireVersion(content->Version, NativeContentOptions.CurrentVersion, "snapshotter_content_options");
+        return Utf8.Optional(content->Dir, "content.dir");
     }
 
     private static void WriteStats(NativeStats* stats, OperationStats result)

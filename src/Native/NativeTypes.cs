@@ -13,6 +13,16 @@ internal unsafe struct NativeOptions
     public uint Version;
     public byte* RootDir;
     public uint Concurrency;
+    public NativeContentOptions* Content;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct NativeContentOptions
+{
+    public const uint CurrentVersion = 1;
+
+    public uint Version;
+    public byte* Dir;
 }
 
 [StructLayout(LayoutKind.Sequential)]

@@ -10,10 +10,15 @@
 
 _Static_assert(sizeof(snapshotter_code) == 4, "snapshotter_code is returned as a C int");
 
-_Static_assert(sizeof(snapshotter_options) == 24, "snapshotter_options size");
+_Static_assert(sizeof(snapshotter_options) == 32, "snapshotter_options size");
 LAYOUT(snapshotter_options, version, 0);
 LAYOUT(snapshotter_options, root_dir, 8);
 LAYOUT(snapshotter_options, concurrency, 16);
+LAYOUT(snapshotter_options, content, 24);
+
+_Static_assert(sizeof(snapshotter_content_options) == 16, "snapshotter_content_options size");
+LAYOUT(snapshotter_content_options, version, 0);
+LAYOUT(snapshotter_content_options, dir, 8);
 
 _Static_assert(sizeof(snapshotter_progress) == 32, "snapshotter_progress size");
 LAYOUT(snapshotter_progress, files_done, 0);

@@ -9,6 +9,7 @@ static const snapshotter_options options_macro = SNAPSHOTTER_OPTIONS_INIT;
 static const snapshotter_snapshot_request snapshot_macro = SNAPSHOTTER_SNAPSHOT_REQUEST_INIT;
 static const snapshotter_restore_request restore_macro = SNAPSHOTTER_RESTORE_REQUEST_INIT;
 static const snapshotter_stats stats_macro = SNAPSHOTTER_STATS_INIT;
+static const snapshotter_content_options content_macro = SNAPSHOTTER_CONTENT_OPTIONS_INIT;
 
 static int all_bytes_are(const void *p, size_t n, unsigned char value)
 {
@@ -40,6 +41,12 @@ static void init_functions_match_macros(void)
           "options_init fields");
     CHECK(stats_macro.version == SNAPSHOTTER_STATS_VERSION && stats_macro.files == 0 && stats_macro.elapsed_ns == 0,
           "SNAPSHOTTER_STATS_INIT fields");
+    snapshotter_content_options content;
+    memset(&content, 0, sizeof content);
+    CHECK_CODE(SNAPSHOTTER_OK, snapshotter_content_options_init(&content, SNAPSHOTTER_CONTENT_OPTIONS_VERSION));
+    CHECK(memcmp(&content, &content_macro, sizeof content) == 0, "snapshotter_content_options_init differs from the macro");
+    CHECK(snapshotter_content_options_init(&content, 0) == SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "content version 0");
+    CHECK(snapshotter_content_options_init(&content, 99) == SNAPSHOTTER_ERROR_UNSUPPORTED, "content version 99");
 }
 
 /* Init functions are fallible calls too: bad versions and NULL are refused and the struct is untouched. */

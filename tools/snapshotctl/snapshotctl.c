@@ -36,7 +36,7 @@ enum {
 
 static const char usage_text[] =
     "Usage:\n"
-    "  snapshotctl [--root DIR] [--json] [--concurrency N] snapshot --name NAME --version VERSION\n"
+    "  snapshotctl [--root DIR] [--content dir:PATH] [--json] [--concurrency N] snapshot --name NAME --version VERSION\n"
     "              --base-dir DIR [--ro PATH]... [--rw PATH]... [--all]\n"
     "  snapshotctl [--root DIR] [--json] restore --name NAME --version VERSION\n"
     "              [--output-dir DIR] [--overwrite]\n"
@@ -49,6 +49,8 @@ static const char usage_text[] =
     "\n"
     "Options (the global ones may also follow the command):\n"
     "  --root DIR          the store (default: $SNAPSHOTTER_ROOT)\n"
+    "  --content dir:PATH  publish content to / fetch missing content from a directory of\n"
+    "                      xxh3/<hex> objects (local or NFS)\n"
     "  --json              print one JSON object on stdout, for errors too\n"
     "  --concurrency N     files processed at once (default: the library's, 5)\n"
     "  --name NAME         lowercase letters and digits joined by '.', '_', '__' or '-'\n"
@@ -74,6 +76,7 @@ struct file_list {
 struct cli {
     const char *command;
     const char *root;
+    const char *content_dir;
     int json;
     unsigned int concurrency;
     const char *name, *version, *base_dir, *output_dir;
@@ -446,7 +449,7 @@ static int parse_concurrency(struct cli *cli, const char *value)
     return 0;
 }
 
-static const char *const valued_options[] = { "--root", "--concurrency", "--name", "--version",
+static const char *const valued_options[] = { "--root", "--content", "--concurrency", "--name", "--version",
                                               "--base-dir", "--output-dir", "--ro", "--rw" };
 
 static int takes_value(const char *arg)
@@ -474,6 +477,13 @@ static int set_option(struct cli *cli, const char *option, const char *value)
     }
     if (option_is(option, "--concurrency")) {
         return parse_concurrency(cli, value);
+    }
+    if (option_is(option, "--content")) {
+        if (strncmp(value, "dir:", 4) != 0 || value[4] != '/') {
+            return usage_error(cli, "--content '%s' is not dir:/ABSOLUTE/PATH", value);
+        }
+        cli->content_dir = value + 4;
+        return 0;
     }
     list_add(&cli->files, normalize(value), option_is(option, "--ro") ? SNAPSHOTTER_FILE_READ_ONLY : 0);
     return 0;
@@ -608,9 +618,14 @@ static int run(const struct cli *cli, const sigset_t *signals)
         return os_error(cli, status, "cannot start a thread for", "interrupts");
     }
     snapshotter_options opts = SNAPSHOTTER_OPTIONS_INIT;
+    snapshotter_content_options content = SNAPSHOTTER_CONTENT_OPTIONS_INIT;
     snapshotter *s = NULL;
     opts.root_dir = cli->root;
     opts.concurrency = cli->concurrency;
+    if (cli->content_dir != NULL) {
+        content.dir = cli->content_dir;
+        opts.content = &content;
+    }
     code = snapshotter_open(&s, &opts, &err);
     if (code != SNAPSHOTTER_OK) {
         status = library_error(cli, code, err);

@@ -14,6 +14,7 @@ internal sealed class ContentStore
 {
     public const string TempContentPrefix = ".content-";
     public const string TempSnapshotPrefix = ".snapshot-";
+    public const string StagingPrefix = ".download-";
 
     /// <summary>Content files are never modified in place; their mode says so.</summary>
     private const uint ContentFileMode = 0x124; // 0444
@@ -157,25 +158,80 @@ internal sealed class ContentStore
         }
     }
 
-    /// <summary>Removes temporary files that owners no longer alive left behind (killed mid-write). Returns how many.</summary>
+    /// <summary>
+    /// Fetches content the store lacks from <paramref name="provider"/>: into a private staging directory,
+    /// verified whole (SPF1 structure and digest), made durable, then renamed into place. Bad content is
+    /// deleted and reported as <see cref="ErrorCode.Corrupt"/> naming the digest.
+    /// </summary>
+    public void Fetch(Providers.IContentProvider provider, Digest digest, byte[] buffer, Action<long>? onBytes, CancellationToken cancellation)
+    {
+        if (HasContent(digest))
+        {
+            return;
+        }
+
+        string staging = UnixPath.TempPathIn(ContentDir, $"{StagingPrefix}{_ownerToken}-");
+        UnixPath.CreateDirectories(staging);
+        try
+        {
+            string staged = Path.Join(staging, digest.Hex);
+            provider.Download(digest, staged, onBytes, cancellation);
+            using (var file = UnixFile.OpenRead(staged))
+            {
+                try
+                {
+                    Spf1Decoder.Decode(file, output: null, buffer, digest, onDataBytes: null, cancellation);
+                }
+                catch (SnapshotterException e) when (e.Code == ErrorCode.Corrupt)
+                {
+                    throw SnapshotterException.Corrupt($"content {digest} fetched from {provider.Location} is corrupt: {e.Message}");
+                }
+
+                file.SetPermissions(ContentFileMode);
+                file.Sync(dataOnly: true);
+            }
+
+            UnixPath.RenameNoReplace(staged, ContentPath(digest));
+            UnixPath.SyncDirectory(ContentDir);
+        }
+        finally
+        {
+            DeleteTree(staging);
+        }
+    }
+
+    /// <summary>Removes temporary files and staging directories that owners no longer alive left behind
+    /// (killed mid-write). Returns how many.</summary>
     public int DeleteAbandonedTemps(Func<string, bool> isOwnerAlive)
     {
         int removed = 0;
-        foreach ((string dir, string prefix) in new[] { (ContentDir, TempContentPrefix), (SnapshotDir, TempSnapshotPrefix) })
+        foreach ((string dir, string prefix) in new[] { (ContentDir, TempContentPrefix), (SnapshotDir, TempSnapshotPrefix), (ContentDir, StagingPrefix) })
         {
-            foreach (string path in Directory.EnumerateFiles(dir, prefix + "*"))
+            foreach (string path in Directory.EnumerateFileSystemEntries(dir, prefix + "*"))
             {
                 string name = Path.GetFileName(path);
                 string token = name.Length > prefix.Length + 16 ? name.Substring(prefix.Length, 16) : "";
                 if (OwnerLock.IsToken(token) && name[prefix.Length + 16] == '-' && !isOwnerAlive(token))
                 {
-                    UnixPath.TryDeleteFile(path);
+                    DeleteTree(path);
                     removed++;
                 }
             }
         }
 
         return removed;
+    }
+
+    private static void DeleteTree(string path)
+    {
+        if (UnixPath.TryStat(path, followSymlinks: false) is { IsDirectory: true })
+        {
+            Directory.Delete(path, recursive: true);
+        }
+        else
+        {
+            UnixPath.TryDeleteFile(path);
+        }
     }
 
     /// <summary>Decodes the content of <paramref name="digest"/> into <paramref name="output"/>, verifying every byte

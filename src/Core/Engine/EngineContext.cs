@@ -1,6 +1,7 @@
 using Snapshotter.Content;
 using Snapshotter.IO;
 using Snapshotter.Metadata;
+using Snapshotter.Providers;
 
 namespace Snapshotter.Engine;
 
@@ -10,8 +11,9 @@ internal sealed class EngineContext
     /// <summary>Large enough that syscalls and hash setup vanish next to copying; small enough for many workers.</summary>
     public const int DefaultBufferBytes = 1 << 20;
 
-    public EngineContext(ContentStore store, MetadataStore metadata, OwnerLock owner, string ownersDir, TimeProvider time, int concurrency)
+    public EngineContext(ContentStore store, MetadataStore metadata, OwnerLock owner, string ownersDir, IContentProvider? contentProvider, TimeProvider time, int concurrency)
     {
+        ContentProvider = contentProvider;
         Store = store;
         Metadata = metadata;
         Owner = owner;
@@ -24,6 +26,9 @@ internal sealed class EngineContext
     public OwnerLock Owner { get; }
 
     public string OwnersDir { get; }
+
+    /// <summary>Where content is published and fetched beyond this machine; null in a purely local store.</summary>
+    public IContentProvider? ContentProvider { get; }
 
     /// <summary>Whether the handle that left a record or file with this token is still open somewhere.</summary>
     public bool IsOwnerAlive(string token) => OwnerLock.IsAlive(OwnersDir, token);

@@ -12,5 +12,11 @@ public sealed record EngineOptions
 
     public int Concurrency { get; init; } = DefaultConcurrency;
 
+    /// <summary>
+    /// A directory (local or NFS, absolute) holding xxh3/&lt;hex&gt; objects named as in object storage: snapshots
+    /// publish their content there and restores fetch what the local store lacks. Null: local store only.
+    /// </summary>
+    public string? ContentDirectory { get; init; }
+
     public TimeProvider Time { get; init; } = TimeProvider.System;
 }

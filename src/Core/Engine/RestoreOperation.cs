@@ -133,16 +133,43 @@ internal sealed class RestoreOperation
         return _stats.ToStats(files.Count, totalBytes, Stopwatch.GetElapsedTime(started));
     }
 
+    /// <summary>Makes sure every file's content is in the local store, fetching what is missing from the
+    /// content provider; without one, missing content is NOT_FOUND naming the digest.</summary>
     private void EnsureContentPresent(List<FileRecord> files)
     {
+        var missing = new List<FileRecord>();
         foreach (FileRecord file in files)
         {
             _cancellation.ThrowIfCancellationRequested();
             if (!_context.Store.HasContent(file.Digest) && !(file.ReadOnly && StoredInodeMatches(file) is not null))
             {
-                throw SnapshotterException.NotFound($"content {file.Digest} of '{file.RelativePath}' is not in the local store");
+                missing.Add(file);
             }
         }
+
+        if (missing.Count == 0)
+        {
+            return;
+        }
+
+        if (_context.ContentProvider is not { } provider)
+        {
+            throw SnapshotterException.NotFound($"content {missing[0].Digest} of '{missing[0].RelativePath}' is not in the local store and no content provider is configured");
+        }
+
+        List<Digest> digests = missing.Select(f => f.Digest).Distinct().ToList();
+        BoundedParallel.For(digests.Count, _context.Concurrency, _cancellation, (i, token) =>
+        {
+            byte[] buffer = ArrayPool<byte>.Shared.Rent(_context.BufferBytes);
+            try
+            {
+                _context.Store.Fetch(provider, digests[i], buffer, onBytes: null, token);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        });
     }
 
     /// <summary>Decides for each file whether its target is absent, identical or different, writing nothing.</summary>

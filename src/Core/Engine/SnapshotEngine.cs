@@ -2,6 +2,7 @@ using Snapshotter.Content;
 using Snapshotter.Errors;
 using Snapshotter.IO;
 using Snapshotter.Metadata;
+using Snapshotter.Providers;
 
 namespace Snapshotter.Engine;
 
@@ -51,10 +52,11 @@ public sealed class SnapshotEngine : IDisposable
             string metadataDir = Path.Join(rootDir, "metadata");
             string ownersDir = Path.Join(metadataDir, "owners");
             UnixPath.CreateDirectories(metadataDir);
+            IContentProvider? contentProvider = options.ContentDirectory is { } dir ? new DirectoryContentProvider(dir) : null;
             var owner = OwnerLock.Acquire(ownersDir);
             try
             {
-                var context = new EngineContext(new ContentStore(rootDir, owner.Token), MetadataStore.Open(metadataDir), owner, ownersDir, options.Time, options.Concurrency);
+                var context = new EngineContext(new ContentStore(rootDir, owner.Token), MetadataStore.Open(metadataDir), owner, ownersDir, contentProvider, options.Time, options.Concurrency);
                 Recover(context);
                 return new SnapshotEngine(context, rootDir);
             }

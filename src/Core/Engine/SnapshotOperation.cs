@@ -53,6 +53,7 @@ internal sealed class SnapshotOperation
             });
 
             Publish(pendingContent);
+            UploadContent(records);
             _context.Metadata.Commit(pendingId, records, contents.Values.ToArray(), _context.NowNs);
             progress.Complete();
             return _stats.ToStats(sources.Length, totalBytes, Stopwatch.GetElapsedTime(started));
@@ -207,6 +208,24 @@ internal sealed class SnapshotOperation
         }
 
         durability.Flush();
+    }
+
+    /// <summary>
+    /// Publishes the snapshot's content through the content provider, before the snapshot becomes visible, so
+    /// no reader elsewhere can see it without its content being there. Content recorded as published to the
+    /// same location is not uploaded again.
+    /// </summary>
+    private void UploadContent(FileRecord[] records)
+    {
+        if (_context.ContentProvider is not { } provider)
+        {
+            return;
+        }
+
+        List<Digest> needed = _context.Metadata.Unpublished(records.Select(r => r.Digest).Distinct(), provider.Location);
+        BoundedParallel.For(needed.Count, _context.Concurrency, _cancellation, (i, token) =>
+            provider.Upload(needed[i], _context.Store.ContentPath(needed[i]), token));
+        _context.Metadata.MarkPublished(needed, provider.Location, _context.NowNs);
     }
 
     /// <summary>The local UTC offset at that instant, as Go's time.Local records it in the config JSON.</summary>

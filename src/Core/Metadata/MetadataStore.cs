@@ -261,6 +261,49 @@ internal sealed class MetadataStore
         return files;
     }
 
+    /// <summary>The digests among <paramref name="digests"/> not yet recorded as published to <paramref name="location"/>.</summary>
+    public List<Digest> Unpublished(IEnumerable<Digest> digests, string location)
+    {
+        using var connection = Connect();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT 1 FROM published WHERE digest = $digest AND location = $location";
+        var digest = command.Parameters.Add("$digest", SqliteType.Text);
+        command.Parameters.AddWithValue("$location", location);
+        var missing = new List<Digest>();
+        foreach (Digest candidate in digests)
+        {
+            digest.Value = candidate.ToString();
+            if (command.ExecuteScalar() is null)
+            {
+                missing.Add(candidate);
+            }
+        }
+
+        return missing;
+    }
+
+    /// <summary>Remembers that these digests exist at <paramref name="location"/>, so they are not uploaded again.</summary>
+    public void MarkPublished(IEnumerable<Digest> digests, string location, long nowNs)
+    {
+        using var connection = Connect();
+        using var transaction = connection.BeginTransaction();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO published (digest, location, published_ns) VALUES ($digest, $location, $now)
+            ON CONFLICT (digest, location) DO NOTHING
+            """;
+        var digest = command.Parameters.Add("$digest", SqliteType.Text);
+        command.Parameters.AddWithValue("$location", location);
+        command.Parameters.AddWithValue("$now", nowNs);
+        foreach (Digest published in digests)
+        {
+            digest.Value = published.ToString();
+            command.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+    }
+
     /// <summary>Records that a snapshot was used now (for least-recently-used eviction).</summary>
     public void Touch(long snapshotId, long nowNs)
     {
@@ -348,6 +391,12 @@ internal sealed class MetadataStore
                 PRIMARY KEY (snapshot_id, relative_path)
             ) WITHOUT ROWID;
             CREATE INDEX files_by_digest ON files (digest);
+            CREATE TABLE published (
+                digest TEXT NOT NULL,
+                location TEXT NOT NULL,
+                published_ns INTEGER NOT NULL,
+                PRIMARY KEY (digest, location)
+            ) WITHOUT ROWID;
             PRAGMA user_version = {SchemaVersion};
             """;
         create.ExecuteNonQuery();
