@@ -1,0 +1,367 @@
+using System.Collections.Concurrent;
+using Microsoft.Data.Sqlite;
+using Snapshotter.Content;
+using Snapshotter.Errors;
+using Snapshotter.Metadata;
+using Snapshotter.Tests.Support;
+
+namespace Snapshotter.Tests.Metadata;
+
+public sealed class MetadataStoreTests : IDisposable
+{
+    private const long Now = 1_767_000_000_123_456_789;
+    private readonly TempDirectory _temp = new();
+    private readonly string _dir;
+
+    public MetadataStoreTests()
+    {
+        _dir = _temp.CreateDirectory("metadata");
+    }
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        _temp.Dispose();
+    }
+
+    private MetadataStore Open() => MetadataStore.Open(_dir);
+
+    private static FileRecord File(string path, ulong digest, bool readOnly = false, uint mode = 0x1A4, uint uid = 0, uint gid = 0, long size = 12, long mtimeNs = Now, int offsetSeconds = 0) =>
+        new(path, new Digest(digest), readOnly, mode, uid, gid, size, mtimeNs, offsetSeconds, FileRecord.RegularFileTypeFlag);
+
+    private static ContentRecord[] ContentOf(params FileRecord[] files) =>
+        files.Select(f => f.Digest).Distinct().Select(d => new ContentRecord(d, 12, 48)).ToArray();
+
+    private static long Pending(MetadataStore store, string name, string version, long now = Now) =>
+        store.InsertPending(name, version, now, LiveOwner, _ => true);
+
+    /// <summary>An owner token whose liveness the tests decide through the callback they pass.</summary>
+    private const string LiveOwner = "00000000000000aa";
+
+    [Fact]
+    public void A_pending_snapshot_is_not_visible()
+    {
+        MetadataStore store = Open();
+        long id = Pending(store, "snap", "v1");
+
+        Assert.Null(store.FindCommitted("snap", "v1"));
+        Assert.Empty(store.GetFiles(id));
+    }
+
+    [Fact]
+    public void Commit_makes_the_snapshot_and_every_field_of_every_file_visible()
+    {
+        MetadataStore store = Open();
+        long id = Pending(store, "snap", "v1", Now - 1000);
+        FileRecord[] files =
+        [
+            new("z/last", new Digest(0xabc), ReadOnly: true, Mode: 0x124, Uid: 0, Gid: 0, Size: 0, ModificationTimeNs: -1_500_000_001, ModificationTimeOffsetSeconds: -18000, TypeFlag: 0),
+            new("a/first", new Digest(0xffffffffffffffff), ReadOnly: false, Mode: 0x1ED, Uid: 4_294_967_294, Gid: 65534, Size: 1L << 40, ModificationTimeNs: Now, ModificationTimeOffsetSeconds: 28800, TypeFlag: 0),
+            new("m/é ü/x", new Digest(0x1), ReadOnly: false, Mode: 0x180, Uid: 1000, Gid: 1001, Size: 12, ModificationTimeNs: 999_999_999, ModificationTimeOffsetSeconds: 0, TypeFlag: 0),
+
+            // Snapshots only hold regular files (typeflag 0); the store must still keep whatever it is given.
+            new("t/symlink-flag", new Digest(0x2), ReadOnly: true, Mode: 0x1FF, Uid: 1, Gid: 2, Size: 3, ModificationTimeNs: 4, ModificationTimeOffsetSeconds: 3600, TypeFlag: 2),
+        ];
+
+        store.Commit(id, files, ContentOf(files), Now);
+
+        SnapshotRecord? snapshot = store.FindCommitted("snap", "v1");
+        Assert.Equal(new SnapshotRecord(id, "snap", "v1", Now, Now), snapshot);
+        Assert.Equal(files.OrderBy(f => f.RelativePath, StringComparer.Ordinal), store.GetFiles(id));
+        Assert.Null(store.FindCommitted("snap", "v2"));
+        Assert.Null(store.FindCommitted("snap2", "v1"));
+    }
+
+    [Fact]
+    public void A_failed_commit_leaves_the_snapshot_pending_without_any_file()
+    {
+        MetadataStore store = Open();
+        long id = Pending(store, "snap", "v1");
+        FileRecord good = File("good", 0x1);
+        FileRecord duplicate = File("good", 0x2);
+
+        Assert.ThrowsAny<SqliteException>(() => store.Commit(id, [good, duplicate], ContentOf(good, duplicate), Now));
+        Assert.Null(store.FindCommitted("snap", "v1"));
+        Assert.Empty(store.GetFiles(id));
+
+        // Nothing half-written blocks a correct commit afterwards.
+        store.Commit(id, [good], ContentOf(good), Now);
+        Assert.Equal([good], store.GetFiles(store.FindCommitted("snap", "v1")!.Id));
+    }
+
+    [Fact]
+    public void Files_referencing_unrecorded_content_are_refused()
+    {
+        MetadataStore store = Open();
+        long id = Pending(store, "snap", "v1");
+
+        Assert.ThrowsAny<SqliteException>(() => store.Commit(id, [File("a", 0x1)], [], Now));
+        Assert.Null(store.FindCommitted("snap", "v1"));
+    }
+
+    [Fact]
+    public void Readers_never_see_a_committed_snapshot_without_all_of_its_files()
+    {
+        MetadataStore writer = Open();
+        MetadataStore reader = Open();
+        const int FileCount = 3000;
+        FileRecord[] files = Enumerable.Range(0, FileCount).Select(i => File($"f{i:D5}", (ulong)(i % 7) + 1)).ToArray();
+        long id = Pending(writer, "big", "v1");
+        var counts = new ConcurrentBag<int>();
+        using var done = new ManualResetEventSlim();
+
+        var poller = new Thread(() =>
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (DateTime.UtcNow < deadline)
+            {
+                if (reader.FindCommitted("big", "v1") is { } found)
+                {
+                    counts.Add(reader.GetFiles(found.Id).Count);
+                    if (done.IsSet)
+                    {
+                        return;
+                    }
+                }
+                else
+                {
+                    counts.Add(-1);
+                }
+            }
+        });
+        poller.Start();
+
+        writer.Commit(id, files, ContentOf(files), Now);
+        done.Set();
+        Assert.True(poller.Join(TimeSpan.FromSeconds(30)));
+
+        Assert.Contains(FileCount, counts);
+        Assert.All(counts, c => Assert.True(c is -1 or FileCount, $"a reader saw {c} of {FileCount} files"));
+    }
+
+    [Fact]
+    public void Inserting_an_existing_pending_name_version_is_already_exists()
+    {
+        MetadataStore store = Open();
+        Pending(store, "snap", "v1");
+
+        SnapshotterException e = Expect.Error(ErrorCode.AlreadyExists, () => Pending(store, "snap", "v1"));
+        Assert.Contains("snap:v1", e.Message, StringComparison.Ordinal);
+        Assert.True(Pending(store, "snap", "v2") > 0);
+        Assert.True(Pending(store, "snap2", "v1") > 0);
+    }
+
+    [Fact]
+    public void Inserting_an_existing_committed_name_version_is_already_exists()
+    {
+        MetadataStore store = Open();
+        long id = Pending(store, "snap", "v1");
+        store.Commit(id, [], [], Now);
+
+        SnapshotterException e = Expect.Error(ErrorCode.AlreadyExists, () => Pending(store, "snap", "v1"));
+        Assert.Contains("snap:v1", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DeletePending_frees_a_pending_name_but_never_deletes_a_committed_snapshot()
+    {
+        MetadataStore store = Open();
+        long pending = Pending(store, "snap", "pending");
+        store.DeletePending(pending);
+        Assert.Null(store.FindCommitted("snap", "pending"));
+        long again = Pending(store, "snap", "pending");
+        store.Commit(again, [], [], Now);
+        Assert.Equal(again, store.FindCommitted("snap", "pending")?.Id);
+
+        long committed = Pending(store, "snap", "committed");
+        FileRecord file = File("a", 0x1);
+        store.Commit(committed, [file], ContentOf(file), Now);
+        store.DeletePending(committed);
+
+        Assert.Equal(committed, store.FindCommitted("snap", "committed")?.Id);
+        Assert.Equal([file], store.GetFiles(committed));
+        Expect.Error(ErrorCode.AlreadyExists, () => Pending(store, "snap", "committed"));
+    }
+
+    [Fact]
+    public void A_reservation_of_a_dead_owner_is_taken_over_and_one_of_a_live_owner_is_not()
+    {
+        MetadataStore store = Open();
+        store.InsertPending("snap", "v1", Now, "00000000000000d1", _ => true);
+
+        SnapshotterException e = Expect.Error(ErrorCode.AlreadyExists, () => store.InsertPending("snap", "v1", Now, "00000000000000d2", owner => owner == "00000000000000d1"));
+        Assert.Contains("snap:v1", e.Message, StringComparison.Ordinal);
+
+        long taken = store.InsertPending("snap", "v1", Now, "00000000000000d2", _ => false);
+        store.Commit(taken, [], [], Now);
+        Assert.Equal(taken, store.FindCommitted("snap", "v1")?.Id);
+
+        // A committed snapshot has no owner to outlive: it is never taken over.
+        Expect.Error(ErrorCode.AlreadyExists, () => store.InsertPending("snap", "v1", Now, "00000000000000d3", _ => false));
+        Assert.Equal(taken, store.FindCommitted("snap", "v1")?.Id);
+    }
+
+    [Fact]
+    public void DeleteAbandonedPending_drops_only_dead_owners_pending_reservations()
+    {
+        MetadataStore store = Open();
+        store.InsertPending("snap", "dead", Now, "00000000000000d1", _ => true);
+        store.InsertPending("snap", "live", Now, "00000000000000a1", _ => true);
+        long committed = store.InsertPending("snap", "committed", Now, "00000000000000d1", _ => true);
+        store.Commit(committed, [], [], Now);
+
+        Assert.Equal(1, store.DeleteAbandonedPending(owner => owner == "00000000000000a1"));
+
+        store.InsertPending("snap", "dead", Now, "00000000000000a2", _ => true);
+        Expect.Error(ErrorCode.AlreadyExists, () => store.InsertPending("snap", "live", Now, "00000000000000a2", owner => owner == "00000000000000a1"));
+        Assert.Equal(committed, store.FindCommitted("snap", "committed")?.Id);
+    }
+
+    [Fact]
+    public void Touch_only_moves_last_used_forward()
+    {
+        MetadataStore store = Open();
+        long id = Pending(store, "snap", "v1");
+        store.Commit(id, [], [], Now);
+
+        store.Touch(id, Now + 100);
+        Assert.Equal(Now + 100, store.FindCommitted("snap", "v1")!.LastUsedNs);
+
+        store.Touch(id, Now + 50);
+        store.Touch(id, Now - 1_000_000);
+        SnapshotRecord record = store.FindCommitted("snap", "v1")!;
+        Assert.Equal(Now + 100, record.LastUsedNs);
+        Assert.Equal(Now, record.CreatedNs);
+    }
+
+    [Fact]
+    public void Committed_snapshots_survive_reopening()
+    {
+        MetadataStore first = Open();
+        long id = Pending(first, "snap", "v1");
+        FileRecord file = File("dir/file", 0x5e0ba398f628c5e4, readOnly: true, mode: 0x1A4, size: 12);
+        first.Commit(id, [file], ContentOf(file), Now);
+        SqliteConnection.ClearAllPools();
+
+        MetadataStore second = Open();
+        Assert.Equal(id, second.FindCommitted("snap", "v1")?.Id);
+        Assert.Equal([file], second.GetFiles(id));
+    }
+
+    [Fact]
+    public void A_schema_newer_than_supported_is_unsupported()
+    {
+        MetadataStore store = Open();
+        using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = store.Path, Pooling = false }.ToString()))
+        {
+            connection.Open();
+            using SqliteCommand command = connection.CreateCommand();
+            command.CommandText = "PRAGMA user_version = 2";
+            command.ExecuteNonQuery();
+        }
+
+        SqliteConnection.ClearAllPools();
+        SnapshotterException e = Expect.Error(ErrorCode.Unsupported, () => Open());
+        Assert.Contains(store.Path, e.Message, StringComparison.Ordinal);
+        Assert.Contains("2", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Opening_a_fresh_database_from_many_threads_at_once_succeeds()
+    {
+        var errors = new ConcurrentBag<Exception>();
+        using var start = new Barrier(8);
+        Thread[] threads = Enumerable.Range(0, 8).Select(_ => new Thread(() =>
+        {
+            start.SignalAndWait();
+            try
+            {
+                MetadataStore store = Open();
+                Assert.Null(store.FindCommitted("none", "v1"));
+            }
+            catch (Exception e)
+            {
+                errors.Add(e);
+            }
+        })).ToArray();
+        foreach (Thread t in threads)
+        {
+            t.Start();
+        }
+
+        foreach (Thread t in threads)
+        {
+            Assert.True(t.Join(TimeSpan.FromSeconds(60)));
+        }
+
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public void Two_instances_on_one_file_used_from_many_threads_agree_without_errors()
+    {
+        MetadataStore[] stores = [Open(), Open()];
+        const int Threads = 8;
+        const int Iterations = 12;
+        var errors = new ConcurrentBag<Exception>();
+        var raceWinners = new ConcurrentDictionary<int, int>();
+        using var start = new Barrier(Threads);
+
+        Thread[] threads = Enumerable.Range(0, Threads).Select(t => new Thread(() =>
+        {
+            MetadataStore mine = stores[t % 2];
+            MetadataStore other = stores[(t + 1) % 2];
+            start.SignalAndWait();
+            try
+            {
+                for (int i = 0; i < Iterations; i++)
+                {
+                    string version = $"t{t}-i{i}";
+                    long id = Pending(mine, "own", version);
+                    FileRecord[] files = [File("a", (ulong)(i + 1)), File("b/c", 0x77), File("d", (ulong)((t * 100) + i + 1000))];
+                    mine.Commit(id, files, ContentOf(files), Now + i);
+                    SnapshotRecord? seen = other.FindCommitted("own", version);
+                    Assert.Equal(id, seen?.Id);
+                    Assert.Equal(files.OrderBy(f => f.RelativePath, StringComparer.Ordinal), other.GetFiles(id));
+                    other.Touch(id, Now + 1000 + i);
+
+                    // Every thread contends for the same name per iteration: exactly one may win it.
+                    try
+                    {
+                        Pending(mine, "race", $"i{i}");
+                        raceWinners.AddOrUpdate(i, 1, (_, n) => n + 1);
+                    }
+                    catch (SnapshotterException e) when (e.Code == ErrorCode.AlreadyExists)
+                    {
+                    }
+                }
+            }
+            catch (Exception e)
+            {
+                errors.Add(e);
+            }
+        })).ToArray();
+
+        foreach (Thread thread in threads)
+        {
+            thread.Start();
+        }
+
+        foreach (Thread thread in threads)
+        {
+            Assert.True(thread.Join(TimeSpan.FromSeconds(60)), "a metadata thread hung");
+        }
+
+        Assert.Empty(errors);
+        Assert.All(Enumerable.Range(0, Iterations), i => Assert.Equal(1, raceWinners.GetValueOrDefault(i)));
+        for (int t = 0; t < Threads; t++)
+        {
+            for (int i = 0; i < Iterations; i++)
+            {
+                SnapshotRecord record = stores[0].FindCommitted("own", $"t{t}-i{i}")!;
+                Assert.Equal(Now + 1000 + i, record.LastUsedNs);
+                Assert.Equal(3, stores[1].GetFiles(record.Id).Count);
+            }
+        }
+    }
+}
