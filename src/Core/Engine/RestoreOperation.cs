@@ -86,6 +86,11 @@ internal sealed class RestoreOperation
             return _stats.ToStats(files.Count, totalBytes, Stopwatch.GetElapsedTime(started));
         }
 
+        if (_request.OutputDir.Length == 0)
+        {
+            throw SnapshotterException.InvalidArgument("output_dir is empty: pass a directory, or none to only make sure the content is local");
+        }
+
         if (UnixPath.TryStat(_request.OutputDir, followSymlinks: true) is { IsDirectory: false })
         {
             throw SnapshotterException.InvalidArgument($"output_dir '{_request.OutputDir}' is not a directory");
@@ -214,9 +219,11 @@ internal sealed class RestoreOperation
             return false;
         }
 
-        if (file.ReadOnly && StoredInodeMatches(file) is { } stored && stored.IsSameInode(status))
+        if (StoredInodeMatches(file) is { } stored && stored.IsSameInode(status))
         {
-            return true;
+            // A link of the stored inode is right for a read-only entry; a writable one must be a private copy,
+            // or writing to it would rewrite the store (and the original it was linked from).
+            return file.ReadOnly;
         }
 
         byte[] buffer = ArrayPool<byte>.Shared.Rent(_context.BufferBytes);

@@ -20,6 +20,7 @@ internal sealed class Spf1Decoder
     private int _start;
     private int _end;
     private long _position;
+    private SnapshotterException? _tooLarge;
 
     private Spf1Decoder(UnixFile content, byte[] buffer, CancellationToken cancellation)
     {
@@ -47,6 +48,11 @@ internal sealed class Spf1Decoder
         if (expected is { } want && want != digest)
         {
             throw SnapshotterException.Corrupt($"content '{content.Path}' does not match its digest {want}: its bytes hash to {digest}");
+        }
+
+        if (decoder._tooLarge is { } tooLarge)
+        {
+            throw tooLarge;
         }
 
         // Only verified content may size the output: a damaged size field must read as corruption, not as a
@@ -88,7 +94,7 @@ internal sealed class Spf1Decoder
             while (written < (long)length)
             {
                 ReadOnlySpan<byte> chunk = NextData((long)length - written);
-                output?.Write((long)offset + written, chunk);
+                output = WriteOrDefer(output, (long)offset + written, chunk);
                 written += chunk.Length;
                 onDataBytes?.Invoke(chunk.Length);
             }
@@ -104,6 +110,24 @@ internal sealed class Spf1Decoder
         }
 
         return (long)size;
+    }
+
+    /// <summary>
+    /// Writes a chunk, except that a file too large for the filesystem stops the writing but not the reading:
+    /// only the digest can tell damaged content (corrupt) from content this filesystem cannot hold.
+    /// </summary>
+    private UnixFile? WriteOrDefer(UnixFile? output, long offset, ReadOnlySpan<byte> chunk)
+    {
+        try
+        {
+            output?.Write(offset, chunk);
+            return output;
+        }
+        catch (SnapshotterException e) when (e.OsError == Errno.EFBIG)
+        {
+            _tooLarge = e;
+            return null;
+        }
     }
 
     private SnapshotterException Malformed(string why) =>

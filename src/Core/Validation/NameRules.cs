@@ -9,12 +9,13 @@ namespace Snapshotter.Validation;
 /// </summary>
 internal static partial class NameRules
 {
+    // Patterns end in \z, not $: in .NET, $ also matches before a final newline.
     public const int MaxNameLength = 255;
 
-    [GeneratedRegex("^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*\z", RegexOptions.CultureInvariant)]
     private static partial Regex PathComponent();
 
-    [GeneratedRegex("^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}\z", RegexOptions.CultureInvariant)]
     private static partial Regex Tag();
 
     public static void ValidateName(string? name, string field = "name")
