@@ -7,36 +7,12 @@ namespace Snapshotter.Native;
 internal static unsafe partial class Exports
 {
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_options_init")]
-    public static int OptionsInit(NativeOptions* options, uint version)
-    {
-        try
-        {
-            RequireOut(options, "opts");
-            RequireVersion(version, NativeOptions.CurrentVersion, "snapshotter_options");
-            *options = new NativeOptions { Version = version };
-            return 0;
-        }
-        catch (Exception e)
-        {
-            return NativeError.Report(null, e);
-        }
-    }
+    public static int OptionsInit(NativeOptions* options, uint version) =>
+        InitStruct(options, version, NativeOptions.CurrentVersion, "snapshotter_options", new NativeOptions { Version = version });
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_content_options_init")]
-    public static int ContentOptionsInit(NativeContentOptions* options, uint version)
-    {
-        try
-        {
-            RequireOut(options, "opts");
-            RequireVersion(version, NativeContentOptions.CurrentVersion, "snapshotter_content_options");
-            *options = new NativeContentOptions { Version = version };
-            return 0;
-        }
-        catch (Exception e)
-        {
-            return NativeError.Report(null, e);
-        }
-    }
+    public static int ContentOptionsInit(NativeContentOptions* options, uint version) =>
+        InitStruct(options, version, NativeContentOptions.CurrentVersion, "snapshotter_content_options", new NativeContentOptions { Version = version });
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_open")]
     public static int Open(IntPtr* result, NativeOptions* options, NativeError** err)

@@ -104,6 +104,23 @@ internal static unsafe partial class Exports
         }
     }
 
+    /// <summary>The body of every *_init export: a struct of a supported version, filled with its defaults.</summary>
+    private static int InitStruct<T>(T* target, uint version, uint current, string structName, T defaults)
+        where T : unmanaged
+    {
+        try
+        {
+            RequireOut(target, structName);
+            RequireVersion(version, current, structName);
+            *target = defaults;
+            return 0;
+        }
+        catch (Exception e)
+        {
+            return NativeError.Report(null, e);
+        }
+    }
+
     /// <summary>Struct versions this library understands: 1..current. 0 is an uninitialised struct.</summary>
     private static void RequireVersion(uint version, uint current, string structName)
     {

@@ -7,20 +7,8 @@ namespace Snapshotter.Native;
 internal static unsafe partial class Exports
 {
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_restore_request_init")]
-    public static int RestoreRequestInit(NativeRestoreRequest* request, uint version)
-    {
-        try
-        {
-            RequireOut(request, "req");
-            RequireVersion(version, NativeRestoreRequest.CurrentVersion, "snapshotter_restore_request");
-            *request = new NativeRestoreRequest { Version = version };
-            return 0;
-        }
-        catch (Exception e)
-        {
-            return NativeError.Report(null, e);
-        }
-    }
+    public static int RestoreRequestInit(NativeRestoreRequest* request, uint version) =>
+        InitStruct(request, version, NativeRestoreRequest.CurrentVersion, "snapshotter_restore_request", new NativeRestoreRequest { Version = version });
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_restore")]
     public static int Restore(NativeStats* stats, IntPtr handle, NativeRestoreRequest* request, NativeError** err)

@@ -10,20 +10,8 @@ internal static unsafe partial class Exports
     private const ulong MaxFileCount = 1UL << 31;
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_snapshot_request_init")]
-    public static int SnapshotRequestInit(NativeSnapshotRequest* request, uint version)
-    {
-        try
-        {
-            RequireOut(request, "req");
-            RequireVersion(version, NativeSnapshotRequest.CurrentVersion, "snapshotter_snapshot_request");
-            *request = new NativeSnapshotRequest { Version = version };
-            return 0;
-        }
-        catch (Exception e)
-        {
-            return NativeError.Report(null, e);
-        }
-    }
+    public static int SnapshotRequestInit(NativeSnapshotRequest* request, uint version) =>
+        InitStruct(request, version, NativeSnapshotRequest.CurrentVersion, "snapshotter_snapshot_request", new NativeSnapshotRequest { Version = version });
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_snapshot")]
     public static int Snapshot(NativeStats* stats, IntPtr handle, NativeSnapshotRequest* request, NativeError** err)
