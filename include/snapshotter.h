@@ -266,6 +266,24 @@ snapshotter_code snapshotter_snapshot(snapshotter_stats *out_stats, snapshotter 
                                       const snapshotter_snapshot_request *req,
                                       snapshotter_error **err);
 
+/* ------------------------------------------------------------ references */
+
+/*
+ * Calls that act on one existing snapshot name it either with `ref` or with
+ * `name` and `snapshot_version`, never both (INVALID_ARGUMENT). A reference
+ * is one of:
+ *   "name:version"                 exactly that version;
+ *   "name@latest"                  the version created most recently;
+ *   "name@2025-01-02T03:04:05Z"    the latest created at or before that
+ *                                  RFC 3339 time (up to 9 fraction digits,
+ *                                  "Z" or an offset such as "+08:00").
+ * "@" picks among the snapshots in the local store, by the time each was
+ * created (for imported snapshots, the time recorded where they were made).
+ * A name with no version, or none created by that time, is NOT_FOUND; two
+ * versions created at the very same nanosecond where one is wanted are
+ * INVALID_ARGUMENT naming both.
+ */
+
 /* --------------------------------------------------------------- restore */
 
 /* snapshotter_restore_request.flags */
@@ -277,6 +295,7 @@ snapshotter_code snapshotter_snapshot(snapshotter_stats *out_stats, snapshotter 
 #define SNAPSHOTTER_RESTORE_REQUEST_VERSION 1
 typedef struct snapshotter_restore_request {
     unsigned int version;
+    /* The snapshot: these two, or `ref` below (see "References"). */
     const char *name;
     const char *snapshot_version;
     /* Where to put the files (created if missing). NULL: only make sure all
@@ -287,9 +306,11 @@ typedef struct snapshotter_restore_request {
     snapshotter_progress_cb progress;
     void *progress_payload;
     snapshotter_cancel *cancel;
+    /* The snapshot as a reference, instead of name and snapshot_version. */
+    const char *ref;
 } snapshotter_restore_request;
 #define SNAPSHOTTER_RESTORE_REQUEST_INIT \
-    { SNAPSHOTTER_RESTORE_REQUEST_VERSION, NULL, NULL, NULL, 0, NULL, NULL, NULL }
+    { SNAPSHOTTER_RESTORE_REQUEST_VERSION, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL }
 snapshotter_code snapshotter_restore_request_init(snapshotter_restore_request *req,
                                                   unsigned int version);
 
@@ -301,6 +322,143 @@ snapshotter_code snapshotter_restore_request_init(snapshotter_restore_request *r
 snapshotter_code snapshotter_restore(snapshotter_stats *out_stats, snapshotter *s,
                                      const snapshotter_restore_request *req,
                                      snapshotter_error **err);
+
+
+/* ------------------------------------------------- list, inspect, delete */
+
+/*
+ * Results of these calls are objects the library allocates: read them with
+ * their accessors, release them with their *_free() (which accepts NULL).
+ * Every string and struct they hand out is owned by the object and valid
+ * until it is freed. Element structs only ever grow at the end, which is why
+ * they are reached through *_get() and never as a raw array.
+ */
+
+/* A local snapshot. Times are nanoseconds since the Unix epoch. */
+typedef struct snapshotter_snapshot_info {
+    const char *name;
+    const char *snapshot_version;
+    int64_t created_ns;
+    /* Last snapshot or restore of it (least-recently-used eviction). */
+    int64_t last_used_ns;
+    /* Its files and their logical size. */
+    uint64_t files;
+    uint64_t bytes;
+    /* Stored size (SPF1) of its distinct content; content shared with other
+     * snapshots counts for each of them. */
+    uint64_t stored_bytes;
+} snapshotter_snapshot_info;
+
+typedef struct snapshotter_snapshot_list snapshotter_snapshot_list;
+
+#define SNAPSHOTTER_LIST_REQUEST_VERSION 1
+typedef struct snapshotter_list_request {
+    unsigned int version;
+    /* Only snapshots of this name; NULL: all. */
+    const char *name;
+} snapshotter_list_request;
+#define SNAPSHOTTER_LIST_REQUEST_INIT { SNAPSHOTTER_LIST_REQUEST_VERSION, NULL }
+snapshotter_code snapshotter_list_request_init(snapshotter_list_request *req, unsigned int version);
+
+/*
+ * Lists local snapshots, ordered by name, then creation time, then version.
+ * req may be NULL (all snapshots). On success *out is a list the caller
+ * frees with snapshotter_snapshot_list_free().
+ */
+snapshotter_code snapshotter_list(snapshotter_snapshot_list **out, snapshotter *s,
+                                  const snapshotter_list_request *req, snapshotter_error **err);
+/* The number of snapshots; 0 for NULL. */
+size_t snapshotter_snapshot_list_count(const snapshotter_snapshot_list *list);
+/* The index-th snapshot, owned by list; NULL when index is out of range. */
+const snapshotter_snapshot_info *snapshotter_snapshot_list_get(const snapshotter_snapshot_list *list,
+                                                               size_t index);
+void snapshotter_snapshot_list_free(snapshotter_snapshot_list *list);
+
+/* snapshotter_file_info.flags: SNAPSHOTTER_FILE_READ_ONLY, and this one
+ * (never valid in a snapshot request): */
+/* The file's content object is in the local store. Without it, a restore
+ * fetches it from the content provider (or, for a read-only file, links the
+ * stored inode if that is still there). */
+#define SNAPSHOTTER_FILE_CONTENT_LOCAL 0x2u
+
+/* One file of a snapshot, as recorded. */
+typedef struct snapshotter_file_info {
+    const char *relative_path;
+    /* "xxh3:<hex>" */
+    const char *digest;
+    uint64_t size;
+    /* Modification time, nanoseconds since the Unix epoch. */
+    int64_t mtime_ns;
+    /* Permission bits (0644 is 420). */
+    uint32_t mode;
+    uint32_t uid;
+    uint32_t gid;
+    uint32_t flags;
+} snapshotter_file_info;
+
+typedef struct snapshotter_inspection snapshotter_inspection;
+
+#define SNAPSHOTTER_INSPECT_REQUEST_VERSION 1
+typedef struct snapshotter_inspect_request {
+    unsigned int version;
+    /* The snapshot: `ref`, or `name` and `snapshot_version`. */
+    const char *ref;
+    const char *name;
+    const char *snapshot_version;
+} snapshotter_inspect_request;
+#define SNAPSHOTTER_INSPECT_REQUEST_INIT { SNAPSHOTTER_INSPECT_REQUEST_VERSION, NULL, NULL, NULL }
+snapshotter_code snapshotter_inspect_request_init(snapshotter_inspect_request *req, unsigned int version);
+
+/*
+ * Describes one snapshot and its files (ordered by path), including whether
+ * each file's content is in the local store. On success *out is an object the
+ * caller frees with snapshotter_inspection_free().
+ */
+snapshotter_code snapshotter_inspect(snapshotter_inspection **out, snapshotter *s,
+                                     const snapshotter_inspect_request *req, snapshotter_error **err);
+/* The snapshot, owned by the inspection; NULL for NULL. */
+const snapshotter_snapshot_info *snapshotter_inspection_snapshot(const snapshotter_inspection *inspection);
+/* The number of files; 0 for NULL. */
+size_t snapshotter_inspection_file_count(const snapshotter_inspection *inspection);
+/* The index-th file, owned by the inspection; NULL when index is out of range. */
+const snapshotter_file_info *snapshotter_inspection_file_get(const snapshotter_inspection *inspection,
+                                                             size_t index);
+void snapshotter_inspection_free(snapshotter_inspection *inspection);
+
+#define SNAPSHOTTER_DELETE_REQUEST_VERSION 1
+typedef struct snapshotter_delete_request {
+    unsigned int version;
+    /* The snapshot: `ref`, or `name` and `snapshot_version`. */
+    const char *ref;
+    const char *name;
+    const char *snapshot_version;
+} snapshotter_delete_request;
+#define SNAPSHOTTER_DELETE_REQUEST_INIT { SNAPSHOTTER_DELETE_REQUEST_VERSION, NULL, NULL, NULL }
+snapshotter_code snapshotter_delete_request_init(snapshotter_delete_request *req, unsigned int version);
+
+#define SNAPSHOTTER_DELETE_STATS_VERSION 1
+/* Filled by snapshotter_delete(). Set `version` (SNAPSHOTTER_DELETE_STATS_INIT). */
+typedef struct snapshotter_delete_stats {
+    unsigned int version;
+    /* Files the deleted snapshot had. */
+    uint64_t files;
+    /* Content objects no other snapshot referenced, now removed from the
+     * local store, and their stored size in bytes. */
+    uint64_t content_freed;
+    uint64_t bytes_freed;
+} snapshotter_delete_stats;
+#define SNAPSHOTTER_DELETE_STATS_INIT { SNAPSHOTTER_DELETE_STATS_VERSION, 0, 0, 0 }
+
+/*
+ * Deletes a local snapshot. Its metadata goes first, in one transaction (from
+ * then on it is NOT_FOUND); then every content object that no remaining
+ * snapshot references is removed, including the stored inode of read-only
+ * files. A snapshot being made at the same time that reuses such content
+ * stores it again rather than fail. Restores of the deleted snapshot still in
+ * flight may fail with NOT_FOUND. out_stats may be NULL.
+ */
+snapshotter_code snapshotter_delete(snapshotter_delete_stats *out_stats, snapshotter *s,
+                                    const snapshotter_delete_request *req, snapshotter_error **err);
 
 #ifdef __cplusplus
 }

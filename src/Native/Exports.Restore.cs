@@ -27,8 +27,9 @@ internal static unsafe partial class Exports
             using var control = new CallControl(request->Cancel, request->Progress, request->ProgressPayload);
             var restoreRequest = new RestoreRequest
             {
-                Name = Utf8.Required(request->Name, "name"),
-                Version = Utf8.Required(request->SnapshotVersion, "snapshot_version"),
+                Name = Utf8.Optional(request->Name, "name"),
+                Version = Utf8.Optional(request->SnapshotVersion, "snapshot_version"),
+                Reference = Utf8.Optional(request->Ref, "ref") is { } reference ? SnapshotReference.Parse(reference) : null,
                 OutputDir = Utf8.Optional(request->OutputDir, "output_dir"),
                 Overwrite = (request->Flags & NativeRestoreRequest.OverwriteFlag) != 0,
                 Progress = control.Progress,

@@ -90,4 +90,91 @@ internal unsafe struct NativeRestoreRequest
     public delegate* unmanaged<NativeProgress*, void*, int> Progress;
     public void* ProgressPayload;
     public IntPtr Cancel;
+    public byte* Ref;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct NativeSnapshotInfo
+{
+    public byte* Name;
+    public byte* SnapshotVersion;
+    public long CreatedNs;
+    public long LastUsedNs;
+    public ulong Files;
+    public ulong Bytes;
+    public ulong StoredBytes;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct NativeFileInfo
+{
+    public const uint ContentLocalFlag = 0x2;
+
+    public byte* RelativePath;
+    public byte* Digest;
+    public ulong Size;
+    public long MtimeNs;
+    public uint Mode;
+    public uint Uid;
+    public uint Gid;
+    public uint Flags;
+}
+
+/// <summary>snapshotter_snapshot_list: the header of its arena block.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct NativeSnapshotList
+{
+    public nuint Count;
+    public NativeSnapshotInfo* Items;
+}
+
+/// <summary>snapshotter_inspection: the header of its arena block.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct NativeInspection
+{
+    public NativeSnapshotInfo Snapshot;
+    public nuint FileCount;
+    public NativeFileInfo* Files;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct NativeListRequest
+{
+    public const uint CurrentVersion = 1;
+
+    public uint Version;
+    public byte* Name;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct NativeInspectRequest
+{
+    public const uint CurrentVersion = 1;
+
+    public uint Version;
+    public byte* Ref;
+    public byte* Name;
+    public byte* SnapshotVersion;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct NativeDeleteRequest
+{
+    public const uint CurrentVersion = 1;
+
+    public uint Version;
+    public byte* Ref;
+    public byte* Name;
+    public byte* SnapshotVersion;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal struct NativeDeleteStats
+{
+    public const uint CurrentVersion = 1;
+
+    public uint Version;
+    public ulong Files;
+    public ulong ContentFreed;
+    public ulong BytesFreed;
 }

@@ -52,7 +52,7 @@ LAYOUT(snapshotter_snapshot_request, progress, 48);
 LAYOUT(snapshotter_snapshot_request, progress_payload, 56);
 LAYOUT(snapshotter_snapshot_request, cancel, 64);
 
-_Static_assert(sizeof(snapshotter_restore_request) == 64, "snapshotter_restore_request size");
+_Static_assert(sizeof(snapshotter_restore_request) == 72, "snapshotter_restore_request size");
 LAYOUT(snapshotter_restore_request, version, 0);
 LAYOUT(snapshotter_restore_request, name, 8);
 LAYOUT(snapshotter_restore_request, snapshot_version, 16);
@@ -61,10 +61,53 @@ LAYOUT(snapshotter_restore_request, flags, 32);
 LAYOUT(snapshotter_restore_request, progress, 40);
 LAYOUT(snapshotter_restore_request, progress_payload, 48);
 LAYOUT(snapshotter_restore_request, cancel, 56);
+LAYOUT(snapshotter_restore_request, ref, 64);
+
+_Static_assert(sizeof(snapshotter_snapshot_info) == 56, "snapshotter_snapshot_info size");
+LAYOUT(snapshotter_snapshot_info, name, 0);
+LAYOUT(snapshotter_snapshot_info, snapshot_version, 8);
+LAYOUT(snapshotter_snapshot_info, created_ns, 16);
+LAYOUT(snapshotter_snapshot_info, last_used_ns, 24);
+LAYOUT(snapshotter_snapshot_info, files, 32);
+LAYOUT(snapshotter_snapshot_info, bytes, 40);
+LAYOUT(snapshotter_snapshot_info, stored_bytes, 48);
+
+_Static_assert(sizeof(snapshotter_file_info) == 48, "snapshotter_file_info size");
+LAYOUT(snapshotter_file_info, relative_path, 0);
+LAYOUT(snapshotter_file_info, digest, 8);
+LAYOUT(snapshotter_file_info, size, 16);
+LAYOUT(snapshotter_file_info, mtime_ns, 24);
+LAYOUT(snapshotter_file_info, mode, 32);
+LAYOUT(snapshotter_file_info, uid, 36);
+LAYOUT(snapshotter_file_info, gid, 40);
+LAYOUT(snapshotter_file_info, flags, 44);
+
+_Static_assert(sizeof(snapshotter_list_request) == 16, "snapshotter_list_request size");
+LAYOUT(snapshotter_list_request, version, 0);
+LAYOUT(snapshotter_list_request, name, 8);
+
+_Static_assert(sizeof(snapshotter_inspect_request) == 32, "snapshotter_inspect_request size");
+LAYOUT(snapshotter_inspect_request, version, 0);
+LAYOUT(snapshotter_inspect_request, ref, 8);
+LAYOUT(snapshotter_inspect_request, name, 16);
+LAYOUT(snapshotter_inspect_request, snapshot_version, 24);
+
+_Static_assert(sizeof(snapshotter_delete_request) == 32, "snapshotter_delete_request size");
+LAYOUT(snapshotter_delete_request, version, 0);
+LAYOUT(snapshotter_delete_request, ref, 8);
+LAYOUT(snapshotter_delete_request, name, 16);
+LAYOUT(snapshotter_delete_request, snapshot_version, 24);
+
+_Static_assert(sizeof(snapshotter_delete_stats) == 32, "snapshotter_delete_stats size");
+LAYOUT(snapshotter_delete_stats, version, 0);
+LAYOUT(snapshotter_delete_stats, files, 8);
+LAYOUT(snapshotter_delete_stats, content_freed, 16);
+LAYOUT(snapshotter_delete_stats, bytes_freed, 24);
 
 static void layouts_are_pinned(void)
 {
     CHECK(SNAPSHOTTER_FILE_READ_ONLY == 0x1u && SNAPSHOTTER_RESTORE_OVERWRITE == 0x1u, "flag values are pinned");
+    CHECK(SNAPSHOTTER_FILE_CONTENT_LOCAL == 0x2u, "flag values are pinned");
     CHECK(SNAPSHOTTER_OK == 0 && SNAPSHOTTER_ERROR_CLOSED == 10 && SNAPSHOTTER_ERROR_INTERNAL == 100,
           "code values are pinned");
 }

@@ -19,10 +19,15 @@ int use_macros(void)
     snapshotter_stats stats = SNAPSHOTTER_STATS_INIT;
     snapshotter_snapshot_request snapshot = SNAPSHOTTER_SNAPSHOT_REQUEST_INIT;
     snapshotter_restore_request restore = SNAPSHOTTER_RESTORE_REQUEST_INIT;
+    snapshotter_list_request list = SNAPSHOTTER_LIST_REQUEST_INIT;
+    snapshotter_inspect_request inspect = SNAPSHOTTER_INSPECT_REQUEST_INIT;
+    snapshotter_delete_request remove = SNAPSHOTTER_DELETE_REQUEST_INIT;
+    snapshotter_delete_stats removed = SNAPSHOTTER_DELETE_STATS_INIT;
     snapshotter_file file = { "a", SNAPSHOTTER_FILE_READ_ONLY };
     snapshot.files = &file;
     restore.flags = SNAPSHOTTER_RESTORE_OVERWRITE;
-    return (int)(options.version + stats.version + snapshot.version + restore.version) + SNAPSHOTTER_VERSION_NUMBER;
+    return (int)(options.version + stats.version + snapshot.version + restore.version + list.version + inspect.version +
+                 remove.version + removed.version) + SNAPSHOTTER_VERSION_NUMBER;
 }
 SRC
 

@@ -49,6 +49,39 @@ static void init_functions_match_macros(void)
     CHECK(snapshotter_content_options_init(&content, 99) == SNAPSHOTTER_ERROR_UNSUPPORTED, "content version 99");
 }
 
+/* INIT_MATCHES(type, MACRO, init_fn, VERSION): init_fn fills the struct exactly as MACRO does (padding
+ * included: the macro's copy has static storage), and refuses version 0, a version from the future and
+ * NULL without touching the struct. */
+#define INIT_MATCHES(type, macro, init_fn, current)                                                     \
+    do {                                                                                                \
+        static const type expected_ = macro;                                                            \
+        type got_;                                                                                      \
+        memset(&got_, 0, sizeof got_);                                                                  \
+        CHECK_CODE(SNAPSHOTTER_OK, init_fn(&got_, (current)));                                          \
+        CHECK(memcmp(&got_, &expected_, sizeof got_) == 0, #init_fn " differs from " #macro);          \
+        CHECK(got_.version == (current), #macro ".version");                                            \
+        memset(&got_, FILLER, sizeof got_);                                                             \
+        CHECK(init_fn(&got_, 0) == SNAPSHOTTER_ERROR_INVALID_ARGUMENT, #init_fn " version 0");          \
+        CHECK(init_fn(&got_, (current) + 1) == SNAPSHOTTER_ERROR_UNSUPPORTED, #init_fn " next version");\
+        CHECK(init_fn(NULL, (current)) == SNAPSHOTTER_ERROR_INVALID_ARGUMENT, #init_fn " NULL");        \
+        CHECK(all_bytes_are(&got_, sizeof got_, FILLER), "a failed " #init_fn " wrote to the struct"); \
+    } while (0)
+
+static void request_init_functions_match_macros(void)
+{
+    INIT_MATCHES(snapshotter_list_request, SNAPSHOTTER_LIST_REQUEST_INIT, snapshotter_list_request_init,
+                 SNAPSHOTTER_LIST_REQUEST_VERSION);
+    INIT_MATCHES(snapshotter_inspect_request, SNAPSHOTTER_INSPECT_REQUEST_INIT, snapshotter_inspect_request_init,
+                 SNAPSHOTTER_INSPECT_REQUEST_VERSION);
+    INIT_MATCHES(snapshotter_delete_request, SNAPSHOTTER_DELETE_REQUEST_INIT, snapshotter_delete_request_init,
+                 SNAPSHOTTER_DELETE_REQUEST_VERSION);
+    static const snapshotter_delete_stats delete_stats = SNAPSHOTTER_DELETE_STATS_INIT;
+    CHECK(delete_stats.version == SNAPSHOTTER_DELETE_STATS_VERSION && delete_stats.files == 0 &&
+              delete_stats.bytes_freed == 0,
+          "SNAPSHOTTER_DELETE_STATS_INIT fields");
+    CHECK(restore_macro.ref == NULL, "SNAPSHOTTER_RESTORE_REQUEST_INIT leaves ref NULL");
+}
+
 /* Init functions are fallible calls too: bad versions and NULL are refused and the struct is untouched. */
 static void init_functions_refuse_bad_versions(void)
 {
@@ -132,6 +165,13 @@ static void null_is_accepted_where_documented(void)
     CHECK(snapshotter_cancel_is_triggered(NULL) == 0, "cancel_is_triggered(NULL)");
     snapshotter_cancel_free(NULL);
     snapshotter_close(NULL);
+    CHECK(snapshotter_snapshot_list_count(NULL) == 0 && snapshotter_snapshot_list_get(NULL, 0) == NULL,
+          "snapshot list accessors on NULL");
+    snapshotter_snapshot_list_free(NULL);
+    CHECK(snapshotter_inspection_snapshot(NULL) == NULL && snapshotter_inspection_file_count(NULL) == 0 &&
+              snapshotter_inspection_file_get(NULL, 0) == NULL,
+          "inspection accessors on NULL");
+    snapshotter_inspection_free(NULL);
 }
 
 static void cancel_token_lifecycle(void)
@@ -153,6 +193,7 @@ int main(int argc, char **argv)
 {
     static const struct check_test tests[] = {
         CHECK_TEST(init_functions_match_macros),
+        CHECK_TEST(request_init_functions_match_macros),
         CHECK_TEST(init_functions_refuse_bad_versions),
         CHECK_TEST(version_macros_match_library),
         CHECK_TEST(every_code_has_its_name),

@@ -167,6 +167,69 @@ json "... snapshot of one file" "d['files'] == 1"
 run --concurrency 1000 restore --name tree --version v3
 expect "--concurrency out of the library's range" 11 "^snapshotctl: INVALID_ARGUMENT: .*concurrency"
 
+# ------------------------------------------------ list, inspect, delete, REF
+run list --json
+expect "list" 0
+json "list --json: every snapshot, by name then creation" "[(x['name'], x['version']) for x in d['snapshots']] == [('tree', 'v1'), ('tree', 'v3')] \
+    and d['snapshots'][0]['files'] == $FILES and d['snapshots'][1]['files'] == 1 \
+    and d['snapshots'][0]['created'].endswith('Z') and d['snapshots'][0]['created_ns'] < d['snapshots'][1]['created_ns'] \
+    and d['snapshots'][0]['stored_bytes'] > 300000"
+V1_CREATED=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["snapshots"][0]["created"])' "$WORK/stdout")
+run list tree
+expect "list NAME" 0
+[ "$(grep -c '^tree ' "$WORK/stdout")" = 2 ] && grep -q '^NAME ' "$WORK/stdout" && ok "list prints a table" \
+    || { fail "list table"; show; }
+run list nothing
+expect "list of an unknown name" 0
+[ ! -s "$WORK/stdout" ] && ok "... prints nothing" || { fail "list of an unknown name printed something"; show; }
+run list Bad
+expect "list of an invalid name" 11 "'Bad'"
+run list a b
+expect "list takes one NAME" 2 "unexpected argument 'b'"
+
+run inspect tree:v1 --json
+expect "inspect --json" 0
+RW_MTIME_NS=$(python3 -c 'import os,sys; print(os.stat(sys.argv[1]).st_mtime_ns)' "$SRC/rw.txt") \
+json "inspect: the snapshot and every file" "d['snapshot']['name'] == 'tree' and len(d['files']) == $FILES \
+    and [f['path'] for f in d['files']] == sorted(f['path'] for f in d['files']) \
+    and all(f['content_local'] and f['digest'].startswith('xxh3:') for f in d['files']) \
+    and [f['read_only'] for f in d['files'] if f['path'] == 'ro.txt'] == [True] \
+    and [(f['mode'], f['mtime_ns']) for f in d['files'] if f['path'] == 'rw.txt'] == [(0o644, int(os.environ['RW_MTIME_NS']))] \
+    and [f['mtime'] for f in d['files'] if f['path'] == 'rw.txt'][0].endswith('.123456789Z')"
+run inspect tree@latest
+expect "inspect NAME@latest" 0
+grep -q '^tree:v3: 1 files' "$WORK/stdout" && grep -q ' rw,local .* rw.txt$' "$WORK/stdout" && ok "... is tree:v3, shown as a table" \
+    || { fail "inspect tree@latest"; show; }
+run inspect "tree@$V1_CREATED" --json
+expect "inspect NAME@TIME at v1's creation" 0
+json "... is tree:v1" "d['snapshot']['version'] == 'v1'"
+run inspect tree@1999-01-01T00:00:00Z
+expect "inspect before the first version" 12 "no version of 'tree' was created at or before"
+run inspect tree
+expect "a REF without version" 11 "names no version"
+run inspect
+expect "inspect without REF" 2 "inspect needs REF"
+run inspect tree:v1 --output-dir "$WORK"
+expect "an option inspect does not take" 2 "--output-dir is not an option of inspect"
+
+OUT_REF=$WORK/out-ref
+run restore tree@latest --output-dir "$OUT_REF" --json
+expect "restore REF" 0
+json "restore REF --json names the REF" "d['ref'] == 'tree@latest' and d['files'] == 1"
+cmp -s "$SRC/rw.txt" "$OUT_REF/rw.txt" && ok "restore REF wrote tree:v3" || fail "restore REF"
+run restore tree:v1 --name tree --version v1
+expect "restore REF and --name" 2 "not both"
+
+run snapshot --name gone --version v1 --base-dir "$SRC" --rw sub/data.bin --json
+expect "a snapshot to delete" 0
+run delete gone:v1 --json
+expect "delete" 0
+json "delete --json: its files and the content it alone used" "d['ref'] == 'gone:v1' and d['files'] == 1 and d['content_freed'] == 0"
+run delete gone:v1
+expect "delete again" 12 "gone:v1"
+run list gone --json
+json "the deleted snapshot is no longer listed" "d['snapshots'] == []"
+
 # -------------------------------------------------------------- interrupts
 # 256 MiB, so that the signal lands mid-snapshot: the test waits until the snapshot writes content.
 mkdir -p "$WORK/big"

@@ -36,23 +36,36 @@ enum {
 
 static const char usage_text[] =
     "Usage:\n"
-    "  snapshotctl [--root DIR] [--content dir:PATH] [--json] [--concurrency N] snapshot --name NAME --version VERSION\n"
-    "              --base-dir DIR [--ro PATH]... [--rw PATH]... [--all]\n"
-    "  snapshotctl [--root DIR] [--json] restore --name NAME --version VERSION\n"
+    "  snapshotctl [GLOBAL OPTIONS] snapshot --name NAME --version VERSION --base-dir DIR\n"
+    "              [--ro PATH]... [--rw PATH]... [--all]\n"
+    "  snapshotctl [GLOBAL OPTIONS] restore (REF | --name NAME --version VERSION)\n"
     "              [--output-dir DIR] [--overwrite]\n"
+    "  snapshotctl [GLOBAL OPTIONS] list [NAME]\n"
+    "  snapshotctl [GLOBAL OPTIONS] inspect REF\n"
+    "  snapshotctl [GLOBAL OPTIONS] delete REF\n"
     "  snapshotctl --version | --help\n"
     "\n"
     "Commands:\n"
     "  snapshot            store files of --base-dir as the snapshot NAME:VERSION\n"
-    "  restore             write NAME:VERSION into --output-dir; without it, only check that\n"
+    "  restore             write a snapshot into --output-dir; without it, only check that\n"
     "                      the store holds all of its content\n"
+    "  list                local snapshots (of NAME), by name and creation time\n"
+    "  inspect             a snapshot's files: digest, size, mode, owner, mtime, read-only,\n"
+    "                      and whether the content is in the local store\n"
+    "  delete              remove a local snapshot and the content no other snapshot uses\n"
     "\n"
-    "Options (the global ones may also follow the command):\n"
+    "REF names a snapshot: NAME:VERSION, NAME@latest (the version created last), or\n"
+    "NAME@TIME, the latest created at or before an RFC 3339 TIME (2025-01-02T03:04:05Z,\n"
+    "fractions to the nanosecond, Z or an offset such as +08:00).\n"
+    "\n"
+    "Global options (also accepted after the command):\n"
     "  --root DIR          the store (default: $SNAPSHOTTER_ROOT)\n"
     "  --content dir:PATH  publish content to / fetch missing content from a directory of\n"
     "                      xxh3/<hex> objects (local or NFS)\n"
     "  --json              print one JSON object on stdout, for errors too\n"
     "  --concurrency N     files processed at once (default: the library's, 5)\n"
+    "\n"
+    "Command options:\n"
     "  --name NAME         lowercase letters and digits joined by '.', '_', '__' or '-'\n"
     "  --version VERSION   [A-Za-z0-9_][A-Za-z0-9._-]{0,127}\n"
     "  --base-dir DIR      the directory PATHs are relative to\n"
@@ -73,12 +86,19 @@ struct file_list {
     size_t count, capacity;
 };
 
+struct command;
+
 struct cli {
+    const struct command *spec;
     const char *command;
     const char *root;
     const char *content_dir;
     int json;
     unsigned int concurrency;
+    /* The command options given (OPT_* bits), and the operands after the command. */
+    unsigned int given;
+    const char *operands[2];
+    int operand_count;
     const char *name, *version, *base_dir, *output_dir;
     int overwrite, all;
     struct file_list files;
@@ -183,14 +203,31 @@ static void human_bytes(uint64_t bytes, char out[16])
     snprintf(out, 16, unit == 0 ? "%.0f %s" : "%.1f %s", value, units[unit]);
 }
 
+/* The snapshot as the command line named it: REF, or NAME:VERSION. */
+static const char *snapshot_named(const struct cli *cli, char *buffer, size_t size)
+{
+    if (cli->operand_count > 0) {
+        return cli->operands[0];
+    }
+    snprintf(buffer, size, "%s:%s", cli->name, cli->version);
+    return buffer;
+}
+
 static void print_stats(const struct cli *cli, const snapshotter_stats *stats)
 {
     double seconds = (double)stats->elapsed_ns / 1e9;
+    char named[512];
     if (cli->json) {
-        printf("{\"command\":\"%s\",\"name\":", cli->command);
-        json_string(cli->name);
-        fputs(",\"version\":", stdout);
-        json_string(cli->version);
+        printf("{\"command\":\"%s\",", cli->command);
+        if (cli->operand_count > 0) {
+            fputs("\"ref\":", stdout);
+            json_string(cli->operands[0]);
+        } else {
+            fputs("\"name\":", stdout);
+            json_string(cli->name);
+            fputs(",\"version\":", stdout);
+            json_string(cli->version);
+        }
         if (strcmp(cli->command, "restore") == 0) {
             fputs(",\"output_dir\":", stdout);
             cli->output_dir != NULL ? json_string(cli->output_dir) : (void)fputs("null", stdout);
@@ -205,9 +242,9 @@ static void print_stats(const struct cli *cli, const snapshotter_stats *stats)
     human_bytes(stats->bytes, bytes);
     human_bytes(stats->bytes_read, read);
     human_bytes(stats->bytes_written, written);
-    printf("%s %s:%s%s%s: %" PRIu64 " files, %s (%" PRIu64 " bytes)\n", cli->command, cli->name, cli->version,
-           cli->output_dir != NULL ? " into " : "", cli->output_dir != NULL ? cli->output_dir : "", stats->files,
-           bytes, stats->bytes);
+    printf("%s %s%s%s: %" PRIu64 " files, %s (%" PRIu64 " bytes)\n", cli->command,
+           snapshot_named(cli, named, sizeof named), cli->output_dir != NULL ? " into " : "",
+           cli->output_dir != NULL ? cli->output_dir : "", stats->files, bytes, stats->bytes);
     printf("  read %s, wrote %s, %" PRIu64 " reused, %" PRIu64 " linked, %.3f s\n", read, written,
            stats->files_reused, stats->files_linked, seconds);
 }
@@ -417,6 +454,73 @@ static int collect_files(struct cli *cli)
 
 /* ------------------------------------------------------------- arguments */
 
+/* Options that belong to commands; each command says which it takes (struct command). */
+enum {
+    OPT_NAME = 1u << 0,
+    OPT_VERSION = 1u << 1,
+    OPT_BASE_DIR = 1u << 2,
+    OPT_RO = 1u << 3,
+    OPT_RW = 1u << 4,
+    OPT_ALL = 1u << 5,
+    OPT_OUTPUT_DIR = 1u << 6,
+    OPT_OVERWRITE = 1u << 7,
+};
+
+struct option_spec {
+    const char *name;
+    int takes_value;
+    unsigned int bit;
+};
+
+static const struct option_spec command_options[] = {
+    { "--name", 1, OPT_NAME },
+    { "--version", 1, OPT_VERSION },
+    { "--base-dir", 1, OPT_BASE_DIR },
+    { "--ro", 1, OPT_RO },
+    { "--rw", 1, OPT_RW },
+    { "--all", 0, OPT_ALL },
+    { "--output-dir", 1, OPT_OUTPUT_DIR },
+    { "--overwrite", 0, OPT_OVERWRITE },
+};
+
+static const char *const global_valued_options[] = { "--root", "--content", "--concurrency" };
+
+typedef int (*command_fn)(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel);
+
+struct command {
+    const char *name;
+    /* Operands after the command, e.g. REF: at least min, at most max. */
+    int min_operands, max_operands;
+    const char *operands;
+    unsigned int options;
+    command_fn run;
+};
+
+static int run_snapshot(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel);
+static int run_restore(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel);
+static int run_list(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel);
+static int run_inspect(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel);
+static int run_delete(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel);
+
+static const struct command commands[] = {
+    { "snapshot", 0, 0, "", OPT_NAME | OPT_VERSION | OPT_BASE_DIR | OPT_RO | OPT_RW | OPT_ALL, run_snapshot },
+    { "restore", 0, 1, "[REF]", OPT_NAME | OPT_VERSION | OPT_OUTPUT_DIR | OPT_OVERWRITE, run_restore },
+    { "list", 0, 1, "[NAME]", 0, run_list },
+    { "inspect", 1, 1, "REF", 0, run_inspect },
+    { "delete", 1, 1, "REF", 0, run_delete },
+};
+#define COMMAND_COUNT (sizeof commands / sizeof commands[0])
+
+static const struct command *find_command(const char *name)
+{
+    for (size_t i = 0; i < COMMAND_COUNT; i++) {
+        if (strcmp(commands[i].name, name) == 0) {
+            return &commands[i];
+        }
+    }
+    return NULL;
+}
+
 /* The value of option argv[*i] ("--opt VALUE" or "--opt=VALUE"), or NULL after a usage error. */
 static const char *option_value(const struct cli *cli, int argc, char **argv, int *i)
 {
@@ -437,6 +541,26 @@ static int option_is(const char *arg, const char *name)
     return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
 }
 
+static const struct option_spec *find_command_option(const char *arg)
+{
+    for (size_t i = 0; i < sizeof command_options / sizeof command_options[0]; i++) {
+        if (option_is(arg, command_options[i].name)) {
+            return &command_options[i];
+        }
+    }
+    return NULL;
+}
+
+static int is_global_valued(const char *arg)
+{
+    for (size_t i = 0; i < sizeof global_valued_options / sizeof global_valued_options[0]; i++) {
+        if (option_is(arg, global_valued_options[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int parse_concurrency(struct cli *cli, const char *value)
 {
     char *end;
@@ -449,44 +573,36 @@ static int parse_concurrency(struct cli *cli, const char *value)
     return 0;
 }
 
-static const char *const valued_options[] = { "--root", "--content", "--concurrency", "--name", "--version",
-                                              "--base-dir", "--output-dir", "--ro", "--rw" };
-
-static int takes_value(const char *arg)
+static int set_global_option(struct cli *cli, const char *option, const char *value)
 {
-    for (size_t i = 0; i < sizeof valued_options / sizeof valued_options[0]; i++) {
-        if (option_is(arg, valued_options[i])) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/* Stores the value of an option that takes one. */
-static int set_option(struct cli *cli, const char *option, const char *value)
-{
-    const char **slot = option_is(option, "--root")         ? &cli->root
-                        : option_is(option, "--name")       ? &cli->name
-                        : option_is(option, "--version")    ? &cli->version
-                        : option_is(option, "--base-dir")   ? &cli->base_dir
-                        : option_is(option, "--output-dir") ? &cli->output_dir
-                                                            : NULL;
-    if (slot != NULL) {
-        *slot = value;
+    if (option_is(option, "--root")) {
+        cli->root = value;
         return 0;
     }
     if (option_is(option, "--concurrency")) {
         return parse_concurrency(cli, value);
     }
-    if (option_is(option, "--content")) {
-        if (strncmp(value, "dir:", 4) != 0 || value[4] != '/') {
-            return usage_error(cli, "--content '%s' is not dir:/ABSOLUTE/PATH", value);
-        }
-        cli->content_dir = value + 4;
-        return 0;
+    if (strncmp(value, "dir:", 4) != 0 || value[4] != '/') {
+        return usage_error(cli, "--content '%s' is not dir:/ABSOLUTE/PATH", value);
     }
-    list_add(&cli->files, normalize(value), option_is(option, "--ro") ? SNAPSHOTTER_FILE_READ_ONLY : 0);
+    cli->content_dir = value + 4;
     return 0;
+}
+
+static void set_command_option(struct cli *cli, const struct option_spec *option, const char *value)
+{
+    cli->given |= option->bit;
+    switch (option->bit) {
+    case OPT_NAME: cli->name = value; break;
+    case OPT_VERSION: cli->version = value; break;
+    case OPT_BASE_DIR: cli->base_dir = value; break;
+    case OPT_OUTPUT_DIR: cli->output_dir = value; break;
+    case OPT_ALL: cli->all = 1; break;
+    case OPT_OVERWRITE: cli->overwrite = 1; break;
+    case OPT_RO:
+    case OPT_RW: list_add(&cli->files, normalize(value), option->bit == OPT_RO ? SNAPSHOTTER_FILE_READ_ONLY : 0); break;
+    default: break;
+    }
 }
 
 static int print_version(void)
@@ -499,30 +615,54 @@ static int print_version(void)
     return 0;
 }
 
+/* restore names its snapshot by REF or by --name and --version. */
+static int check_snapshot_named(const struct cli *cli)
+{
+    if (cli->operand_count > 0 && (cli->name != NULL || cli->version != NULL)) {
+        return usage_error(cli, "give REF or --name and --version, not both");
+    }
+    if (cli->operand_count == 0 && (cli->name == NULL || cli->version == NULL)) {
+        return usage_error(cli, "%s is required (or give REF)", cli->name == NULL ? "--name" : "--version");
+    }
+    return 0;
+}
+
 /* Checks what the command needs and refuses what it does not take. */
 static int check_command(struct cli *cli)
 {
-    int snapshot = strcmp(cli->command, "snapshot") == 0;
+    const struct command *command = cli->spec;
     if (cli->root == NULL || cli->root[0] == '\0') {
         return usage_error(cli, "--root is required (or set SNAPSHOTTER_ROOT)");
     }
-    if (cli->name == NULL || cli->version == NULL) {
-        return usage_error(cli, "%s is required", cli->name == NULL ? "--name" : "--version");
+    for (size_t i = 0; i < sizeof command_options / sizeof command_options[0]; i++) {
+        if ((cli->given & command_options[i].bit) != 0 && (command->options & command_options[i].bit) == 0) {
+            return usage_error(cli, "%s is not an option of %s", command_options[i].name, command->name);
+        }
     }
-    if (snapshot && cli->base_dir == NULL) {
-        return usage_error(cli, "--base-dir is required");
+    if (cli->operand_count < command->min_operands) {
+        return usage_error(cli, "%s needs %s", command->name, command->operands);
     }
-    if (snapshot && cli->files.count == 0 && !cli->all) {
-        return usage_error(cli, "no files: give --ro PATH, --rw PATH or --all");
+    if (strcmp(command->name, "snapshot") == 0) {
+        if (cli->name == NULL || cli->version == NULL) {
+            return usage_error(cli, "%s is required", cli->name == NULL ? "--name" : "--version");
+        }
+        if (cli->base_dir == NULL) {
+            return usage_error(cli, "--base-dir is required");
+        }
+        if (cli->files.count == 0 && !cli->all) {
+            return usage_error(cli, "no files: give --ro PATH, --rw PATH or --all");
+        }
     }
-    if (snapshot && (cli->output_dir != NULL || cli->overwrite)) {
-        return usage_error(cli, "%s is an option of restore", cli->overwrite ? "--overwrite" : "--output-dir");
+    return strcmp(command->name, "restore") == 0 ? check_snapshot_named(cli) : 0;
+}
+
+static int unknown_command(const struct cli *cli, const char *name)
+{
+    char names[256] = "";
+    for (size_t i = 0; i < COMMAND_COUNT; i++) {
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i > 0 ? ", " : "", commands[i].name);
     }
-    if (!snapshot && (cli->base_dir != NULL || cli->all || cli->files.count > 0)) {
-        return usage_error(cli, "%s is an option of snapshot",
-                           cli->base_dir != NULL ? "--base-dir" : cli->all ? "--all" : "--ro/--rw");
-    }
-    return 0;
+    return usage_error(cli, "unknown command '%s' (%s)", name, names);
 }
 
 /* Fills cli. Returns -1 to go on, or the exit status (after --help, --version or a usage error). */
@@ -533,33 +673,39 @@ static int parse_args(struct cli *cli, int argc, char **argv)
     }
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
+        const struct option_spec *option = find_command_option(arg);
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
             fputs(usage_text, stdout);
             return 0;
-        } else if (strcmp(arg, "--version") == 0 && cli->command == NULL) {
+        } else if (strcmp(arg, "--version") == 0 && cli->spec == NULL) {
             return print_version();
         } else if (strcmp(arg, "--json") == 0) {
-            cli->json = 1;
-        } else if (strcmp(arg, "--all") == 0) {
-            cli->all = 1;
-        } else if (strcmp(arg, "--overwrite") == 0) {
-            cli->overwrite = 1;
-        } else if (takes_value(arg)) {
+            continue;
+        } else if (is_global_valued(arg)) {
             const char *value = option_value(cli, argc, argv, &i);
-            if (value == NULL || set_option(cli, arg, value) != 0) {
+            if (value == NULL || set_global_option(cli, arg, value) != 0) {
                 return EXIT_USAGE;
             }
-        } else if (arg[0] == '-') {
+        } else if (option != NULL) {
+            const char *value = option->takes_value ? option_value(cli, argc, argv, &i) : NULL;
+            if (option->takes_value && value == NULL) {
+                return EXIT_USAGE;
+            }
+            set_command_option(cli, option, value);
+        } else if (arg[0] == '-' && arg[1] != '\0') {
             return usage_error(cli, "unknown option '%s'", arg);
-        } else if (cli->command != NULL) {
-            return usage_error(cli, "unexpected argument '%s'", arg);
-        } else if (strcmp(arg, "snapshot") != 0 && strcmp(arg, "restore") != 0) {
-            return usage_error(cli, "unknown command '%s' (snapshot, restore)", arg);
+        } else if (cli->spec == NULL) {
+            if ((cli->spec = find_command(arg)) == NULL) {
+                return unknown_command(cli, arg);
+            }
+            cli->command = cli->spec->name;
+        } else if (cli->operand_count < cli->spec->max_operands) {
+            cli->operands[cli->operand_count++] = arg;
         } else {
-            cli->command = arg;
+            return usage_error(cli, "unexpected argument '%s'", arg);
         }
     }
-    if (cli->command == NULL) {
+    if (cli->spec == NULL) {
         return usage_error(cli, "no command given");
     }
     if (cli->root == NULL) {
@@ -570,35 +716,223 @@ static int parse_args(struct cli *cli, int argc, char **argv)
 
 /* --------------------------------------------------------------- commands */
 
-/* Runs the snapshot or restore call, with a progress line when stderr is a terminal. */
-static int run_command(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel)
+/* Ends the progress line, and turns a failed call into its report and exit status. */
+static int finish_call(const struct cli *cli, struct progress_line *line, snapshotter_code code, snapshotter_error *err)
 {
-    int snapshot = strcmp(cli->command, "snapshot") == 0;
-    snapshotter_stats stats = SNAPSHOTTER_STATS_INIT;
-    snapshotter_error *err = NULL;
-    snapshotter_code code;
-    struct progress_line line = { cli->command, 0, 0 };
-    snapshotter_progress_cb progress = isatty(STDERR_FILENO) ? show_progress : NULL;
-    if (snapshot) {
-        snapshotter_snapshot_request req = SNAPSHOTTER_SNAPSHOT_REQUEST_INIT;
-        req.name = cli->name, req.snapshot_version = cli->version, req.base_dir = cli->base_dir;
-        req.files = cli->files.items, req.file_count = cli->files.count;
-        req.progress = progress, req.progress_payload = &line, req.cancel = cancel;
-        code = snapshotter_snapshot(&stats, s, &req, &err);
-    } else {
-        snapshotter_restore_request req = SNAPSHOTTER_RESTORE_REQUEST_INIT;
-        req.name = cli->name, req.snapshot_version = cli->version, req.output_dir = cli->output_dir;
-        req.flags = cli->overwrite ? SNAPSHOTTER_RESTORE_OVERWRITE : 0;
-        req.progress = progress, req.progress_payload = &line, req.cancel = cancel;
-        code = snapshotter_restore(&stats, s, &req, &err);
-    }
-    if (line.drawn) {
+    if (line->drawn) {
         fputs("\r\033[K", stderr);
     }
+    return code == SNAPSHOTTER_OK ? 0 : library_error(cli, code, err);
+}
+
+static int run_snapshot(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel)
+{
+    snapshotter_stats stats = SNAPSHOTTER_STATS_INIT;
+    snapshotter_error *err = NULL;
+    struct progress_line line = { cli->command, 0, 0 };
+    snapshotter_snapshot_request req = SNAPSHOTTER_SNAPSHOT_REQUEST_INIT;
+    req.name = cli->name, req.snapshot_version = cli->version, req.base_dir = cli->base_dir;
+    req.files = cli->files.items, req.file_count = cli->files.count;
+    req.progress = isatty(STDERR_FILENO) ? show_progress : NULL, req.progress_payload = &line, req.cancel = cancel;
+    snapshotter_code code = snapshotter_snapshot(&stats, s, &req, &err);
+    int status = finish_call(cli, &line, code, err);
+    if (status == 0) {
+        print_stats(cli, &stats);
+    }
+    return status;
+}
+
+static int run_restore(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel)
+{
+    snapshotter_stats stats = SNAPSHOTTER_STATS_INIT;
+    snapshotter_error *err = NULL;
+    struct progress_line line = { cli->command, 0, 0 };
+    snapshotter_restore_request req = SNAPSHOTTER_RESTORE_REQUEST_INIT;
+    req.name = cli->name, req.snapshot_version = cli->version, req.ref = cli->operands[0];
+    req.output_dir = cli->output_dir;
+    req.flags = cli->overwrite ? SNAPSHOTTER_RESTORE_OVERWRITE : 0;
+    req.progress = isatty(STDERR_FILENO) ? show_progress : NULL, req.progress_payload = &line, req.cancel = cancel;
+    snapshotter_code code = snapshotter_restore(&stats, s, &req, &err);
+    int status = finish_call(cli, &line, code, err);
+    if (status == 0) {
+        print_stats(cli, &stats);
+    }
+    return status;
+}
+
+/* An RFC 3339 UTC time to the nanosecond, trailing zeros of the fraction dropped: what references accept. */
+static void format_time(int64_t unix_ns, char out[48])
+{
+    time_t seconds = (time_t)(unix_ns / 1000000000);
+    long nanos = (long)(unix_ns % 1000000000);
+    if (nanos < 0) {
+        seconds--, nanos += 1000000000;
+    }
+    struct tm tm;
+    if (gmtime_r(&seconds, &tm) == NULL) {
+        snprintf(out, 48, "%" PRId64 "ns", unix_ns);
+        return;
+    }
+    size_t n = strftime(out, 48, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (nanos != 0) {
+        n += (size_t)snprintf(out + n, 48 - n, ".%09ld", nanos);
+        while (out[n - 1] == '0') {
+            n--;
+        }
+    }
+    snprintf(out + n, 48 - n, "Z");
+}
+
+static void json_time(const char *key, int64_t unix_ns)
+{
+    char text[48];
+    format_time(unix_ns, text);
+    printf("\"%s\":\"%s\",\"%s_ns\":%" PRId64, key, text, key, unix_ns);
+}
+
+static void json_snapshot_info(const snapshotter_snapshot_info *info)
+{
+    fputs("{\"name\":", stdout);
+    json_string(info->name);
+    fputs(",\"version\":", stdout);
+    json_string(info->snapshot_version);
+    putchar(',');
+    json_time("created", info->created_ns);
+    putchar(',');
+    json_time("last_used", info->last_used_ns);
+    printf(",\"files\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"stored_bytes\":%" PRIu64 "}", info->files, info->bytes,
+           info->stored_bytes);
+}
+
+static int run_list(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel)
+{
+    (void)cancel;
+    snapshotter_list_request req = SNAPSHOTTER_LIST_REQUEST_INIT;
+    snapshotter_snapshot_list *list = NULL;
+    snapshotter_error *err = NULL;
+    req.name = cli->operands[0];
+    snapshotter_code code = snapshotter_list(&list, s, &req, &err);
     if (code != SNAPSHOTTER_OK) {
         return library_error(cli, code, err);
     }
-    print_stats(cli, &stats);
+    size_t count = snapshotter_snapshot_list_count(list);
+    if (cli->json) {
+        fputs("{\"command\":\"list\",\"snapshots\":[", stdout);
+        for (size_t i = 0; i < count; i++) {
+            fputs(i > 0 ? "," : "", stdout);
+            json_snapshot_info(snapshotter_snapshot_list_get(list, i));
+        }
+        fputs("]}\n", stdout);
+    } else {
+        int name_width = 4, version_width = 7;
+        for (size_t i = 0; i < count; i++) {
+            const snapshotter_snapshot_info *info = snapshotter_snapshot_list_get(list, i);
+            name_width = (int)strlen(info->name) > name_width ? (int)strlen(info->name) : name_width;
+            version_width = (int)strlen(info->snapshot_version) > version_width ? (int)strlen(info->snapshot_version)
+                                                                                 : version_width;
+        }
+        if (count > 0) {
+            printf("%-*s  %-*s  %-30s  %8s  %10s  %10s\n", name_width, "NAME", version_width, "VERSION", "CREATED",
+                   "FILES", "SIZE", "STORED");
+        }
+        for (size_t i = 0; i < count; i++) {
+            const snapshotter_snapshot_info *info = snapshotter_snapshot_list_get(list, i);
+            char created[48], bytes[16], stored[16];
+            format_time(info->created_ns, created);
+            human_bytes(info->bytes, bytes);
+            human_bytes(info->stored_bytes, stored);
+            printf("%-*s  %-*s  %-30s  %8" PRIu64 "  %10s  %10s\n", name_width, info->name, version_width,
+                   info->snapshot_version, created, info->files, bytes, stored);
+        }
+    }
+    snapshotter_snapshot_list_free(list);
+    return 0;
+}
+
+static void print_inspection(const struct cli *cli, const snapshotter_inspection *inspection)
+{
+    const snapshotter_snapshot_info *info = snapshotter_inspection_snapshot(inspection);
+    size_t count = snapshotter_inspection_file_count(inspection);
+    if (cli->json) {
+        fputs("{\"command\":\"inspect\",\"snapshot\":", stdout);
+        json_snapshot_info(info);
+        fputs(",\"files\":[", stdout);
+        for (size_t i = 0; i < count; i++) {
+            const snapshotter_file_info *file = snapshotter_inspection_file_get(inspection, i);
+            fputs(i > 0 ? ",{\"path\":" : "{\"path\":", stdout);
+            json_string(file->relative_path);
+            fputs(",\"digest\":", stdout);
+            json_string(file->digest);
+            printf(",\"size\":%" PRIu64 ",\"mode\":%" PRIu32 ",\"uid\":%" PRIu32 ",\"gid\":%" PRIu32 ",", file->size,
+                   file->mode, file->uid, file->gid);
+            json_time("mtime", file->mtime_ns);
+            printf(",\"read_only\":%s,\"content_local\":%s}",
+                   (file->flags & SNAPSHOTTER_FILE_READ_ONLY) != 0 ? "true" : "false",
+                   (file->flags & SNAPSHOTTER_FILE_CONTENT_LOCAL) != 0 ? "true" : "false");
+        }
+        fputs("]}\n", stdout);
+        return;
+    }
+    char created[48], used[48], bytes[16], stored[16];
+    format_time(info->created_ns, created);
+    format_time(info->last_used_ns, used);
+    human_bytes(info->bytes, bytes);
+    human_bytes(info->stored_bytes, stored);
+    printf("%s:%s: %" PRIu64 " files, %s (%" PRIu64 " bytes), stored %s\n", info->name, info->snapshot_version,
+           info->files, bytes, info->bytes, stored);
+    printf("  created %s, last used %s\n", created, used);
+    printf("  %-4s  %-11s  %12s  %-30s  %-8s  %-21s  %s\n", "MODE", "UID:GID", "SIZE", "MODIFIED", "FLAGS", "DIGEST",
+           "PATH");
+    for (size_t i = 0; i < count; i++) {
+        const snapshotter_file_info *file = snapshotter_inspection_file_get(inspection, i);
+        char mtime[48], owner[24];
+        format_time(file->mtime_ns, mtime);
+        snprintf(owner, sizeof owner, "%" PRIu32 ":%" PRIu32, file->uid, file->gid);
+        printf("  %04" PRIo32 "  %-11s  %12" PRIu64 "  %-30s  %s,%-5s  %-21s  %s\n", file->mode, owner, file->size,
+               mtime, (file->flags & SNAPSHOTTER_FILE_READ_ONLY) != 0 ? "ro" : "rw",
+               (file->flags & SNAPSHOTTER_FILE_CONTENT_LOCAL) != 0 ? "local" : "absent", file->digest,
+               file->relative_path);
+    }
+}
+
+static int run_inspect(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel)
+{
+    (void)cancel;
+    snapshotter_inspect_request req = SNAPSHOTTER_INSPECT_REQUEST_INIT;
+    snapshotter_inspection *inspection = NULL;
+    snapshotter_error *err = NULL;
+    req.ref = cli->operands[0];
+    snapshotter_code code = snapshotter_inspect(&inspection, s, &req, &err);
+    if (code != SNAPSHOTTER_OK) {
+        return library_error(cli, code, err);
+    }
+    print_inspection(cli, inspection);
+    snapshotter_inspection_free(inspection);
+    return 0;
+}
+
+static int run_delete(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel)
+{
+    (void)cancel;
+    snapshotter_delete_request req = SNAPSHOTTER_DELETE_REQUEST_INIT;
+    snapshotter_delete_stats stats = SNAPSHOTTER_DELETE_STATS_INIT;
+    snapshotter_error *err = NULL;
+    req.ref = cli->operands[0];
+    snapshotter_code code = snapshotter_delete(&stats, s, &req, &err);
+    if (code != SNAPSHOTTER_OK) {
+        return library_error(cli, code, err);
+    }
+    if (cli->json) {
+        fputs("{\"command\":\"delete\",\"ref\":", stdout);
+        json_string(req.ref);
+        printf(",\"files\":%" PRIu64 ",\"content_freed\":%" PRIu64 ",\"bytes_freed\":%" PRIu64 "}\n", stats.files,
+               stats.content_freed, stats.bytes_freed);
+    } else {
+        char freed[16];
+        human_bytes(stats.bytes_freed, freed);
+        printf("deleted %s: %" PRIu64 " files; freed %" PRIu64 " content objects, %s\n", req.ref, stats.files,
+               stats.content_freed, freed);
+    }
     return 0;
 }
 
@@ -630,7 +964,7 @@ static int run(const struct cli *cli, const sigset_t *signals)
     if (code != SNAPSHOTTER_OK) {
         status = library_error(cli, code, err);
     } else {
-        status = run_command(cli, s, watch.cancel);
+        status = cli->spec->run(cli, s, watch.cancel);
         snapshotter_close(s);
     }
     pthread_cancel(watch.thread);

@@ -200,6 +200,14 @@ internal sealed class ContentStore
         }
     }
 
+    /// <summary>Removes a digest's content and its read-only inode, whichever exist. Only for content no snapshot
+    /// references any more (see MetadataStore.ReleaseUnreferenced, which calls this under its write lock).</summary>
+    public void Remove(Digest digest)
+    {
+        UnixPath.DeleteFile(ContentPath(digest));
+        UnixPath.DeleteFile(SnapshotPath(digest));
+    }
+
     /// <summary>Removes temporary files and staging directories that owners no longer alive left behind
     /// (killed mid-write). Returns how many.</summary>
     public int DeleteAbandonedTemps(Func<string, bool> isOwnerAlive)

@@ -62,16 +62,13 @@ internal sealed class RestoreOperation
     {
         long started = Stopwatch.GetTimestamp();
         _cancellation.ThrowIfCancellationRequested();
-        NameRules.ValidateName(_request.Name);
-        NameRules.ValidateVersion(_request.Version);
-        SnapshotRecord snapshot = _context.Metadata.FindCommitted(_request.Name, _request.Version)
-            ?? throw SnapshotterException.NotFound($"snapshot '{_request.Name}:{_request.Version}' not found");
+        SnapshotRecord snapshot = Catalog.Find(_context, _request.Snapshot());
         List<FileRecord> files = _context.Metadata.GetFiles(snapshot.Id);
         foreach (FileRecord file in files)
         {
             if (RelativePath.Normalize(file.RelativePath) != file.RelativePath)
             {
-                throw SnapshotterException.Corrupt($"snapshot '{_request.Name}:{_request.Version}' records a non-canonical path '{file.RelativePath}'");
+                throw SnapshotterException.Corrupt($"snapshot '{snapshot.Name}:{snapshot.Version}' records a non-canonical path '{file.RelativePath}'");
             }
         }
 

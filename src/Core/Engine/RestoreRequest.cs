@@ -1,10 +1,16 @@
+using Snapshotter.Errors;
+
 namespace Snapshotter.Engine;
 
 public sealed record RestoreRequest
 {
-    public required string Name { get; init; }
+    /// <summary>The snapshot, given as a name and a version; or see <see cref="Reference"/>.</summary>
+    public string? Name { get; init; }
 
-    public required string Version { get; init; }
+    public string? Version { get; init; }
+
+    /// <summary>The snapshot as a reference (name:version, name@latest, name@time), instead of Name and Version.</summary>
+    public SnapshotReference? Reference { get; init; }
 
     /// <summary>Where to restore; null only makes sure all content is in the local store.</summary>
     public string? OutputDir { get; init; }
@@ -13,4 +19,13 @@ public sealed record RestoreRequest
     public bool Overwrite { get; init; }
 
     public Action<ProgressReport>? Progress { get; init; }
+
+    /// <summary>How the caller named the snapshot, for messages.</summary>
+    internal string Target => Reference?.ToString() ?? $"{Name}:{Version}";
+
+    /// <summary>The snapshot requested: <see cref="Reference"/>, or Name and Version; both is an invalid argument.</summary>
+    internal SnapshotReference Snapshot() =>
+        Reference is null ? SnapshotReference.Exact(Name, Version)
+        : Name is null && Version is null ? Reference
+        : throw SnapshotterException.InvalidArgument($"ref '{Reference}' and {(Name is not null ? "name" : "snapshot_version")} are both given: name the snapshot one way only");
 }

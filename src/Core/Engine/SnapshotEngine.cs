@@ -88,7 +88,25 @@ public sealed class SnapshotEngine : IDisposable
     public OperationStats Restore(RestoreRequest request, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return Run($"restore '{request.Name}:{request.Version}'", cancellation, token => new RestoreOperation(_context, request, token).Run());
+        return Run($"restore '{request.Target}'", cancellation, token => new RestoreOperation(_context, request, token).Run());
+    }
+
+    /// <summary>Local snapshots, all or those named <paramref name="name"/>, ordered by name and creation time.</summary>
+    public IReadOnlyList<SnapshotInfo> List(string? name = null) =>
+        Run("list snapshots", CancellationToken.None, _ => Catalog.List(_context, name));
+
+    /// <summary>One snapshot and its files, with whether each file's content is in the local store.</summary>
+    public SnapshotDetails Inspect(SnapshotReference reference, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        return Run($"inspect '{reference}'", cancellation, token => Catalog.Inspect(_context, reference, token));
+    }
+
+    /// <summary>Deletes a local snapshot and the content no other snapshot references.</summary>
+    public DeleteStats Delete(SnapshotReference reference)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        return Run($"delete '{reference}'", CancellationToken.None, _ => Catalog.Delete(_context, reference));
     }
 
     public void Dispose()

@@ -17,6 +17,9 @@ namespace Snapshotter.Engine;
 /// </summary>
 internal sealed class SnapshotOperation
 {
+    /// <summary>Commits tried before content deleted again and again under a snapshot makes it fail.</summary>
+    private const int MaxCommitAttempts = 3;
+
     private readonly EngineContext _context;
     private readonly SnapshotRequest _request;
     private readonly CancellationToken _cancellation;
@@ -54,7 +57,7 @@ internal sealed class SnapshotOperation
 
             Publish(pendingContent);
             UploadContent(records);
-            _context.Metadata.Commit(pendingId, records, contents.Values.ToArray(), _context.NowNs);
+            Commit(pendingId, sources, records, pendingContent, contents);
             progress.Complete();
             return _stats.ToStats(sources.Length, totalBytes, Stopwatch.GetElapsedTime(started));
         }
@@ -126,6 +129,43 @@ internal sealed class SnapshotOperation
             sources[i] = new SourceFile(relative, resolved, files[i].ReadOnly, status);
         });
         return sources;
+    }
+
+    /// <summary>
+    /// Commits, the metadata store checking under its write lock that every digest is still stored. Content that a
+    /// concurrent delete removed after this call had found it in the store is stored again from its source, a
+    /// bounded number of times, so a delete racing with a snapshot never makes the snapshot fail or lose content.
+    /// </summary>
+    private void Commit(
+        long pendingId,
+        SourceFile[] sources,
+        FileRecord[] records,
+        ConcurrentDictionary<Digest, string> pendingContent,
+        ConcurrentDictionary<Digest, ContentRecord> contents)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            IReadOnlyList<Digest> missing = _context.Metadata.Commit(pendingId, records, contents.Values.ToArray(), _context.NowNs, _context.Store.HasContent);
+            if (missing.Count == 0)
+            {
+                return;
+            }
+
+            if (attempt == MaxCommitAttempts)
+            {
+                throw new SnapshotterException(ErrorCode.IO, $"content {missing[0]} was deleted {MaxCommitAttempts} times while the snapshot was being committed; snapshot it again");
+            }
+
+            var vanished = missing.ToHashSet();
+            int[] again = Enumerable.Range(0, records.Length).Where(i => vanished.Contains(records[i].Digest)).ToArray();
+            var unreported = new ProgressTracker(null, _context.Time, again.Length, 0);
+            BoundedParallel.For(again.Length, _context.Concurrency, _cancellation, (j, token) =>
+            {
+                records[again[j]] = Store(sources[again[j]], pendingContent, contents, unreported, token);
+            });
+            Publish(pendingContent);
+            UploadContent(records);
+        }
     }
 
     private FileRecord Store(

@@ -131,11 +131,32 @@ internal sealed class MetadataStore
         delete.ExecuteNonQuery();
     }
 
-    /// <summary>Makes a pending snapshot visible with its files and their content, in one transaction.</summary>
-    public void Commit(long snapshotId, IReadOnlyList<FileRecord> files, IReadOnlyCollection<ContentRecord> contents, long nowNs)
+    /// <summary>
+    /// Makes a pending snapshot visible with its files and their content, in one transaction. With
+    /// <paramref name="isContentPresent"/>, every digest is first checked while the transaction holds the database's
+    /// write lock, the lock <see cref="ReleaseUnreferenced"/> deletes content under: content deleted since the caller
+    /// stored or found it is returned and nothing is committed, so a snapshot never becomes visible without its
+    /// content. <paramref name="createdNs"/> keeps a creation time from elsewhere (an imported snapshot's).
+    /// </summary>
+    /// <returns>The digests found missing; empty when the snapshot was committed.</returns>
+    public IReadOnlyList<Digest> Commit(
+        long snapshotId,
+        IReadOnlyList<FileRecord> files,
+        IReadOnlyCollection<ContentRecord> contents,
+        long nowNs,
+        Func<Digest, bool>? isContentPresent = null,
+        long? createdNs = null)
     {
         using var connection = Connect();
         using var transaction = connection.BeginTransaction();
+        if (isContentPresent is not null)
+        {
+            List<Digest> missing = files.Select(f => f.Digest).Distinct().Where(d => !isContentPresent(d)).ToList();
+            if (missing.Count > 0)
+            {
+                return missing;
+            }
+        }
 
         using (var insertContent = connection.CreateCommand())
         {
@@ -192,11 +213,12 @@ internal sealed class MetadataStore
         using (var markCommitted = connection.CreateCommand())
         {
             markCommitted.CommandText = """
-                UPDATE snapshots SET state = $committed, created_ns = $now, last_used_ns = $now, owner = NULL
+                UPDATE snapshots SET state = $committed, created_ns = $created, last_used_ns = $now, owner = NULL
                 WHERE id = $id AND state = $pending
                 """;
             markCommitted.Parameters.AddWithValue("$committed", CommittedState);
             markCommitted.Parameters.AddWithValue("$pending", PendingState);
+            markCommitted.Parameters.AddWithValue("$created", createdNs ?? nowNs);
             markCommitted.Parameters.AddWithValue("$now", nowNs);
             markCommitted.Parameters.AddWithValue("$id", snapshotId);
             if (markCommitted.ExecuteNonQuery() != 1)
@@ -206,6 +228,7 @@ internal sealed class MetadataStore
         }
 
         transaction.Commit();
+        return [];
     }
 
     /// <summary>Drops a pending reservation (the snapshot failed or was cancelled). Committed snapshots are untouched.</summary>
@@ -230,6 +253,136 @@ internal sealed class MetadataStore
         return reader.Read()
             ? new SnapshotRecord(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt64(4))
             : null;
+    }
+
+    /// <summary>The committed versions of <paramref name="name"/> with their creation times (Unix ns).</summary>
+    public List<(string Version, long CreatedNs)> ListVersions(string name)
+    {
+        using var connection = Connect();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT version, created_ns FROM snapshots WHERE name = $name AND state = $committed";
+        command.Parameters.AddWithValue("$name", name);
+        command.Parameters.AddWithValue("$committed", CommittedState);
+        using var reader = command.ExecuteReader();
+        var versions = new List<(string, long)>();
+        while (reader.Read())
+        {
+            versions.Add((reader.GetString(0), reader.GetInt64(1)));
+        }
+
+        return versions;
+    }
+
+    /// <summary>
+    /// Committed snapshots with their file counts and sizes, ordered by name, creation time and version; only
+    /// those of <paramref name="name"/> (and <paramref name="version"/>) when given.
+    /// </summary>
+    public List<SnapshotSummary> ListCommitted(string? name = null, string? version = null)
+    {
+        using var connection = Connect();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT s.id, s.name, s.version, s.created_ns, s.last_used_ns,
+                (SELECT count(*) FROM files f WHERE f.snapshot_id = s.id),
+                (SELECT coalesce(sum(f.size), 0) FROM files f WHERE f.snapshot_id = s.id),
+                (SELECT coalesce(sum(c.encoded_size), 0) FROM content c
+                    WHERE c.digest IN (SELECT f.digest FROM files f WHERE f.snapshot_id = s.id))
+            FROM snapshots s
+            WHERE s.state = $committed AND ($name IS NULL OR s.name = $name) AND ($version IS NULL OR s.version = $version)
+            ORDER BY s.name, s.created_ns, s.version
+            """;
+        command.Parameters.AddWithValue("$committed", CommittedState);
+        command.Parameters.AddWithValue("$name", (object?)name ?? DBNull.Value);
+        command.Parameters.AddWithValue("$version", (object?)version ?? DBNull.Value);
+        using var reader = command.ExecuteReader();
+        var summaries = new List<SnapshotSummary>();
+        while (reader.Read())
+        {
+            summaries.Add(new SnapshotSummary(
+                new SnapshotRecord(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt64(4)),
+                Files: reader.GetInt64(5),
+                Bytes: reader.GetInt64(6),
+                StoredBytes: reader.GetInt64(7)));
+        }
+
+        return summaries;
+    }
+
+    /// <summary>
+    /// Deletes a committed snapshot's metadata, its file records with it, in one transaction: the first half of a
+    /// delete, metadata before content. Returns the digests it referenced (candidates for
+    /// <see cref="ReleaseUnreferenced"/>), or null when no such snapshot is committed.
+    /// </summary>
+    public DeletedSnapshot? DeleteCommitted(string name, string version)
+    {
+        using var connection = Connect();
+        using var transaction = connection.BeginTransaction();
+        using var find = connection.CreateCommand();
+        find.CommandText = "SELECT id FROM snapshots WHERE name = $name AND version = $version AND state = $committed";
+        find.Parameters.AddWithValue("$name", name);
+        find.Parameters.AddWithValue("$version", version);
+        find.Parameters.AddWithValue("$committed", CommittedState);
+        if (find.ExecuteScalar() is not long id)
+        {
+            return null;
+        }
+
+        using var digests = connection.CreateCommand();
+        digests.CommandText = "SELECT digest, count(*) FROM files WHERE snapshot_id = $id GROUP BY digest";
+        digests.Parameters.AddWithValue("$id", id);
+        var referenced = new List<Digest>();
+        long files = 0;
+        using (var reader = digests.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                referenced.Add(Digest.Parse(reader.GetString(0)));
+                files += reader.GetInt64(1);
+            }
+        }
+
+        DeleteSnapshotRow(connection, id);
+        transaction.Commit();
+        return new DeletedSnapshot(files, referenced);
+    }
+
+    /// <summary>
+    /// The second half of a delete: for each candidate that no file record references any more, drops its content
+    /// record and calls <paramref name="removeFiles"/>, all while this transaction holds the database's write lock.
+    /// A snapshot committing at the same time therefore either is seen referencing the content (which stays) or
+    /// finds it gone when it checks under the same lock (see <see cref="Commit"/>). A crash half-way leaves only
+    /// unreferenced files or records behind, never a snapshot without its content.
+    /// </summary>
+    /// <returns>The released content, with its stored size when it had a content record.</returns>
+    public List<ContentRecord> ReleaseUnreferenced(IEnumerable<Digest> candidates, Action<Digest> removeFiles)
+    {
+        using var connection = Connect();
+        using var transaction = connection.BeginTransaction();
+        using var referenced = connection.CreateCommand();
+        referenced.CommandText = "SELECT 1 FROM files WHERE digest = $digest LIMIT 1";
+        var referencedDigest = referenced.Parameters.Add("$digest", SqliteType.Text);
+        using var delete = connection.CreateCommand();
+        delete.CommandText = "DELETE FROM content WHERE digest = $digest RETURNING size, encoded_size";
+        var deletedDigest = delete.Parameters.Add("$digest", SqliteType.Text);
+        var released = new List<ContentRecord>();
+        foreach (Digest digest in candidates)
+        {
+            referencedDigest.Value = deletedDigest.Value = digest.ToString();
+            if (referenced.ExecuteScalar() is not null)
+            {
+                continue;
+            }
+
+            using (var reader = delete.ExecuteReader())
+            {
+                released.Add(reader.Read() ? new ContentRecord(digest, reader.GetInt64(0), reader.GetInt64(1)) : new ContentRecord(digest, 0, 0));
+            }
+
+            removeFiles(digest);
+        }
+
+        transaction.Commit();
+        return released;
     }
 
     public List<FileRecord> GetFiles(long snapshotId)

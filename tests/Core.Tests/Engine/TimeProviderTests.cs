@@ -7,14 +7,7 @@ namespace Snapshotter.Tests.Engine;
 /// <summary>Creation and last-use times (what GC ages snapshots by) come from the engine's TimeProvider.</summary>
 public sealed class TimeProviderTests : EngineTestBase
 {
-    private sealed class ManualClock(DateTimeOffset now) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = now;
-
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
-
-    private static long Ns(DateTimeOffset t) => (t - DateTimeOffset.UnixEpoch).Ticks * 100;
+    private static long Ns(DateTimeOffset t) => ManualClock.Ns(t);
 
     [Fact]
     public void Snapshot_and_restore_record_times_from_the_engines_clock()

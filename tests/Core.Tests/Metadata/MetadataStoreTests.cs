@@ -364,4 +364,60 @@ public sealed class MetadataStoreTests : IDisposable
             }
         }
     }
+
+    [Fact]
+    public void Commit_with_a_presence_check_commits_nothing_when_content_is_missing()
+    {
+        MetadataStore store = Open();
+        long id = Pending(store, "snap", "v1");
+        FileRecord[] files = [File("a", 0x1), File("b", 0x2), File("c", 0x2)];
+
+        IReadOnlyList<Digest> missing = store.Commit(id, files, ContentOf(files), Now, d => d.Value != 0x2);
+
+        Assert.Equal([new Digest(0x2)], missing);
+        Assert.Null(store.FindCommitted("snap", "v1"));
+        Assert.Empty(store.Commit(id, files, ContentOf(files), Now, _ => true, createdNs: 42));
+        SnapshotRecord committed = store.FindCommitted("snap", "v1")!;
+        Assert.Equal((42L, Now), (committed.CreatedNs, committed.LastUsedNs));
+    }
+
+    [Fact]
+    public void Summaries_count_files_bytes_and_distinct_stored_content()
+    {
+        MetadataStore store = Open();
+        FileRecord[] files = [File("a", 0x1, size: 100), File("b", 0x1, size: 100), File("c", 0x2, size: 7)];
+        store.Commit(Pending(store, "snap", "v1"), files, ContentOf(files), Now);
+        Pending(store, "snap", "pending");
+
+        SnapshotSummary summary = Assert.Single(store.ListCommitted("snap"));
+
+        Assert.Equal(("v1", 3L, 207L, 96L), (summary.Snapshot.Version, summary.Files, summary.Bytes, summary.StoredBytes));
+        Assert.Equal([("v1", Now)], store.ListVersions("snap"));
+        Assert.Empty(store.ListCommitted("snap", "pending"));
+    }
+
+    [Fact]
+    public void Delete_removes_metadata_then_releases_only_unreferenced_content()
+    {
+        MetadataStore store = Open();
+        FileRecord[] first = [File("a", 0x1), File("b", 0x2)];
+        FileRecord[] second = [File("a", 0x2)];
+        store.Commit(Pending(store, "snap", "v1"), first, ContentOf(first), Now);
+        store.Commit(Pending(store, "snap", "v2"), second, ContentOf(second), Now);
+        Pending(store, "snap", "v3");
+
+        Assert.Null(store.DeleteCommitted("snap", "v3"));
+        Assert.Null(store.DeleteCommitted("snap", "v9"));
+        DeletedSnapshot deleted = store.DeleteCommitted("snap", "v1")!;
+        Assert.Equal(2, deleted.Files);
+        Assert.Equal([new Digest(0x1), new Digest(0x2)], deleted.Digests.OrderBy(d => d.Value));
+        var removed = new List<Digest>();
+        List<ContentRecord> released = store.ReleaseUnreferenced(deleted.Digests, removed.Add);
+
+        Assert.Equal([new Digest(0x1)], removed);
+        Assert.Equal([new ContentRecord(new Digest(0x1), 12, 48)], released);
+        Assert.Null(store.FindCommitted("snap", "v1"));
+        Assert.NotNull(store.FindCommitted("snap", "v2"));
+        Assert.Empty(store.ReleaseUnreferenced([new Digest(0x2)], removed.Add));
+    }
 }

@@ -1,0 +1,197 @@
+using System.Runtime.InteropServices;
+using Snapshotter.Engine;
+
+namespace Snapshotter.Native;
+
+internal static unsafe partial class Exports
+{
+    [UnmanagedCallersOnly(EntryPoint = "snapshotter_list_request_init")]
+    public static int ListRequestInit(NativeListRequest* request, uint version) =>
+        InitStruct(request, version, NativeListRequest.CurrentVersion, "snapshotter_list_request", new NativeListRequest { Version = version });
+
+    [UnmanagedCallersOnly(EntryPoint = "snapshotter_inspect_request_init")]
+    public static int InspectRequestInit(NativeInspectRequest* request, uint version) =>
+        InitStruct(request, version, NativeInspectRequest.CurrentVersion, "snapshotter_inspect_request", new NativeInspectRequest { Version = version });
+
+    [UnmanagedCallersOnly(EntryPoint = "snapshotter_delete_request_init")]
+    public static int DeleteRequestInit(NativeDeleteRequest* request, uint version) =>
+        InitStruct(request, version, NativeDeleteRequest.CurrentVersion, "snapshotter_delete_request", new NativeDeleteRequest { Version = version });
+
+    [UnmanagedCallersOnly(EntryPoint = "snapshotter_list")]
+    public static int List(NativeSnapshotList** result, IntPtr handle, NativeListRequest* request, NativeError** err)
+    {
+        try
+        {
+            RequireOut(result, "out");
+            SnapshotEngine engine = Handles.Engine(handle);
+            string? name = null;
+            if (request != null)
+            {
+                RequireVersion(request->Version, NativeListRequest.CurrentVersion, "snapshotter_list_request");
+                name = Utf8.Optional(request->Name, "name");
+            }
+
+            IReadOnlyList<SnapshotInfo> snapshots = engine.List(name);
+            nuint size = Arena.SizeOf<NativeSnapshotList>(1) + Arena.SizeOf<NativeSnapshotInfo>((nuint)snapshots.Count);
+            foreach (SnapshotInfo snapshot in snapshots)
+            {
+                size += StringsSize(snapshot);
+            }
+
+            var arena = Arena.Allocate(size);
+            try
+            {
+                var list = arena.Take<NativeSnapshotList>(1);
+                list->Count = (nuint)snapshots.Count;
+                list->Items = arena.Take<NativeSnapshotInfo>((nuint)snapshots.Count);
+                for (int i = 0; i < snapshots.Count; i++)
+                {
+                    list->Items[i] = ToNative(snapshots[i], ref arena);
+                }
+
+                *result = list;
+                return 0;
+            }
+            catch
+            {
+                Arena.Free(arena.Start);
+                throw;
+            }
+        }
+        catch (Exception e)
+        {
+            return NativeError.Report(err, e);
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "snapshotter_snapshot_list_count")]
+    public static nuint SnapshotListCount(NativeSnapshotList* list) => list == null ? 0 : list->Count;
+
+    [UnmanagedCallersOnly(EntryPoint = "snapshotter_snapshot_list_get")]
+    public static NativeSnapshotInfo* SnapshotListGet(NativeSnapshotList* list, nuint index) =>
+        list == null || index >= list->Count ? null : &list->Items[index];
+
+    [UnmanagedCallersOnly(EntryPoint = "snapshotter_snapshot_list_free")]
+    public static void SnapshotListFree(NativeSnapshotList* list) => Arena.Free(list);
+
+    [UnmanagedCallersOnly(EntryPoint = "snapshotter_inspect")]
+    public static int Inspect(NativeInspection** result, IntPtr handle, NativeInspectRequest* request, NativeError** err)
+    {
+        try
+        {
+            RequireOut(result, "out");
+            SnapshotEngine engine = Handles.Engine(handle);
+            RequireOut(request, "req");
+            RequireVersion(request->Version, NativeInspectRequest.CurrentVersion, "snapshotter_inspect_request");
+            SnapshotReference reference = ReadReference(request->Ref, request->Name, request->SnapshotVersion);
+            *result = ToNative(engine.Inspect(reference));
+            return 0;
+        }
+        catch (Exception e)
+        {
+            return NativeError.Report(err, e);
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "snapshotter_inspection_snapshot")]
+    public static NativeSnapshotInfo* InspectionSnapshot(NativeInspection* inspection) =>
+        inspection == null ? null : &inspection->Snapshot;
+
+    [UnmanagedCallersOnly(EntryPoint = "snapshotter_inspection_file_count")]
+    public static nuint InspectionFileCount(NativeInspection* inspection) => inspection == null ? 0 : inspection->FileCount;
+
+    [UnmanagedCallersOnly(EntryPoint = "snapshotter_inspection_file_get")]
+    public static NativeFileInfo* InspectionFileGet(NativeInspection* inspection, nuint index) =>
+        inspection == null || index >= inspection->FileCount ? null : &inspection->Files[index];
+
+    [UnmanagedCallersOnly(EntryPoint = "snapshotter_inspection_free")]
+    public static void InspectionFree(NativeInspection* inspection) => Arena.Free(inspection);
+
+    [UnmanagedCallersOnly(EntryPoint = "snapshotter_delete")]
+    public static int Delete(NativeDeleteStats* stats, IntPtr handle, NativeDeleteRequest* request, NativeError** err)
+    {
+        try
+        {
+            SnapshotEngine engine = Handles.Engine(handle);
+            RequireOut(request, "req");
+            RequireVersion(request->Version, NativeDeleteRequest.CurrentVersion, "snapshotter_delete_request");
+            if (stats != null)
+            {
+                RequireVersion(stats->Version, NativeDeleteStats.CurrentVersion, "snapshotter_delete_stats");
+            }
+
+            DeleteStats deleted = engine.Delete(ReadReference(request->Ref, request->Name, request->SnapshotVersion));
+            if (stats != null)
+            {
+                stats->Files = (ulong)deleted.Files;
+                stats->ContentFreed = (ulong)deleted.ContentFreed;
+                stats->BytesFreed = (ulong)deleted.BytesFreed;
+            }
+
+            return 0;
+        }
+        catch (Exception e)
+        {
+            return NativeError.Report(err, e);
+        }
+    }
+
+    /// <summary>The snapshot a request names with `ref`, or with `name` and `snapshot_version`; never both.</summary>
+    private static SnapshotReference ReadReference(byte* reference, byte* name, byte* version) =>
+        SnapshotReference.FromRequest(Utf8.Optional(reference, "ref"), Utf8.Optional(name, "name"), Utf8.Optional(version, "snapshot_version"));
+
+    /// <summary>One allocation holding the inspection, its file array and all their strings.</summary>
+    private static NativeInspection* ToNative(SnapshotDetails details)
+    {
+        IReadOnlyList<SnapshotFileInfo> files = details.Files;
+        nuint size = Arena.SizeOf<NativeInspection>(1) + Arena.SizeOf<NativeFileInfo>((nuint)files.Count) + StringsSize(details.Snapshot);
+        foreach (SnapshotFileInfo file in files)
+        {
+            size += Arena.SizeOf(file.RelativePath) + Arena.SizeOf(file.Digest);
+        }
+
+        var arena = Arena.Allocate(size);
+        try
+        {
+            var inspection = arena.Take<NativeInspection>(1);
+            inspection->FileCount = (nuint)files.Count;
+            inspection->Files = arena.Take<NativeFileInfo>((nuint)files.Count);
+            inspection->Snapshot = ToNative(details.Snapshot, ref arena);
+            for (int i = 0; i < files.Count; i++)
+            {
+                SnapshotFileInfo file = files[i];
+                inspection->Files[i] = new NativeFileInfo
+                {
+                    RelativePath = arena.String(file.RelativePath),
+                    Digest = arena.String(file.Digest),
+                    Size = (ulong)file.Size,
+                    MtimeNs = file.ModificationTimeNs,
+                    Mode = file.Mode,
+                    Uid = file.Uid,
+                    Gid = file.Gid,
+                    Flags = (file.ReadOnly ? NativeFile.ReadOnlyFlag : 0) | (file.ContentLocal ? NativeFileInfo.ContentLocalFlag : 0),
+                };
+            }
+
+            return inspection;
+        }
+        catch
+        {
+            Arena.Free(arena.Start);
+            throw;
+        }
+    }
+
+    private static nuint StringsSize(SnapshotInfo snapshot) => Arena.SizeOf(snapshot.Name) + Arena.SizeOf(snapshot.Version);
+
+    private static NativeSnapshotInfo ToNative(SnapshotInfo snapshot, ref Arena arena) => new()
+    {
+        Name = arena.String(snapshot.Name),
+        SnapshotVersion = arena.String(snapshot.Version),
+        CreatedNs = snapshot.CreatedNs,
+        LastUsedNs = snapshot.LastUsedNs,
+        Files = (ulong)snapshot.Files,
+        Bytes = (ulong)snapshot.Bytes,
+        StoredBytes = (ulong)snapshot.StoredBytes,
+    };
+}
