@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Builds libsnapshotter and runs its jobs.
 #
-#   ./build.sh            build into build/ (lib/, include/, bin/)
+#   ./build.sh            build into build/ (lib/, include/, bin/; lib/pkgconfig/ describes the build tree)
+#   ./build.sh install [PREFIX]
+#                         build, then install lib/, include/ and lib/pkgconfig/ under PREFIX (default
+#                         /usr/local); DESTDIR, when set, is prepended to every installed path
 #   ./build.sh demo       build, then snapshot and restore a VM-checkpoint-like tree in embedded mode
 #   ./build.sh test       build, then run every test suite
 #   ./build.sh bench      build, then measure against reference tools (writes bench/results.*)
@@ -55,6 +58,55 @@ version_string() {
     sed -n 's/^#define SNAPSHOTTER_VERSION_STRING "\(.*\)"$/\1/p' include/snapshotter.h
 }
 
+# write_pkgconfig FILE PREFIX [EXTRA_LIBS]: the pkg-config file of a tree with lib/ and include/ under PREFIX.
+write_pkgconfig() {
+    local file=$1 prefix=$2 extra_libs=${3:-}
+    mkdir -p "$(dirname "$file")"
+    cat >"$file" <<PC
+prefix=$prefix
+libdir=\${prefix}/lib
+includedir=\${prefix}/include
+
+Name: libsnapshotter
+Description: File snapshot and restore engine
+Version: $(version_string)
+Cflags: -I\${includedir}
+Libs: -L\${libdir} -lsnapshotter$extra_libs
+PC
+}
+
+# install_files PREFIX: the library with its SONAME and version symlinks, the header and the .pc file,
+# under $DESTDIR$PREFIX; the .pc names PREFIX.
+install_files() {
+    local prefix=$1 version so_major
+    version=$(version_string)
+    so_major=${version%%.*}
+    local dest=${DESTDIR:-}$prefix
+    install -d "$dest/lib/pkgconfig" "$dest/include"
+    install -m 0755 "$OUT/lib/libsnapshotter.so.$version" "$dest/lib/libsnapshotter.so.$version"
+    ln -sfn "libsnapshotter.so.$version" "$dest/lib/libsnapshotter.so.$so_major"
+    ln -sfn "libsnapshotter.so.$so_major" "$dest/lib/libsnapshotter.so"
+    install -m 0644 include/snapshotter.h "$dest/include/snapshotter.h"
+    write_pkgconfig "$dest/lib/pkgconfig/libsnapshotter.pc" "$prefix"
+}
+
+run_install() {
+    local prefix=${1:-/usr/local}
+    case "$prefix" in
+        /*) ;;
+        *) die "install: PREFIX must be an absolute path, got '$prefix'" ;;
+    esac
+    # pkg-config splits its variables on whitespace: such a prefix would get a .pc nothing can use.
+    [[ "$prefix" != *[[:space:]]* ]] || die "install: PREFIX must not contain whitespace, got '$prefix'"
+    build
+    install_files "$prefix"
+    log "installed libsnapshotter $(version_string) under ${DESTDIR:-}$prefix"
+    if [ -z "${DESTDIR:-}" ] && ! ldconfig -p 2>/dev/null | grep -qF "$prefix/lib/libsnapshotter.so."; then
+        echo "note: the dynamic loader does not know $prefix/lib yet: run ldconfig if that directory is" \
+            "listed in /etc/ld.so.conf.d, or set LD_LIBRARY_PATH=$prefix/lib" >&2
+    fi
+}
+
 build() {
     need_build_tools
     local version so_major
@@ -70,6 +122,9 @@ build() {
     ln -sfn "libsnapshotter.so.$version" "$OUT/lib/libsnapshotter.so.$so_major"
     ln -sfn "libsnapshotter.so.$so_major" "$OUT/lib/libsnapshotter.so"
     install -m 0644 include/snapshotter.h "$OUT/include/snapshotter.h"
+    # The build tree's .pc adds an rpath, so programs built against build/ run without LD_LIBRARY_PATH;
+    # an installed .pc has none, as usual for system libraries.
+    write_pkgconfig "$OUT/lib/pkgconfig/libsnapshotter.pc" "$OUT" ' -Wl,-rpath,${libdir}'
     gcc -std=c11 -O2 -Wall -Wextra -Werror -pedantic -I"$OUT/include" \
         -o "$OUT/bin/snapshotctl" tools/snapshotctl/snapshotctl.c \
         -L"$OUT/lib" -lsnapshotter -Wl,-rpath,'$ORIGIN/../lib'
@@ -102,6 +157,7 @@ case "${1:-build}" in
     demo) run_demo ;;
     test) run_tests ;;
     bench) run_bench ;;
+    install) run_install "${2:-}" ;;
     clean) rm -rf "$OUT" ;;
-    *) die "unknown command '$1' (build, demo, test, bench, clean)" ;;
+    *) die "unknown command '$1' (build, install, demo, test, bench, clean)" ;;
 esac

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The shared library exports exactly the header's functions, carries its SONAME and NODELETE, needs
-# nothing but libc, libm and the loader, and is alone in lib/ with its two symlinks.
+# nothing but libc, libm and the loader, and is alone in lib/ with its two symlinks and pkgconfig/.
 #   exports_test.sh BUILD_DIR
 set -euo pipefail
 BUILD=${1:?usage: exports_test.sh BUILD_DIR}
@@ -42,7 +42,7 @@ if grep -qE '\((RPATH|RUNPATH)\)' "$WORK/dynamic"; then
 fi
 
 version=$(sed -n 's/^#define SNAPSHOTTER_VERSION_STRING "\(.*\)"$/\1/p' "$HEADER")
-expected_files=$(printf '%s\n' libsnapshotter.so libsnapshotter.so.0 "libsnapshotter.so.$version" | sort)
+expected_files=$(printf '%s\n' libsnapshotter.so libsnapshotter.so.0 "libsnapshotter.so.$version" pkgconfig | sort)
 actual_files=$(ls -A "$BUILD/lib" | sort)
 [ "$actual_files" = "$expected_files" ] && ok "lib/ holds only $(echo $actual_files)" \
     || fail "lib/ holds $(echo $actual_files), expected $(echo $expected_files)"
