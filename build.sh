@@ -135,6 +135,26 @@ run_demo() {
     "$ROOT/examples/demo.sh" "$OUT/bin/snapshotctl"
 }
 
+# Go from Debian (1.19); its caches stay under build/, and no module is ever downloaded.
+need_go() {
+    need go golang-go pkg-config pkg-config
+    export GOPATH="$OUT/go/path" GOCACHE="$OUT/go/cache" GOPROXY=off GOFLAGS=-buildvcs=false
+}
+
+run_go_tests() {
+    need_go
+    log "Go binding tests (go vet, go test -race)"
+    local unformatted
+    unformatted=$(gofmt -l bindings/go)
+    [ -z "$unformatted" ] || die "not gofmt-formatted: $unformatted"
+    (
+        cd bindings/go
+        export PKG_CONFIG_PATH="$OUT/lib/pkgconfig"
+        go vet ./...
+        go test -race -count=1 ./...
+    )
+}
+
 run_tests() {
     need xxhsum xxhash
     build
@@ -143,6 +163,7 @@ run_tests() {
         -p:TreatWarningsAsErrors=true
     log "C ABI tests"
     tests/c/run.sh "$OUT"
+    run_go_tests
     log "all tests passed"
 }
 

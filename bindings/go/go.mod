@@ -1,0 +1,3 @@
+module libsnapshotter/snapshotter
+
+go 1.19
