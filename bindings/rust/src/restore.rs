@@ -1,0 +1,104 @@
+use std::ops::BitOr;
+use std::path::PathBuf;
+
+use crate::arena::{init, Arena};
+use crate::call::{call_control, CallControl};
+use crate::error::{check, Result};
+use crate::handle::Snapshotter;
+use crate::stats::Stats;
+use crate::sys;
+
+/// `snapshotter_restore_request.flags`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct RestoreFlags(u32);
+
+impl RestoreFlags {
+    /// Replace files in the output dir that differ from the snapshot; without it such a file fails
+    /// the restore with [`crate::ErrorKind::AlreadyExists`] before anything is written.
+    pub const OVERWRITE: RestoreFlags = RestoreFlags(sys::SNAPSHOTTER_RESTORE_OVERWRITE);
+
+    /// No flag set.
+    pub const fn empty() -> RestoreFlags {
+        RestoreFlags(0)
+    }
+
+    /// The flags as the C field holds them.
+    pub const fn bits(self) -> u32 {
+        self.0
+    }
+
+    /// Whether every flag of `other` is set.
+    pub const fn contains(self, other: RestoreFlags) -> bool {
+        self.0 & other.0 == other.0
+    }
+}
+
+impl BitOr for RestoreFlags {
+    type Output = RestoreFlags;
+    fn bitor(self, other: RestoreFlags) -> RestoreFlags {
+        RestoreFlags(self.0 | other.0)
+    }
+}
+
+/// Builds `snapshotter_restore_request`: which snapshot to restore, and where.
+#[derive(Debug)]
+pub struct RestoreRequest<'a> {
+    name: String,
+    version: String,
+    output_dir: Option<PathBuf>,
+    flags: RestoreFlags,
+    control: CallControl<'a>,
+}
+
+impl<'a> RestoreRequest<'a> {
+    /// Restores name:version; without an output dir, only makes sure all of the snapshot's content is
+    /// in the local store.
+    pub fn new(name: impl Into<String>, version: impl Into<String>) -> Self {
+        RestoreRequest {
+            name: name.into(),
+            version: version.into(),
+            output_dir: None,
+            flags: RestoreFlags::empty(),
+            control: CallControl::default(),
+        }
+    }
+
+    /// Where to put the files (created if missing).
+    pub fn output_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.output_dir = Some(dir.into());
+        self
+    }
+
+    /// Flags such as [`RestoreFlags::OVERWRITE`].
+    pub fn flags(mut self, flags: RestoreFlags) -> Self {
+        self.flags = flags;
+        self
+    }
+}
+
+call_control!(RestoreRequest);
+
+impl Snapshotter {
+    /// Restores name:version into the output dir. Each file appears only when complete; a failed or
+    /// cancelled call leaves no partial file behind.
+    pub fn restore(&self, request: RestoreRequest<'_>) -> Result<Stats> {
+        let mut arena = Arena::default();
+        let mut raw = init(
+            sys::snapshotter_restore_request_init,
+            sys::SNAPSHOTTER_RESTORE_REQUEST_VERSION,
+            "snapshotter_restore_request",
+        )?;
+        raw.name = arena.str(&request.name, "name")?;
+        raw.snapshot_version = arena.str(&request.version, "snapshot_version")?;
+        raw.output_dir = arena.optional_path(request.output_dir.as_deref(), "output_dir")?;
+        raw.flags = request.flags.0;
+
+        let mut control = request.control;
+        (raw.progress, raw.progress_payload, raw.cancel) = control.raw();
+        let mut stats = Stats::raw();
+        // SAFETY: the handle is live for `&self`; raw's strings live in `arena`, its progress payload and
+        // cancel token in `control`, all until after the call.
+        let result = check(|err| unsafe { sys::snapshotter_restore(&mut stats, self.as_ptr(), &raw, err) });
+        control.finish(result.map(|()| Stats::from_raw(&stats)))
+    }
+}

@@ -1,0 +1,106 @@
+use std::ops::BitOr;
+use std::path::PathBuf;
+
+use crate::arena::{init, Arena};
+use crate::call::{call_control, CallControl};
+use crate::error::{check, Result};
+use crate::handle::Snapshotter;
+use crate::stats::Stats;
+use crate::sys;
+
+/// `snapshotter_file.flags`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct FileFlags(u32);
+
+impl FileFlags {
+    /// Captured and restored as a hardlink of one stored inode (zero copy); without it the file is
+    /// copied, and restored as a private, writable copy.
+    pub const READ_ONLY: FileFlags = FileFlags(sys::SNAPSHOTTER_FILE_READ_ONLY);
+
+    /// No flag set.
+    pub const fn empty() -> FileFlags {
+        FileFlags(0)
+    }
+
+    /// The flags as the C field holds them.
+    pub const fn bits(self) -> u32 {
+        self.0
+    }
+
+    /// Whether every flag of `other` is set.
+    pub const fn contains(self, other: FileFlags) -> bool {
+        self.0 & other.0 == other.0
+    }
+}
+
+impl BitOr for FileFlags {
+    type Output = FileFlags;
+    fn bitor(self, other: FileFlags) -> FileFlags {
+        FileFlags(self.0 | other.0)
+    }
+}
+
+/// Builds `snapshotter_snapshot_request`: which files to capture under which name and version.
+#[derive(Debug)]
+pub struct SnapshotRequest<'a> {
+    name: String,
+    version: String,
+    base_dir: PathBuf,
+    files: Vec<(PathBuf, FileFlags)>,
+    control: CallControl<'a>,
+}
+
+impl<'a> SnapshotRequest<'a> {
+    /// `name` is an OCI repository path component, `version` an OCI tag; the files' paths are relative
+    /// to `base_dir`.
+    pub fn new(name: impl Into<String>, version: impl Into<String>, base_dir: impl Into<PathBuf>) -> Self {
+        SnapshotRequest {
+            name: name.into(),
+            version: version.into(),
+            base_dir: base_dir.into(),
+            files: Vec::new(),
+            control: CallControl::default(),
+        }
+    }
+
+    /// Adds a file, by its path relative to the base dir (no "..", not absolute).
+    pub fn file(mut self, relative_path: impl Into<PathBuf>, flags: FileFlags) -> Self {
+        self.files.push((relative_path.into(), flags));
+        self
+    }
+}
+
+call_control!(SnapshotRequest);
+
+impl Snapshotter {
+    /// Captures the request's files into the store as name:version. The snapshot becomes visible
+    /// atomically once all of its content is durable; a failed or cancelled call leaves nothing behind.
+    pub fn snapshot(&self, request: SnapshotRequest<'_>) -> Result<Stats> {
+        let mut arena = Arena::default();
+        let mut raw = init(
+            sys::snapshotter_snapshot_request_init,
+            sys::SNAPSHOTTER_SNAPSHOT_REQUEST_VERSION,
+            "snapshotter_snapshot_request",
+        )?;
+        raw.name = arena.str(&request.name, "name")?;
+        raw.snapshot_version = arena.str(&request.version, "snapshot_version")?;
+        raw.base_dir = arena.path(&request.base_dir, "base_dir")?;
+        let files = request
+            .files
+            .iter()
+            .map(|(path, flags)| {
+                Ok(sys::snapshotter_file { relative_path: arena.path(path, "files[].relative_path")?, flags: flags.0 })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        raw.file_count = files.len();
+        raw.files = arena.keep_slice(files);
+
+        let mut control = request.control;
+        (raw.progress, raw.progress_payload, raw.cancel) = control.raw();
+        let mut stats = Stats::raw();
+        // SAFETY: the handle is live for `&self`; raw's strings and arrays live in `arena`, its progress
+        // payload and cancel token in `control`, all until after the call.
+        let result = check(|err| unsafe { sys::snapshotter_snapshot(&mut stats, self.as_ptr(), &raw, err) });
+        control.finish(result.map(|()| Stats::from_raw(&stats)))
+    }
+}

@@ -1,0 +1,174 @@
+//! The raw C API of include/snapshotter.h, declaration for declaration: `#[repr(C)]` structs with the
+//! header's field names, codes and flags as plain integers. tests/abi.rs compiles the header and checks
+//! every struct's size and field offsets and every constant's value against these declarations.
+//!
+//! Everything here is unsafe to use; the crate's safe API is built on it.
+#![allow(non_camel_case_types, missing_docs)]
+
+use std::ffi::{c_char, c_int, c_uint, c_void};
+use std::marker::{PhantomData, PhantomPinned};
+
+pub const SNAPSHOTTER_VERSION_MAJOR: u32 = 0;
+pub const SNAPSHOTTER_VERSION_MINOR: u32 = 1;
+pub const SNAPSHOTTER_VERSION_PATCH: u32 = 0;
+pub const SNAPSHOTTER_VERSION_STRING: &str = "0.1.0";
+pub const SNAPSHOTTER_VERSION_NUMBER: u32 = 1000;
+
+/// `enum snapshotter_code`: an int, so that a code this declaration does not know is still a value.
+pub type snapshotter_code = c_int;
+pub const SNAPSHOTTER_OK: snapshotter_code = 0;
+pub const SNAPSHOTTER_ERROR_INVALID_ARGUMENT: snapshotter_code = 1;
+pub const SNAPSHOTTER_ERROR_NOT_FOUND: snapshotter_code = 2;
+pub const SNAPSHOTTER_ERROR_ALREADY_EXISTS: snapshotter_code = 3;
+pub const SNAPSHOTTER_ERROR_CANCELLED: snapshotter_code = 4;
+pub const SNAPSHOTTER_ERROR_IO: snapshotter_code = 5;
+pub const SNAPSHOTTER_ERROR_CORRUPT: snapshotter_code = 6;
+pub const SNAPSHOTTER_ERROR_PERMISSION_DENIED: snapshotter_code = 7;
+pub const SNAPSHOTTER_ERROR_NO_SPACE: snapshotter_code = 8;
+pub const SNAPSHOTTER_ERROR_UNSUPPORTED: snapshotter_code = 9;
+pub const SNAPSHOTTER_ERROR_CLOSED: snapshotter_code = 10;
+pub const SNAPSHOTTER_ERROR_INTERNAL: snapshotter_code = 100;
+
+/// Opaque types: only ever behind pointers, neither Send nor Sync nor Unpin by themselves.
+macro_rules! opaque {
+    ($($name:ident),*) => {$(
+        #[repr(C)]
+        pub struct $name {
+            _private: [u8; 0],
+            _marker: PhantomData<(*mut u8, PhantomPinned)>,
+        }
+    )*};
+}
+opaque!(snapshotter, snapshotter_error, snapshotter_cancel);
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct snapshotter_progress {
+    pub files_done: u64,
+    pub files_total: u64,
+    pub bytes_done: u64,
+    pub bytes_total: u64,
+}
+
+pub type snapshotter_progress_cb =
+    Option<unsafe extern "C" fn(progress: *const snapshotter_progress, payload: *mut c_void) -> c_int>;
+
+pub const SNAPSHOTTER_CONTENT_OPTIONS_VERSION: c_uint = 1;
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct snapshotter_content_options {
+    pub version: c_uint,
+    pub dir: *const c_char,
+}
+
+pub const SNAPSHOTTER_OPTIONS_VERSION: c_uint = 1;
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct snapshotter_options {
+    pub version: c_uint,
+    pub root_dir: *const c_char,
+    pub concurrency: c_uint,
+    pub content: *const snapshotter_content_options,
+}
+
+pub const SNAPSHOTTER_STATS_VERSION: c_uint = 1;
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct snapshotter_stats {
+    pub version: c_uint,
+    pub files: u64,
+    pub bytes: u64,
+    pub bytes_read: u64,
+    pub bytes_written: u64,
+    pub files_reused: u64,
+    pub files_linked: u64,
+    pub elapsed_ns: u64,
+}
+
+pub const SNAPSHOTTER_FILE_READ_ONLY: u32 = 0x1;
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct snapshotter_file {
+    pub relative_path: *const c_char,
+    pub flags: u32,
+}
+
+pub const SNAPSHOTTER_SNAPSHOT_REQUEST_VERSION: c_uint = 1;
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct snapshotter_snapshot_request {
+    pub version: c_uint,
+    pub name: *const c_char,
+    pub snapshot_version: *const c_char,
+    pub base_dir: *const c_char,
+    pub files: *const snapshotter_file,
+    pub file_count: usize,
+    pub progress: snapshotter_progress_cb,
+    pub progress_payload: *mut c_void,
+    pub cancel: *mut snapshotter_cancel,
+}
+
+pub const SNAPSHOTTER_RESTORE_OVERWRITE: u32 = 0x1;
+pub const SNAPSHOTTER_RESTORE_REQUEST_VERSION: c_uint = 1;
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct snapshotter_restore_request {
+    pub version: c_uint,
+    pub name: *const c_char,
+    pub snapshot_version: *const c_char,
+    pub output_dir: *const c_char,
+    pub flags: u32,
+    pub progress: snapshotter_progress_cb,
+    pub progress_payload: *mut c_void,
+    pub cancel: *mut snapshotter_cancel,
+}
+
+extern "C" {
+    pub fn snapshotter_code_name(code: snapshotter_code) -> *const c_char;
+    pub fn snapshotter_version() -> *const c_char;
+    pub fn snapshotter_version_number() -> u32;
+
+    pub fn snapshotter_error_code(err: *const snapshotter_error) -> snapshotter_code;
+    pub fn snapshotter_error_message(err: *const snapshotter_error) -> *const c_char;
+    pub fn snapshotter_error_free(err: *mut snapshotter_error);
+
+    pub fn snapshotter_cancel_new(
+        out: *mut *mut snapshotter_cancel,
+        err: *mut *mut snapshotter_error,
+    ) -> snapshotter_code;
+    pub fn snapshotter_cancel_trigger(cancel: *mut snapshotter_cancel);
+    pub fn snapshotter_cancel_is_triggered(cancel: *const snapshotter_cancel) -> c_int;
+    pub fn snapshotter_cancel_free(cancel: *mut snapshotter_cancel);
+
+    pub fn snapshotter_content_options_init(
+        opts: *mut snapshotter_content_options,
+        version: c_uint,
+    ) -> snapshotter_code;
+    pub fn snapshotter_options_init(opts: *mut snapshotter_options, version: c_uint) -> snapshotter_code;
+    pub fn snapshotter_open(
+        out: *mut *mut snapshotter,
+        opts: *const snapshotter_options,
+        err: *mut *mut snapshotter_error,
+    ) -> snapshotter_code;
+    pub fn snapshotter_close(s: *mut snapshotter);
+
+    pub fn snapshotter_snapshot_request_init(
+        req: *mut snapshotter_snapshot_request,
+        version: c_uint,
+    ) -> snapshotter_code;
+    pub fn snapshotter_snapshot(
+        out_stats: *mut snapshotter_stats,
+        s: *mut snapshotter,
+        req: *const snapshotter_snapshot_request,
+        err: *mut *mut snapshotter_error,
+    ) -> snapshotter_code;
+
+    pub fn snapshotter_restore_request_init(req: *mut snapshotter_restore_request, version: c_uint)
+        -> snapshotter_code;
+    pub fn snapshotter_restore(
+        out_stats: *mut snapshotter_stats,
+        s: *mut snapshotter,
+        req: *const snapshotter_restore_request,
+        err: *mut *mut snapshotter_error,
+    ) -> snapshotter_code;
+}

@@ -1,0 +1,283 @@
+//! The declarations in `snapshotter::sys` against the real header: every struct's size, alignment and
+//! field offsets, every constant's value, and the set of structs, fields, constants and functions, so
+//! that the two cannot drift. A C program generated from the header prints what the C compiler sees.
+use std::collections::{BTreeMap, BTreeSet};
+use std::mem::{align_of, offset_of, size_of};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use snapshotter::sys;
+
+/// A struct as Rust lays it out.
+struct Layout {
+    name: String,
+    size: usize,
+    align: usize,
+    /// (field, offset) in declaration order.
+    fields: Vec<(String, usize)>,
+}
+
+macro_rules! layouts {
+    ($($name:ident { $($field:ident),* $(,)? })*) => {
+        vec![$(Layout {
+            name: stringify!($name).to_string(),
+            size: size_of::<sys::$name>(),
+            align: align_of::<sys::$name>(),
+            fields: vec![$((stringify!($field).to_string(), offset_of!(sys::$name, $field))),*],
+        }),*]
+    };
+}
+
+/// (constant, value) as Rust declares them.
+macro_rules! constants {
+    ($($name:ident),* $(,)?) => {
+        vec![$((stringify!($name).to_string(), i128::from(sys::$name))),*]
+    };
+}
+
+fn rust_layouts() -> Vec<Layout> {
+    layouts! {
+        snapshotter_progress { files_done, files_total, bytes_done, bytes_total }
+        snapshotter_content_options { version, dir }
+        snapshotter_options { version, root_dir, concurrency, content }
+        snapshotter_stats { version, files, bytes, bytes_read, bytes_written, files_reused, files_linked, elapsed_ns }
+        snapshotter_file { relative_path, flags }
+        snapshotter_snapshot_request {
+            version, name, snapshot_version, base_dir, files, file_count, progress, progress_payload, cancel
+        }
+        snapshotter_restore_request {
+            version, name, snapshot_version, output_dir, flags, progress, progress_payload, cancel
+        }
+    }
+}
+
+fn rust_constants() -> Vec<(String, i128)> {
+    constants![
+        SNAPSHOTTER_VERSION_MAJOR,
+        SNAPSHOTTER_VERSION_MINOR,
+        SNAPSHOTTER_VERSION_PATCH,
+        SNAPSHOTTER_VERSION_NUMBER,
+        SNAPSHOTTER_OK,
+        SNAPSHOTTER_ERROR_INVALID_ARGUMENT,
+        SNAPSHOTTER_ERROR_NOT_FOUND,
+        SNAPSHOTTER_ERROR_ALREADY_EXISTS,
+        SNAPSHOTTER_ERROR_CANCELLED,
+        SNAPSHOTTER_ERROR_IO,
+        SNAPSHOTTER_ERROR_CORRUPT,
+        SNAPSHOTTER_ERROR_PERMISSION_DENIED,
+        SNAPSHOTTER_ERROR_NO_SPACE,
+        SNAPSHOTTER_ERROR_UNSUPPORTED,
+        SNAPSHOTTER_ERROR_CLOSED,
+        SNAPSHOTTER_ERROR_INTERNAL,
+        SNAPSHOTTER_CONTENT_OPTIONS_VERSION,
+        SNAPSHOTTER_OPTIONS_VERSION,
+        SNAPSHOTTER_STATS_VERSION,
+        SNAPSHOTTER_FILE_READ_ONLY,
+        SNAPSHOTTER_SNAPSHOT_REQUEST_VERSION,
+        SNAPSHOTTER_RESTORE_OVERWRITE,
+        SNAPSHOTTER_RESTORE_REQUEST_VERSION,
+    ]
+}
+
+fn rust_string_constants() -> BTreeMap<String, String> {
+    BTreeMap::from([("SNAPSHOTTER_VERSION_STRING".to_string(), sys::SNAPSHOTTER_VERSION_STRING.to_string())])
+}
+
+fn header_path() -> PathBuf {
+    PathBuf::from(env!("SNAPSHOTTER_HEADER"))
+}
+
+fn cc() -> String {
+    std::env::var("CC").unwrap_or_else(|_| "cc".to_string())
+}
+
+fn run(command: &mut Command) -> String {
+    let output = command.output().unwrap_or_else(|e| panic!("{command:?}: {e}"));
+    assert!(output.status.success(), "{command:?}: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// What the header declares, read from the preprocessor: comments gone, macros listed by -dM.
+struct Header {
+    structs: BTreeMap<String, Vec<String>>,
+    integer_constants: BTreeSet<String>,
+    /// Name and the literal's text without its quotes (the header's strings need no escapes).
+    string_constants: BTreeMap<String, String>,
+    functions: BTreeSet<String>,
+}
+
+fn parse_header(path: &Path) -> Header {
+    let code = run(Command::new(cc()).args(["-E", "-P", "-x", "c"]).arg(path));
+    let macros = run(Command::new(cc()).args(["-E", "-dM", "-x", "c"]).arg(path));
+
+    let mut structs = BTreeMap::new();
+    let mut rest = code.as_str();
+    while let Some(start) = rest.find("typedef struct ") {
+        rest = &rest[start + "typedef struct ".len()..];
+        let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        let after_name = rest[name.len()..].trim_start();
+        if !name.starts_with("snapshotter") || !after_name.starts_with('{') {
+            continue; // a system header's, or an opaque type
+        }
+        let body = &after_name[1..after_name.find('}').expect("struct body ends")];
+        let fields = body
+            .split(';')
+            .map(str::trim)
+            .filter(|declaration| !declaration.is_empty())
+            .map(|declaration| {
+                // The declared name: the last identifier, or the one after '(*' for a function pointer.
+                let declarator = declaration.split("(*").nth(1).map_or(declaration, |d| d.split(')').next().unwrap());
+                declarator
+                    .rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .find(|s| !s.is_empty())
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        structs.insert(name, fields);
+    }
+
+    let mut integer_constants = BTreeSet::new();
+    let mut string_constants = BTreeMap::new();
+    for line in macros.lines() {
+        let mut words = line.splitn(3, ' ');
+        let (Some("#define"), Some(name), value) = (words.next(), words.next(), words.next()) else { continue };
+        let value = value.unwrap_or("").trim();
+        if !name.starts_with("SNAPSHOTTER_") || name.ends_with("_INIT") || value.is_empty() {
+            continue; // not ours, a brace initializer, or the include guard
+        }
+        if let Some(literal) = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
+            string_constants.insert(name.to_string(), literal.to_string());
+        } else {
+            integer_constants.insert(name.to_string());
+        }
+    }
+    let enum_body = code.split("typedef enum snapshotter_code").nth(1).expect("enum snapshotter_code");
+    let enum_body = &enum_body[enum_body.find('{').unwrap() + 1..enum_body.find('}').unwrap()];
+    for enumerator in enum_body.split(',') {
+        let name = enumerator.split('=').next().unwrap().trim();
+        if !name.is_empty() {
+            integer_constants.insert(name.to_string());
+        }
+    }
+
+    // Functions: snapshotter_... directly followed by '(' (typedef'd function pointers read "(*name)(").
+    let mut functions = BTreeSet::new();
+    for (index, _) in code.match_indices("snapshotter_") {
+        let name: String = code[index..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        let preceded_by_identifier = code[..index].chars().last().is_some_and(|c| c.is_alphanumeric() || c == '_');
+        if !preceded_by_identifier && code[index + name.len()..].trim_start().starts_with('(') {
+            functions.insert(name);
+        }
+    }
+    Header { structs, integer_constants, string_constants, functions }
+}
+
+/// Sizes, alignments, offsets and constant values as the C compiler sees them.
+fn c_values(header: &Header, dir: &Path) -> BTreeMap<String, i128> {
+    let mut program = format!(
+        "#include <stdio.h>\n#include <stddef.h>\n#include \"{}\"\nint main(void) {{\n",
+        c_string_literal(&header_path())
+    );
+    for (name, fields) in &header.structs {
+        program += &format!("printf(\"size {name} %zu\\n\", sizeof({name}));\n");
+        program += &format!("printf(\"align {name} %zu\\n\", _Alignof({name}));\n");
+        for field in fields {
+            program += &format!("printf(\"offset {name}.{field} %zu\\n\", offsetof({name}, {field}));\n");
+        }
+    }
+    for name in &header.integer_constants {
+        program += &format!("printf(\"const {name} %lld\\n\", (long long){name});\n");
+    }
+    program += "return 0;\n}\n";
+    let (source, binary) = (dir.join("layout.c"), dir.join("layout"));
+    std::fs::write(&source, program).unwrap();
+    run(Command::new(cc()).args(["-std=c11", "-Wall", "-Werror", "-o"]).arg(&binary).arg(&source));
+    run(&mut Command::new(&binary))
+        .lines()
+        .map(|line| {
+            let mut words = line.split(' ');
+            let (kind, name, value) = (words.next().unwrap(), words.next().unwrap(), words.next().unwrap());
+            (format!("{kind} {name}"), value.parse().unwrap())
+        })
+        .collect()
+}
+
+fn c_string_literal(path: &Path) -> String {
+    path.display().to_string().replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+#[test]
+fn sys_mirrors_the_header() {
+    let header = parse_header(&header_path());
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("abi");
+    std::fs::create_dir_all(&dir).unwrap();
+    let c = c_values(&header, &dir);
+    let mut problems = Vec::new();
+
+    let layouts = rust_layouts();
+    let rust_structs: BTreeSet<_> = layouts.iter().map(|layout| layout.name.clone()).collect();
+    let c_structs: BTreeSet<_> = header.structs.keys().cloned().collect();
+    for name in c_structs.difference(&rust_structs) {
+        problems.push(format!("struct {name} is in the header but not in sys (or not in rust_layouts)"));
+    }
+    for name in rust_structs.difference(&c_structs) {
+        problems.push(format!("struct {name} is in rust_layouts but not in the header"));
+    }
+    for Layout { name, size, align, fields } in &layouts {
+        let Some(c_fields) = header.structs.get(name) else { continue };
+        let rust_fields: Vec<_> = fields.iter().map(|(field, _)| field.clone()).collect();
+        if &rust_fields != c_fields {
+            problems.push(format!("{name}: fields {rust_fields:?} in Rust, {c_fields:?} in the header"));
+        }
+        for (what, rust) in [("size", *size), ("align", *align)] {
+            let c_value = c[&format!("{what} {name}")];
+            if c_value != rust as i128 {
+                problems.push(format!("{what} of {name}: {rust} in Rust, {c_value} in C"));
+            }
+        }
+        for (field, offset) in fields {
+            if let Some(&c_offset) = c.get(&format!("offset {name}.{field}")) {
+                if c_offset != *offset as i128 {
+                    problems.push(format!("offset of {name}.{field}: {offset} in Rust, {c_offset} in C"));
+                }
+            }
+        }
+    }
+
+    let constants: BTreeMap<_, _> = rust_constants().into_iter().collect();
+    for name in &header.integer_constants {
+        match (constants.get(name), c.get(&format!("const {name}"))) {
+            (None, _) => {
+                problems.push(format!("constant {name} is in the header but not in sys (or not in rust_constants)"))
+            }
+            (Some(rust), Some(c_value)) if rust != c_value => {
+                problems.push(format!("{name}: {rust} in Rust, {c_value} in C"))
+            }
+            _ => {}
+        }
+    }
+    for name in constants.keys().filter(|name| !header.integer_constants.contains(*name)) {
+        problems.push(format!("constant {name} is in sys but not in the header"));
+    }
+    if header.string_constants != rust_string_constants() {
+        problems.push(format!(
+            "string constants: {:?} in Rust, {:?} in the header",
+            rust_string_constants(),
+            header.string_constants
+        ));
+    }
+
+    // Functions: the names declared in sys.rs's extern block, read from its source.
+    let sys_source = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/sys.rs")).unwrap();
+    let rust_functions: BTreeSet<_> =
+        sys_source.split("pub fn ").skip(1).map(|rest| rest.split('(').next().unwrap().trim().to_string()).collect();
+    for name in header.functions.difference(&rust_functions) {
+        problems.push(format!("function {name} is in the header but not declared in sys.rs"));
+    }
+    for name in rust_functions.difference(&header.functions) {
+        problems.push(format!("function {name} is declared in sys.rs but not in the header"));
+    }
+    assert!(header.structs.len() >= 7 && header.functions.len() >= 15, "the header parsed to almost nothing");
+    assert!(problems.is_empty(), "sys differs from {}:\n  {}", header_path().display(), problems.join("\n  "));
+}
