@@ -145,7 +145,7 @@ run_go_tests() {
     need_go
     log "Go binding tests (go vet, go test -race)"
     local unformatted
-    unformatted=$(gofmt -l bindings/go)
+    unformatted=$(gofmt -l bindings/go examples/go)
     [ -z "$unformatted" ] || die "not gofmt-formatted: $unformatted"
     (
         cd bindings/go
@@ -159,6 +159,7 @@ run_go_tests() {
 # Outside CI a missing toolchain skips the Rust suites with a warning; in CI it is a failure.
 RUST_SKIPPED=
 have_cargo() {
+    [ -z "$RUST_SKIPPED" ] || return 1
     if ! command -v cargo >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/cargo" ]; then
         export PATH="$HOME/.cargo/bin:$PATH"
     fi
@@ -187,6 +188,19 @@ run_rust_tests() {
     )
 }
 
+# The examples in C, Go and Rust, built against an install into a temporary prefix.
+run_example_tests() {
+    need_go
+    local prefix languages=(c go) status=0
+    have_cargo && languages+=(rust)
+    prefix=$(mktemp -d "${TMPDIR:-/tmp}/snapshotter-prefix.XXXXXX")
+    install_files "$prefix"
+    log "examples (${languages[*]}) against an install into $prefix"
+    examples/test.sh "$prefix" "$OUT" "${languages[@]}" || status=$?
+    rm -rf "$prefix"
+    [ "$status" = 0 ] || die "example tests failed"
+}
+
 run_tests() {
     need xxhsum xxhash
     build
@@ -197,6 +211,7 @@ run_tests() {
     tests/c/run.sh "$OUT"
     run_go_tests
     run_rust_tests
+    run_example_tests
     log "all tests passed${RUST_SKIPPED:+ (Rust skipped: $RUST_SKIPPED)}"
 }
 
