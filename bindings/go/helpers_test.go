@@ -185,19 +185,11 @@ type result struct {
 	err   error
 }
 
+// goSnapshot makes the call on a goroutine of its own.
 func goSnapshot(ctx context.Context, s *snapshotter.Snapshotter, req snapshotter.SnapshotRequest) <-chan result {
 	done := make(chan result, 1)
 	go func() {
 		stats, err := s.Snapshot(ctx, req)
-		done <- result{stats, err}
-	}()
-	return done
-}
-
-func goRestore(ctx context.Context, s *snapshotter.Snapshotter, req snapshotter.RestoreRequest) <-chan result {
-	done := make(chan result, 1)
-	go func() {
-		stats, err := s.Restore(ctx, req)
 		done <- result{stats, err}
 	}()
 	return done

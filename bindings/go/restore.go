@@ -42,13 +42,8 @@ func (s *Snapshotter) Restore(ctx context.Context, req RestoreRequest) (Stats, e
 		return Stats{}, a.err
 	}
 
-	stats := newStats()
-	err := s.run(ctx, req.Progress, func(handle *C.snapshotter, ctl control, cerr **C.snapshotter_error) C.snapshotter_code {
+	return s.runForStats(ctx, req.Progress, func(handle *C.snapshotter, ctl control, stats *C.snapshotter_stats, cerr **C.snapshotter_error) C.snapshotter_code {
 		c.cancel, c.progress, c.progress_payload = ctl.cancel, ctl.progress, ctl.payload
-		return C.snapshotter_restore(&stats, handle, c, cerr)
+		return C.snapshotter_restore(stats, handle, c, cerr)
 	})
-	if err != nil {
-		return Stats{}, err
-	}
-	return statsFrom(&stats), nil
 }

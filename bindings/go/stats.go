@@ -5,7 +5,10 @@ package snapshotter
 */
 import "C"
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Stats mirror snapshotter_stats: what a snapshot or restore call did.
 type Stats struct {
@@ -24,8 +27,17 @@ type Stats struct {
 	Elapsed time.Duration
 }
 
-func newStats() C.snapshotter_stats {
-	return C.snapshotter_stats{version: C.SNAPSHOTTER_STATS_VERSION}
+// runForStats is run for the calls that fill a snapshotter_stats.
+func (s *Snapshotter) runForStats(ctx context.Context, onProgress func(Progress),
+	invoke func(handle *C.snapshotter, ctl control, stats *C.snapshotter_stats, cerr **C.snapshotter_error) C.snapshotter_code) (Stats, error) {
+	stats := C.snapshotter_stats{version: C.SNAPSHOTTER_STATS_VERSION}
+	err := s.run(ctx, onProgress, func(handle *C.snapshotter, ctl control, cerr **C.snapshotter_error) C.snapshotter_code {
+		return invoke(handle, ctl, &stats, cerr)
+	})
+	if err != nil {
+		return Stats{}, err
+	}
+	return statsFrom(&stats), nil
 }
 
 func statsFrom(c *C.snapshotter_stats) Stats {

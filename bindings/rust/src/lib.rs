@@ -27,6 +27,7 @@ mod arena;
 mod call;
 mod cancel;
 mod error;
+mod flags;
 mod handle;
 mod options;
 mod progress;

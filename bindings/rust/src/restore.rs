@@ -1,42 +1,19 @@
-use std::ops::BitOr;
 use std::path::PathBuf;
 
 use crate::arena::{init, Arena};
 use crate::call::{call_control, CallControl};
 use crate::error::{check, Result};
+use crate::flags::flags;
 use crate::handle::Snapshotter;
 use crate::stats::Stats;
 use crate::sys;
 
-/// `snapshotter_restore_request.flags`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct RestoreFlags(u32);
-
-impl RestoreFlags {
-    /// Replace files in the output dir that differ from the snapshot; without it such a file fails
-    /// the restore with [`crate::ErrorKind::AlreadyExists`] before anything is written.
-    pub const OVERWRITE: RestoreFlags = RestoreFlags(sys::SNAPSHOTTER_RESTORE_OVERWRITE);
-
-    /// No flag set.
-    pub const fn empty() -> RestoreFlags {
-        RestoreFlags(0)
-    }
-
-    /// The flags as the C field holds them.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-
-    /// Whether every flag of `other` is set.
-    pub const fn contains(self, other: RestoreFlags) -> bool {
-        self.0 & other.0 == other.0
-    }
-}
-
-impl BitOr for RestoreFlags {
-    type Output = RestoreFlags;
-    fn bitor(self, other: RestoreFlags) -> RestoreFlags {
-        RestoreFlags(self.0 | other.0)
+flags! {
+    /// `snapshotter_restore_request.flags`.
+    RestoreFlags {
+        /// Replace files in the output dir that differ from the snapshot; without it such a file fails
+        /// the restore with [`crate::ErrorKind::AlreadyExists`] before anything is written.
+        OVERWRITE = sys::SNAPSHOTTER_RESTORE_OVERWRITE;
     }
 }
 
@@ -91,7 +68,7 @@ impl Snapshotter {
         raw.name = arena.str(&request.name, "name")?;
         raw.snapshot_version = arena.str(&request.version, "snapshot_version")?;
         raw.output_dir = arena.optional_path(request.output_dir.as_deref(), "output_dir")?;
-        raw.flags = request.flags.0;
+        raw.flags = request.flags.bits();
 
         let mut control = request.control;
         (raw.progress, raw.progress_payload, raw.cancel) = control.raw();

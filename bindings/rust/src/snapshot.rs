@@ -1,42 +1,19 @@
-use std::ops::BitOr;
 use std::path::PathBuf;
 
 use crate::arena::{init, Arena};
 use crate::call::{call_control, CallControl};
 use crate::error::{check, Result};
+use crate::flags::flags;
 use crate::handle::Snapshotter;
 use crate::stats::Stats;
 use crate::sys;
 
-/// `snapshotter_file.flags`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct FileFlags(u32);
-
-impl FileFlags {
-    /// Captured and restored as a hardlink of one stored inode (zero copy); without it the file is
-    /// copied, and restored as a private, writable copy.
-    pub const READ_ONLY: FileFlags = FileFlags(sys::SNAPSHOTTER_FILE_READ_ONLY);
-
-    /// No flag set.
-    pub const fn empty() -> FileFlags {
-        FileFlags(0)
-    }
-
-    /// The flags as the C field holds them.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-
-    /// Whether every flag of `other` is set.
-    pub const fn contains(self, other: FileFlags) -> bool {
-        self.0 & other.0 == other.0
-    }
-}
-
-impl BitOr for FileFlags {
-    type Output = FileFlags;
-    fn bitor(self, other: FileFlags) -> FileFlags {
-        FileFlags(self.0 | other.0)
+flags! {
+    /// `snapshotter_file.flags`.
+    FileFlags {
+        /// Captured and restored as a hardlink of one stored inode (zero copy); without it the file is
+        /// copied, and restored as a private, writable copy.
+        READ_ONLY = sys::SNAPSHOTTER_FILE_READ_ONLY;
     }
 }
 
@@ -89,7 +66,10 @@ impl Snapshotter {
             .files
             .iter()
             .map(|(path, flags)| {
-                Ok(sys::snapshotter_file { relative_path: arena.path(path, "files[].relative_path")?, flags: flags.0 })
+                Ok(sys::snapshotter_file {
+                    relative_path: arena.path(path, "files[].relative_path")?,
+                    flags: flags.bits(),
+                })
             })
             .collect::<Result<Vec<_>>>()?;
         raw.file_count = files.len();
