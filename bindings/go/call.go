@@ -76,11 +76,9 @@ func closedError() error {
 	return &Error{Code: CodeClosed, Message: "the snapshotter is closed"}
 }
 
-// run makes one library call through invoke: it keeps the handle open until the call has returned,
-// cancels the call when ctx is done or Close begins, delivers progress to onProgress (optional), and
-// turns the result into an error. A panic of onProgress is raised again here once the call returned.
-func (s *Snapshotter) run(ctx context.Context, onProgress func(Progress),
-	invoke func(handle *C.snapshotter, ctl control, cerr **C.snapshotter_error) C.snapshotter_code) error {
+// use runs invoke with the handle, which stays open until invoke returns; ErrClosed once Close has
+// begun. A done ctx fails before anything is called.
+func (s *Snapshotter) use(ctx context.Context, invoke func(handle *C.snapshotter) error) error {
 	if err := ctx.Err(); err != nil {
 		return &Error{Code: CodeCancelled, Message: "the context was done before the call", cause: err}
 	}
@@ -89,46 +87,64 @@ func (s *Snapshotter) run(ctx context.Context, onProgress func(Progress),
 	if s.handle == nil {
 		return closedError()
 	}
-
-	var ctl control
-	var cerr *C.snapshotter_error
-	if code := C.snapshotter_cancel_new(&ctl.cancel, &cerr); code != C.SNAPSHOTTER_OK {
-		return errorFrom(code, cerr)
-	}
-	// Deferred calls run last-first: the watcher has stopped and Close can no longer see the token
-	// before it is freed.
-	defer C.snapshotter_cancel_free(ctl.cancel)
-	if !s.calls.add(ctl.cancel) {
-		return closedError()
-	}
-	defer s.calls.remove(ctl.cancel)
-	defer cancelWhenDone(ctx, ctl.cancel)()
-
-	var sink *progressSink
-	if onProgress != nil {
-		sink = &progressSink{report: onProgress}
-		handle := cgo.NewHandle(sink)
-		defer handle.Delete()
-		ctl.progress = C.snapshotter_progress_cb(C.snapshotterGoProgress)
-		ctl.payload = C.snapshotter_go_payload(C.uintptr_t(handle))
-	}
-
-	code := invoke(s.handle, ctl, &cerr)
+	err := invoke(s.handle)
 	runtime.KeepAlive(s)
-	err := errorFrom(code, cerr)
-	if sink != nil && sink.panicked {
-		panic(sink.value)
-	}
-	if code != C.SNAPSHOTTER_ERROR_CANCELLED {
-		return err
-	}
-	e := err.(*Error)
-	if ctx.Err() != nil {
-		e.cause = ctx.Err()
-	} else if s.calls.isClosing() {
-		e.Code, e.Message = CodeClosed, "the snapshotter was closed during the call: "+e.Message
-	}
-	return e
+	return err
+}
+
+// call makes one library call that takes no cancellation token and turns its result into an error.
+func (s *Snapshotter) call(ctx context.Context, invoke func(handle *C.snapshotter, cerr **C.snapshotter_error) C.snapshotter_code) error {
+	return s.use(ctx, func(handle *C.snapshotter) error {
+		var cerr *C.snapshotter_error
+		return errorFrom(invoke(handle, &cerr), cerr)
+	})
+}
+
+// run makes one long library call: it cancels the call when ctx is done or Close begins, delivers
+// progress to onProgress (optional), and turns the result into an error. A panic of onProgress is
+// raised again here once the call returned.
+func (s *Snapshotter) run(ctx context.Context, onProgress func(Progress),
+	invoke func(handle *C.snapshotter, ctl control, cerr **C.snapshotter_error) C.snapshotter_code) error {
+	return s.use(ctx, func(handle *C.snapshotter) error {
+		var ctl control
+		var cerr *C.snapshotter_error
+		if code := C.snapshotter_cancel_new(&ctl.cancel, &cerr); code != C.SNAPSHOTTER_OK {
+			return errorFrom(code, cerr)
+		}
+		// Deferred calls run last-first: the watcher has stopped and Close can no longer see the
+		// token before it is freed.
+		defer C.snapshotter_cancel_free(ctl.cancel)
+		if !s.calls.add(ctl.cancel) {
+			return closedError()
+		}
+		defer s.calls.remove(ctl.cancel)
+		defer cancelWhenDone(ctx, ctl.cancel)()
+
+		var sink *progressSink
+		if onProgress != nil {
+			sink = &progressSink{report: onProgress}
+			h := cgo.NewHandle(sink)
+			defer h.Delete()
+			ctl.progress = C.snapshotter_progress_cb(C.snapshotterGoProgress)
+			ctl.payload = C.snapshotter_go_payload(C.uintptr_t(h))
+		}
+
+		code := invoke(handle, ctl, &cerr)
+		err := errorFrom(code, cerr)
+		if sink != nil && sink.panicked {
+			panic(sink.value)
+		}
+		if code != C.SNAPSHOTTER_ERROR_CANCELLED {
+			return err
+		}
+		e := err.(*Error)
+		if ctx.Err() != nil {
+			e.cause = ctx.Err()
+		} else if s.calls.isClosing() {
+			e.Code, e.Message = CodeClosed, "the snapshotter was closed during the call: "+e.Message
+		}
+		return e
+	})
 }
 
 // cancelWhenDone triggers token once ctx is done; the returned stop function returns only when the

@@ -14,10 +14,12 @@ type RestoreFlags uint32
 // file fails the restore with ErrAlreadyExists before anything is written.
 const RestoreOverwrite RestoreFlags = C.SNAPSHOTTER_RESTORE_OVERWRITE
 
-// RestoreRequest mirrors snapshotter_restore_request.
+// RestoreRequest mirrors snapshotter_restore_request. The snapshot is Name and Version, or Ref
+// ("name:version", "name@latest", "name@<RFC 3339 time>"), never both.
 type RestoreRequest struct {
 	Name    string
 	Version string
+	Ref     string
 	// OutputDir is where the files go (created if missing). "" only makes sure all of the
 	// snapshot's content is in the local store.
 	OutputDir string
@@ -27,7 +29,7 @@ type RestoreRequest struct {
 	Progress func(Progress)
 }
 
-// Restore writes req.Name:req.Version into req.OutputDir. Each file appears only when complete; a
+// Restore writes the snapshot into req.OutputDir. Each file appears only when complete; a
 // failed or cancelled call leaves no partial file behind.
 func (s *Snapshotter) Restore(ctx context.Context, req RestoreRequest) (Stats, error) {
 	var a arena
@@ -38,6 +40,7 @@ func (s *Snapshotter) Restore(ctx context.Context, req RestoreRequest) (Stats, e
 	c.snapshot_version = a.str(req.Version, "snapshot_version")
 	c.output_dir = a.str(req.OutputDir, "output_dir")
 	c.flags = C.uint32_t(req.Flags)
+	c.ref = a.str(req.Ref, "ref")
 	if a.err != nil {
 		return Stats{}, a.err
 	}

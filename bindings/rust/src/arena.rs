@@ -64,6 +64,30 @@ impl Arena {
     }
 }
 
+/// An object the library allocated (a list, an inspection), freed with its `*_free()` when dropped.
+pub(crate) struct LibraryObject<T> {
+    raw: *mut T,
+    free: unsafe extern "C" fn(*mut T),
+}
+
+impl<T> LibraryObject<T> {
+    pub fn new(raw: *mut T, free: unsafe extern "C" fn(*mut T)) -> LibraryObject<T> {
+        LibraryObject { raw, free }
+    }
+
+    pub fn as_ptr(&self) -> *const T {
+        self.raw
+    }
+}
+
+impl<T> Drop for LibraryObject<T> {
+    fn drop(&mut self) {
+        // SAFETY: raw came from the library call that `free` belongs to, is freed once, here; the
+        // *_free functions accept NULL.
+        unsafe { (self.free)(self.raw) }
+    }
+}
+
 /// A struct set up by its `*_init()` function, which writes the version and every default (fields a
 /// newer header adds included). Failure means the loaded library is older than these declarations.
 pub(crate) fn init<T>(

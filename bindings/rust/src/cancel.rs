@@ -24,9 +24,8 @@ impl CancelToken {
         let mut token = ptr::null_mut();
         // SAFETY: token is written only on success.
         check(|err| unsafe { sys::snapshotter_cancel_new(&mut token, err) })?;
-        let raw = NonNull::new(token).ok_or_else(|| {
-            Error::new(sys::SNAPSHOTTER_ERROR_INTERNAL, "snapshotter_cancel_new succeeded without a token")
-        })?;
+        let raw =
+            NonNull::new(token).ok_or_else(|| Error::internal("snapshotter_cancel_new succeeded without a token"))?;
         Ok(CancelToken { raw })
     }
 

@@ -83,6 +83,10 @@ impl Error {
         Error { code, message: message.into() }
     }
 
+    pub(crate) fn internal(message: impl Into<String>) -> Error {
+        Error::new(sys::SNAPSHOTTER_ERROR_INTERNAL, message)
+    }
+
     /// Takes the library's error object (which may be NULL) and frees it.
     ///
     /// # Safety

@@ -14,6 +14,12 @@ macro_rules! flags {
                 $name(0)
             }
 
+            /// The flags of a C field, unknown ones kept.
+            #[allow(dead_code)] // Only flags the library reports back need it.
+            pub(crate) const fn from_bits(bits: u32) -> $name {
+                $name(bits)
+            }
+
             /// The flags as the C field holds them.
             pub const fn bits(self) -> u32 {
                 self.0

@@ -28,9 +28,7 @@ impl Snapshotter {
         // SAFETY: raw_options and everything it points to live in `arena` until after the call; the
         // library copies what it keeps. `handle` is written only on success.
         check(|err| unsafe { sys::snapshotter_open(&mut handle, &raw_options, err) })?;
-        let raw = NonNull::new(handle).ok_or_else(|| {
-            Error::new(sys::SNAPSHOTTER_ERROR_INTERNAL, "snapshotter_open succeeded without a handle")
-        })?;
+        let raw = NonNull::new(handle).ok_or_else(|| Error::internal("snapshotter_open succeeded without a handle"))?;
         Ok(Snapshotter { raw })
     }
 

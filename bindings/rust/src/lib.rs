@@ -26,18 +26,21 @@
 mod arena;
 mod call;
 mod cancel;
+mod catalog;
 mod error;
 mod flags;
 mod handle;
 mod options;
 mod progress;
 mod restore;
+mod selector;
 mod snapshot;
 mod stats;
 pub mod sys;
 mod version;
 
 pub use cancel::CancelToken;
+pub use catalog::{DeleteRequest, DeleteStats, FileInfo, InspectRequest, Inspection, ListRequest, SnapshotInfo};
 pub use error::{Error, ErrorKind, Result};
 pub use handle::Snapshotter;
 pub use options::{ContentOptions, Options};

@@ -5,6 +5,7 @@ use crate::call::{call_control, CallControl};
 use crate::error::{check, Result};
 use crate::flags::flags;
 use crate::handle::Snapshotter;
+use crate::selector::Selector;
 use crate::stats::Stats;
 use crate::sys;
 
@@ -20,8 +21,7 @@ flags! {
 /// Builds `snapshotter_restore_request`: which snapshot to restore, and where.
 #[derive(Debug)]
 pub struct RestoreRequest<'a> {
-    name: String,
-    version: String,
+    selector: Selector,
     output_dir: Option<PathBuf>,
     flags: RestoreFlags,
     control: CallControl<'a>,
@@ -31,13 +31,17 @@ impl<'a> RestoreRequest<'a> {
     /// Restores name:version; without an output dir, only makes sure all of the snapshot's content is
     /// in the local store.
     pub fn new(name: impl Into<String>, version: impl Into<String>) -> Self {
-        RestoreRequest {
-            name: name.into(),
-            version: version.into(),
-            output_dir: None,
-            flags: RestoreFlags::empty(),
-            control: CallControl::default(),
-        }
+        Self::of(Selector::NameVersion(name.into(), version.into()))
+    }
+
+    /// Restores the snapshot a reference names: "name:version", "name@latest" or
+    /// "name@<RFC 3339 time>" (the latest created at or before then).
+    pub fn reference(reference: impl Into<String>) -> Self {
+        Self::of(Selector::Reference(reference.into()))
+    }
+
+    fn of(selector: Selector) -> Self {
+        RestoreRequest { selector, output_dir: None, flags: RestoreFlags::empty(), control: CallControl::default() }
     }
 
     /// Where to put the files (created if missing).
@@ -56,7 +60,7 @@ impl<'a> RestoreRequest<'a> {
 call_control!(RestoreRequest);
 
 impl Snapshotter {
-    /// Restores name:version into the output dir. Each file appears only when complete; a failed or
+    /// Restores the snapshot into the output dir. Each file appears only when complete; a failed or
     /// cancelled call leaves no partial file behind.
     pub fn restore(&self, request: RestoreRequest<'_>) -> Result<Stats> {
         let mut arena = Arena::default();
@@ -65,8 +69,7 @@ impl Snapshotter {
             sys::SNAPSHOTTER_RESTORE_REQUEST_VERSION,
             "snapshotter_restore_request",
         )?;
-        raw.name = arena.str(&request.name, "name")?;
-        raw.snapshot_version = arena.str(&request.version, "snapshot_version")?;
+        request.selector.write(&mut arena, &mut raw.r#ref, &mut raw.name, &mut raw.snapshot_version)?;
         raw.output_dir = arena.optional_path(request.output_dir.as_deref(), "output_dir")?;
         raw.flags = request.flags.bits();
 

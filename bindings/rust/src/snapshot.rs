@@ -14,6 +14,9 @@ flags! {
         /// Captured and restored as a hardlink of one stored inode (zero copy); without it the file is
         /// copied, and restored as a private, writable copy.
         READ_ONLY = sys::SNAPSHOTTER_FILE_READ_ONLY;
+        /// Reported by [`Snapshotter::inspect`]: the file's content object is in the local store; without
+        /// it a restore fetches the content from the content provider. Never valid in a request.
+        CONTENT_LOCAL = sys::SNAPSHOTTER_FILE_CONTENT_LOCAL;
     }
 }
 

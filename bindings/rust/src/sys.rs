@@ -39,7 +39,7 @@ macro_rules! opaque {
         }
     )*};
 }
-opaque!(snapshotter, snapshotter_error, snapshotter_cancel);
+opaque!(snapshotter, snapshotter_error, snapshotter_cancel, snapshotter_snapshot_list, snapshotter_inspection);
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
@@ -121,6 +121,71 @@ pub struct snapshotter_restore_request {
     pub progress: snapshotter_progress_cb,
     pub progress_payload: *mut c_void,
     pub cancel: *mut snapshotter_cancel,
+    pub r#ref: *const c_char,
+}
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct snapshotter_snapshot_info {
+    pub name: *const c_char,
+    pub snapshot_version: *const c_char,
+    pub created_ns: i64,
+    pub last_used_ns: i64,
+    pub files: u64,
+    pub bytes: u64,
+    pub stored_bytes: u64,
+}
+
+pub const SNAPSHOTTER_LIST_REQUEST_VERSION: c_uint = 1;
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct snapshotter_list_request {
+    pub version: c_uint,
+    pub name: *const c_char,
+}
+
+pub const SNAPSHOTTER_FILE_CONTENT_LOCAL: u32 = 0x2;
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct snapshotter_file_info {
+    pub relative_path: *const c_char,
+    pub digest: *const c_char,
+    pub size: u64,
+    pub mtime_ns: i64,
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub flags: u32,
+}
+
+pub const SNAPSHOTTER_INSPECT_REQUEST_VERSION: c_uint = 1;
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct snapshotter_inspect_request {
+    pub version: c_uint,
+    pub r#ref: *const c_char,
+    pub name: *const c_char,
+    pub snapshot_version: *const c_char,
+}
+
+pub const SNAPSHOTTER_DELETE_REQUEST_VERSION: c_uint = 1;
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct snapshotter_delete_request {
+    pub version: c_uint,
+    pub r#ref: *const c_char,
+    pub name: *const c_char,
+    pub snapshot_version: *const c_char,
+}
+
+pub const SNAPSHOTTER_DELETE_STATS_VERSION: c_uint = 1;
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct snapshotter_delete_stats {
+    pub version: c_uint,
+    pub files: u64,
+    pub content_freed: u64,
+    pub bytes_freed: u64,
 }
 
 extern "C" {
@@ -169,6 +234,46 @@ extern "C" {
         out_stats: *mut snapshotter_stats,
         s: *mut snapshotter,
         req: *const snapshotter_restore_request,
+        err: *mut *mut snapshotter_error,
+    ) -> snapshotter_code;
+
+    pub fn snapshotter_list_request_init(req: *mut snapshotter_list_request, version: c_uint) -> snapshotter_code;
+    pub fn snapshotter_list(
+        out: *mut *mut snapshotter_snapshot_list,
+        s: *mut snapshotter,
+        req: *const snapshotter_list_request,
+        err: *mut *mut snapshotter_error,
+    ) -> snapshotter_code;
+    pub fn snapshotter_snapshot_list_count(list: *const snapshotter_snapshot_list) -> usize;
+    pub fn snapshotter_snapshot_list_get(
+        list: *const snapshotter_snapshot_list,
+        index: usize,
+    ) -> *const snapshotter_snapshot_info;
+    pub fn snapshotter_snapshot_list_free(list: *mut snapshotter_snapshot_list);
+
+    pub fn snapshotter_inspect_request_init(req: *mut snapshotter_inspect_request, version: c_uint)
+        -> snapshotter_code;
+    pub fn snapshotter_inspect(
+        out: *mut *mut snapshotter_inspection,
+        s: *mut snapshotter,
+        req: *const snapshotter_inspect_request,
+        err: *mut *mut snapshotter_error,
+    ) -> snapshotter_code;
+    pub fn snapshotter_inspection_snapshot(
+        inspection: *const snapshotter_inspection,
+    ) -> *const snapshotter_snapshot_info;
+    pub fn snapshotter_inspection_file_count(inspection: *const snapshotter_inspection) -> usize;
+    pub fn snapshotter_inspection_file_get(
+        inspection: *const snapshotter_inspection,
+        index: usize,
+    ) -> *const snapshotter_file_info;
+    pub fn snapshotter_inspection_free(inspection: *mut snapshotter_inspection);
+
+    pub fn snapshotter_delete_request_init(req: *mut snapshotter_delete_request, version: c_uint) -> snapshotter_code;
+    pub fn snapshotter_delete(
+        out_stats: *mut snapshotter_delete_stats,
+        s: *mut snapshotter,
+        req: *const snapshotter_delete_request,
         err: *mut *mut snapshotter_error,
     ) -> snapshotter_code;
 }

@@ -23,7 +23,8 @@ macro_rules! layouts {
             name: stringify!($name).to_string(),
             size: size_of::<sys::$name>(),
             align: align_of::<sys::$name>(),
-            fields: vec![$((stringify!($field).to_string(), offset_of!(sys::$name, $field))),*],
+            // A raw identifier (r#ref) is the C field `ref`.
+            fields: vec![$((stringify!($field).trim_start_matches("r#").to_string(), offset_of!(sys::$name, $field))),*],
         }),*]
     };
 }
@@ -46,8 +47,14 @@ fn rust_layouts() -> Vec<Layout> {
             version, name, snapshot_version, base_dir, files, file_count, progress, progress_payload, cancel
         }
         snapshotter_restore_request {
-            version, name, snapshot_version, output_dir, flags, progress, progress_payload, cancel
+            version, name, snapshot_version, output_dir, flags, progress, progress_payload, cancel, r#ref
         }
+        snapshotter_snapshot_info { name, snapshot_version, created_ns, last_used_ns, files, bytes, stored_bytes }
+        snapshotter_list_request { version, name }
+        snapshotter_file_info { relative_path, digest, size, mtime_ns, mode, uid, gid, flags }
+        snapshotter_inspect_request { version, r#ref, name, snapshot_version }
+        snapshotter_delete_request { version, r#ref, name, snapshot_version }
+        snapshotter_delete_stats { version, files, content_freed, bytes_freed }
     }
 }
 
@@ -76,6 +83,11 @@ fn rust_constants() -> Vec<(String, i128)> {
         SNAPSHOTTER_SNAPSHOT_REQUEST_VERSION,
         SNAPSHOTTER_RESTORE_OVERWRITE,
         SNAPSHOTTER_RESTORE_REQUEST_VERSION,
+        SNAPSHOTTER_LIST_REQUEST_VERSION,
+        SNAPSHOTTER_FILE_CONTENT_LOCAL,
+        SNAPSHOTTER_INSPECT_REQUEST_VERSION,
+        SNAPSHOTTER_DELETE_REQUEST_VERSION,
+        SNAPSHOTTER_DELETE_STATS_VERSION,
     ]
 }
 
