@@ -211,15 +211,18 @@ typedef struct snapshotter_stats {
     uint64_t bytes_read;
     /* Bytes written into the store (snapshot) or the output dir (restore). */
     uint64_t bytes_written;
-    /* Files whose content was already stored (snapshot) or that already
-     * matched in the output dir (restore). */
+    /* Files whose content was already stored (snapshot) or already in the
+     * output dir (restore; in place, some of them may have had only their
+     * mode, owner or mtime set). */
     uint64_t files_reused;
     /* Files captured or restored as hardlinks rather than copies. */
     uint64_t files_linked;
     /* Wall-clock time of the call. */
     uint64_t elapsed_ns;
+    /* Extra files an in-place restore removed (SNAPSHOTTER_RESTORE_DELETE_EXTRA). */
+    uint64_t files_removed;
 } snapshotter_stats;
-#define SNAPSHOTTER_STATS_INIT { SNAPSHOTTER_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0 }
+#define SNAPSHOTTER_STATS_INIT { SNAPSHOTTER_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 /* -------------------------------------------------------------- snapshot */
 
@@ -291,6 +294,21 @@ snapshotter_code snapshotter_snapshot(snapshotter_stats *out_stats, snapshotter 
  * Without it such a file makes the restore fail with ALREADY_EXISTS before
  * anything is written. Files that already match are always left alone. */
 #define SNAPSHOTTER_RESTORE_OVERWRITE 0x1u
+/* Restore into an existing tree touching only what differs: files whose
+ * content differs are replaced, each atomically (implies OVERWRITE); files
+ * whose content matches but whose mode, owner or mtime differ get only those
+ * set (unless another hardlink shares the inode: then it is replaced);
+ * identical files are not touched at all. Deciding that content matches reads
+ * and hashes each existing file whose size matches (a hardlink of the stored
+ * inode excepted), so such a restore writes only the differences but reads
+ * the files it keeps once. */
+#define SNAPSHOTTER_RESTORE_IN_PLACE 0x2u
+/* With IN_PLACE: afterwards, remove what output_dir holds beyond the
+ * snapshot (within `only` when given): files, symlinks (as links, never
+ * followed), other non-directories, and directories left empty. Nothing
+ * outside output_dir is touched, even if the tree changes meanwhile; the
+ * store's root directory is never removed. */
+#define SNAPSHOTTER_RESTORE_DELETE_EXTRA 0x4u
 
 #define SNAPSHOTTER_RESTORE_REQUEST_VERSION 1
 typedef struct snapshotter_restore_request {
@@ -308,9 +326,18 @@ typedef struct snapshotter_restore_request {
     snapshotter_cancel *cancel;
     /* The snapshot as a reference, instead of name and snapshot_version. */
     const char *ref;
+    /* Optional: restore only the files these paths or globs select. Patterns
+     * match whole relative paths: '*' any run of characters within one path
+     * component, '?' one character, '[a-z]' and '[!a-z]' classes, '**' as a
+     * whole component any number of components, '\' quotes the next
+     * character. A pattern also selects everything below a directory it
+     * matches: "models" selects "models/a/b.bin", and so does "models/?". A
+     * pattern that selects nothing is NOT_FOUND naming it. */
+    const char *const *only;
+    size_t only_count;
 } snapshotter_restore_request;
 #define SNAPSHOTTER_RESTORE_REQUEST_INIT \
-    { SNAPSHOTTER_RESTORE_REQUEST_VERSION, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL }
+    { SNAPSHOTTER_RESTORE_REQUEST_VERSION, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, 0 }
 snapshotter_code snapshotter_restore_request_init(snapshotter_restore_request *req,
                                                   unsigned int version);
 
@@ -459,6 +486,78 @@ typedef struct snapshotter_delete_stats {
  */
 snapshotter_code snapshotter_delete(snapshotter_delete_stats *out_stats, snapshotter *s,
                                     const snapshotter_delete_request *req, snapshotter_error **err);
+
+
+/* ------------------------------------------------------------------ diff */
+
+/* snapshotter_diff_entry.kind: how a path differs from the first side (the
+ * snapshot named by ref / name + snapshot_version) to the second. */
+#define SNAPSHOTTER_DIFF_ADDED 1u   /* only on the second side */
+#define SNAPSHOTTER_DIFF_REMOVED 2u /* only on the first side */
+#define SNAPSHOTTER_DIFF_CHANGED 3u /* on both, different for `reasons` */
+
+/* snapshotter_diff_entry.reasons (CHANGED only; 0 otherwise). */
+/* The digest differs: other bytes, or the same bytes with other holes (the
+ * digest covers the hole layout). */
+#define SNAPSHOTTER_DIFF_CONTENT 0x1u
+#define SNAPSHOTTER_DIFF_SIZE 0x2u
+/* Permission bits. */
+#define SNAPSHOTTER_DIFF_MODE 0x4u
+/* Modification time, to the nanosecond. */
+#define SNAPSHOTTER_DIFF_MTIME 0x8u
+/* Read-only on one side, writable on the other (two snapshots only). */
+#define SNAPSHOTTER_DIFF_READ_ONLY 0x10u
+/* uid or gid; against a directory only when running as root (only root
+ * restores owners). */
+#define SNAPSHOTTER_DIFF_OWNER 0x20u
+/* The directory holds something other than a regular file there. */
+#define SNAPSHOTTER_DIFF_TYPE 0x40u
+
+typedef struct snapshotter_diff_entry {
+    const char *relative_path;
+    uint32_t kind;
+    uint32_t reasons;
+} snapshotter_diff_entry;
+
+typedef struct snapshotter_diff_list snapshotter_diff_list;
+
+#define SNAPSHOTTER_DIFF_REQUEST_VERSION 1
+typedef struct snapshotter_diff_request {
+    unsigned int version;
+    /* The first side: `ref`, or `name` and `snapshot_version`. */
+    const char *ref;
+    const char *name;
+    const char *snapshot_version;
+    /* The second side, exactly one of: another snapshot (a reference)... */
+    const char *other_ref;
+    /* ...or a directory, walked without following symlinks (a symlink or
+     * other non-regular entry where the snapshot has a file is a TYPE
+     * change; elsewhere such entries are not reported, snapshots holding
+     * regular files only). */
+    const char *other_dir;
+    /* Optional; progress counts the files read to compare content. */
+    snapshotter_progress_cb progress;
+    void *progress_payload;
+    snapshotter_cancel *cancel;
+} snapshotter_diff_request;
+#define SNAPSHOTTER_DIFF_REQUEST_INIT \
+    { SNAPSHOTTER_DIFF_REQUEST_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+snapshotter_code snapshotter_diff_request_init(snapshotter_diff_request *req, unsigned int version);
+
+/*
+ * Compares a snapshot with another snapshot (their records: nothing is read)
+ * or with a directory (a regular file of the recorded size is read and its
+ * digest compared, unless it is the stored inode itself). On success *out is
+ * the list of differing paths, ordered by path, which the caller frees with
+ * snapshotter_diff_list_free(). No difference is an empty list.
+ */
+snapshotter_code snapshotter_diff(snapshotter_diff_list **out, snapshotter *s,
+                                  const snapshotter_diff_request *req, snapshotter_error **err);
+/* The number of entries; 0 for NULL. */
+size_t snapshotter_diff_list_count(const snapshotter_diff_list *list);
+/* The index-th entry, owned by list; NULL when index is out of range. */
+const snapshotter_diff_entry *snapshotter_diff_list_get(const snapshotter_diff_list *list, size_t index);
+void snapshotter_diff_list_free(snapshotter_diff_list *list);
 
 #ifdef __cplusplus
 }

@@ -37,6 +37,57 @@ internal unsafe struct Arena
     /// <summary>Bytes a NUL-terminated UTF-8 copy of <paramref name="value"/> takes.</summary>
     public static nuint SizeOf(string value) => (nuint)Encoding.UTF8.GetByteCount(value) + 1;
 
+    /// <summary>
+    /// A result list in one block: the header, the items converted by <paramref name="convert"/> and the strings
+    /// they point to (<paramref name="stringBytes"/> of each source, from <see cref="SizeOf(string)"/>).
+    /// </summary>
+    public static NativeList<TItem>* List<TSource, TItem>(IReadOnlyList<TSource> sources, Func<TSource, nuint> stringBytes, Converter<TSource, TItem> convert)
+        where TItem : unmanaged
+    {
+        nuint count = (nuint)sources.Count;
+        nuint size = SizeOf<NativeList<TItem>>(1) + SizeOf<TItem>(count);
+        foreach (TSource source in sources)
+        {
+            size += stringBytes(source);
+        }
+
+        return Build<NativeList<TItem>>(size, (ref Arena arena) =>
+        {
+            var list = arena.Take<NativeList<TItem>>(1);
+            list->Count = count;
+            list->Items = arena.Take<TItem>(count);
+            for (int i = 0; i < sources.Count; i++)
+            {
+                list->Items[i] = convert(sources[i], ref arena);
+            }
+
+            return list;
+        });
+    }
+
+    /// <summary>A block of <paramref name="size"/> bytes laid out by <paramref name="fill"/>, which returns the header
+    /// (the block's start); the block is freed if filling fails.</summary>
+    public static T* Build<T>(nuint size, Filler<T> fill)
+        where T : unmanaged
+    {
+        var arena = Allocate(size);
+        try
+        {
+            return fill(ref arena);
+        }
+        catch
+        {
+            Free(arena.Start);
+            throw;
+        }
+    }
+
+    public delegate T* Filler<T>(ref Arena arena)
+        where T : unmanaged;
+
+    public delegate TItem Converter<TSource, TItem>(TSource source, ref Arena arena)
+        where TItem : unmanaged;
+
     public T* Take<T>(nuint count)
         where T : unmanaged
     {

@@ -18,7 +18,7 @@ internal static unsafe partial class Exports
         InitStruct(request, version, NativeDeleteRequest.CurrentVersion, "snapshotter_delete_request", new NativeDeleteRequest { Version = version });
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_list")]
-    public static int List(NativeSnapshotList** result, IntPtr handle, NativeListRequest* request, NativeError** err)
+    public static int List(NativeList<NativeSnapshotInfo>** result, IntPtr handle, NativeListRequest* request, NativeError** err)
     {
         try
         {
@@ -31,32 +31,8 @@ internal static unsafe partial class Exports
                 name = Utf8.Optional(request->Name, "name");
             }
 
-            IReadOnlyList<SnapshotInfo> snapshots = engine.List(name);
-            nuint size = Arena.SizeOf<NativeSnapshotList>(1) + Arena.SizeOf<NativeSnapshotInfo>((nuint)snapshots.Count);
-            foreach (SnapshotInfo snapshot in snapshots)
-            {
-                size += StringsSize(snapshot);
-            }
-
-            var arena = Arena.Allocate(size);
-            try
-            {
-                var list = arena.Take<NativeSnapshotList>(1);
-                list->Count = (nuint)snapshots.Count;
-                list->Items = arena.Take<NativeSnapshotInfo>((nuint)snapshots.Count);
-                for (int i = 0; i < snapshots.Count; i++)
-                {
-                    list->Items[i] = ToNative(snapshots[i], ref arena);
-                }
-
-                *result = list;
-                return 0;
-            }
-            catch
-            {
-                Arena.Free(arena.Start);
-                throw;
-            }
+            *result = Arena.List(engine.List(name), StringsSize, ToNative);
+            return 0;
         }
         catch (Exception e)
         {
@@ -65,14 +41,14 @@ internal static unsafe partial class Exports
     }
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_snapshot_list_count")]
-    public static nuint SnapshotListCount(NativeSnapshotList* list) => list == null ? 0 : list->Count;
+    public static nuint SnapshotListCount(NativeList<NativeSnapshotInfo>* list) => NativeList<NativeSnapshotInfo>.CountOf(list);
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_snapshot_list_get")]
-    public static NativeSnapshotInfo* SnapshotListGet(NativeSnapshotList* list, nuint index) =>
-        list == null || index >= list->Count ? null : &list->Items[index];
+    public static NativeSnapshotInfo* SnapshotListGet(NativeList<NativeSnapshotInfo>* list, nuint index) =>
+        NativeList<NativeSnapshotInfo>.Get(list, index);
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_snapshot_list_free")]
-    public static void SnapshotListFree(NativeSnapshotList* list) => Arena.Free(list);
+    public static void SnapshotListFree(NativeList<NativeSnapshotInfo>* list) => Arena.Free(list);
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_inspect")]
     public static int Inspect(NativeInspection** result, IntPtr handle, NativeInspectRequest* request, NativeError** err)
@@ -150,8 +126,7 @@ internal static unsafe partial class Exports
             size += Arena.SizeOf(file.RelativePath) + Arena.SizeOf(file.Digest);
         }
 
-        var arena = Arena.Allocate(size);
-        try
+        return Arena.Build<NativeInspection>(size, (ref Arena arena) =>
         {
             var inspection = arena.Take<NativeInspection>(1);
             inspection->FileCount = (nuint)files.Count;
@@ -174,12 +149,7 @@ internal static unsafe partial class Exports
             }
 
             return inspection;
-        }
-        catch
-        {
-            Arena.Free(arena.Start);
-            throw;
-        }
+        });
     }
 
     private static nuint StringsSize(SnapshotInfo snapshot) => Arena.SizeOf(snapshot.Name) + Arena.SizeOf(snapshot.Version);

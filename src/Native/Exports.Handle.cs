@@ -82,6 +82,7 @@ internal static unsafe partial class Exports
         stats->FilesReused = (ulong)result.FilesReused;
         stats->FilesLinked = (ulong)result.FilesLinked;
         stats->ElapsedNs = (ulong)(result.Elapsed.Ticks * TimeSpan.NanosecondsPerTick);
+        stats->FilesRemoved = (ulong)result.FilesRemoved;
     }
 
     private static void CheckStats(NativeStats* stats)

@@ -32,6 +32,9 @@ internal static unsafe partial class Exports
                 Reference = Utf8.Optional(request->Ref, "ref") is { } reference ? SnapshotReference.Parse(reference) : null,
                 OutputDir = Utf8.Optional(request->OutputDir, "output_dir"),
                 Overwrite = (request->Flags & NativeRestoreRequest.OverwriteFlag) != 0,
+                InPlace = (request->Flags & NativeRestoreRequest.InPlaceFlag) != 0,
+                DeleteExtra = (request->Flags & NativeRestoreRequest.DeleteExtraFlag) != 0,
+                Only = ReadStrings(request->Only, request->OnlyCount, "only"),
                 Progress = control.Progress,
             };
             WriteStats(stats, engine.Restore(restoreRequest, control.Token));
@@ -41,5 +44,27 @@ internal static unsafe partial class Exports
         {
             return NativeError.Report(err, e);
         }
+    }
+
+    /// <summary>An optional array of strings: NULL with a count of 0 is none.</summary>
+    private static string[] ReadStrings(byte** strings, nuint count, string field)
+    {
+        if (strings == null && count != 0)
+        {
+            throw SnapshotterException.InvalidArgument($"{field} is NULL but {field}_count is {count}");
+        }
+
+        if (count > MaxFileCount)
+        {
+            throw SnapshotterException.InvalidArgument($"{field}_count {count} is implausibly large");
+        }
+
+        var values = new string[(int)count];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = Utf8.Required(strings[i], $"{field}[{i}]");
+        }
+
+        return values;
     }
 }

@@ -38,6 +38,7 @@ internal struct NativeStats
     public ulong FilesReused;
     public ulong FilesLinked;
     public ulong ElapsedNs;
+    public ulong FilesRemoved;
 }
 
 [StructLayout(LayoutKind.Sequential)]
@@ -80,7 +81,9 @@ internal unsafe struct NativeRestoreRequest
 {
     public const uint CurrentVersion = 1;
     public const uint OverwriteFlag = 0x1;
-    public const uint KnownFlags = OverwriteFlag;
+    public const uint InPlaceFlag = 0x2;
+    public const uint DeleteExtraFlag = 0x4;
+    public const uint KnownFlags = OverwriteFlag | InPlaceFlag | DeleteExtraFlag;
 
     public uint Version;
     public byte* Name;
@@ -91,6 +94,8 @@ internal unsafe struct NativeRestoreRequest
     public void* ProgressPayload;
     public IntPtr Cancel;
     public byte* Ref;
+    public byte** Only;
+    public nuint OnlyCount;
 }
 
 [StructLayout(LayoutKind.Sequential)]
@@ -120,12 +125,18 @@ internal unsafe struct NativeFileInfo
     public uint Flags;
 }
 
-/// <summary>snapshotter_snapshot_list: the header of its arena block.</summary>
+/// <summary>snapshotter_snapshot_list, snapshotter_diff_list: the header of a list's arena block.</summary>
 [StructLayout(LayoutKind.Sequential)]
-internal unsafe struct NativeSnapshotList
+internal unsafe struct NativeList<T>
+    where T : unmanaged
 {
     public nuint Count;
-    public NativeSnapshotInfo* Items;
+    public T* Items;
+
+    public static nuint CountOf(NativeList<T>* list) => list == null ? 0 : list->Count;
+
+    /// <summary>The index-th item, or null when the list is null or the index out of range.</summary>
+    public static T* Get(NativeList<T>* list, nuint index) => list == null || index >= list->Count ? null : &list->Items[index];
 }
 
 /// <summary>snapshotter_inspection: the header of its arena block.</summary>
@@ -177,4 +188,29 @@ internal struct NativeDeleteStats
     public ulong Files;
     public ulong ContentFreed;
     public ulong BytesFreed;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct NativeDiffEntry
+{
+    public byte* RelativePath;
+    public uint Kind;
+    public uint Reasons;
+}
+
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct NativeDiffRequest
+{
+    public const uint CurrentVersion = 1;
+
+    public uint Version;
+    public byte* Ref;
+    public byte* Name;
+    public byte* SnapshotVersion;
+    public byte* OtherRef;
+    public byte* OtherDir;
+    public delegate* unmanaged<NativeProgress*, void*, int> Progress;
+    public void* ProgressPayload;
+    public IntPtr Cancel;
 }

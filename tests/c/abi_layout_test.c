@@ -26,7 +26,7 @@ LAYOUT(snapshotter_progress, files_total, 8);
 LAYOUT(snapshotter_progress, bytes_done, 16);
 LAYOUT(snapshotter_progress, bytes_total, 24);
 
-_Static_assert(sizeof(snapshotter_stats) == 64, "snapshotter_stats size");
+_Static_assert(sizeof(snapshotter_stats) == 72, "snapshotter_stats size");
 LAYOUT(snapshotter_stats, version, 0);
 LAYOUT(snapshotter_stats, files, 8);
 LAYOUT(snapshotter_stats, bytes, 16);
@@ -35,6 +35,7 @@ LAYOUT(snapshotter_stats, bytes_written, 32);
 LAYOUT(snapshotter_stats, files_reused, 40);
 LAYOUT(snapshotter_stats, files_linked, 48);
 LAYOUT(snapshotter_stats, elapsed_ns, 56);
+LAYOUT(snapshotter_stats, files_removed, 64);
 
 /* Arrays of it cross the ABI: its size is part of the contract. */
 _Static_assert(sizeof(snapshotter_file) == 16, "snapshotter_file size");
@@ -52,7 +53,7 @@ LAYOUT(snapshotter_snapshot_request, progress, 48);
 LAYOUT(snapshotter_snapshot_request, progress_payload, 56);
 LAYOUT(snapshotter_snapshot_request, cancel, 64);
 
-_Static_assert(sizeof(snapshotter_restore_request) == 72, "snapshotter_restore_request size");
+_Static_assert(sizeof(snapshotter_restore_request) == 88, "snapshotter_restore_request size");
 LAYOUT(snapshotter_restore_request, version, 0);
 LAYOUT(snapshotter_restore_request, name, 8);
 LAYOUT(snapshotter_restore_request, snapshot_version, 16);
@@ -62,6 +63,8 @@ LAYOUT(snapshotter_restore_request, progress, 40);
 LAYOUT(snapshotter_restore_request, progress_payload, 48);
 LAYOUT(snapshotter_restore_request, cancel, 56);
 LAYOUT(snapshotter_restore_request, ref, 64);
+LAYOUT(snapshotter_restore_request, only, 72);
+LAYOUT(snapshotter_restore_request, only_count, 80);
 
 _Static_assert(sizeof(snapshotter_snapshot_info) == 56, "snapshotter_snapshot_info size");
 LAYOUT(snapshotter_snapshot_info, name, 0);
@@ -104,10 +107,33 @@ LAYOUT(snapshotter_delete_stats, files, 8);
 LAYOUT(snapshotter_delete_stats, content_freed, 16);
 LAYOUT(snapshotter_delete_stats, bytes_freed, 24);
 
+_Static_assert(sizeof(snapshotter_diff_entry) == 16, "snapshotter_diff_entry size");
+LAYOUT(snapshotter_diff_entry, relative_path, 0);
+LAYOUT(snapshotter_diff_entry, kind, 8);
+LAYOUT(snapshotter_diff_entry, reasons, 12);
+
+_Static_assert(sizeof(snapshotter_diff_request) == 72, "snapshotter_diff_request size");
+LAYOUT(snapshotter_diff_request, version, 0);
+LAYOUT(snapshotter_diff_request, ref, 8);
+LAYOUT(snapshotter_diff_request, name, 16);
+LAYOUT(snapshotter_diff_request, snapshot_version, 24);
+LAYOUT(snapshotter_diff_request, other_ref, 32);
+LAYOUT(snapshotter_diff_request, other_dir, 40);
+LAYOUT(snapshotter_diff_request, progress, 48);
+LAYOUT(snapshotter_diff_request, progress_payload, 56);
+LAYOUT(snapshotter_diff_request, cancel, 64);
+
 static void layouts_are_pinned(void)
 {
     CHECK(SNAPSHOTTER_FILE_READ_ONLY == 0x1u && SNAPSHOTTER_RESTORE_OVERWRITE == 0x1u, "flag values are pinned");
     CHECK(SNAPSHOTTER_FILE_CONTENT_LOCAL == 0x2u, "flag values are pinned");
+    CHECK(SNAPSHOTTER_RESTORE_IN_PLACE == 0x2u && SNAPSHOTTER_RESTORE_DELETE_EXTRA == 0x4u, "flag values are pinned");
+    CHECK(SNAPSHOTTER_DIFF_ADDED == 1u && SNAPSHOTTER_DIFF_REMOVED == 2u && SNAPSHOTTER_DIFF_CHANGED == 3u,
+          "diff kinds are pinned");
+    CHECK(SNAPSHOTTER_DIFF_CONTENT == 0x1u && SNAPSHOTTER_DIFF_SIZE == 0x2u && SNAPSHOTTER_DIFF_MODE == 0x4u &&
+              SNAPSHOTTER_DIFF_MTIME == 0x8u && SNAPSHOTTER_DIFF_READ_ONLY == 0x10u && SNAPSHOTTER_DIFF_OWNER == 0x20u &&
+              SNAPSHOTTER_DIFF_TYPE == 0x40u,
+          "diff reasons are pinned");
     CHECK(SNAPSHOTTER_OK == 0 && SNAPSHOTTER_ERROR_CLOSED == 10 && SNAPSHOTTER_ERROR_INTERNAL == 100,
           "code values are pinned");
 }

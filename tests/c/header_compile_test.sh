@@ -23,11 +23,12 @@ int use_macros(void)
     snapshotter_inspect_request inspect = SNAPSHOTTER_INSPECT_REQUEST_INIT;
     snapshotter_delete_request remove = SNAPSHOTTER_DELETE_REQUEST_INIT;
     snapshotter_delete_stats removed = SNAPSHOTTER_DELETE_STATS_INIT;
+    snapshotter_diff_request diff = SNAPSHOTTER_DIFF_REQUEST_INIT;
     snapshotter_file file = { "a", SNAPSHOTTER_FILE_READ_ONLY };
     snapshot.files = &file;
-    restore.flags = SNAPSHOTTER_RESTORE_OVERWRITE;
+    restore.flags = SNAPSHOTTER_RESTORE_OVERWRITE | SNAPSHOTTER_RESTORE_IN_PLACE | SNAPSHOTTER_RESTORE_DELETE_EXTRA;
     return (int)(options.version + stats.version + snapshot.version + restore.version + list.version + inspect.version +
-                 remove.version + removed.version) + SNAPSHOTTER_VERSION_NUMBER;
+                 remove.version + removed.version + diff.version) + SNAPSHOTTER_VERSION_NUMBER;
 }
 SRC
 

@@ -75,11 +75,15 @@ static void request_init_functions_match_macros(void)
                  SNAPSHOTTER_INSPECT_REQUEST_VERSION);
     INIT_MATCHES(snapshotter_delete_request, SNAPSHOTTER_DELETE_REQUEST_INIT, snapshotter_delete_request_init,
                  SNAPSHOTTER_DELETE_REQUEST_VERSION);
+    INIT_MATCHES(snapshotter_diff_request, SNAPSHOTTER_DIFF_REQUEST_INIT, snapshotter_diff_request_init,
+                 SNAPSHOTTER_DIFF_REQUEST_VERSION);
     static const snapshotter_delete_stats delete_stats = SNAPSHOTTER_DELETE_STATS_INIT;
     CHECK(delete_stats.version == SNAPSHOTTER_DELETE_STATS_VERSION && delete_stats.files == 0 &&
               delete_stats.bytes_freed == 0,
           "SNAPSHOTTER_DELETE_STATS_INIT fields");
-    CHECK(restore_macro.ref == NULL, "SNAPSHOTTER_RESTORE_REQUEST_INIT leaves ref NULL");
+    CHECK(restore_macro.ref == NULL && restore_macro.only == NULL && restore_macro.only_count == 0,
+          "SNAPSHOTTER_RESTORE_REQUEST_INIT leaves ref and only empty");
+    CHECK(stats_macro.files_removed == 0, "SNAPSHOTTER_STATS_INIT files_removed");
 }
 
 /* Init functions are fallible calls too: bad versions and NULL are refused and the struct is untouched. */
@@ -172,6 +176,9 @@ static void null_is_accepted_where_documented(void)
               snapshotter_inspection_file_get(NULL, 0) == NULL,
           "inspection accessors on NULL");
     snapshotter_inspection_free(NULL);
+    CHECK(snapshotter_diff_list_count(NULL) == 0 && snapshotter_diff_list_get(NULL, 0) == NULL,
+          "diff list accessors on NULL");
+    snapshotter_diff_list_free(NULL);
 }
 
 static void cancel_token_lifecycle(void)

@@ -230,6 +230,56 @@ expect "delete again" 12 "gone:v1"
 run list gone --json
 json "the deleted snapshot is no longer listed" "d['snapshots'] == []"
 
+# ------------------------------------------------- diff, --only, --in-place
+export OUT_IP=$WORK/out-inplace
+run restore tree:v1 --output-dir "$OUT_IP" --only 'sub/**/*.img' --only ro.txt --json
+expect "restore --only" 0
+json "... restores the selected files" "d['files'] == 2"
+[ -f "$OUT_IP/sub/deeper/sparse.img" ] && [ -f "$OUT_IP/ro.txt" ] && [ ! -e "$OUT_IP/rw.txt" ] \
+    && ok "exactly the selected files are there" || fail "restore --only wrote $(find "$OUT_IP" -type f | wc -l) files"
+run restore tree:v1 --output-dir "$OUT_IP" --only nothing-like-this
+expect "restore --only a pattern that selects nothing" 12 "'nothing-like-this' matches no file"
+
+run restore tree:v1 --output-dir "$OUT_IP"
+expect "complete the tree" 0
+run diff tree:v1 "$OUT_IP"
+expect "diff of a restored tree" 0
+[ ! -s "$WORK/stdout" ] && ok "... prints nothing" || { fail "diff of a restored tree printed"; show; }
+printf 'changed\n' >"$OUT_IP/rw.txt"
+touch -d '2001-01-01' "$OUT_IP/sub/data.bin"
+printf 'extra\n' >"$OUT_IP/extra.txt"
+rm "$OUT_IP/empty"
+run diff tree:v1 "$OUT_IP"
+expect "diff with differences exits 1" 1
+printf 'D  empty\nA  extra.txt\nM  rw.txt  (content, size, mtime)\nM  sub/data.bin  (mtime)\n' >"$WORK/expected"
+cmp -s "$WORK/stdout" "$WORK/expected" && ok "... lists them with reasons" || { fail "diff output"; diff "$WORK/expected" "$WORK/stdout"; }
+run diff tree:v1 "$OUT_IP" --json
+expect "diff --json" 1
+json "diff --json" "d['other_dir'] == os.environ['OUT_IP'] and [(e['path'], e['kind'], e['reasons']) for e in d['entries']] == \
+    [('empty', 'removed', []), ('extra.txt', 'added', []), ('rw.txt', 'changed', ['content', 'size', 'mtime']), \
+     ('sub/data.bin', 'changed', ['mtime'])]"
+run diff tree:v1 tree:v3
+expect "diff of two snapshots" 1
+grep -q '^D  ro.txt$' "$WORK/stdout" && ! grep -q 'rw.txt' "$WORK/stdout" && ok "... lists what v3 lacks" || { fail "diff v1 v3"; show; }
+run diff tree:v1 out-inplace
+expect "a bare word is a REF" 11 "names no version"
+run diff tree:v1
+expect "diff needs two operands" 2 "diff needs"
+
+DATA_INODE=$(stat -c %i "$OUT_IP/sub/data.bin")
+RO_CTIME=$(stat -c %Z.%z "$OUT_IP/ro.txt")
+run restore tree:v1 --output-dir "$OUT_IP" --in-place --delete-extra --json
+expect "restore --in-place --delete-extra" 0
+json "... writes only the differences" "d['files_removed'] == 1 and d['bytes_written'] == len(b'writable\\n') + 0 \
+    and d['files_reused'] == $FILES - 2"
+[ "$(stat -c %i "$OUT_IP/sub/data.bin")" = "$DATA_INODE" ] && [ "$(stat -c %Z.%z "$OUT_IP/ro.txt")" = "$RO_CTIME" ] \
+    && [ ! -e "$OUT_IP/extra.txt" ] && cmp -s "$SRC/rw.txt" "$OUT_IP/rw.txt" \
+    && ok "... kept inodes, fixed the mtime, removed the extra" || fail "in-place restore result"
+run diff tree:v1 "$OUT_IP"
+expect "the tree matches again" 0
+run restore tree:v1 --output-dir "$OUT_IP" --delete-extra
+expect "--delete-extra without --in-place" 11 "in_place"
+
 # -------------------------------------------------------------- interrupts
 # 256 MiB, so that the signal lands mid-snapshot: the test waits until the snapshot writes content.
 mkdir -p "$WORK/big"

@@ -27,6 +27,7 @@
 #include <snapshotter.h>
 
 enum {
+    EXIT_DIFFERENT = 1,
     EXIT_USAGE = 2,
     EXIT_CODE_BASE = 10,
     EXIT_INTERRUPTED = 130,
@@ -39,10 +40,11 @@ static const char usage_text[] =
     "  snapshotctl [GLOBAL OPTIONS] snapshot --name NAME --version VERSION --base-dir DIR\n"
     "              [--ro PATH]... [--rw PATH]... [--all]\n"
     "  snapshotctl [GLOBAL OPTIONS] restore (REF | --name NAME --version VERSION)\n"
-    "              [--output-dir DIR] [--overwrite]\n"
+    "              [--output-dir DIR] [--overwrite] [--in-place [--delete-extra]] [--only PATTERN]...\n"
     "  snapshotctl [GLOBAL OPTIONS] list [NAME]\n"
     "  snapshotctl [GLOBAL OPTIONS] inspect REF\n"
     "  snapshotctl [GLOBAL OPTIONS] delete REF\n"
+    "  snapshotctl [GLOBAL OPTIONS] diff REF (REF | DIR)\n"
     "  snapshotctl --version | --help\n"
     "\n"
     "Commands:\n"
@@ -53,6 +55,10 @@ static const char usage_text[] =
     "  inspect             a snapshot's files: digest, size, mode, owner, mtime, read-only,\n"
     "                      and whether the content is in the local store\n"
     "  delete              remove a local snapshot and the content no other snapshot uses\n"
+    "  diff                what changed from the first snapshot to a second one or to a\n"
+    "                      directory (a DIR operand contains '/': write ./NAME for a\n"
+    "                      directory in the current one). Lines: A added, D removed,\n"
+    "                      M changed (with the reasons). Exit status 1 when anything differs\n"
     "\n"
     "REF names a snapshot: NAME:VERSION, NAME@latest (the version created last), or\n"
     "NAME@TIME, the latest created at or before an RFC 3339 TIME (2025-01-02T03:04:05Z,\n"
@@ -75,14 +81,28 @@ static const char usage_text[] =
     "                      (symlinks to files included, symlinks to directories not followed)\n"
     "  --output-dir DIR    where to restore (created if missing)\n"
     "  --overwrite         replace files in --output-dir that differ from the snapshot\n"
+    "  --in-place          restore into an existing tree touching only what differs: differing\n"
+    "                      files replaced, files differing only in mode/owner/mtime fixed,\n"
+    "                      identical files untouched (each kept file is read once to be sure)\n"
+    "  --delete-extra      with --in-place: also remove what --output-dir holds beyond the\n"
+    "                      snapshot (within --only), never following symlinks\n"
+    "  --only PATTERN      restore only the files PATTERN selects: a path, or a glob with *, ?,\n"
+    "                      [a-z] and ** (any number of directories); a directory selects all\n"
+    "                      below it. Repeatable\n"
     "\n"
     "Exit status:\n"
-    "  0 success, 2 usage error, 130 interrupted (SIGINT, SIGTERM: nothing partial is kept),\n"
+    "  0 success, 1 diff found differences, 2 usage error,\n"
+    "  130 interrupted (SIGINT, SIGTERM: nothing partial is kept),\n"
     "  otherwise 10 + the library's code: 11 INVALID_ARGUMENT, 12 NOT_FOUND, 13 ALREADY_EXISTS,\n"
     "  15 IO, 16 CORRUPT, 17 PERMISSION_DENIED, 18 NO_SPACE, 19 UNSUPPORTED, 20 CLOSED, 110 INTERNAL.\n";
 
 struct file_list {
     snapshotter_file *items;
+    size_t count, capacity;
+};
+
+struct string_list {
+    const char **items;
     size_t count, capacity;
 };
 
@@ -100,8 +120,9 @@ struct cli {
     const char *operands[2];
     int operand_count;
     const char *name, *version, *base_dir, *output_dir;
-    int overwrite, all;
+    int overwrite, all, in_place, delete_extra;
     struct file_list files;
+    struct string_list only;
 };
 
 /* ------------------------------------------------------------------ output */
@@ -233,9 +254,10 @@ static void print_stats(const struct cli *cli, const snapshotter_stats *stats)
             cli->output_dir != NULL ? json_string(cli->output_dir) : (void)fputs("null", stdout);
         }
         printf(",\"files\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"bytes_read\":%" PRIu64 ",\"bytes_written\":%" PRIu64
-               ",\"files_reused\":%" PRIu64 ",\"files_linked\":%" PRIu64 ",\"seconds\":%.3f}\n",
+               ",\"files_reused\":%" PRIu64 ",\"files_linked\":%" PRIu64 ",\"files_removed\":%" PRIu64
+               ",\"seconds\":%.3f}\n",
                stats->files, stats->bytes, stats->bytes_read, stats->bytes_written, stats->files_reused,
-               stats->files_linked, seconds);
+               stats->files_linked, stats->files_removed, seconds);
         return;
     }
     char bytes[16], read[16], written[16];
@@ -247,6 +269,9 @@ static void print_stats(const struct cli *cli, const snapshotter_stats *stats)
            cli->output_dir != NULL ? cli->output_dir : "", stats->files, bytes, stats->bytes);
     printf("  read %s, wrote %s, %" PRIu64 " reused, %" PRIu64 " linked, %.3f s\n", read, written,
            stats->files_reused, stats->files_linked, seconds);
+    if (stats->files_removed > 0) {
+        printf("  removed %" PRIu64 " extra files\n", stats->files_removed);
+    }
 }
 
 /* --------------------------------------------------------------- progress */
@@ -464,6 +489,9 @@ enum {
     OPT_ALL = 1u << 5,
     OPT_OUTPUT_DIR = 1u << 6,
     OPT_OVERWRITE = 1u << 7,
+    OPT_IN_PLACE = 1u << 8,
+    OPT_DELETE_EXTRA = 1u << 9,
+    OPT_ONLY = 1u << 10,
 };
 
 struct option_spec {
@@ -481,6 +509,9 @@ static const struct option_spec command_options[] = {
     { "--all", 0, OPT_ALL },
     { "--output-dir", 1, OPT_OUTPUT_DIR },
     { "--overwrite", 0, OPT_OVERWRITE },
+    { "--in-place", 0, OPT_IN_PLACE },
+    { "--delete-extra", 0, OPT_DELETE_EXTRA },
+    { "--only", 1, OPT_ONLY },
 };
 
 static const char *const global_valued_options[] = { "--root", "--content", "--concurrency" };
@@ -501,13 +532,16 @@ static int run_restore(const struct cli *cli, snapshotter *s, snapshotter_cancel
 static int run_list(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel);
 static int run_inspect(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel);
 static int run_delete(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel);
+static int run_diff(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel);
 
 static const struct command commands[] = {
     { "snapshot", 0, 0, "", OPT_NAME | OPT_VERSION | OPT_BASE_DIR | OPT_RO | OPT_RW | OPT_ALL, run_snapshot },
-    { "restore", 0, 1, "[REF]", OPT_NAME | OPT_VERSION | OPT_OUTPUT_DIR | OPT_OVERWRITE, run_restore },
+    { "restore", 0, 1, "[REF]",
+      OPT_NAME | OPT_VERSION | OPT_OUTPUT_DIR | OPT_OVERWRITE | OPT_IN_PLACE | OPT_DELETE_EXTRA | OPT_ONLY, run_restore },
     { "list", 0, 1, "[NAME]", 0, run_list },
     { "inspect", 1, 1, "REF", 0, run_inspect },
     { "delete", 1, 1, "REF", 0, run_delete },
+    { "diff", 2, 2, "REF and a second REF or DIR", 0, run_diff },
 };
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
 
@@ -599,6 +633,15 @@ static void set_command_option(struct cli *cli, const struct option_spec *option
     case OPT_OUTPUT_DIR: cli->output_dir = value; break;
     case OPT_ALL: cli->all = 1; break;
     case OPT_OVERWRITE: cli->overwrite = 1; break;
+    case OPT_IN_PLACE: cli->in_place = 1; break;
+    case OPT_DELETE_EXTRA: cli->delete_extra = 1; break;
+    case OPT_ONLY:
+        if (cli->only.count == cli->only.capacity) {
+            cli->only.capacity = cli->only.capacity == 0 ? 8 : cli->only.capacity * 2;
+            cli->only.items = checked(realloc(cli->only.items, cli->only.capacity * sizeof cli->only.items[0]));
+        }
+        cli->only.items[cli->only.count++] = value;
+        break;
     case OPT_RO:
     case OPT_RW: list_add(&cli->files, normalize(value), option->bit == OPT_RO ? SNAPSHOTTER_FILE_READ_ONLY : 0); break;
     default: break;
@@ -750,7 +793,9 @@ static int run_restore(const struct cli *cli, snapshotter *s, snapshotter_cancel
     snapshotter_restore_request req = SNAPSHOTTER_RESTORE_REQUEST_INIT;
     req.name = cli->name, req.snapshot_version = cli->version, req.ref = cli->operands[0];
     req.output_dir = cli->output_dir;
-    req.flags = cli->overwrite ? SNAPSHOTTER_RESTORE_OVERWRITE : 0;
+    req.flags = (cli->overwrite ? SNAPSHOTTER_RESTORE_OVERWRITE : 0) | (cli->in_place ? SNAPSHOTTER_RESTORE_IN_PLACE : 0) |
+                (cli->delete_extra ? SNAPSHOTTER_RESTORE_DELETE_EXTRA : 0);
+    req.only = cli->only.items, req.only_count = cli->only.count;
     req.progress = isatty(STDERR_FILENO) ? show_progress : NULL, req.progress_payload = &line, req.cancel = cancel;
     snapshotter_code code = snapshotter_restore(&stats, s, &req, &err);
     int status = finish_call(cli, &line, code, err);
@@ -936,6 +981,80 @@ static int run_delete(const struct cli *cli, snapshotter *s, snapshotter_cancel 
     return 0;
 }
 
+/* A DIR operand names a path: it contains a '/' or is "." or "..". Anything else is a REF. */
+static int is_directory_operand(const char *operand)
+{
+    return strchr(operand, '/') != NULL || strcmp(operand, ".") == 0 || strcmp(operand, "..") == 0;
+}
+
+static const char *const diff_reason_names[] = { "content", "size", "mode", "mtime", "read-only", "owner", "type" };
+#define DIFF_REASON_COUNT (sizeof diff_reason_names / sizeof diff_reason_names[0])
+
+static const char *diff_kind_name(uint32_t kind)
+{
+    return kind == SNAPSHOTTER_DIFF_ADDED ? "added" : kind == SNAPSHOTTER_DIFF_REMOVED ? "removed" : "changed";
+}
+
+static void print_diff(const struct cli *cli, const snapshotter_diff_request *req, const snapshotter_diff_list *list)
+{
+    size_t count = snapshotter_diff_list_count(list);
+    if (cli->json) {
+        fputs("{\"command\":\"diff\",\"ref\":", stdout);
+        json_string(req->ref);
+        fputs(req->other_ref != NULL ? ",\"other_ref\":" : ",\"other_dir\":", stdout);
+        json_string(req->other_ref != NULL ? req->other_ref : req->other_dir);
+        fputs(",\"entries\":[", stdout);
+    }
+    for (size_t i = 0; i < count; i++) {
+        const snapshotter_diff_entry *entry = snapshotter_diff_list_get(list, i);
+        if (cli->json) {
+            fputs(i > 0 ? ",{\"path\":" : "{\"path\":", stdout);
+            json_string(entry->relative_path);
+            printf(",\"kind\":\"%s\",\"reasons\":[", diff_kind_name(entry->kind));
+        } else {
+            printf("%c  %s", entry->kind == SNAPSHOTTER_DIFF_ADDED ? 'A' : entry->kind == SNAPSHOTTER_DIFF_REMOVED ? 'D' : 'M',
+                   entry->relative_path);
+        }
+        for (size_t r = 0, shown = 0; r < DIFF_REASON_COUNT; r++) {
+            if ((entry->reasons & (1u << r)) != 0) {
+                if (cli->json) {
+                    printf("%s\"%s\"", shown++ > 0 ? "," : "", diff_reason_names[r]);
+                } else {
+                    printf("%s%s", shown++ > 0 ? ", " : "  (", diff_reason_names[r]);
+                }
+            }
+        }
+        fputs(cli->json ? "]}" : entry->reasons != 0 ? ")\n" : "\n", stdout);
+    }
+    if (cli->json) {
+        fputs("]}\n", stdout);
+    }
+}
+
+static int run_diff(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel)
+{
+    snapshotter_diff_request req = SNAPSHOTTER_DIFF_REQUEST_INIT;
+    snapshotter_diff_list *list = NULL;
+    snapshotter_error *err = NULL;
+    struct progress_line line = { "diff", 0, 0 };
+    req.ref = cli->operands[0];
+    if (is_directory_operand(cli->operands[1])) {
+        req.other_dir = cli->operands[1];
+    } else {
+        req.other_ref = cli->operands[1];
+    }
+    req.progress = isatty(STDERR_FILENO) ? show_progress : NULL, req.progress_payload = &line, req.cancel = cancel;
+    snapshotter_code code = snapshotter_diff(&list, s, &req, &err);
+    int status = finish_call(cli, &line, code, err);
+    if (status != 0) {
+        return status;
+    }
+    print_diff(cli, &req, list);
+    status = snapshotter_diff_list_count(list) > 0 ? EXIT_DIFFERENT : 0;
+    snapshotter_diff_list_free(list);
+    return status;
+}
+
 /* Opens the store and runs the command, with interrupts turned into cancellation. */
 static int run(const struct cli *cli, const sigset_t *signals)
 {
@@ -992,5 +1111,6 @@ int main(int argc, char **argv)
         }
     }
     list_free(&cli.files);
+    free(cli.only.items);
     return status;
 }

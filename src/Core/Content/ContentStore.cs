@@ -28,11 +28,14 @@ internal sealed class ContentStore
     public ContentStore(string rootDir, string ownerToken)
     {
         _ownerToken = ownerToken;
+        RootDir = rootDir;
         ContentDir = Path.Join(rootDir, "storage", "content", Digest.Algorithm);
         SnapshotDir = Path.Join(rootDir, "storage", "snapshot", Digest.Algorithm);
         UnixPath.CreateDirectories(ContentDir);
         UnixPath.CreateDirectories(SnapshotDir);
     }
+
+    public string RootDir { get; }
 
     public string ContentDir { get; }
 

@@ -1,6 +1,7 @@
 namespace Snapshotter.Engine;
 
-/// <summary>What a snapshot or restore call did (snapshotter_stats in the C ABI).</summary>
+/// <summary>What a snapshot or restore call did (snapshotter_stats in the C ABI). FilesRemoved: extra files an
+/// in-place restore deleted.</summary>
 public sealed record OperationStats(
     long Files,
     long Bytes,
@@ -8,4 +9,5 @@ public sealed record OperationStats(
     long BytesWritten,
     long FilesReused,
     long FilesLinked,
-    TimeSpan Elapsed);
+    TimeSpan Elapsed,
+    long FilesRemoved = 0);

@@ -16,6 +16,10 @@ namespace Snapshotter.Engine;
 /// hardlinks of the stored inode when that inode carries exactly the recorded mode, owner and mtime (so it
 /// never needs chmod or chtimes); everything else is decoded from the store into a temporary file beside its
 /// target, verified against its digest in the same pass, made durable in one batch, then renamed into place.
+/// In place, a file whose content matches but whose attributes differ only gets those set, and extra files can
+/// then be removed (<see cref="ExtraFiles"/>). "Matches" is known, not guessed: a candidate whose size matches is
+/// read and hashed (unless it is the stored inode), so an in-place restore writes only the differences but reads
+/// the files it keeps once.
 /// </summary>
 internal sealed class RestoreOperation
 {
@@ -26,7 +30,9 @@ internal sealed class RestoreOperation
     private readonly RestoreRequest _request;
     private readonly CancellationToken _cancellation;
     private readonly StatsCounter _stats = new();
-    private readonly bool _restoreOwner = Libc.GetEuid() == 0;
+    private readonly TargetComparer _comparer;
+    private readonly bool _restoreOwner;
+    private readonly bool _overwrite;
     private readonly ConcurrentDictionary<string, Staged> _staged = new(StringComparer.Ordinal);
     private readonly Durability _durability = new();
 
@@ -35,12 +41,18 @@ internal sealed class RestoreOperation
         _context = context;
         _request = request;
         _cancellation = cancellation;
+        _comparer = new TargetComparer(context);
+        _restoreOwner = _comparer.CompareOwner;
+        _overwrite = request.Overwrite || request.InPlace;
     }
 
     private enum TargetState
     {
         Absent,
         Identical,
+
+        /// <summary>Same content; only mode, owner or mtime differ, on an inode nobody else links (in place only).</summary>
+        AttributesOnly,
         Different,
     }
 
@@ -62,9 +74,15 @@ internal sealed class RestoreOperation
     {
         long started = Stopwatch.GetTimestamp();
         _cancellation.ThrowIfCancellationRequested();
+        PathSelection? selection = PathSelection.Create(_request.Only);
+        if (_request.DeleteExtra && (!_request.InPlace || _request.OutputDir is null))
+        {
+            throw SnapshotterException.InvalidArgument("delete_extra needs in_place and an output_dir: only an in-place restore removes what the snapshot lacks");
+        }
+
         SnapshotRecord snapshot = Catalog.Find(_context, _request.Snapshot());
-        List<FileRecord> files = _context.Metadata.GetFiles(snapshot.Id);
-        foreach (FileRecord file in files)
+        List<FileRecord> snapshotFiles = _context.Metadata.GetFiles(snapshot.Id);
+        foreach (FileRecord file in snapshotFiles)
         {
             if (RelativePath.Normalize(file.RelativePath) != file.RelativePath)
             {
@@ -72,6 +90,7 @@ internal sealed class RestoreOperation
             }
         }
 
+        List<FileRecord> files = selection?.Select(snapshotFiles, f => f.RelativePath, $"snapshot '{snapshot.Name}:{snapshot.Version}'") ?? snapshotFiles;
         EnsureContentPresent(files);
         long totalBytes = files.Sum(f => f.Size);
         var progress = new ProgressTracker(_request.Progress, _context.Time, files.Count, totalBytes);
@@ -95,21 +114,28 @@ internal sealed class RestoreOperation
 
         UnixPath.CreateDirectories(_request.OutputDir);
         string outputDir = SnapshotOperation.ResolveDirectory(_request.OutputDir, "output_dir");
-        TargetState[] states = Plan(files, outputDir);
+        (TargetState State, FileStatus? Status)[] plan = Plan(files, outputDir);
 
         _durability.Track(_context.Store.SnapshotDir);
         try
         {
             BoundedParallel.For(files.Count, _context.Concurrency, _cancellation, (i, token) =>
             {
-                if (states[i] == TargetState.Identical)
+                switch (plan[i].State)
                 {
-                    _stats.Reused();
-                    progress.FileDone(files[i].Size);
-                    return;
+                    case TargetState.Identical:
+                        _stats.Reused();
+                        progress.FileDone(files[i].Size);
+                        break;
+                    case TargetState.AttributesOnly:
+                        SetAttributes(files[i], Path.Join(outputDir, files[i].RelativePath), plan[i].Status!.Value);
+                        _stats.Reused();
+                        progress.FileDone(files[i].Size);
+                        break;
+                    default:
+                        Stage(files[i], outputDir, plan[i].State == TargetState.Different, progress, token);
+                        break;
                 }
-
-                Stage(files[i], outputDir, states[i] == TargetState.Different, progress, token);
             });
 
             _durability.Flush();
@@ -130,6 +156,11 @@ internal sealed class RestoreOperation
             }
         }
 
+        if (_request.DeleteExtra)
+        {
+            _stats.Removed(new ExtraFiles(outputDir, snapshotFiles, selection, _context.Store.RootDir, _cancellation).Remove());
+        }
+
         _context.Metadata.Touch(snapshot.Id, _context.NowNs);
         progress.Complete();
         return _stats.ToStats(files.Count, totalBytes, Stopwatch.GetElapsedTime(started));
@@ -143,7 +174,7 @@ internal sealed class RestoreOperation
         foreach (FileRecord file in files)
         {
             _cancellation.ThrowIfCancellationRequested();
-            if (!_context.Store.HasContent(file.Digest) && !(file.ReadOnly && StoredInodeMatches(file) is not null))
+            if (!_context.Store.HasContent(file.Digest) && !(file.ReadOnly && _comparer.StoredInodeMatches(file) is not null))
             {
                 missing.Add(file);
             }
@@ -175,77 +206,80 @@ internal sealed class RestoreOperation
     }
 
     /// <summary>Decides for each file whether its target is absent, identical or different, writing nothing.</summary>
-    private TargetState[] Plan(List<FileRecord> files, string outputDir)
+    private (TargetState State, FileStatus? Status)[] Plan(List<FileRecord> files, string outputDir)
     {
-        var states = new TargetState[files.Count];
+        var plan = new (TargetState State, FileStatus? Status)[files.Count];
         BoundedParallel.For(files.Count, _context.Concurrency, _cancellation, (i, token) =>
         {
             FileRecord file = files[i];
             string target = Path.Join(outputDir, file.RelativePath);
-            states[i] = WalkParents(outputDir, file.RelativePath, create: false) switch
+            plan[i] = WalkParents(outputDir, file.RelativePath, create: false) switch
             {
-                ParentState.Missing => TargetState.Absent,
-                ParentState.BlockedByFile => TargetState.Different,
+                ParentState.Missing => (TargetState.Absent, null),
+                ParentState.BlockedByFile => (TargetState.Different, null),
                 _ => UnixPath.TryStat(target, followSymlinks: false) switch
                 {
-                    null => TargetState.Absent,
+                    null => (TargetState.Absent, null),
                     { IsDirectory: true } => throw SnapshotterException.AlreadyExists($"'{file.RelativePath}' exists in output_dir as a directory"),
-                    { } status => IsIdentical(file, target, status, token) ? TargetState.Identical : TargetState.Different,
+                    { } status => (Classify(file, target, status, token), status),
                 },
             };
         });
 
-        if (!_request.Overwrite)
+        if (!_overwrite)
         {
-            int different = states.Count(s => s == TargetState.Different);
+            int different = plan.Count(p => p.State == TargetState.Different);
             if (different > 0)
             {
-                string first = files[Array.IndexOf(states, TargetState.Different)].RelativePath;
+                string first = files[Array.FindIndex(plan, p => p.State == TargetState.Different)].RelativePath;
                 throw SnapshotterException.AlreadyExists(
                     $"{different} file(s) in output_dir '{outputDir}' differ from the snapshot, the first is '{first}'; nothing was written (restore with overwrite to replace them)");
             }
         }
 
-        return states;
+        return plan;
     }
 
-    private bool IsIdentical(FileRecord file, string target, in FileStatus status, CancellationToken token)
+    /// <summary>
+    /// How an existing target compares with its record. Only an in-place restore looks at the content of a file
+    /// whose attributes differ (to fix just those); otherwise such a file is rewritten without being read.
+    /// </summary>
+    private TargetState Classify(FileRecord file, string target, in FileStatus status, CancellationToken token)
     {
-        if (!status.IsRegularFile || !AttributesMatch(file, status))
+        if (!status.IsRegularFile)
         {
-            return false;
+            return TargetState.Different;
         }
 
-        if (StoredInodeMatches(file) is { } stored && stored.IsSameInode(status))
+        if (_comparer.StoredInodeMatches(file) is { } stored && stored.IsSameInode(status))
         {
             // A link of the stored inode is right for a read-only entry; a writable one must be a private copy,
             // or writing to it would rewrite the store (and the original it was linked from).
-            return file.ReadOnly;
+            return file.ReadOnly ? TargetState.Identical : TargetState.Different;
         }
 
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(_context.BufferBytes);
-        try
+        DiffReasons attributes = _comparer.AttributeDifferences(file, status);
+        bool fixable = _request.InPlace && status.LinkCount == 1 && (attributes & DiffReasons.Size) == 0;
+        if ((attributes != DiffReasons.None && !fixable) || !_comparer.ContentMatches(file, target, status, token))
         {
-            using var existing = UnixFile.OpenRead(target, followSymlinks: false);
-            return ContentStore.DigestOf(existing, status.Size, buffer, token) == file.Digest;
+            return TargetState.Different;
         }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+
+        return attributes == DiffReasons.None ? TargetState.Identical : TargetState.AttributesOnly;
     }
 
-    private bool AttributesMatch(FileRecord file, in FileStatus status) =>
-        status.Size == file.Size
-        && status.Permissions == file.Mode
-        && status.ModificationTimeNs == file.ModificationTimeNs
-        && (!_restoreOwner || (status.Uid == file.Uid && status.Gid == file.Gid));
+    /// <summary>Sets a kept file's mode, owner and mtime, provided it is still the inode the plan examined.</summary>
+    private void SetAttributes(FileRecord file, string target, in FileStatus planned)
+    {
+        using var existing = UnixFile.OpenRead(target, followSymlinks: false);
+        FileStatus now = existing.Stat();
+        if (!now.IsSameInode(planned) || now.Size != planned.Size || now.ModificationTimeNs != planned.ModificationTimeNs)
+        {
+            throw SnapshotterException.AlreadyExists($"'{file.RelativePath}' changed in output_dir while it was being restored");
+        }
 
-    /// <summary>The stored read-only inode, when it is a regular file carrying exactly the recorded attributes.</summary>
-    private FileStatus? StoredInodeMatches(FileRecord file) =>
-        UnixPath.TryStat(_context.Store.SnapshotPath(file.Digest), followSymlinks: false) is { IsRegularFile: true } stored && AttributesMatch(file, stored)
-            ? stored
-            : null;
+        ContentStore.ApplyAttributes(existing, file.Mode, file.Uid, file.Gid, file.ModificationTimeNs, _restoreOwner);
+    }
 
     private void Stage(FileRecord file, string outputDir, bool replace, ProgressTracker progress, CancellationToken token)
     {
@@ -303,7 +337,7 @@ internal sealed class RestoreOperation
             }
         }
 
-        if (StoredInodeMatches(file) is null)
+        if (_comparer.StoredInodeMatches(file) is null)
         {
             return false;
         }
@@ -318,7 +352,7 @@ internal sealed class RestoreOperation
         if (errno == Errno.EEXIST && !replace)
         {
             // Another call restored the same path meanwhile: fine if it is what this snapshot holds.
-            return AppearedIdentical(file, target) || (_request.Overwrite && TryLink(file, target, parent, replace: true));
+            return AppearedIdentical(file, target) || (_overwrite && TryLink(file, target, parent, replace: true));
         }
 
         if (errno != 0)
@@ -347,7 +381,7 @@ internal sealed class RestoreOperation
             {
                 UnixPath.TryDeleteFile(temp);
             }
-            else if (_request.Overwrite)
+            else if (_overwrite)
             {
                 UnixPath.Rename(temp, staged.Target);
             }
@@ -359,7 +393,7 @@ internal sealed class RestoreOperation
     }
 
     private bool AppearedIdentical(FileRecord file, string target) =>
-        UnixPath.TryStat(target, followSymlinks: false) is { } status && IsIdentical(file, target, status, _cancellation);
+        UnixPath.TryStat(target, followSymlinks: false) is { } status && Classify(file, target, status, _cancellation) == TargetState.Identical;
 
     /// <summary>
     /// Walks the parent directories of a target, refusing any that resolves outside the output dir (an
@@ -398,7 +432,7 @@ internal sealed class RestoreOperation
 
             if (status is not null)
             {
-                if (!_request.Overwrite)
+                if (!_overwrite)
                 {
                     throw SnapshotterException.AlreadyExists($"'{current}' is in the way of '{relativePath}' and is not a directory");
                 }

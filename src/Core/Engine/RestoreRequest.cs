@@ -18,6 +18,20 @@ public sealed record RestoreRequest
     /// <summary>Replace existing files that differ from the snapshot instead of failing.</summary>
     public bool Overwrite { get; init; }
 
+    /// <summary>
+    /// Restore into an existing tree touching only what differs: differing files are replaced (implies
+    /// <see cref="Overwrite"/>), files whose content matches but whose mode, owner or mtime differ get only those
+    /// set, identical files are left alone.
+    /// </summary>
+    public bool InPlace { get; init; }
+
+    /// <summary>With <see cref="InPlace"/>: also remove what the output dir holds beyond the snapshot (within
+    /// <see cref="Only"/> when given), never following symlinks.</summary>
+    public bool DeleteExtra { get; init; }
+
+    /// <summary>Paths or globs (see Validation.PathPattern): restore only the files they select. Null or empty: all.</summary>
+    public IReadOnlyList<string>? Only { get; init; }
+
     public Action<ProgressReport>? Progress { get; init; }
 
     /// <summary>How the caller named the snapshot, for messages.</summary>

@@ -102,6 +102,13 @@ public sealed class SnapshotEngine : IDisposable
         return Run($"inspect '{reference}'", cancellation, token => Catalog.Inspect(_context, reference, token));
     }
 
+    /// <summary>What differs from a snapshot to another snapshot or to a directory, ordered by path.</summary>
+    public IReadOnlyList<DiffEntry> Diff(DiffRequest request, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return Run($"diff {request.Target}", cancellation, token => new DiffOperation(_context, request, token).Run());
+    }
+
     /// <summary>Deletes a local snapshot and the content no other snapshot references.</summary>
     public DeleteStats Delete(SnapshotReference reference)
     {

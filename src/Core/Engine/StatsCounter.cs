@@ -7,6 +7,7 @@ internal sealed class StatsCounter
     private long _bytesWritten;
     private long _filesReused;
     private long _filesLinked;
+    private long _filesRemoved;
 
     public void Read(long bytes) => Interlocked.Add(ref _bytesRead, bytes);
 
@@ -16,6 +17,8 @@ internal sealed class StatsCounter
 
     public void Linked() => Interlocked.Increment(ref _filesLinked);
 
+    public void Removed(long files) => Interlocked.Add(ref _filesRemoved, files);
+
     public OperationStats ToStats(long files, long bytes, TimeSpan elapsed) =>
-        new(files, bytes, Interlocked.Read(ref _bytesRead), Interlocked.Read(ref _bytesWritten), Interlocked.Read(ref _filesReused), Interlocked.Read(ref _filesLinked), elapsed);
+        new(files, bytes, Interlocked.Read(ref _bytesRead), Interlocked.Read(ref _bytesWritten), Interlocked.Read(ref _filesReused), Interlocked.Read(ref _filesLinked), elapsed, Interlocked.Read(ref _filesRemoved));
 }

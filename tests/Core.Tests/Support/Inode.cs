@@ -2,8 +2,9 @@ using System.Runtime.InteropServices;
 
 namespace Snapshotter.Tests.Support;
 
-/// <summary>What the tests' own statx says about a path (symlinks not followed).</summary>
-public readonly record struct Inode(ulong Device, ulong Number, uint Mode, uint Uid, uint Gid, long Size, long MtimeNs, uint LinkCount, long AllocatedBytes)
+/// <summary>What the tests' own statx says about a path (symlinks not followed). The ctime moves on any change to
+/// the inode, data or attributes, so an unchanged one proves a file was not touched.</summary>
+public readonly record struct Inode(ulong Device, ulong Number, uint Mode, uint Uid, uint Gid, long Size, long MtimeNs, uint LinkCount, long AllocatedBytes, long CtimeNs = 0)
 {
     public uint Permissions => Mode & 0x1FF;
 
@@ -30,6 +31,7 @@ public readonly record struct Inode(ulong Device, ulong Number, uint Mode, uint 
             (long)b.Size,
             (b.MtimeSeconds * 1_000_000_000L) + b.MtimeNanoseconds,
             b.Nlink,
-            (long)b.Blocks * 512);
+            (long)b.Blocks * 512,
+            (b.CtimeSeconds * 1_000_000_000L) + b.CtimeNanoseconds);
     }
 }

@@ -23,6 +23,8 @@ internal static unsafe partial class Native
         [FieldOffset(32)] public ulong Ino;
         [FieldOffset(40)] public ulong Size;
         [FieldOffset(48)] public ulong Blocks;
+        [FieldOffset(96)] public long CtimeSeconds;
+        [FieldOffset(104)] public uint CtimeNanoseconds;
         [FieldOffset(112)] public long MtimeSeconds;
         [FieldOffset(120)] public uint MtimeNanoseconds;
         [FieldOffset(136)] public uint DevMajor;
@@ -55,6 +57,10 @@ internal static unsafe partial class Native
     /// <summary>lchown(2): 0, or -1 and errno.</summary>
     [LibraryImport("libc", EntryPoint = "lchown", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int LChown(string path, uint uid, uint gid);
+
+    /// <summary>link(2): 0, or -1 and errno.</summary>
+    [LibraryImport("libc", EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Link(string existing, string newPath);
 
     [LibraryImport("libc", EntryPoint = "geteuid")]
     public static partial uint GetEuid();

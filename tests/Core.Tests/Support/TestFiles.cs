@@ -95,6 +95,14 @@ internal static class TestFiles
         }
     }
 
+    public static void HardLink(string existing, string newPath)
+    {
+        if (Native.Link(existing, newPath) != 0)
+        {
+            throw new IOException($"link '{existing}' '{newPath}' failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
     public static void MakeFifo(string path)
     {
         if (Native.MkFifo(path, 0x1A4) != 0)

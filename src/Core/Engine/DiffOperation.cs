@@ -1,0 +1,157 @@
+using Snapshotter.Errors;
+using Snapshotter.IO;
+using Snapshotter.Metadata;
+
+namespace Snapshotter.Engine;
+
+/// <summary>
+/// One diff call: a snapshot against another snapshot (records compared, nothing read), or against a directory
+/// (walked through directory descriptors without following symlinks; a regular file of the snapshot's size is
+/// read and hashed unless it is the stored inode itself, so identical content is known, not guessed from
+/// mtimes). Entries come out ordered by path.
+/// </summary>
+internal sealed class DiffOperation
+{
+    private readonly EngineContext _context;
+    private readonly DiffRequest _request;
+    private readonly CancellationToken _cancellation;
+
+    public DiffOperation(EngineContext context, DiffRequest request, CancellationToken cancellation)
+    {
+        _context = context;
+        _request = request;
+        _cancellation = cancellation;
+    }
+
+    public List<DiffEntry> Run()
+    {
+        if ((_request.To is null) == (_request.Directory is null))
+        {
+            throw SnapshotterException.InvalidArgument("give exactly one of other_ref (a snapshot) and other_dir (a directory) to compare with");
+        }
+
+        List<FileRecord> from = _context.Metadata.GetFiles(Catalog.Find(_context, _request.From).Id);
+        List<DiffEntry> entries = _request.To is { } to
+            ? CompareSnapshots(from, _context.Metadata.GetFiles(Catalog.Find(_context, to).Id))
+            : CompareDirectory(from, _request.Directory!);
+        entries.Sort((a, b) => string.CompareOrdinal(a.RelativePath, b.RelativePath));
+        return entries;
+    }
+
+    private static List<DiffEntry> CompareSnapshots(List<FileRecord> from, List<FileRecord> to)
+    {
+        Dictionary<string, FileRecord> second = to.ToDictionary(f => f.RelativePath, StringComparer.Ordinal);
+        var entries = new List<DiffEntry>();
+        foreach (FileRecord first in from)
+        {
+            if (!second.Remove(first.RelativePath, out FileRecord? other))
+            {
+                entries.Add(new DiffEntry(first.RelativePath, DiffKind.Removed, DiffReasons.None));
+                continue;
+            }
+
+            DiffReasons reasons =
+                (first.Digest != other.Digest ? DiffReasons.Content : DiffReasons.None)
+                | (first.Size != other.Size ? DiffReasons.Size : DiffReasons.None)
+                | (first.Mode != other.Mode ? DiffReasons.Mode : DiffReasons.None)
+                | (first.ModificationTimeNs != other.ModificationTimeNs ? DiffReasons.Mtime : DiffReasons.None)
+                | (first.ReadOnly != other.ReadOnly ? DiffReasons.ReadOnly : DiffReasons.None)
+                | (first.Uid != other.Uid || first.Gid != other.Gid ? DiffReasons.Owner : DiffReasons.None);
+            if (reasons != DiffReasons.None)
+            {
+                entries.Add(new DiffEntry(first.RelativePath, DiffKind.Changed, reasons));
+            }
+        }
+
+        entries.AddRange(second.Keys.Select(path => new DiffEntry(path, DiffKind.Added, DiffReasons.None)));
+        return entries;
+    }
+
+    private List<DiffEntry> CompareDirectory(List<FileRecord> from, string directory)
+    {
+        if (directory.Length == 0)
+        {
+            throw SnapshotterException.InvalidArgument("other_dir is empty");
+        }
+
+        switch (UnixPath.TryStat(directory, followSymlinks: true))
+        {
+            case null:
+                throw SnapshotterException.NotFound($"other_dir '{directory}' does not exist");
+            case { IsDirectory: false }:
+                throw SnapshotterException.InvalidArgument($"other_dir '{directory}' is not a directory");
+        }
+
+        string root = SnapshotOperation.ResolveDirectory(directory, "other_dir");
+        Dictionary<string, FileStatus> present = Walk(root);
+        var comparer = new TargetComparer(_context);
+        var entries = new List<DiffEntry>();
+        var toHash = new List<(FileRecord File, FileStatus Status, DiffReasons Attributes)>();
+        foreach (FileRecord file in from)
+        {
+            if (!present.Remove(file.RelativePath, out FileStatus status))
+            {
+                entries.Add(new DiffEntry(file.RelativePath, DiffKind.Removed, DiffReasons.None));
+            }
+            else if (!status.IsRegularFile)
+            {
+                entries.Add(new DiffEntry(file.RelativePath, DiffKind.Changed, DiffReasons.Type));
+            }
+            else if (comparer.AttributeDifferences(file, status) is var attributes && (attributes & DiffReasons.Size) != 0)
+            {
+                entries.Add(new DiffEntry(file.RelativePath, DiffKind.Changed, attributes));
+            }
+            else
+            {
+                toHash.Add((file, status, attributes));
+            }
+        }
+
+        entries.AddRange(present.Where(p => p.Value.IsRegularFile).Select(p => new DiffEntry(p.Key, DiffKind.Added, DiffReasons.None)));
+
+        var progress = new ProgressTracker(_request.Progress, _context.Time, toHash.Count, toHash.Sum(h => h.Status.Size));
+        var changed = new DiffEntry?[toHash.Count];
+        BoundedParallel.For(toHash.Count, _context.Concurrency, _cancellation, (i, token) =>
+        {
+            (FileRecord file, FileStatus status, DiffReasons attributes) = toHash[i];
+            DiffReasons reasons = attributes | (comparer.ContentMatches(file, Path.Join(root, file.RelativePath), status, token) ? DiffReasons.None : DiffReasons.Content);
+            changed[i] = reasons == DiffReasons.None ? null : new DiffEntry(file.RelativePath, DiffKind.Changed, reasons);
+            progress.FileDone(status.Size);
+        });
+        progress.Complete();
+        entries.AddRange(changed.OfType<DiffEntry>());
+        return entries;
+    }
+
+    /// <summary>Everything below <paramref name="root"/> by relative path, symlinks not followed. Directories are listed
+    /// too, so that one standing where the snapshot has a file shows as a change of type.</summary>
+    private Dictionary<string, FileStatus> Walk(string root)
+    {
+        var present = new Dictionary<string, FileStatus>(StringComparer.Ordinal);
+        using UnixDirectory top = UnixDirectory.Open(root);
+        Walk(top, "", present);
+        return present;
+    }
+
+    private void Walk(UnixDirectory directory, string relativeDir, Dictionary<string, FileStatus> present)
+    {
+        foreach (UnixDirectory.Entry entry in directory.ReadEntries())
+        {
+            _cancellation.ThrowIfCancellationRequested();
+            if (directory.Stat(entry) is not { } status)
+            {
+                continue;
+            }
+
+            string relative = relativeDir.Length == 0 ? entry.Display : $"{relativeDir}/{entry.Display}";
+            present[relative] = status;
+            if (status.IsDirectory && directory.OpenChild(entry) is { } child)
+            {
+                using (child)
+                {
+                    Walk(child, relative, present);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,124 @@
+using Snapshotter.IO;
+using Snapshotter.Metadata;
+using Snapshotter.Validation;
+
+namespace Snapshotter.Engine;
+
+/// <summary>
+/// What an in-place restore with delete-extra removes: everything under the output dir that the snapshot does not
+/// hold (within the selection of a partial restore), directories left empty included. The walk goes through
+/// directory descriptors and never follows a symlink: a link is removed as a link, a directory swapped for a link
+/// mid-walk is refused by O_NOFOLLOW, so nothing outside the output dir is touched. Kept are the snapshot's files
+/// as recorded and as resolved (a parent may be a symlink to a directory inside the output dir, which restore
+/// writes through), the directories and links leading to them, and the store's own root should it lie inside.
+/// </summary>
+internal sealed class ExtraFiles
+{
+    private readonly string _outputDir;
+    private readonly PathSelection? _selection;
+    private readonly CancellationToken _cancellation;
+    private readonly HashSet<string> _keptFiles = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _keptDirectories = new(StringComparer.Ordinal);
+    private readonly FileStatus? _storeRoot;
+
+    public ExtraFiles(string outputDir, IEnumerable<FileRecord> snapshotFiles, PathSelection? selection, string storeRoot, CancellationToken cancellation)
+    {
+        _outputDir = outputDir;
+        _selection = selection;
+        _cancellation = cancellation;
+        _storeRoot = UnixPath.TryStat(storeRoot, followSymlinks: false);
+        var resolvedParents = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (FileRecord file in snapshotFiles)
+        {
+            Keep(file.RelativePath);
+            int slash = file.RelativePath.LastIndexOf('/');
+            if (slash > 0 && Resolve(file.RelativePath[..slash], resolvedParents) is { } parent)
+            {
+                Keep(parent.Length == 0 ? file.RelativePath[(slash + 1)..] : $"{parent}/{file.RelativePath[(slash + 1)..]}");
+            }
+        }
+    }
+
+    /// <summary>Removes the extras. Returns how many files, links and other non-directories went.</summary>
+    public long Remove()
+    {
+        using UnixDirectory root = UnixDirectory.Open(_outputDir);
+        return Sweep(root, "").Removed;
+    }
+
+    private (long Removed, bool Emptied) Sweep(UnixDirectory directory, string relativeDir)
+    {
+        long removed = 0;
+        bool emptied = true;
+        foreach (UnixDirectory.Entry entry in directory.ReadEntries())
+        {
+            _cancellation.ThrowIfCancellationRequested();
+            string relative = relativeDir.Length == 0 ? entry.Display : $"{relativeDir}/{entry.Display}";
+            bool named = entry.Name is not null;
+            FileStatus? status = directory.Stat(entry);
+            if (status is null)
+            {
+                continue;
+            }
+
+            if ((named && _keptFiles.Contains(relative)) || (_storeRoot is { } store && status.Value.IsSameInode(store)))
+            {
+                emptied = false;
+            }
+            else if (status.Value.IsDirectory)
+            {
+                bool kept = named && _keptDirectories.Contains(relative);
+                (long inside, bool childEmptied) = SweepChild(directory, entry, relative);
+                removed += inside;
+                emptied &= !kept && childEmptied && Selected(relative) && directory.TryRemoveDirectory(entry);
+            }
+            else if ((named && _keptDirectories.Contains(relative)) || !Selected(relative))
+            {
+                emptied = false;
+            }
+            else
+            {
+                directory.RemoveFile(entry);
+                removed++;
+            }
+        }
+
+        return (removed, emptied);
+    }
+
+    private (long Removed, bool Emptied) SweepChild(UnixDirectory directory, UnixDirectory.Entry entry, string relative)
+    {
+        using UnixDirectory? child = directory.OpenChild(entry);
+        return child is null ? (0, false) : Sweep(child, relative);
+    }
+
+    private bool Selected(string relative) => _selection is null || _selection.Selects(relative);
+
+    /// <summary>Records a file to keep and every directory (or link to one) on its way.</summary>
+    private void Keep(string relative)
+    {
+        _keptFiles.Add(relative);
+        for (int slash = relative.IndexOf('/'); slash > 0; slash = relative.IndexOf('/', slash + 1))
+        {
+            _keptDirectories.Add(relative[..slash]);
+        }
+    }
+
+    /// <summary>Where a parent directory really is, relative to the output dir; null when it does not exist or
+    /// resolves outside (restore refuses to write through such a parent anyway).</summary>
+    private string? Resolve(string relativeParent, Dictionary<string, string?> cache)
+    {
+        if (cache.TryGetValue(relativeParent, out string? known))
+        {
+            return known;
+        }
+
+        string joined = Path.Join(_outputDir, relativeParent);
+        string? resolved = UnixPath.TryStat(joined, followSymlinks: true) is { IsDirectory: true } ? UnixPath.RealPath(joined) : null;
+        string? relative = resolved is not null && RelativePath.IsInside(resolved, _outputDir)
+            ? (resolved == _outputDir ? "" : resolved[(_outputDir.Length + (_outputDir == "/" ? 0 : 1))..])
+            : null;
+        cache[relativeParent] = relative;
+        return relative;
+    }
+}

@@ -1,0 +1,66 @@
+using System.Buffers;
+using Snapshotter.Content;
+using Snapshotter.Interop;
+using Snapshotter.IO;
+using Snapshotter.Metadata;
+
+namespace Snapshotter.Engine;
+
+/// <summary>
+/// How a file on disk compares with a snapshot's record of it: attributes from its status, content by digest.
+/// Restore uses it to find what it need not write, diff to say what differs.
+/// </summary>
+internal sealed class TargetComparer
+{
+    private readonly EngineContext _context;
+
+    public TargetComparer(EngineContext context)
+    {
+        _context = context;
+        CompareOwner = Libc.GetEuid() == 0;
+    }
+
+    /// <summary>Owners count only where this process can restore them: as root.</summary>
+    public bool CompareOwner { get; }
+
+    public DiffReasons AttributeDifferences(FileRecord file, in FileStatus status) =>
+        (status.Size != file.Size ? DiffReasons.Size | DiffReasons.Content : DiffReasons.None)
+        | (status.Permissions != file.Mode ? DiffReasons.Mode : DiffReasons.None)
+        | (status.ModificationTimeNs != file.ModificationTimeNs ? DiffReasons.Mtime : DiffReasons.None)
+        | (CompareOwner && (status.Uid != file.Uid || status.Gid != file.Gid) ? DiffReasons.Owner : DiffReasons.None);
+
+    /// <summary>The stored read-only inode, when it is a regular file carrying exactly the recorded attributes.</summary>
+    public FileStatus? StoredInodeMatches(FileRecord file) =>
+        UnixPath.TryStat(_context.Store.SnapshotPath(file.Digest), followSymlinks: false) is { IsRegularFile: true } stored
+        && AttributeDifferences(file, stored) == DiffReasons.None
+            ? stored
+            : null;
+
+    /// <summary>
+    /// Whether the regular file at <paramref name="path"/> holds the recorded content: the stored inode itself when it
+    /// still carries the recorded attributes, or else a file whose SPF1 encoding hashes to the digest (one read).
+    /// </summary>
+    public bool ContentMatches(FileRecord file, string path, in FileStatus status, CancellationToken cancellation)
+    {
+        if (status.Size != file.Size)
+        {
+            return false;
+        }
+
+        if (StoredInodeMatches(file) is { } stored && stored.IsSameInode(status))
+        {
+            return true;
+        }
+
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(_context.BufferBytes);
+        try
+        {
+            using var existing = UnixFile.OpenRead(path, followSymlinks: false);
+            return existing.Stat().IsSameInode(status) && ContentStore.DigestOf(existing, status.Size, buffer, cancellation) == file.Digest;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}

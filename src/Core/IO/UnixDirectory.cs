@@ -1,0 +1,170 @@
+using System.Text;
+using Snapshotter.Errors;
+using Snapshotter.Interop;
+
+namespace Snapshotter.IO;
+
+/// <summary>
+/// An open directory whose entries are read, examined and removed through its descriptor (readdir, statx,
+/// openat and unlinkat relative to it), never by path. A walk that descends with <see cref="OpenChild"/> therefore
+/// cannot be led outside its tree by a directory swapped for a symlink while it runs: O_NOFOLLOW refuses the
+/// link, and removals act on the link itself. Entry names are raw bytes, as the filesystem has them.
+/// </summary>
+internal sealed unsafe class UnixDirectory : IDisposable
+{
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    private readonly IntPtr _stream;
+    private readonly int _fd;
+
+    private UnixDirectory(IntPtr stream, string path)
+    {
+        _stream = stream;
+        _fd = Libc.DirFd(stream);
+        Path = path;
+    }
+
+    /// <summary>The path this directory was reached by, for messages.</summary>
+    public string Path { get; }
+
+    /// <summary>One name in a directory: its bytes, and its text when those are valid UTF-8 (null otherwise).</summary>
+    public readonly record struct Entry(byte[] RawName, string? Name)
+    {
+        /// <summary>The name for messages: its text, or the bytes with invalid sequences replaced.</summary>
+        public string Display => Name ?? Encoding.UTF8.GetString(RawName);
+    }
+
+    /// <summary>Opens a directory by path; a symlink at the last component is refused (ELOOP), as is a non-directory.</summary>
+    public static UnixDirectory Open(string path)
+    {
+        byte[] name = NulTerminated(Encoding.UTF8.GetBytes(path));
+        fixed (byte* p = name)
+        {
+            return FromDescriptor(Libc.OpenAt(Libc.AT_FDCWD, p, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0), path)
+                ?? throw Errno.LastException("open directory", path);
+        }
+    }
+
+    /// <summary>The child directory <paramref name="entry"/>, or null when it is not (or no longer) a directory
+    /// (ENOTDIR, ELOOP: a symlink) or is gone.</summary>
+    public UnixDirectory? OpenChild(Entry entry)
+    {
+        string path = System.IO.Path.Join(Path, entry.Display);
+        fixed (byte* p = NulTerminated(entry.RawName))
+        {
+            UnixDirectory? child = FromDescriptor(Libc.OpenAt(_fd, p, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0), path);
+            if (child is not null)
+            {
+                return child;
+            }
+
+            int errno = Errno.Last;
+            return errno is Errno.ENOTDIR or Errno.ELOOP or Errno.ENOENT ? null : throw Errno.Exception(errno, "open directory", path);
+        }
+    }
+
+    /// <summary>Every entry but "." and "..", in directory order.</summary>
+    public List<Entry> ReadEntries()
+    {
+        var entries = new List<Entry>();
+        while (true)
+        {
+            IntPtr dirent = Libc.ReadDir(_stream);
+            if (dirent == IntPtr.Zero)
+            {
+                int errno = Errno.Last;
+                return errno == 0 ? entries : throw Errno.Exception(errno, "read directory", Path);
+            }
+
+            ReadOnlySpan<byte> name = System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpanFromNullTerminated((byte*)dirent + Libc.DirentNameOffset);
+            if (name.SequenceEqual("."u8) || name.SequenceEqual(".."u8))
+            {
+                continue;
+            }
+
+            byte[] raw = name.ToArray();
+            entries.Add(new Entry(raw, TryDecode(raw)));
+        }
+    }
+
+    /// <summary>What is at <paramref name="entry"/>, symlinks not followed; null when it is gone.</summary>
+    public FileStatus? Stat(Entry entry)
+    {
+        Libc.StatxBuffer b;
+        fixed (byte* p = NulTerminated(entry.RawName))
+        {
+            if (Libc.Statx(_fd, p, Libc.AT_SYMLINK_NOFOLLOW, Libc.STATX_BASIC_STATS, &b) == 0)
+            {
+                return FileStatus.From(b);
+            }
+        }
+
+        int errno = Errno.Last;
+        return errno == Errno.ENOENT ? null : throw Errno.Exception(errno, "stat", System.IO.Path.Join(Path, entry.Display));
+    }
+
+    /// <summary>Removes a file, symlink or other non-directory entry; one already gone is fine.</summary>
+    public void RemoveFile(Entry entry)
+    {
+        fixed (byte* p = NulTerminated(entry.RawName))
+        {
+            if (Libc.UnlinkAt(_fd, p, 0) != 0 && Errno.Last != Errno.ENOENT)
+            {
+                throw Errno.LastException("remove", System.IO.Path.Join(Path, entry.Display));
+            }
+        }
+    }
+
+    /// <summary>Removes an empty directory. Returns false when it is not empty (something was added, or kept).</summary>
+    public bool TryRemoveDirectory(Entry entry)
+    {
+        fixed (byte* p = NulTerminated(entry.RawName))
+        {
+            if (Libc.UnlinkAt(_fd, p, Libc.AT_REMOVEDIR) == 0)
+            {
+                return true;
+            }
+        }
+
+        int errno = Errno.Last;
+        return errno is Errno.ENOTEMPTY or Errno.EEXIST or Errno.ENOENT ? false : throw Errno.Exception(errno, "remove directory", System.IO.Path.Join(Path, entry.Display));
+    }
+
+    public void Dispose() => Libc.CloseDir(_stream);
+
+    private static UnixDirectory? FromDescriptor(int fd, string path)
+    {
+        if (fd < 0)
+        {
+            return null;
+        }
+
+        IntPtr stream = Libc.FdOpenDir(fd);
+        if (stream == IntPtr.Zero)
+        {
+            SnapshotterException failure = Errno.LastException("read directory", path);
+            Libc.Close(fd);
+            throw failure;
+        }
+
+        return new UnixDirectory(stream, path);
+    }
+
+    private static string? TryDecode(byte[] raw)
+    {
+        try
+        {
+            return StrictUtf8.GetString(raw);
+        }
+        catch (DecoderFallbackException)
+        {
+            return null;
+        }
+    }
+
+    private static byte[] NulTerminated(ReadOnlySpan<byte> name)
+    {
+        var bytes = new byte[name.Length + 1];
+        name.CopyTo(bytes);
+        return bytes;
+    }
+}
