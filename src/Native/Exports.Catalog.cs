@@ -7,15 +7,15 @@ internal static unsafe partial class Exports
 {
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_list_request_init")]
     public static int ListRequestInit(NativeListRequest* request, uint version) =>
-        InitStruct(request, version, NativeListRequest.CurrentVersion, "snapshotter_list_request", new NativeListRequest { Version = version });
+        InitStruct(request, version, NativeListRequest.CurrentVersion, "snapshotter_list_request");
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_inspect_request_init")]
     public static int InspectRequestInit(NativeInspectRequest* request, uint version) =>
-        InitStruct(request, version, NativeInspectRequest.CurrentVersion, "snapshotter_inspect_request", new NativeInspectRequest { Version = version });
+        InitStruct(request, version, NativeInspectRequest.CurrentVersion, "snapshotter_inspect_request");
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_delete_request_init")]
     public static int DeleteRequestInit(NativeDeleteRequest* request, uint version) =>
-        InitStruct(request, version, NativeDeleteRequest.CurrentVersion, "snapshotter_delete_request", new NativeDeleteRequest { Version = version });
+        InitStruct(request, version, NativeDeleteRequest.CurrentVersion, "snapshotter_delete_request");
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_list")]
     public static int List(NativeList<NativeSnapshotInfo>** result, IntPtr handle, NativeListRequest* request, NativeError** err)

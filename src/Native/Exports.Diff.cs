@@ -8,7 +8,7 @@ internal static unsafe partial class Exports
 {
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_diff_request_init")]
     public static int DiffRequestInit(NativeDiffRequest* request, uint version) =>
-        InitStruct(request, version, NativeDiffRequest.CurrentVersion, "snapshotter_diff_request", new NativeDiffRequest { Version = version });
+        InitStruct(request, version, NativeDiffRequest.CurrentVersion, "snapshotter_diff_request");
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_diff")]
     public static int Diff(NativeList<NativeDiffEntry>** result, IntPtr handle, NativeDiffRequest* request, NativeError** err)

@@ -8,11 +8,11 @@ internal static unsafe partial class Exports
 {
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_options_init")]
     public static int OptionsInit(NativeOptions* options, uint version) =>
-        InitStruct(options, version, NativeOptions.CurrentVersion, "snapshotter_options", new NativeOptions { Version = version });
+        InitStruct(options, version, NativeOptions.CurrentVersion, "snapshotter_options");
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_content_options_init")]
     public static int ContentOptionsInit(NativeContentOptions* options, uint version) =>
-        InitStruct(options, version, NativeContentOptions.CurrentVersion, "snapshotter_content_options", new NativeContentOptions { Version = version });
+        InitStruct(options, version, NativeContentOptions.CurrentVersion, "snapshotter_content_options");
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_open")]
     public static int Open(IntPtr* result, NativeOptions* options, NativeError** err)

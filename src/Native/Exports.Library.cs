@@ -104,15 +104,25 @@ internal static unsafe partial class Exports
         }
     }
 
-    /// <summary>The body of every *_init export: a struct of a supported version, filled with its defaults.</summary>
-    private static int InitStruct<T>(T* target, uint version, uint current, string structName, T defaults)
+    /// <summary>
+    /// The body of every *_init export: a struct of a supported version, zeroed (padding included: callers compare
+    /// it byte for byte with their *_INIT macro, and a struct value copied in would carry whatever its stack slot
+    /// held between fields), its leading `version` set, then any other defaults written through the pointer.
+    /// </summary>
+    private static int InitStruct<T>(T* target, uint version, uint current, string structName, delegate*<T*, void> otherDefaults = null)
         where T : unmanaged
     {
         try
         {
             RequireOut(target, structName);
             RequireVersion(version, current, structName);
-            *target = defaults;
+            NativeMemory.Clear(target, (nuint)sizeof(T));
+            *(uint*)target = version;
+            if (otherDefaults != null)
+            {
+                otherDefaults(target);
+            }
+
             return 0;
         }
         catch (Exception e)
@@ -120,6 +130,7 @@ internal static unsafe partial class Exports
             return NativeError.Report(null, e);
         }
     }
+
 
     /// <summary>Struct versions this library understands: 1..current. 0 is an uninitialised struct.</summary>
     private static void RequireVersion(uint version, uint current, string structName)

@@ -8,7 +8,7 @@ internal static unsafe partial class Exports
 {
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_restore_request_init")]
     public static int RestoreRequestInit(NativeRestoreRequest* request, uint version) =>
-        InitStruct(request, version, NativeRestoreRequest.CurrentVersion, "snapshotter_restore_request", new NativeRestoreRequest { Version = version });
+        InitStruct(request, version, NativeRestoreRequest.CurrentVersion, "snapshotter_restore_request");
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_restore")]
     public static int Restore(NativeStats* stats, IntPtr handle, NativeRestoreRequest* request, NativeError** err)

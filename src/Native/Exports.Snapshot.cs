@@ -11,7 +11,7 @@ internal static unsafe partial class Exports
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_snapshot_request_init")]
     public static int SnapshotRequestInit(NativeSnapshotRequest* request, uint version) =>
-        InitStruct(request, version, NativeSnapshotRequest.CurrentVersion, "snapshotter_snapshot_request", new NativeSnapshotRequest { Version = version });
+        InitStruct(request, version, NativeSnapshotRequest.CurrentVersion, "snapshotter_snapshot_request");
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_snapshot")]
     public static int Snapshot(NativeStats* stats, IntPtr handle, NativeSnapshotRequest* request, NativeError** err)
