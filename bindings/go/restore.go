@@ -10,9 +10,18 @@ import "context"
 // RestoreFlags are snapshotter_restore_request.flags.
 type RestoreFlags uint32
 
-// RestoreOverwrite replaces files in the output dir that differ from the snapshot; without it such a
-// file fails the restore with ErrAlreadyExists before anything is written.
-const RestoreOverwrite RestoreFlags = C.SNAPSHOTTER_RESTORE_OVERWRITE
+const (
+	// RestoreOverwrite replaces files in the output dir that differ from the snapshot; without it such
+	// a file fails the restore with ErrAlreadyExists before anything is written.
+	RestoreOverwrite RestoreFlags = C.SNAPSHOTTER_RESTORE_OVERWRITE
+	// RestoreInPlace restores into an existing tree touching only what differs: differing files are
+	// replaced (it implies RestoreOverwrite), files whose content matches but whose mode, owner or
+	// mtime differ get only those set, identical files are left alone. Kept files are read once.
+	RestoreInPlace RestoreFlags = C.SNAPSHOTTER_RESTORE_IN_PLACE
+	// RestoreDeleteExtra, with RestoreInPlace, then removes what the output dir holds beyond the
+	// snapshot (within Only), never following symlinks.
+	RestoreDeleteExtra RestoreFlags = C.SNAPSHOTTER_RESTORE_DELETE_EXTRA
+)
 
 // RestoreRequest mirrors snapshotter_restore_request. The snapshot is Name and Version, or Ref
 // ("name:version", "name@latest", "name@<RFC 3339 time>"), never both.
@@ -24,6 +33,9 @@ type RestoreRequest struct {
 	// snapshot's content is in the local store.
 	OutputDir string
 	Flags     RestoreFlags
+	// Only, when set, restores only the files these paths or globs select ('*', '?', '[a-z]', '**';
+	// a directory selects all below it). A pattern that selects nothing is ErrNotFound.
+	Only []string
 	// Progress, when set, is called as work advances. It runs on a library thread, never
 	// concurrently with itself for one call.
 	Progress func(Progress)
@@ -41,6 +53,12 @@ func (s *Snapshotter) Restore(ctx context.Context, req RestoreRequest) (Stats, e
 	c.output_dir = a.str(req.OutputDir, "output_dir")
 	c.flags = C.uint32_t(req.Flags)
 	c.ref = a.str(req.Ref, "ref")
+	if only := cnewArray[*C.char](&a, len(req.Only)); only != nil {
+		for i, pattern := range req.Only {
+			only[i] = a.str(pattern, "only[]")
+		}
+		c.only, c.only_count = &only[0], C.size_t(len(only))
+	}
 	if a.err != nil {
 		return Stats{}, a.err
 	}

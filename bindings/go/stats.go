@@ -25,6 +25,8 @@ type Stats struct {
 	FilesLinked uint64
 	// Elapsed is the wall-clock time of the call.
 	Elapsed time.Duration
+	// FilesRemoved are the extra files a RestoreDeleteExtra restore removed.
+	FilesRemoved uint64
 }
 
 // runForStats is run for the calls that fill a snapshotter_stats.
@@ -49,5 +51,6 @@ func statsFrom(c *C.snapshotter_stats) Stats {
 		FilesReused:  uint64(c.files_reused),
 		FilesLinked:  uint64(c.files_linked),
 		Elapsed:      time.Duration(c.elapsed_ns),
+		FilesRemoved: uint64(c.files_removed),
 	}
 }

@@ -27,6 +27,7 @@ mod arena;
 mod call;
 mod cancel;
 mod catalog;
+mod diff;
 mod error;
 mod flags;
 mod handle;
@@ -41,6 +42,7 @@ mod version;
 
 pub use cancel::CancelToken;
 pub use catalog::{DeleteRequest, DeleteStats, FileInfo, InspectRequest, Inspection, ListRequest, SnapshotInfo};
+pub use diff::{DiffEntry, DiffKind, DiffReasons, DiffRequest};
 pub use error::{Error, ErrorKind, Result};
 pub use handle::Snapshotter;
 pub use options::{ContentOptions, Options};

@@ -15,6 +15,13 @@ flags! {
         /// Replace files in the output dir that differ from the snapshot; without it such a file fails
         /// the restore with [`crate::ErrorKind::AlreadyExists`] before anything is written.
         OVERWRITE = sys::SNAPSHOTTER_RESTORE_OVERWRITE;
+        /// Restore into an existing tree touching only what differs: differing files are replaced (implies
+        /// `OVERWRITE`), files whose content matches but whose mode, owner or mtime differ get only those
+        /// set, identical files are left alone. Kept files are read once to know they match.
+        IN_PLACE = sys::SNAPSHOTTER_RESTORE_IN_PLACE;
+        /// With `IN_PLACE`: then remove what the output dir holds beyond the snapshot (within
+        /// [`RestoreRequest::only`]), never following symlinks.
+        DELETE_EXTRA = sys::SNAPSHOTTER_RESTORE_DELETE_EXTRA;
     }
 }
 
@@ -24,6 +31,7 @@ pub struct RestoreRequest<'a> {
     selector: Selector,
     output_dir: Option<PathBuf>,
     flags: RestoreFlags,
+    only: Vec<String>,
     control: CallControl<'a>,
 }
 
@@ -41,7 +49,13 @@ impl<'a> RestoreRequest<'a> {
     }
 
     fn of(selector: Selector) -> Self {
-        RestoreRequest { selector, output_dir: None, flags: RestoreFlags::empty(), control: CallControl::default() }
+        RestoreRequest {
+            selector,
+            output_dir: None,
+            flags: RestoreFlags::empty(),
+            only: Vec::new(),
+            control: CallControl::default(),
+        }
     }
 
     /// Where to put the files (created if missing).
@@ -53,6 +67,14 @@ impl<'a> RestoreRequest<'a> {
     /// Flags such as [`RestoreFlags::OVERWRITE`].
     pub fn flags(mut self, flags: RestoreFlags) -> Self {
         self.flags = flags;
+        self
+    }
+
+    /// Restores only the files this path or glob selects ('*', '?', '[a-z]', '**'; a directory selects
+    /// everything below it); call it again for more. A pattern that selects nothing is
+    /// [`crate::ErrorKind::NotFound`].
+    pub fn only(mut self, pattern: impl Into<String>) -> Self {
+        self.only.push(pattern.into());
         self
     }
 }
@@ -72,6 +94,9 @@ impl Snapshotter {
         request.selector.write(&mut arena, &mut raw.r#ref, &mut raw.name, &mut raw.snapshot_version)?;
         raw.output_dir = arena.optional_path(request.output_dir.as_deref(), "output_dir")?;
         raw.flags = request.flags.bits();
+        let only = request.only.iter().map(|pattern| arena.str(pattern, "only[]")).collect::<Result<Vec<_>>>()?;
+        raw.only_count = only.len();
+        raw.only = arena.keep_slice(only);
 
         let mut control = request.control;
         (raw.progress, raw.progress_payload, raw.cancel) = control.raw();

@@ -20,6 +20,8 @@ pub struct Stats {
     pub files_linked: u64,
     /// Wall-clock time of the call.
     pub elapsed: Duration,
+    /// Extra files an in-place restore with [`crate::RestoreFlags::DELETE_EXTRA`] removed.
+    pub files_removed: u64,
 }
 
 impl Stats {
@@ -34,6 +36,7 @@ impl Stats {
             files_reused: 0,
             files_linked: 0,
             elapsed_ns: 0,
+            files_removed: 0,
         }
     }
 
@@ -46,6 +49,7 @@ impl Stats {
             files_reused: raw.files_reused,
             files_linked: raw.files_linked,
             elapsed: Duration::from_nanos(raw.elapsed_ns),
+            files_removed: raw.files_removed,
         }
     }
 }

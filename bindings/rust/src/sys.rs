@@ -39,7 +39,14 @@ macro_rules! opaque {
         }
     )*};
 }
-opaque!(snapshotter, snapshotter_error, snapshotter_cancel, snapshotter_snapshot_list, snapshotter_inspection);
+opaque!(
+    snapshotter,
+    snapshotter_error,
+    snapshotter_cancel,
+    snapshotter_snapshot_list,
+    snapshotter_inspection,
+    snapshotter_diff_list
+);
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
@@ -83,6 +90,7 @@ pub struct snapshotter_stats {
     pub files_reused: u64,
     pub files_linked: u64,
     pub elapsed_ns: u64,
+    pub files_removed: u64,
 }
 
 pub const SNAPSHOTTER_FILE_READ_ONLY: u32 = 0x1;
@@ -109,6 +117,8 @@ pub struct snapshotter_snapshot_request {
 }
 
 pub const SNAPSHOTTER_RESTORE_OVERWRITE: u32 = 0x1;
+pub const SNAPSHOTTER_RESTORE_IN_PLACE: u32 = 0x2;
+pub const SNAPSHOTTER_RESTORE_DELETE_EXTRA: u32 = 0x4;
 pub const SNAPSHOTTER_RESTORE_REQUEST_VERSION: c_uint = 1;
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
@@ -122,6 +132,8 @@ pub struct snapshotter_restore_request {
     pub progress_payload: *mut c_void,
     pub cancel: *mut snapshotter_cancel,
     pub r#ref: *const c_char,
+    pub only: *const *const c_char,
+    pub only_count: usize,
 }
 
 #[repr(C)]
@@ -176,6 +188,39 @@ pub struct snapshotter_delete_request {
     pub r#ref: *const c_char,
     pub name: *const c_char,
     pub snapshot_version: *const c_char,
+}
+
+pub const SNAPSHOTTER_DIFF_ADDED: u32 = 1;
+pub const SNAPSHOTTER_DIFF_REMOVED: u32 = 2;
+pub const SNAPSHOTTER_DIFF_CHANGED: u32 = 3;
+pub const SNAPSHOTTER_DIFF_CONTENT: u32 = 0x1;
+pub const SNAPSHOTTER_DIFF_SIZE: u32 = 0x2;
+pub const SNAPSHOTTER_DIFF_MODE: u32 = 0x4;
+pub const SNAPSHOTTER_DIFF_MTIME: u32 = 0x8;
+pub const SNAPSHOTTER_DIFF_READ_ONLY: u32 = 0x10;
+pub const SNAPSHOTTER_DIFF_OWNER: u32 = 0x20;
+pub const SNAPSHOTTER_DIFF_TYPE: u32 = 0x40;
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct snapshotter_diff_entry {
+    pub relative_path: *const c_char,
+    pub kind: u32,
+    pub reasons: u32,
+}
+
+pub const SNAPSHOTTER_DIFF_REQUEST_VERSION: c_uint = 1;
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct snapshotter_diff_request {
+    pub version: c_uint,
+    pub r#ref: *const c_char,
+    pub name: *const c_char,
+    pub snapshot_version: *const c_char,
+    pub other_ref: *const c_char,
+    pub other_dir: *const c_char,
+    pub progress: snapshotter_progress_cb,
+    pub progress_payload: *mut c_void,
+    pub cancel: *mut snapshotter_cancel,
 }
 
 pub const SNAPSHOTTER_DELETE_STATS_VERSION: c_uint = 1;
@@ -276,4 +321,16 @@ extern "C" {
         req: *const snapshotter_delete_request,
         err: *mut *mut snapshotter_error,
     ) -> snapshotter_code;
+
+    pub fn snapshotter_diff_request_init(req: *mut snapshotter_diff_request, version: c_uint) -> snapshotter_code;
+    pub fn snapshotter_diff(
+        out: *mut *mut snapshotter_diff_list,
+        s: *mut snapshotter,
+        req: *const snapshotter_diff_request,
+        err: *mut *mut snapshotter_error,
+    ) -> snapshotter_code;
+    pub fn snapshotter_diff_list_count(list: *const snapshotter_diff_list) -> usize;
+    pub fn snapshotter_diff_list_get(list: *const snapshotter_diff_list, index: usize)
+        -> *const snapshotter_diff_entry;
+    pub fn snapshotter_diff_list_free(list: *mut snapshotter_diff_list);
 }

@@ -41,13 +41,16 @@ fn rust_layouts() -> Vec<Layout> {
         snapshotter_progress { files_done, files_total, bytes_done, bytes_total }
         snapshotter_content_options { version, dir }
         snapshotter_options { version, root_dir, concurrency, content }
-        snapshotter_stats { version, files, bytes, bytes_read, bytes_written, files_reused, files_linked, elapsed_ns }
+        snapshotter_stats {
+            version, files, bytes, bytes_read, bytes_written, files_reused, files_linked, elapsed_ns, files_removed
+        }
         snapshotter_file { relative_path, flags }
         snapshotter_snapshot_request {
             version, name, snapshot_version, base_dir, files, file_count, progress, progress_payload, cancel
         }
         snapshotter_restore_request {
-            version, name, snapshot_version, output_dir, flags, progress, progress_payload, cancel, r#ref
+            version, name, snapshot_version, output_dir, flags, progress, progress_payload, cancel, r#ref, only,
+            only_count
         }
         snapshotter_snapshot_info { name, snapshot_version, created_ns, last_used_ns, files, bytes, stored_bytes }
         snapshotter_list_request { version, name }
@@ -55,6 +58,10 @@ fn rust_layouts() -> Vec<Layout> {
         snapshotter_inspect_request { version, r#ref, name, snapshot_version }
         snapshotter_delete_request { version, r#ref, name, snapshot_version }
         snapshotter_delete_stats { version, files, content_freed, bytes_freed }
+        snapshotter_diff_entry { relative_path, kind, reasons }
+        snapshotter_diff_request {
+            version, r#ref, name, snapshot_version, other_ref, other_dir, progress, progress_payload, cancel
+        }
     }
 }
 
@@ -82,12 +89,25 @@ fn rust_constants() -> Vec<(String, i128)> {
         SNAPSHOTTER_FILE_READ_ONLY,
         SNAPSHOTTER_SNAPSHOT_REQUEST_VERSION,
         SNAPSHOTTER_RESTORE_OVERWRITE,
+        SNAPSHOTTER_RESTORE_IN_PLACE,
+        SNAPSHOTTER_RESTORE_DELETE_EXTRA,
         SNAPSHOTTER_RESTORE_REQUEST_VERSION,
         SNAPSHOTTER_LIST_REQUEST_VERSION,
         SNAPSHOTTER_FILE_CONTENT_LOCAL,
         SNAPSHOTTER_INSPECT_REQUEST_VERSION,
         SNAPSHOTTER_DELETE_REQUEST_VERSION,
         SNAPSHOTTER_DELETE_STATS_VERSION,
+        SNAPSHOTTER_DIFF_ADDED,
+        SNAPSHOTTER_DIFF_REMOVED,
+        SNAPSHOTTER_DIFF_CHANGED,
+        SNAPSHOTTER_DIFF_CONTENT,
+        SNAPSHOTTER_DIFF_SIZE,
+        SNAPSHOTTER_DIFF_MODE,
+        SNAPSHOTTER_DIFF_MTIME,
+        SNAPSHOTTER_DIFF_READ_ONLY,
+        SNAPSHOTTER_DIFF_OWNER,
+        SNAPSHOTTER_DIFF_TYPE,
+        SNAPSHOTTER_DIFF_REQUEST_VERSION,
     ]
 }
 
