@@ -54,7 +54,9 @@ internal sealed class ContentStore
     /// batch durable. A read-only source is also hardlinked as storage/snapshot/xxh3/&lt;hex&gt; (the very inode
     /// that was read).
     /// </summary>
-    public IngestResult Ingest(UnixFile source, in FileStatus status, bool readOnly, byte[] buffer, Action<long>? onDataBytes, CancellationToken cancellation)
+    /// <param name="pin">Called with the digest once it is known and before the store is checked for it: a lease
+    /// taken there keeps content found already stored from being collected before the snapshot commits.</param>
+    public IngestResult Ingest(UnixFile source, in FileStatus status, bool readOnly, byte[] buffer, Action<long>? onDataBytes, CancellationToken cancellation, Action<Digest>? pin = null)
     {
         List<Extent> extents = SparseFile.GetExtents(source, status.Size);
         string tempPath = UnixPath.TempPathIn(ContentDir, $"{TempContentPrefix}{_ownerToken}-");
@@ -65,6 +67,7 @@ internal sealed class ContentStore
             using var temp = UnixFile.CreateNew(tempPath, TempFileMode);
             encoded = Spf1Encoder.Encode(source, status.Size, extents, temp, buffer, onDataBytes, cancellation);
             EnsureUnchanged(source, status);
+            pin?.Invoke(encoded.Digest);
             keep = !HasContent(encoded.Digest);
             if (keep)
             {
@@ -216,24 +219,56 @@ internal sealed class ContentStore
     public int DeleteAbandonedTemps(Func<string, bool> isOwnerAlive)
     {
         int removed = 0;
-        foreach ((string dir, string prefix) in new[] { (ContentDir, TempContentPrefix), (SnapshotDir, TempSnapshotPrefix), (ContentDir, StagingPrefix) })
+        foreach (TempEntry temp in TempEntries())
         {
-            foreach (string path in Directory.EnumerateFileSystemEntries(dir, prefix + "*"))
+            if (temp.OwnerToken is { } token && !isOwnerAlive(token))
             {
-                string name = Path.GetFileName(path);
-                string token = name.Length > prefix.Length + 16 ? name.Substring(prefix.Length, 16) : "";
-                if (OwnerLock.IsToken(token) && name[prefix.Length + 16] == '-' && !isOwnerAlive(token))
-                {
-                    DeleteTree(path);
-                    removed++;
-                }
+                DeleteTree(temp.Path);
+                removed++;
             }
         }
 
         return removed;
     }
 
-    private static void DeleteTree(string path)
+    /// <summary>A temporary file or staging directory in the store, and the owner token its name carries (null for
+    /// names without one, such as the Go snapshotter's).</summary>
+    public readonly record struct TempEntry(string Path, string? OwnerToken);
+
+    public IEnumerable<TempEntry> TempEntries()
+    {
+        foreach ((string dir, string prefix) in new[] { (ContentDir, TempContentPrefix), (SnapshotDir, TempSnapshotPrefix), (ContentDir, StagingPrefix) })
+        {
+            foreach (string path in Directory.EnumerateFileSystemEntries(dir, prefix + "*"))
+            {
+                string name = Path.GetFileName(path);
+                string token = name.Length > prefix.Length + 16 ? name.Substring(prefix.Length, 16) : "";
+                bool tokened = OwnerLock.IsToken(token) && name[prefix.Length + 16] == '-';
+                yield return new TempEntry(path, tokened ? token : null);
+            }
+        }
+    }
+
+    /// <summary>The digests the store holds files for, from their names in <paramref name="directory"/> (the content
+    /// or the snapshot dir). Other names are left out.</summary>
+    public static IEnumerable<Digest> StoredDigests(string directory)
+    {
+        foreach (string path in Directory.EnumerateFiles(directory))
+        {
+            if (TryParseFileName(Path.GetFileName(path), out Digest digest))
+            {
+                yield return digest;
+            }
+        }
+    }
+
+    /// <summary>Whether <paramref name="name"/> is a digest's file name exactly as the store writes it (lowercase hex, no
+    /// zero padding).</summary>
+    public static bool TryParseFileName(string name, out Digest digest) =>
+        Digest.TryParse(Digest.Algorithm + ":" + name, out digest) && digest.Hex == name;
+
+    /// <summary>Removes a file, or a directory with everything in it.</summary>
+    public static void DeleteTree(string path)
     {
         if (UnixPath.TryStat(path, followSymlinks: false) is { IsDirectory: true })
         {

@@ -15,6 +15,15 @@ internal static class Catalog
             ?? throw SnapshotterException.NotFound($"snapshot '{reference.Name}:{version}' not found");
     }
 
+    /// <summary>As <see cref="Find"/>, pinning the snapshot with <paramref name="lease"/> in the transaction that finds it,
+    /// so no collection evicts it between the two.</summary>
+    public static SnapshotRecord FindAndPin(EngineContext context, SnapshotReference reference, Lease lease)
+    {
+        string version = reference.ResolveVersion(context.Metadata);
+        return lease.PinCommitted(reference.Name, version)
+            ?? throw SnapshotterException.NotFound($"snapshot '{reference.Name}:{version}' not found");
+    }
+
     public static List<SnapshotInfo> List(EngineContext context, string? name)
     {
         if (name is not null)
@@ -48,15 +57,16 @@ internal static class Catalog
     }
 
     /// <summary>
-    /// Deletes a snapshot: its metadata first, in one transaction, then the content no other snapshot references,
-    /// under the metadata store's write lock so that a snapshot committing meanwhile cannot lose content it reuses.
+    /// Deletes a snapshot: its metadata first, in one transaction, then the content no other snapshot references and
+    /// no lease pins, under the metadata store's write lock so that a snapshot committing meanwhile cannot lose
+    /// content it reuses.
     /// </summary>
     public static DeleteStats Delete(EngineContext context, SnapshotReference reference)
     {
         string version = reference.ResolveVersion(context.Metadata);
         DeletedSnapshot deleted = context.Metadata.DeleteCommitted(reference.Name, version)
             ?? throw SnapshotterException.NotFound($"snapshot '{reference.Name}:{version}' not found");
-        List<ContentRecord> released = context.Metadata.ReleaseUnreferenced(deleted.Digests, context.Store.Remove);
+        List<ContentRecord> released = context.Metadata.ReleaseUnreferenced(deleted.Digests, context.IsOwnerAlive, context.Store.Remove);
         return new DeleteStats(deleted.Files, released.Count, released.Sum(c => c.EncodedSize));
     }
 

@@ -11,16 +11,22 @@ internal sealed class EngineContext
     /// <summary>Large enough that syscalls and hash setup vanish next to copying; small enough for many workers.</summary>
     public const int DefaultBufferBytes = 1 << 20;
 
-    public EngineContext(ContentStore store, MetadataStore metadata, OwnerLock owner, string ownersDir, IContentProvider? contentProvider, TimeProvider time, int concurrency)
+    public EngineContext(ContentStore store, MetadataStore metadata, OwnerLock owner, string metadataDir, IContentProvider? contentProvider, TimeProvider time, int concurrency)
     {
+        MetadataDir = metadataDir;
         ContentProvider = contentProvider;
         Store = store;
         Metadata = metadata;
         Owner = owner;
-        OwnersDir = ownersDir;
+        OwnersDir = Path.Join(metadataDir, OwnersDirName);
         Time = time;
         Concurrency = concurrency;
     }
+
+    public const string OwnersDirName = "owners";
+
+    /// <summary>ROOT/metadata: the database, the owners' lock files and the collector's lock.</summary>
+    public string MetadataDir { get; }
 
     /// <summary>This handle's liveness token, carried by its pending records and temporary files.</summary>
     public OwnerLock Owner { get; }

@@ -1,3 +1,5 @@
+using Snapshotter.Gc;
+
 namespace Snapshotter.Engine;
 
 /// <summary>How a store is opened (snapshotter_options in the C ABI).</summary>
@@ -19,4 +21,9 @@ public sealed record EngineOptions
     public string? ContentDirectory { get; init; }
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    public GcOptions Gc { get; init; } = new();
+
+    /// <summary>Where the collector measures the store's filesystem; null: statfs of the root directory.</summary>
+    internal IDiskUsage? DiskUsage { get; init; }
 }

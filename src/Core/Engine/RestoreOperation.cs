@@ -20,6 +20,8 @@ namespace Snapshotter.Engine;
 /// then be removed (<see cref="ExtraFiles"/>). "Matches" is known, not guessed: a candidate whose size matches is
 /// read and hashed (unless it is the stored inode), so an in-place restore writes only the differences but reads
 /// the files it keeps once.
+/// The call's lease pins the snapshot from the moment it is found, so no collector evicts it (nor its content)
+/// while the restore runs.
 /// </summary>
 internal sealed class RestoreOperation
 {
@@ -80,7 +82,8 @@ internal sealed class RestoreOperation
             throw SnapshotterException.InvalidArgument("delete_extra needs in_place and an output_dir: only an in-place restore removes what the snapshot lacks");
         }
 
-        SnapshotRecord snapshot = Catalog.Find(_context, _request.Snapshot());
+        using var lease = Lease.Acquire(_context, $"restore {_request.Target}");
+        SnapshotRecord snapshot = Catalog.FindAndPin(_context, _request.Snapshot(), lease);
         List<FileRecord> snapshotFiles = _context.Metadata.GetFiles(snapshot.Id);
         foreach (FileRecord file in snapshotFiles)
         {

@@ -1,5 +1,6 @@
 using Snapshotter.Content;
 using Snapshotter.Errors;
+using Snapshotter.Gc;
 using Snapshotter.IO;
 using Snapshotter.Metadata;
 using Snapshotter.Providers;
@@ -9,23 +10,40 @@ namespace Snapshotter.Engine;
 /// <summary>
 /// An open store: the object behind a snapshotter handle. Safe for concurrent calls. <see cref="Dispose"/>
 /// cancels the calls in flight, waits for them to return (with <see cref="ErrorCode.Closed"/>), then
-/// releases everything; calls made afterwards fail with <see cref="ErrorCode.Closed"/>.
+/// releases everything; calls made afterwards fail with <see cref="ErrorCode.Closed"/>. Unless turned off, a
+/// background collector runs every <see cref="GcOptions.Interval"/> until then.
 /// </summary>
 public sealed class SnapshotEngine : IDisposable
 {
     private readonly EngineContext _context;
+    private readonly GarbageCollector _collector;
     private readonly CancellationTokenSource _closing = new();
     private readonly object _gate = new();
+    private readonly Task? _background;
     private int _inFlight;
     private bool _closed;
+    private long _backgroundRuns;
 
-    private SnapshotEngine(EngineContext context, string rootDir)
+    private SnapshotEngine(EngineContext context, string rootDir, GcOptions gc, IDiskUsage disk)
     {
         _context = context;
         RootDir = rootDir;
+        _collector = new GarbageCollector(context, gc, disk);
+        if (gc.Background)
+        {
+            _background = Task.Factory.StartNew(() => CollectInBackground(gc.Interval), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        }
     }
 
     public string RootDir { get; }
+
+    /// <summary>How many background collections have finished (run or found another collector at work).</summary>
+    internal long BackgroundRuns => Interlocked.Read(ref _backgroundRuns);
+
+    /// <summary>The outcome of the latest background collection: its report, or why it failed (retried at the next interval).</summary>
+    internal GcReport? LastBackgroundReport { get; private set; }
+
+    internal SnapshotterException? LastBackgroundError { get; private set; }
 
     public static SnapshotEngine Open(EngineOptions options)
     {
@@ -42,6 +60,7 @@ public sealed class SnapshotEngine : IDisposable
                 throw SnapshotterException.InvalidArgument($"concurrency {options.Concurrency} is out of range 1..{EngineOptions.MaxConcurrency}");
             }
 
+            options.Gc.Validate();
             if (UnixPath.TryStat(options.RootDir, followSymlinks: true) is { IsDirectory: false })
             {
                 throw SnapshotterException.InvalidArgument($"root_dir '{options.RootDir}' is not a directory");
@@ -50,15 +69,15 @@ public sealed class SnapshotEngine : IDisposable
             UnixPath.CreateDirectories(options.RootDir);
             string rootDir = UnixPath.RealPath(options.RootDir);
             string metadataDir = Path.Join(rootDir, "metadata");
-            string ownersDir = Path.Join(metadataDir, "owners");
+            string ownersDir = Path.Join(metadataDir, EngineContext.OwnersDirName);
             UnixPath.CreateDirectories(metadataDir);
             IContentProvider? contentProvider = options.ContentDirectory is { } dir ? new DirectoryContentProvider(dir) : null;
             var owner = OwnerLock.Acquire(ownersDir);
             try
             {
-                var context = new EngineContext(new ContentStore(rootDir, owner.Token), MetadataStore.Open(metadataDir), owner, ownersDir, contentProvider, options.Time, options.Concurrency);
+                var context = new EngineContext(new ContentStore(rootDir, owner.Token), MetadataStore.Open(metadataDir), owner, metadataDir, contentProvider, options.Time, options.Concurrency);
                 Recover(context);
-                return new SnapshotEngine(context, rootDir);
+                return new SnapshotEngine(context, rootDir, options.Gc, options.DiskUsage ?? new StatFsDiskUsage(rootDir));
             }
             catch
             {
@@ -72,10 +91,11 @@ public sealed class SnapshotEngine : IDisposable
         }
     }
 
-    /// <summary>What handles that died (killed, power loss) left: their pending snapshots and temporary files.</summary>
+    /// <summary>What handles that died (killed, power loss) left: their pending snapshots, leases and temporary files.</summary>
     private static void Recover(EngineContext context)
     {
         context.Metadata.DeleteAbandonedPending(context.IsOwnerAlive);
+        context.Metadata.DeleteDeadLeases(context.IsOwnerAlive);
         context.Store.DeleteAbandonedTemps(context.IsOwnerAlive);
     }
 
@@ -116,6 +136,42 @@ public sealed class SnapshotEngine : IDisposable
         return Run($"delete '{reference}'", CancellationToken.None, _ => Catalog.Delete(_context, reference));
     }
 
+    /// <summary>Runs one collection now (waiting for one in progress in another handle or process), or with
+    /// <paramref name="dryRun"/> only reports what it would do.</summary>
+    public GcReport Collect(bool dryRun, CancellationToken cancellation = default) =>
+        Run(dryRun ? "plan garbage collection" : "collect garbage", cancellation, token => _collector.Collect(dryRun, token));
+
+    private void CollectInBackground(TimeSpan interval)
+    {
+        while (true)
+        {
+            try
+            {
+                Task.Delay(interval, _context.Time, _closing.Token).Wait();
+            }
+            catch (AggregateException)
+            {
+                return;
+            }
+
+            try
+            {
+                LastBackgroundReport = Run("background garbage collection", CancellationToken.None, token => _collector.TryCollect(token)) ?? LastBackgroundReport;
+                LastBackgroundError = null;
+            }
+            catch (SnapshotterException e) when (e.Code == ErrorCode.Closed)
+            {
+                return;
+            }
+            catch (SnapshotterException e)
+            {
+                LastBackgroundError = e;
+            }
+
+            Interlocked.Increment(ref _backgroundRuns);
+        }
+    }
+
     public void Dispose()
     {
         lock (_gate)
@@ -133,6 +189,7 @@ public sealed class SnapshotEngine : IDisposable
             }
         }
 
+        _background?.Wait();
         _closing.Dispose();
         _context.Owner.Dispose();
     }

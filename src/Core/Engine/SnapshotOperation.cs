@@ -13,7 +13,9 @@ namespace Snapshotter.Engine;
 /// One snapshot call. Everything is validated before anything is written; then name:version is reserved
 /// as pending, every file is stored (new content under temporary names), the batch is made durable, the
 /// content renamed into place and made durable again, and one transaction makes the snapshot visible.
-/// Any failure drops the reservation and every temporary file.
+/// Every digest is pinned by the call's lease before the store is checked for it, so content found already
+/// stored cannot be collected before the commit references it. Any failure drops the reservation and every
+/// temporary file.
 /// </summary>
 internal sealed class SnapshotOperation
 {
@@ -41,6 +43,7 @@ internal sealed class SnapshotOperation
         NameRules.ValidateVersion(_request.Version);
         SourceFile[] sources = Resolve();
 
+        using var lease = Lease.Acquire(_context, $"snapshot {_request.Name}:{_request.Version}");
         long pendingId = _context.Metadata.InsertPending(_request.Name, _request.Version, _context.NowNs, _context.Owner.Token, _context.IsOwnerAlive);
         var pendingContent = new ConcurrentDictionary<Digest, string>();
         try
@@ -52,12 +55,12 @@ internal sealed class SnapshotOperation
 
             BoundedParallel.For(sources.Length, _context.Concurrency, _cancellation, (i, token) =>
             {
-                records[i] = Store(sources[i], pendingContent, contents, progress, token);
+                records[i] = Store(sources[i], lease, pendingContent, contents, progress, token);
             });
 
             Publish(pendingContent);
             UploadContent(records);
-            Commit(pendingId, sources, records, pendingContent, contents);
+            Commit(pendingId, sources, records, lease, pendingContent, contents);
             progress.Complete();
             return _stats.ToStats(sources.Length, totalBytes, Stopwatch.GetElapsedTime(started));
         }
@@ -140,6 +143,7 @@ internal sealed class SnapshotOperation
         long pendingId,
         SourceFile[] sources,
         FileRecord[] records,
+        Lease lease,
         ConcurrentDictionary<Digest, string> pendingContent,
         ConcurrentDictionary<Digest, ContentRecord> contents)
     {
@@ -161,7 +165,7 @@ internal sealed class SnapshotOperation
             var unreported = new ProgressTracker(null, _context.Time, again.Length, 0);
             BoundedParallel.For(again.Length, _context.Concurrency, _cancellation, (j, token) =>
             {
-                records[again[j]] = Store(sources[again[j]], pendingContent, contents, unreported, token);
+                records[again[j]] = Store(sources[again[j]], lease, pendingContent, contents, unreported, token);
             });
             Publish(pendingContent);
             UploadContent(records);
@@ -170,6 +174,7 @@ internal sealed class SnapshotOperation
 
     private FileRecord Store(
         SourceFile source,
+        Lease lease,
         ConcurrentDictionary<Digest, string> pendingContent,
         ConcurrentDictionary<Digest, ContentRecord> contents,
         ProgressTracker progress,
@@ -190,7 +195,7 @@ internal sealed class SnapshotOperation
             {
                 dataBytes += n;
                 progress.AddBytes(n);
-            }, token);
+            }, token, lease.PinContent);
 
             _stats.Read(dataBytes);
             if (result.PendingPath is { } pending && !pendingContent.TryAdd(result.Digest, pending))

@@ -31,6 +31,10 @@ internal sealed class UnixFile : SafeHandle
     public static UnixFile CreateNew(string path, uint mode) =>
         Open(path, Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOFOLLOW, mode, "create");
 
+    /// <summary>Opens a file for reading and writing, creating it with <paramref name="mode"/> when missing.</summary>
+    public static UnixFile OpenOrCreate(string path, uint mode) =>
+        Open(path, Libc.O_RDWR | Libc.O_CREAT | Libc.O_NOFOLLOW, mode, "open");
+
     public static UnixFile OpenDirectory(string path) => Open(path, Libc.O_RDONLY | Libc.O_DIRECTORY, 0, "open directory");
 
     /// <summary>Opens with the given flags; returns null instead of throwing when the path does not exist.</summary>

@@ -10,10 +10,10 @@ namespace Snapshotter.Metadata;
 /// first recorded as pending (reserving its name) and becomes visible only when <see cref="Commit"/>
 /// records its files in the same transaction that marks it committed.
 /// </summary>
-internal sealed class MetadataStore
+internal sealed partial class MetadataStore
 {
     public const string DatabaseFileName = "snapshotter.db";
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
     private const int BusyTimeoutSeconds = 60;
     private const int PendingState = 0;
     private const int CommittedState = 1;
@@ -93,8 +93,9 @@ internal sealed class MetadataStore
         return id;
     }
 
-    /// <summary>Drops the pending reservations of owners that are no longer alive. Returns how many.</summary>
-    public int DeleteAbandonedPending(Func<string, bool> isOwnerAlive)
+    /// <summary>Drops the pending reservations of owners that are no longer alive (or only counts them when
+    /// <paramref name="delete"/> is false). Returns how many.</summary>
+    public int DeleteAbandonedPending(Func<string, bool> isOwnerAlive, bool delete = true)
     {
         using var connection = Connect();
         var abandoned = new List<long>();
@@ -112,7 +113,7 @@ internal sealed class MetadataStore
             }
         }
 
-        foreach (long id in abandoned)
+        foreach (long id in delete ? abandoned : [])
         {
             using var transaction = connection.BeginTransaction();
             DeleteSnapshotRow(connection, id, onlyPending: true);
@@ -241,6 +242,11 @@ internal sealed class MetadataStore
     public SnapshotRecord? FindCommitted(string name, string version)
     {
         using var connection = Connect();
+        return FindCommitted(connection, name, version);
+    }
+
+    private static SnapshotRecord? FindCommitted(SqliteConnection connection, string name, string version)
+    {
         using var command = connection.CreateCommand();
         command.CommandText = """
             SELECT id, name, version, created_ns, last_used_ns FROM snapshots
@@ -346,45 +352,6 @@ internal sealed class MetadataStore
         return new DeletedSnapshot(files, referenced);
     }
 
-    /// <summary>
-    /// The second half of a delete: for each candidate that no file record references any more, drops its content
-    /// record and calls <paramref name="removeFiles"/>, all while this transaction holds the database's write lock.
-    /// A snapshot committing at the same time therefore either is seen referencing the content (which stays) or
-    /// finds it gone when it checks under the same lock (see <see cref="Commit"/>). A crash half-way leaves only
-    /// unreferenced files or records behind, never a snapshot without its content.
-    /// </summary>
-    /// <returns>The released content, with its stored size when it had a content record.</returns>
-    public List<ContentRecord> ReleaseUnreferenced(IEnumerable<Digest> candidates, Action<Digest> removeFiles)
-    {
-        using var connection = Connect();
-        using var transaction = connection.BeginTransaction();
-        using var referenced = connection.CreateCommand();
-        referenced.CommandText = "SELECT 1 FROM files WHERE digest = $digest LIMIT 1";
-        var referencedDigest = referenced.Parameters.Add("$digest", SqliteType.Text);
-        using var delete = connection.CreateCommand();
-        delete.CommandText = "DELETE FROM content WHERE digest = $digest RETURNING size, encoded_size";
-        var deletedDigest = delete.Parameters.Add("$digest", SqliteType.Text);
-        var released = new List<ContentRecord>();
-        foreach (Digest digest in candidates)
-        {
-            referencedDigest.Value = deletedDigest.Value = digest.ToString();
-            if (referenced.ExecuteScalar() is not null)
-            {
-                continue;
-            }
-
-            using (var reader = delete.ExecuteReader())
-            {
-                released.Add(reader.Read() ? new ContentRecord(digest, reader.GetInt64(0), reader.GetInt64(1)) : new ContentRecord(digest, 0, 0));
-            }
-
-            removeFiles(digest);
-        }
-
-        transaction.Commit();
-        return released;
-    }
-
     public List<FileRecord> GetFiles(long snapshotId)
     {
         using var connection = Connect();
@@ -468,14 +435,17 @@ internal sealed class MetadataStore
         command.ExecuteNonQuery();
     }
 
-    private SqliteConnection Connect()
+    /// <param name="durable">FULL: the commit survives power loss. Otherwise NORMAL, for records that die with their
+    /// process anyway (leases): in WAL mode that skips the fsync but never risks the database's consistency.</param>
+    private SqliteConnection Connect(bool durable = true)
     {
         var connection = new SqliteConnection(_connectionString);
         try
         {
             connection.Open();
             using var pragmas = connection.CreateCommand();
-            pragmas.CommandText = $"PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA busy_timeout = {BusyTimeoutSeconds * 1000};";
+            string synchronous = durable ? "FULL" : "NORMAL";
+            pragmas.CommandText = $"PRAGMA foreign_keys = ON; PRAGMA synchronous = {synchronous}; PRAGMA busy_timeout = {BusyTimeoutSeconds * 1000};";
             pragmas.ExecuteNonQuery();
             return connection;
         }
@@ -512,47 +482,74 @@ internal sealed class MetadataStore
         }
 
         using var create = connection.CreateCommand();
-        create.CommandText = $"""
-            CREATE TABLE snapshots (
-                id INTEGER PRIMARY KEY,
-                name TEXT NOT NULL,
-                version TEXT NOT NULL,
-                state INTEGER NOT NULL,
-                created_ns INTEGER NOT NULL,
-                last_used_ns INTEGER NOT NULL,
-                owner TEXT,
-                UNIQUE (name, version)
-            );
-            CREATE TABLE content (
-                digest TEXT PRIMARY KEY,
-                size INTEGER NOT NULL,
-                encoded_size INTEGER NOT NULL,
-                created_ns INTEGER NOT NULL
-            ) WITHOUT ROWID;
-            CREATE TABLE files (
-                snapshot_id INTEGER NOT NULL REFERENCES snapshots (id) ON DELETE CASCADE,
-                relative_path TEXT NOT NULL,
-                digest TEXT NOT NULL REFERENCES content (digest),
-                read_only INTEGER NOT NULL,
-                mode INTEGER NOT NULL,
-                uid INTEGER NOT NULL,
-                gid INTEGER NOT NULL,
-                size INTEGER NOT NULL,
-                mtime_ns INTEGER NOT NULL,
-                mtime_offset_s INTEGER NOT NULL,
-                typeflag INTEGER NOT NULL,
-                PRIMARY KEY (snapshot_id, relative_path)
-            ) WITHOUT ROWID;
-            CREATE INDEX files_by_digest ON files (digest);
-            CREATE TABLE published (
-                digest TEXT NOT NULL,
-                location TEXT NOT NULL,
-                published_ns INTEGER NOT NULL,
-                PRIMARY KEY (digest, location)
-            ) WITHOUT ROWID;
-            PRAGMA user_version = {SchemaVersion};
-            """;
+        create.CommandText = (current < 1 ? InitialSchema : "") + LeaseSchema + $"PRAGMA user_version = {SchemaVersion};";
         create.ExecuteNonQuery();
         transaction.Commit();
     }
+
+    private const string InitialSchema = """
+        CREATE TABLE snapshots (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            version TEXT NOT NULL,
+            state INTEGER NOT NULL,
+            created_ns INTEGER NOT NULL,
+            last_used_ns INTEGER NOT NULL,
+            owner TEXT,
+            UNIQUE (name, version)
+        );
+        CREATE TABLE content (
+            digest TEXT PRIMARY KEY,
+            size INTEGER NOT NULL,
+            encoded_size INTEGER NOT NULL,
+            created_ns INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE files (
+            snapshot_id INTEGER NOT NULL REFERENCES snapshots (id) ON DELETE CASCADE,
+            relative_path TEXT NOT NULL,
+            digest TEXT NOT NULL REFERENCES content (digest),
+            read_only INTEGER NOT NULL,
+            mode INTEGER NOT NULL,
+            uid INTEGER NOT NULL,
+            gid INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            mtime_offset_s INTEGER NOT NULL,
+            typeflag INTEGER NOT NULL,
+            PRIMARY KEY (snapshot_id, relative_path)
+        ) WITHOUT ROWID;
+        CREATE INDEX files_by_digest ON files (digest);
+        CREATE TABLE published (
+            digest TEXT NOT NULL,
+            location TEXT NOT NULL,
+            published_ns INTEGER NOT NULL,
+            PRIMARY KEY (digest, location)
+        ) WITHOUT ROWID;
+
+        """;
+
+    /// <summary>Schema 2: leases. A lease belongs to an owner token (an open handle); what it pins stays pinned while
+    /// that owner lives, so a killed process's leases stop counting the moment its lock is released.</summary>
+    private const string LeaseSchema = """
+        CREATE TABLE leases (
+            id INTEGER PRIMARY KEY,
+            owner TEXT NOT NULL,
+            purpose TEXT NOT NULL,
+            created_ns INTEGER NOT NULL
+        );
+        CREATE INDEX leases_by_owner ON leases (owner);
+        CREATE TABLE leased_snapshots (
+            lease_id INTEGER NOT NULL REFERENCES leases (id) ON DELETE CASCADE,
+            snapshot_id INTEGER NOT NULL,
+            PRIMARY KEY (lease_id, snapshot_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX leased_snapshots_by_snapshot ON leased_snapshots (snapshot_id);
+        CREATE TABLE leased_content (
+            lease_id INTEGER NOT NULL REFERENCES leases (id) ON DELETE CASCADE,
+            digest TEXT NOT NULL,
+            PRIMARY KEY (lease_id, digest)
+        ) WITHOUT ROWID;
+        CREATE INDEX leased_content_by_digest ON leased_content (digest);
+
+        """;
 }

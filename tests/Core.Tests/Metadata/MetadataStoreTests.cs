@@ -256,7 +256,7 @@ public sealed class MetadataStoreTests : IDisposable
         {
             connection.Open();
             using SqliteCommand command = connection.CreateCommand();
-            command.CommandText = "PRAGMA user_version = 2";
+            command.CommandText = "PRAGMA user_version = 99";
             command.ExecuteNonQuery();
         }
 
@@ -412,12 +412,12 @@ public sealed class MetadataStoreTests : IDisposable
         Assert.Equal(2, deleted.Files);
         Assert.Equal([new Digest(0x1), new Digest(0x2)], deleted.Digests.OrderBy(d => d.Value));
         var removed = new List<Digest>();
-        List<ContentRecord> released = store.ReleaseUnreferenced(deleted.Digests, removed.Add);
+        List<ContentRecord> released = store.ReleaseUnreferenced(deleted.Digests, _ => false, removed.Add);
 
         Assert.Equal([new Digest(0x1)], removed);
         Assert.Equal([new ContentRecord(new Digest(0x1), 12, 48)], released);
         Assert.Null(store.FindCommitted("snap", "v1"));
         Assert.NotNull(store.FindCommitted("snap", "v2"));
-        Assert.Empty(store.ReleaseUnreferenced([new Digest(0x2)], removed.Add));
+        Assert.Empty(store.ReleaseUnreferenced([new Digest(0x2)], _ => false, removed.Add));
     }
 }

@@ -1,0 +1,231 @@
+using Snapshotter.Content;
+using Snapshotter.Engine;
+using Snapshotter.IO;
+
+namespace Snapshotter.Gc;
+
+/// <summary>
+/// One collection of a store. Collections of one root directory exclude each other across processes (a lock
+/// file under metadata/), so two collectors never both evict for the same disk pressure. A collection
+/// drops the records dead owners left, evicts in batches (deleting the snapshots' metadata first, then the
+/// content they alone referenced), then removes orphans found by scanning the store. A dry run plays the
+/// same plan forward without touching anything, projecting disk usage from the bytes it would free.
+/// </summary>
+internal sealed class GarbageCollector
+{
+    public const string LockFileName = "collector.lock";
+
+    private readonly EngineContext _context;
+    private readonly GcOptions _options;
+    private readonly IDiskUsage _disk;
+
+    public GarbageCollector(EngineContext context, GcOptions options, IDiskUsage disk)
+    {
+        _context = context;
+        _options = options;
+        _disk = disk;
+    }
+
+    public string LockPath => Path.Join(_context.MetadataDir, LockFileName);
+
+    /// <summary>Runs a collection, waiting for one in progress elsewhere to finish.</summary>
+    public GcReport Collect(bool dryRun, CancellationToken cancellation)
+    {
+        using FileLock held = FileLock.Acquire(LockPath, cancellation);
+        return CollectLocked(dryRun, cancellation);
+    }
+
+    /// <summary>Runs a collection unless another is in progress (then returns null: that one does the work).</summary>
+    public GcReport? TryCollect(CancellationToken cancellation)
+    {
+        using FileLock? held = FileLock.TryAcquire(LockPath);
+        return held is null ? null : CollectLocked(dryRun: false, cancellation);
+    }
+
+    private GcReport CollectLocked(bool dryRun, CancellationToken cancellation)
+    {
+        Func<string, bool> isAlive = _context.IsOwnerAlive;
+        long nowNs = _context.NowNs;
+        long records = _context.Metadata.DeleteAbandonedPending(isAlive, delete: !dryRun) + _context.Metadata.DeleteDeadLeases(isAlive, delete: !dryRun);
+
+        GcInventory inventory = _context.Metadata.ReadInventory(isAlive);
+        DiskUsage before = _disk.Measure();
+        long storeBytes = inventory.StoreBytes;
+        GcTriggers triggers = GcTriggers.At(_options, before, storeBytes);
+        var evicted = new List<EvictedSnapshot>();
+        DiskUsage usage = before;
+        int batches = 0;
+        for (; batches < _options.MaxBatches; batches++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            List<PlannedEviction> batch = GcPlanner.NextBatch(inventory, usage, nowNs, _options, triggers);
+            if (batch.Count == 0)
+            {
+                break;
+            }
+
+            if (dryRun)
+            {
+                evicted.AddRange(batch.Select(e => Evicted(e, e.FreedContent)));
+                usage = usage.Freed(batch.Sum(e => e.FreedBytes));
+            }
+            else
+            {
+                evicted.AddRange(Evict(batch, isAlive, cancellation));
+                usage = _disk.Measure();
+            }
+        }
+
+        var orphans = new OrphanTally { Records = records };
+        RemoveOrphans(inventory, nowNs, dryRun, orphans, cancellation);
+        return new GcReport
+        {
+            DryRun = dryRun,
+            DiskUsage = before,
+            StoreBytes = storeBytes,
+            Batches = batches,
+            Evicted = evicted,
+            ContentRemoved = evicted.Sum(e => e.ContentRemoved),
+            ContentBytesFreed = evicted.Sum(e => e.BytesFreed),
+            OrphanTempFiles = orphans.TempFiles,
+            OrphanContent = orphans.Content,
+            OrphanSnapshotFiles = orphans.SnapshotFiles,
+            OrphanRecords = orphans.Records,
+            OrphanBytesFreed = orphans.Bytes,
+        };
+    }
+
+    /// <summary>Metadata first (one transaction for the batch), then the content the deleted snapshots alone
+    /// referenced. What changed since the plan (used again, pinned, referenced anew) is skipped.</summary>
+    private List<EvictedSnapshot> Evict(List<PlannedEviction> batch, Func<string, bool> isAlive, CancellationToken cancellation)
+    {
+        HashSet<long> deleted = _context.Metadata.DeleteSnapshots(batch.Select(e => e.Snapshot).ToList(), isAlive);
+        List<PlannedEviction> done = batch.Where(e => deleted.Contains(e.Snapshot.Id)).ToList();
+        List<Digest> candidates = done.SelectMany(e => e.FreedContent.Select(c => c.Digest)).ToList();
+        var removed = _context.Metadata.ReleaseUnreferenced(candidates, isAlive, _context.Store.Remove, cancellation)
+            .Select(r => r.Digest)
+            .ToHashSet();
+        return done.Select(e => Evicted(e, e.FreedContent.Where(c => removed.Contains(c.Digest)).ToList())).ToList();
+    }
+
+    private static EvictedSnapshot Evicted(PlannedEviction eviction, IReadOnlyCollection<(Digest Digest, long Bytes)> removed) =>
+        new(eviction.Snapshot.Name, eviction.Snapshot.Version, eviction.Reason, eviction.Snapshot.LastUsedNs, removed.Count, removed.Sum(c => c.Bytes));
+
+    private sealed class OrphanTally
+    {
+        public long TempFiles { get; set; }
+
+        public long Content { get; set; }
+
+        public long SnapshotFiles { get; set; }
+
+        public long Records { get; set; }
+
+        public long Bytes { get; set; }
+    }
+
+    /// <summary>
+    /// Temporary files of dead owners (and foreign ones past the grace period), then every digest the store has a
+    /// file or a record for that no snapshot references and no live lease pins, once its newest file or record
+    /// is older than the grace period. Never the last copy of referenced data.
+    /// </summary>
+    private void RemoveOrphans(GcInventory inventory, long nowNs, bool dryRun, OrphanTally tally, CancellationToken cancellation)
+    {
+        long graceCutoffNs = nowNs - _options.OrphanGracePeriod.Ticks * TimeSpan.NanosecondsPerTick;
+        ContentStore store = _context.Store;
+        foreach (ContentStore.TempEntry temp in store.TempEntries())
+        {
+            cancellation.ThrowIfCancellationRequested();
+            if (UnixPath.TryStat(temp.Path, followSymlinks: false) is not { } status)
+            {
+                continue;
+            }
+
+            bool abandoned = temp.OwnerToken is { } token ? !_context.IsOwnerAlive(token) : status.ChangeTimeNs <= graceCutoffNs;
+            if (abandoned)
+            {
+                tally.TempFiles++;
+                tally.Bytes += TreeBytes(temp.Path, status);
+                if (!dryRun)
+                {
+                    ContentStore.DeleteTree(temp.Path);
+                }
+            }
+        }
+
+        HashSet<Digest> referenced = _context.Metadata.ReferencedDigests();
+        var records = _context.Metadata.ReadContent();
+        var known = new HashSet<Digest>(records.Keys);
+        known.UnionWith(ContentStore.StoredDigests(store.ContentDir));
+        known.UnionWith(ContentStore.StoredDigests(store.SnapshotDir));
+        var orphans = new List<Digest>();
+        foreach (Digest digest in known)
+        {
+            if (referenced.Contains(digest) || inventory.IsPinned(digest))
+            {
+                continue;
+            }
+
+            long newestNs = Math.Max(ChangeTimeNs(store.ContentPath(digest)), ChangeTimeNs(store.SnapshotPath(digest)));
+            if (newestNs == long.MinValue && records.TryGetValue(digest, out var record))
+            {
+                newestNs = record.CreatedNs;
+            }
+
+            if (newestNs <= graceCutoffNs)
+            {
+                orphans.Add(digest);
+            }
+        }
+
+        if (dryRun)
+        {
+            foreach (Digest digest in orphans)
+            {
+                Tally(digest, tally);
+            }
+        }
+        else
+        {
+            _context.Metadata.ReleaseUnreferenced(orphans, _context.IsOwnerAlive, digest =>
+            {
+                Tally(digest, tally);
+                _context.Store.Remove(digest);
+            }, cancellation);
+        }
+    }
+
+    /// <summary>Counts what removing a digest's files frees; a storage/snapshot file frees space only when it is its inode's last link.</summary>
+    private void Tally(Digest digest, OrphanTally tally)
+    {
+        FileStatus? content = UnixPath.TryStat(_context.Store.ContentPath(digest), followSymlinks: false);
+        FileStatus? snapshot = UnixPath.TryStat(_context.Store.SnapshotPath(digest), followSymlinks: false);
+        long bytes = 0;
+        if (content is { } c)
+        {
+            tally.Content++;
+            bytes += c.Size;
+        }
+
+        if (snapshot is { } s)
+        {
+            tally.SnapshotFiles++;
+            bytes += s.LinkCount == 1 ? s.Size : 0;
+        }
+
+        if (content is null && snapshot is null)
+        {
+            tally.Records++;
+        }
+
+        tally.Bytes += bytes;
+    }
+
+    private static long ChangeTimeNs(string path) =>
+        UnixPath.TryStat(path, followSymlinks: false) is { } status ? status.ChangeTimeNs : long.MinValue;
+
+    private static long TreeBytes(string path, in FileStatus status) =>
+        status.IsDirectory
+            ? Directory.EnumerateFiles(path, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }).Sum(f => new FileInfo(f).Length)
+            : status.Size;
+}

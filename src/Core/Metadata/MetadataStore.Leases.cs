@@ -1,0 +1,134 @@
+using Microsoft.Data.Sqlite;
+using Snapshotter.Content;
+
+namespace Snapshotter.Metadata;
+
+/// <summary>
+/// Leases: what running operations pin so that no collector, in this process or another, takes it from under
+/// them. Every write here is a transaction of its own, serialized with the collector's deletions by SQLite's
+/// write lock: a pin committed before a deletion's transaction begins is seen by it, and a deletion committed
+/// before the pin is already visible on disk to whoever pinned. Leases need not survive power loss (their
+/// owners do not), so they are committed without fsync.
+/// </summary>
+internal sealed partial class MetadataStore
+{
+    public long CreateLease(string owner, string purpose, long nowNs)
+    {
+        using var connection = Connect(durable: false);
+        using var insert = connection.CreateCommand();
+        insert.CommandText = "INSERT INTO leases (owner, purpose, created_ns) VALUES ($owner, $purpose, $now) RETURNING id";
+        insert.Parameters.AddWithValue("$owner", owner);
+        insert.Parameters.AddWithValue("$purpose", purpose);
+        insert.Parameters.AddWithValue("$now", nowNs);
+        return (long)insert.ExecuteScalar()!;
+    }
+
+    /// <summary>Finds a committed snapshot and pins it in one transaction, so no collector can evict it between the two.</summary>
+    public SnapshotRecord? PinCommitted(long leaseId, string name, string version)
+    {
+        using var connection = Connect(durable: false);
+        using var transaction = connection.BeginTransaction();
+        SnapshotRecord? snapshot = FindCommitted(connection, name, version);
+        if (snapshot is not null)
+        {
+            using var pin = connection.CreateCommand();
+            pin.CommandText = "INSERT OR IGNORE INTO leased_snapshots (lease_id, snapshot_id) VALUES ($lease, $id)";
+            pin.Parameters.AddWithValue("$lease", leaseId);
+            pin.Parameters.AddWithValue("$id", snapshot.Id);
+            pin.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+        return snapshot;
+    }
+
+    public void PinContent(long leaseId, Digest digest)
+    {
+        using var connection = Connect(durable: false);
+        using var pin = connection.CreateCommand();
+        pin.CommandText = "INSERT OR IGNORE INTO leased_content (lease_id, digest) VALUES ($lease, $digest)";
+        pin.Parameters.AddWithValue("$lease", leaseId);
+        pin.Parameters.AddWithValue("$digest", digest.ToString());
+        pin.ExecuteNonQuery();
+    }
+
+    public void DeleteLease(long leaseId)
+    {
+        using var connection = Connect(durable: false);
+        using var delete = connection.CreateCommand();
+        delete.CommandText = "DELETE FROM leases WHERE id = $id";
+        delete.Parameters.AddWithValue("$id", leaseId);
+        delete.ExecuteNonQuery();
+    }
+
+    /// <summary>Leases whose owners are no longer alive: dropped (or only counted when <paramref name="delete"/> is false).</summary>
+    public int DeleteDeadLeases(Func<string, bool> isOwnerAlive, bool delete = true)
+    {
+        using var connection = Connect(durable: false);
+        var dead = new List<string>();
+        using (var owners = connection.CreateCommand())
+        {
+            owners.CommandText = "SELECT owner, count(*) FROM leases GROUP BY owner";
+            using var reader = owners.ExecuteReader();
+            int count = 0;
+            while (reader.Read())
+            {
+                if (!isOwnerAlive(reader.GetString(0)))
+                {
+                    dead.Add(reader.GetString(0));
+                    count += (int)reader.GetInt64(1);
+                }
+            }
+
+            if (!delete)
+            {
+                return count;
+            }
+        }
+
+        int removed = 0;
+        using var transaction = connection.BeginTransaction();
+        using var drop = connection.CreateCommand();
+        drop.CommandText = "DELETE FROM leases WHERE owner = $owner";
+        var owner = drop.Parameters.Add("$owner", SqliteType.Text);
+        foreach (string token in dead)
+        {
+            owner.Value = token;
+            removed += drop.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+        return removed;
+    }
+
+    /// <summary>Whether a lease of a live owner pins the digest (read inside the caller's transaction).</summary>
+    private static bool IsContentPinned(SqliteConnection connection, string digest, Func<string, bool> isOwnerAlive)
+    {
+        using var query = connection.CreateCommand();
+        query.CommandText = "SELECT DISTINCT l.owner FROM leased_content c JOIN leases l ON l.id = c.lease_id WHERE c.digest = $digest";
+        query.Parameters.AddWithValue("$digest", digest);
+        return AnyAlive(query, isOwnerAlive);
+    }
+
+    private static bool IsSnapshotPinned(SqliteConnection connection, long snapshotId, Func<string, bool> isOwnerAlive)
+    {
+        using var query = connection.CreateCommand();
+        query.CommandText = "SELECT DISTINCT l.owner FROM leased_snapshots s JOIN leases l ON l.id = s.lease_id WHERE s.snapshot_id = $id";
+        query.Parameters.AddWithValue("$id", snapshotId);
+        return AnyAlive(query, isOwnerAlive);
+    }
+
+    private static bool AnyAlive(SqliteCommand ownersQuery, Func<string, bool> isOwnerAlive)
+    {
+        using var reader = ownersQuery.ExecuteReader();
+        while (reader.Read())
+        {
+            if (isOwnerAlive(reader.GetString(0)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
