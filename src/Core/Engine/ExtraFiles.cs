@@ -10,7 +10,8 @@ namespace Snapshotter.Engine;
 /// directory descriptors and never follows a symlink: a link is removed as a link, a directory swapped for a link
 /// mid-walk is refused by O_NOFOLLOW, so nothing outside the output dir is touched. Kept are the snapshot's files
 /// as recorded and as resolved (a parent may be a symlink to a directory inside the output dir, which restore
-/// writes through), the directories and links leading to them, and the store's own root should it lie inside.
+/// writes through), the directories and links leading to them, the store's own root should it lie inside, and
+/// the incomplete-restore marker.
 /// </summary>
 internal sealed class ExtraFiles
 {
@@ -27,6 +28,9 @@ internal sealed class ExtraFiles
         _selection = selection;
         _cancellation = cancellation;
         _storeRoot = UnixPath.TryStat(storeRoot, followSymlinks: false);
+
+        // The marker of the restores at work in this dir (this one included) says whether the tree is whole.
+        Keep(RestoreMarker.FileName);
         var resolvedParents = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (FileRecord file in snapshotFiles)
         {

@@ -25,6 +25,7 @@ namespace Snapshotter.Engine;
 /// </summary>
 internal sealed class RestoreOperation
 {
+    /// <summary>Temporary files beside their targets: ".snapshotter-restore-&lt;owner token&gt;-&lt;random&gt;".</summary>
     private const string TempPrefix = ".snapshotter-restore-";
     private const uint TempFileMode = 0x180; // 0600
 
@@ -37,6 +38,9 @@ internal sealed class RestoreOperation
     private readonly bool _overwrite;
     private readonly ConcurrentDictionary<string, Staged> _staged = new(StringComparer.Ordinal);
     private readonly Durability _durability = new();
+    private volatile bool _placed;
+
+    private string OwnTempPrefix => $"{TempPrefix}{_context.Owner.Token}-";
 
     public RestoreOperation(EngineContext context, RestoreRequest request, CancellationToken cancellation)
     {
@@ -119,6 +123,15 @@ internal sealed class RestoreOperation
         string outputDir = SnapshotOperation.ResolveDirectory(_request.OutputDir, "output_dir");
         (TargetState State, FileStatus? Status)[] plan = Plan(files, outputDir);
 
+        bool writes = _request.DeleteExtra || plan.Any(p => p.State != TargetState.Identical);
+        using RestoreMarker? marker = writes || UnixPath.TryStat(RestoreMarker.PathIn(outputDir), followSymlinks: false) is not null
+            ? RestoreMarker.Enter(outputDir, $"{snapshot.Name}:{snapshot.Version}")
+            : null;
+        if (marker is { WasPresent: true })
+        {
+            DeleteDeadRestoresTemps(outputDir);
+        }
+
         _durability.Track(_context.Store.SnapshotDir);
         try
         {
@@ -151,6 +164,15 @@ internal sealed class RestoreOperation
 
             _durability.Flush();
         }
+        catch
+        {
+            if (!_placed)
+            {
+                marker?.Abandon();
+            }
+
+            throw;
+        }
         finally
         {
             foreach (string temp in _staged.Keys)
@@ -164,9 +186,28 @@ internal sealed class RestoreOperation
             _stats.Removed(new ExtraFiles(outputDir, snapshotFiles, selection, _context.Store.RootDir, _cancellation).Remove());
         }
 
+        marker?.Complete();
         _context.Metadata.Touch(snapshot.Id, _context.NowNs);
         progress.Complete();
         return _stats.ToStats(files.Count, totalBytes, Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <summary>
+    /// Removes the temporary files that restores of dead owners left anywhere below the output dir (they are
+    /// named with their owner's token). Only called when a marker says some restore did not finish.
+    /// </summary>
+    private void DeleteDeadRestoresTemps(string outputDir)
+    {
+        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true };
+        foreach (string path in Directory.EnumerateFiles(outputDir, TempPrefix + "*", options))
+        {
+            string name = Path.GetFileName(path);
+            string token = name.Length > TempPrefix.Length + 16 ? name.Substring(TempPrefix.Length, 16) : "";
+            if (OwnerLock.IsToken(token) && name[TempPrefix.Length + 16] == '-' && !_context.IsOwnerAlive(token))
+            {
+                UnixPath.TryDeleteFile(path);
+            }
+        }
     }
 
     /// <summary>Makes sure every file's content is in the local store, fetching what is missing from the
@@ -281,6 +322,7 @@ internal sealed class RestoreOperation
             throw SnapshotterException.AlreadyExists($"'{file.RelativePath}' changed in output_dir while it was being restored");
         }
 
+        _placed = true;
         ContentStore.ApplyAttributes(existing, file.Mode, file.Uid, file.Gid, file.ModificationTimeNs, _restoreOwner);
     }
 
@@ -298,7 +340,7 @@ internal sealed class RestoreOperation
             return;
         }
 
-        string temp = UnixPath.TempPathIn(parent, TempPrefix);
+        string temp = UnixPath.TempPathIn(parent, OwnTempPrefix);
         _staged[temp] = new Staged(target, file, replace);
         byte[] buffer = ArrayPool<byte>.Shared.Rent(_context.BufferBytes);
         try
@@ -345,7 +387,7 @@ internal sealed class RestoreOperation
             return false;
         }
 
-        string linkPath = replace ? UnixPath.TempPathIn(parent, TempPrefix) : target;
+        string linkPath = replace ? UnixPath.TempPathIn(parent, OwnTempPrefix) : target;
         int errno = UnixPath.TryLink(stored, linkPath);
         if (errno is Errno.EXDEV or Errno.EMLINK or Errno.EPERM)
         {
@@ -367,12 +409,17 @@ internal sealed class RestoreOperation
         {
             _staged[linkPath] = new Staged(target, file, Replace: true);
         }
+        else
+        {
+            _placed = true;
+        }
 
         return true;
     }
 
     private void Place(string temp, Staged staged)
     {
+        _placed = true;
         if (staged.Replace)
         {
             UnixPath.Rename(temp, staged.Target);

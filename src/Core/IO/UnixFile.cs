@@ -31,6 +31,9 @@ internal sealed class UnixFile : SafeHandle
     public static UnixFile CreateNew(string path, uint mode) =>
         Open(path, Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOFOLLOW, mode, "create");
 
+    /// <summary>Takes ownership of a descriptor opened elsewhere.</summary>
+    public static UnixFile Adopt(int fd, string path) => new(fd, path);
+
     /// <summary>Opens a file for reading and writing, creating it with <paramref name="mode"/> when missing.</summary>
     public static UnixFile OpenOrCreate(string path, uint mode) =>
         Open(path, Libc.O_RDWR | Libc.O_CREAT | Libc.O_NOFOLLOW, mode, "open");

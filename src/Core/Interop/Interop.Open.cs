@@ -11,6 +11,7 @@ internal static partial class Libc
     public const int O_CREAT = 0x40;
     public const int O_EXCL = 0x80;
     public const int O_TRUNC = 0x200;
+    public const int O_APPEND = 0x400;
     public const int O_CLOEXEC = 0x80000;
 
     public static readonly int O_DIRECTORY = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 0x4000 : 0x10000;
