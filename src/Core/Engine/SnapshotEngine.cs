@@ -4,6 +4,7 @@ using Snapshotter.Gc;
 using Snapshotter.IO;
 using Snapshotter.Metadata;
 using Snapshotter.Providers;
+using Snapshotter.Verify;
 
 namespace Snapshotter.Engine;
 
@@ -140,6 +141,13 @@ public sealed class SnapshotEngine : IDisposable
     /// <paramref name="dryRun"/> only reports what it would do.</summary>
     public GcReport Collect(bool dryRun, CancellationToken cancellation = default) =>
         Run(dryRun ? "plan garbage collection" : "collect garbage", cancellation, token => _collector.Collect(dryRun, token));
+
+    /// <summary>Checks the whole store, repairing what can be repaired when asked.</summary>
+    public VerifyReport Verify(VerifyRequest request, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return Run(request.Repair ? "verify and repair the store" : "verify the store", cancellation, token => new StoreVerifier(_context, request, token).Run());
+    }
 
     private void CollectInBackground(TimeSpan interval)
     {

@@ -211,4 +211,49 @@ internal sealed partial class MetadataStore
 
         return released;
     }
+
+    public List<SnapshotRecord> ListCommitted()
+    {
+        using var connection = Connect();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id, name, version, created_ns, last_used_ns FROM snapshots WHERE state = $committed ORDER BY name, version";
+        command.Parameters.AddWithValue("$committed", CommittedState);
+        using var reader = command.ExecuteReader();
+        var snapshots = new List<SnapshotRecord>();
+        while (reader.Read())
+        {
+            snapshots.Add(new SnapshotRecord(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt64(4)));
+        }
+
+        return snapshots;
+    }
+
+    /// <summary>SQLite's quick_check plus a foreign key check: an empty list when the database is sound.</summary>
+    public List<string> CheckIntegrity()
+    {
+        using var connection = Connect();
+        var problems = new List<string>();
+        using (var quick = connection.CreateCommand())
+        {
+            quick.CommandText = "PRAGMA quick_check";
+            using var reader = quick.ExecuteReader();
+            while (reader.Read())
+            {
+                if (reader.GetString(0) != "ok")
+                {
+                    problems.Add(reader.GetString(0));
+                }
+            }
+        }
+
+        using var foreignKeys = connection.CreateCommand();
+        foreignKeys.CommandText = "PRAGMA foreign_key_check";
+        using var violations = foreignKeys.ExecuteReader();
+        while (violations.Read())
+        {
+            problems.Add($"table {violations.GetString(0)} row {(violations.IsDBNull(1) ? "?" : violations.GetInt64(1))} refers to a missing {violations.GetString(2)} record");
+        }
+
+        return problems;
+    }
 }

@@ -31,9 +31,13 @@ public abstract class EngineTestBase : IDisposable
     /// <summary>The default engine (concurrency 5, system clock), opened on first use.</summary>
     protected SnapshotEngine Engine => _engine ??= OpenEngine();
 
-    protected SnapshotEngine OpenEngine(TimeProvider? time = null, int concurrency = EngineOptions.DefaultConcurrency)
+    protected SnapshotEngine OpenEngine(TimeProvider? time = null, int concurrency = EngineOptions.DefaultConcurrency) =>
+        OpenEngine(new EngineOptions { RootDir = RootDir, Time = time ?? TimeProvider.System, Concurrency = concurrency });
+
+    /// <summary>An engine with these options, disposed with the test.</summary>
+    protected SnapshotEngine OpenEngine(EngineOptions options)
     {
-        var engine = SnapshotEngine.Open(new EngineOptions { RootDir = RootDir, Time = time ?? TimeProvider.System, Concurrency = concurrency });
+        var engine = SnapshotEngine.Open(options);
         lock (_engines)
         {
             _engines.Add(engine);

@@ -1,0 +1,357 @@
+using System.Buffers;
+using Snapshotter.Content;
+using Snapshotter.Engine;
+using Snapshotter.Errors;
+using Snapshotter.Gc;
+using Snapshotter.Interop;
+using Snapshotter.IO;
+using Snapshotter.Metadata;
+
+namespace Snapshotter.Verify;
+
+/// <summary>
+/// Checks a whole store: the metadata database's integrity, every content file and storage/snapshot file
+/// re-hashed against its name, every digest a snapshot references present (or recoverable), every snapshot
+/// restorable; with repair, fixes what <see cref="VerifyProblemKind"/> says is repairable. It holds the
+/// collector's lock throughout, so no collection changes the store under it; snapshots and restores go on.
+/// </summary>
+internal sealed class StoreVerifier
+{
+    private readonly EngineContext _context;
+    private readonly VerifyRequest _request;
+    private readonly CancellationToken _cancellation;
+    private readonly List<VerifyProblem> _problems = [];
+    private readonly bool _restoreOwner = Libc.GetEuid() == 0;
+
+    public StoreVerifier(EngineContext context, VerifyRequest request, CancellationToken cancellation)
+    {
+        _context = context;
+        _request = request;
+        _cancellation = cancellation;
+    }
+
+    private bool Repair => _request.Repair;
+
+    private ContentStore Store => _context.Store;
+
+    private MetadataStore Metadata => _context.Metadata;
+
+    public VerifyReport Run()
+    {
+        using FileLock held = FileLock.Acquire(Path.Join(_context.MetadataDir, GarbageCollector.LockFileName), _cancellation);
+        foreach (string problem in Metadata.CheckIntegrity())
+        {
+            Report(VerifyProblemKind.CorruptMetadata, Path.Join(_context.MetadataDir, MetadataStore.DatabaseFileName), problem, repaired: false);
+        }
+
+        CheckDeadRecords();
+        List<(SnapshotRecord Snapshot, List<FileRecord> Files)> snapshots = ReadSnapshots();
+        var referenced = new Dictionary<Digest, FileRecord>();
+        foreach (FileRecord file in snapshots.SelectMany(s => s.Files))
+        {
+            // Prefer a read-only entry: its attributes are what a recreated storage/snapshot file must carry.
+            if (!referenced.TryGetValue(file.Digest, out FileRecord? known) || (file.ReadOnly && !known.ReadOnly))
+            {
+                referenced[file.Digest] = file;
+            }
+        }
+
+        List<Digest> contentFiles = ListStore(Store.ContentDir);
+        List<Digest> snapshotFiles = ListStore(Store.SnapshotDir);
+        long bytesTotal = contentFiles.Sum(d => SizeOf(Store.ContentPath(d))) + snapshotFiles.Sum(d => SizeOf(Store.SnapshotPath(d)));
+        var progress = new ProgressTracker(_request.Progress, _context.Time, contentFiles.Count + snapshotFiles.Count, bytesTotal);
+        long bytesChecked = 0;
+        var goodContent = new HashSet<Digest>();
+        var corruptContent = new HashSet<Digest>();
+        var goodSnapshotFiles = new HashSet<Digest>();
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(_context.BufferBytes);
+        try
+        {
+            foreach (Digest digest in contentFiles)
+            {
+                bytesChecked += CheckContent(digest, buffer, progress, goodContent, corruptContent);
+            }
+
+            foreach (Digest digest in snapshotFiles)
+            {
+                bytesChecked += CheckSnapshotFile(digest, buffer, progress, goodSnapshotFiles);
+            }
+
+            RecoverContent(referenced, goodContent, corruptContent, goodSnapshotFiles, buffer);
+            CheckSnapshotFilesOfReadOnlyEntries(referenced, goodContent, goodSnapshotFiles, buffer);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        foreach ((SnapshotRecord snapshot, List<FileRecord> files) in snapshots)
+        {
+            FileRecord? lost = files.FirstOrDefault(f => !goodContent.Contains(f.Digest) && !(f.ReadOnly && goodSnapshotFiles.Contains(f.Digest)));
+            if (lost is not null)
+            {
+                Report(VerifyProblemKind.UnrestorableSnapshot, $"{snapshot.Name}:{snapshot.Version}",
+                    $"content {lost.Digest} of '{lost.RelativePath}' is neither in the local store nor recoverable", repaired: false);
+            }
+        }
+
+        CheckContentRecords(referenced.Keys.ToHashSet());
+        progress.Complete();
+        return new VerifyReport
+        {
+            SnapshotsChecked = snapshots.Count,
+            ContentChecked = contentFiles.Count,
+            SnapshotFilesChecked = snapshotFiles.Count,
+            BytesChecked = bytesChecked,
+            UnreferencedContent = goodContent.Count(d => !referenced.ContainsKey(d)),
+            Problems = _problems,
+        };
+    }
+
+    private void Report(VerifyProblemKind kind, string subject, string message, bool repaired) =>
+        _problems.Add(new VerifyProblem(kind, subject, message, repaired));
+
+    /// <summary>Pending snapshots and leases of handles that died. Open and every collection drop them too.</summary>
+    private void CheckDeadRecords()
+    {
+        int pending = Metadata.DeleteAbandonedPending(_context.IsOwnerAlive, delete: Repair);
+        if (pending > 0)
+        {
+            Report(VerifyProblemKind.DanglingRecord, "pending snapshots", $"{pending} pending snapshot(s) of handles that are no longer open", Repair);
+        }
+
+        int leases = Metadata.DeleteDeadLeases(_context.IsOwnerAlive, delete: Repair);
+        if (leases > 0)
+        {
+            Report(VerifyProblemKind.DanglingRecord, "leases", $"{leases} lease(s) of handles that are no longer open", Repair);
+        }
+    }
+
+    private List<(SnapshotRecord, List<FileRecord>)> ReadSnapshots()
+    {
+        var snapshots = new List<(SnapshotRecord, List<FileRecord>)>();
+        foreach (SnapshotRecord snapshot in Metadata.ListCommitted())
+        {
+            _cancellation.ThrowIfCancellationRequested();
+            try
+            {
+                List<FileRecord> files = Metadata.GetFiles(snapshot.Id);
+                FileRecord? odd = files.FirstOrDefault(f => Validation.RelativePath.Normalize(f.RelativePath) != f.RelativePath);
+                if (odd is not null)
+                {
+                    Report(VerifyProblemKind.CorruptMetadata, $"{snapshot.Name}:{snapshot.Version}", $"records a non-canonical path '{odd.RelativePath}'", repaired: false);
+                }
+
+                snapshots.Add((snapshot, files));
+            }
+            catch (SnapshotterException e) when (e.Code is ErrorCode.InvalidArgument or ErrorCode.Corrupt)
+            {
+                Report(VerifyProblemKind.CorruptMetadata, $"{snapshot.Name}:{snapshot.Version}", e.Message, repaired: false);
+            }
+        }
+
+        return snapshots;
+    }
+
+    /// <summary>The digests a store dir holds files for; anything that is neither such a file nor a temporary is reported.</summary>
+    private List<Digest> ListStore(string directory)
+    {
+        var digests = new List<Digest>();
+        foreach (string path in Directory.EnumerateFileSystemEntries(directory))
+        {
+            string name = Path.GetFileName(path);
+            if (ContentStore.TryParseFileName(name, out Digest digest) && UnixPath.TryStat(path, followSymlinks: false) is { IsRegularFile: true })
+            {
+                digests.Add(digest);
+            }
+            else if (!name.StartsWith(ContentStore.TempContentPrefix, StringComparison.Ordinal)
+                && !name.StartsWith(ContentStore.TempSnapshotPrefix, StringComparison.Ordinal)
+                && !name.StartsWith(ContentStore.StagingPrefix, StringComparison.Ordinal))
+            {
+                Report(VerifyProblemKind.StrayFile, path, "not a content object, a storage/snapshot file nor a temporary file of the store", repaired: false);
+            }
+        }
+
+        return digests;
+    }
+
+    private long CheckContent(Digest digest, byte[] buffer, ProgressTracker progress, HashSet<Digest> good, HashSet<Digest> corrupt)
+    {
+        long size = SizeOf(Store.ContentPath(digest));
+        long reported = 0;
+        try
+        {
+            Store.DecodeInto(digest, output: null, buffer, n =>
+            {
+                reported += n;
+                progress.AddBytes(n);
+            }, _cancellation);
+            good.Add(digest);
+        }
+        catch (SnapshotterException e) when (e.Code == ErrorCode.Corrupt)
+        {
+            corrupt.Add(digest);
+            if (Repair)
+            {
+                UnixPath.DeleteFile(Store.ContentPath(digest));
+            }
+        }
+        catch (SnapshotterException e) when (e.Code == ErrorCode.NotFound)
+        {
+            // Removed since it was listed (a concurrent restore replacing nothing, or an external hand): nothing to check.
+        }
+
+        progress.FileDone(Math.Max(0, size - reported));
+        return size;
+    }
+
+    private long CheckSnapshotFile(Digest digest, byte[] buffer, ProgressTracker progress, HashSet<Digest> good)
+    {
+        string path = Store.SnapshotPath(digest);
+        using UnixFile? file = UnixFile.TryOpenRead(path);
+        if (file is null)
+        {
+            progress.FileDone(0);
+            return 0;
+        }
+
+        FileStatus status = file.Stat();
+        Digest actual = ContentStore.DigestOf(file, status.Size, buffer, _cancellation);
+        progress.FileDone(status.Size);
+        if (actual == digest)
+        {
+            good.Add(digest);
+        }
+        else
+        {
+            if (Repair)
+            {
+                UnixPath.DeleteFile(path);
+            }
+
+            Report(VerifyProblemKind.CorruptSnapshotFile, digest.ToString(), $"'{path}' now holds {actual}: its inode was modified", Repair);
+        }
+
+        return status.Size;
+    }
+
+    /// <summary>Referenced content that is missing or was corrupt: fetched from the content provider or re-encoded
+    /// from a sound storage/snapshot file when repairing.</summary>
+    private void RecoverContent(Dictionary<Digest, FileRecord> referenced, HashSet<Digest> good, HashSet<Digest> corrupt, HashSet<Digest> goodSnapshotFiles, byte[] buffer)
+    {
+        foreach (Digest digest in corrupt.Where(d => !referenced.ContainsKey(d)))
+        {
+            Report(VerifyProblemKind.CorruptContent, digest.ToString(), $"'{Store.ContentPath(digest)}' does not hold {digest} (no snapshot references it)", Repair);
+        }
+
+        foreach ((Digest digest, FileRecord file) in referenced)
+        {
+            _cancellation.ThrowIfCancellationRequested();
+            if (good.Contains(digest))
+            {
+                continue;
+            }
+
+            bool wasCorrupt = corrupt.Contains(digest);
+            string recovery = Repair ? TryRecover(digest, goodSnapshotFiles, buffer) : "";
+            bool repaired = recovery.Length > 0;
+            if (repaired)
+            {
+                good.Add(digest);
+            }
+
+            string what = wasCorrupt ? $"'{Store.ContentPath(digest)}' does not hold {digest}" : $"content {digest} of '{file.RelativePath}' is not in the local store";
+            string outcome = repaired ? $"; {recovery}" : Repair ? "; it could not be recovered" : "";
+            Report(wasCorrupt ? VerifyProblemKind.CorruptContent : VerifyProblemKind.MissingContent, digest.ToString(), what + outcome, repaired);
+        }
+    }
+
+    /// <summary>How the content was recovered, or "" when it could not be.</summary>
+    private string TryRecover(Digest digest, HashSet<Digest> goodSnapshotFiles, byte[] buffer)
+    {
+        if (_context.ContentProvider is { } provider)
+        {
+            try
+            {
+                Store.Fetch(provider, digest, buffer, onBytes: null, _cancellation);
+                return $"fetched again from {provider.Location}";
+            }
+            catch (SnapshotterException e) when (e.Code is ErrorCode.NotFound or ErrorCode.Corrupt or ErrorCode.IO)
+            {
+                // Fall back to the local copy below.
+            }
+        }
+
+        if (!goodSnapshotFiles.Contains(digest))
+        {
+            return "";
+        }
+
+        using UnixFile source = UnixFile.OpenRead(Store.SnapshotPath(digest));
+        IngestResult result = Store.Ingest(source, source.Stat(), readOnly: false, buffer, onDataBytes: null, _cancellation);
+        if (result.PendingPath is not { } pending)
+        {
+            return "re-encoded from its storage/snapshot file";
+        }
+
+        if (result.Digest != digest)
+        {
+            UnixPath.TryDeleteFile(pending);
+            return "";
+        }
+
+        var durability = new Durability();
+        durability.Track(Store.ContentDir);
+        durability.Flush();
+        Store.Publish(pending, digest);
+        durability.Flush();
+        return "re-encoded from its storage/snapshot file";
+    }
+
+    private void CheckSnapshotFilesOfReadOnlyEntries(Dictionary<Digest, FileRecord> referenced, HashSet<Digest> goodContent, HashSet<Digest> goodSnapshotFiles, byte[] buffer)
+    {
+        foreach ((Digest digest, FileRecord file) in referenced)
+        {
+            _cancellation.ThrowIfCancellationRequested();
+            // A storage/snapshot file still there was reported corrupt (and is gone if repairing).
+            if (!file.ReadOnly || goodSnapshotFiles.Contains(digest) || (!Repair && UnixPath.TryStat(Store.SnapshotPath(digest), followSymlinks: false) is not null))
+            {
+                continue;
+            }
+
+            bool repaired = false;
+            if (Repair && goodContent.Contains(digest))
+            {
+                Store.MaterializeSnapshotFile(digest, Store.ContentPath(digest), file.Mode, file.Uid, file.Gid, file.ModificationTimeNs, _restoreOwner, buffer, _cancellation);
+                goodSnapshotFiles.Add(digest);
+                repaired = true;
+            }
+
+            Report(VerifyProblemKind.MissingSnapshotFile, digest.ToString(), $"'{Store.SnapshotPath(digest)}' of read-only '{file.RelativePath}' is missing", repaired);
+        }
+    }
+
+    /// <summary>Content records with neither a file nor a reference.</summary>
+    private void CheckContentRecords(HashSet<Digest> referenced)
+    {
+        List<Digest> dangling = Metadata.ReadContent().Keys
+            .Where(d => !referenced.Contains(d) && !Store.HasContent(d) && UnixPath.TryStat(Store.SnapshotPath(d), followSymlinks: false) is null)
+            .ToList();
+        if (dangling.Count == 0)
+        {
+            return;
+        }
+
+        if (Repair)
+        {
+            Metadata.DeleteUnusedContent(dangling, _context.IsOwnerAlive, _ => 0, _cancellation);
+        }
+
+        foreach (Digest digest in dangling)
+        {
+            Report(VerifyProblemKind.DanglingRecord, digest.ToString(), "a content record without a file, which no snapshot references", Repair);
+        }
+    }
+
+    private static long SizeOf(string path) => UnixPath.TryStat(path, followSymlinks: false)?.Size ?? 0;
+}

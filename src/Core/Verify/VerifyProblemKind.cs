@@ -1,0 +1,32 @@
+namespace Snapshotter.Verify;
+
+/// <summary>What is wrong with a store. Values are shared with the C ABI (snapshotter_problem_kind): pinned.</summary>
+public enum VerifyProblemKind
+{
+    /// <summary>A content file does not hash to its name or is not valid SPF1. Repair removes it and recovers it.</summary>
+    CorruptContent = 1,
+
+    /// <summary>Content a snapshot references is not in the local store. Repair fetches it from the content provider
+    /// or re-encodes it from its storage/snapshot file.</summary>
+    MissingContent = 2,
+
+    /// <summary>A storage/snapshot file does not hold its digest's content (its inode was changed). Repair removes it;
+    /// restores recreate it from the content.</summary>
+    CorruptSnapshotFile = 3,
+
+    /// <summary>A read-only entry's storage/snapshot file is missing. Repair recreates it from the content.</summary>
+    MissingSnapshotFile = 4,
+
+    /// <summary>Metadata that refers to nothing: pending snapshots and leases of dead handles, content records
+    /// without a file nor a reference. Repair drops it.</summary>
+    DanglingRecord = 5,
+
+    /// <summary>A snapshot some of whose content is neither stored nor recoverable. Not repairable.</summary>
+    UnrestorableSnapshot = 6,
+
+    /// <summary>A file in the store that is neither content, a storage/snapshot file nor a temporary file. Reported only.</summary>
+    StrayFile = 7,
+
+    /// <summary>The metadata database fails its integrity check or holds malformed records. Not repairable.</summary>
+    CorruptMetadata = 8,
+}
