@@ -33,15 +33,35 @@
  * - Callbacks run on library threads, never concurrently for one call, and
  *   must not call snapshotter_close() on the handle that invoked them.
  * - Several handles, in one process or in several processes, may open the
- *   same root directory at once. Metadata lives in SQLite (WAL mode, waits
- *   for locks instead of failing), content is written to temporary files and
- *   renamed into place, so concurrent snapshots and restores never see each
- *   other's partial state. Two concurrent snapshots of one name and version:
- *   exactly one succeeds, the other fails with ALREADY_EXISTS. Each open
- *   handle holds a lock file under root_dir/metadata/owners; what a handle
- *   leaves behind when its process dies (a half-made snapshot, temporary
- *   files) is cleaned up by the next snapshotter_open() of that root_dir, and
- *   a half-made snapshot never blocks its name.
+ *   same root directory at once and snapshot, restore, collect and verify
+ *   concurrently. Metadata lives in SQLite (WAL mode, waits for locks instead
+ *   of failing), content is written to temporary files and renamed into
+ *   place, so concurrent snapshots and restores never see each other's
+ *   partial state. Two concurrent snapshots of one name and version: exactly
+ *   one succeeds, the other fails with ALREADY_EXISTS. Each open handle holds
+ *   a lock file under root_dir/metadata/owners; what a handle leaves behind
+ *   when its process dies (a half-made snapshot, its leases, temporary
+ *   files) is cleaned up by the next snapshotter_open() or collection of that
+ *   root_dir, and a half-made snapshot never blocks its name.
+ *
+ * Leases and garbage collection
+ * - A running snapshot leases every digest it is about to reference (before
+ *   it looks whether the store already holds it), a running restore leases
+ *   its snapshot from the moment it finds it. Leases are records of the
+ *   metadata database tied to the handle's lock file: every process sharing
+ *   the root_dir honours them, and they stop counting when their process
+ *   dies. No collection, in any process, evicts a leased snapshot or deletes
+ *   leased content, so no snapshot or restore fails because a collection ran
+ *   at the same time. A restore that starts after its snapshot was evicted
+ *   fails with NOT_FOUND, as if the snapshot had never existed.
+ * - Collections of one root_dir (the background collector of every handle,
+ *   snapshotter_gc() calls, snapshotter_verify()) exclude each other across
+ *   processes through root_dir/metadata/collector.lock. See snapshotter_gc().
+ * - Crash safety: content is written to a temporary file, made durable and
+ *   renamed; a snapshot becomes visible in one durable transaction after its
+ *   content is durable; a collection deletes metadata before files. Killed
+ *   at any instant (or on power loss), a store never holds a visible
+ *   snapshot whose content is missing.
  * - The root directory and the base directories of read-only files should be
  *   on one filesystem: read-only files are captured by hardlink. Across
  *   filesystems the library falls back to a private copy in the store.
@@ -169,6 +189,65 @@ typedef struct snapshotter_content_options {
 snapshotter_code snapshotter_content_options_init(snapshotter_content_options *opts,
                                                   unsigned int version);
 
+/* snapshotter_gc_options.flags */
+/* Start no background collector: collections happen only through
+ * snapshotter_gc() (e.g. for short-lived programs, or a single collector
+ * process per root_dir). */
+#define SNAPSHOTTER_GC_NO_BACKGROUND 0x1u
+
+/*
+ * How the store is collected. Unlike other option structs, the INIT macro and
+ * snapshotter_gc_options_init() fill in the defaults below (those of
+ * Dragonfly's Go snapshotter) and every value is then taken as written, so 0
+ * can mean "off" or "none" where the field says so. NULL means all defaults.
+ *
+ * A collection evicts whole snapshots, least recently used (created or
+ * restored) first, never one that is leased or was used less than
+ * min_retention_seconds ago: those older than the newest keep_last versions
+ * of their name, those unused for longer than max_age_seconds, and, when it
+ * started with the filesystem at least high_watermark_percent full (used =
+ * total - free, as statfs counts), more until it is below
+ * low_watermark_percent; likewise while the content stored exceeds
+ * max_store_bytes. Evictions go in batches of batch_size, at most
+ * max_batches per collection. A snapshot's metadata is deleted before its
+ * files; content is deleted only when no remaining snapshot references it.
+ * A collection also removes orphans: temporary files and staging
+ * directories of dead handles, foreign ones (without an owner token, like
+ * the Go snapshotter's) and content or storage/snapshot files no snapshot
+ * references, once older than orphan_grace_seconds; and the records of dead
+ * handles. It never deletes the last copy of content a snapshot references.
+ */
+#define SNAPSHOTTER_GC_OPTIONS_VERSION 1
+typedef struct snapshotter_gc_options {
+    unsigned int version;
+    /* SNAPSHOTTER_GC_NO_BACKGROUND. */
+    uint32_t flags;
+    /* The background collector's period; 300. At least 1. */
+    uint64_t interval_seconds;
+    /* Disk usage that starts eviction, 90; 0 turns eviction for disk usage
+     * off. The level it evicts down to, 70; at most the high watermark. */
+    uint32_t high_watermark_percent;
+    uint32_t low_watermark_percent;
+    /* Snapshots evicted per batch, 10, and batches per collection, 100. */
+    uint32_t batch_size;
+    uint32_t max_batches;
+    /* Keep only the newest N versions (by creation) of each name; 0 (the
+     * default) keeps all. */
+    uint32_t keep_last;
+    /* Snapshots used more recently than this are never evicted; 300. */
+    uint64_t min_retention_seconds;
+    /* Evict snapshots unused for longer than this; 0 (the default): off. */
+    uint64_t max_age_seconds;
+    /* Evict while the content stored exceeds this; 0 (the default): off. */
+    uint64_t max_store_bytes;
+    /* Unreferenced content and foreign temporary files younger than this are
+     * kept; 3600. */
+    uint64_t orphan_grace_seconds;
+} snapshotter_gc_options;
+#define SNAPSHOTTER_GC_OPTIONS_INIT \
+    { SNAPSHOTTER_GC_OPTIONS_VERSION, 0, 300, 90, 70, 10, 100, 0, 300, 0, 0, 3600 }
+snapshotter_code snapshotter_gc_options_init(snapshotter_gc_options *opts, unsigned int version);
+
 #define SNAPSHOTTER_OPTIONS_VERSION 1
 typedef struct snapshotter_options {
     unsigned int version;
@@ -179,13 +258,18 @@ typedef struct snapshotter_options {
     /* Optional; NULL keeps content in the local store only. Copied by
      * snapshotter_open(). */
     const snapshotter_content_options *content;
+    /* Optional; NULL: the defaults of snapshotter_gc_options, with the
+     * background collector running. Copied by snapshotter_open(). */
+    const snapshotter_gc_options *gc;
 } snapshotter_options;
-#define SNAPSHOTTER_OPTIONS_INIT { SNAPSHOTTER_OPTIONS_VERSION, NULL, 0, NULL }
+#define SNAPSHOTTER_OPTIONS_INIT { SNAPSHOTTER_OPTIONS_VERSION, NULL, 0, NULL, NULL }
 snapshotter_code snapshotter_options_init(snapshotter_options *opts, unsigned int version);
 
 /*
- * Opens (creating if needed) the store at opts->root_dir. On success *out is
- * a handle the caller releases with snapshotter_close().
+ * Opens (creating if needed) the store at opts->root_dir, recovers what dead
+ * handles left behind and, unless opts->gc says otherwise, starts the
+ * handle's background collector (its first run is one interval after open).
+ * On success *out is a handle the caller releases with snapshotter_close().
  */
 snapshotter_code snapshotter_open(snapshotter **out, const snapshotter_options *opts,
                                   snapshotter_error **err);
@@ -341,10 +425,21 @@ typedef struct snapshotter_restore_request {
 snapshotter_code snapshotter_restore_request_init(snapshotter_restore_request *req,
                                                   unsigned int version);
 
+/* Present in an output dir while a restore into it has not finished. */
+#define SNAPSHOTTER_RESTORE_INCOMPLETE_MARKER ".snapshotter-incomplete-restore"
+
 /*
  * Restores name:snapshot_version into req->output_dir. Each file appears
  * only when complete (written to a temporary name, then renamed); a failed
  * or cancelled call leaves no partial file behind. out_stats may be NULL.
+ *
+ * Before it writes anything into the output dir, a restore durably creates
+ * the file SNAPSHOTTER_RESTORE_INCOMPLETE_MARKER there (listing the
+ * snapshots being restored), and removes it once it has finished. So a
+ * restore that was killed, lost power, or failed after it had placed some
+ * files leaves the marker: the tree is not whole. The next restore into that
+ * dir removes the temporary files dead restores left and, when it finishes
+ * with no other restore into the dir still at work, the marker.
  */
 snapshotter_code snapshotter_restore(snapshotter_stats *out_stats, snapshotter *s,
                                      const snapshotter_restore_request *req,
@@ -558,6 +653,182 @@ size_t snapshotter_diff_list_count(const snapshotter_diff_list *list);
 /* The index-th entry, owned by list; NULL when index is out of range. */
 const snapshotter_diff_entry *snapshotter_diff_list_get(const snapshotter_diff_list *list, size_t index);
 void snapshotter_diff_list_free(snapshotter_diff_list *list);
+
+/* -------------------------------------------------- garbage collection */
+
+/* snapshotter_gc_request.flags: report what a collection would do, changing
+ * nothing. */
+#define SNAPSHOTTER_GC_DRY_RUN 0x1u
+
+#define SNAPSHOTTER_GC_REQUEST_VERSION 1
+typedef struct snapshotter_gc_request {
+    unsigned int version;
+    uint32_t flags;
+    /* Optional. */
+    snapshotter_cancel *cancel;
+} snapshotter_gc_request;
+#define SNAPSHOTTER_GC_REQUEST_INIT { SNAPSHOTTER_GC_REQUEST_VERSION, 0, NULL }
+snapshotter_code snapshotter_gc_request_init(snapshotter_gc_request *req, unsigned int version);
+
+/* Why a snapshot was evicted (snapshotter_gc_evicted.reason). Pinned values. */
+typedef enum snapshotter_gc_reason {
+    SNAPSHOTTER_GC_REASON_DISK_USAGE = 1,
+    SNAPSHOTTER_GC_REASON_STORE_SIZE = 2,
+    SNAPSHOTTER_GC_REASON_MAX_AGE = 3,
+    SNAPSHOTTER_GC_REASON_KEEP_LAST = 4
+} snapshotter_gc_reason;
+
+/* One evicted snapshot. Its layout is fixed (arrays of it cross the ABI). */
+typedef struct snapshotter_gc_evicted {
+    const char *name;
+    const char *snapshot_version;
+    /* A snapshotter_gc_reason. */
+    uint32_t reason;
+    /* When it was last created or restored, in ns since the Unix epoch. */
+    uint64_t last_used_ns;
+    /* Content objects whose last reference it was, and their bytes. */
+    uint64_t content_removed;
+    uint64_t bytes_freed;
+} snapshotter_gc_evicted;
+
+/*
+ * What a collection did (or, dry, would do). The caller owns the struct and
+ * sets `version` (SNAPSHOTTER_GC_REPORT_INIT); the library writes the fields
+ * that version has and allocates the `evicted` array (strings included, one
+ * allocation), which the caller releases with snapshotter_gc_report_free().
+ * Counts are plain fields, so most callers read the report without any call.
+ */
+#define SNAPSHOTTER_GC_REPORT_VERSION 1
+typedef struct snapshotter_gc_report {
+    unsigned int version;
+    /* 1 when this was a dry run. */
+    uint32_t dry_run;
+    /* The store's filesystem and the content stored when it started. */
+    uint64_t disk_total_bytes;
+    uint64_t disk_used_bytes;
+    uint64_t store_bytes;
+    uint64_t batches;
+    /* Least recently used first. */
+    snapshotter_gc_evicted *evicted;
+    size_t evicted_count;
+    /* Totals over `evicted` (SPF1 bytes of the content objects). */
+    uint64_t content_removed;
+    uint64_t content_bytes_freed;
+    /* Orphans: temporary files and staging dirs; unreferenced content files
+     * and storage/snapshot files; records of dead handles and content records
+     * without files; and the bytes of the files removed. */
+    uint64_t orphan_temp_files;
+    uint64_t orphan_content;
+    uint64_t orphan_snapshot_files;
+    uint64_t orphan_records;
+    uint64_t orphan_bytes_freed;
+} snapshotter_gc_report;
+#define SNAPSHOTTER_GC_REPORT_INIT \
+    { SNAPSHOTTER_GC_REPORT_VERSION, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, 0, 0, 0, 0 }
+
+/*
+ * Runs one collection now with the handle's snapshotter_gc_options (waiting
+ * while another collection of the root_dir is in progress), or with
+ * SNAPSHOTTER_GC_DRY_RUN plans it: the report then lists exactly what a
+ * collection would evict and remove if nothing changed meanwhile. req may be
+ * NULL (a real collection). On success *out is filled; on failure it is left
+ * untouched and nothing needs freeing.
+ */
+snapshotter_code snapshotter_gc(snapshotter_gc_report *out, snapshotter *s, const snapshotter_gc_request *req,
+                                snapshotter_error **err);
+
+/* Frees what the library allocated in *report and sets evicted to NULL and
+ * evicted_count to 0; the struct itself stays the caller's. NULL is ignored,
+ * and so is a report the library never filled (evicted NULL). */
+void snapshotter_gc_report_free(snapshotter_gc_report *report);
+
+/* ---------------------------------------------------------- verification */
+
+/* snapshotter_verify_request.flags: repair what is repairable. */
+#define SNAPSHOTTER_VERIFY_REPAIR 0x1u
+
+#define SNAPSHOTTER_VERIFY_REQUEST_VERSION 1
+typedef struct snapshotter_verify_request {
+    unsigned int version;
+    uint32_t flags;
+    /* Optional. Files and bytes are those of the store files re-hashed. */
+    snapshotter_progress_cb progress;
+    void *progress_payload;
+    snapshotter_cancel *cancel;
+} snapshotter_verify_request;
+#define SNAPSHOTTER_VERIFY_REQUEST_INIT { SNAPSHOTTER_VERIFY_REQUEST_VERSION, 0, NULL, NULL, NULL }
+snapshotter_code snapshotter_verify_request_init(snapshotter_verify_request *req, unsigned int version);
+
+/* What is wrong (snapshotter_verify_problem.kind). Pinned values. */
+typedef enum snapshotter_problem_kind {
+    /* A content file does not hash to its name. Repair removes it and
+     * recovers the content (as for MISSING_CONTENT). */
+    SNAPSHOTTER_PROBLEM_CORRUPT_CONTENT = 1,
+    /* Referenced content is not in the store. Repair fetches it from the
+     * content provider, or re-encodes it from its storage/snapshot file. */
+    SNAPSHOTTER_PROBLEM_MISSING_CONTENT = 2,
+    /* A storage/snapshot file was modified. Repair removes it. */
+    SNAPSHOTTER_PROBLEM_CORRUPT_SNAPSHOT_FILE = 3,
+    /* A read-only entry's storage/snapshot file is missing. Repair recreates
+     * it from the content. */
+    SNAPSHOTTER_PROBLEM_MISSING_SNAPSHOT_FILE = 4,
+    /* Records of dead handles, content records without files. Repair drops
+     * them. */
+    SNAPSHOTTER_PROBLEM_DANGLING_RECORD = 5,
+    /* A snapshot whose content is gone for good. Not repairable. */
+    SNAPSHOTTER_PROBLEM_UNRESTORABLE_SNAPSHOT = 6,
+    /* A file in the store that the store did not write. Reported only. */
+    SNAPSHOTTER_PROBLEM_STRAY_FILE = 7,
+    /* The metadata database is damaged. Not repairable. */
+    SNAPSHOTTER_PROBLEM_CORRUPT_METADATA = 8
+} snapshotter_problem_kind;
+
+/* One problem. Its layout is fixed (arrays of it cross the ABI). */
+typedef struct snapshotter_verify_problem {
+    /* A snapshotter_problem_kind. */
+    uint32_t kind;
+    /* 1 when this call repaired it. */
+    uint32_t repaired;
+    /* A digest ("xxh3:..."), a snapshot ("name:version") or a path. */
+    const char *subject;
+    const char *message;
+} snapshotter_verify_problem;
+
+/* Filled as snapshotter_gc_report is: caller's struct with `version` set,
+ * library's `problems` array, released with snapshotter_verify_report_free(). */
+#define SNAPSHOTTER_VERIFY_REPORT_VERSION 1
+typedef struct snapshotter_verify_report {
+    unsigned int version;
+    uint64_t snapshots_checked;
+    /* Content and storage/snapshot files re-hashed, and their bytes. */
+    uint64_t content_checked;
+    uint64_t snapshot_files_checked;
+    uint64_t bytes_checked;
+    /* Content no snapshot references: not a problem, the collector's to
+     * remove once past its grace period. */
+    uint64_t unreferenced_content;
+    snapshotter_verify_problem *problems;
+    size_t problem_count;
+    /* Problems still there after the call; 0 means the store is clean. */
+    uint64_t problems_unrepaired;
+} snapshotter_verify_report;
+#define SNAPSHOTTER_VERIFY_REPORT_INIT \
+    { SNAPSHOTTER_VERIFY_REPORT_VERSION, 0, 0, 0, 0, 0, NULL, 0, 0 }
+
+/*
+ * Checks the whole store: the metadata database's integrity, every content
+ * file and storage/snapshot file re-hashed against its name, every digest a
+ * snapshot references present or recoverable, every snapshot restorable.
+ * With SNAPSHOTTER_VERIFY_REPAIR it repairs what each problem kind says is
+ * repairable. Problems are the report's, not errors: the call returns OK
+ * when it could check. Snapshots and restores may run meanwhile; collections
+ * wait for it. req may be NULL (check only).
+ */
+snapshotter_code snapshotter_verify(snapshotter_verify_report *out, snapshotter *s,
+                                    const snapshotter_verify_request *req, snapshotter_error **err);
+
+/* As snapshotter_gc_report_free(), for problems. */
+void snapshotter_verify_report_free(snapshotter_verify_report *report);
 
 #ifdef __cplusplus
 }

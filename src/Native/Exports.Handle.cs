@@ -27,6 +27,7 @@ internal static unsafe partial class Exports
                 RootDir = Utf8.Required(effective.RootDir, "root_dir"),
                 Concurrency = effective.Concurrency == 0 ? EngineOptions.DefaultConcurrency : (int)Math.Min(effective.Concurrency, int.MaxValue),
                 ContentDirectory = ReadContentOptions(effective.Content),
+                Gc = ReadGcOptions(effective.Gc),
             };
             *result = Handles.Create(SnapshotEngine.Open(engineOptions));
             return 0;

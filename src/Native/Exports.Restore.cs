@@ -19,10 +19,7 @@ internal static unsafe partial class Exports
             RequireOut(request, "req");
             RequireVersion(request->Version, NativeRestoreRequest.CurrentVersion, "snapshotter_restore_request");
             CheckStats(stats);
-            if ((request->Flags & ~NativeRestoreRequest.KnownFlags) != 0)
-            {
-                throw SnapshotterException.InvalidArgument($"flags 0x{request->Flags:x} has unknown bits");
-            }
+            RequireKnownFlags(request->Flags, NativeRestoreRequest.KnownFlags, "flags");
 
             using var control = new CallControl(request->Cancel, request->Progress, request->ProgressPayload);
             var restoreRequest = new RestoreRequest

@@ -14,6 +14,7 @@ internal unsafe struct NativeOptions
     public byte* RootDir;
     public uint Concurrency;
     public NativeContentOptions* Content;
+    public NativeGcOptions* Gc;
 }
 
 [StructLayout(LayoutKind.Sequential)]
@@ -213,4 +214,109 @@ internal unsafe struct NativeDiffRequest
     public delegate* unmanaged<NativeProgress*, void*, int> Progress;
     public void* ProgressPayload;
     public IntPtr Cancel;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal struct NativeGcOptions
+{
+    public const uint CurrentVersion = 1;
+    public const uint NoBackgroundFlag = 0x1;
+    public const uint KnownFlags = NoBackgroundFlag;
+
+    public uint Version;
+    public uint Flags;
+    public ulong IntervalSeconds;
+    public uint HighWatermarkPercent;
+    public uint LowWatermarkPercent;
+    public uint BatchSize;
+    public uint MaxBatches;
+    public uint KeepLast;
+    public ulong MinRetentionSeconds;
+    public ulong MaxAgeSeconds;
+    public ulong MaxStoreBytes;
+    public ulong OrphanGraceSeconds;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal struct NativeGcRequest
+{
+    public const uint CurrentVersion = 1;
+    public const uint DryRunFlag = 0x1;
+    public const uint KnownFlags = DryRunFlag;
+
+    public uint Version;
+    public uint Flags;
+    public IntPtr Cancel;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct NativeGcEvicted
+{
+    public byte* Name;
+    public byte* SnapshotVersion;
+    public uint Reason;
+    public ulong LastUsedNs;
+    public ulong ContentRemoved;
+    public ulong BytesFreed;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct NativeGcReport
+{
+    public const uint CurrentVersion = 1;
+
+    public uint Version;
+    public uint DryRun;
+    public ulong DiskTotalBytes;
+    public ulong DiskUsedBytes;
+    public ulong StoreBytes;
+    public ulong Batches;
+    public NativeGcEvicted* Evicted;
+    public nuint EvictedCount;
+    public ulong ContentRemoved;
+    public ulong ContentBytesFreed;
+    public ulong OrphanTempFiles;
+    public ulong OrphanContent;
+    public ulong OrphanSnapshotFiles;
+    public ulong OrphanRecords;
+    public ulong OrphanBytesFreed;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct NativeVerifyRequest
+{
+    public const uint CurrentVersion = 1;
+    public const uint RepairFlag = 0x1;
+    public const uint KnownFlags = RepairFlag;
+
+    public uint Version;
+    public uint Flags;
+    public delegate* unmanaged<NativeProgress*, void*, int> Progress;
+    public void* ProgressPayload;
+    public IntPtr Cancel;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct NativeVerifyProblem
+{
+    public uint Kind;
+    public uint Repaired;
+    public byte* Subject;
+    public byte* Message;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct NativeVerifyReport
+{
+    public const uint CurrentVersion = 1;
+
+    public uint Version;
+    public ulong SnapshotsChecked;
+    public ulong ContentChecked;
+    public ulong SnapshotFilesChecked;
+    public ulong BytesChecked;
+    public ulong UnreferencedContent;
+    public NativeVerifyProblem* Problems;
+    public nuint ProblemCount;
+    public ulong ProblemsUnrepaired;
 }

@@ -10,11 +10,82 @@
 
 _Static_assert(sizeof(snapshotter_code) == 4, "snapshotter_code is returned as a C int");
 
-_Static_assert(sizeof(snapshotter_options) == 32, "snapshotter_options size");
+_Static_assert(sizeof(snapshotter_options) == 40, "snapshotter_options size");
 LAYOUT(snapshotter_options, version, 0);
 LAYOUT(snapshotter_options, root_dir, 8);
 LAYOUT(snapshotter_options, concurrency, 16);
 LAYOUT(snapshotter_options, content, 24);
+LAYOUT(snapshotter_options, gc, 32);
+
+_Static_assert(sizeof(snapshotter_gc_options) == 72, "snapshotter_gc_options size");
+LAYOUT(snapshotter_gc_options, version, 0);
+LAYOUT(snapshotter_gc_options, flags, 4);
+LAYOUT(snapshotter_gc_options, interval_seconds, 8);
+LAYOUT(snapshotter_gc_options, high_watermark_percent, 16);
+LAYOUT(snapshotter_gc_options, low_watermark_percent, 20);
+LAYOUT(snapshotter_gc_options, batch_size, 24);
+LAYOUT(snapshotter_gc_options, max_batches, 28);
+LAYOUT(snapshotter_gc_options, keep_last, 32);
+LAYOUT(snapshotter_gc_options, min_retention_seconds, 40);
+LAYOUT(snapshotter_gc_options, max_age_seconds, 48);
+LAYOUT(snapshotter_gc_options, max_store_bytes, 56);
+LAYOUT(snapshotter_gc_options, orphan_grace_seconds, 64);
+
+_Static_assert(sizeof(snapshotter_gc_request) == 16, "snapshotter_gc_request size");
+LAYOUT(snapshotter_gc_request, version, 0);
+LAYOUT(snapshotter_gc_request, flags, 4);
+LAYOUT(snapshotter_gc_request, cancel, 8);
+
+/* Arrays of it cross the ABI: its size is part of the contract. */
+_Static_assert(sizeof(snapshotter_gc_evicted) == 48, "snapshotter_gc_evicted size");
+LAYOUT(snapshotter_gc_evicted, name, 0);
+LAYOUT(snapshotter_gc_evicted, snapshot_version, 8);
+LAYOUT(snapshotter_gc_evicted, reason, 16);
+LAYOUT(snapshotter_gc_evicted, last_used_ns, 24);
+LAYOUT(snapshotter_gc_evicted, content_removed, 32);
+LAYOUT(snapshotter_gc_evicted, bytes_freed, 40);
+
+_Static_assert(sizeof(snapshotter_gc_report) == 112, "snapshotter_gc_report size");
+LAYOUT(snapshotter_gc_report, version, 0);
+LAYOUT(snapshotter_gc_report, dry_run, 4);
+LAYOUT(snapshotter_gc_report, disk_total_bytes, 8);
+LAYOUT(snapshotter_gc_report, disk_used_bytes, 16);
+LAYOUT(snapshotter_gc_report, store_bytes, 24);
+LAYOUT(snapshotter_gc_report, batches, 32);
+LAYOUT(snapshotter_gc_report, evicted, 40);
+LAYOUT(snapshotter_gc_report, evicted_count, 48);
+LAYOUT(snapshotter_gc_report, content_removed, 56);
+LAYOUT(snapshotter_gc_report, content_bytes_freed, 64);
+LAYOUT(snapshotter_gc_report, orphan_temp_files, 72);
+LAYOUT(snapshotter_gc_report, orphan_content, 80);
+LAYOUT(snapshotter_gc_report, orphan_snapshot_files, 88);
+LAYOUT(snapshotter_gc_report, orphan_records, 96);
+LAYOUT(snapshotter_gc_report, orphan_bytes_freed, 104);
+
+_Static_assert(sizeof(snapshotter_verify_request) == 32, "snapshotter_verify_request size");
+LAYOUT(snapshotter_verify_request, version, 0);
+LAYOUT(snapshotter_verify_request, flags, 4);
+LAYOUT(snapshotter_verify_request, progress, 8);
+LAYOUT(snapshotter_verify_request, progress_payload, 16);
+LAYOUT(snapshotter_verify_request, cancel, 24);
+
+/* Arrays of it cross the ABI: its size is part of the contract. */
+_Static_assert(sizeof(snapshotter_verify_problem) == 24, "snapshotter_verify_problem size");
+LAYOUT(snapshotter_verify_problem, kind, 0);
+LAYOUT(snapshotter_verify_problem, repaired, 4);
+LAYOUT(snapshotter_verify_problem, subject, 8);
+LAYOUT(snapshotter_verify_problem, message, 16);
+
+_Static_assert(sizeof(snapshotter_verify_report) == 72, "snapshotter_verify_report size");
+LAYOUT(snapshotter_verify_report, version, 0);
+LAYOUT(snapshotter_verify_report, snapshots_checked, 8);
+LAYOUT(snapshotter_verify_report, content_checked, 16);
+LAYOUT(snapshotter_verify_report, snapshot_files_checked, 24);
+LAYOUT(snapshotter_verify_report, bytes_checked, 32);
+LAYOUT(snapshotter_verify_report, unreferenced_content, 40);
+LAYOUT(snapshotter_verify_report, problems, 48);
+LAYOUT(snapshotter_verify_report, problem_count, 56);
+LAYOUT(snapshotter_verify_report, problems_unrepaired, 64);
 
 _Static_assert(sizeof(snapshotter_content_options) == 16, "snapshotter_content_options size");
 LAYOUT(snapshotter_content_options, version, 0);
@@ -136,6 +207,16 @@ static void layouts_are_pinned(void)
           "diff reasons are pinned");
     CHECK(SNAPSHOTTER_OK == 0 && SNAPSHOTTER_ERROR_CLOSED == 10 && SNAPSHOTTER_ERROR_INTERNAL == 100,
           "code values are pinned");
+    CHECK(SNAPSHOTTER_GC_NO_BACKGROUND == 0x1u && SNAPSHOTTER_GC_DRY_RUN == 0x1u && SNAPSHOTTER_VERIFY_REPAIR == 0x1u,
+          "gc and verify flag values are pinned");
+    CHECK(SNAPSHOTTER_GC_REASON_DISK_USAGE == 1 && SNAPSHOTTER_GC_REASON_STORE_SIZE == 2 &&
+              SNAPSHOTTER_GC_REASON_MAX_AGE == 3 && SNAPSHOTTER_GC_REASON_KEEP_LAST == 4,
+          "eviction reasons are pinned");
+    CHECK(SNAPSHOTTER_PROBLEM_CORRUPT_CONTENT == 1 && SNAPSHOTTER_PROBLEM_MISSING_CONTENT == 2 &&
+              SNAPSHOTTER_PROBLEM_CORRUPT_SNAPSHOT_FILE == 3 && SNAPSHOTTER_PROBLEM_MISSING_SNAPSHOT_FILE == 4 &&
+              SNAPSHOTTER_PROBLEM_DANGLING_RECORD == 5 && SNAPSHOTTER_PROBLEM_UNRESTORABLE_SNAPSHOT == 6 &&
+              SNAPSHOTTER_PROBLEM_STRAY_FILE == 7 && SNAPSHOTTER_PROBLEM_CORRUPT_METADATA == 8,
+          "problem kinds are pinned");
 }
 
 int main(int argc, char **argv)

@@ -10,6 +10,11 @@ static const snapshotter_snapshot_request snapshot_macro = SNAPSHOTTER_SNAPSHOT_
 static const snapshotter_restore_request restore_macro = SNAPSHOTTER_RESTORE_REQUEST_INIT;
 static const snapshotter_stats stats_macro = SNAPSHOTTER_STATS_INIT;
 static const snapshotter_content_options content_macro = SNAPSHOTTER_CONTENT_OPTIONS_INIT;
+static const snapshotter_gc_options gc_macro = SNAPSHOTTER_GC_OPTIONS_INIT;
+static const snapshotter_gc_request gc_request_macro = SNAPSHOTTER_GC_REQUEST_INIT;
+static const snapshotter_verify_request verify_request_macro = SNAPSHOTTER_VERIFY_REQUEST_INIT;
+static const snapshotter_gc_report gc_report_macro = SNAPSHOTTER_GC_REPORT_INIT;
+static const snapshotter_verify_report verify_report_macro = SNAPSHOTTER_VERIFY_REPORT_INIT;
 
 static int all_bytes_are(const void *p, size_t n, unsigned char value)
 {
@@ -47,6 +52,43 @@ static void init_functions_match_macros(void)
     CHECK(memcmp(&content, &content_macro, sizeof content) == 0, "snapshotter_content_options_init differs from the macro");
     CHECK(snapshotter_content_options_init(&content, 0) == SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "content version 0");
     CHECK(snapshotter_content_options_init(&content, 99) == SNAPSHOTTER_ERROR_UNSUPPORTED, "content version 99");
+    CHECK(options_macro.gc == NULL, "SNAPSHOTTER_OPTIONS_INIT leaves gc NULL");
+}
+
+/* The gc options are the one struct whose INIT carries non-zero defaults: the function must agree. */
+static void gc_and_verify_inits_match_macros(void)
+{
+    snapshotter_gc_options gc;
+    snapshotter_gc_request gc_request;
+    snapshotter_verify_request verify_request;
+    memset(&gc, 0, sizeof gc);
+    memset(&gc_request, FILLER, sizeof gc_request);
+    memset(&verify_request, FILLER, sizeof verify_request);
+    CHECK_CODE(SNAPSHOTTER_OK, snapshotter_gc_options_init(&gc, SNAPSHOTTER_GC_OPTIONS_VERSION));
+    CHECK(memcmp(&gc, &gc_macro, sizeof gc) == 0, "snapshotter_gc_options_init differs from the macro");
+    CHECK(gc.interval_seconds == 300 && gc.high_watermark_percent == 90 && gc.low_watermark_percent == 70 &&
+              gc.batch_size == 10 && gc.max_batches == 100 && gc.min_retention_seconds == 300 && gc.keep_last == 0 &&
+              gc.max_age_seconds == 0 && gc.max_store_bytes == 0 && gc.orphan_grace_seconds == 3600 && gc.flags == 0,
+          "gc defaults are the Go snapshotter's");
+    CHECK_CODE(SNAPSHOTTER_OK, snapshotter_gc_request_init(&gc_request, SNAPSHOTTER_GC_REQUEST_VERSION));
+    CHECK(gc_request.version == gc_request_macro.version && gc_request.flags == 0 && gc_request.cancel == NULL,
+          "snapshotter_gc_request_init differs from the macro");
+    CHECK_CODE(SNAPSHOTTER_OK, snapshotter_verify_request_init(&verify_request, SNAPSHOTTER_VERIFY_REQUEST_VERSION));
+    CHECK(verify_request.version == verify_request_macro.version && verify_request.flags == 0 &&
+              verify_request.progress == NULL && verify_request.progress_payload == NULL && verify_request.cancel == NULL,
+          "snapshotter_verify_request_init differs from the macro");
+    CHECK(gc_report_macro.version == SNAPSHOTTER_GC_REPORT_VERSION && gc_report_macro.evicted == NULL,
+          "SNAPSHOTTER_GC_REPORT_INIT fields");
+    CHECK(verify_report_macro.version == SNAPSHOTTER_VERIFY_REPORT_VERSION && verify_report_macro.problems == NULL,
+          "SNAPSHOTTER_VERIFY_REPORT_INIT fields");
+    CHECK(snapshotter_gc_options_init(&gc, 0) == SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "gc version 0");
+    CHECK(snapshotter_gc_options_init(&gc, 99) == SNAPSHOTTER_ERROR_UNSUPPORTED, "gc version 99");
+    CHECK(snapshotter_gc_request_init(NULL, 1) == SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "gc request NULL");
+    CHECK(snapshotter_verify_request_init(&verify_request, 99) == SNAPSHOTTER_ERROR_UNSUPPORTED, "verify version 99");
+    snapshotter_gc_report_free(NULL);
+    snapshotter_verify_report_free(NULL);
+    snapshotter_gc_report never_filled = SNAPSHOTTER_GC_REPORT_INIT;
+    snapshotter_gc_report_free(&never_filled);
 }
 
 /* INIT_MATCHES(type, MACRO, init_fn, VERSION): init_fn fills the struct exactly as MACRO does (padding
@@ -201,6 +243,7 @@ int main(int argc, char **argv)
     static const struct check_test tests[] = {
         CHECK_TEST(init_functions_match_macros),
         CHECK_TEST(request_init_functions_match_macros),
+        CHECK_TEST(gc_and_verify_inits_match_macros),
         CHECK_TEST(init_functions_refuse_bad_versions),
         CHECK_TEST(version_macros_match_library),
         CHECK_TEST(every_code_has_its_name),

@@ -344,7 +344,7 @@ internal sealed class StoreVerifier
 
         if (Repair)
         {
-            Metadata.DeleteUnusedContent(dangling, _context.IsOwnerAlive, _ => 0, _cancellation);
+            Metadata.ReleaseUnreferenced(dangling, _context.IsOwnerAlive, _ => { }, _cancellation);
         }
 
         foreach (Digest digest in dangling)

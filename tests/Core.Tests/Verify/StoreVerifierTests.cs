@@ -121,7 +121,6 @@ public sealed class StoreVerifierTests : EngineTestBase
         var ghost = new Snapshotter.Content.Digest(0x1234);
         long pending = metadata.InsertPending("ghost", "v1", 1, "00000000deadbeef", _ => true);
         metadata.Commit(pending, [new Snapshotter.Metadata.FileRecord("g", ghost, false, 0x1A4, 0, 0, 1, 1, 0, 0)], [new Snapshotter.Metadata.ContentRecord(ghost, 1, 36)], 1);
-        metadata.DeleteUnusedContent([], _ => false, _ => 0, CancellationToken.None);
         string stray = TestFiles.WriteDense(Path.Join(ContentDir, "notes.txt"), [1]);
 
         VerifyReport found = Engine.Verify(new VerifyRequest());
