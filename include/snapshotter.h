@@ -772,7 +772,7 @@ typedef enum snapshotter_problem_kind {
     /* A read-only entry's storage/snapshot file is missing. Repair recreates
      * it from the content. */
     SNAPSHOTTER_PROBLEM_MISSING_SNAPSHOT_FILE = 4,
-    /* Records of dead handles, content records without files. Repair drops
+    /* Pending snapshots and leases of handles no longer open. Repair drops
      * them. */
     SNAPSHOTTER_PROBLEM_DANGLING_RECORD = 5,
     /* A snapshot whose content is gone for good. Not repairable. */

@@ -95,7 +95,7 @@ internal sealed class StoreVerifier
             }
         }
 
-        CheckContentRecords(referenced.Keys.ToHashSet());
+        int recordsWithoutFiles = DropContentRecordsWithoutFiles(referenced.Keys.ToHashSet());
         progress.Complete();
         return new VerifyReport
         {
@@ -103,7 +103,7 @@ internal sealed class StoreVerifier
             ContentChecked = contentFiles.Count,
             SnapshotFilesChecked = snapshotFiles.Count,
             BytesChecked = bytesChecked,
-            UnreferencedContent = goodContent.Count(d => !referenced.ContainsKey(d)),
+            UnreferencedContent = goodContent.Count(d => !referenced.ContainsKey(d)) + recordsWithoutFiles,
             Problems = _problems,
         };
     }
@@ -331,26 +331,22 @@ internal sealed class StoreVerifier
         }
     }
 
-    /// <summary>Content records with neither a file nor a reference.</summary>
-    private void CheckContentRecords(HashSet<Digest> referenced)
+    /// <summary>
+    /// Content records with neither a file nor a reference: what a collection killed between unlinking and
+    /// committing leaves. Harmless (the next collection drops them), so counted with unreferenced content rather
+    /// than reported; dropped when repairing.
+    /// </summary>
+    private int DropContentRecordsWithoutFiles(HashSet<Digest> referenced)
     {
         List<Digest> dangling = Metadata.ReadContent().Keys
             .Where(d => !referenced.Contains(d) && !Store.HasContent(d) && UnixPath.TryStat(Store.SnapshotPath(d), followSymlinks: false) is null)
             .ToList();
-        if (dangling.Count == 0)
-        {
-            return;
-        }
-
-        if (Repair)
+        if (Repair && dangling.Count > 0)
         {
             Metadata.ReleaseUnreferenced(dangling, _context.IsOwnerAlive, _ => { }, _cancellation);
         }
 
-        foreach (Digest digest in dangling)
-        {
-            Report(VerifyProblemKind.DanglingRecord, digest.ToString(), "a content record without a file, which no snapshot references", Repair);
-        }
+        return dangling.Count;
     }
 
     private static long SizeOf(string path) => UnixPath.TryStat(path, followSymlinks: false)?.Size ?? 0;

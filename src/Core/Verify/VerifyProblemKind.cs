@@ -17,8 +17,7 @@ public enum VerifyProblemKind
     /// <summary>A read-only entry's storage/snapshot file is missing. Repair recreates it from the content.</summary>
     MissingSnapshotFile = 4,
 
-    /// <summary>Metadata that refers to nothing: pending snapshots and leases of dead handles, content records
-    /// without a file nor a reference. Repair drops it.</summary>
+    /// <summary>Records of handles that are no longer open: pending snapshots and leases. Repair drops them.</summary>
     DanglingRecord = 5,
 
     /// <summary>A snapshot some of whose content is neither stored nor recoverable. Not repairable.</summary>

@@ -13,7 +13,8 @@ public sealed record VerifyReport
 
     public long BytesChecked { get; init; }
 
-    /// <summary>Content no snapshot references: not a problem, the collector's to remove once past its grace period.</summary>
+    /// <summary>Content no snapshot references (files, or records whose files are gone): not a problem, the
+    /// collector's to remove once past its grace period.</summary>
     public long UnreferencedContent { get; init; }
 
     public IReadOnlyList<VerifyProblem> Problems { get; init; } = [];
