@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# snapshotctl end to end: snapshot with --all/--ro/--rw, restore, the JSON output, error lines and
-# exit statuses, usage errors, interrupts (SIGTERM/SIGINT mid-snapshot: exit 130, nothing kept).
+# snapshotctl end to end: snapshot with --all/--ro/--rw, restore, gc and verify, the JSON output, error
+# lines and exit statuses, usage errors, interrupts (SIGTERM/SIGINT mid-snapshot: exit 130, nothing kept).
 #   snapshotctl_test.sh BUILD_DIR
 set -uo pipefail
 BUILD=$(cd "${1:?usage: snapshotctl_test.sh BUILD_DIR}" && pwd)
@@ -309,6 +309,42 @@ interrupt INT v2
 set +m
 run snapshot --name big --version v1 --base-dir "$WORK/big" --all
 expect "the interrupted name:version can be snapshotted" 0
+
+# ------------------------------------------------------------ gc, verify
+GCROOT=$WORK/gcroot
+mkdir -p "$WORK/gcsrc"
+for v in v1 v2 v3; do
+    head -c 50000 /dev/urandom >"$WORK/gcsrc/state.bin"
+    run --root "$GCROOT" snapshot --name app --version $v --base-dir "$WORK/gcsrc" --all
+done
+run --root "$GCROOT" --keep-last 1 --min-retention 0 gc --dry-run
+expect "gc --dry-run" 0
+grep -q "^gc --dry-run: would evict 2 snapshots" "$WORK/stdout" && grep -q "  app:v1 (keep_last" "$WORK/stdout" \
+    || fail "gc --dry-run summary: $(cat "$WORK/stdout")"
+run --root "$GCROOT" --json --keep-last 1 --min-retention 0 gc
+expect "gc --json" 0
+json "gc --json" "d['command'] == 'gc' and not d['dry_run'] and [e['version'] for e in d['evicted']] == ['v1', 'v2'] \
+    and all(e['reason'] == 'keep_last' for e in d['evicted']) and d['content_removed'] == 2 and d['orphans']['records'] == 0"
+run --root "$GCROOT" restore --name app --version v1
+expect "an evicted snapshot is gone" 12 "NOT_FOUND"
+run --root "$GCROOT" --json verify
+expect "verify of a sound store" 0
+json "verify --json" "d['command'] == 'verify' and d['problems'] == [] and d['snapshots_checked'] == 1 and d['problems_unrepaired'] == 0"
+for f in "$GCROOT"/storage/content/xxh3/*; do chmod u+w "$f"; printf 'X' | dd of="$f" bs=1 seek=40 conv=notrunc status=none; done
+run --root "$GCROOT" verify --repair
+expect "verify --repair with corruption it cannot repair exits 1" 1
+grep -q "^verify: .*: PROBLEMS" "$WORK/stdout" && grep -q "  corrupt_content xxh3:" "$WORK/stdout" \
+    && grep -q "  unrestorable_snapshot app:v3" "$WORK/stdout" || fail "verify report: $(cat "$WORK/stdout")"
+run --root "$GCROOT" gc --repair
+expect "--repair is an option of verify" 2 "--repair"
+run --root "$GCROOT" verify --dry-run
+expect "--dry-run is an option of gc" 2 "--dry-run"
+run --root "$GCROOT" gc --name app
+expect "--name is not an option of gc" 2 "--name"
+run --root "$GCROOT" --high-watermark 101 gc
+expect "--high-watermark out of range" 2 "--high-watermark '101'"
+run --root "$GCROOT" --high-watermark 50 --low-watermark 60 gc
+expect "a low watermark above the high one" 11 "gc.low_watermark_percent"
 
 # -------------------------------------------------------------- progress
 if command -v script >/dev/null 2>&1; then

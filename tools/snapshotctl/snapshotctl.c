@@ -27,6 +27,7 @@
 #include <snapshotter.h>
 
 enum {
+    EXIT_PROBLEMS = 1,
     EXIT_DIFFERENT = 1,
     EXIT_USAGE = 2,
     EXIT_CODE_BASE = 10,
@@ -45,6 +46,8 @@ static const char usage_text[] =
     "  snapshotctl [GLOBAL OPTIONS] inspect REF\n"
     "  snapshotctl [GLOBAL OPTIONS] delete REF\n"
     "  snapshotctl [GLOBAL OPTIONS] diff REF (REF | DIR)\n"
+    "  snapshotctl [GLOBAL OPTIONS] [GC OPTIONS] gc [--dry-run]\n"
+    "  snapshotctl [GLOBAL OPTIONS] verify [--repair]\n"
     "  snapshotctl --version | --help\n"
     "\n"
     "Commands:\n"
@@ -59,11 +62,18 @@ static const char usage_text[] =
     "                      directory (a DIR operand contains '/': write ./NAME for a\n"
     "                      directory in the current one). Lines: A added, D removed,\n"
     "                      M changed (with the reasons). Exit status 1 when anything differs\n"
+    "  gc                  collect garbage now: evict snapshots as the GC options say (least\n"
+    "                      recently used first), remove orphans; --dry-run only lists it\n"
+    "  verify              re-hash every stored object, check every snapshot is restorable;\n"
+    "                      --repair fixes what can be fixed (exit 1 if problems remain)\n"
     "\n"
     "REF names a snapshot: NAME:VERSION, NAME@latest (the version created last), or\n"
     "NAME@TIME, the latest created at or before an RFC 3339 TIME (2025-01-02T03:04:05Z,\n"
     "fractions to the nanosecond, Z or an offset such as +08:00).\n"
-    "\n"
+    "\n";
+
+/* The rest of --help: one string would exceed what ISO C compilers must support. */
+static const char options_text[] =
     "Global options (also accepted after the command):\n"
     "  --root DIR          the store (default: $SNAPSHOTTER_ROOT)\n"
     "  --content dir:PATH  publish content to / fetch missing content from a directory of\n"
@@ -89,9 +99,20 @@ static const char usage_text[] =
     "  --only PATTERN      restore only the files PATTERN selects: a path, or a glob with *, ?,\n"
     "                      [a-z] and ** (any number of directories); a directory selects all\n"
     "                      below it. Repeatable\n"
+    "  --dry-run           (gc) only list what a collection would do\n"
+    "  --repair            (verify) repair what can be repaired\n"
+    "\n"
+    "GC options (global; defaults: the library's, those of Dragonfly's Go snapshotter):\n"
+    "  --high-watermark PCT     evict for disk usage from PCT %% used (90; 0: never)\n"
+    "  --low-watermark PCT      ... down to below PCT %% (70)\n"
+    "  --keep-last N            keep only the newest N versions of each name (0: all)\n"
+    "  --max-age SECONDS        evict snapshots unused for longer (0: never)\n"
+    "  --max-store-bytes N      evict while the stored content exceeds N bytes (0: never)\n"
+    "  --min-retention SECONDS  never evict snapshots used more recently (300)\n"
+    "  --orphan-grace SECONDS   keep unreferenced content younger than this (3600)\n"
     "\n"
     "Exit status:\n"
-    "  0 success, 1 diff found differences, 2 usage error,\n"
+    "  0 success, 1 diff found differences or verify problems that remain, 2 usage error,\n"
     "  130 interrupted (SIGINT, SIGTERM: nothing partial is kept),\n"
     "  otherwise 10 + the library's code: 11 INVALID_ARGUMENT, 12 NOT_FOUND, 13 ALREADY_EXISTS,\n"
     "  15 IO, 16 CORRUPT, 17 PERMISSION_DENIED, 18 NO_SPACE, 19 UNSUPPORTED, 20 CLOSED, 110 INTERNAL.\n";
@@ -120,9 +141,10 @@ struct cli {
     const char *operands[2];
     int operand_count;
     const char *name, *version, *base_dir, *output_dir;
-    int overwrite, all, in_place, delete_extra;
+    int overwrite, all, in_place, delete_extra, dry_run, repair;
     struct file_list files;
     struct string_list only;
+    snapshotter_gc_options gc;
 };
 
 /* ------------------------------------------------------------------ output */
@@ -492,6 +514,8 @@ enum {
     OPT_IN_PLACE = 1u << 8,
     OPT_DELETE_EXTRA = 1u << 9,
     OPT_ONLY = 1u << 10,
+    OPT_DRY_RUN = 1u << 11,
+    OPT_REPAIR = 1u << 12,
 };
 
 struct option_spec {
@@ -512,9 +536,13 @@ static const struct option_spec command_options[] = {
     { "--in-place", 0, OPT_IN_PLACE },
     { "--delete-extra", 0, OPT_DELETE_EXTRA },
     { "--only", 1, OPT_ONLY },
+    { "--dry-run", 0, OPT_DRY_RUN },
+    { "--repair", 0, OPT_REPAIR },
 };
 
-static const char *const global_valued_options[] = { "--root", "--content", "--concurrency" };
+static const char *const global_valued_options[] = { "--root", "--content", "--concurrency", "--high-watermark",
+                                                     "--low-watermark", "--keep-last", "--max-age", "--max-store-bytes",
+                                                     "--min-retention", "--orphan-grace" };
 
 typedef int (*command_fn)(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel);
 
@@ -532,6 +560,8 @@ static int run_restore(const struct cli *cli, snapshotter *s, snapshotter_cancel
 static int run_list(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel);
 static int run_inspect(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel);
 static int run_delete(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel);
+static int run_gc(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel);
+static int run_verify(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel);
 static int run_diff(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel);
 
 static const struct command commands[] = {
@@ -539,6 +569,8 @@ static const struct command commands[] = {
     { "restore", 0, 1, "[REF]",
       OPT_NAME | OPT_VERSION | OPT_OUTPUT_DIR | OPT_OVERWRITE | OPT_IN_PLACE | OPT_DELETE_EXTRA | OPT_ONLY, run_restore },
     { "list", 0, 1, "[NAME]", 0, run_list },
+    { "gc", 0, 0, "", OPT_DRY_RUN, run_gc },
+    { "verify", 0, 0, "", OPT_REPAIR, run_verify },
     { "inspect", 1, 1, "REF", 0, run_inspect },
     { "delete", 1, 1, "REF", 0, run_delete },
     { "diff", 2, 2, "REF and a second REF or DIR", 0, run_diff },
@@ -595,16 +627,44 @@ static int is_global_valued(const char *arg)
     return 0;
 }
 
-static int parse_concurrency(struct cli *cli, const char *value)
+/* The numeric global options: the range of each; set_number says where it goes. */
+static const struct {
+    const char *name;
+    uint64_t min, max;
+} number_options[] = {
+    { "--concurrency", 1, 0xFFFFFFFFu },    { "--high-watermark", 0, 100 },       { "--low-watermark", 0, 100 },
+    { "--keep-last", 0, 0xFFFFFFFFu },      { "--max-age", 0, 10000000000u },    { "--max-store-bytes", 0, INT64_MAX },
+    { "--min-retention", 0, 10000000000u }, { "--orphan-grace", 0, 10000000000u },
+};
+
+/* Sets a numeric option (a decimal within its range). Returns -1 when option is not one of them. */
+static int set_number(struct cli *cli, const char *option, const char *value)
 {
-    char *end;
-    errno = 0;
-    unsigned long n = strtoul(value, &end, 10);
-    if (value[0] < '1' || value[0] > '9' || *end != '\0' || errno != 0 || n > 0xFFFFFFFFul) {
-        return usage_error(cli, "--concurrency '%s' is not a positive integer", value);
+    for (size_t i = 0; i < sizeof number_options / sizeof number_options[0]; i++) {
+        if (!option_is(option, number_options[i].name)) {
+            continue;
+        }
+        char *end;
+        errno = 0;
+        unsigned long long n = strtoull(value, &end, 10);
+        if (value[0] < '0' || value[0] > '9' || *end != '\0' || errno != 0 || n < number_options[i].min ||
+            n > number_options[i].max) {
+            return usage_error(cli, "%s '%s' is not a number from %" PRIu64 " to %" PRIu64, number_options[i].name,
+                               value, number_options[i].min, number_options[i].max);
+        }
+        switch (i) {
+        case 0: cli->concurrency = (unsigned int)n; break;
+        case 1: cli->gc.high_watermark_percent = (uint32_t)n; break;
+        case 2: cli->gc.low_watermark_percent = (uint32_t)n; break;
+        case 3: cli->gc.keep_last = (uint32_t)n; break;
+        case 4: cli->gc.max_age_seconds = n; break;
+        case 5: cli->gc.max_store_bytes = n; break;
+        case 6: cli->gc.min_retention_seconds = n; break;
+        default: cli->gc.orphan_grace_seconds = n; break;
+        }
+        return 0;
     }
-    cli->concurrency = (unsigned int)n;
-    return 0;
+    return -1;
 }
 
 static int set_global_option(struct cli *cli, const char *option, const char *value)
@@ -613,8 +673,9 @@ static int set_global_option(struct cli *cli, const char *option, const char *va
         cli->root = value;
         return 0;
     }
-    if (option_is(option, "--concurrency")) {
-        return parse_concurrency(cli, value);
+    int number = set_number(cli, option, value);
+    if (number >= 0) {
+        return number;
     }
     if (strncmp(value, "dir:", 4) != 0 || value[4] != '/') {
         return usage_error(cli, "--content '%s' is not dir:/ABSOLUTE/PATH", value);
@@ -633,6 +694,8 @@ static void set_command_option(struct cli *cli, const struct option_spec *option
     case OPT_OUTPUT_DIR: cli->output_dir = value; break;
     case OPT_ALL: cli->all = 1; break;
     case OPT_OVERWRITE: cli->overwrite = 1; break;
+    case OPT_DRY_RUN: cli->dry_run = 1; break;
+    case OPT_REPAIR: cli->repair = 1; break;
     case OPT_IN_PLACE: cli->in_place = 1; break;
     case OPT_DELETE_EXTRA: cli->delete_extra = 1; break;
     case OPT_ONLY:
@@ -719,6 +782,7 @@ static int parse_args(struct cli *cli, int argc, char **argv)
         const struct option_spec *option = find_command_option(arg);
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
             fputs(usage_text, stdout);
+            fputs(options_text, stdout);
             return 0;
         } else if (strcmp(arg, "--version") == 0 && cli->spec == NULL) {
             return print_version();
@@ -1055,6 +1119,132 @@ static int run_diff(const struct cli *cli, snapshotter *s, snapshotter_cancel *c
     return status;
 }
 
+static const char *reason_name(uint32_t reason)
+{
+    switch (reason) {
+    case SNAPSHOTTER_GC_REASON_DISK_USAGE: return "disk_usage";
+    case SNAPSHOTTER_GC_REASON_STORE_SIZE: return "store_size";
+    case SNAPSHOTTER_GC_REASON_MAX_AGE: return "max_age";
+    case SNAPSHOTTER_GC_REASON_KEEP_LAST: return "keep_last";
+    default: return "unknown";
+    }
+}
+
+static const char *problem_name(uint32_t kind)
+{
+    static const char *const names[] = { "unknown", "corrupt_content", "missing_content", "corrupt_snapshot_file",
+                                         "missing_snapshot_file", "dangling_record", "unrestorable_snapshot",
+                                         "stray_file", "corrupt_metadata" };
+    return kind < sizeof names / sizeof names[0] ? names[kind] : names[0];
+}
+
+static void print_gc_report(const struct cli *cli, const snapshotter_gc_report *r)
+{
+    if (cli->json) {
+        printf("{\"command\":\"gc\",\"dry_run\":%s,\"disk_total_bytes\":%" PRIu64 ",\"disk_used_bytes\":%" PRIu64
+               ",\"store_bytes\":%" PRIu64 ",\"batches\":%" PRIu64 ",\"evicted\":[",
+               r->dry_run ? "true" : "false", r->disk_total_bytes, r->disk_used_bytes, r->store_bytes, r->batches);
+        for (size_t i = 0; i < r->evicted_count; i++) {
+            const snapshotter_gc_evicted *e = &r->evicted[i];
+            fputs(i == 0 ? "{\"name\":" : ",{\"name\":", stdout);
+            json_string(e->name);
+            fputs(",\"version\":", stdout);
+            json_string(e->snapshot_version);
+            printf(",\"reason\":\"%s\",\"last_used_ns\":%" PRIu64 ",\"content_removed\":%" PRIu64
+                   ",\"bytes_freed\":%" PRIu64 "}",
+                   reason_name(e->reason), e->last_used_ns, e->content_removed, e->bytes_freed);
+        }
+        printf("],\"content_removed\":%" PRIu64 ",\"content_bytes_freed\":%" PRIu64 ",\"orphans\":{\"temp_files\":%" PRIu64
+               ",\"content\":%" PRIu64 ",\"snapshot_files\":%" PRIu64 ",\"records\":%" PRIu64 ",\"bytes_freed\":%" PRIu64
+               "}}\n",
+               r->content_removed, r->content_bytes_freed, r->orphan_temp_files, r->orphan_content,
+               r->orphan_snapshot_files, r->orphan_records, r->orphan_bytes_freed);
+        return;
+    }
+    char freed[16], orphan_freed[16];
+    human_bytes(r->content_bytes_freed, freed);
+    human_bytes(r->orphan_bytes_freed, orphan_freed);
+    printf("gc%s: %s %zu snapshots, %" PRIu64 " content objects (%s)\n", r->dry_run ? " --dry-run" : "",
+           r->dry_run ? "would evict" : "evicted", r->evicted_count, r->content_removed, freed);
+    for (size_t i = 0; i < r->evicted_count; i++) {
+        char bytes[16];
+        human_bytes(r->evicted[i].bytes_freed, bytes);
+        printf("  %s:%s (%s, %s)\n", r->evicted[i].name, r->evicted[i].snapshot_version,
+               reason_name(r->evicted[i].reason), bytes);
+    }
+    printf("  orphans: %" PRIu64 " temporary files, %" PRIu64 " content files, %" PRIu64 " stored files, %" PRIu64
+           " records (%s)\n",
+           r->orphan_temp_files, r->orphan_content, r->orphan_snapshot_files, r->orphan_records, orphan_freed);
+}
+
+static int run_gc(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel)
+{
+    snapshotter_gc_request req = SNAPSHOTTER_GC_REQUEST_INIT;
+    snapshotter_gc_report report = SNAPSHOTTER_GC_REPORT_INIT;
+    snapshotter_error *err = NULL;
+    req.flags = cli->dry_run ? SNAPSHOTTER_GC_DRY_RUN : 0;
+    req.cancel = cancel;
+    snapshotter_code code = snapshotter_gc(&report, s, &req, &err);
+    if (code != SNAPSHOTTER_OK) {
+        return library_error(cli, code, err);
+    }
+    print_gc_report(cli, &report);
+    snapshotter_gc_report_free(&report);
+    return 0;
+}
+
+static void print_verify_report(const struct cli *cli, const snapshotter_verify_report *r)
+{
+    if (cli->json) {
+        printf("{\"command\":\"verify\",\"repair\":%s,\"snapshots_checked\":%" PRIu64 ",\"content_checked\":%" PRIu64
+               ",\"snapshot_files_checked\":%" PRIu64 ",\"bytes_checked\":%" PRIu64 ",\"unreferenced_content\":%" PRIu64
+               ",\"problems\":[",
+               cli->repair ? "true" : "false", r->snapshots_checked, r->content_checked, r->snapshot_files_checked,
+               r->bytes_checked, r->unreferenced_content);
+        for (size_t i = 0; i < r->problem_count; i++) {
+            printf("%s{\"kind\":\"%s\",\"subject\":", i == 0 ? "" : ",", problem_name(r->problems[i].kind));
+            json_string(r->problems[i].subject);
+            fputs(",\"message\":", stdout);
+            json_string(r->problems[i].message);
+            printf(",\"repaired\":%s}", r->problems[i].repaired ? "true" : "false");
+        }
+        printf("],\"problems_unrepaired\":%" PRIu64 "}\n", r->problems_unrepaired);
+        return;
+    }
+    char bytes[16];
+    human_bytes(r->bytes_checked, bytes);
+    printf("verify: %" PRIu64 " snapshots, %" PRIu64 " content files, %" PRIu64 " stored files, %s checked: %s\n",
+           r->snapshots_checked, r->content_checked, r->snapshot_files_checked, bytes,
+           r->problem_count == 0 ? "clean" : r->problems_unrepaired == 0 ? "repaired" : "PROBLEMS");
+    for (size_t i = 0; i < r->problem_count; i++) {
+        printf("  %s %s: %s%s\n", problem_name(r->problems[i].kind), r->problems[i].subject, r->problems[i].message,
+               r->problems[i].repaired ? " [repaired]" : "");
+    }
+}
+
+static int run_verify(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel)
+{
+    snapshotter_verify_request req = SNAPSHOTTER_VERIFY_REQUEST_INIT;
+    snapshotter_verify_report report = SNAPSHOTTER_VERIFY_REPORT_INIT;
+    snapshotter_error *err = NULL;
+    struct progress_line line = { "verify", 0, 0 };
+    req.flags = cli->repair ? SNAPSHOTTER_VERIFY_REPAIR : 0;
+    req.progress = isatty(STDERR_FILENO) ? show_progress : NULL;
+    req.progress_payload = &line;
+    req.cancel = cancel;
+    snapshotter_code code = snapshotter_verify(&report, s, &req, &err);
+    if (line.drawn) {
+        fputs("\r\033[K", stderr);
+    }
+    if (code != SNAPSHOTTER_OK) {
+        return library_error(cli, code, err);
+    }
+    print_verify_report(cli, &report);
+    int status = report.problems_unrepaired == 0 ? 0 : EXIT_PROBLEMS;
+    snapshotter_verify_report_free(&report);
+    return status;
+}
+
 /* Opens the store and runs the command, with interrupts turned into cancellation. */
 static int run(const struct cli *cli, const sigset_t *signals)
 {
@@ -1075,6 +1265,8 @@ static int run(const struct cli *cli, const sigset_t *signals)
     snapshotter *s = NULL;
     opts.root_dir = cli->root;
     opts.concurrency = cli->concurrency;
+    /* A command-line run is short: collections happen through `gc`, never behind a command's back. */
+    opts.gc = &cli->gc;
     if (cli->content_dir != NULL) {
         content.dir = cli->content_dir;
         opts.content = &content;
@@ -1102,6 +1294,8 @@ int main(int argc, char **argv)
 
     struct cli cli;
     memset(&cli, 0, sizeof cli);
+    snapshotter_gc_options_init(&cli.gc, SNAPSHOTTER_GC_OPTIONS_VERSION);
+    cli.gc.flags = SNAPSHOTTER_GC_NO_BACKGROUND;
     int status = parse_args(&cli, argc, argv);
     if (status < 0) {
         /* Before the store is opened (and created): a bad file list must leave no trace. */
