@@ -13,6 +13,9 @@ type Options struct {
 	Concurrency int
 	// Content, when set, is where content lives beyond this machine; nil keeps it in the local store.
 	Content *ContentOptions
+	// GC, when set, is how the store is collected (start from DefaultGCOptions); nil: the defaults,
+	// with a background collector running.
+	GC *GCOptions
 }
 
 // ContentOptions mirror snapshotter_content_options.
@@ -28,6 +31,9 @@ func (o *Options) toC(a *arena) *C.snapshotter_options {
 	c.concurrency = a.uint(o.Concurrency, "concurrency")
 	if o.Content != nil {
 		c.content = o.Content.toC(a)
+	}
+	if o.GC != nil {
+		c.gc = o.GC.toC(a)
 	}
 	return c
 }

@@ -13,6 +13,7 @@ pub const SNAPSHOTTER_VERSION_MINOR: u32 = 1;
 pub const SNAPSHOTTER_VERSION_PATCH: u32 = 0;
 pub const SNAPSHOTTER_VERSION_STRING: &str = "0.1.0";
 pub const SNAPSHOTTER_VERSION_NUMBER: u32 = 1000;
+pub const SNAPSHOTTER_RESTORE_INCOMPLETE_MARKER: &str = ".snapshotter-incomplete-restore";
 
 /// `enum snapshotter_code`: an int, so that a code this declaration does not know is still a value.
 pub type snapshotter_code = c_int;
@@ -68,6 +69,25 @@ pub struct snapshotter_content_options {
     pub dir: *const c_char,
 }
 
+pub const SNAPSHOTTER_GC_NO_BACKGROUND: u32 = 0x1;
+pub const SNAPSHOTTER_GC_OPTIONS_VERSION: c_uint = 1;
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct snapshotter_gc_options {
+    pub version: c_uint,
+    pub flags: u32,
+    pub interval_seconds: u64,
+    pub high_watermark_percent: u32,
+    pub low_watermark_percent: u32,
+    pub batch_size: u32,
+    pub max_batches: u32,
+    pub keep_last: u32,
+    pub min_retention_seconds: u64,
+    pub max_age_seconds: u64,
+    pub max_store_bytes: u64,
+    pub orphan_grace_seconds: u64,
+}
+
 pub const SNAPSHOTTER_OPTIONS_VERSION: c_uint = 1;
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
@@ -76,6 +96,7 @@ pub struct snapshotter_options {
     pub root_dir: *const c_char,
     pub concurrency: c_uint,
     pub content: *const snapshotter_content_options,
+    pub gc: *const snapshotter_gc_options,
 }
 
 pub const SNAPSHOTTER_STATS_VERSION: c_uint = 1;
@@ -233,6 +254,100 @@ pub struct snapshotter_delete_stats {
     pub bytes_freed: u64,
 }
 
+pub const SNAPSHOTTER_GC_DRY_RUN: u32 = 0x1;
+pub const SNAPSHOTTER_GC_REQUEST_VERSION: c_uint = 1;
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct snapshotter_gc_request {
+    pub version: c_uint,
+    pub flags: u32,
+    pub cancel: *mut snapshotter_cancel,
+}
+
+/// `enum snapshotter_gc_reason`, as `snapshotter_gc_evicted::reason` carries it.
+pub const SNAPSHOTTER_GC_REASON_DISK_USAGE: u32 = 1;
+pub const SNAPSHOTTER_GC_REASON_STORE_SIZE: u32 = 2;
+pub const SNAPSHOTTER_GC_REASON_MAX_AGE: u32 = 3;
+pub const SNAPSHOTTER_GC_REASON_KEEP_LAST: u32 = 4;
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct snapshotter_gc_evicted {
+    pub name: *const c_char,
+    pub snapshot_version: *const c_char,
+    pub reason: u32,
+    pub last_used_ns: u64,
+    pub content_removed: u64,
+    pub bytes_freed: u64,
+}
+
+pub const SNAPSHOTTER_GC_REPORT_VERSION: c_uint = 1;
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct snapshotter_gc_report {
+    pub version: c_uint,
+    pub dry_run: u32,
+    pub disk_total_bytes: u64,
+    pub disk_used_bytes: u64,
+    pub store_bytes: u64,
+    pub batches: u64,
+    pub evicted: *mut snapshotter_gc_evicted,
+    pub evicted_count: usize,
+    pub content_removed: u64,
+    pub content_bytes_freed: u64,
+    pub orphan_temp_files: u64,
+    pub orphan_content: u64,
+    pub orphan_snapshot_files: u64,
+    pub orphan_records: u64,
+    pub orphan_bytes_freed: u64,
+}
+
+pub const SNAPSHOTTER_VERIFY_REPAIR: u32 = 0x1;
+pub const SNAPSHOTTER_VERIFY_REQUEST_VERSION: c_uint = 1;
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct snapshotter_verify_request {
+    pub version: c_uint,
+    pub flags: u32,
+    pub progress: snapshotter_progress_cb,
+    pub progress_payload: *mut c_void,
+    pub cancel: *mut snapshotter_cancel,
+}
+
+/// `enum snapshotter_problem_kind`, as `snapshotter_verify_problem::kind` carries it.
+pub const SNAPSHOTTER_PROBLEM_CORRUPT_CONTENT: u32 = 1;
+pub const SNAPSHOTTER_PROBLEM_MISSING_CONTENT: u32 = 2;
+pub const SNAPSHOTTER_PROBLEM_CORRUPT_SNAPSHOT_FILE: u32 = 3;
+pub const SNAPSHOTTER_PROBLEM_MISSING_SNAPSHOT_FILE: u32 = 4;
+pub const SNAPSHOTTER_PROBLEM_DANGLING_RECORD: u32 = 5;
+pub const SNAPSHOTTER_PROBLEM_UNRESTORABLE_SNAPSHOT: u32 = 6;
+pub const SNAPSHOTTER_PROBLEM_STRAY_FILE: u32 = 7;
+pub const SNAPSHOTTER_PROBLEM_CORRUPT_METADATA: u32 = 8;
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct snapshotter_verify_problem {
+    pub kind: u32,
+    pub repaired: u32,
+    pub subject: *const c_char,
+    pub message: *const c_char,
+}
+
+pub const SNAPSHOTTER_VERIFY_REPORT_VERSION: c_uint = 1;
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct snapshotter_verify_report {
+    pub version: c_uint,
+    pub snapshots_checked: u64,
+    pub content_checked: u64,
+    pub snapshot_files_checked: u64,
+    pub bytes_checked: u64,
+    pub unreferenced_content: u64,
+    pub problems: *mut snapshotter_verify_problem,
+    pub problem_count: usize,
+    pub problems_unrepaired: u64,
+}
+
 extern "C" {
     pub fn snapshotter_code_name(code: snapshotter_code) -> *const c_char;
     pub fn snapshotter_version() -> *const c_char;
@@ -254,6 +369,7 @@ extern "C" {
         opts: *mut snapshotter_content_options,
         version: c_uint,
     ) -> snapshotter_code;
+    pub fn snapshotter_gc_options_init(opts: *mut snapshotter_gc_options, version: c_uint) -> snapshotter_code;
     pub fn snapshotter_options_init(opts: *mut snapshotter_options, version: c_uint) -> snapshotter_code;
     pub fn snapshotter_open(
         out: *mut *mut snapshotter,
@@ -321,6 +437,24 @@ extern "C" {
         req: *const snapshotter_delete_request,
         err: *mut *mut snapshotter_error,
     ) -> snapshotter_code;
+
+    pub fn snapshotter_gc_request_init(req: *mut snapshotter_gc_request, version: c_uint) -> snapshotter_code;
+    pub fn snapshotter_gc(
+        out: *mut snapshotter_gc_report,
+        s: *mut snapshotter,
+        req: *const snapshotter_gc_request,
+        err: *mut *mut snapshotter_error,
+    ) -> snapshotter_code;
+    pub fn snapshotter_gc_report_free(report: *mut snapshotter_gc_report);
+
+    pub fn snapshotter_verify_request_init(req: *mut snapshotter_verify_request, version: c_uint) -> snapshotter_code;
+    pub fn snapshotter_verify(
+        out: *mut snapshotter_verify_report,
+        s: *mut snapshotter,
+        req: *const snapshotter_verify_request,
+        err: *mut *mut snapshotter_error,
+    ) -> snapshotter_code;
+    pub fn snapshotter_verify_report_free(report: *mut snapshotter_verify_report);
 
     pub fn snapshotter_diff_request_init(req: *mut snapshotter_diff_request, version: c_uint) -> snapshotter_code;
     pub fn snapshotter_diff(

@@ -40,7 +40,11 @@ fn rust_layouts() -> Vec<Layout> {
     layouts! {
         snapshotter_progress { files_done, files_total, bytes_done, bytes_total }
         snapshotter_content_options { version, dir }
-        snapshotter_options { version, root_dir, concurrency, content }
+        snapshotter_gc_options {
+            version, flags, interval_seconds, high_watermark_percent, low_watermark_percent, batch_size, max_batches,
+            keep_last, min_retention_seconds, max_age_seconds, max_store_bytes, orphan_grace_seconds
+        }
+        snapshotter_options { version, root_dir, concurrency, content, gc }
         snapshotter_stats {
             version, files, bytes, bytes_read, bytes_written, files_reused, files_linked, elapsed_ns, files_removed
         }
@@ -55,6 +59,19 @@ fn rust_layouts() -> Vec<Layout> {
         snapshotter_snapshot_info { name, snapshot_version, created_ns, last_used_ns, files, bytes, stored_bytes }
         snapshotter_list_request { version, name }
         snapshotter_file_info { relative_path, digest, size, mtime_ns, mode, uid, gid, flags }
+        snapshotter_gc_request { version, flags, cancel }
+        snapshotter_gc_evicted { name, snapshot_version, reason, last_used_ns, content_removed, bytes_freed }
+        snapshotter_gc_report {
+            version, dry_run, disk_total_bytes, disk_used_bytes, store_bytes, batches, evicted, evicted_count,
+            content_removed, content_bytes_freed, orphan_temp_files, orphan_content, orphan_snapshot_files,
+            orphan_records, orphan_bytes_freed
+        }
+        snapshotter_verify_request { version, flags, progress, progress_payload, cancel }
+        snapshotter_verify_problem { kind, repaired, subject, message }
+        snapshotter_verify_report {
+            version, snapshots_checked, content_checked, snapshot_files_checked, bytes_checked, unreferenced_content,
+            problems, problem_count, problems_unrepaired
+        }
         snapshotter_inspect_request { version, r#ref, name, snapshot_version }
         snapshotter_delete_request { version, r#ref, name, snapshot_version }
         snapshotter_delete_stats { version, files, content_freed, bytes_freed }
@@ -108,11 +125,22 @@ fn rust_constants() -> Vec<(String, i128)> {
         SNAPSHOTTER_DIFF_OWNER,
         SNAPSHOTTER_DIFF_TYPE,
         SNAPSHOTTER_DIFF_REQUEST_VERSION,
+        SNAPSHOTTER_GC_NO_BACKGROUND,
+        SNAPSHOTTER_GC_OPTIONS_VERSION,
+        SNAPSHOTTER_GC_DRY_RUN,
+        SNAPSHOTTER_GC_REQUEST_VERSION,
+        SNAPSHOTTER_GC_REPORT_VERSION,
+        SNAPSHOTTER_VERIFY_REPAIR,
+        SNAPSHOTTER_VERIFY_REQUEST_VERSION,
+        SNAPSHOTTER_VERIFY_REPORT_VERSION,
     ]
 }
 
 fn rust_string_constants() -> BTreeMap<String, String> {
-    BTreeMap::from([("SNAPSHOTTER_VERSION_STRING".to_string(), sys::SNAPSHOTTER_VERSION_STRING.to_string())])
+    BTreeMap::from([
+        ("SNAPSHOTTER_VERSION_STRING".to_string(), sys::SNAPSHOTTER_VERSION_STRING.to_string()),
+        ("SNAPSHOTTER_RESTORE_INCOMPLETE_MARKER".to_string(), sys::SNAPSHOTTER_RESTORE_INCOMPLETE_MARKER.to_string()),
+    ])
 }
 
 fn header_path() -> PathBuf {

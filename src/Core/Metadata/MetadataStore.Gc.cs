@@ -212,22 +212,6 @@ internal sealed partial class MetadataStore
         return released;
     }
 
-    public List<SnapshotRecord> ListCommitted()
-    {
-        using var connection = Connect();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT id, name, version, created_ns, last_used_ns FROM snapshots WHERE state = $committed ORDER BY name, version";
-        command.Parameters.AddWithValue("$committed", CommittedState);
-        using var reader = command.ExecuteReader();
-        var snapshots = new List<SnapshotRecord>();
-        while (reader.Read())
-        {
-            snapshots.Add(new SnapshotRecord(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt64(4)));
-        }
-
-        return snapshots;
-    }
-
     /// <summary>SQLite's quick_check plus a foreign key check: an empty list when the database is sound.</summary>
     public List<string> CheckIntegrity()
     {

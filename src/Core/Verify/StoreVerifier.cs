@@ -130,7 +130,7 @@ internal sealed class StoreVerifier
     private List<(SnapshotRecord, List<FileRecord>)> ReadSnapshots()
     {
         var snapshots = new List<(SnapshotRecord, List<FileRecord>)>();
-        foreach (SnapshotRecord snapshot in Metadata.ListCommitted())
+        foreach (SnapshotRecord snapshot in Metadata.ListCommitted().Select(s => s.Snapshot))
         {
             _cancellation.ThrowIfCancellationRequested();
             try

@@ -127,7 +127,7 @@ public sealed class CatalogTests : EngineTestBase
     }
 
     [Fact]
-    public void A_delete_racing_with_a_snapshot_that_reuses_its_content_does_not_fail_the_snapshot()
+    public void A_delete_racing_with_a_snapshot_leaves_the_content_the_snapshot_reuses()
     {
         var time = new SteppingTimeProvider();
         SnapshotEngine engine = OpenEngine(time, concurrency: 1);
@@ -135,13 +135,13 @@ public sealed class CatalogTests : EngineTestBase
         bool deleted = false;
         var request = SnapshotOf("new", "v1", BaseDir, new FileSpec("shared.bin", false), new FileSpec("v2/only.bin", false)) with
         {
-            // Once shared.bin is done it has been found in the store; deleting old:v1 then removes it under the snapshot.
+            // Once shared.bin is done it has been found in the store and leased: the delete leaves it.
             Progress = report =>
             {
                 if (!deleted && report.FilesDone == 1)
                 {
                     deleted = true;
-                    Assert.Equal(2, engine.Delete(SnapshotReference.Parse("old:v1")).ContentFreed);
+                    Assert.Equal(1, engine.Delete(SnapshotReference.Parse("old:v1")).ContentFreed);
                 }
             },
         };
@@ -149,7 +149,39 @@ public sealed class CatalogTests : EngineTestBase
         OperationStats stats = engine.Snapshot(request);
 
         Assert.True(deleted);
+        Assert.Equal(_shared.Length + _only2.Length, stats.BytesRead);
+        AssertRestores(engine);
+    }
+
+    [Fact]
+    public void Content_removed_from_under_a_running_snapshot_is_stored_again()
+    {
+        var time = new SteppingTimeProvider();
+        SnapshotEngine engine = OpenEngine(time, concurrency: 1);
+        engine.Snapshot(SnapshotOf("old", "v1", BaseDir, new FileSpec("shared.bin", false), new FileSpec("v1/only.bin", false)));
+        bool removed = false;
+        var request = SnapshotOf("new", "v1", BaseDir, new FileSpec("shared.bin", false), new FileSpec("v2/only.bin", false)) with
+        {
+            // Something that takes no leases (another tool, a hand) removes the content shared.bin was found as.
+            Progress = report =>
+            {
+                if (!removed && report.FilesDone == 1)
+                {
+                    removed = true;
+                    File.Delete(ContentPath(Spf1Reference.DigestOf(Path.Join(BaseDir, "shared.bin"))));
+                }
+            },
+        };
+
+        OperationStats stats = engine.Snapshot(request);
+
+        Assert.True(removed);
         Assert.Equal((2 * _shared.Length) + _only2.Length, stats.BytesRead);
+        AssertRestores(engine);
+    }
+
+    private void AssertRestores(SnapshotEngine engine)
+    {
         string output = Temp.Combine("out");
         engine.Restore(new RestoreRequest { Name = "new", Version = "v1", OutputDir = output });
         Assert.Equal(_shared, TestFiles.Read(Path.Join(output, "shared.bin")));
