@@ -11,25 +11,24 @@ internal static unsafe partial class Exports
     private const ulong MaxSeconds = 10_000_000_000;
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_gc_options_init")]
-    public static int GcOptionsInit(NativeGcOptions* options, uint version)
+    public static int GcOptionsInit(NativeGcOptions* options, uint version) =>
+        InitStruct(options, version, NativeGcOptions.CurrentVersion, "snapshotter_gc_options", &SetGcDefaults);
+
+    private static void SetGcDefaults(NativeGcOptions* options)
     {
         var defaults = new GcOptions();
-        return InitStruct(options, version, NativeGcOptions.CurrentVersion, "snapshotter_gc_options", new NativeGcOptions
-        {
-            Version = version,
-            IntervalSeconds = (ulong)defaults.Interval.TotalSeconds,
-            HighWatermarkPercent = (uint)defaults.HighWatermarkPercent,
-            LowWatermarkPercent = (uint)defaults.LowWatermarkPercent,
-            BatchSize = (uint)defaults.BatchSize,
-            MaxBatches = (uint)defaults.MaxBatches,
-            MinRetentionSeconds = (ulong)defaults.MinRetention.TotalSeconds,
-            OrphanGraceSeconds = (ulong)defaults.OrphanGracePeriod.TotalSeconds,
-        });
+        options->IntervalSeconds = (ulong)defaults.Interval.TotalSeconds;
+        options->HighWatermarkPercent = (uint)defaults.HighWatermarkPercent;
+        options->LowWatermarkPercent = (uint)defaults.LowWatermarkPercent;
+        options->BatchSize = (uint)defaults.BatchSize;
+        options->MaxBatches = (uint)defaults.MaxBatches;
+        options->MinRetentionSeconds = (ulong)defaults.MinRetention.TotalSeconds;
+        options->OrphanGraceSeconds = (ulong)defaults.OrphanGracePeriod.TotalSeconds;
     }
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_gc_request_init")]
     public static int GcRequestInit(NativeGcRequest* request, uint version) =>
-        InitStruct(request, version, NativeGcRequest.CurrentVersion, "snapshotter_gc_request", new NativeGcRequest { Version = version });
+        InitStruct(request, version, NativeGcRequest.CurrentVersion, "snapshotter_gc_request");
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_gc")]
     public static int Gc(NativeGcReport* report, IntPtr handle, NativeGcRequest* request, NativeError** err)

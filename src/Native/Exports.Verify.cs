@@ -8,7 +8,7 @@ internal static unsafe partial class Exports
 {
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_verify_request_init")]
     public static int VerifyRequestInit(NativeVerifyRequest* request, uint version) =>
-        InitStruct(request, version, NativeVerifyRequest.CurrentVersion, "snapshotter_verify_request", new NativeVerifyRequest { Version = version });
+        InitStruct(request, version, NativeVerifyRequest.CurrentVersion, "snapshotter_verify_request");
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_verify")]
     public static int Verify(NativeVerifyReport* report, IntPtr handle, NativeVerifyRequest* request, NativeError** err)

@@ -23,7 +23,10 @@ internal sealed class ProgressTracker
         _time = time;
         _filesTotal = filesTotal;
         _bytesTotal = bytesTotal;
-        _lastReport = time.GetTimestamp();
+
+        // The first report goes out with the first work done: a call that finishes within one interval still
+        // reports (and can be cancelled from its callback) mid-way.
+        _lastReport = time.GetTimestamp() - (long)(MinimumInterval.TotalSeconds * time.TimestampFrequency);
     }
 
     public void AddBytes(long bytes)
