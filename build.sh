@@ -202,7 +202,9 @@ run_example_tests() {
 }
 
 run_tests() {
-    need xxhsum xxhash
+    # The registry tests run a real registry (docker-registry) with htpasswd auth (apache2-utils) and
+    # compare with skopeo, curl and Go's own encoding/json.
+    need xxhsum xxhash docker-registry docker-registry skopeo skopeo htpasswd apache2-utils curl curl go golang-go
     build
     log "Core tests (xunit)"
     dotnet test tests/Core.Tests -c Release -nologo --logger "console;verbosity=minimal" \

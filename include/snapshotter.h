@@ -112,6 +112,15 @@ typedef enum snapshotter_code {
     SNAPSHOTTER_ERROR_UNSUPPORTED = 9,
     /* The handle was closed while the call was in flight. */
     SNAPSHOTTER_ERROR_CLOSED = 10,
+    /* A registry (or its token service) refused the credentials, asked for
+     * credentials none were configured for, or could not prove its own
+     * identity (an untrusted TLS certificate). */
+    SNAPSHOTTER_ERROR_UNAUTHENTICATED = 11,
+    /* A remote service could not be reached or kept failing (connection
+     * errors, HTTP 429 and 5xx) until the retries ran out. */
+    SNAPSHOTTER_ERROR_UNAVAILABLE = 12,
+    /* A remote service did not answer in time, on every attempt. */
+    SNAPSHOTTER_ERROR_TIMEOUT = 13,
     /* A bug in the library; the message says what happened. */
     SNAPSHOTTER_ERROR_INTERNAL = 100
 } snapshotter_code;
@@ -248,6 +257,47 @@ typedef struct snapshotter_gc_options {
     { SNAPSHOTTER_GC_OPTIONS_VERSION, 0, 300, 90, 70, 10, 100, 0, 300, 0, 0, 3600 }
 snapshotter_code snapshotter_gc_options_init(snapshotter_gc_options *opts, unsigned int version);
 
+/*
+ * Where snapshot metadata is published: an OCI registry, or an OCI image
+ * layout directory. With it, a snapshot becomes visible locally only once its
+ * metadata is pushed (after its content is durable and published), and a
+ * restore of a snapshot this store has never seen pulls it from there. A
+ * snapshot name:version is the artifact tagged <version> in the repository
+ * <repository_namespace>/<name>. Strings are copied by snapshotter_open().
+ */
+#define SNAPSHOTTER_REGISTRY_OPTIONS_VERSION 1
+typedef struct snapshotter_registry_options {
+    unsigned int version;
+    /* "http://host[:port]" (plain HTTP), "https://host[:port]" (TLS), or
+     * "oci:/absolute/dir" (an OCI image layout, created on the first
+     * snapshot). Required. Credentials do not go in the URL. */
+    const char *url;
+    /* Optional prefix of every repository, e.g. "team/snapshots". */
+    const char *repository_namespace;
+    /* Optional. Used for HTTP Basic or the Bearer token service, whichever
+     * the registry asks for; never shown in errors. */
+    const char *username;
+    const char *password;
+    /* Non-zero: TLS without certificate verification. */
+    int insecure;
+    /* Optional absolute path of a PEM bundle: the certificate authorities
+     * to trust instead of the system's. */
+    const char *ca_file;
+    /* Bound on one request, connecting included; 0 means 30000. */
+    uint32_t request_timeout_ms;
+    /* Attempts per request on connection errors, timeouts, HTTP 408, 429
+     * and 5xx (1: no retry, at most 100); 0 means 5. Waits between attempts
+     * grow exponentially with jitter, or follow the registry's Retry-After. */
+    uint32_t max_attempts;
+    /* No new attempt starts, and no wait reaches, beyond this much time
+     * after the first attempt; 0 means 120000. */
+    uint32_t retry_time_limit_ms;
+} snapshotter_registry_options;
+#define SNAPSHOTTER_REGISTRY_OPTIONS_INIT \
+    { SNAPSHOTTER_REGISTRY_OPTIONS_VERSION, NULL, NULL, NULL, NULL, 0, NULL, 0, 0, 0 }
+snapshotter_code snapshotter_registry_options_init(snapshotter_registry_options *opts,
+                                                   unsigned int version);
+
 #define SNAPSHOTTER_OPTIONS_VERSION 1
 typedef struct snapshotter_options {
     unsigned int version;
@@ -261,8 +311,11 @@ typedef struct snapshotter_options {
     /* Optional; NULL: the defaults of snapshotter_gc_options, with the
      * background collector running. Copied by snapshotter_open(). */
     const snapshotter_gc_options *gc;
+    /* Optional; NULL keeps snapshot metadata local. Copied by
+     * snapshotter_open(). */
+    const snapshotter_registry_options *registry;
 } snapshotter_options;
-#define SNAPSHOTTER_OPTIONS_INIT { SNAPSHOTTER_OPTIONS_VERSION, NULL, 0, NULL, NULL }
+#define SNAPSHOTTER_OPTIONS_INIT { SNAPSHOTTER_OPTIONS_VERSION, NULL, 0, NULL, NULL, NULL }
 snapshotter_code snapshotter_options_init(snapshotter_options *opts, unsigned int version);
 
 /*
@@ -348,6 +401,10 @@ snapshotter_code snapshotter_snapshot_request_init(snapshotter_snapshot_request 
  * Captures req->files into the store as name:snapshot_version. The snapshot
  * becomes visible atomically once all of its content is durable; a failed or
  * cancelled call leaves no snapshot behind. out_stats may be NULL.
+ * With a registry, the snapshot is also published there before it becomes
+ * visible locally, and name:snapshot_version must be free there too: a tag
+ * holding other files is ALREADY_EXISTS (checked before any content is read,
+ * and again right before pushing); one holding this very snapshot is fine.
  */
 snapshotter_code snapshotter_snapshot(snapshotter_stats *out_stats, snapshotter *s,
                                       const snapshotter_snapshot_request *req,
@@ -432,6 +489,11 @@ snapshotter_code snapshotter_restore_request_init(snapshotter_restore_request *r
  * Restores name:snapshot_version into req->output_dir. Each file appears
  * only when complete (written to a temporary name, then renamed); a failed
  * or cancelled call leaves no partial file behind. out_stats may be NULL.
+ *
+ * A snapshot unknown to this store is pulled from the registry when one is
+ * configured: validated as untrusted input, its content fetched through the
+ * content options, then recorded locally like any other snapshot. Content
+ * missing locally with no content options is NOT_FOUND naming its digest.
  *
  * Before it writes anything into the output dir, a restore durably creates
  * the file SNAPSHOTTER_RESTORE_INCOMPLETE_MARKER there (listing the

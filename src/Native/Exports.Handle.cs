@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Snapshotter.Engine;
 using Snapshotter.Errors;
+using Snapshotter.Registry;
 
 namespace Snapshotter.Native;
 
@@ -13,6 +14,22 @@ internal static unsafe partial class Exports
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_content_options_init")]
     public static int ContentOptionsInit(NativeContentOptions* options, uint version) =>
         InitStruct(options, version, NativeContentOptions.CurrentVersion, "snapshotter_content_options");
+
+    [UnmanagedCallersOnly(EntryPoint = "snapshotter_registry_options_init")]
+    public static int RegistryOptionsInit(NativeRegistryOptions* options, uint version)
+    {
+        try
+        {
+            RequireOut(options, "opts");
+            RequireVersion(version, NativeRegistryOptions.CurrentVersion, "snapshotter_registry_options");
+            *options = new NativeRegistryOptions { Version = version };
+            return 0;
+        }
+        catch (Exception e)
+        {
+            return NativeError.Report(null, e);
+        }
+    }
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_open")]
     public static int Open(IntPtr* result, NativeOptions* options, NativeError** err)
@@ -28,6 +45,7 @@ internal static unsafe partial class Exports
                 Concurrency = effective.Concurrency == 0 ? EngineOptions.DefaultConcurrency : (int)Math.Min(effective.Concurrency, int.MaxValue),
                 ContentDirectory = ReadContentOptions(effective.Content),
                 Gc = ReadGcOptions(effective.Gc),
+                Registry = ReadRegistryOptions(effective.Registry),
             };
             *result = Handles.Create(SnapshotEngine.Open(engineOptions));
             return 0;
@@ -67,6 +85,28 @@ internal static unsafe partial class Exports
 
         RequireVersion(content->Version, NativeContentOptions.CurrentVersion, "snapshotter_content_options");
         return Utf8.Optional(content->Dir, "content.dir");
+    }
+
+    private static RegistryOptions? ReadRegistryOptions(NativeRegistryOptions* registry)
+    {
+        if (registry == null)
+        {
+            return null;
+        }
+
+        RequireVersion(registry->Version, NativeRegistryOptions.CurrentVersion, "snapshotter_registry_options");
+        return new RegistryOptions
+        {
+            Url = Utf8.Required(registry->Url, "registry.url"),
+            Namespace = Utf8.Optional(registry->RepositoryNamespace, "registry.repository_namespace"),
+            Username = Utf8.Optional(registry->Username, "registry.username"),
+            Password = Utf8.Optional(registry->Password, "registry.password"),
+            Insecure = registry->Insecure != 0,
+            CaFile = Utf8.Optional(registry->CaFile, "registry.ca_file"),
+            RequestTimeout = registry->RequestTimeoutMs == 0 ? RegistryOptions.DefaultRequestTimeout : TimeSpan.FromMilliseconds(registry->RequestTimeoutMs),
+            MaxAttempts = registry->MaxAttempts == 0 ? RegistryOptions.DefaultMaxAttempts : (int)Math.Min(registry->MaxAttempts, int.MaxValue),
+            RetryTimeLimit = registry->RetryTimeLimitMs == 0 ? RegistryOptions.DefaultRetryTimeLimit : TimeSpan.FromMilliseconds(registry->RetryTimeLimitMs),
+        };
     }
 
     private static void WriteStats(NativeStats* stats, OperationStats result)

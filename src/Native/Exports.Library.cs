@@ -33,6 +33,9 @@ internal static unsafe partial class Exports
         ErrorCode.NoSpace => Utf8.Static("NO_SPACE\0"u8),
         ErrorCode.Unsupported => Utf8.Static("UNSUPPORTED\0"u8),
         ErrorCode.Closed => Utf8.Static("CLOSED\0"u8),
+        ErrorCode.Unauthenticated => Utf8.Static("UNAUTHENTICATED\0"u8),
+        ErrorCode.Unavailable => Utf8.Static("UNAVAILABLE\0"u8),
+        ErrorCode.Timeout => Utf8.Static("TIMEOUT\0"u8),
         ErrorCode.Internal => Utf8.Static("INTERNAL\0"u8),
         _ => Utf8.Static("UNKNOWN\0"u8),
     };

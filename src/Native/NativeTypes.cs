@@ -15,6 +15,7 @@ internal unsafe struct NativeOptions
     public uint Concurrency;
     public NativeContentOptions* Content;
     public NativeGcOptions* Gc;
+    public NativeRegistryOptions* Registry;
 }
 
 [StructLayout(LayoutKind.Sequential)]
@@ -24,6 +25,23 @@ internal unsafe struct NativeContentOptions
 
     public uint Version;
     public byte* Dir;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct NativeRegistryOptions
+{
+    public const uint CurrentVersion = 1;
+
+    public uint Version;
+    public byte* Url;
+    public byte* RepositoryNamespace;
+    public byte* Username;
+    public byte* Password;
+    public int Insecure;
+    public byte* CaFile;
+    public uint RequestTimeoutMs;
+    public uint MaxAttempts;
+    public uint RetryTimeLimitMs;
 }
 
 [StructLayout(LayoutKind.Sequential)]

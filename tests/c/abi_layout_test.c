@@ -10,7 +10,7 @@
 
 _Static_assert(sizeof(snapshotter_code) == 4, "snapshotter_code is returned as a C int");
 
-_Static_assert(sizeof(snapshotter_options) == 40, "snapshotter_options size");
+_Static_assert(sizeof(snapshotter_options) == 48, "snapshotter_options size");
 LAYOUT(snapshotter_options, version, 0);
 LAYOUT(snapshotter_options, root_dir, 8);
 LAYOUT(snapshotter_options, concurrency, 16);
@@ -86,6 +86,19 @@ LAYOUT(snapshotter_verify_report, unreferenced_content, 40);
 LAYOUT(snapshotter_verify_report, problems, 48);
 LAYOUT(snapshotter_verify_report, problem_count, 56);
 LAYOUT(snapshotter_verify_report, problems_unrepaired, 64);
+LAYOUT(snapshotter_options, registry, 40);
+
+_Static_assert(sizeof(snapshotter_registry_options) == 72, "snapshotter_registry_options size");
+LAYOUT(snapshotter_registry_options, version, 0);
+LAYOUT(snapshotter_registry_options, url, 8);
+LAYOUT(snapshotter_registry_options, repository_namespace, 16);
+LAYOUT(snapshotter_registry_options, username, 24);
+LAYOUT(snapshotter_registry_options, password, 32);
+LAYOUT(snapshotter_registry_options, insecure, 40);
+LAYOUT(snapshotter_registry_options, ca_file, 48);
+LAYOUT(snapshotter_registry_options, request_timeout_ms, 56);
+LAYOUT(snapshotter_registry_options, max_attempts, 60);
+LAYOUT(snapshotter_registry_options, retry_time_limit_ms, 64);
 
 _Static_assert(sizeof(snapshotter_content_options) == 16, "snapshotter_content_options size");
 LAYOUT(snapshotter_content_options, version, 0);
@@ -217,6 +230,8 @@ static void layouts_are_pinned(void)
               SNAPSHOTTER_PROBLEM_DANGLING_RECORD == 5 && SNAPSHOTTER_PROBLEM_UNRESTORABLE_SNAPSHOT == 6 &&
               SNAPSHOTTER_PROBLEM_STRAY_FILE == 7 && SNAPSHOTTER_PROBLEM_CORRUPT_METADATA == 8,
           "problem kinds are pinned");
+    CHECK(SNAPSHOTTER_ERROR_UNAUTHENTICATED == 11 && SNAPSHOTTER_ERROR_UNAVAILABLE == 12 && SNAPSHOTTER_ERROR_TIMEOUT == 13,
+          "registry code values are pinned");
 }
 
 int main(int argc, char **argv)

@@ -148,6 +148,52 @@ static void open_refuses_bad_options(void)
     CHECK(!fx_exists(PATH("%s/root", dir)), "a refused open created the root dir");
 }
 
+/* OPEN_FAILS(code, needle, edits...): valid options with a registry, edited, must fail so. */
+#define OPEN_FAILS(code, needle, ...)                                                                  \
+    do {                                                                                               \
+        snapshotter_options opts = SNAPSHOTTER_OPTIONS_INIT;                                           \
+        snapshotter_registry_options reg = SNAPSHOTTER_REGISTRY_OPTIONS_INIT;                          \
+        snapshotter *s = NULL;                                                                         \
+        opts.root_dir = root;                                                                          \
+        opts.registry = &reg;                                                                          \
+        reg.url = "http://127.0.0.1:1";                                                                \
+        __VA_ARGS__;                                                                                   \
+        CHECK_FAILS((code), (needle), snapshotter_open(&s, &opts, CHECK_ERR));                         \
+        CHECK(s == NULL, "a failed open wrote *out");                                                  \
+    } while (0)
+
+/* Registry options are checked when the store is opened, before anything is created, and a password
+ * never shows up in an error, not even one given inside the URL. */
+static void open_refuses_bad_registry_options(void)
+{
+    const char *dir = fx_tempdir("badregistry");
+    const char *root = KEEP_PATH("%s/root", dir);
+    OPEN_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "snapshotter_registry_options.version", reg.version = 0);
+    OPEN_FAILS(SNAPSHOTTER_ERROR_UNSUPPORTED, "snapshotter_registry_options.version", reg.version = 99);
+    OPEN_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "registry.url", reg.url = NULL);
+    OPEN_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "ftp://host", reg.url = "ftp://host");
+    OPEN_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "path", reg.url = "http://host:5000/v2/x");
+    OPEN_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "absolute", reg.url = "oci:relative/dir");
+    OPEN_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "do not apply", reg.url = "oci:/tmp/layout", reg.username = "u");
+    OPEN_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "Team/X", reg.repository_namespace = "Team/X");
+    OPEN_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "max_attempts", reg.max_attempts = 1000);
+    OPEN_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "ca_file", reg.url = "https://host", reg.ca_file = "/no/such/ca.pem");
+    OPEN_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "registry.password", reg.password = "\xff");
+
+    snapshotter_options opts = SNAPSHOTTER_OPTIONS_INIT;
+    snapshotter_registry_options reg = SNAPSHOTTER_REGISTRY_OPTIONS_INIT;
+    snapshotter *s = NULL;
+    snapshotter_error *err = NULL;
+    opts.root_dir = root;
+    opts.registry = &reg;
+    reg.url = "http://user:hunter2@127.0.0.1:1";
+    CHECK(snapshotter_open(&s, &opts, &err) == SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "credentials in the URL");
+    CHECK(strstr(snapshotter_error_message(err), "credentials") != NULL, "message: %s", snapshotter_error_message(err));
+    CHECK(strstr(snapshotter_error_message(err), "hunter2") == NULL, "the password leaked: %s", snapshotter_error_message(err));
+    snapshotter_error_free(err);
+    CHECK(!fx_exists(root), "a refused open created the root dir");
+}
+
 /* Like a base_dir that is not a directory (INVALID_ARGUMENT), a root_dir that names a regular file is
  * a malformed argument; ALREADY_EXISTS is documented for snapshots and restore targets only. */
 static void open_refuses_a_root_that_is_a_file(void)
@@ -303,6 +349,7 @@ int main(int argc, char **argv)
         CHECK_TEST(restore_refuses_bad_requests),
         CHECK_TEST(open_refuses_bad_options),
         CHECK_TEST(open_refuses_a_root_that_is_a_file),
+        CHECK_TEST(open_refuses_bad_registry_options),
         CHECK_TEST(missing_things_are_not_found),
         CHECK_TEST(same_name_and_version_twice_already_exists),
         CHECK_TEST(cancelled_before_the_call),

@@ -16,6 +16,7 @@ int use_macros(void);
 int use_macros(void)
 {
     snapshotter_options options = SNAPSHOTTER_OPTIONS_INIT;
+    snapshotter_registry_options registry = SNAPSHOTTER_REGISTRY_OPTIONS_INIT;
     snapshotter_stats stats = SNAPSHOTTER_STATS_INIT;
     snapshotter_snapshot_request snapshot = SNAPSHOTTER_SNAPSHOT_REQUEST_INIT;
     snapshotter_restore_request restore = SNAPSHOTTER_RESTORE_REQUEST_INIT;
@@ -27,8 +28,9 @@ int use_macros(void)
     snapshotter_file file = { "a", SNAPSHOTTER_FILE_READ_ONLY };
     snapshot.files = &file;
     restore.flags = SNAPSHOTTER_RESTORE_OVERWRITE | SNAPSHOTTER_RESTORE_IN_PLACE | SNAPSHOTTER_RESTORE_DELETE_EXTRA;
+    options.registry = &registry;
     return (int)(options.version + stats.version + snapshot.version + restore.version + list.version + inspect.version +
-                 remove.version + removed.version + diff.version) + SNAPSHOTTER_VERSION_NUMBER;
+                 remove.version + removed.version + diff.version + registry.version) + SNAPSHOTTER_VERSION_NUMBER;
 }
 SRC
 

@@ -15,6 +15,7 @@ static const snapshotter_gc_request gc_request_macro = SNAPSHOTTER_GC_REQUEST_IN
 static const snapshotter_verify_request verify_request_macro = SNAPSHOTTER_VERIFY_REQUEST_INIT;
 static const snapshotter_gc_report gc_report_macro = SNAPSHOTTER_GC_REPORT_INIT;
 static const snapshotter_verify_report verify_report_macro = SNAPSHOTTER_VERIFY_REPORT_INIT;
+static const snapshotter_registry_options registry_macro = SNAPSHOTTER_REGISTRY_OPTIONS_INIT;
 
 static int all_bytes_are(const void *p, size_t n, unsigned char value)
 {
@@ -52,6 +53,17 @@ static void init_functions_match_macros(void)
     CHECK(memcmp(&content, &content_macro, sizeof content) == 0, "snapshotter_content_options_init differs from the macro");
     CHECK(snapshotter_content_options_init(&content, 0) == SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "content version 0");
     CHECK(snapshotter_content_options_init(&content, 99) == SNAPSHOTTER_ERROR_UNSUPPORTED, "content version 99");
+    snapshotter_registry_options registry;
+    memset(&registry, 0, sizeof registry);
+    CHECK_CODE(SNAPSHOTTER_OK, snapshotter_registry_options_init(&registry, SNAPSHOTTER_REGISTRY_OPTIONS_VERSION));
+    CHECK(memcmp(&registry, &registry_macro, sizeof registry) == 0, "snapshotter_registry_options_init differs from the macro");
+    CHECK(registry.url == NULL && registry.insecure == 0 && registry.max_attempts == 0, "registry_options_init fields");
+    memset(&registry, FILLER, sizeof registry);
+    CHECK(snapshotter_registry_options_init(&registry, 0) == SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "registry version 0");
+    CHECK(snapshotter_registry_options_init(&registry, 99) == SNAPSHOTTER_ERROR_UNSUPPORTED, "registry version 99");
+    CHECK(snapshotter_registry_options_init(NULL, 1) == SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "registry NULL");
+    CHECK(all_bytes_are(&registry, sizeof registry, FILLER), "a failed registry_options_init wrote to the struct");
+    CHECK(options_macro.registry == NULL, "SNAPSHOTTER_OPTIONS_INIT leaves registry NULL");
     CHECK(options_macro.gc == NULL, "SNAPSHOTTER_OPTIONS_INIT leaves gc NULL");
 }
 
@@ -186,9 +198,12 @@ static void every_code_has_its_name(void)
         { SNAPSHOTTER_ERROR_NO_SPACE, "NO_SPACE" },
         { SNAPSHOTTER_ERROR_UNSUPPORTED, "UNSUPPORTED" },
         { SNAPSHOTTER_ERROR_CLOSED, "CLOSED" },
+        { SNAPSHOTTER_ERROR_UNAUTHENTICATED, "UNAUTHENTICATED" },
+        { SNAPSHOTTER_ERROR_UNAVAILABLE, "UNAVAILABLE" },
+        { SNAPSHOTTER_ERROR_TIMEOUT, "TIMEOUT" },
         { SNAPSHOTTER_ERROR_INTERNAL, "INTERNAL" },
     };
-    static const int unknown[] = { -1, 11, 12, 50, 99, 101, 1000, 0x7fffffff };
+    static const int unknown[] = { -1, 14, 15, 50, 99, 101, 1000, 0x7fffffff };
     for (size_t i = 0; i < CHECK_COUNT(codes); i++) {
         const char *name = snapshotter_code_name(codes[i].code);
         CHECK(name != NULL && strcmp(name, codes[i].name) == 0, "code %d is named \"%s\", expected \"%s\"",

@@ -1,3 +1,4 @@
+using Snapshotter.Oci;
 using Snapshotter.Content;
 using Snapshotter.IO;
 using Snapshotter.Metadata;
@@ -11,10 +12,11 @@ internal sealed class EngineContext
     /// <summary>Large enough that syscalls and hash setup vanish next to copying; small enough for many workers.</summary>
     public const int DefaultBufferBytes = 1 << 20;
 
-    public EngineContext(ContentStore store, MetadataStore metadata, OwnerLock owner, string metadataDir, IContentProvider? contentProvider, TimeProvider time, int concurrency)
+    public EngineContext(ContentStore store, MetadataStore metadata, OwnerLock owner, string metadataDir, IContentProvider? contentProvider, IRemoteCatalog? remoteCatalog, TimeProvider time, int concurrency)
     {
         MetadataDir = metadataDir;
         ContentProvider = contentProvider;
+        RemoteCatalog = remoteCatalog;
         Store = store;
         Metadata = metadata;
         Owner = owner;
@@ -35,6 +37,9 @@ internal sealed class EngineContext
 
     /// <summary>Where content is published and fetched beyond this machine; null in a purely local store.</summary>
     public IContentProvider? ContentProvider { get; }
+
+    /// <summary>Where snapshot metadata is published beyond this machine; null when snapshots stay local.</summary>
+    public IRemoteCatalog? RemoteCatalog { get; }
 
     /// <summary>Whether the handle that left a record or file with this token is still open somewhere.</summary>
     public bool IsOwnerAlive(string token) => OwnerLock.IsAlive(OwnersDir, token);

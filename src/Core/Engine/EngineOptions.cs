@@ -1,4 +1,5 @@
 using Snapshotter.Gc;
+using Snapshotter.Registry;
 
 namespace Snapshotter.Engine;
 
@@ -19,6 +20,12 @@ public sealed record EngineOptions
     /// publish their content there and restores fetch what the local store lacks. Null: local store only.
     /// </summary>
     public string? ContentDirectory { get; init; }
+
+    /// <summary>
+    /// Where snapshot metadata is published and where restores find snapshots this store has never seen: an
+    /// OCI registry or an OCI image layout directory. Null: snapshots stay local.
+    /// </summary>
+    public RegistryOptions? Registry { get; init; }
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 

@@ -1,11 +1,13 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Snapshotter.Oci;
 using Snapshotter.Content;
 using Snapshotter.Errors;
 using Snapshotter.Interop;
 using Snapshotter.IO;
 using Snapshotter.Metadata;
+using Snapshotter.Sparse;
 using Snapshotter.Validation;
 
 namespace Snapshotter.Engine;
@@ -28,6 +30,9 @@ internal sealed class RestoreOperation
     /// <summary>Temporary files beside their targets: ".snapshotter-restore-&lt;owner token&gt;-&lt;random&gt;".</summary>
     private const string TempPrefix = ".snapshotter-restore-";
     private const uint TempFileMode = 0x180; // 0600
+
+    /// <summary>Records of a pulled snapshot tried before content deleted again and again under it makes it fail.</summary>
+    private const int MaxCommitAttempts = 3;
 
     private readonly EngineContext _context;
     private readonly RestoreRequest _request;
@@ -87,7 +92,7 @@ internal sealed class RestoreOperation
         }
 
         using var lease = Lease.Acquire(_context, $"restore {_request.Target}");
-        SnapshotRecord snapshot = Catalog.FindAndPin(_context, _request.Snapshot(), lease);
+        SnapshotRecord snapshot = FindOrPull(_request.Snapshot(), lease);
         List<FileRecord> snapshotFiles = _context.Metadata.GetFiles(snapshot.Id);
         foreach (FileRecord file in snapshotFiles)
         {
@@ -98,7 +103,7 @@ internal sealed class RestoreOperation
         }
 
         List<FileRecord> files = selection?.Select(snapshotFiles, f => f.RelativePath, $"snapshot '{snapshot.Name}:{snapshot.Version}'") ?? snapshotFiles;
-        EnsureContentPresent(files);
+        EnsureContentPresent(files, linkedCopyWillDo: true);
         long totalBytes = files.Sum(f => f.Size);
         var progress = new ProgressTracker(_request.Progress, _context.Time, files.Count, totalBytes);
         if (_request.OutputDir is null)
@@ -210,15 +215,98 @@ internal sealed class RestoreOperation
         }
     }
 
+    /// <summary>
+    /// The local snapshot the request names, pinned by the lease; one this store has never seen is first pulled
+    /// from the remote catalog when one is configured (exact name:version only: "@latest" and "@time" choose
+    /// among local snapshots).
+    /// </summary>
+    private SnapshotRecord FindOrPull(SnapshotReference reference, Lease lease)
+    {
+        if (_context.RemoteCatalog is { } remote && reference.Version is { } version && _context.Metadata.FindCommitted(reference.Name, version) is null)
+        {
+            Pull(remote, reference.Name, version, lease);
+        }
+
+        return Catalog.FindAndPin(_context, reference, lease);
+    }
+
+    /// <summary>
+    /// A snapshot from the remote catalog: pulled and validated as untrusted input, its content pinned by the
+    /// lease and fetched (each object's logical size checked against the sizes the snapshot claims), then
+    /// recorded with its files and content references in one transaction, a committed snapshot like any other.
+    /// The transaction checks that the content is still there; what went missing meanwhile is fetched again, a
+    /// bounded number of times.
+    /// </summary>
+    private void Pull(IRemoteCatalog remote, string name, string version, Lease lease)
+    {
+        RemoteSnapshot pulled = remote.Pull(name, version, _cancellation)
+            ?? throw SnapshotterException.NotFound($"snapshot '{name}:{version}' not found, neither locally nor in {remote.Location}");
+        var files = pulled.Files.ToList();
+        foreach (Digest digest in files.Select(f => f.Digest).Distinct())
+        {
+            lease.PinContent(digest);
+        }
+
+        for (int attempt = 1; ; attempt++)
+        {
+            EnsureContentPresent(files, linkedCopyWillDo: false);
+            if (StoredContentOf(files, $"snapshot '{name}:{version}' from {remote.Location}") is { } contents)
+            {
+                (SnapshotRecord? snapshot, IReadOnlyList<Digest> missing) = _context.Metadata.CommitPulled(
+                    name, version, files, contents, _context.NowNs, _context.IsOwnerAlive, _context.Store.HasContent);
+                if (snapshot is not null)
+                {
+                    return;
+                }
+
+                if (attempt == MaxCommitAttempts)
+                {
+                    throw new SnapshotterException(ErrorCode.IO, $"content {missing[0]} was deleted {MaxCommitAttempts} times while snapshot '{name}:{version}' was being recorded; restore it again");
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The content records of files whose content is in the store, each object's logical size checked against
+    /// the size the snapshot gives its files (CORRUPT otherwise); null when some content vanished meanwhile.
+    /// </summary>
+    private List<ContentRecord>? StoredContentOf(List<FileRecord> files, string source)
+    {
+        var contents = new Dictionary<Digest, ContentRecord>();
+        foreach (FileRecord file in files)
+        {
+            if (!contents.TryGetValue(file.Digest, out ContentRecord? content))
+            {
+                using UnixFile? stored = UnixFile.TryOpenRead(_context.Store.ContentPath(file.Digest));
+                if (stored is null)
+                {
+                    return null;
+                }
+
+                content = new ContentRecord(file.Digest, Spf1.ReadLogicalSize(stored), stored.Stat().Size);
+                contents.Add(file.Digest, content);
+            }
+
+            if (content.Size != file.Size)
+            {
+                throw SnapshotterException.Corrupt($"{source} gives '{file.RelativePath}' {file.Size} bytes, but its content {file.Digest} holds {content.Size}");
+            }
+        }
+
+        return contents.Values.ToList();
+    }
+
     /// <summary>Makes sure every file's content is in the local store, fetching what is missing from the
-    /// content provider; without one, missing content is NOT_FOUND naming the digest.</summary>
-    private void EnsureContentPresent(List<FileRecord> files)
+    /// content provider; without one, missing content is NOT_FOUND naming the digest. With
+    /// <paramref name="linkedCopyWillDo"/>, a read-only file whose stored inode still matches needs no content.</summary>
+    private void EnsureContentPresent(List<FileRecord> files, bool linkedCopyWillDo)
     {
         var missing = new List<FileRecord>();
         foreach (FileRecord file in files)
         {
             _cancellation.ThrowIfCancellationRequested();
-            if (!_context.Store.HasContent(file.Digest) && !(file.ReadOnly && _comparer.StoredInodeMatches(file) is not null))
+            if (!_context.Store.HasContent(file.Digest) && !(linkedCopyWillDo && file.ReadOnly && _comparer.StoredInodeMatches(file) is not null))
             {
                 missing.Add(file);
             }

@@ -1,3 +1,4 @@
+using Snapshotter.Oci;
 using Snapshotter.Content;
 using Snapshotter.Errors;
 using Snapshotter.Gc;
@@ -67,22 +68,26 @@ public sealed class SnapshotEngine : IDisposable
                 throw SnapshotterException.InvalidArgument($"root_dir '{options.RootDir}' is not a directory");
             }
 
-            UnixPath.CreateDirectories(options.RootDir);
-            string rootDir = UnixPath.RealPath(options.RootDir);
-            string metadataDir = Path.Join(rootDir, "metadata");
-            string ownersDir = Path.Join(metadataDir, EngineContext.OwnersDirName);
-            UnixPath.CreateDirectories(metadataDir);
+            // Options are checked before anything is created: a refused open leaves no trace.
             IContentProvider? contentProvider = options.ContentDirectory is { } dir ? new DirectoryContentProvider(dir) : null;
-            var owner = OwnerLock.Acquire(ownersDir);
+            IRemoteCatalog? catalog = options.Registry is { } registry ? RemoteCatalogs.Open(registry, options.Time) : null;
+            OwnerLock? owner = null;
             try
             {
-                var context = new EngineContext(new ContentStore(rootDir, owner.Token), MetadataStore.Open(metadataDir), owner, metadataDir, contentProvider, options.Time, options.Concurrency);
+                UnixPath.CreateDirectories(options.RootDir);
+                string rootDir = UnixPath.RealPath(options.RootDir);
+                string metadataDir = Path.Join(rootDir, "metadata");
+                string ownersDir = Path.Join(metadataDir, EngineContext.OwnersDirName);
+                UnixPath.CreateDirectories(metadataDir);
+                owner = OwnerLock.Acquire(ownersDir);
+                var context = new EngineContext(new ContentStore(rootDir, owner.Token), MetadataStore.Open(metadataDir), owner, metadataDir, contentProvider, catalog, options.Time, options.Concurrency);
                 Recover(context);
                 return new SnapshotEngine(context, rootDir, options.Gc, options.DiskUsage ?? new StatFsDiskUsage(rootDir));
             }
             catch
             {
-                owner.Dispose();
+                owner?.Dispose();
+                catalog?.Dispose();
                 throw;
             }
         }
@@ -199,6 +204,7 @@ public sealed class SnapshotEngine : IDisposable
 
         _background?.Wait();
         _closing.Dispose();
+        _context.RemoteCatalog?.Dispose();
         _context.Owner.Dispose();
     }
 

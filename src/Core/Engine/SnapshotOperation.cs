@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Snapshotter.Oci;
 using Snapshotter.Content;
 using Snapshotter.Errors;
 using Snapshotter.IO;
@@ -48,6 +49,7 @@ internal sealed class SnapshotOperation
         var pendingContent = new ConcurrentDictionary<Digest, string>();
         try
         {
+            CheckCatalog(sources);
             var records = new FileRecord[sources.Length];
             var contents = new ConcurrentDictionary<Digest, ContentRecord>();
             long totalBytes = sources.Sum(s => s.Status.Size);
@@ -60,6 +62,7 @@ internal sealed class SnapshotOperation
 
             Publish(pendingContent);
             UploadContent(records);
+            PublishMetadata(records);
             Commit(pendingId, sources, records, lease, pendingContent, contents);
             progress.Complete();
             return _stats.ToStats(sources.Length, totalBytes, Stopwatch.GetElapsedTime(started));
@@ -273,13 +276,79 @@ internal sealed class SnapshotOperation
         _context.Metadata.MarkPublished(needed, provider.Location, _context.NowNs);
     }
 
-    /// <summary>The local UTC offset at that instant, as Go's time.Local records it in the config JSON.</summary>
+    /// <summary>
+    /// Before any content is read: a snapshot already published as name:version must be this one. Digests are
+    /// not known yet, so everything else is compared (paths, sizes, modes, owners, mtimes); a difference there
+    /// is ALREADY_EXISTS before anything is written. A match is confirmed with digests just before pushing.
+    /// </summary>
+    private void CheckCatalog(SourceFile[] sources)
+    {
+        if (_context.RemoteCatalog is not { } catalog || PullPublished(catalog) is not { } published)
+        {
+            return;
+        }
+
+        IEnumerable<FileRecord> planned = sources.Select(s => new FileRecord(
+            s.RelativePath, default, s.ReadOnly, s.Status.Permissions, s.Status.Uid, s.Status.Gid, s.Status.Size, s.Status.ModificationTimeNs, 0, FileRecord.RegularFileTypeFlag));
+        if (!published.HasSameFiles(planned, compareContent: false))
+        {
+            throw SnapshotterException.AlreadyExists($"snapshot '{_request.Name}:{_request.Version}' already exists in {_context.RemoteCatalog.Location} with other files");
+        }
+    }
+
+    /// <summary>
+    /// Publishes the snapshot's metadata once its content is durable and uploaded, before it becomes visible
+    /// locally. The catalog is checked again right before pushing: another writer may have published
+    /// name:version meanwhile. The same snapshot there already is success; another one is ALREADY_EXISTS.
+    /// </summary>
+    private void PublishMetadata(FileRecord[] records)
+    {
+        if (_context.RemoteCatalog is not { } catalog)
+        {
+            return;
+        }
+
+        if (PullPublished(catalog) is { } published)
+        {
+            if (published.HasSameFiles(records))
+            {
+                return;
+            }
+
+            throw SnapshotterException.AlreadyExists($"snapshot '{_request.Name}:{_request.Version}' already exists in {catalog.Location} with other content");
+        }
+
+        catalog.Push(_request.Name, _request.Version, SnapshotArtifact.Build(records), _cancellation);
+    }
+
+    /// <summary>What the catalog holds as name:version. A tag holding something unreadable is taken all the same.</summary>
+    private RemoteSnapshot? PullPublished(IRemoteCatalog catalog)
+    {
+        try
+        {
+            return catalog.Pull(_request.Name, _request.Version, _cancellation);
+        }
+        catch (SnapshotterException e) when (e.Code is ErrorCode.Corrupt or ErrorCode.Unsupported or ErrorCode.NotFound)
+        {
+            throw SnapshotterException.AlreadyExists($"snapshot '{_request.Name}:{_request.Version}' already exists in {catalog.Location} but cannot be read as this snapshot: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// The local UTC offset at that instant, as Go's time.Local records it in the config JSON. An offset with
+    /// seconds (local mean time, before the 20th century in most zones) cannot be written exactly in RFC 3339:
+    /// Go would shift the clock by it but print whole minutes, changing the instant. UTC is recorded instead.
+    /// </summary>
     private static int LocalOffsetSeconds(long unixNs)
     {
         long ticks = unixNs / TimeSpan.NanosecondsPerTick;
-        return ticks > DateTimeOffset.MinValue.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks && ticks < DateTimeOffset.MaxValue.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks
-            ? (int)TimeZoneInfo.Local.GetUtcOffset(DateTimeOffset.UnixEpoch.AddTicks(ticks)).TotalSeconds
-            : 0;
+        if (ticks <= DateTimeOffset.MinValue.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks || ticks >= DateTimeOffset.MaxValue.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks)
+        {
+            return 0;
+        }
+
+        int offset = (int)TimeZoneInfo.Local.GetUtcOffset(DateTimeOffset.UnixEpoch.AddTicks(ticks)).TotalSeconds;
+        return offset % 60 == 0 ? offset : 0;
     }
 
     /// <summary>The resolved path of a directory the caller named; a missing one is NOT_FOUND naming the field.</summary>

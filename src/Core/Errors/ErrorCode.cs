@@ -17,5 +17,8 @@ public enum ErrorCode
     NoSpace = 8,
     Unsupported = 9,
     Closed = 10,
+    Unauthenticated = 11,
+    Unavailable = 12,
+    Timeout = 13,
     Internal = 100,
 }

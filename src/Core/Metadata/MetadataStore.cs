@@ -159,58 +159,8 @@ internal sealed partial class MetadataStore
             }
         }
 
-        using (var insertContent = connection.CreateCommand())
-        {
-            insertContent.CommandText = """
-                INSERT INTO content (digest, size, encoded_size, created_ns) VALUES ($digest, $size, $encoded, $now)
-                ON CONFLICT (digest) DO NOTHING
-                """;
-            var digest = insertContent.Parameters.Add("$digest", SqliteType.Text);
-            var size = insertContent.Parameters.Add("$size", SqliteType.Integer);
-            var encoded = insertContent.Parameters.Add("$encoded", SqliteType.Integer);
-            insertContent.Parameters.AddWithValue("$now", nowNs);
-            foreach (ContentRecord content in contents)
-            {
-                digest.Value = content.Digest.ToString();
-                size.Value = content.Size;
-                encoded.Value = content.EncodedSize;
-                insertContent.ExecuteNonQuery();
-            }
-        }
-
-        using (var insertFile = connection.CreateCommand())
-        {
-            insertFile.CommandText = """
-                INSERT INTO files (snapshot_id, relative_path, digest, read_only, mode, uid, gid, size, mtime_ns, mtime_offset_s, typeflag)
-                VALUES ($id, $path, $digest, $ro, $mode, $uid, $gid, $size, $mtime, $offset, $typeflag)
-                """;
-            insertFile.Parameters.AddWithValue("$id", snapshotId);
-            var path = insertFile.Parameters.Add("$path", SqliteType.Text);
-            var digest = insertFile.Parameters.Add("$digest", SqliteType.Text);
-            var readOnly = insertFile.Parameters.Add("$ro", SqliteType.Integer);
-            var mode = insertFile.Parameters.Add("$mode", SqliteType.Integer);
-            var uid = insertFile.Parameters.Add("$uid", SqliteType.Integer);
-            var gid = insertFile.Parameters.Add("$gid", SqliteType.Integer);
-            var size = insertFile.Parameters.Add("$size", SqliteType.Integer);
-            var mtime = insertFile.Parameters.Add("$mtime", SqliteType.Integer);
-            var offset = insertFile.Parameters.Add("$offset", SqliteType.Integer);
-            var typeFlag = insertFile.Parameters.Add("$typeflag", SqliteType.Integer);
-            foreach (FileRecord file in files)
-            {
-                path.Value = file.RelativePath;
-                digest.Value = file.Digest.ToString();
-                readOnly.Value = file.ReadOnly ? 1 : 0;
-                mode.Value = file.Mode;
-                uid.Value = file.Uid;
-                gid.Value = file.Gid;
-                size.Value = file.Size;
-                mtime.Value = file.ModificationTimeNs;
-                offset.Value = file.ModificationTimeOffsetSeconds;
-                typeFlag.Value = file.TypeFlag;
-                insertFile.ExecuteNonQuery();
-            }
-        }
-
+        InsertContent(connection, contents, nowNs);
+        InsertFiles(connection, snapshotId, files);
         using (var markCommitted = connection.CreateCommand())
         {
             markCommitted.CommandText = """
@@ -230,6 +180,130 @@ internal sealed partial class MetadataStore
 
         transaction.Commit();
         return [];
+    }
+
+    /// <summary>
+    /// Records a snapshot pulled from a remote catalog as committed, with its files and content references, in
+    /// one transaction: from then on it is a snapshot like any other. When name:version appeared meanwhile
+    /// (another call pulled it too, or a local snapshot was committed), that one is kept and returned. A
+    /// reservation by a live owner (a local snapshot being made) is ALREADY_EXISTS; an abandoned one is taken
+    /// over. As in <see cref="Commit"/>, content deleted since the caller fetched it is returned (and nothing
+    /// recorded), checked under the write lock deletes take.
+    /// </summary>
+    public (SnapshotRecord? Snapshot, IReadOnlyList<Digest> Missing) CommitPulled(
+        string name,
+        string version,
+        IReadOnlyList<FileRecord> files,
+        IReadOnlyCollection<ContentRecord> contents,
+        long nowNs,
+        Func<string, bool> isOwnerAlive,
+        Func<Digest, bool> isContentPresent)
+    {
+        using var connection = Connect();
+        using var transaction = connection.BeginTransaction();
+        using (var existing = connection.CreateCommand())
+        {
+            existing.CommandText = "SELECT id, state, owner, created_ns, last_used_ns FROM snapshots WHERE name = $name AND version = $version";
+            existing.Parameters.AddWithValue("$name", name);
+            existing.Parameters.AddWithValue("$version", version);
+            using var reader = existing.ExecuteReader();
+            if (reader.Read())
+            {
+                long id = reader.GetInt64(0);
+                if (reader.GetInt64(1) == CommittedState)
+                {
+                    return (new SnapshotRecord(id, name, version, reader.GetInt64(3), reader.GetInt64(4)), []);
+                }
+
+                if (!reader.IsDBNull(2) && isOwnerAlive(reader.GetString(2)))
+                {
+                    throw SnapshotterException.AlreadyExists($"snapshot '{name}:{version}' is being created by another call");
+                }
+
+                reader.Close();
+                DeleteSnapshotRow(connection, id);
+            }
+        }
+
+        List<Digest> missing = files.Select(f => f.Digest).Distinct().Where(d => !isContentPresent(d)).ToList();
+        if (missing.Count > 0)
+        {
+            return (null, missing);
+        }
+
+        long snapshotId;
+        using (var insert = connection.CreateCommand())
+        {
+            insert.CommandText = """
+                INSERT INTO snapshots (name, version, state, created_ns, last_used_ns, owner)
+                VALUES ($name, $version, $committed, $now, $now, NULL)
+                RETURNING id
+                """;
+            insert.Parameters.AddWithValue("$name", name);
+            insert.Parameters.AddWithValue("$version", version);
+            insert.Parameters.AddWithValue("$committed", CommittedState);
+            insert.Parameters.AddWithValue("$now", nowNs);
+            snapshotId = (long)insert.ExecuteScalar()!;
+        }
+
+        InsertContent(connection, contents, nowNs);
+        InsertFiles(connection, snapshotId, files);
+        transaction.Commit();
+        return (new SnapshotRecord(snapshotId, name, version, nowNs, nowNs), []);
+    }
+
+    private static void InsertContent(SqliteConnection connection, IReadOnlyCollection<ContentRecord> contents, long nowNs)
+    {
+        using var insertContent = connection.CreateCommand();
+        insertContent.CommandText = """
+            INSERT INTO content (digest, size, encoded_size, created_ns) VALUES ($digest, $size, $encoded, $now)
+            ON CONFLICT (digest) DO NOTHING
+            """;
+        var digest = insertContent.Parameters.Add("$digest", SqliteType.Text);
+        var size = insertContent.Parameters.Add("$size", SqliteType.Integer);
+        var encoded = insertContent.Parameters.Add("$encoded", SqliteType.Integer);
+        insertContent.Parameters.AddWithValue("$now", nowNs);
+        foreach (ContentRecord content in contents)
+        {
+            digest.Value = content.Digest.ToString();
+            size.Value = content.Size;
+            encoded.Value = content.EncodedSize;
+            insertContent.ExecuteNonQuery();
+        }
+    }
+
+    private static void InsertFiles(SqliteConnection connection, long snapshotId, IReadOnlyList<FileRecord> files)
+    {
+        using var insertFile = connection.CreateCommand();
+        insertFile.CommandText = """
+            INSERT INTO files (snapshot_id, relative_path, digest, read_only, mode, uid, gid, size, mtime_ns, mtime_offset_s, typeflag)
+            VALUES ($id, $path, $digest, $ro, $mode, $uid, $gid, $size, $mtime, $offset, $typeflag)
+            """;
+        insertFile.Parameters.AddWithValue("$id", snapshotId);
+        var path = insertFile.Parameters.Add("$path", SqliteType.Text);
+        var digest = insertFile.Parameters.Add("$digest", SqliteType.Text);
+        var readOnly = insertFile.Parameters.Add("$ro", SqliteType.Integer);
+        var mode = insertFile.Parameters.Add("$mode", SqliteType.Integer);
+        var uid = insertFile.Parameters.Add("$uid", SqliteType.Integer);
+        var gid = insertFile.Parameters.Add("$gid", SqliteType.Integer);
+        var size = insertFile.Parameters.Add("$size", SqliteType.Integer);
+        var mtime = insertFile.Parameters.Add("$mtime", SqliteType.Integer);
+        var offset = insertFile.Parameters.Add("$offset", SqliteType.Integer);
+        var typeFlag = insertFile.Parameters.Add("$typeflag", SqliteType.Integer);
+        foreach (FileRecord file in files)
+        {
+            path.Value = file.RelativePath;
+            digest.Value = file.Digest.ToString();
+            readOnly.Value = file.ReadOnly ? 1 : 0;
+            mode.Value = file.Mode;
+            uid.Value = file.Uid;
+            gid.Value = file.Gid;
+            size.Value = file.Size;
+            mtime.Value = file.ModificationTimeNs;
+            offset.Value = file.ModificationTimeOffsetSeconds;
+            typeFlag.Value = file.TypeFlag;
+            insertFile.ExecuteNonQuery();
+        }
     }
 
     /// <summary>Drops a pending reservation (the snapshot failed or was cancelled). Committed snapshots are untouched.</summary>

@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using Snapshotter.Errors;
+using Snapshotter.IO;
 
 namespace Snapshotter.Sparse;
 
@@ -21,6 +23,16 @@ internal static class Spf1
         Magic.CopyTo(destination);
         BinaryPrimitives.WriteUInt64BigEndian(destination[4..], (ulong)logicalSize);
         BinaryPrimitives.WriteUInt64BigEndian(destination[12..], (ulong)extentCount);
+    }
+
+    /// <summary>The logical size an SPF1 file's header declares; CORRUPT when it has no SPF1 header.</summary>
+    public static long ReadLogicalSize(UnixFile content)
+    {
+        Span<byte> header = stackalloc byte[HeaderLengthBytes];
+        ulong size = content.Read(0, header) == HeaderLengthBytes && header[..4].SequenceEqual(Magic)
+            ? BinaryPrimitives.ReadUInt64BigEndian(header[4..])
+            : ulong.MaxValue;
+        return size <= long.MaxValue ? (long)size : throw SnapshotterException.Corrupt($"content '{content.Path}' has no valid SPF1 header");
     }
 
     public static void WriteExtentHeader(Span<byte> destination, Extent extent)

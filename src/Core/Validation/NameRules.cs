@@ -32,6 +32,24 @@ internal static partial class NameRules
         }
     }
 
+    /// <summary>
+    /// A registry namespace: path components joined by '/', leaving room for a name within the
+    /// distribution specification's 255 characters. Empty or null means none.
+    /// </summary>
+    public static void ValidateNamespace(string? repositoryNamespace, string field = "namespace")
+    {
+        if (string.IsNullOrEmpty(repositoryNamespace))
+        {
+            return;
+        }
+
+        if (repositoryNamespace.Length >= MaxNameLength || !repositoryNamespace.Split('/').All(PathComponent().IsMatch))
+        {
+            throw SnapshotterException.InvalidArgument(
+                $"{field} '{repositoryNamespace}' is not a valid OCI repository prefix: path components of lowercase letters and digits (separated by '.', '_', '__' or dashes) joined by '/', shorter than {MaxNameLength} characters");
+        }
+    }
+
     public static void ValidateVersion(string? version, string field = "snapshot_version")
     {
         if (string.IsNullOrEmpty(version))

@@ -60,4 +60,22 @@ public sealed class Rfc3339Tests
         Assert.Equal(expected, Rfc3339.Format(unixNs, offsetSeconds));
         Assert.Equal((unixNs, offsetSeconds), Rfc3339.Parse(expected, "t"));
     }
+
+    /// <summary>Local mean time offsets (e.g. +00:17:30, before 1900 in most zones): Go shifts the clock by the
+    /// whole offset but writes minutes only, and so must the config writer.</summary>
+    [Fact]
+    public void An_offset_with_seconds_is_written_as_go_writes_it() =>
+        Assert.Equal("1970-01-01T00:17:30+00:17", Rfc3339.Format(0, 1050));
+
+    [Fact]
+    public void Written_times_parse_back_to_the_same_instant_and_offset()
+    {
+        var random = new Random(7);
+        for (int i = 0; i < 2000; i++)
+        {
+            long unixNs = random.NextInt64(-9_000_000_000_000_000_000L, 9_000_000_000_000_000_000L);
+            int offsetSeconds = random.Next(-23 * 60, 24 * 60) * 60;
+            Assert.Equal((unixNs, offsetSeconds), Rfc3339.Parse(Rfc3339.Format(unixNs, offsetSeconds), "t"));
+        }
+    }
 }

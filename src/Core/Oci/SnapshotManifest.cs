@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Snapshotter.Errors;
 
-namespace Snapshotter.Catalog;
+namespace Snapshotter.Oci;
 
 /// <summary>
 /// The OCI image manifest of a snapshot: artifactType and config media type are the Go library's; there are

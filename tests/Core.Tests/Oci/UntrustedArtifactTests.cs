@@ -1,10 +1,10 @@
 using System.Text;
-using Snapshotter.Catalog;
+using Snapshotter.Oci;
 using Snapshotter.Errors;
 using Snapshotter.Metadata;
 using Snapshotter.Tests.Support;
 
-namespace Snapshotter.Tests.Catalog;
+namespace Snapshotter.Tests.Oci;
 
 /// <summary>
 /// Configs and manifests from elsewhere are untrusted input: what the Go library writes is accepted (any

@@ -1,4 +1,4 @@
-namespace Snapshotter.Catalog;
+namespace Snapshotter.Oci;
 
 /// <summary>
 /// Orders strings by their UTF-8 bytes (that is, by code point), as Go's sort.Strings does. Ordinal UTF-16

@@ -1,6 +1,6 @@
 using Snapshotter.Metadata;
 
-namespace Snapshotter.Catalog;
+namespace Snapshotter.Oci;
 
 /// <summary>A snapshot as an OCI artifact, ready to publish: the config blob and the manifest pointing at it.</summary>
 internal sealed class SnapshotArtifact

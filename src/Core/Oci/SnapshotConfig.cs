@@ -2,10 +2,11 @@ using System.Text;
 using System.Text.Json;
 using Snapshotter.Content;
 using Snapshotter.Errors;
+using Snapshotter.Formats;
 using Snapshotter.Metadata;
 using Snapshotter.Validation;
 
-namespace Snapshotter.Catalog;
+namespace Snapshotter.Oci;
 
 /// <summary>
 /// The config blob of the snapshot artifact: {"files":[...]} with each file's digest, readOnly, relativePath
@@ -45,7 +46,7 @@ internal static class SnapshotConfig
                 .Append(",\"uid\":").Append(file.Uid)
                 .Append(",\"gid\":").Append(file.Gid)
                 .Append(",\"size\":").Append(file.Size)
-                .Append(",\"mtime\":\"").Append(GoJson.FormatTime(file.ModificationTimeNs, file.ModificationTimeOffsetSeconds))
+                .Append(",\"mtime\":\"").Append(Rfc3339.Format(file.ModificationTimeNs, file.ModificationTimeOffsetSeconds))
                 .Append("\",\"typeflag\":").Append(file.TypeFlag)
                 .Append("}}");
         }
@@ -232,7 +233,7 @@ internal static class SnapshotConfig
             throw new SnapshotterException(ErrorCode.Unsupported, $"{source}: {where} has typeflag {typeFlag}: only regular files (0) are supported");
         }
 
-        if (!GoJson.TryParseTime(mtime ?? throw SnapshotterException.Corrupt(Missing("metadata.mtime")), out long mtimeNs, out int offsetSeconds))
+        if (!Rfc3339.TryParse(mtime ?? throw SnapshotterException.Corrupt(Missing("metadata.mtime")), out long mtimeNs, out int offsetSeconds))
         {
             throw SnapshotterException.Corrupt($"{source}: {where} has mtime '{mtime}', not an RFC 3339 time between 1678 and 2261");
         }

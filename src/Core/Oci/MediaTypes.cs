@@ -1,4 +1,4 @@
-namespace Snapshotter.Catalog;
+namespace Snapshotter.Oci;
 
 /// <summary>The media types of the snapshot artifact, as Dragonfly's Go snapshotter publishes it.</summary>
 internal static class MediaTypes

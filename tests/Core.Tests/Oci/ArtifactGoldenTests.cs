@@ -1,11 +1,11 @@
 using System.Globalization;
 using System.Text;
-using Snapshotter.Catalog;
+using Snapshotter.Oci;
 using Snapshotter.Content;
 using Snapshotter.Metadata;
 using Snapshotter.Tests.Support;
 
-namespace Snapshotter.Tests.Catalog;
+namespace Snapshotter.Tests.Oci;
 
 /// <summary>
 /// The snapshot artifact's exact bytes: the config as Go's json.Marshal writes the Go library's

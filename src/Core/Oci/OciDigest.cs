@@ -2,7 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using Snapshotter.Errors;
 using Snapshotter.Hashing;
 
-namespace Snapshotter.Catalog;
+namespace Snapshotter.Oci;
 
 /// <summary>OCI content digests: only sha256, the algorithm every registry supports and the Go library uses.</summary>
 internal static class OciDigest
