@@ -78,6 +78,14 @@ static const char options_text[] =
     "  --root DIR          the store (default: $SNAPSHOTTER_ROOT)\n"
     "  --content dir:PATH  publish content to / fetch missing content from a directory of\n"
     "                      xxh3/<hex> objects (local or NFS)\n"
+    "  --registry URL      publish snapshot metadata to / find unknown snapshots in an OCI\n"
+    "                      registry (http://host[:port], https://host[:port]) or an OCI\n"
+    "                      image layout directory (oci:/ABSOLUTE/DIR)\n"
+    "  --namespace NS      repository prefix in the registry: NS/NAME:VERSION\n"
+    "  --username USER     registry user (with --password-stdin)\n"
+    "  --password-stdin    read the registry password from the first line of stdin\n"
+    "  --insecure          https without certificate verification\n"
+    "  --ca-file FILE      PEM bundle of the certificate authorities to trust for https\n"
     "  --json              print one JSON object on stdout, for errors too\n"
     "  --concurrency N     files processed at once (default: the library's, 5)\n"
     "\n"
@@ -115,7 +123,8 @@ static const char options_text[] =
     "  0 success, 1 diff found differences or verify problems that remain, 2 usage error,\n"
     "  130 interrupted (SIGINT, SIGTERM: nothing partial is kept),\n"
     "  otherwise 10 + the library's code: 11 INVALID_ARGUMENT, 12 NOT_FOUND, 13 ALREADY_EXISTS,\n"
-    "  15 IO, 16 CORRUPT, 17 PERMISSION_DENIED, 18 NO_SPACE, 19 UNSUPPORTED, 20 CLOSED, 110 INTERNAL.\n";
+    "  15 IO, 16 CORRUPT, 17 PERMISSION_DENIED, 18 NO_SPACE, 19 UNSUPPORTED, 20 CLOSED,\n"
+    "  21 UNAUTHENTICATED, 22 UNAVAILABLE, 23 TIMEOUT, 110 INTERNAL.\n";
 
 struct file_list {
     snapshotter_file *items;
@@ -134,6 +143,9 @@ struct cli {
     const char *command;
     const char *root;
     const char *content_dir;
+    const char *registry, *registry_namespace, *username, *ca_file;
+    int password_stdin, insecure;
+    char *password;
     int json;
     unsigned int concurrency;
     /* The command options given (OPT_* bits), and the operands after the command. */
@@ -540,9 +552,11 @@ static const struct option_spec command_options[] = {
     { "--repair", 0, OPT_REPAIR },
 };
 
-static const char *const global_valued_options[] = { "--root", "--content", "--concurrency", "--high-watermark",
-                                                     "--low-watermark", "--keep-last", "--max-age", "--max-store-bytes",
-                                                     "--min-retention", "--orphan-grace" };
+static const char *const global_valued_options[] = { "--root",          "--content",      "--concurrency",
+                                                     "--high-watermark", "--low-watermark", "--keep-last",
+                                                     "--max-age",        "--max-store-bytes", "--min-retention",
+                                                     "--orphan-grace",   "--registry",     "--namespace",
+                                                     "--username",       "--ca-file" };
 
 typedef int (*command_fn)(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel);
 
@@ -677,6 +691,15 @@ static int set_global_option(struct cli *cli, const char *option, const char *va
     if (number >= 0) {
         return number;
     }
+    const char **slot = option_is(option, "--registry")    ? &cli->registry
+                        : option_is(option, "--namespace") ? &cli->registry_namespace
+                        : option_is(option, "--username")  ? &cli->username
+                        : option_is(option, "--ca-file")   ? &cli->ca_file
+                                                           : NULL;
+    if (slot != NULL) {
+        *slot = value;
+        return 0;
+    }
     if (strncmp(value, "dir:", 4) != 0 || value[4] != '/') {
         return usage_error(cli, "--content '%s' is not dir:/ABSOLUTE/PATH", value);
     }
@@ -709,6 +732,22 @@ static void set_command_option(struct cli *cli, const struct option_spec *option
     case OPT_RW: list_add(&cli->files, normalize(value), option->bit == OPT_RO ? SNAPSHOTTER_FILE_READ_ONLY : 0); break;
     default: break;
     }
+}
+
+/* The first line of stdin, without its line ending, as the registry password. */
+static int read_password(struct cli *cli)
+{
+    size_t capacity = 0;
+    ssize_t length = getline(&cli->password, &capacity, stdin);
+    if (length < 0) {
+        free(cli->password);
+        cli->password = NULL;
+        return usage_error(cli, "--password-stdin: no password on stdin");
+    }
+    while (length > 0 && (cli->password[length - 1] == '\n' || cli->password[length - 1] == '\r')) {
+        cli->password[--length] = '\0';
+    }
+    return 0;
 }
 
 static int print_version(void)
@@ -744,6 +783,16 @@ static int check_command(struct cli *cli)
         if ((cli->given & command_options[i].bit) != 0 && (command->options & command_options[i].bit) == 0) {
             return usage_error(cli, "%s is not an option of %s", command_options[i].name, command->name);
         }
+    }
+    if (cli->registry == NULL &&
+        (cli->registry_namespace != NULL || cli->username != NULL || cli->password_stdin || cli->insecure ||
+         cli->ca_file != NULL)) {
+        return usage_error(cli, "%s needs --registry",
+                           cli->registry_namespace != NULL ? "--namespace"
+                           : cli->username != NULL         ? "--username"
+                           : cli->password_stdin           ? "--password-stdin"
+                           : cli->insecure                 ? "--insecure"
+                                                           : "--ca-file");
     }
     if (cli->operand_count < command->min_operands) {
         return usage_error(cli, "%s needs %s", command->name, command->operands);
@@ -788,6 +837,10 @@ static int parse_args(struct cli *cli, int argc, char **argv)
             return print_version();
         } else if (strcmp(arg, "--json") == 0) {
             continue;
+        } else if (strcmp(arg, "--password-stdin") == 0) {
+            cli->password_stdin = 1;
+        } else if (strcmp(arg, "--insecure") == 0) {
+            cli->insecure = 1;
         } else if (is_global_valued(arg)) {
             const char *value = option_value(cli, argc, argv, &i);
             if (value == NULL || set_global_option(cli, arg, value) != 0) {
@@ -1262,6 +1315,7 @@ static int run(const struct cli *cli, const sigset_t *signals)
     }
     snapshotter_options opts = SNAPSHOTTER_OPTIONS_INIT;
     snapshotter_content_options content = SNAPSHOTTER_CONTENT_OPTIONS_INIT;
+    snapshotter_registry_options registry = SNAPSHOTTER_REGISTRY_OPTIONS_INIT;
     snapshotter *s = NULL;
     opts.root_dir = cli->root;
     opts.concurrency = cli->concurrency;
@@ -1270,6 +1324,15 @@ static int run(const struct cli *cli, const sigset_t *signals)
     if (cli->content_dir != NULL) {
         content.dir = cli->content_dir;
         opts.content = &content;
+    }
+    if (cli->registry != NULL) {
+        registry.url = cli->registry;
+        registry.repository_namespace = cli->registry_namespace;
+        registry.username = cli->username;
+        registry.password = cli->password;
+        registry.insecure = cli->insecure;
+        registry.ca_file = cli->ca_file;
+        opts.registry = &registry;
     }
     code = snapshotter_open(&s, &opts, &err);
     if (code != SNAPSHOTTER_OK) {
@@ -1299,12 +1362,16 @@ int main(int argc, char **argv)
     int status = parse_args(&cli, argc, argv);
     if (status < 0) {
         /* Before the store is opened (and created): a bad file list must leave no trace. */
-        status = strcmp(cli.command, "snapshot") == 0 ? collect_files(&cli) : 0;
+        status = cli.password_stdin ? read_password(&cli) : 0;
+        if (status == 0 && strcmp(cli.command, "snapshot") == 0) {
+            status = collect_files(&cli);
+        }
         if (status == 0) {
             status = run(&cli, &signals);
         }
     }
     list_free(&cli.files);
     free(cli.only.items);
+    free(cli.password);
     return status;
 }
