@@ -60,6 +60,15 @@ func (a *arena) str(s, field string) *C.char {
 	return p
 }
 
+// secret is str for a value that must not appear in errors (a password).
+func (a *arena) secret(s, field string) *C.char {
+	if strings.IndexByte(s, 0) >= 0 {
+		a.fail(field, "contains a NUL byte")
+		return nil
+	}
+	return a.str(s, field)
+}
+
 // uint converts a count for an `unsigned int` field; negative or too large is an error naming it.
 func (a *arena) uint(n int, field string) C.uint {
 	if n < 0 || uint64(n) > uint64(^C.uint(0)) {

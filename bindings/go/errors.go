@@ -21,6 +21,9 @@ const (
 	CodeNoSpace          Code = C.SNAPSHOTTER_ERROR_NO_SPACE
 	CodeUnsupported      Code = C.SNAPSHOTTER_ERROR_UNSUPPORTED
 	CodeClosed           Code = C.SNAPSHOTTER_ERROR_CLOSED
+	CodeUnauthenticated  Code = C.SNAPSHOTTER_ERROR_UNAUTHENTICATED
+	CodeUnavailable      Code = C.SNAPSHOTTER_ERROR_UNAVAILABLE
+	CodeTimeout          Code = C.SNAPSHOTTER_ERROR_TIMEOUT
 	CodeInternal         Code = C.SNAPSHOTTER_ERROR_INTERNAL
 )
 
@@ -36,6 +39,9 @@ var (
 	ErrNoSpace          = &Error{Code: CodeNoSpace}
 	ErrUnsupported      = &Error{Code: CodeUnsupported}
 	ErrClosed           = &Error{Code: CodeClosed}
+	ErrUnauthenticated  = &Error{Code: CodeUnauthenticated}
+	ErrUnavailable      = &Error{Code: CodeUnavailable}
+	ErrTimeout          = &Error{Code: CodeTimeout}
 	ErrInternal         = &Error{Code: CodeInternal}
 )
 

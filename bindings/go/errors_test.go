@@ -13,7 +13,8 @@ import (
 var sentinels = []*snapshotter.Error{
 	snapshotter.ErrInvalidArgument, snapshotter.ErrNotFound, snapshotter.ErrAlreadyExists,
 	snapshotter.ErrCancelled, snapshotter.ErrIO, snapshotter.ErrCorrupt, snapshotter.ErrPermissionDenied,
-	snapshotter.ErrNoSpace, snapshotter.ErrUnsupported, snapshotter.ErrClosed, snapshotter.ErrInternal,
+	snapshotter.ErrNoSpace, snapshotter.ErrUnsupported, snapshotter.ErrClosed, snapshotter.ErrUnauthenticated,
+	snapshotter.ErrUnavailable, snapshotter.ErrTimeout, snapshotter.ErrInternal,
 }
 
 // checkError fails the test unless err is an *Error matching want and no other sentinel, whose
@@ -79,7 +80,8 @@ func TestGoInputsTheABICannotCarryAreInvalidArguments(t *testing.T) {
 func TestCodesHaveTheLibrarysNames(t *testing.T) {
 	for code, name := range map[snapshotter.Code]string{
 		snapshotter.CodeOK: "OK", snapshotter.CodeNotFound: "NOT_FOUND", snapshotter.CodeClosed: "CLOSED",
-		snapshotter.CodeInternal: "INTERNAL", snapshotter.Code(12345): "UNKNOWN",
+		snapshotter.CodeUnauthenticated: "UNAUTHENTICATED", snapshotter.CodeUnavailable: "UNAVAILABLE",
+		snapshotter.CodeTimeout: "TIMEOUT", snapshotter.CodeInternal: "INTERNAL", snapshotter.Code(12345): "UNKNOWN",
 	} {
 		if code.String() != name {
 			t.Errorf("Code(%d).String() = %q, want %q", int(code), code.String(), name)

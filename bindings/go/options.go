@@ -5,6 +5,11 @@ package snapshotter
 */
 import "C"
 
+import (
+	"fmt"
+	"time"
+)
+
 // Options mirror snapshotter_options.
 type Options struct {
 	// RootDir is the root of the store, created if missing. Required.
@@ -16,6 +21,9 @@ type Options struct {
 	// GC, when set, is how the store is collected (start from DefaultGCOptions); nil: the defaults,
 	// with a background collector running.
 	GC *GCOptions
+	// Registry, when set, is where snapshot metadata is published and where restores find snapshots
+	// this store has never seen; nil keeps snapshots local.
+	Registry *RegistryOptions
 }
 
 // ContentOptions mirror snapshotter_content_options.
@@ -35,6 +43,9 @@ func (o *Options) toC(a *arena) *C.snapshotter_options {
 	if o.GC != nil {
 		c.gc = o.GC.toC(a)
 	}
+	if o.Registry != nil {
+		c.registry = o.Registry.toC(a)
+	}
 	return c
 }
 
@@ -43,4 +54,55 @@ func (o *ContentOptions) toC(a *arena) *C.snapshotter_content_options {
 	a.init(C.snapshotter_content_options_init(c, C.SNAPSHOTTER_CONTENT_OPTIONS_VERSION), "snapshotter_content_options")
 	c.dir = a.str(o.Dir, "content.dir")
 	return c
+}
+
+// RegistryOptions mirror snapshotter_registry_options. A snapshot name:version is the OCI artifact
+// tagged version in the repository Namespace/name.
+type RegistryOptions struct {
+	// URL is "http://host[:port]", "https://host[:port]" or "oci:/absolute/dir" (an OCI image layout).
+	URL string
+	// Namespace, when set, prefixes every repository ("team/snapshots").
+	Namespace string
+	// Username and Password are sent to the registry or its token service, as it asks; never shown
+	// in errors.
+	Username, Password string
+	// Insecure turns off TLS certificate verification.
+	Insecure bool
+	// CAFile is an absolute path to a PEM bundle of the certificate authorities to trust instead of
+	// the system's.
+	CAFile string
+	// RequestTimeout bounds one request; 0 means the library's default (30 s).
+	RequestTimeout time.Duration
+	// MaxAttempts per request on connection errors, timeouts, 429 and 5xx; 0 means 5.
+	MaxAttempts int
+	// RetryTimeLimit bounds one request across all of its attempts; 0 means 2 minutes.
+	RetryTimeLimit time.Duration
+}
+
+func (o *RegistryOptions) toC(a *arena) *C.snapshotter_registry_options {
+	c := cnew[C.snapshotter_registry_options](a)
+	a.init(C.snapshotter_registry_options_init(c, C.SNAPSHOTTER_REGISTRY_OPTIONS_VERSION), "snapshotter_registry_options")
+	c.url = a.str(o.URL, "registry.url")
+	c.repository_namespace = a.str(o.Namespace, "registry.namespace")
+	c.username = a.str(o.Username, "registry.username")
+	c.password = a.secret(o.Password, "registry.password")
+	if o.Insecure {
+		c.insecure = 1
+	}
+	c.ca_file = a.str(o.CAFile, "registry.ca_file")
+	c.request_timeout_ms = a.millis(o.RequestTimeout, "registry.request_timeout")
+	c.max_attempts = C.uint32_t(a.uint(o.MaxAttempts, "registry.max_attempts"))
+	c.retry_time_limit_ms = a.millis(o.RetryTimeLimit, "registry.retry_time_limit")
+	return c
+}
+
+// millis converts a duration for a uint32_t milliseconds field; negative or too long is an error
+// naming it.
+func (a *arena) millis(d time.Duration, field string) C.uint32_t {
+	ms := d.Milliseconds()
+	if d < 0 || ms > int64(^uint32(0)) {
+		a.fail(field, fmt.Sprintf("%v is out of range", d))
+		return 0
+	}
+	return C.uint32_t(ms)
 }

@@ -23,6 +23,21 @@ impl Arena {
         self.bytes(value.as_bytes(), field)
     }
 
+    /// Like [`Arena::str`]; None is NULL, "not given".
+    pub fn optional_str(&mut self, value: Option<&str>, field: &str) -> Result<*const c_char> {
+        value.map_or(Ok(ptr::null()), |value| self.str(value, field))
+    }
+
+    /// Like [`Arena::optional_str`] for a value that must not appear in errors (a password).
+    pub fn secret(&mut self, value: Option<&str>, field: &str) -> Result<*const c_char> {
+        match value {
+            Some(value) if value.contains('\0') => {
+                Err(Error::new(sys::SNAPSHOTTER_ERROR_INVALID_ARGUMENT, format!("{field} contains a NUL byte")))
+            }
+            _ => self.optional_str(value, field),
+        }
+    }
+
     /// A C copy of a path field, bytes as they are (the library checks they are UTF-8).
     pub fn path(&mut self, value: &Path, field: &str) -> Result<*const c_char> {
         self.bytes(value.as_os_str().as_bytes(), field)

@@ -28,6 +28,12 @@ pub enum ErrorKind {
     Unsupported,
     /// The handle was closed while the call was in flight.
     Closed,
+    /// A registry or its token service refused the credentials, or its TLS certificate is not trusted.
+    Unauthenticated,
+    /// A remote service could not be reached or kept failing until the retries ran out.
+    Unavailable,
+    /// A remote service did not answer in time, on every attempt.
+    Timeout,
     /// A bug in the library; the message says what happened.
     Internal,
     /// A code this binding does not know, from a newer library: see [`Error::code`].
@@ -47,6 +53,9 @@ impl ErrorKind {
             sys::SNAPSHOTTER_ERROR_NO_SPACE => ErrorKind::NoSpace,
             sys::SNAPSHOTTER_ERROR_UNSUPPORTED => ErrorKind::Unsupported,
             sys::SNAPSHOTTER_ERROR_CLOSED => ErrorKind::Closed,
+            sys::SNAPSHOTTER_ERROR_UNAUTHENTICATED => ErrorKind::Unauthenticated,
+            sys::SNAPSHOTTER_ERROR_UNAVAILABLE => ErrorKind::Unavailable,
+            sys::SNAPSHOTTER_ERROR_TIMEOUT => ErrorKind::Timeout,
             sys::SNAPSHOTTER_ERROR_INTERNAL => ErrorKind::Internal,
             _ => ErrorKind::Other,
         }

@@ -45,7 +45,7 @@ pub use catalog::{DeleteRequest, DeleteStats, FileInfo, InspectRequest, Inspecti
 pub use diff::{DiffEntry, DiffKind, DiffReasons, DiffRequest};
 pub use error::{Error, ErrorKind, Result};
 pub use handle::Snapshotter;
-pub use options::{ContentOptions, Options};
+pub use options::{ContentOptions, Options, RegistryOptions};
 pub use progress::Progress;
 pub use restore::{RestoreFlags, RestoreRequest};
 pub use snapshot::{FileFlags, SnapshotRequest};

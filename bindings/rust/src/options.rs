@@ -1,7 +1,10 @@
+use std::ffi::c_int;
+use std::fmt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::arena::{init, Arena};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::sys;
 
 /// Builds `snapshotter_options`: how [`crate::Snapshotter::open`] opens a store.
@@ -10,12 +13,13 @@ pub struct Options {
     root_dir: PathBuf,
     concurrency: u32,
     content: Option<ContentOptions>,
+    registry: Option<RegistryOptions>,
 }
 
 impl Options {
     /// A store rooted at `root_dir` (created if missing), with every other option at its default.
     pub fn new(root_dir: impl Into<PathBuf>) -> Options {
-        Options { root_dir: root_dir.into(), concurrency: 0, content: None }
+        Options { root_dir: root_dir.into(), concurrency: 0, content: None, registry: None }
     }
 
     /// Files one call processes at once; 0 (the default) means the library's, 5.
@@ -30,6 +34,13 @@ impl Options {
         self
     }
 
+    /// Where snapshot metadata is published, and where restores find snapshots this store has never
+    /// seen; without it, snapshots stay local.
+    pub fn registry(mut self, registry: RegistryOptions) -> Options {
+        self.registry = Some(registry);
+        self
+    }
+
     pub(crate) fn to_raw(&self, arena: &mut Arena) -> Result<sys::snapshotter_options> {
         let mut raw = init(sys::snapshotter_options_init, sys::SNAPSHOTTER_OPTIONS_VERSION, "snapshotter_options")?;
         raw.root_dir = arena.path(&self.root_dir, "root_dir")?;
@@ -37,6 +48,10 @@ impl Options {
         if let Some(content) = &self.content {
             let content = content.to_raw(arena)?;
             raw.content = arena.keep(content);
+        }
+        if let Some(registry) = &self.registry {
+            let registry = registry.to_raw(arena)?;
+            raw.registry = arena.keep(registry);
         }
         Ok(raw)
     }
@@ -70,4 +85,121 @@ impl ContentOptions {
         raw.dir = arena.optional_path(self.dir.as_deref().map(Path::new), "content.dir")?;
         Ok(raw)
     }
+}
+
+/// Builds `snapshotter_registry_options`: an OCI registry (`http://host[:port]`, `https://host[:port]`)
+/// or an OCI image layout directory (`oci:/absolute/dir`) holding snapshot metadata. A snapshot
+/// name:version is the artifact tagged version in the repository namespace/name.
+#[derive(Clone)]
+pub struct RegistryOptions {
+    url: String,
+    namespace: Option<String>,
+    username: Option<String>,
+    password: Option<String>,
+    insecure: bool,
+    ca_file: Option<PathBuf>,
+    request_timeout: Duration,
+    max_attempts: u32,
+    retry_time_limit: Duration,
+}
+
+impl RegistryOptions {
+    /// The registry or layout at `url`, anonymous, every other option at the library's default.
+    pub fn new(url: impl Into<String>) -> RegistryOptions {
+        RegistryOptions {
+            url: url.into(),
+            namespace: None,
+            username: None,
+            password: None,
+            insecure: false,
+            ca_file: None,
+            request_timeout: Duration::ZERO,
+            max_attempts: 0,
+            retry_time_limit: Duration::ZERO,
+        }
+    }
+
+    /// A prefix of every repository ("team/snapshots").
+    pub fn namespace(mut self, namespace: impl Into<String>) -> RegistryOptions {
+        self.namespace = Some(namespace.into());
+        self
+    }
+
+    /// Credentials for HTTP Basic or the registry's token service, whichever it asks for.
+    pub fn credentials(mut self, username: impl Into<String>, password: impl Into<String>) -> RegistryOptions {
+        self.username = Some(username.into());
+        self.password = Some(password.into());
+        self
+    }
+
+    /// TLS without certificate verification.
+    pub fn insecure(mut self, insecure: bool) -> RegistryOptions {
+        self.insecure = insecure;
+        self
+    }
+
+    /// A PEM bundle (absolute path) of the certificate authorities to trust instead of the system's.
+    pub fn ca_file(mut self, ca_file: impl Into<PathBuf>) -> RegistryOptions {
+        self.ca_file = Some(ca_file.into());
+        self
+    }
+
+    /// Bound on one request; zero (the default) means the library's, 30 s. Whole milliseconds.
+    pub fn request_timeout(mut self, timeout: Duration) -> RegistryOptions {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// Attempts per request on connection errors, timeouts, 429 and 5xx; 0 means the library's, 5.
+    pub fn max_attempts(mut self, attempts: u32) -> RegistryOptions {
+        self.max_attempts = attempts;
+        self
+    }
+
+    /// Bound on one request across all of its attempts; zero means the library's, 2 minutes.
+    pub fn retry_time_limit(mut self, limit: Duration) -> RegistryOptions {
+        self.retry_time_limit = limit;
+        self
+    }
+
+    fn to_raw(&self, arena: &mut Arena) -> Result<sys::snapshotter_registry_options> {
+        let mut raw = init(
+            sys::snapshotter_registry_options_init,
+            sys::SNAPSHOTTER_REGISTRY_OPTIONS_VERSION,
+            "snapshotter_registry_options",
+        )?;
+        raw.url = arena.str(&self.url, "registry.url")?;
+        raw.repository_namespace = arena.optional_str(self.namespace.as_deref(), "registry.namespace")?;
+        raw.username = arena.optional_str(self.username.as_deref(), "registry.username")?;
+        raw.password = arena.secret(self.password.as_deref(), "registry.password")?;
+        raw.insecure = c_int::from(self.insecure);
+        raw.ca_file = arena.optional_path(self.ca_file.as_deref(), "registry.ca_file")?;
+        raw.request_timeout_ms = millis(self.request_timeout, "registry.request_timeout")?;
+        raw.max_attempts = self.max_attempts;
+        raw.retry_time_limit_ms = millis(self.retry_time_limit, "registry.retry_time_limit")?;
+        Ok(raw)
+    }
+}
+
+/// Never prints the password.
+impl fmt::Debug for RegistryOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RegistryOptions")
+            .field("url", &self.url)
+            .field("namespace", &self.namespace)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<set>"))
+            .field("insecure", &self.insecure)
+            .field("ca_file", &self.ca_file)
+            .field("request_timeout", &self.request_timeout)
+            .field("max_attempts", &self.max_attempts)
+            .field("retry_time_limit", &self.retry_time_limit)
+            .finish()
+    }
+}
+
+fn millis(duration: Duration, field: &str) -> Result<u32> {
+    u32::try_from(duration.as_millis()).map_err(|_| {
+        Error::new(sys::SNAPSHOTTER_ERROR_INVALID_ARGUMENT, format!("{field} {duration:?} is out of range"))
+    })
 }

@@ -28,6 +28,9 @@ pub const SNAPSHOTTER_ERROR_PERMISSION_DENIED: snapshotter_code = 7;
 pub const SNAPSHOTTER_ERROR_NO_SPACE: snapshotter_code = 8;
 pub const SNAPSHOTTER_ERROR_UNSUPPORTED: snapshotter_code = 9;
 pub const SNAPSHOTTER_ERROR_CLOSED: snapshotter_code = 10;
+pub const SNAPSHOTTER_ERROR_UNAUTHENTICATED: snapshotter_code = 11;
+pub const SNAPSHOTTER_ERROR_UNAVAILABLE: snapshotter_code = 12;
+pub const SNAPSHOTTER_ERROR_TIMEOUT: snapshotter_code = 13;
 pub const SNAPSHOTTER_ERROR_INTERNAL: snapshotter_code = 100;
 
 /// Opaque types: only ever behind pointers, neither Send nor Sync nor Unpin by themselves.
@@ -88,6 +91,22 @@ pub struct snapshotter_gc_options {
     pub orphan_grace_seconds: u64,
 }
 
+pub const SNAPSHOTTER_REGISTRY_OPTIONS_VERSION: c_uint = 1;
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct snapshotter_registry_options {
+    pub version: c_uint,
+    pub url: *const c_char,
+    pub repository_namespace: *const c_char,
+    pub username: *const c_char,
+    pub password: *const c_char,
+    pub insecure: c_int,
+    pub ca_file: *const c_char,
+    pub request_timeout_ms: u32,
+    pub max_attempts: u32,
+    pub retry_time_limit_ms: u32,
+}
+
 pub const SNAPSHOTTER_OPTIONS_VERSION: c_uint = 1;
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
@@ -97,6 +116,7 @@ pub struct snapshotter_options {
     pub concurrency: c_uint,
     pub content: *const snapshotter_content_options,
     pub gc: *const snapshotter_gc_options,
+    pub registry: *const snapshotter_registry_options,
 }
 
 pub const SNAPSHOTTER_STATS_VERSION: c_uint = 1;
@@ -370,6 +390,10 @@ extern "C" {
         version: c_uint,
     ) -> snapshotter_code;
     pub fn snapshotter_gc_options_init(opts: *mut snapshotter_gc_options, version: c_uint) -> snapshotter_code;
+    pub fn snapshotter_registry_options_init(
+        opts: *mut snapshotter_registry_options,
+        version: c_uint,
+    ) -> snapshotter_code;
     pub fn snapshotter_options_init(opts: *mut snapshotter_options, version: c_uint) -> snapshotter_code;
     pub fn snapshotter_open(
         out: *mut *mut snapshotter,

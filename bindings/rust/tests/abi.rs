@@ -40,11 +40,15 @@ fn rust_layouts() -> Vec<Layout> {
     layouts! {
         snapshotter_progress { files_done, files_total, bytes_done, bytes_total }
         snapshotter_content_options { version, dir }
+        snapshotter_registry_options {
+            version, url, repository_namespace, username, password, insecure, ca_file, request_timeout_ms, max_attempts,
+            retry_time_limit_ms
+        }
         snapshotter_gc_options {
             version, flags, interval_seconds, high_watermark_percent, low_watermark_percent, batch_size, max_batches,
             keep_last, min_retention_seconds, max_age_seconds, max_store_bytes, orphan_grace_seconds
         }
-        snapshotter_options { version, root_dir, concurrency, content, gc }
+        snapshotter_options { version, root_dir, concurrency, content, gc, registry }
         snapshotter_stats {
             version, files, bytes, bytes_read, bytes_written, files_reused, files_linked, elapsed_ns, files_removed
         }
@@ -99,8 +103,12 @@ fn rust_constants() -> Vec<(String, i128)> {
         SNAPSHOTTER_ERROR_NO_SPACE,
         SNAPSHOTTER_ERROR_UNSUPPORTED,
         SNAPSHOTTER_ERROR_CLOSED,
+        SNAPSHOTTER_ERROR_UNAUTHENTICATED,
+        SNAPSHOTTER_ERROR_UNAVAILABLE,
+        SNAPSHOTTER_ERROR_TIMEOUT,
         SNAPSHOTTER_ERROR_INTERNAL,
         SNAPSHOTTER_CONTENT_OPTIONS_VERSION,
+        SNAPSHOTTER_REGISTRY_OPTIONS_VERSION,
         SNAPSHOTTER_OPTIONS_VERSION,
         SNAPSHOTTER_STATS_VERSION,
         SNAPSHOTTER_FILE_READ_ONLY,
