@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Security.Cryptography;
 using Snapshotter.Errors;
-using Snapshotter.Hashing;
 
 namespace Snapshotter.Oci;
 
@@ -16,7 +16,7 @@ internal static class OciDigest
         && digest.StartsWith(Sha256Prefix, StringComparison.Ordinal)
         && !digest.AsSpan(Sha256Prefix.Length).ContainsAnyExcept("0123456789abcdef");
 
-    public static string Of(ReadOnlySpan<byte> data) => Sha256.OciDigest(data);
+    public static string Of(ReadOnlySpan<byte> data) => Sha256Prefix + Convert.ToHexStringLower(SHA256.HashData(data));
 
     /// <summary>The 64 hex digits of a sha256 digest (its file name in an OCI layout).</summary>
     public static string Hex(string digest) => digest[Sha256Prefix.Length..];
