@@ -65,21 +65,20 @@ internal static class SnapshotConfig
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = MaxDepth });
         try
         {
-            if (Next(ref reader) != JsonTokenType.StartObject)
+            if (StrictJson.Next(ref reader) != JsonTokenType.StartObject)
             {
                 throw SnapshotterException.Corrupt($"{source}: the config is not a JSON object");
             }
 
-            while (Next(ref reader) == JsonTokenType.PropertyName)
+            while (StrictJson.Next(ref reader) == JsonTokenType.PropertyName)
             {
                 if (!reader.ValueTextEquals("files"u8))
                 {
-                    reader.Read();
-                    reader.Skip();
+                    StrictJson.SkipValue(ref reader);
                     continue;
                 }
 
-                if (Next(ref reader) == JsonTokenType.Null)
+                if (StrictJson.Next(ref reader) == JsonTokenType.Null)
                 {
                     continue;
                 }
@@ -89,16 +88,12 @@ internal static class SnapshotConfig
                     throw SnapshotterException.Corrupt($"{source}: \"files\" is not an array");
                 }
 
-                while (Next(ref reader) != JsonTokenType.EndArray)
+                while (StrictJson.Next(ref reader) != JsonTokenType.EndArray)
                 {
                     files.Add(ReadFile(ref reader, files.Count, source));
                 }
             }
-
-            while (reader.Read())
-            {
-                // Anything after the object makes the reader throw: a config is exactly one JSON value.
-            }
+            StrictJson.EnsureEnd(ref reader);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
@@ -123,15 +118,15 @@ internal static class SnapshotConfig
         uint? mode = null, uid = null, gid = null;
         long? size = null;
         byte? typeFlag = null;
-        while (Next(ref reader) == JsonTokenType.PropertyName)
+        while (StrictJson.Next(ref reader) == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("digest"u8))
             {
-                digest = ReadString(ref reader, source, where, "digest");
+                digest = StrictJson.ReadString(ref reader, source, $"{where}.digest");
             }
             else if (reader.ValueTextEquals("readOnly"u8))
             {
-                Next(ref reader);
+                StrictJson.Next(ref reader);
                 readOnly = reader.TokenType switch
                 {
                     JsonTokenType.True => true,
@@ -141,16 +136,16 @@ internal static class SnapshotConfig
             }
             else if (reader.ValueTextEquals("relativePath"u8))
             {
-                relativePath = ReadString(ref reader, source, where, "relativePath");
+                relativePath = StrictJson.ReadString(ref reader, source, $"{where}.relativePath");
             }
             else if (reader.ValueTextEquals("metadata"u8))
             {
-                if (Next(ref reader) != JsonTokenType.StartObject)
+                if (StrictJson.Next(ref reader) != JsonTokenType.StartObject)
                 {
                     throw SnapshotterException.Corrupt($"{source}: {where}.metadata is not an object");
                 }
 
-                while (Next(ref reader) == JsonTokenType.PropertyName)
+                while (StrictJson.Next(ref reader) == JsonTokenType.PropertyName)
                 {
                     if (reader.ValueTextEquals("mode"u8))
                     {
@@ -170,7 +165,7 @@ internal static class SnapshotConfig
                     }
                     else if (reader.ValueTextEquals("mtime"u8))
                     {
-                        mtime = ReadString(ref reader, source, where, "metadata.mtime");
+                        mtime = StrictJson.ReadString(ref reader, source, $"{where}.metadata.mtime");
                     }
                     else if (reader.ValueTextEquals("typeflag"u8))
                     {
@@ -178,15 +173,13 @@ internal static class SnapshotConfig
                     }
                     else
                     {
-                        reader.Read();
-                        reader.Skip();
+                        StrictJson.SkipValue(ref reader);
                     }
                 }
             }
             else
             {
-                reader.Read();
-                reader.Skip();
+                StrictJson.SkipValue(ref reader);
             }
         }
 
@@ -274,20 +267,9 @@ internal static class SnapshotConfig
 
     private static T ReadNumber<T>(ref Utf8JsonReader reader, string source, string where, string field, TryGet<T> tryGet)
     {
-        Next(ref reader);
+        StrictJson.Next(ref reader);
         return reader.TokenType == JsonTokenType.Number && tryGet(ref reader, out T value)
             ? value
             : throw SnapshotterException.Corrupt($"{source}: {where}.metadata.{field} is not an integer in range");
     }
-
-    private static string ReadString(ref Utf8JsonReader reader, string source, string where, string field)
-    {
-        Next(ref reader);
-        return reader.TokenType == JsonTokenType.String
-            ? reader.GetString()!
-            : throw SnapshotterException.Corrupt($"{source}: {where}.{field} is not a string");
-    }
-
-    private static JsonTokenType Next(ref Utf8JsonReader reader) =>
-        reader.Read() ? reader.TokenType : throw new JsonException("unexpected end of data");
 }

@@ -36,64 +36,58 @@ internal static class SnapshotManifest
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = MaxDepth });
         try
         {
-            if (Next(ref reader) != JsonTokenType.StartObject)
+            if (StrictJson.Next(ref reader) != JsonTokenType.StartObject)
             {
                 throw SnapshotterException.Corrupt($"{source}: the manifest is not a JSON object");
             }
 
-            while (Next(ref reader) == JsonTokenType.PropertyName)
+            while (StrictJson.Next(ref reader) == JsonTokenType.PropertyName)
             {
                 if (reader.ValueTextEquals("schemaVersion"u8))
                 {
-                    schemaVersion = Next(ref reader) == JsonTokenType.Number && reader.TryGetInt32(out int v) ? v : -1;
+                    schemaVersion = StrictJson.Next(ref reader) == JsonTokenType.Number && reader.TryGetInt32(out int v) ? v : -1;
                 }
                 else if (reader.ValueTextEquals("mediaType"u8))
                 {
-                    mediaType = ReadString(ref reader, source, "mediaType");
+                    mediaType = StrictJson.ReadString(ref reader, source, "mediaType");
                 }
                 else if (reader.ValueTextEquals("artifactType"u8))
                 {
-                    artifactType = ReadString(ref reader, source, "artifactType");
+                    artifactType = StrictJson.ReadString(ref reader, source, "artifactType");
                 }
                 else if (reader.ValueTextEquals("config"u8))
                 {
-                    if (Next(ref reader) != JsonTokenType.StartObject)
+                    if (StrictJson.Next(ref reader) != JsonTokenType.StartObject)
                     {
                         throw SnapshotterException.Corrupt($"{source}: config is not an object");
                     }
 
-                    while (Next(ref reader) == JsonTokenType.PropertyName)
+                    while (StrictJson.Next(ref reader) == JsonTokenType.PropertyName)
                     {
                         if (reader.ValueTextEquals("mediaType"u8))
                         {
-                            configMediaType = ReadString(ref reader, source, "config.mediaType");
+                            configMediaType = StrictJson.ReadString(ref reader, source, "config.mediaType");
                         }
                         else if (reader.ValueTextEquals("digest"u8))
                         {
-                            configDigest = ReadString(ref reader, source, "config.digest");
+                            configDigest = StrictJson.ReadString(ref reader, source, "config.digest");
                         }
                         else if (reader.ValueTextEquals("size"u8))
                         {
-                            configSize = Next(ref reader) == JsonTokenType.Number && reader.TryGetInt64(out long size) ? size : -1;
+                            configSize = StrictJson.Next(ref reader) == JsonTokenType.Number && reader.TryGetInt64(out long size) ? size : -1;
                         }
                         else
                         {
-                            reader.Read();
-                            reader.Skip();
+                            StrictJson.SkipValue(ref reader);
                         }
                     }
                 }
                 else
                 {
-                    reader.Read();
-                    reader.Skip();
+                    StrictJson.SkipValue(ref reader);
                 }
             }
-
-            while (reader.Read())
-            {
-                // Anything after the object makes the reader throw: a manifest is exactly one JSON value.
-            }
+            StrictJson.EnsureEnd(ref reader);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
@@ -133,9 +127,5 @@ internal static class SnapshotManifest
         return new BlobDescriptor(configDigest!, length);
     }
 
-    private static string ReadString(ref Utf8JsonReader reader, string source, string field) =>
-        Next(ref reader) == JsonTokenType.String ? reader.GetString()! : throw SnapshotterException.Corrupt($"{source}: {field} is not a string");
 
-    private static JsonTokenType Next(ref Utf8JsonReader reader) =>
-        reader.Read() ? reader.TokenType : throw new JsonException("unexpected end of data");
 }

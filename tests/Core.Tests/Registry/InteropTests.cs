@@ -43,12 +43,12 @@ public sealed class InteropTests : IClassFixture<RegistryFixture>, IDisposable
         _temp.Dispose();
     }
 
-    private SnapshotEngine Node(string node, string? registryUrl) =>
+    private SnapshotEngine Node(string node, string? registryUrl, string? repositoryNamespace = null) =>
         Own(SnapshotEngine.Open(new EngineOptions
         {
             RootDir = _temp.Combine("node-" + node),
             ContentDirectory = SharedContent,
-            Registry = registryUrl is null ? null : new RegistryOptions { Url = registryUrl },
+            Registry = registryUrl is null ? null : new RegistryOptions { Url = registryUrl, Namespace = repositoryNamespace },
         }));
 
     private T Own<T>(T disposable)
@@ -104,13 +104,7 @@ public sealed class InteropTests : IClassFixture<RegistryFixture>, IDisposable
         Tools.Run("curl", "-sS", "-f", "-X", "PUT", "-H", $"Content-Type: {MediaTypes.ImageManifest}", "--data-binary", "@" + manifestFile, $"{_registry.Server.Url}/v2/go/{name}/manifests/v1");
         Assert.Contains("\"layers\":null", Tools.Run("skopeo", "inspect", "--raw", "--tls-verify=false", Docker($"go/{name}", "v1")));
 
-        using var b = SnapshotEngine.Open(new EngineOptions
-        {
-            RootDir = _temp.Combine("node-b"),
-            ContentDirectory = SharedContent,
-            Registry = new RegistryOptions { Url = _registry.Server.Url, Namespace = "go" },
-        });
-        b.Restore(new RestoreRequest { Name = name, Version = "v1", OutputDir = _temp.Combine("out") });
+        Node("b", _registry.Server.Url, "go").Restore(new RestoreRequest { Name = name, Version = "v1", OutputDir = _temp.Combine("out") });
 
         AssertRestored(_temp.Combine("out"));
     }
@@ -123,13 +117,7 @@ public sealed class InteropTests : IClassFixture<RegistryFixture>, IDisposable
         Node("a", "oci:" + layout).Snapshot(new SnapshotRequest { Name = name, Version = "v1", BaseDir = BaseDir, Files = Files });
 
         Tools.Run("skopeo", "copy", "--dest-tls-verify=false", $"oci:{layout}:{name}:v1", Docker($"copied/{name}", "v1"));
-        using var b = SnapshotEngine.Open(new EngineOptions
-        {
-            RootDir = _temp.Combine("node-b"),
-            ContentDirectory = SharedContent,
-            Registry = new RegistryOptions { Url = _registry.Server.Url, Namespace = "copied" },
-        });
-        b.Restore(new RestoreRequest { Name = name, Version = "v1", OutputDir = _temp.Combine("out") });
+        Node("b", _registry.Server.Url, "copied").Restore(new RestoreRequest { Name = name, Version = "v1", OutputDir = _temp.Combine("out") });
 
         AssertRestored(_temp.Combine("out"));
         Assert.Equal(

@@ -153,6 +153,21 @@ public sealed class RegistryEngineTests : IClassFixture<RegistryFixture>, IDispo
     }
 
     [Fact]
+    public void A_reference_pulls_an_exact_version_but_latest_and_times_choose_among_local_snapshots()
+    {
+        string name = RegistryFixture.UniqueName();
+        List<Entry> entries = MakeTree();
+        Node("a").Snapshot(Request(name, BaseDir, entries));
+        SnapshotEngine b = Node("b");
+
+        Expect.Error(ErrorCode.NotFound, () => b.Restore(new RestoreRequest { Reference = SnapshotReference.Parse($"{name}@latest") }));
+        b.Restore(new RestoreRequest { Reference = SnapshotReference.Parse($"{name}:v1"), OutputDir = _temp.Combine("out") });
+
+        AssertRestored(entries, _temp.Combine("out"));
+        b.Restore(new RestoreRequest { Reference = SnapshotReference.Parse($"{name}@latest") });
+    }
+
+    [Fact]
     public void An_unknown_snapshot_is_not_found_naming_the_registry()
     {
         SnapshotterException e = Expect.Error(ErrorCode.NotFound, () => Node("b").Restore(new RestoreRequest { Name = "nosuch", Version = "v1" }));
