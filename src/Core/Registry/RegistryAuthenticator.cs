@@ -141,7 +141,7 @@ internal sealed class RegistryAuthenticator
         var scopes = scope.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToList();
         if (challenge["scope"] is { } asked)
         {
-            scopes.AddRange(asked.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(s => !scopes.Contains(s)));
+            scopes.AddRange(asked.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(s => !scopes.Any(ours => Covers(ours, s))));
         }
 
         query.AppendJoin('&', scopes.Select(s => "scope=" + Uri.EscapeDataString(s)));
@@ -165,6 +165,16 @@ internal sealed class RegistryAuthenticator
         TimeSpan margin = TimeSpan.FromTicks(Math.Min(MaxExpiryMargin.Ticks, lifetime.Ticks / 2));
         long expires = requested + (long)((lifetime - margin).TotalSeconds * _time.TimestampFrequency);
         _tokens[scope] = new CachedToken(token, expires);
+    }
+
+    /// <summary>Whether scope <paramref name="ours"/> grants everything <paramref name="asked"/> does:
+    /// "repository:ns/app:pull,push" covers "repository:ns/app:push,pull" and "repository:ns/app:pull".</summary>
+    private static bool Covers(string ours, string asked)
+    {
+        int oursActions = ours.LastIndexOf(':'), askedActions = asked.LastIndexOf(':');
+        return oursActions > 0 && askedActions > 0
+            && ours.AsSpan(0, oursActions).SequenceEqual(asked.AsSpan(0, askedActions))
+            && asked[(askedActions + 1)..].Split(',').All(ours[(oursActions + 1)..].Split(',').Contains);
     }
 
     private static (string Token, TimeSpan Lifetime) ParseToken(byte[] body, string what)
