@@ -16,20 +16,8 @@ internal static unsafe partial class Exports
         InitStruct(options, version, NativeContentOptions.CurrentVersion, "snapshotter_content_options");
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_registry_options_init")]
-    public static int RegistryOptionsInit(NativeRegistryOptions* options, uint version)
-    {
-        try
-        {
-            RequireOut(options, "opts");
-            RequireVersion(version, NativeRegistryOptions.CurrentVersion, "snapshotter_registry_options");
-            *options = new NativeRegistryOptions { Version = version };
-            return 0;
-        }
-        catch (Exception e)
-        {
-            return NativeError.Report(null, e);
-        }
-    }
+    public static int RegistryOptionsInit(NativeRegistryOptions* options, uint version) =>
+        InitStruct(options, version, NativeRegistryOptions.CurrentVersion, "snapshotter_registry_options");
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_open")]
     public static int Open(IntPtr* result, NativeOptions* options, NativeError** err)
