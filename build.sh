@@ -114,6 +114,8 @@ build() {
     so_major=${version%%.*}
     log "building libsnapshotter $version"
     mkdir -p "$OUT/lib" "$OUT/include" "$OUT/bin"
+    # A failed publish must not leave the previous library to be installed as if it were new.
+    rm -f "$OUT/obj/native/libsnapshotter.so"
     dotnet publish src/Native -c Release -o "$OUT/obj/native" -nologo -v quiet -p:TreatWarningsAsErrors=true \
         ${SNAPSHOTTER_INSTRUCTION_SET:+-p:IlcInstructionSet=$SNAPSHOTTER_INSTRUCTION_SET} \
         | grep -Ev '^\s*$|Determining projects|Restored|up-to-date|->' >&2 || true
