@@ -112,14 +112,16 @@ typedef enum snapshotter_code {
     SNAPSHOTTER_ERROR_UNSUPPORTED = 9,
     /* The handle was closed while the call was in flight. */
     SNAPSHOTTER_ERROR_CLOSED = 10,
-    /* A registry (or its token service) refused the credentials, asked for
-     * credentials none were configured for, or could not prove its own
-     * identity (an untrusted TLS certificate). */
+    /* A remote service (a registry or its token service, dfdaemon) refused
+     * the credentials, asked for credentials none were configured for, or
+     * could not prove its own identity (an untrusted TLS certificate). */
     SNAPSHOTTER_ERROR_UNAUTHENTICATED = 11,
-    /* A remote service could not be reached or kept failing (connection
-     * errors, HTTP 429 and 5xx) until the retries ran out. */
+    /* A remote service could not be reached or failed: a registry kept
+     * failing (connection errors, HTTP 429 and 5xx) until the retries ran
+     * out; dfdaemon could not be reached or reported a failure. */
     SNAPSHOTTER_ERROR_UNAVAILABLE = 12,
-    /* A remote service did not answer in time, on every attempt. */
+    /* A remote service did not answer in time (a registry: on every
+     * attempt). */
     SNAPSHOTTER_ERROR_TIMEOUT = 13,
     /* A bug in the library; the message says what happened. */
     SNAPSHOTTER_ERROR_INTERNAL = 100

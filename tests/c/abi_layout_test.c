@@ -231,7 +231,7 @@ static void layouts_are_pinned(void)
               SNAPSHOTTER_PROBLEM_STRAY_FILE == 7 && SNAPSHOTTER_PROBLEM_CORRUPT_METADATA == 8,
           "problem kinds are pinned");
     CHECK(SNAPSHOTTER_ERROR_UNAUTHENTICATED == 11 && SNAPSHOTTER_ERROR_UNAVAILABLE == 12 && SNAPSHOTTER_ERROR_TIMEOUT == 13,
-          "registry code values are pinned");
+          "remote-service code values are pinned");
 }
 
 int main(int argc, char **argv)
