@@ -203,11 +203,23 @@ run_example_tests() {
     [ "$status" = 0 ] || die "example tests failed"
 }
 
+# npm packages of the test tools: installed exactly as locked, again whenever the lock file changes.
+install_node_packages() {
+    local dir=$1
+    if [ ! "$dir/node_modules/.package-lock.json" -nt "$dir/package-lock.json" ]; then
+        log "npm ci in $dir"
+        (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) || die "npm ci failed in $dir"
+    fi
+}
+
 run_tests() {
     # The registry tests run a real registry (docker-registry) with htpasswd auth (apache2-utils) and
-    # compare with skopeo, curl and Go's own encoding/json.
-    need xxhsum xxhash docker-registry docker-registry skopeo skopeo htpasswd apache2-utils curl curl go golang-go
+    # compare with skopeo, curl and Go's own encoding/json; the Dragonfly tests run a dfdaemon stand-in
+    # on node.
+    need xxhsum xxhash docker-registry docker-registry skopeo skopeo htpasswd apache2-utils curl curl go golang-go \
+        node nodejs npm npm
     build
+    install_node_packages tests/dragonfly
     log "Core tests (xunit)"
     dotnet test tests/Core.Tests -c Release -nologo --logger "console;verbosity=minimal" \
         -p:TreatWarningsAsErrors=true
