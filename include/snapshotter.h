@@ -169,6 +169,10 @@ void snapshotter_cancel_free(snapshotter_cancel *cancel);
 typedef struct snapshotter_progress {
     uint64_t files_done;
     uint64_t files_total;
+    /* Logical bytes. A restore that fetches content from the content
+     * provider counts each object to fetch as well (its file's logical size),
+     * as it arrives: bytes_total is then the files' size plus the fetched
+     * objects' size. */
     uint64_t bytes_done;
     uint64_t bytes_total;
 } snapshotter_progress;

@@ -166,8 +166,10 @@ internal sealed class ContentStore
 
     /// <summary>
     /// Fetches content the store lacks from <paramref name="provider"/>: into a private staging directory,
-    /// verified whole (SPF1 structure and digest), made durable, then renamed into place. Bad content is
-    /// deleted and reported as <see cref="ErrorCode.Corrupt"/> naming the digest.
+    /// verified whole (SPF1 structure and digest) once the provider is done with it, made durable, then renamed
+    /// into place. Bad content is deleted and reported as <see cref="ErrorCode.Corrupt"/> naming the digest.
+    /// What the provider placed may be another program's inode (dfdaemon hardlinks its task file): it is kept
+    /// as it is, never chmodded, so only content this store wrote itself gets the read-only mode.
     /// </summary>
     public void Fetch(Providers.IContentProvider provider, Digest digest, byte[] buffer, Action<long>? onBytes, CancellationToken cancellation)
     {
@@ -193,7 +195,11 @@ internal sealed class ContentStore
                     throw SnapshotterException.Corrupt($"content {digest} fetched from {provider.Location} is corrupt: {e.Message}");
                 }
 
-                file.SetPermissions(ContentFileMode);
+                if (file.Stat().LinkCount == 1)
+                {
+                    file.SetPermissions(ContentFileMode);
+                }
+
                 file.Sync(dataOnly: true);
             }
 
@@ -202,7 +208,28 @@ internal sealed class ContentStore
         }
         finally
         {
-            DeleteTree(staging);
+            TryDeleteStaging(staging);
+        }
+    }
+
+    /// <summary>
+    /// Removes a staging directory without hiding the error that ended the fetch. A provider still linking into
+    /// it (a download being stopped) can make one attempt fail; what stays is removed by the first open after
+    /// this handle has closed.
+    /// </summary>
+    private static void TryDeleteStaging(string staging)
+    {
+        const int Attempts = 3;
+        for (int attempt = 0; attempt < Attempts; attempt++)
+        {
+            try
+            {
+                DeleteTree(staging);
+                return;
+            }
+            catch (IOException)
+            {
+            }
         }
     }
 

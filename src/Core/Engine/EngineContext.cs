@@ -17,6 +17,7 @@ internal sealed class EngineContext
         MetadataDir = metadataDir;
         ContentProvider = contentProvider;
         RemoteCatalog = remoteCatalog;
+        Fetches = contentProvider is null ? null : new FetchCoordinator(store, contentProvider, DefaultBufferBytes);
         Store = store;
         Metadata = metadata;
         Owner = owner;
@@ -40,6 +41,9 @@ internal sealed class EngineContext
 
     /// <summary>Where snapshot metadata is published beyond this machine; null when snapshots stay local.</summary>
     public IRemoteCatalog? RemoteCatalog { get; }
+
+    /// <summary>Fetches from <see cref="ContentProvider"/>, shared between concurrent calls; null without one.</summary>
+    public FetchCoordinator? Fetches { get; }
 
     /// <summary>Whether the handle that left a record or file with this token is still open somewhere.</summary>
     public bool IsOwnerAlive(string token) => OwnerLock.IsAlive(OwnersDir, token);

@@ -1,3 +1,4 @@
+using Snapshotter.Dragonfly;
 using Snapshotter.Gc;
 using Snapshotter.Registry;
 
@@ -20,6 +21,12 @@ public sealed record EngineOptions
     /// publish their content there and restores fetch what the local store lacks. Null: local store only.
     /// </summary>
     public string? ContentDirectory { get; init; }
+
+    /// <summary>
+    /// Content through Dragonfly's P2P network (dfdaemon's persistent tasks over object storage) instead of a
+    /// directory: exclusive with <see cref="ContentDirectory"/>. Null: no Dragonfly.
+    /// </summary>
+    public DragonflyOptions? Dragonfly { get; init; }
 
     /// <summary>
     /// Where snapshot metadata is published and where restores find snapshots this store has never seen: an

@@ -43,6 +43,7 @@ internal sealed class RestoreOperation
     private readonly bool _overwrite;
     private readonly ConcurrentDictionary<string, Staged> _staged = new(StringComparer.Ordinal);
     private readonly Durability _durability = new();
+    private ProgressTracker? _progress;
     private volatile bool _placed;
 
     private string OwnTempPrefix => $"{TempPrefix}{_context.Owner.Token}-";
@@ -92,7 +93,7 @@ internal sealed class RestoreOperation
         }
 
         using var lease = Lease.Acquire(_context, $"restore {_request.Target}");
-        SnapshotRecord snapshot = FindOrPull(_request.Snapshot(), lease);
+        SnapshotRecord snapshot = FindOrPull(_request.Snapshot(), selection, lease);
         List<FileRecord> snapshotFiles = _context.Metadata.GetFiles(snapshot.Id);
         foreach (FileRecord file in snapshotFiles)
         {
@@ -102,31 +103,39 @@ internal sealed class RestoreOperation
             }
         }
 
-        List<FileRecord> files = selection?.Select(snapshotFiles, f => f.RelativePath, $"snapshot '{snapshot.Name}:{snapshot.Version}'") ?? snapshotFiles;
-        EnsureContentPresent(files, linkedCopyWillDo: true);
+        List<FileRecord> files = Selected(snapshotFiles, selection, snapshot.Name, snapshot.Version);
+        if (_request.OutputDir is { Length: 0 })
+        {
+            throw SnapshotterException.InvalidArgument("output_dir is empty: pass a directory, or none to only make sure the content is local");
+        }
+
+        if (_request.OutputDir is not null && UnixPath.TryStat(_request.OutputDir, followSymlinks: true) is { IsDirectory: false })
+        {
+            throw SnapshotterException.InvalidArgument($"output_dir '{_request.OutputDir}' is not a directory");
+        }
+
+        string? outputDir = null;
+        (TargetState State, FileStatus? Status)[]? plan = null;
+        if (_request.OutputDir is not null)
+        {
+            UnixPath.CreateDirectories(_request.OutputDir);
+            outputDir = SnapshotOperation.ResolveDirectory(_request.OutputDir, "output_dir");
+            plan = Plan(files, outputDir);
+        }
+
+        // Planned first, so a conflict fails before any download, and targets whose content already matches
+        // need none.
+        List<FileRecord> missing = MissingContent(plan is null ? files : files.Where((_, i) => plan[i].State is TargetState.Absent or TargetState.Different), linkedCopyWillDo: true);
         long totalBytes = files.Sum(f => f.Size);
-        var progress = new ProgressTracker(_request.Progress, _context.Time, files.Count, totalBytes);
-        if (_request.OutputDir is null)
+        ProgressTracker progress = StartProgress(files, missing.Sum(f => f.Size));
+        FetchContent(missing, progress);
+        if (outputDir is null || plan is null)
         {
             progress.FileDone(totalBytes, files.Count);
             _context.Metadata.Touch(snapshot.Id, _context.NowNs);
             progress.Complete();
             return _stats.ToStats(files.Count, totalBytes, Stopwatch.GetElapsedTime(started));
         }
-
-        if (_request.OutputDir.Length == 0)
-        {
-            throw SnapshotterException.InvalidArgument("output_dir is empty: pass a directory, or none to only make sure the content is local");
-        }
-
-        if (UnixPath.TryStat(_request.OutputDir, followSymlinks: true) is { IsDirectory: false })
-        {
-            throw SnapshotterException.InvalidArgument($"output_dir '{_request.OutputDir}' is not a directory");
-        }
-
-        UnixPath.CreateDirectories(_request.OutputDir);
-        string outputDir = SnapshotOperation.ResolveDirectory(_request.OutputDir, "output_dir");
-        (TargetState State, FileStatus? Status)[] plan = Plan(files, outputDir);
 
         bool writes = _request.DeleteExtra || plan.Any(p => p.State != TargetState.Identical);
         using RestoreMarker? marker = writes || UnixPath.TryStat(RestoreMarker.PathIn(outputDir), followSymlinks: false) is not null
@@ -220,11 +229,11 @@ internal sealed class RestoreOperation
     /// from the remote catalog when one is configured (exact name:version only: "@latest" and "@time" choose
     /// among local snapshots).
     /// </summary>
-    private SnapshotRecord FindOrPull(SnapshotReference reference, Lease lease)
+    private SnapshotRecord FindOrPull(SnapshotReference reference, PathSelection? selection, Lease lease)
     {
         if (_context.RemoteCatalog is { } remote && reference.Version is { } version && _context.Metadata.FindCommitted(reference.Name, version) is null)
         {
-            Pull(remote, reference.Name, version, lease);
+            Pull(remote, reference.Name, version, selection, lease);
         }
 
         return Catalog.FindAndPin(_context, reference, lease);
@@ -237,7 +246,7 @@ internal sealed class RestoreOperation
     /// The transaction checks that the content is still there; what went missing meanwhile is fetched again, a
     /// bounded number of times.
     /// </summary>
-    private void Pull(IRemoteCatalog remote, string name, string version, Lease lease)
+    private void Pull(IRemoteCatalog remote, string name, string version, PathSelection? selection, Lease lease)
     {
         RemoteSnapshot pulled = remote.Pull(name, version, _cancellation)
             ?? throw SnapshotterException.NotFound($"snapshot '{name}:{version}' not found, neither locally nor in {remote.Location}");
@@ -247,9 +256,13 @@ internal sealed class RestoreOperation
             lease.PinContent(digest);
         }
 
+        List<FileRecord> restored = Selected(files, selection, name, version);
         for (int attempt = 1; ; attempt++)
         {
-            EnsureContentPresent(files, linkedCopyWillDo: false);
+            List<FileRecord> toFetch = MissingContent(files, linkedCopyWillDo: false);
+            // The call's progress starts with this first fetch; a fetch again of content deleted meanwhile is
+            // not counted.
+            FetchContent(toFetch, attempt == 1 ? StartProgress(restored, toFetch.Sum(f => f.Size)) : null);
             if (StoredContentOf(files, $"snapshot '{name}:{version}' from {remote.Location}") is { } contents)
             {
                 (SnapshotRecord? snapshot, IReadOnlyList<Digest> missing) = _context.Metadata.CommitPulled(
@@ -297,43 +310,78 @@ internal sealed class RestoreOperation
         return contents.Values.ToList();
     }
 
-    /// <summary>Makes sure every file's content is in the local store, fetching what is missing from the
-    /// content provider; without one, missing content is NOT_FOUND naming the digest. With
-    /// <paramref name="linkedCopyWillDo"/>, a read-only file whose stored inode still matches needs no content.</summary>
-    private void EnsureContentPresent(List<FileRecord> files, bool linkedCopyWillDo)
+    private static List<FileRecord> Selected(List<FileRecord> files, PathSelection? selection, string name, string version) =>
+        selection?.Select(files, f => f.RelativePath, $"snapshot '{name}:{version}'") ?? files;
+
+    /// <summary>
+    /// The call's progress, made once the files to restore and the content to fetch are known: in
+    /// <see cref="Pull"/> for a snapshot pulled from the remote catalog, else after planning. Fetched objects count
+    /// in logical bytes too, so the total is known before the first piece arrives.
+    /// </summary>
+    private ProgressTracker StartProgress(List<FileRecord> files, long fetchBytes) =>
+        _progress ??= new ProgressTracker(_request.Progress, _context.Time, files.Count, files.Sum(f => f.Size) + fetchBytes);
+
+    /// <summary>One file for each digest the local store lacks. With <paramref name="linkedCopyWillDo"/>, a read-only file
+    /// whose stored inode still matches needs no content.</summary>
+    private List<FileRecord> MissingContent(IEnumerable<FileRecord> files, bool linkedCopyWillDo)
     {
-        var missing = new List<FileRecord>();
+        var missing = new Dictionary<Digest, FileRecord>();
         foreach (FileRecord file in files)
         {
             _cancellation.ThrowIfCancellationRequested();
-            if (!_context.Store.HasContent(file.Digest) && !(linkedCopyWillDo && file.ReadOnly && _comparer.StoredInodeMatches(file) is not null))
+            if (!missing.ContainsKey(file.Digest) && !_context.Store.HasContent(file.Digest)
+                && !(linkedCopyWillDo && file.ReadOnly && _comparer.StoredInodeMatches(file) is not null))
             {
-                missing.Add(file);
+                missing.Add(file.Digest, file);
             }
         }
 
+        return [.. missing.Values];
+    }
+
+    /// <summary>
+    /// Fetches missing content from the content provider (downloads shared with concurrent calls of this handle),
+    /// reporting bytes to <paramref name="progress"/> as they arrive; without a provider, missing content is
+    /// NOT_FOUND naming the digest.
+    /// </summary>
+    private void FetchContent(List<FileRecord> missing, ProgressTracker? progress)
+    {
         if (missing.Count == 0)
         {
             return;
         }
 
-        if (_context.ContentProvider is not { } provider)
+        if (_context.Fetches is not { } fetches)
         {
             throw SnapshotterException.NotFound($"content {missing[0].Digest} of '{missing[0].RelativePath}' is not in the local store and no content provider is configured");
         }
 
-        List<Digest> digests = missing.Select(f => f.Digest).Distinct().ToList();
-        BoundedParallel.For(digests.Count, _context.Concurrency, _cancellation, (i, token) =>
+        BoundedParallel.For(missing.Count, _context.Concurrency, _cancellation, (i, token) =>
         {
-            byte[] buffer = ArrayPool<byte>.Shared.Rent(_context.BufferBytes);
-            try
+            // Progress counts each object as its logical size: what arrives is SPF1 (a little more for dense
+            // files, less for sparse ones), so it is capped there and topped up once the object is in.
+            long estimate = missing[i].Size;
+            long counted = 0;
+            var gate = new object();
+            fetches.Fetch(missing[i].Digest, received =>
             {
-                _context.Store.Fetch(provider, digests[i], buffer, onBytes: null, token);
-            }
-            finally
+                long add;
+                lock (gate)
+                {
+                    add = Math.Min(received, estimate - counted);
+                    counted += add;
+                }
+
+                progress?.AddBytes(add);
+            }, token);
+            long rest;
+            lock (gate)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                rest = estimate - counted;
+                counted = estimate;
             }
+
+            progress?.AddBytes(rest);
         });
     }
 

@@ -63,12 +63,26 @@ public sealed class SnapshotEngine : IDisposable
             }
 
             options.Gc.Validate();
+
+            if (options.ContentDirectory is not null && options.Dragonfly is not null)
+            {
+                throw SnapshotterException.InvalidArgument(
+                    "content.dir and the Dragonfly settings (content.dfdaemon, content.provider, content.bucket, ...) exclude each other: set one or the other");
+            }
+
+            if (options.Dragonfly is { } settings)
+            {
+                DragonflyContentProvider.Validate(settings);
+            }
+
             if (UnixPath.TryStat(options.RootDir, followSymlinks: true) is { IsDirectory: false })
             {
                 throw SnapshotterException.InvalidArgument($"root_dir '{options.RootDir}' is not a directory");
             }
 
-            // Options are checked before anything is created: a refused open leaves no trace.
+            // Options are checked before anything is created: a refused open leaves no trace. (Dragonfly's
+            // settings were checked above; its provider maps paths below the resolved root, so it is made once
+            // the root exists.)
             IContentProvider? contentProvider = options.ContentDirectory is { } dir ? new DirectoryContentProvider(dir) : null;
             IRemoteCatalog? catalog = options.Registry is { } registry ? RemoteCatalogs.Open(registry, options.Time) : null;
             OwnerLock? owner = null;
@@ -79,6 +93,11 @@ public sealed class SnapshotEngine : IDisposable
                 string metadataDir = Path.Join(rootDir, "metadata");
                 string ownersDir = Path.Join(metadataDir, EngineContext.OwnersDirName);
                 UnixPath.CreateDirectories(metadataDir);
+                if (options.Dragonfly is { } dragonfly)
+                {
+                    contentProvider = new DragonflyContentProvider(dragonfly, rootDir);
+                }
+
                 owner = OwnerLock.Acquire(ownersDir);
                 var context = new EngineContext(new ContentStore(rootDir, owner.Token), MetadataStore.Open(metadataDir), owner, metadataDir, contentProvider, catalog, options.Time, options.Concurrency);
                 Recover(context);
@@ -88,6 +107,7 @@ public sealed class SnapshotEngine : IDisposable
             {
                 owner?.Dispose();
                 catalog?.Dispose();
+                (contentProvider as IDisposable)?.Dispose();
                 throw;
             }
         }
@@ -204,6 +224,9 @@ public sealed class SnapshotEngine : IDisposable
 
         _background?.Wait();
         _closing.Dispose();
+        // Downloads shared between calls end (and clean up their staging directories) while the owner still lives.
+        _context.Fetches?.Dispose();
+        (_context.ContentProvider as IDisposable)?.Dispose();
         _context.RemoteCatalog?.Dispose();
         _context.Owner.Dispose();
     }

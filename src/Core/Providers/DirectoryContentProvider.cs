@@ -13,6 +13,7 @@ internal sealed class DirectoryContentProvider : IContentProvider
 {
     private const string TempPrefix = ".upload-";
     private const uint ObjectMode = 0x124; // 0444
+    private const long ProgressSliceBytes = 16 << 20;
     private readonly string _objectsDir;
 
     public DirectoryContentProvider(string directory)
@@ -69,8 +70,13 @@ internal sealed class DirectoryContentProvider : IContentProvider
             using var source = UnixFile.OpenRead(sourcePath);
             using var target = UnixFile.CreateNew(targetPath, mode);
             long length = source.Stat().Size;
-            FileCopy.Copy(source, 0, target, 0, length, buffer, cancellation);
-            onBytes?.Invoke(length);
+            // In slices, so that a restore reports progress while a large object arrives.
+            for (long offset = 0; offset < length; offset += ProgressSliceBytes)
+            {
+                long slice = Math.Min(ProgressSliceBytes, length - offset);
+                FileCopy.Copy(source, offset, target, offset, slice, buffer, cancellation);
+                onBytes?.Invoke(slice);
+            }
             if (sync)
             {
                 target.Sync(dataOnly: true);
