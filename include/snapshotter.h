@@ -191,7 +191,16 @@ typedef struct snapshotter snapshotter;
 /*
  * Where content lives beyond this machine. Snapshots publish the content they
  * need there before they become visible; restores fetch what the local store
- * lacks, verifying every object before it enters the store.
+ * lacks, verifying every object before it enters the store. Concurrent
+ * restores of one handle that need the same object share one download.
+ *
+ * Either a directory (`dir`) or Dragonfly (every other field) may be set, not
+ * both: INVALID_ARGUMENT otherwise. Dragonfly is used when any of its fields
+ * is set; objects are then persistent tasks of dfdaemon over object storage,
+ * named <provider>://<bucket>/xxh3/<hex> as by Dragonfly's Go snapshotter.
+ * Strings are copied by snapshotter_open(); nothing is contacted until the
+ * first snapshot or restore needs it. The access key secret never appears in
+ * error messages.
  */
 #define SNAPSHOTTER_CONTENT_OPTIONS_VERSION 1
 typedef struct snapshotter_content_options {
@@ -199,8 +208,41 @@ typedef struct snapshotter_content_options {
     /* A directory, local or NFS (absolute path), holding xxh3/<hex> objects
      * named as in object storage. */
     const char *dir;
+    /* dfdaemon's gRPC address: "unix:///path" or "http://host:port"; NULL
+     * means "unix:///var/run/dragonfly/dfdaemon.sock". */
+    const char *dfdaemon;
+    /* The object storage provider: "s3", "gs", "abs", "oss", "obs" or "cos".
+     * Required with Dragonfly. */
+    const char *provider;
+    /* The bucket, optionally followed by a key prefix ("bucket/prefix").
+     * Required with Dragonfly. */
+    const char *bucket;
+    /* Optional; always sent to dfdaemon, "" when NULL. */
+    const char *region;
+    /* The object storage endpoint URL (http:// or https://, no credentials in
+     * it). Optional; always sent to dfdaemon, "" when NULL. */
+    const char *endpoint;
+    /* Optional object storage credentials; a secret needs an id. */
+    const char *access_key_id;
+    const char *access_key_secret;
+    /* Non-zero: dfdaemon skips TLS verification towards the endpoint. */
+    int insecure_skip_verify;
+    /* Replicas of each object the P2P network keeps; 0 means 2. */
+    uint32_t replica_count;
+    /* How long the P2P network keeps an uploaded object, 60 to 604800
+     * seconds; 0 leaves it to dfdaemon (1 day). */
+    uint32_t ttl_seconds;
+    /* Longest time one object's upload or download through dfdaemon may
+     * take; 0 means 1800 (30 minutes). Past it: SNAPSHOTTER_ERROR_TIMEOUT. */
+    uint32_t timeout_seconds;
+    /* Where dfdaemon sees root_dir, when it runs with root_dir mounted at
+     * another path (a DaemonSet): paths sent to it become storage_dir + the
+     * path below root_dir. NULL: the same paths. dfdaemon hardlinks into
+     * root_dir, so it must share root_dir's filesystem. */
+    const char *storage_dir;
 } snapshotter_content_options;
-#define SNAPSHOTTER_CONTENT_OPTIONS_INIT { SNAPSHOTTER_CONTENT_OPTIONS_VERSION, NULL }
+#define SNAPSHOTTER_CONTENT_OPTIONS_INIT \
+    { SNAPSHOTTER_CONTENT_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, NULL }
 snapshotter_code snapshotter_content_options_init(snapshotter_content_options *opts,
                                                   unsigned int version);
 

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Snapshotter.Dragonfly;
 using Snapshotter.Engine;
 using Snapshotter.Errors;
 using Snapshotter.Registry;
@@ -27,11 +28,13 @@ internal static unsafe partial class Exports
             RequireOut(result, "out");
             NativeOptions effective = options == null ? new NativeOptions { Version = NativeOptions.CurrentVersion } : *options;
             RequireVersion(effective.Version, NativeOptions.CurrentVersion, "snapshotter_options");
+            (string? contentDirectory, DragonflyOptions? dragonfly) = ReadContentOptions(effective.Content);
             var engineOptions = new EngineOptions
             {
                 RootDir = Utf8.Required(effective.RootDir, "root_dir"),
                 Concurrency = effective.Concurrency == 0 ? EngineOptions.DefaultConcurrency : (int)Math.Min(effective.Concurrency, int.MaxValue),
-                ContentDirectory = ReadContentOptions(effective.Content),
+                ContentDirectory = contentDirectory,
+                Dragonfly = dragonfly,
                 Gc = ReadGcOptions(effective.Gc),
                 Registry = ReadRegistryOptions(effective.Registry),
             };
@@ -64,15 +67,48 @@ internal static unsafe partial class Exports
         }
     }
 
-    private static string? ReadContentOptions(NativeContentOptions* content)
+    /// <summary>The directory, or the Dragonfly settings when any of them is set (Core refuses both at once).</summary>
+    private static (string? Directory, DragonflyOptions? Dragonfly) ReadContentOptions(NativeContentOptions* content)
     {
         if (content == null)
         {
-            return null;
+            return (null, null);
         }
 
         RequireVersion(content->Version, NativeContentOptions.CurrentVersion, "snapshotter_content_options");
-        return Utf8.Optional(content->Dir, "content.dir");
+        string? directory = Utf8.Optional(content->Dir, "content.dir");
+        string? target = Utf8.Optional(content->Dfdaemon, "content.dfdaemon");
+        string? provider = Utf8.Optional(content->Provider, "content.provider");
+        string? bucket = Utf8.Optional(content->Bucket, "content.bucket");
+        string? region = Utf8.Optional(content->Region, "content.region");
+        string? endpoint = Utf8.Optional(content->Endpoint, "content.endpoint");
+        string? accessKeyId = Utf8.Optional(content->AccessKeyId, "content.access_key_id");
+        string? accessKeySecret = Utf8.Optional(content->AccessKeySecret, "content.access_key_secret");
+        string? storageDir = Utf8.Optional(content->StorageDir, "content.storage_dir");
+        bool anyDragonfly = target is not null || provider is not null || bucket is not null || region is not null || endpoint is not null
+            || accessKeyId is not null || accessKeySecret is not null || storageDir is not null || content->InsecureSkipVerify != 0
+            || content->ReplicaCount != 0 || content->TtlSeconds != 0 || content->TimeoutSeconds != 0;
+        if (!anyDragonfly)
+        {
+            return (directory, null);
+        }
+
+        var dragonfly = new DragonflyOptions
+        {
+            Target = target ?? DragonflyOptions.DefaultTarget,
+            Provider = provider ?? "",
+            Bucket = bucket ?? "",
+            Region = region ?? "",
+            Endpoint = endpoint ?? "",
+            AccessKeyId = accessKeyId,
+            AccessKeySecret = accessKeySecret,
+            InsecureSkipVerify = content->InsecureSkipVerify != 0,
+            ReplicaCount = content->ReplicaCount == 0 ? DragonflyOptions.DefaultReplicaCount : (int)Math.Min(content->ReplicaCount, int.MaxValue),
+            Ttl = content->TtlSeconds == 0 ? null : TimeSpan.FromSeconds(content->TtlSeconds),
+            Timeout = content->TimeoutSeconds == 0 ? DragonflyOptions.DefaultTimeout : TimeSpan.FromSeconds(content->TimeoutSeconds),
+            StorageDir = storageDir,
+        };
+        return (directory, dragonfly);
     }
 
     private static RegistryOptions? ReadRegistryOptions(NativeRegistryOptions* registry)

@@ -25,6 +25,18 @@ internal unsafe struct NativeContentOptions
 
     public uint Version;
     public byte* Dir;
+    public byte* Dfdaemon;
+    public byte* Provider;
+    public byte* Bucket;
+    public byte* Region;
+    public byte* Endpoint;
+    public byte* AccessKeyId;
+    public byte* AccessKeySecret;
+    public int InsecureSkipVerify;
+    public uint ReplicaCount;
+    public uint TtlSeconds;
+    public uint TimeoutSeconds;
+    public byte* StorageDir;
 }
 
 [StructLayout(LayoutKind.Sequential)]

@@ -100,9 +100,21 @@ LAYOUT(snapshotter_registry_options, request_timeout_ms, 56);
 LAYOUT(snapshotter_registry_options, max_attempts, 60);
 LAYOUT(snapshotter_registry_options, retry_time_limit_ms, 64);
 
-_Static_assert(sizeof(snapshotter_content_options) == 16, "snapshotter_content_options size");
+_Static_assert(sizeof(snapshotter_content_options) == 96, "snapshotter_content_options size");
 LAYOUT(snapshotter_content_options, version, 0);
 LAYOUT(snapshotter_content_options, dir, 8);
+LAYOUT(snapshotter_content_options, dfdaemon, 16);
+LAYOUT(snapshotter_content_options, provider, 24);
+LAYOUT(snapshotter_content_options, bucket, 32);
+LAYOUT(snapshotter_content_options, region, 40);
+LAYOUT(snapshotter_content_options, endpoint, 48);
+LAYOUT(snapshotter_content_options, access_key_id, 56);
+LAYOUT(snapshotter_content_options, access_key_secret, 64);
+LAYOUT(snapshotter_content_options, insecure_skip_verify, 72);
+LAYOUT(snapshotter_content_options, replica_count, 76);
+LAYOUT(snapshotter_content_options, ttl_seconds, 80);
+LAYOUT(snapshotter_content_options, timeout_seconds, 84);
+LAYOUT(snapshotter_content_options, storage_dir, 88);
 
 _Static_assert(sizeof(snapshotter_progress) == 32, "snapshotter_progress size");
 LAYOUT(snapshotter_progress, files_done, 0);

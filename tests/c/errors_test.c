@@ -194,6 +194,60 @@ static void open_refuses_bad_registry_options(void)
     CHECK(!fx_exists(root), "a refused open created the root dir");
 }
 
+/* Content options: a directory or Dragonfly, each field named when wrong, the secret never shown. */
+static void open_refuses_bad_content_options(void)
+{
+    const char *dir = fx_tempdir("badcontent");
+    snapshotter_options opts = SNAPSHOTTER_OPTIONS_INIT;
+    snapshotter_content_options content = SNAPSHOTTER_CONTENT_OPTIONS_INIT;
+    snapshotter *s = NULL;
+    opts.root_dir = KEEP_PATH("%s/root", dir);
+    opts.content = &content;
+    content.dir = KEEP_PATH("%s/shared", dir);
+    content.provider = "s3";
+    content.bucket = "bucket";
+    CHECK_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "content.dir and the Dragonfly settings", snapshotter_open(&s, &opts, CHECK_ERR));
+    content.dir = NULL;
+    content.provider = "ftp";
+    CHECK_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "content.provider 'ftp'", snapshotter_open(&s, &opts, CHECK_ERR));
+    content.provider = NULL;
+    CHECK_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "content.provider is required", snapshotter_open(&s, &opts, CHECK_ERR));
+    content.provider = "s3";
+    content.bucket = NULL;
+    CHECK_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "content.bucket is required", snapshotter_open(&s, &opts, CHECK_ERR));
+    content.bucket = "bucket/prefix";
+    content.dfdaemon = "tcp://127.0.0.1:65000";
+    CHECK_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "content.dfdaemon", snapshotter_open(&s, &opts, CHECK_ERR));
+    content.dfdaemon = NULL;
+    content.ttl_seconds = 30;
+    CHECK_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "content.ttl_seconds 30", snapshotter_open(&s, &opts, CHECK_ERR));
+    content.ttl_seconds = 0;
+    content.storage_dir = "relative";
+    CHECK_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "content.storage_dir 'relative'", snapshotter_open(&s, &opts, CHECK_ERR));
+    content.storage_dir = NULL;
+    content.access_key_id = "AKID";
+    content.access_key_secret = "S3cr3tValue";
+    content.endpoint = "https://AKID:S3cr3tValue@objects:9000";
+    snapshotter_error *err = NULL;
+    CHECK(snapshotter_open(&s, &opts, &err) == SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "credentials in the endpoint");
+    CHECK(strstr(snapshotter_error_message(err), "content.endpoint carries credentials") != NULL &&
+              strstr(snapshotter_error_message(err), "S3cr3tValue") == NULL,
+          "message: %s", snapshotter_error_message(err));
+    snapshotter_error_free(err);
+    content.endpoint = "https://objects:9000";
+    content.access_key_id = "id\xff";
+    CHECK_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "content.access_key_id", snapshotter_open(&s, &opts, CHECK_ERR));
+    CHECK(s == NULL, "a failed open wrote *out");
+    CHECK(!fx_exists(PATH("%s/root", dir)), "a refused open created the root dir");
+
+    /* Valid settings open without contacting dfdaemon: the socket does not exist. */
+    content.access_key_id = "AKID";
+    content.dfdaemon = KEEP_PATH("unix://%s/nobody.sock", dir);
+    CHECK_CODE(SNAPSHOTTER_OK, snapshotter_open(&s, &opts, CHECK_ERR));
+    CHECK(s != NULL, "open with Dragonfly settings gave no handle");
+    snapshotter_close(s);
+}
+
 /* Like a base_dir that is not a directory (INVALID_ARGUMENT), a root_dir that names a regular file is
  * a malformed argument; ALREADY_EXISTS is documented for snapshots and restore targets only. */
 static void open_refuses_a_root_that_is_a_file(void)
@@ -348,6 +402,7 @@ int main(int argc, char **argv)
         CHECK_TEST(snapshot_refuses_bad_requests),
         CHECK_TEST(restore_refuses_bad_requests),
         CHECK_TEST(open_refuses_bad_options),
+        CHECK_TEST(open_refuses_bad_content_options),
         CHECK_TEST(open_refuses_a_root_that_is_a_file),
         CHECK_TEST(open_refuses_bad_registry_options),
         CHECK_TEST(missing_things_are_not_found),

@@ -9,24 +9,8 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/snapshotter-ctl.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 unset SNAPSHOTTER_ROOT
 ROOT=$WORK/root SRC=$WORK/src
-failures=0
-
-ok() { echo "ok    $*"; }
-fail() { echo "FAIL  $*"; failures=$((failures + 1)); }
-# run ARGS...: runs snapshotctl; leaves $status, $WORK/stdout, $WORK/stderr.
-run() { "$CTL" "$@" >"$WORK/stdout" 2>"$WORK/stderr"; status=$?; }
-show() { sed 's/^/        /' "$WORK/stdout" "$WORK/stderr"; }
-# expect WHAT STATUS [STDERR_REGEX]: the last run ended with STATUS and its stderr matches.
-expect() {
-    local what=$1 want=$2 pattern=${3:-}
-    if [ "$status" != "$want" ]; then
-        fail "$what: exit $status, expected $want"; show
-    elif [ -n "$pattern" ] && ! grep -qE -- "$pattern" "$WORK/stderr"; then
-        fail "$what: stderr does not match /$pattern/"; show
-    else
-        ok "$what"
-    fi
-}
+# shellcheck source=tests/c/cli_helpers.sh
+. "$(dirname "${BASH_SOURCE[0]}")/cli_helpers.sh"
 # json WHAT PYTHON_EXPR: stdout is exactly one line holding one JSON object d, and PYTHON_EXPR holds
 # (os.environ is at hand for values awkward to quote).
 json() {

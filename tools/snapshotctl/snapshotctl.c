@@ -118,6 +118,26 @@ static const char options_text[] =
     "  --max-store-bytes N      evict while the stored content exceeds N bytes (0: never)\n"
     "  --min-retention SECONDS  never evict snapshots used more recently (300)\n"
     "  --orphan-grace SECONDS   keep unreferenced content younger than this (3600)\n"
+    "\n";
+
+static const char content_options_text[] =
+    "Content through Dragonfly (global, instead of --content): each object is a persistent\n"
+    "task of dfdaemon over PROVIDER://BUCKET/xxh3/<hex>:\n"
+    "  --dragonfly TARGET  dfdaemon's address, unix:///path or http://host:port\n"
+    "                      (default: unix:///var/run/dragonfly/dfdaemon.sock)\n"
+    "  --provider P        object storage: s3, gs, abs, oss, obs or cos (required)\n"
+    "  --bucket B[/PREFIX] bucket and optional key prefix (required)\n"
+    "  --region R          object storage region\n"
+    "  --endpoint URL      object storage endpoint\n"
+    "  --access-key-id ID  object storage access key id\n"
+    "  --access-key-secret-stdin\n"
+    "                      read the access key secret from stdin (the line after the password\n"
+    "                      with --password-stdin, else the first)\n"
+    "  --insecure-skip-verify  let dfdaemon skip TLS verification of the endpoint\n"
+    "  --replica-count N   replicas the P2P network keeps (default: 2)\n"
+    "  --ttl SECONDS       how long it keeps them, 60..604800 (default: dfdaemon's, 1 day)\n"
+    "  --timeout SECONDS   longest upload or download of one object (default: 1800)\n"
+    "  --storage-dir DIR   where dfdaemon sees --root, if it runs with it mounted elsewhere\n"
     "\n"
     "Exit status:\n"
     "  0 success, 1 diff found differences or verify problems that remain, 2 usage error,\n"
@@ -138,11 +158,21 @@ struct string_list {
 
 struct command;
 
+/* Content through Dragonfly: what goes into snapshotter_content_options. */
+struct dragonfly {
+    int used;
+    const char *dfdaemon, *provider, *bucket, *region, *endpoint, *access_key_id, *storage_dir;
+    char *access_key_secret;
+    int secret_from_stdin, insecure_skip_verify;
+    unsigned int replica_count, ttl_seconds, timeout_seconds;
+};
+
 struct cli {
     const struct command *spec;
     const char *command;
     const char *root;
     const char *content_dir;
+    struct dragonfly dragonfly;
     const char *registry, *registry_namespace, *username, *ca_file;
     int password_stdin, insecure;
     char *password;
@@ -556,7 +586,10 @@ static const char *const global_valued_options[] = { "--root",          "--conte
                                                      "--high-watermark", "--low-watermark", "--keep-last",
                                                      "--max-age",        "--max-store-bytes", "--min-retention",
                                                      "--orphan-grace",   "--registry",     "--namespace",
-                                                     "--username",       "--ca-file" };
+                                                     "--username",       "--ca-file",      "--dragonfly",
+                                                     "--provider",       "--bucket",       "--region",
+                                                     "--endpoint",       "--access-key-id", "--storage-dir",
+                                                     "--replica-count",  "--ttl",          "--timeout" };
 
 typedef int (*command_fn)(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel);
 
@@ -649,6 +682,7 @@ static const struct {
     { "--concurrency", 1, 0xFFFFFFFFu },    { "--high-watermark", 0, 100 },       { "--low-watermark", 0, 100 },
     { "--keep-last", 0, 0xFFFFFFFFu },      { "--max-age", 0, 10000000000u },    { "--max-store-bytes", 0, INT64_MAX },
     { "--min-retention", 0, 10000000000u }, { "--orphan-grace", 0, 10000000000u },
+    { "--replica-count", 1, 0xFFFFFFFFu },  { "--ttl", 1, 0xFFFFFFFFu },          { "--timeout", 1, 0xFFFFFFFFu },
 };
 
 /* Sets a numeric option (a decimal within its range). Returns -1 when option is not one of them. */
@@ -674,8 +708,12 @@ static int set_number(struct cli *cli, const char *option, const char *value)
         case 4: cli->gc.max_age_seconds = n; break;
         case 5: cli->gc.max_store_bytes = n; break;
         case 6: cli->gc.min_retention_seconds = n; break;
-        default: cli->gc.orphan_grace_seconds = n; break;
+        case 7: cli->gc.orphan_grace_seconds = n; break;
+        case 8: cli->dragonfly.replica_count = (unsigned int)n; break;
+        case 9: cli->dragonfly.ttl_seconds = (unsigned int)n; break;
+        default: cli->dragonfly.timeout_seconds = (unsigned int)n; break;
         }
+        cli->dragonfly.used |= i >= 8;
         return 0;
     }
     return -1;
@@ -698,6 +736,20 @@ static int set_global_option(struct cli *cli, const char *option, const char *va
                                                            : NULL;
     if (slot != NULL) {
         *slot = value;
+        return 0;
+    }
+    struct dragonfly *d = &cli->dragonfly;
+    slot = option_is(option, "--dragonfly")       ? &d->dfdaemon
+           : option_is(option, "--provider")      ? &d->provider
+           : option_is(option, "--bucket")        ? &d->bucket
+           : option_is(option, "--region")        ? &d->region
+           : option_is(option, "--endpoint")      ? &d->endpoint
+           : option_is(option, "--access-key-id") ? &d->access_key_id
+           : option_is(option, "--storage-dir")   ? &d->storage_dir
+                                                  : NULL;
+    if (slot != NULL) {
+        *slot = value;
+        d->used = 1;
         return 0;
     }
     if (strncmp(value, "dir:", 4) != 0 || value[4] != '/') {
@@ -734,18 +786,38 @@ static void set_command_option(struct cli *cli, const struct option_spec *option
     }
 }
 
-/* The first line of stdin, without its line ending, as the registry password. */
-static int read_password(struct cli *cli)
+/* The next line of stdin, without its line ending: a password or a secret, which must never be on a command
+ * line. With --password-stdin and --access-key-secret-stdin both, the password is the first line. */
+static int read_stdin_line(const struct cli *cli, char **out, const char *option, const char *what)
 {
     size_t capacity = 0;
-    ssize_t length = getline(&cli->password, &capacity, stdin);
+    ssize_t length = getline(out, &capacity, stdin);
     if (length < 0) {
-        free(cli->password);
-        cli->password = NULL;
-        return usage_error(cli, "--password-stdin: no password on stdin");
+        free(*out);
+        *out = NULL;
+        return usage_error(cli, "%s: no %s on stdin", option, what);
     }
-    while (length > 0 && (cli->password[length - 1] == '\n' || cli->password[length - 1] == '\r')) {
-        cli->password[--length] = '\0';
+    while (length > 0 && ((*out)[length - 1] == '\n' || (*out)[length - 1] == '\r')) {
+        (*out)[--length] = '\0';
+    }
+    return 0;
+}
+
+/* Dragonfly options need --provider and --bucket and exclude --content. */
+static int check_content_options(const struct cli *cli)
+{
+    const struct dragonfly *d = &cli->dragonfly;
+    if (!d->used) {
+        return 0;
+    }
+    if (cli->content_dir != NULL) {
+        return usage_error(cli, "--content and the Dragonfly options (--dragonfly, --provider, --bucket, ...) exclude each other");
+    }
+    if (d->provider == NULL || d->bucket == NULL) {
+        return usage_error(cli, "%s is required with Dragonfly", d->provider == NULL ? "--provider" : "--bucket");
+    }
+    if (d->secret_from_stdin && d->access_key_id == NULL) {
+        return usage_error(cli, "--access-key-secret-stdin needs --access-key-id");
     }
     return 0;
 }
@@ -783,6 +855,9 @@ static int check_command(struct cli *cli)
         if ((cli->given & command_options[i].bit) != 0 && (command->options & command_options[i].bit) == 0) {
             return usage_error(cli, "%s is not an option of %s", command_options[i].name, command->name);
         }
+    }
+    if (check_content_options(cli) != 0) {
+        return EXIT_USAGE;
     }
     if (cli->registry == NULL &&
         (cli->registry_namespace != NULL || cli->username != NULL || cli->password_stdin || cli->insecure ||
@@ -832,6 +907,7 @@ static int parse_args(struct cli *cli, int argc, char **argv)
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
             fputs(usage_text, stdout);
             fputs(options_text, stdout);
+            fputs(content_options_text, stdout);
             return 0;
         } else if (strcmp(arg, "--version") == 0 && cli->spec == NULL) {
             return print_version();
@@ -841,6 +917,10 @@ static int parse_args(struct cli *cli, int argc, char **argv)
             cli->password_stdin = 1;
         } else if (strcmp(arg, "--insecure") == 0) {
             cli->insecure = 1;
+        } else if (strcmp(arg, "--access-key-secret-stdin") == 0) {
+            cli->dragonfly.secret_from_stdin = cli->dragonfly.used = 1;
+        } else if (strcmp(arg, "--insecure-skip-verify") == 0) {
+            cli->dragonfly.insecure_skip_verify = cli->dragonfly.used = 1;
         } else if (is_global_valued(arg)) {
             const char *value = option_value(cli, argc, argv, &i);
             if (value == NULL || set_global_option(cli, arg, value) != 0) {
@@ -1321,8 +1401,17 @@ static int run(const struct cli *cli, const sigset_t *signals)
     opts.concurrency = cli->concurrency;
     /* A command-line run is short: collections happen through `gc`, never behind a command's back. */
     opts.gc = &cli->gc;
+    const struct dragonfly *d = &cli->dragonfly;
     if (cli->content_dir != NULL) {
         content.dir = cli->content_dir;
+        opts.content = &content;
+    } else if (d->used) {
+        content.dfdaemon = d->dfdaemon, content.provider = d->provider, content.bucket = d->bucket;
+        content.region = d->region, content.endpoint = d->endpoint;
+        content.access_key_id = d->access_key_id, content.access_key_secret = d->access_key_secret;
+        content.insecure_skip_verify = d->insecure_skip_verify, content.replica_count = d->replica_count;
+        content.ttl_seconds = d->ttl_seconds, content.timeout_seconds = d->timeout_seconds;
+        content.storage_dir = d->storage_dir;
         opts.content = &content;
     }
     if (cli->registry != NULL) {
@@ -1362,7 +1451,10 @@ int main(int argc, char **argv)
     int status = parse_args(&cli, argc, argv);
     if (status < 0) {
         /* Before the store is opened (and created): a bad file list must leave no trace. */
-        status = cli.password_stdin ? read_password(&cli) : 0;
+        status = cli.password_stdin ? read_stdin_line(&cli, &cli.password, "--password-stdin", "password") : 0;
+        if (status == 0 && cli.dragonfly.secret_from_stdin) {
+            status = read_stdin_line(&cli, &cli.dragonfly.access_key_secret, "--access-key-secret-stdin", "access key secret");
+        }
         if (status == 0 && strcmp(cli.command, "snapshot") == 0) {
             status = collect_files(&cli);
         }
@@ -1373,5 +1465,6 @@ int main(int argc, char **argv)
     list_free(&cli.files);
     free(cli.only.items);
     free(cli.password);
+    free(cli.dragonfly.access_key_secret);
     return status;
 }
