@@ -28,11 +28,12 @@ pub enum ErrorKind {
     Unsupported,
     /// The handle was closed while the call was in flight.
     Closed,
-    /// A registry or its token service refused the credentials, or its TLS certificate is not trusted.
+    /// A remote service (a registry or its token service, dfdaemon) refused the credentials, or a registry's
+    /// TLS certificate is not trusted.
     Unauthenticated,
-    /// A remote service could not be reached or kept failing until the retries ran out.
+    /// A remote service could not be reached or failed (a registry: kept failing until the retries ran out).
     Unavailable,
-    /// A remote service did not answer in time, on every attempt.
+    /// A remote service did not answer in time (a registry: on every attempt).
     Timeout,
     /// A bug in the library; the message says what happened.
     Internal,

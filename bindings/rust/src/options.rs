@@ -58,10 +58,23 @@ impl Options {
 }
 
 /// Builds `snapshotter_content_options`: where snapshots publish their content and restores fetch
-/// what the local store lacks.
-#[derive(Debug, Clone, Default)]
+/// what the local store lacks. A directory ([`ContentOptions::dir`]) or Dragonfly (every other setting),
+/// not both. Its `Debug` output never shows the access key secret.
+#[derive(Clone, Default)]
 pub struct ContentOptions {
     dir: Option<PathBuf>,
+    dfdaemon: Option<String>,
+    provider: Option<String>,
+    bucket: Option<String>,
+    region: Option<String>,
+    endpoint: Option<String>,
+    access_key_id: Option<String>,
+    access_key_secret: Option<String>,
+    insecure_skip_verify: bool,
+    replica_count: u32,
+    ttl_seconds: u32,
+    timeout_seconds: u32,
+    storage_dir: Option<PathBuf>,
 }
 
 impl ContentOptions {
@@ -76,6 +89,72 @@ impl ContentOptions {
         self
     }
 
+    /// Content through Dragonfly: objects are persistent tasks of dfdaemon over
+    /// `<provider>://<bucket>/xxh3/<hex>`. `provider` is s3, gs, abs, oss, obs or cos; `bucket` may be
+    /// followed by a key prefix ("bucket/prefix").
+    pub fn object_storage(mut self, provider: impl Into<String>, bucket: impl Into<String>) -> ContentOptions {
+        self.provider = Some(provider.into());
+        self.bucket = Some(bucket.into());
+        self
+    }
+
+    /// dfdaemon's gRPC address, `unix:///path` or `http://host:port`; the library's default is
+    /// `unix:///var/run/dragonfly/dfdaemon.sock`.
+    pub fn dfdaemon(mut self, target: impl Into<String>) -> ContentOptions {
+        self.dfdaemon = Some(target.into());
+        self
+    }
+
+    /// The object storage region.
+    pub fn region(mut self, region: impl Into<String>) -> ContentOptions {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// The object storage endpoint URL (no credentials in it).
+    pub fn endpoint(mut self, endpoint: impl Into<String>) -> ContentOptions {
+        self.endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// The object storage credentials.
+    pub fn access_key(mut self, id: impl Into<String>, secret: impl Into<String>) -> ContentOptions {
+        self.access_key_id = Some(id.into());
+        self.access_key_secret = Some(secret.into());
+        self
+    }
+
+    /// Lets dfdaemon skip TLS verification of the endpoint.
+    pub fn insecure_skip_verify(mut self, skip: bool) -> ContentOptions {
+        self.insecure_skip_verify = skip;
+        self
+    }
+
+    /// Replicas the P2P network keeps of each object; 0 (the default) means 2.
+    pub fn replica_count(mut self, replicas: u32) -> ContentOptions {
+        self.replica_count = replicas;
+        self
+    }
+
+    /// How long the P2P network keeps an uploaded object, 60 to 604800 seconds; 0 (the default)
+    /// leaves it to dfdaemon (1 day).
+    pub fn ttl_seconds(mut self, seconds: u32) -> ContentOptions {
+        self.ttl_seconds = seconds;
+        self
+    }
+
+    /// The longest one object's upload or download may take; 0 (the default) means 1800.
+    pub fn timeout_seconds(mut self, seconds: u32) -> ContentOptions {
+        self.timeout_seconds = seconds;
+        self
+    }
+
+    /// Where dfdaemon sees the root directory, when it runs with it mounted elsewhere.
+    pub fn storage_dir(mut self, dir: impl Into<PathBuf>) -> ContentOptions {
+        self.storage_dir = Some(dir.into());
+        self
+    }
+
     fn to_raw(&self, arena: &mut Arena) -> Result<sys::snapshotter_content_options> {
         let mut raw = init(
             sys::snapshotter_content_options_init,
@@ -83,7 +162,39 @@ impl ContentOptions {
             "snapshotter_content_options",
         )?;
         raw.dir = arena.optional_path(self.dir.as_deref().map(Path::new), "content.dir")?;
+        raw.dfdaemon = arena.optional_str(self.dfdaemon.as_deref(), "content.dfdaemon")?;
+        raw.provider = arena.optional_str(self.provider.as_deref(), "content.provider")?;
+        raw.bucket = arena.optional_str(self.bucket.as_deref(), "content.bucket")?;
+        raw.region = arena.optional_str(self.region.as_deref(), "content.region")?;
+        raw.endpoint = arena.optional_str(self.endpoint.as_deref(), "content.endpoint")?;
+        raw.access_key_id = arena.optional_str(self.access_key_id.as_deref(), "content.access_key_id")?;
+        raw.access_key_secret = arena.secret(self.access_key_secret.as_deref(), "content.access_key_secret")?;
+        raw.insecure_skip_verify = c_int::from(self.insecure_skip_verify);
+        raw.replica_count = self.replica_count;
+        raw.ttl_seconds = self.ttl_seconds;
+        raw.timeout_seconds = self.timeout_seconds;
+        raw.storage_dir = arena.optional_path(self.storage_dir.as_deref(), "content.storage_dir")?;
         Ok(raw)
+    }
+}
+
+impl fmt::Debug for ContentOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ContentOptions")
+            .field("dir", &self.dir)
+            .field("dfdaemon", &self.dfdaemon)
+            .field("provider", &self.provider)
+            .field("bucket", &self.bucket)
+            .field("region", &self.region)
+            .field("endpoint", &self.endpoint)
+            .field("access_key_id", &self.access_key_id)
+            .field("access_key_secret", &self.access_key_secret.as_ref().map(|_| "<set>"))
+            .field("insecure_skip_verify", &self.insecure_skip_verify)
+            .field("replica_count", &self.replica_count)
+            .field("ttl_seconds", &self.ttl_seconds)
+            .field("timeout_seconds", &self.timeout_seconds)
+            .field("storage_dir", &self.storage_dir)
+            .finish()
     }
 }
 

@@ -70,6 +70,18 @@ pub const SNAPSHOTTER_CONTENT_OPTIONS_VERSION: c_uint = 1;
 pub struct snapshotter_content_options {
     pub version: c_uint,
     pub dir: *const c_char,
+    pub dfdaemon: *const c_char,
+    pub provider: *const c_char,
+    pub bucket: *const c_char,
+    pub region: *const c_char,
+    pub endpoint: *const c_char,
+    pub access_key_id: *const c_char,
+    pub access_key_secret: *const c_char,
+    pub insecure_skip_verify: c_int,
+    pub replica_count: u32,
+    pub ttl_seconds: u32,
+    pub timeout_seconds: u32,
+    pub storage_dir: *const c_char,
 }
 
 pub const SNAPSHOTTER_GC_NO_BACKGROUND: u32 = 0x1;

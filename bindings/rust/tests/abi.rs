@@ -39,7 +39,10 @@ macro_rules! constants {
 fn rust_layouts() -> Vec<Layout> {
     layouts! {
         snapshotter_progress { files_done, files_total, bytes_done, bytes_total }
-        snapshotter_content_options { version, dir }
+        snapshotter_content_options {
+            version, dir, dfdaemon, provider, bucket, region, endpoint, access_key_id, access_key_secret,
+            insecure_skip_verify, replica_count, ttl_seconds, timeout_seconds, storage_dir
+        }
         snapshotter_registry_options {
             version, url, repository_namespace, username, password, insecure, ca_file, request_timeout_ms, max_attempts,
             retry_time_limit_ms
