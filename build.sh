@@ -195,10 +195,14 @@ run_example_tests() {
     need_go
     local prefix languages=(c go) status=0
     have_cargo && languages+=(rust)
-    prefix=$(mktemp -d "${TMPDIR:-/tmp}/snapshotter-prefix.XXXXXX")
+    # A fixed prefix and a build cache of their own: Go 1.19 caches the binding with the link flags
+    # pkg-config gave (-L PREFIX/lib) but without them in the cache key, so with a new temporary prefix
+    # each run the next run linked against a prefix that was gone.
+    prefix="$OUT/examples-prefix"
+    rm -rf "$prefix"
     install_files "$prefix"
     log "examples (${languages[*]}) against an install into $prefix"
-    examples/test.sh "$prefix" "$OUT" "${languages[@]}" || status=$?
+    GOCACHE="$OUT/go/examples-cache" examples/test.sh "$prefix" "$OUT" "${languages[@]}" || status=$?
     rm -rf "$prefix"
     [ "$status" = 0 ] || die "example tests failed"
 }
