@@ -940,6 +940,112 @@ snapshotter_code snapshotter_verify(snapshotter_verify_report *out, snapshotter 
 /* As snapshotter_gc_report_free(), for problems. */
 void snapshotter_verify_report_free(snapshotter_verify_report *report);
 
+/* --------------------------------------------------------- export, import */
+
+/*
+ * An export carries one snapshot out of the store, as a tar stream or as a
+ * directory, and an import records it in a store again (this one or another).
+ *
+ * Layout. A tar stream starts with "snapshot.json", an envelope holding a
+ * format version and the snapshot's metadata: name, version, creation time,
+ * and each file's path, digest, read-only flag, mode, owner, size and mtime
+ * (to the nanosecond). Then comes each file under "files/", in POSIX pax
+ * format as GNU tar writes it with --format=posix; a file with holes is
+ * stored in GNU sparse format 1.0, so `tar -xf` recreates its holes. An
+ * export directory has the same layout: files/ is written first, and
+ * snapshot.json last and atomically, as the marker that the export is
+ * complete.
+ *
+ * Streams cross this API as file descriptors that the caller owns: a
+ * descriptor is a file, a pipe, a socket, stdin or stdout alike, in every
+ * language, and the caller stays in charge of where the bytes go (e.g. a
+ * temporary file renamed on success). The library reads or writes it
+ * sequentially from its current position and never closes it. While the
+ * other end of a blocking descriptor stalls the call cannot be cancelled;
+ * a non-blocking descriptor is polled, and cancellation is noticed.
+ * Directories are given as paths.
+ */
+
+/* snapshotter_export_request.flags */
+/* Compress the tar stream with gzip (imports recognise it by its magic). */
+#define SNAPSHOTTER_EXPORT_GZIP 0x1u
+
+#define SNAPSHOTTER_EXPORT_REQUEST_VERSION 1
+typedef struct snapshotter_export_request {
+    unsigned int version;
+    /* The snapshot: `ref`, or `name` and `snapshot_version`. */
+    const char *ref;
+    const char *name;
+    const char *snapshot_version;
+    /* Where to, exactly one of: a descriptor open for writing (the tar
+     * stream; -1, the default, means none)... */
+    int fd;
+    /* ...or a directory, which must be missing or empty. */
+    const char *output_dir;
+    uint32_t flags;
+    /* Optional. */
+    snapshotter_progress_cb progress;
+    void *progress_payload;
+    snapshotter_cancel *cancel;
+} snapshotter_export_request;
+#define SNAPSHOTTER_EXPORT_REQUEST_INIT \
+    { SNAPSHOTTER_EXPORT_REQUEST_VERSION, NULL, NULL, NULL, -1, NULL, 0, NULL, NULL, NULL }
+snapshotter_code snapshotter_export_request_init(snapshotter_export_request *req, unsigned int version);
+
+/*
+ * Exports a snapshot. Every byte is verified against its digest as it is read
+ * from the store (missing content is fetched from the content provider, as for
+ * a restore). A failed or cancelled tar export has written part of a stream,
+ * without its end-of-archive marker: discard it (an import refuses it). A
+ * failed directory export has no snapshot.json. out_stats may be NULL; its
+ * bytes_written is the size of the stream (compressed) or of the files.
+ */
+snapshotter_code snapshotter_export(snapshotter_stats *out_stats, snapshotter *s,
+                                    const snapshotter_export_request *req, snapshotter_error **err);
+
+#define SNAPSHOTTER_IMPORT_REQUEST_VERSION 1
+typedef struct snapshotter_import_request {
+    unsigned int version;
+    /* Where from, exactly one of: a descriptor open for reading (a tar
+     * stream, gzip-compressed or not; -1, the default, means none)... */
+    int fd;
+    /* ...or an export directory. */
+    const char *input_dir;
+    /* Record the snapshot under this name and version instead of the
+     * envelope's (both or neither). Required for a tar stream without
+     * snapshot.json, e.g. one tar made from a directory: its regular files
+     * are imported as writable files with the modes, owners and mtimes of
+     * their headers. */
+    const char *name;
+    const char *snapshot_version;
+    /* Optional. The totals are known, and reported, only when snapshot.json
+     * comes first (as in exports); otherwise they are 0. */
+    snapshotter_progress_cb progress;
+    void *progress_payload;
+    snapshotter_cancel *cancel;
+} snapshotter_import_request;
+#define SNAPSHOTTER_IMPORT_REQUEST_INIT \
+    { SNAPSHOTTER_IMPORT_REQUEST_VERSION, -1, NULL, NULL, NULL, NULL, NULL, NULL }
+snapshotter_code snapshotter_import_request_init(snapshotter_import_request *req, unsigned int version);
+
+/*
+ * Imports a snapshot. The input is untrusted: every header and number is
+ * checked, paths must stay inside the snapshot (no "..", nothing absolute, no
+ * duplicates), links, devices and FIFOs are refused (UNSUPPORTED), and every
+ * file's content is hashed into the store's temporary files and, with
+ * snapshot.json, must match its digest and size; every file it lists must be
+ * there. A truncated, incomplete or damaged input is CORRUPT, and nothing of
+ * it becomes visible: only a complete, verified import is committed, in one
+ * transaction. A snapshot of that name and version that exists already is
+ * ALREADY_EXISTS, unless it is identical (then the call succeeds). Imported
+ * snapshots keep their original creation time. out_stats and out_snapshot
+ * may be NULL; *out_snapshot describes the snapshot recorded, to be freed with
+ * snapshotter_inspection_free().
+ */
+snapshotter_code snapshotter_import(snapshotter_stats *out_stats, snapshotter_inspection **out_snapshot,
+                                    snapshotter *s, const snapshotter_import_request *req,
+                                    snapshotter_error **err);
+
 #ifdef __cplusplus
 }
 #endif

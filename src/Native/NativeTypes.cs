@@ -350,3 +350,43 @@ internal unsafe struct NativeVerifyReport
     public nuint ProblemCount;
     public ulong ProblemsUnrepaired;
 }
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct NativeExportRequest
+{
+    public const uint CurrentVersion = 1;
+    public const uint GzipFlag = 0x1;
+    public const uint KnownFlags = GzipFlag;
+
+    public uint Version;
+    public byte* Ref;
+    public byte* Name;
+    public byte* SnapshotVersion;
+    public int Fd;
+    public byte* OutputDir;
+    public uint Flags;
+    public delegate* unmanaged<NativeProgress*, void*, int> Progress;
+    public void* ProgressPayload;
+    public IntPtr Cancel;
+
+    /// <summary>The defaults besides the version (SNAPSHOTTER_EXPORT_REQUEST_INIT): no descriptor.</summary>
+    public static void SetDefaults(NativeExportRequest* request) => request->Fd = -1;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct NativeImportRequest
+{
+    public const uint CurrentVersion = 1;
+
+    public uint Version;
+    public int Fd;
+    public byte* InputDir;
+    public byte* Name;
+    public byte* SnapshotVersion;
+    public delegate* unmanaged<NativeProgress*, void*, int> Progress;
+    public void* ProgressPayload;
+    public IntPtr Cancel;
+
+    /// <summary>The defaults besides the version (SNAPSHOTTER_IMPORT_REQUEST_INIT): no descriptor.</summary>
+    public static void SetDefaults(NativeImportRequest* request) => request->Fd = -1;
+}

@@ -219,6 +219,28 @@ LAYOUT(snapshotter_diff_request, progress, 48);
 LAYOUT(snapshotter_diff_request, progress_payload, 56);
 LAYOUT(snapshotter_diff_request, cancel, 64);
 
+_Static_assert(sizeof(snapshotter_export_request) == 80, "snapshotter_export_request size");
+LAYOUT(snapshotter_export_request, version, 0);
+LAYOUT(snapshotter_export_request, ref, 8);
+LAYOUT(snapshotter_export_request, name, 16);
+LAYOUT(snapshotter_export_request, snapshot_version, 24);
+LAYOUT(snapshotter_export_request, fd, 32);
+LAYOUT(snapshotter_export_request, output_dir, 40);
+LAYOUT(snapshotter_export_request, flags, 48);
+LAYOUT(snapshotter_export_request, progress, 56);
+LAYOUT(snapshotter_export_request, progress_payload, 64);
+LAYOUT(snapshotter_export_request, cancel, 72);
+
+_Static_assert(sizeof(snapshotter_import_request) == 56, "snapshotter_import_request size");
+LAYOUT(snapshotter_import_request, version, 0);
+LAYOUT(snapshotter_import_request, fd, 4);
+LAYOUT(snapshotter_import_request, input_dir, 8);
+LAYOUT(snapshotter_import_request, name, 16);
+LAYOUT(snapshotter_import_request, snapshot_version, 24);
+LAYOUT(snapshotter_import_request, progress, 32);
+LAYOUT(snapshotter_import_request, progress_payload, 40);
+LAYOUT(snapshotter_import_request, cancel, 48);
+
 static void layouts_are_pinned(void)
 {
     CHECK(SNAPSHOTTER_FILE_READ_ONLY == 0x1u && SNAPSHOTTER_RESTORE_OVERWRITE == 0x1u, "flag values are pinned");
@@ -230,6 +252,7 @@ static void layouts_are_pinned(void)
               SNAPSHOTTER_DIFF_MTIME == 0x8u && SNAPSHOTTER_DIFF_READ_ONLY == 0x10u && SNAPSHOTTER_DIFF_OWNER == 0x20u &&
               SNAPSHOTTER_DIFF_TYPE == 0x40u,
           "diff reasons are pinned");
+    CHECK(SNAPSHOTTER_EXPORT_GZIP == 0x1u, "flag values are pinned");
     CHECK(SNAPSHOTTER_OK == 0 && SNAPSHOTTER_ERROR_CLOSED == 10 && SNAPSHOTTER_ERROR_INTERNAL == 100,
           "code values are pinned");
     CHECK(SNAPSHOTTER_GC_NO_BACKGROUND == 0x1u && SNAPSHOTTER_GC_DRY_RUN == 0x1u && SNAPSHOTTER_VERIFY_REPAIR == 0x1u,

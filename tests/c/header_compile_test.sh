@@ -25,12 +25,15 @@ int use_macros(void)
     snapshotter_delete_request remove = SNAPSHOTTER_DELETE_REQUEST_INIT;
     snapshotter_delete_stats removed = SNAPSHOTTER_DELETE_STATS_INIT;
     snapshotter_diff_request diff = SNAPSHOTTER_DIFF_REQUEST_INIT;
+    snapshotter_export_request exp = SNAPSHOTTER_EXPORT_REQUEST_INIT;
+    snapshotter_import_request imp = SNAPSHOTTER_IMPORT_REQUEST_INIT;
     snapshotter_file file = { "a", SNAPSHOTTER_FILE_READ_ONLY };
     snapshot.files = &file;
     restore.flags = SNAPSHOTTER_RESTORE_OVERWRITE | SNAPSHOTTER_RESTORE_IN_PLACE | SNAPSHOTTER_RESTORE_DELETE_EXTRA;
     options.registry = &registry;
     return (int)(options.version + stats.version + snapshot.version + restore.version + list.version + inspect.version +
-                 remove.version + removed.version + diff.version + registry.version) + SNAPSHOTTER_VERSION_NUMBER;
+                 remove.version + removed.version + diff.version + registry.version + exp.version + imp.version) +
+           SNAPSHOTTER_VERSION_NUMBER + exp.fd + imp.fd + (int)SNAPSHOTTER_EXPORT_GZIP;
 }
 SRC
 

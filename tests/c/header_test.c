@@ -131,6 +131,13 @@ static void request_init_functions_match_macros(void)
                  SNAPSHOTTER_DELETE_REQUEST_VERSION);
     INIT_MATCHES(snapshotter_diff_request, SNAPSHOTTER_DIFF_REQUEST_INIT, snapshotter_diff_request_init,
                  SNAPSHOTTER_DIFF_REQUEST_VERSION);
+    INIT_MATCHES(snapshotter_export_request, SNAPSHOTTER_EXPORT_REQUEST_INIT, snapshotter_export_request_init,
+                 SNAPSHOTTER_EXPORT_REQUEST_VERSION);
+    INIT_MATCHES(snapshotter_import_request, SNAPSHOTTER_IMPORT_REQUEST_INIT, snapshotter_import_request_init,
+                 SNAPSHOTTER_IMPORT_REQUEST_VERSION);
+    static const snapshotter_export_request export_macro = SNAPSHOTTER_EXPORT_REQUEST_INIT;
+    static const snapshotter_import_request import_macro = SNAPSHOTTER_IMPORT_REQUEST_INIT;
+    CHECK(export_macro.fd == -1 && import_macro.fd == -1, "the *_INIT macros give no descriptor (-1), not stdin");
     static const snapshotter_delete_stats delete_stats = SNAPSHOTTER_DELETE_STATS_INIT;
     CHECK(delete_stats.version == SNAPSHOTTER_DELETE_STATS_VERSION && delete_stats.files == 0 &&
               delete_stats.bytes_freed == 0,

@@ -264,6 +264,59 @@ expect "the tree matches again" 0
 run restore tree:v1 --output-dir "$OUT_IP" --delete-extra
 expect "--delete-extra without --in-place" 11 "in_place"
 
+# ------------------------------------------------------- export, import
+OTHER=$WORK/other-root
+run export tree:v1 -o "$WORK/tree.tar" --json
+expect "export -o FILE" 0
+json "export --json" "d['command'] == 'export' and d['ref'] == 'tree:v1' and d['output'] == '$WORK/tree.tar' \
+    and d['files'] == $FILES and d['bytes_written'] == os.path.getsize('$WORK/tree.tar')"
+[ "$(tar -tf "$WORK/tree.tar" | head -1)" = snapshot.json ] && ok "snapshot.json comes first" || fail "tar -tf: $(tar -tf "$WORK/tree.tar" | head -3)"
+[ "$(stat -c %s "$WORK/tree.tar")" -lt 2000000 ] && ok "the holes of sparse.img are not in the tar" || fail "the tar holds the holes"
+run --root "$OTHER" import "$WORK/tree.tar" --json
+expect "import FILE" 0
+json "import --json names what it recorded" "d['command'] == 'import' and d['name'] == 'tree' and d['version'] == 'v1' \
+    and d['files'] == $FILES and d['files_reused'] == 0"
+run --root "$OTHER" --json diff tree:v1 "$OUT"
+expect "the imported snapshot equals the restored tree" 0
+
+"$CTL" export tree:v1 -o - --gzip --json >"$WORK/piped.tar.gz" 2>"$WORK/stderr"; status=$?
+expect "export -o - --gzip" 0
+gzip -t "$WORK/piped.tar.gz" && tar -tzf "$WORK/piped.tar.gz" >/dev/null && ok "stdout carries only the gzip archive" \
+    || fail "stdout is not a valid tar.gz"
+grep -q '"command":"export"' "$WORK/stderr" && ok "... and the JSON summary went to stderr" || { fail "no summary on stderr"; show; }
+"$CTL" --root "$OTHER" import - --name piped --version v1 <"$WORK/piped.tar.gz" >"$WORK/stdout" 2>"$WORK/stderr"; status=$?
+expect "import - from stdin, renamed" 0
+grep -q '^import piped:v1 from -: ' "$WORK/stdout" && ok "... reports piped:v1" || { fail "import - summary"; show; }
+"$CTL" export tree:v1 -o - | "$CTL" --root "$OTHER" import - --name through-pipe --version v1 >"$WORK/stdout" 2>"$WORK/stderr"
+status=$?
+expect "export -o - | import -" 0
+
+run export tree:v1 --to-dir "$WORK/exported"
+expect "export --to-dir" 0
+[ -f "$WORK/exported/snapshot.json" ] && [ -f "$WORK/exported/files/rw.txt" ] && ok "the export directory has snapshot.json and files/" \
+    || fail "export directory layout"
+run --root "$OTHER" import "$WORK/exported" --name from-dir --version v1
+expect "import DIR" 0
+
+head -c 100000 "$WORK/tree.tar" >"$WORK/cut.tar"
+run --root "$OTHER" import "$WORK/cut.tar" --name cut --version v1
+expect "import of a truncated archive" 16 "truncated"
+tar -cf "$WORK/plain.tar" -C "$SRC" rw.txt sub/data.bin
+run --root "$OTHER" import "$WORK/plain.tar"
+expect "import of a plain tar without --name" 11 "no snapshot.json"
+run --root "$OTHER" import "$WORK/plain.tar" --name plain --version v1 --json
+expect "import of a plain tar with --name and --version" 0
+json "... holds its two files" "d['files'] == 2"
+run export nope:v1 -o "$WORK/nope.tar"
+expect "export of an unknown snapshot" 12 "nope:v1"
+[ ! -e "$WORK/nope.tar" ] && [ -z "$(ls "$WORK" | grep partial)" ] && ok "... leaves no file behind" || fail "a failed export left $(ls "$WORK" | grep nope)"
+run export tree:v1
+expect "export without a destination" 2 "-o FILE"
+run export tree:v1 --to-dir "$WORK/x" --gzip
+expect "--gzip with --to-dir" 2 "--gzip"
+run import "$WORK/tree.tar" --name only-name
+expect "import --name without --version" 2 "together"
+
 # -------------------------------------------------------------- interrupts
 # 256 MiB, so that the signal lands mid-snapshot: the test waits until the snapshot writes content.
 mkdir -p "$WORK/big"

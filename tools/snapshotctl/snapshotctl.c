@@ -13,6 +13,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
@@ -46,6 +47,8 @@ static const char usage_text[] =
     "  snapshotctl [GLOBAL OPTIONS] inspect REF\n"
     "  snapshotctl [GLOBAL OPTIONS] delete REF\n"
     "  snapshotctl [GLOBAL OPTIONS] diff REF (REF | DIR)\n"
+    "  snapshotctl [GLOBAL OPTIONS] export REF (-o FILE [--gzip] | --to-dir DIR)\n"
+    "  snapshotctl [GLOBAL OPTIONS] import (FILE | DIR | -) [--name NAME --version VERSION]\n"
     "  snapshotctl [GLOBAL OPTIONS] [GC OPTIONS] gc [--dry-run]\n"
     "  snapshotctl [GLOBAL OPTIONS] verify [--repair]\n"
     "  snapshotctl --version | --help\n"
@@ -66,6 +69,13 @@ static const char usage_text[] =
     "                      recently used first), remove orphans; --dry-run only lists it\n"
     "  verify              re-hash every stored object, check every snapshot is restorable;\n"
     "                      --repair fixes what can be fixed (exit 1 if problems remain)\n"
+    "  export              write a snapshot as a tar stream (snapshot.json first, then files/,\n"
+    "                      holes kept: GNU tar extracts it) or as a directory (files/, then\n"
+    "                      snapshot.json last). -o - writes the tar to stdout; the summary\n"
+    "                      then goes to stderr\n"
+    "  import              record a snapshot from a tar stream (gzip recognised), an export\n"
+    "                      directory, or stdin (-), every digest verified first. A plain tar\n"
+    "                      without snapshot.json needs --name and --version\n"
     "\n"
     "REF names a snapshot: NAME:VERSION, NAME@latest (the version created last), or\n"
     "NAME@TIME, the latest created at or before an RFC 3339 TIME (2025-01-02T03:04:05Z,\n"
@@ -91,6 +101,7 @@ static const char options_text[] =
     "\n"
     "Command options:\n"
     "  --name NAME         lowercase letters and digits joined by '.', '_', '__' or '-'\n"
+    "                      (import: record the snapshot under this name instead)\n"
     "  --version VERSION   [A-Za-z0-9_][A-Za-z0-9._-]{0,127}\n"
     "  --base-dir DIR      the directory PATHs are relative to\n"
     "  --ro PATH           a read-only file: stored and restored as a hardlink\n"
@@ -107,6 +118,9 @@ static const char options_text[] =
     "  --only PATTERN      restore only the files PATTERN selects: a path, or a glob with *, ?,\n"
     "                      [a-z] and ** (any number of directories); a directory selects all\n"
     "                      below it. Repeatable\n"
+    "  -o, --output FILE   (export) the tar file, replaced atomically when complete; - is stdout\n"
+    "  --gzip              (export) compress the tar stream\n"
+    "  --to-dir DIR        (export) a new or empty directory to export into\n"
     "  --dry-run           (gc) only list what a collection would do\n"
     "  --repair            (verify) repair what can be repaired\n"
     "\n"
@@ -182,8 +196,8 @@ struct cli {
     unsigned int given;
     const char *operands[2];
     int operand_count;
-    const char *name, *version, *base_dir, *output_dir;
-    int overwrite, all, in_place, delete_extra, dry_run, repair;
+    const char *name, *version, *base_dir, *output_dir, *output, *to_dir;
+    int overwrite, all, in_place, delete_extra, dry_run, repair, gzip;
     struct file_list files;
     struct string_list only;
     snapshotter_gc_options gc;
@@ -267,6 +281,15 @@ static int library_error(const struct cli *cli, snapshotter_code code, snapshott
     return code == SNAPSHOTTER_ERROR_CANCELLED ? EXIT_INTERRUPTED : EXIT_CODE_BASE + (int)code;
 }
 
+/* Reports a failed library call that read or wrote `what` (a file, stdin, stdout), which the library knows
+ * only as a descriptor, and frees its error. */
+static int library_error_about(const struct cli *cli, const char *what, snapshotter_code code, snapshotter_error *err)
+{
+    report(cli, snapshotter_code_name(code), "%s: %s", what, snapshotter_error_message(err));
+    snapshotter_error_free(err);
+    return code == SNAPSHOTTER_ERROR_CANCELLED ? EXIT_INTERRUPTED : EXIT_CODE_BASE + (int)code;
+}
+
 /* An operating-system error of the CLI's own work, under the code the library would give it. */
 static int os_error(const struct cli *cli, int errnum, const char *what, const char *path)
 {
@@ -288,34 +311,36 @@ static void human_bytes(uint64_t bytes, char out[16])
     snprintf(out, 16, unit == 0 ? "%.0f %s" : "%.1f %s", value, units[unit]);
 }
 
-/* The snapshot as the command line named it: REF, or NAME:VERSION. */
-static const char *snapshot_named(const struct cli *cli, char *buffer, size_t size)
+/* What a call's summary names: the snapshot (a REF, or a name and version) and, optionally, the place it
+ * went to or came from (JSON key `place_key`, NULL value printed as null; text "PREPOSITION PLACE"). */
+struct summary {
+    const char *ref, *name, *version;
+    const char *place_key, *place, *preposition;
+};
+
+static struct summary summary_of(const struct cli *cli)
 {
-    if (cli->operand_count > 0) {
-        return cli->operands[0];
-    }
-    snprintf(buffer, size, "%s:%s", cli->name, cli->version);
-    return buffer;
+    struct summary what = { cli->operand_count > 0 ? cli->operands[0] : NULL, cli->name, cli->version, NULL, NULL, NULL };
+    return what;
 }
 
-static void print_stats(const struct cli *cli, const snapshotter_stats *stats)
+static void print_stats(const struct cli *cli, const struct summary *what, const snapshotter_stats *stats)
 {
     double seconds = (double)stats->elapsed_ns / 1e9;
-    char named[512];
     if (cli->json) {
         printf("{\"command\":\"%s\",", cli->command);
-        if (cli->operand_count > 0) {
+        if (what->ref != NULL) {
             fputs("\"ref\":", stdout);
-            json_string(cli->operands[0]);
+            json_string(what->ref);
         } else {
             fputs("\"name\":", stdout);
-            json_string(cli->name);
+            json_string(what->name);
             fputs(",\"version\":", stdout);
-            json_string(cli->version);
+            json_string(what->version);
         }
-        if (strcmp(cli->command, "restore") == 0) {
-            fputs(",\"output_dir\":", stdout);
-            cli->output_dir != NULL ? json_string(cli->output_dir) : (void)fputs("null", stdout);
+        if (what->place_key != NULL) {
+            printf(",\"%s\":", what->place_key);
+            what->place != NULL ? json_string(what->place) : (void)fputs("null", stdout);
         }
         printf(",\"files\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"bytes_read\":%" PRIu64 ",\"bytes_written\":%" PRIu64
                ",\"files_reused\":%" PRIu64 ",\"files_linked\":%" PRIu64 ",\"files_removed\":%" PRIu64
@@ -328,9 +353,12 @@ static void print_stats(const struct cli *cli, const snapshotter_stats *stats)
     human_bytes(stats->bytes, bytes);
     human_bytes(stats->bytes_read, read);
     human_bytes(stats->bytes_written, written);
-    printf("%s %s%s%s: %" PRIu64 " files, %s (%" PRIu64 " bytes)\n", cli->command,
-           snapshot_named(cli, named, sizeof named), cli->output_dir != NULL ? " into " : "",
-           cli->output_dir != NULL ? cli->output_dir : "", stats->files, bytes, stats->bytes);
+    printf("%s ", cli->command);
+    what->ref != NULL ? printf("%s", what->ref) : printf("%s:%s", what->name, what->version);
+    if (what->place != NULL) {
+        printf(" %s %s", what->preposition, what->place);
+    }
+    printf(": %" PRIu64 " files, %s (%" PRIu64 " bytes)\n", stats->files, bytes, stats->bytes);
     printf("  read %s, wrote %s, %" PRIu64 " reused, %" PRIu64 " linked, %.3f s\n", read, written,
            stats->files_reused, stats->files_linked, seconds);
     if (stats->files_removed > 0) {
@@ -558,6 +586,9 @@ enum {
     OPT_ONLY = 1u << 10,
     OPT_DRY_RUN = 1u << 11,
     OPT_REPAIR = 1u << 12,
+    OPT_OUTPUT = 1u << 13,
+    OPT_GZIP = 1u << 14,
+    OPT_TO_DIR = 1u << 15,
 };
 
 struct option_spec {
@@ -580,6 +611,10 @@ static const struct option_spec command_options[] = {
     { "--only", 1, OPT_ONLY },
     { "--dry-run", 0, OPT_DRY_RUN },
     { "--repair", 0, OPT_REPAIR },
+    { "-o", 1, OPT_OUTPUT },
+    { "--output", 1, OPT_OUTPUT },
+    { "--gzip", 0, OPT_GZIP },
+    { "--to-dir", 1, OPT_TO_DIR },
 };
 
 static const char *const global_valued_options[] = { "--root",          "--content",      "--concurrency",
@@ -610,6 +645,8 @@ static int run_delete(const struct cli *cli, snapshotter *s, snapshotter_cancel 
 static int run_gc(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel);
 static int run_verify(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel);
 static int run_diff(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel);
+static int run_export(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel);
+static int run_import(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel);
 
 static const struct command commands[] = {
     { "snapshot", 0, 0, "", OPT_NAME | OPT_VERSION | OPT_BASE_DIR | OPT_RO | OPT_RW | OPT_ALL, run_snapshot },
@@ -621,6 +658,8 @@ static const struct command commands[] = {
     { "inspect", 1, 1, "REF", 0, run_inspect },
     { "delete", 1, 1, "REF", 0, run_delete },
     { "diff", 2, 2, "REF and a second REF or DIR", 0, run_diff },
+    { "export", 1, 1, "REF", OPT_OUTPUT | OPT_GZIP | OPT_TO_DIR, run_export },
+    { "import", 1, 1, "FILE, DIR or -", OPT_NAME | OPT_VERSION, run_import },
 };
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
 
@@ -772,6 +811,9 @@ static void set_command_option(struct cli *cli, const struct option_spec *option
     case OPT_DRY_RUN: cli->dry_run = 1; break;
     case OPT_REPAIR: cli->repair = 1; break;
     case OPT_IN_PLACE: cli->in_place = 1; break;
+    case OPT_OUTPUT: cli->output = value; break;
+    case OPT_GZIP: cli->gzip = 1; break;
+    case OPT_TO_DIR: cli->to_dir = value; break;
     case OPT_DELETE_EXTRA: cli->delete_extra = 1; break;
     case OPT_ONLY:
         if (cli->only.count == cli->only.capacity) {
@@ -883,6 +925,15 @@ static int check_command(struct cli *cli)
             return usage_error(cli, "no files: give --ro PATH, --rw PATH or --all");
         }
     }
+    if (strcmp(command->name, "export") == 0 && (cli->output == NULL) == (cli->to_dir == NULL)) {
+        return usage_error(cli, "export needs -o FILE (- for stdout) or --to-dir DIR, one of them");
+    }
+    if (strcmp(command->name, "export") == 0 && cli->gzip && cli->to_dir != NULL) {
+        return usage_error(cli, "--gzip compresses a tar stream, not a --to-dir export");
+    }
+    if (strcmp(command->name, "import") == 0 && (cli->name == NULL) != (cli->version == NULL)) {
+        return usage_error(cli, "import takes --name and --version together, or neither");
+    }
     return strcmp(command->name, "restore") == 0 ? check_snapshot_named(cli) : 0;
 }
 
@@ -977,7 +1028,8 @@ static int run_snapshot(const struct cli *cli, snapshotter *s, snapshotter_cance
     snapshotter_code code = snapshotter_snapshot(&stats, s, &req, &err);
     int status = finish_call(cli, &line, code, err);
     if (status == 0) {
-        print_stats(cli, &stats);
+        struct summary what = summary_of(cli);
+        print_stats(cli, &what, &stats);
     }
     return status;
 }
@@ -997,7 +1049,9 @@ static int run_restore(const struct cli *cli, snapshotter *s, snapshotter_cancel
     snapshotter_code code = snapshotter_restore(&stats, s, &req, &err);
     int status = finish_call(cli, &line, code, err);
     if (status == 0) {
-        print_stats(cli, &stats);
+        struct summary what = summary_of(cli);
+        what.place_key = "output_dir", what.place = cli->output_dir, what.preposition = "into";
+        print_stats(cli, &what, &stats);
     }
     return status;
 }
@@ -1375,6 +1429,140 @@ static int run_verify(const struct cli *cli, snapshotter *s, snapshotter_cancel 
     print_verify_report(cli, &report);
     int status = report.problems_unrepaired == 0 ? 0 : EXIT_PROBLEMS;
     snapshotter_verify_report_free(&report);
+    return status;
+}
+
+/* The archive goes to a duplicate of stdout, and stdout itself to stderr: the summary, JSON included, and any
+ * error then stay out of the archive. Returns the descriptor to write the archive to, or -1 after an error. */
+static int take_stdout_for_archive(const struct cli *cli)
+{
+    if (isatty(STDOUT_FILENO)) {
+        usage_error(cli, "refusing to write an archive to a terminal: redirect stdout, or give -o FILE");
+        return -1;
+    }
+    fflush(stdout);
+    int archive = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+    if (archive < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+        os_error(cli, errno, "cannot redirect", "stdout");
+        return -1;
+    }
+    return archive;
+}
+
+/* A temporary file beside path, to be renamed over it once complete. */
+static int create_beside(const struct cli *cli, const char *path, char **temp)
+{
+    size_t length = strlen(path) + sizeof ".partial-XXXXXX";
+    *temp = checked(malloc(length));
+    snprintf(*temp, length, "%s.partial-XXXXXX", path);
+    int fd = mkstemp(*temp);
+    if (fd < 0) {
+        int saved = errno;
+        os_error(cli, saved, "cannot create", *temp);
+        free(*temp);
+        *temp = NULL;
+        return -1;
+    }
+    /* mkstemp makes the file 0600; the archive gets the mode any new file gets (0666 less the umask). No
+     * library call is creating files at this point, so reading the umask by setting it is safe. */
+    mode_t mask = umask(0);
+    umask(mask);
+    if (fchmod(fd, 0666 & ~mask) != 0) {
+        int saved = errno;
+        os_error(cli, saved, "cannot chmod", *temp);
+        close(fd);
+        unlink(*temp);
+        free(*temp);
+        *temp = NULL;
+        return -1;
+    }
+    return fd;
+}
+
+static int run_export(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel)
+{
+    snapshotter_export_request req = SNAPSHOTTER_EXPORT_REQUEST_INIT;
+    snapshotter_stats stats = SNAPSHOTTER_STATS_INIT;
+    snapshotter_error *err = NULL;
+    struct progress_line line = { "export", 0, 0 };
+    int to_stdout = cli->output != NULL && strcmp(cli->output, "-") == 0;
+    char *temp = NULL;
+    req.ref = cli->operands[0], req.output_dir = cli->to_dir;
+    req.flags = cli->gzip ? SNAPSHOTTER_EXPORT_GZIP : 0;
+    if (cli->output != NULL) {
+        req.fd = to_stdout ? take_stdout_for_archive(cli) : create_beside(cli, cli->output, &temp);
+        if (req.fd < 0) {
+            return to_stdout ? EXIT_USAGE : EXIT_CODE_BASE + SNAPSHOTTER_ERROR_IO;
+        }
+    }
+    req.progress = isatty(STDERR_FILENO) ? show_progress : NULL, req.progress_payload = &line, req.cancel = cancel;
+    snapshotter_code code = snapshotter_export(&stats, s, &req, &err);
+    if (line.drawn) {
+        fputs("\r\033[K", stderr);
+    }
+    int status = code == SNAPSHOTTER_OK ? 0
+                 : library_error_about(cli, cli->output != NULL ? (to_stdout ? "export to stdout" : cli->output) : cli->to_dir, code, err);
+    if (temp != NULL) {
+        if (status == 0 && (fsync(req.fd) != 0 || close(req.fd) != 0 || rename(temp, cli->output) != 0)) {
+            status = os_error(cli, errno, "cannot complete", cli->output);
+        } else if (status != 0) {
+            close(req.fd);
+        }
+        if (status != 0) {
+            unlink(temp);
+        }
+        free(temp);
+    } else if (to_stdout) {
+        close(req.fd);
+    }
+    if (status == 0) {
+        struct summary what = summary_of(cli);
+        what.place_key = cli->to_dir != NULL ? "output_dir" : "output";
+        what.place = cli->to_dir != NULL ? cli->to_dir : to_stdout ? "-" : cli->output;
+        what.preposition = "to";
+        print_stats(cli, &what, &stats);
+    }
+    return status;
+}
+
+static int run_import(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel)
+{
+    snapshotter_import_request req = SNAPSHOTTER_IMPORT_REQUEST_INIT;
+    snapshotter_stats stats = SNAPSHOTTER_STATS_INIT;
+    snapshotter_inspection *imported = NULL;
+    snapshotter_error *err = NULL;
+    struct progress_line line = { "import", 0, 0 };
+    const char *source = cli->operands[0];
+    struct stat st;
+    int opened = -1;
+    if (strcmp(source, "-") == 0) {
+        if (isatty(STDIN_FILENO)) {
+            return usage_error(cli, "refusing to read an archive from a terminal: redirect stdin, or give FILE");
+        }
+        req.fd = STDIN_FILENO;
+    } else if (stat(source, &st) == 0 && S_ISDIR(st.st_mode)) {
+        req.input_dir = source;
+    } else if ((opened = open(source, O_RDONLY | O_CLOEXEC)) < 0) {
+        return os_error(cli, errno, "cannot open", source);
+    } else {
+        req.fd = opened;
+    }
+    req.name = cli->name, req.snapshot_version = cli->version;
+    req.progress = isatty(STDERR_FILENO) ? show_progress : NULL, req.progress_payload = &line, req.cancel = cancel;
+    snapshotter_code code = snapshotter_import(&stats, &imported, s, &req, &err);
+    if (opened >= 0) {
+        close(opened);
+    }
+    if (line.drawn) {
+        fputs("\r\033[K", stderr);
+    }
+    int status = code == SNAPSHOTTER_OK ? 0 : library_error_about(cli, strcmp(source, "-") == 0 ? "stdin" : source, code, err);
+    if (status == 0) {
+        const snapshotter_snapshot_info *info = snapshotter_inspection_snapshot(imported);
+        struct summary what = { NULL, info->name, info->snapshot_version, "input", source, "from" };
+        print_stats(cli, &what, &stats);
+    }
+    snapshotter_inspection_free(imported);
     return status;
 }
 

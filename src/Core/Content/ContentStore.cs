@@ -94,6 +94,65 @@ internal sealed class ContentStore
         }
     }
 
+    /// <summary>
+    /// Stores content arriving as a stream (an archive member) whose data regions are <paramref name="extents"/>:
+    /// its SPF1 encoding is written to a private temporary file while being hashed. Once the digest is known,
+    /// <paramref name="pin"/> is called (a lease keeps content found already stored from being collected), and
+    /// when the store has the content the temporary file is dropped; otherwise it is kept, named in the result,
+    /// until the caller has committed and released it. <see cref="Place"/> makes it the stored object.
+    /// </summary>
+    public StagedContent Stage(DataReader read, string sourceName, long size, IReadOnlyList<Extent> extents, byte[] buffer, Action<long>? onDataBytes, Action<Digest> pin, CancellationToken cancellation)
+    {
+        string tempPath = UnixPath.TempPathIn(ContentDir, $"{TempContentPrefix}{_ownerToken}-");
+        try
+        {
+            Spf1Result encoded;
+            using (var temp = UnixFile.CreateNew(tempPath, TempFileMode))
+            {
+                encoded = Spf1Encoder.Encode(read, sourceName, size, extents, temp, buffer, onDataBytes, cancellation);
+                temp.SetPermissions(ContentFileMode);
+            }
+
+            pin(encoded.Digest);
+            if (HasContent(encoded.Digest))
+            {
+                UnixPath.TryDeleteFile(tempPath);
+                return new StagedContent(encoded.Digest, size, encoded.EncodedLength, null);
+            }
+
+            return new StagedContent(encoded.Digest, size, encoded.EncodedLength, tempPath);
+        }
+        catch
+        {
+            UnixPath.TryDeleteFile(tempPath);
+            throw;
+        }
+    }
+
+    /// <summary>Makes new staged content the stored object, by a link of its private file; an object already there
+    /// is the same content. The private file stays until <see cref="Release"/>.</summary>
+    public void Place(StagedContent staged)
+    {
+        if (staged.PrivatePath is not { } path)
+        {
+            return;
+        }
+
+        int errno = UnixPath.TryLink(path, ContentPath(staged.Digest));
+        if (errno is not (0 or Errno.EEXIST))
+        {
+            throw Errno.Exception(errno, "link", ContentPath(staged.Digest));
+        }
+    }
+
+    public static void Release(StagedContent staged)
+    {
+        if (staged.PrivatePath is { } path)
+        {
+            UnixPath.TryDeleteFile(path);
+        }
+    }
+
     /// <summary>Renames durable pending content into place. Returns false (and drops it) when another writer
     /// stored the same digest first.</summary>
     public bool Publish(string pendingPath, Digest digest)

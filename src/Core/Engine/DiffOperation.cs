@@ -83,7 +83,12 @@ internal sealed class DiffOperation
         }
 
         string root = SnapshotOperation.ResolveDirectory(directory, "other_dir");
-        Dictionary<string, FileStatus> present = Walk(root);
+        Dictionary<string, FileStatus> present;
+        using (UnixDirectory top = UnixDirectory.Open(root))
+        {
+            present = TreeWalk.Collect(top, _cancellation);
+        }
+
         var comparer = new TargetComparer(_context);
         var entries = new List<DiffEntry>();
         var toHash = new List<(FileRecord File, FileStatus Status, DiffReasons Attributes)>();
@@ -121,37 +126,5 @@ internal sealed class DiffOperation
         progress.Complete();
         entries.AddRange(changed.OfType<DiffEntry>());
         return entries;
-    }
-
-    /// <summary>Everything below <paramref name="root"/> by relative path, symlinks not followed. Directories are listed
-    /// too, so that one standing where the snapshot has a file shows as a change of type.</summary>
-    private Dictionary<string, FileStatus> Walk(string root)
-    {
-        var present = new Dictionary<string, FileStatus>(StringComparer.Ordinal);
-        using UnixDirectory top = UnixDirectory.Open(root);
-        Walk(top, "", present);
-        return present;
-    }
-
-    private void Walk(UnixDirectory directory, string relativeDir, Dictionary<string, FileStatus> present)
-    {
-        foreach (UnixDirectory.Entry entry in directory.ReadEntries())
-        {
-            _cancellation.ThrowIfCancellationRequested();
-            if (directory.Stat(entry) is not { } status)
-            {
-                continue;
-            }
-
-            string relative = relativeDir.Length == 0 ? entry.Display : $"{relativeDir}/{entry.Display}";
-            present[relative] = status;
-            if (status.IsDirectory && directory.OpenChild(entry) is { } child)
-            {
-                using (child)
-                {
-                    Walk(child, relative, present);
-                }
-            }
-        }
     }
 }

@@ -125,10 +125,10 @@ internal sealed class RestoreOperation
 
         // Planned first, so a conflict fails before any download, and targets whose content already matches
         // need none.
-        List<FileRecord> missing = MissingContent(plan is null ? files : files.Where((_, i) => plan[i].State is TargetState.Absent or TargetState.Different), linkedCopyWillDo: true);
+        List<FileRecord> missing = LocalContent.Missing(_context, _comparer, plan is null ? files : files.Where((_, i) => plan[i].State is TargetState.Absent or TargetState.Different), linkedCopyWillDo: true, _cancellation);
         long totalBytes = files.Sum(f => f.Size);
         ProgressTracker progress = StartProgress(files, missing.Sum(f => f.Size));
-        FetchContent(missing, progress);
+        LocalContent.Fetch(_context, missing, progress, _cancellation);
         if (outputDir is null || plan is null)
         {
             progress.FileDone(totalBytes, files.Count);
@@ -259,10 +259,10 @@ internal sealed class RestoreOperation
         List<FileRecord> restored = Selected(files, selection, name, version);
         for (int attempt = 1; ; attempt++)
         {
-            List<FileRecord> toFetch = MissingContent(files, linkedCopyWillDo: false);
+            List<FileRecord> toFetch = LocalContent.Missing(_context, _comparer, files, linkedCopyWillDo: false, _cancellation);
             // The call's progress starts with this first fetch; a fetch again of content deleted meanwhile is
             // not counted.
-            FetchContent(toFetch, attempt == 1 ? StartProgress(restored, toFetch.Sum(f => f.Size)) : null);
+            LocalContent.Fetch(_context, toFetch, attempt == 1 ? StartProgress(restored, toFetch.Sum(f => f.Size)) : null, _cancellation);
             if (StoredContentOf(files, $"snapshot '{name}:{version}' from {remote.Location}") is { } contents)
             {
                 (SnapshotRecord? snapshot, IReadOnlyList<Digest> missing) = _context.Metadata.CommitPulled(
@@ -320,70 +320,6 @@ internal sealed class RestoreOperation
     /// </summary>
     private ProgressTracker StartProgress(List<FileRecord> files, long fetchBytes) =>
         _progress ??= new ProgressTracker(_request.Progress, _context.Time, files.Count, files.Sum(f => f.Size) + fetchBytes);
-
-    /// <summary>One file for each digest the local store lacks. With <paramref name="linkedCopyWillDo"/>, a read-only file
-    /// whose stored inode still matches needs no content.</summary>
-    private List<FileRecord> MissingContent(IEnumerable<FileRecord> files, bool linkedCopyWillDo)
-    {
-        var missing = new Dictionary<Digest, FileRecord>();
-        foreach (FileRecord file in files)
-        {
-            _cancellation.ThrowIfCancellationRequested();
-            if (!missing.ContainsKey(file.Digest) && !_context.Store.HasContent(file.Digest)
-                && !(linkedCopyWillDo && file.ReadOnly && _comparer.StoredInodeMatches(file) is not null))
-            {
-                missing.Add(file.Digest, file);
-            }
-        }
-
-        return [.. missing.Values];
-    }
-
-    /// <summary>
-    /// Fetches missing content from the content provider (downloads shared with concurrent calls of this handle),
-    /// reporting bytes to <paramref name="progress"/> as they arrive; without a provider, missing content is
-    /// NOT_FOUND naming the digest.
-    /// </summary>
-    private void FetchContent(List<FileRecord> missing, ProgressTracker? progress)
-    {
-        if (missing.Count == 0)
-        {
-            return;
-        }
-
-        if (_context.Fetches is not { } fetches)
-        {
-            throw SnapshotterException.NotFound($"content {missing[0].Digest} of '{missing[0].RelativePath}' is not in the local store and no content provider is configured");
-        }
-
-        BoundedParallel.For(missing.Count, _context.Concurrency, _cancellation, (i, token) =>
-        {
-            // Progress counts each object as its logical size: what arrives is SPF1 (a little more for dense
-            // files, less for sparse ones), so it is capped there and topped up once the object is in.
-            long estimate = missing[i].Size;
-            long counted = 0;
-            var gate = new object();
-            fetches.Fetch(missing[i].Digest, received =>
-            {
-                long add;
-                lock (gate)
-                {
-                    add = Math.Min(received, estimate - counted);
-                    counted += add;
-                }
-
-                progress?.AddBytes(add);
-            }, token);
-            long rest;
-            lock (gate)
-            {
-                rest = estimate - counted;
-                counted = estimate;
-            }
-
-            progress?.AddBytes(rest);
-        });
-    }
 
     /// <summary>Decides for each file whether its target is absent, identical or different, writing nothing.</summary>
     private (TargetState State, FileStatus? Status)[] Plan(List<FileRecord> files, string outputDir)
@@ -469,7 +405,7 @@ internal sealed class RestoreOperation
         WalkParents(outputDir, file.RelativePath, create: true);
         _durability.Track(parent);
 
-        if (file.ReadOnly && TryLink(file, target, parent, replace))
+        if (file.ReadOnly && !_request.PrivateCopies && TryLink(file, target, parent, replace))
         {
             _stats.Linked();
             progress.FileDone(file.Size);

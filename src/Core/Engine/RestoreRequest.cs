@@ -34,6 +34,10 @@ public sealed record RestoreRequest
 
     public Action<ProgressReport>? Progress { get; init; }
 
+    /// <summary>Write read-only files as private copies too, never as links of the stored inode (an export
+    /// directory must not share inodes with the store it may outlive).</summary>
+    internal bool PrivateCopies { get; init; }
+
     /// <summary>How the caller named the snapshot, for messages.</summary>
     internal string Target => Reference?.ToString() ?? $"{Name}:{Version}";
 

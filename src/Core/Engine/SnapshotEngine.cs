@@ -155,6 +155,20 @@ public sealed class SnapshotEngine : IDisposable
         return Run($"diff {request.Target}", cancellation, token => new DiffOperation(_context, request, token).Run());
     }
 
+    /// <summary>Exports a snapshot as a tar stream or as a directory.</summary>
+    public OperationStats Export(ExportRequest request, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return Run($"export {request.Target}", cancellation, token => new ExportOperation(_context, request, token).Run());
+    }
+
+    /// <summary>Imports a snapshot from a tar stream or an export directory, verifying every digest first.</summary>
+    public ImportResult Import(ImportRequest request, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return Run($"import from {request.Source}", cancellation, token => new ImportOperation(_context, request, token).Run());
+    }
+
     /// <summary>Deletes a local snapshot and the content no other snapshot references.</summary>
     public DeleteStats Delete(SnapshotReference reference)
     {

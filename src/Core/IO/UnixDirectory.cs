@@ -62,6 +62,26 @@ internal sealed unsafe class UnixDirectory : IDisposable
         }
     }
 
+    /// <summary>Opens the regular file <paramref name="entry"/> for reading, refusing a symlink (ELOOP); null when it is gone.</summary>
+    public UnixFile? OpenFile(Entry entry)
+    {
+        string path = System.IO.Path.Join(Path, entry.Display);
+        fixed (byte* p = NulTerminated(entry.RawName))
+        {
+            int fd = Libc.OpenAt(_fd, p, Libc.O_RDONLY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
+            if (fd >= 0)
+            {
+                return UnixFile.Adopt(fd, path);
+            }
+        }
+
+        int errno = Errno.Last;
+        return errno == Errno.ENOENT ? null : throw Errno.Exception(errno, "open", path);
+    }
+
+    /// <summary>The entry of this name (for names the caller knows, such as "snapshot.json").</summary>
+    public static Entry EntryOf(string name) => new(Encoding.UTF8.GetBytes(name), name);
+
     /// <summary>Every entry but "." and "..", in directory order.</summary>
     public List<Entry> ReadEntries()
     {

@@ -38,14 +38,30 @@ internal sealed class Spf1Encoder
         UnixFile? output,
         byte[] buffer,
         Action<long>? onDataBytes,
+        CancellationToken cancellation) =>
+        Encode(source.Read, source.Path, size, extents, output, buffer, onDataBytes, cancellation);
+
+    /// <summary>
+    /// Encodes data that <paramref name="read"/> supplies, extent by extent in order (a stream that cannot seek
+    /// works: it is asked for each extent's bytes once, in sequence). A source that supplies less than asked is
+    /// an <see cref="ErrorCode.IO"/> error naming <paramref name="sourceName"/>.
+    /// </summary>
+    public static Spf1Result Encode(
+        DataReader read,
+        string sourceName,
+        long size,
+        IReadOnlyList<Extent> extents,
+        UnixFile? output,
+        byte[] buffer,
+        Action<long>? onDataBytes,
         CancellationToken cancellation)
     {
         var encoder = new Spf1Encoder(output, buffer, onDataBytes, cancellation);
-        encoder.Run(source, size, extents);
+        encoder.Run(read, sourceName, size, extents);
         return new Spf1Result(new Content.Digest(encoder._hash.GetCurrentHashAsUInt64()), encoder._written, size);
     }
 
-    private void Run(UnixFile source, long size, IReadOnlyList<Extent> extents)
+    private void Run(DataReader read, string sourceName, long size, IReadOnlyList<Extent> extents)
     {
         Spf1.WriteHeader(_buffer, size, extents.Count);
         _fill = Spf1.HeaderLengthBytes;
@@ -69,10 +85,10 @@ internal sealed class Spf1Encoder
                 }
 
                 int want = (int)Math.Min(remaining, _buffer.Length - _fill);
-                int got = source.Read(offset, _buffer.AsSpan(_fill, want));
+                int got = read(offset, _buffer.AsSpan(_fill, want));
                 if (got < want)
                 {
-                    throw new SnapshotterException(ErrorCode.IO, $"'{source.Path}' changed while it was being read: it ended at byte {offset + got} of {size}");
+                    throw new SnapshotterException(ErrorCode.IO, $"'{sourceName}' changed while it was being read: it ended at byte {offset + got} of {size}");
                 }
 
                 _fill += got;
