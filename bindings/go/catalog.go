@@ -122,12 +122,7 @@ func (s *Snapshotter) Inspect(ctx context.Context, req InspectRequest) (Inspecti
 		code := C.snapshotter_inspect(&out, handle, c, cerr)
 		defer C.snapshotter_inspection_free(out)
 		if code == C.SNAPSHOTTER_OK {
-			inspection.Snapshot = snapshotInfoFrom(C.snapshotter_inspection_snapshot(out))
-			n := C.snapshotter_inspection_file_count(out)
-			inspection.Files = make([]FileInfo, 0, int(n))
-			for i := C.size_t(0); i < n; i++ {
-				inspection.Files = append(inspection.Files, fileInfoFrom(C.snapshotter_inspection_file_get(out, i)))
-			}
+			inspection = inspectionFrom(out)
 		}
 		return code
 	})
@@ -155,6 +150,17 @@ func (s *Snapshotter) Delete(ctx context.Context, req DeleteRequest) (DeleteStat
 		return DeleteStats{}, err
 	}
 	return DeleteStats{Files: uint64(stats.files), ContentFreed: uint64(stats.content_freed), BytesFreed: uint64(stats.bytes_freed)}, nil
+}
+
+// inspectionFrom copies what the library owns out of an inspection.
+func inspectionFrom(out *C.snapshotter_inspection) Inspection {
+	inspection := Inspection{Snapshot: snapshotInfoFrom(C.snapshotter_inspection_snapshot(out))}
+	n := C.snapshotter_inspection_file_count(out)
+	inspection.Files = make([]FileInfo, 0, int(n))
+	for i := C.size_t(0); i < n; i++ {
+		inspection.Files = append(inspection.Files, fileInfoFrom(C.snapshotter_inspection_file_get(out, i)))
+	}
+	return inspection
 }
 
 // snapshotInfoFrom copies what the library owns; nil (never returned for a valid index) is zero.

@@ -168,16 +168,8 @@ impl Snapshotter {
         // SAFETY: as in `list`.
         check(|err| unsafe { sys::snapshotter_inspect(&mut out, self.as_ptr(), &raw, err) })?;
         let inspection = LibraryObject::new(out, sys::snapshotter_inspection_free);
-        // SAFETY: the inspection is live until `inspection` drops; what its accessors return is owned
-        // by it and copied before then.
-        unsafe {
-            let snapshot = snapshot_info(sys::snapshotter_inspection_snapshot(inspection.as_ptr()))?;
-            let count = sys::snapshotter_inspection_file_count(inspection.as_ptr());
-            let files = (0..count)
-                .map(|i| file_info(sys::snapshotter_inspection_file_get(inspection.as_ptr(), i)))
-                .collect::<Result<_>>()?;
-            Ok(Inspection { snapshot, files })
-        }
+        // SAFETY: the inspection is live until `inspection` drops.
+        unsafe { inspection_from(inspection.as_ptr()) }
     }
 
     /// Deletes a local snapshot: its metadata at once, then the content no other snapshot references.
@@ -198,6 +190,22 @@ impl Snapshotter {
         // SAFETY: the handle is live for `&self`; raw's strings live in `arena` until after the call.
         check(|err| unsafe { sys::snapshotter_delete(&mut stats, self.as_ptr(), &raw, err) })?;
         Ok(DeleteStats { files: stats.files, content_freed: stats.content_freed, bytes_freed: stats.bytes_freed })
+    }
+}
+
+/// Copies an inspection out of the library's object.
+///
+/// # Safety
+/// `inspection` points to a live snapshotter_inspection.
+pub(crate) unsafe fn inspection_from(inspection: *const sys::snapshotter_inspection) -> Result<Inspection> {
+    // SAFETY: the caller's contract; what the accessors return is owned by the inspection and copied here.
+    unsafe {
+        let snapshot = snapshot_info(sys::snapshotter_inspection_snapshot(inspection))?;
+        let count = sys::snapshotter_inspection_file_count(inspection);
+        let files = (0..count)
+            .map(|i| file_info(sys::snapshotter_inspection_file_get(inspection, i)))
+            .collect::<Result<_>>()?;
+        Ok(Inspection { snapshot, files })
     }
 }
 

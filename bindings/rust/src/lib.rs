@@ -38,6 +38,7 @@ mod selector;
 mod snapshot;
 mod stats;
 pub mod sys;
+mod transfer;
 mod version;
 
 pub use cancel::CancelToken;
@@ -50,4 +51,5 @@ pub use progress::Progress;
 pub use restore::{RestoreFlags, RestoreRequest};
 pub use snapshot::{FileFlags, SnapshotRequest};
 pub use stats::Stats;
+pub use transfer::{ExportRequest, ImportRequest};
 pub use version::{code_name, version, version_number, HEADER_VERSION, HEADER_VERSION_NUMBER};

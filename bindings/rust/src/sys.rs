@@ -276,6 +276,37 @@ pub struct snapshotter_diff_request {
     pub cancel: *mut snapshotter_cancel,
 }
 
+pub const SNAPSHOTTER_EXPORT_GZIP: u32 = 0x1;
+pub const SNAPSHOTTER_EXPORT_REQUEST_VERSION: c_uint = 1;
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct snapshotter_export_request {
+    pub version: c_uint,
+    pub r#ref: *const c_char,
+    pub name: *const c_char,
+    pub snapshot_version: *const c_char,
+    pub fd: c_int,
+    pub output_dir: *const c_char,
+    pub flags: u32,
+    pub progress: snapshotter_progress_cb,
+    pub progress_payload: *mut c_void,
+    pub cancel: *mut snapshotter_cancel,
+}
+
+pub const SNAPSHOTTER_IMPORT_REQUEST_VERSION: c_uint = 1;
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct snapshotter_import_request {
+    pub version: c_uint,
+    pub fd: c_int,
+    pub input_dir: *const c_char,
+    pub name: *const c_char,
+    pub snapshot_version: *const c_char,
+    pub progress: snapshotter_progress_cb,
+    pub progress_payload: *mut c_void,
+    pub cancel: *mut snapshotter_cancel,
+}
+
 pub const SNAPSHOTTER_DELETE_STATS_VERSION: c_uint = 1;
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
@@ -503,4 +534,20 @@ extern "C" {
     pub fn snapshotter_diff_list_get(list: *const snapshotter_diff_list, index: usize)
         -> *const snapshotter_diff_entry;
     pub fn snapshotter_diff_list_free(list: *mut snapshotter_diff_list);
+
+    pub fn snapshotter_export_request_init(req: *mut snapshotter_export_request, version: c_uint) -> snapshotter_code;
+    pub fn snapshotter_export(
+        out_stats: *mut snapshotter_stats,
+        s: *mut snapshotter,
+        req: *const snapshotter_export_request,
+        err: *mut *mut snapshotter_error,
+    ) -> snapshotter_code;
+    pub fn snapshotter_import_request_init(req: *mut snapshotter_import_request, version: c_uint) -> snapshotter_code;
+    pub fn snapshotter_import(
+        out_stats: *mut snapshotter_stats,
+        out_snapshot: *mut *mut snapshotter_inspection,
+        s: *mut snapshotter,
+        req: *const snapshotter_import_request,
+        err: *mut *mut snapshotter_error,
+    ) -> snapshotter_code;
 }

@@ -86,6 +86,12 @@ fn rust_layouts() -> Vec<Layout> {
         snapshotter_diff_request {
             version, r#ref, name, snapshot_version, other_ref, other_dir, progress, progress_payload, cancel
         }
+        snapshotter_export_request {
+            version, r#ref, name, snapshot_version, fd, output_dir, flags, progress, progress_payload, cancel
+        }
+        snapshotter_import_request {
+            version, fd, input_dir, name, snapshot_version, progress, progress_payload, cancel
+        }
     }
 }
 
@@ -144,6 +150,9 @@ fn rust_constants() -> Vec<(String, i128)> {
         SNAPSHOTTER_VERIFY_REPAIR,
         SNAPSHOTTER_VERIFY_REQUEST_VERSION,
         SNAPSHOTTER_VERIFY_REPORT_VERSION,
+        SNAPSHOTTER_EXPORT_GZIP,
+        SNAPSHOTTER_EXPORT_REQUEST_VERSION,
+        SNAPSHOTTER_IMPORT_REQUEST_VERSION,
     ]
 }
 
