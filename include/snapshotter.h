@@ -948,8 +948,8 @@ void snapshotter_verify_report_free(snapshotter_verify_report *report);
  *
  * Layout. A tar stream starts with "snapshot.json", an envelope holding a
  * format version and the snapshot's metadata: name, version, creation time,
- * and each file's path, digest, read-only flag, mode, owner, size and mtime
- * (to the nanosecond). Then comes each file under "files/", in POSIX pax
+ * and its config as its OCI artifact carries it (each file's path, digest,
+ * read-only flag, mode, owner, size and mtime to the nanosecond). Then comes each file under "files/", in POSIX pax
  * format as GNU tar writes it with --format=posix; a file with holes is
  * stored in GNU sparse format 1.0, so `tar -xf` recreates its holes. An
  * export directory has the same layout: files/ is written first, and

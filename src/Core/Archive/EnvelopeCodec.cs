@@ -1,8 +1,10 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
-using Snapshotter.Content;
 using Snapshotter.Errors;
 using Snapshotter.Formats;
 using Snapshotter.Metadata;
+using Snapshotter.Oci;
 using Snapshotter.Validation;
 
 namespace Snapshotter.Archive;
@@ -10,23 +12,26 @@ namespace Snapshotter.Archive;
 /// <summary>snapshot.json to and from snapshot records. What is read is untrusted and checked field by field.</summary>
 internal static class EnvelopeCodec
 {
-    /// <summary>Larger than any envelope of a real snapshot (a million files take about 300 MB), small enough to read whole.</summary>
-    public const int MaxEnvelopeBytes = 512 << 20;
+    /// <summary>The largest config a snapshot may have, and room for the envelope's own fields.</summary>
+    public const long MaxEnvelopeBytes = SnapshotConfig.MaxConfigBytes + (64 << 10);
 
     public static byte[] Encode(SnapshotRecord snapshot, IEnumerable<FileRecord> files)
     {
-        var envelope = new ExportEnvelope(
-            ExportEnvelope.ExpectedMediaType,
-            ExportEnvelope.CurrentFormatVersion,
-            snapshot.Name,
-            snapshot.Version,
-            Rfc3339.Format(snapshot.CreatedNs, 0),
-            files.OrderBy(f => f.RelativePath, StringComparer.Ordinal).Select(f => new EnvelopeFile(
-                f.Digest.ToString(),
-                f.ReadOnly,
-                f.RelativePath,
-                new EnvelopeMetadata(f.Mode, f.Uid, f.Gid, f.Size, Rfc3339.Format(f.ModificationTimeNs, f.ModificationTimeOffsetSeconds), f.TypeFlag))).ToList());
-        return JsonSerializer.SerializeToUtf8Bytes(envelope, ExportEnvelopeJson.Default.ExportEnvelope);
+        var output = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true }))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("mediaType", ExportEnvelope.ExpectedMediaType);
+            writer.WriteNumber("formatVersion", ExportEnvelope.CurrentFormatVersion);
+            writer.WriteString("name", snapshot.Name);
+            writer.WriteString("version", snapshot.Version);
+            writer.WriteString("created", Rfc3339.Format(snapshot.CreatedNs, 0));
+            writer.WritePropertyName("config");
+            writer.WriteRawValue(SnapshotConfig.Serialize(files), skipInputValidation: true);
+            writer.WriteEndObject();
+        }
+
+        return output.WrittenSpan.ToArray();
     }
 
     /// <summary>A decoded envelope: the snapshot's name, version, creation time and files.</summary>
@@ -65,12 +70,7 @@ internal static class EnvelopeCodec
             throw SnapshotterException.Corrupt($"{where}: created '{envelope.Created}' is not an RFC 3339 time");
         }
 
-        var files = new List<FileRecord>(envelope.Files.Count);
-        foreach (EnvelopeFile file in envelope.Files)
-        {
-            files.Add(ToRecord(file, where));
-        }
-
+        List<FileRecord> files = SnapshotConfig.Parse(Encoding.UTF8.GetBytes(envelope.Config.GetRawText()), $"the config in {where}");
         CheckPaths(files.Select(f => f.RelativePath), where);
         return new Decoded(envelope.Name, envelope.Version, createdNs, files);
     }
@@ -103,49 +103,16 @@ internal static class EnvelopeCodec
         }
     }
 
-    private static FileRecord ToRecord(EnvelopeFile file, string where)
-    {
-        string path = file.RelativePath;
-        if (Checked(() => RelativePath.Normalize(path), where) != path)
-        {
-            throw SnapshotterException.Corrupt($"{where}: '{path}' is not a canonical relative path");
-        }
-
-        EnvelopeMetadata meta = file.Metadata;
-        if (!Digest.TryParse(file.Digest, out Digest digest))
-        {
-            throw SnapshotterException.Corrupt($"{where}: '{path}' has a malformed digest '{file.Digest}'");
-        }
-
-        if (meta.Mode > 0x1FF || meta.Size < 0 || meta.TypeFlag != FileRecord.RegularFileTypeFlag)
-        {
-            throw SnapshotterException.Corrupt($"{where}: '{path}' has mode {meta.Mode}, size {meta.Size} or typeflag {meta.TypeFlag} out of range (permission bits, a size, a regular file)");
-        }
-
-        if (!Rfc3339.TryParse(meta.Mtime, out long mtimeNs, out int offsetSeconds))
-        {
-            throw SnapshotterException.Corrupt($"{where}: '{path}' has mtime '{meta.Mtime}', not an RFC 3339 time");
-        }
-
-        return new FileRecord(path, digest, file.ReadOnly, meta.Mode, meta.Uid, meta.Gid, meta.Size, mtimeNs, offsetSeconds, meta.TypeFlag);
-    }
-
     /// <summary>Runs a validation meant for arguments on data from an archive, reporting it as CORRUPT.</summary>
-    private static T Checked<T>(Func<T> validate, string where)
+    private static void Checked(Action validate, string where)
     {
         try
         {
-            return validate();
+            validate();
         }
         catch (SnapshotterException e) when (e.Code == ErrorCode.InvalidArgument)
         {
             throw SnapshotterException.Corrupt($"{where}: {e.Message}");
         }
     }
-
-    private static void Checked(Action validate, string where) => Checked(() =>
-    {
-        validate();
-        return true;
-    }, where);
 }

@@ -1,11 +1,14 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Snapshotter.Archive;
 
 /// <summary>
 /// snapshot.json: what an export holds, first in a tar stream and last (the ready marker) in an export directory.
-/// Each file entry has the shape of an entry of the Go snapshotter's config JSON (compat.md section 4), so the
-/// metadata travels exactly: digest, read-only flag, path, mode, owner, size, mtime with nanoseconds and offset.
+/// Besides the format's media type and version, the snapshot's name, version and creation time, it embeds the
+/// snapshot's config byte for byte as its OCI artifact carries it (the Go snapshotter's {"files":[...]}), so the
+/// files' metadata travels exactly: digest, read-only flag, path, mode, owner, size, mtime with nanoseconds
+/// and offset.
 /// </summary>
 internal sealed record ExportEnvelope(
     [property: JsonPropertyName("mediaType")] string MediaType,
@@ -13,7 +16,7 @@ internal sealed record ExportEnvelope(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("version")] string Version,
     [property: JsonPropertyName("created")] string Created,
-    [property: JsonPropertyName("files")] List<EnvelopeFile> Files)
+    [property: JsonPropertyName("config")] JsonElement Config)
 {
     public const string ExpectedMediaType = "application/vnd.cncf.dragonfly.snapshotter.export.v1+json";
     public const int CurrentFormatVersion = 1;
@@ -23,21 +26,7 @@ internal sealed record ExportEnvelope(
     public const string FilesDirectory = "files";
 }
 
-internal sealed record EnvelopeFile(
-    [property: JsonPropertyName("digest")] string Digest,
-    [property: JsonPropertyName("readOnly")] bool ReadOnly,
-    [property: JsonPropertyName("relativePath")] string RelativePath,
-    [property: JsonPropertyName("metadata")] EnvelopeMetadata Metadata);
-
-internal sealed record EnvelopeMetadata(
-    [property: JsonPropertyName("mode")] uint Mode,
-    [property: JsonPropertyName("uid")] uint Uid,
-    [property: JsonPropertyName("gid")] uint Gid,
-    [property: JsonPropertyName("size")] long Size,
-    [property: JsonPropertyName("mtime")] string Mtime,
-    [property: JsonPropertyName("typeflag")] int TypeFlag);
-
-/// <summary>Reflection-free JSON for the envelope (AOT): constructor parameters required, nulls refused.</summary>
-[JsonSourceGenerationOptions(RespectRequiredConstructorParameters = true, RespectNullableAnnotations = true, WriteIndented = true)]
+/// <summary>Reflection-free JSON for reading the envelope (AOT): constructor parameters required, nulls refused.</summary>
+[JsonSourceGenerationOptions(RespectRequiredConstructorParameters = true, RespectNullableAnnotations = true)]
 [JsonSerializable(typeof(ExportEnvelope))]
 internal sealed partial class ExportEnvelopeJson : JsonSerializerContext;

@@ -37,15 +37,7 @@ internal sealed class ExportOperation
     public OperationStats Run()
     {
         long started = Stopwatch.GetTimestamp();
-        if ((_request.Descriptor is null) == (_request.OutputDir is null))
-        {
-            throw SnapshotterException.InvalidArgument("give exactly one of fd (a tar stream) and output_dir (a directory) to export to");
-        }
-
-        if (_request.Descriptor is < 0)
-        {
-            throw SnapshotterException.InvalidArgument($"fd {_request.Descriptor} is not a file descriptor");
-        }
+        StreamOrDirectory.Require(_request.Descriptor, _request.OutputDir, "output_dir", "(a directory) to export to");
 
         if (_request.OutputDir is not null && _request.Gzip)
         {

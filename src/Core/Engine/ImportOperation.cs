@@ -55,15 +55,7 @@ internal sealed class ImportOperation
     public ImportResult Run()
     {
         long started = Stopwatch.GetTimestamp();
-        if ((_request.Descriptor is null) == (_request.InputDir is null))
-        {
-            throw SnapshotterException.InvalidArgument("give exactly one of fd (a tar stream) and input_dir (an export directory) to import from");
-        }
-
-        if (_request.Descriptor is < 0)
-        {
-            throw SnapshotterException.InvalidArgument($"fd {_request.Descriptor} is not a file descriptor");
-        }
+        StreamOrDirectory.Require(_request.Descriptor, _request.InputDir, "input_dir", "(an export directory) to import from");
 
         if ((_request.Name is null) != (_request.Version is null))
         {
