@@ -566,7 +566,13 @@ snapshotter_code snapshotter_restore(snapshotter_stats *out_stats, snapshotter *
  * they are reached through *_get() and never as a raw array.
  */
 
-/* A local snapshot. Times are nanoseconds since the Unix epoch. */
+/* snapshotter_snapshot_info.flags: where the snapshot is. */
+#define SNAPSHOTTER_SNAPSHOT_LOCAL 0x1u  /* in the local store */
+#define SNAPSHOTTER_SNAPSHOT_REMOTE 0x2u /* tagged in the registry (SNAPSHOTTER_LIST_REMOTE only) */
+
+/* A snapshot. Times are nanoseconds since the Unix epoch. A version known
+ * only from the registry has only its name, version and flags: its other
+ * fields are 0. */
 typedef struct snapshotter_snapshot_info {
     const char *name;
     const char *snapshot_version;
@@ -579,17 +585,29 @@ typedef struct snapshotter_snapshot_info {
     /* Stored size (SPF1) of its distinct content; content shared with other
      * snapshots counts for each of them. */
     uint64_t stored_bytes;
+    uint32_t flags;
 } snapshotter_snapshot_info;
 
 typedef struct snapshotter_snapshot_list snapshotter_snapshot_list;
+
+/* snapshotter_list_request.flags */
+/* Also list the versions of `name` (required) that the registry tags: its
+ * repository's whole tag list, page after page. Local snapshots tagged there
+ * too get SNAPSHOTTER_SNAPSHOT_REMOTE; versions only the registry has follow
+ * the local ones, ordered by version. Without a registry configured,
+ * INVALID_ARGUMENT. */
+#define SNAPSHOTTER_LIST_REMOTE 0x1u
 
 #define SNAPSHOTTER_LIST_REQUEST_VERSION 1
 typedef struct snapshotter_list_request {
     unsigned int version;
     /* Only snapshots of this name; NULL: all. */
     const char *name;
+    uint32_t flags;
+    /* Optional: stops a remote listing. */
+    snapshotter_cancel *cancel;
 } snapshotter_list_request;
-#define SNAPSHOTTER_LIST_REQUEST_INIT { SNAPSHOTTER_LIST_REQUEST_VERSION, NULL }
+#define SNAPSHOTTER_LIST_REQUEST_INIT { SNAPSHOTTER_LIST_REQUEST_VERSION, NULL, 0, NULL }
 snapshotter_code snapshotter_list_request_init(snapshotter_list_request *req, unsigned int version);
 
 /*
@@ -657,6 +675,13 @@ const snapshotter_file_info *snapshotter_inspection_file_get(const snapshotter_i
                                                              size_t index);
 void snapshotter_inspection_free(snapshotter_inspection *inspection);
 
+/* snapshotter_delete_request.flags */
+/* First delete the manifest the registry tags name:version with. Registries
+ * delete manifests by digest only, so every other tag of that very manifest
+ * in the repository goes too. A failure there leaves the local snapshot as
+ * it was; a snapshot found in only one of the two places is deleted there. */
+#define SNAPSHOTTER_DELETE_REMOTE 0x1u
+
 #define SNAPSHOTTER_DELETE_REQUEST_VERSION 1
 typedef struct snapshotter_delete_request {
     unsigned int version;
@@ -664,8 +689,11 @@ typedef struct snapshotter_delete_request {
     const char *ref;
     const char *name;
     const char *snapshot_version;
+    uint32_t flags;
+    /* Optional: stops a registry request. */
+    snapshotter_cancel *cancel;
 } snapshotter_delete_request;
-#define SNAPSHOTTER_DELETE_REQUEST_INIT { SNAPSHOTTER_DELETE_REQUEST_VERSION, NULL, NULL, NULL }
+#define SNAPSHOTTER_DELETE_REQUEST_INIT { SNAPSHOTTER_DELETE_REQUEST_VERSION, NULL, NULL, NULL, 0, NULL }
 snapshotter_code snapshotter_delete_request_init(snapshotter_delete_request *req, unsigned int version);
 
 #define SNAPSHOTTER_DELETE_STATS_VERSION 1
@@ -678,8 +706,10 @@ typedef struct snapshotter_delete_stats {
      * local store, and their stored size in bytes. */
     uint64_t content_freed;
     uint64_t bytes_freed;
+    /* Manifests deleted from the registry (SNAPSHOTTER_DELETE_REMOTE): 0 or 1. */
+    uint64_t manifests_deleted;
 } snapshotter_delete_stats;
-#define SNAPSHOTTER_DELETE_STATS_INIT { SNAPSHOTTER_DELETE_STATS_VERSION, 0, 0, 0 }
+#define SNAPSHOTTER_DELETE_STATS_INIT { SNAPSHOTTER_DELETE_STATS_VERSION, 0, 0, 0, 0 }
 
 /*
  * Deletes a local snapshot. Its metadata goes first, in one transaction (from

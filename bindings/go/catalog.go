@@ -14,7 +14,18 @@ import (
 // without it, a restore fetches the content from the content provider. Never valid in a request.
 const FileContentLocal FileFlags = C.SNAPSHOTTER_FILE_CONTENT_LOCAL
 
-// SnapshotInfo mirrors snapshotter_snapshot_info: a local snapshot.
+// SnapshotPlace is snapshotter_snapshot_info.flags: where a listed snapshot is.
+type SnapshotPlace uint32
+
+const (
+	// SnapshotLocal: in the local store.
+	SnapshotLocal SnapshotPlace = C.SNAPSHOTTER_SNAPSHOT_LOCAL
+	// SnapshotRemote: tagged in the registry (ListRequest.Remote only).
+	SnapshotRemote SnapshotPlace = C.SNAPSHOTTER_SNAPSHOT_REMOTE
+)
+
+// SnapshotInfo mirrors snapshotter_snapshot_info. A version known only from the registry has only its
+// name, version and Place.
 type SnapshotInfo struct {
 	Name    string
 	Version string
@@ -27,6 +38,7 @@ type SnapshotInfo struct {
 	// StoredBytes is the stored size of its distinct content; content shared with other snapshots
 	// counts for each of them.
 	StoredBytes uint64
+	Place       SnapshotPlace
 }
 
 // FileInfo mirrors snapshotter_file_info: one file of a snapshot, as recorded.
@@ -50,6 +62,8 @@ type Inspection struct {
 type ListRequest struct {
 	// Name, when set, lists only the snapshots of this name.
 	Name string
+	// Remote also lists the versions of Name (required) the registry tags.
+	Remote bool
 }
 
 // InspectRequest mirrors snapshotter_inspect_request: the snapshot is Ref ("name:version",
@@ -65,6 +79,9 @@ type DeleteRequest struct {
 	Ref     string
 	Name    string
 	Version string
+	// Remote first deletes the manifest the registry tags the snapshot with (by digest: other tags
+	// of that very manifest go with it).
+	Remote bool
 }
 
 // DeleteStats mirror snapshotter_delete_stats.
@@ -74,21 +91,27 @@ type DeleteStats struct {
 	// ContentFreed content objects no other snapshot referenced were removed, BytesFreed bytes.
 	ContentFreed uint64
 	BytesFreed   uint64
+	// ManifestsDeleted is 1 when DeleteRequest.Remote deleted a manifest from the registry.
+	ManifestsDeleted uint64
 }
 
-// List returns the local snapshots ordered by name, then creation time, then version. The library
-// cannot cancel this call: ctx is consulted before it starts.
+// List returns the local snapshots ordered by name, then creation time, then version; with Remote,
+// then the versions only the registry has. Cancelling ctx stops a remote listing.
 func (s *Snapshotter) List(ctx context.Context, req ListRequest) ([]SnapshotInfo, error) {
 	var a arena
 	defer a.free()
 	c := cnew[C.snapshotter_list_request](&a)
 	a.init(C.snapshotter_list_request_init(c, C.SNAPSHOTTER_LIST_REQUEST_VERSION), "snapshotter_list_request")
 	c.name = a.str(req.Name, "name")
+	if req.Remote {
+		c.flags = C.SNAPSHOTTER_LIST_REMOTE
+	}
 	if a.err != nil {
 		return nil, a.err
 	}
 	var snapshots []SnapshotInfo
-	err := s.call(ctx, func(handle *C.snapshotter, cerr **C.snapshotter_error) C.snapshotter_code {
+	err := s.run(ctx, nil, func(handle *C.snapshotter, ctl control, cerr **C.snapshotter_error) C.snapshotter_code {
+		c.cancel = ctl.cancel
 		var list *C.snapshotter_snapshot_list
 		code := C.snapshotter_list(&list, handle, c, cerr)
 		defer C.snapshotter_snapshot_list_free(list)
@@ -130,7 +153,7 @@ func (s *Snapshotter) Inspect(ctx context.Context, req InspectRequest) (Inspecti
 }
 
 // Delete removes a local snapshot: its metadata at once, then the content no other snapshot
-// references. The library cannot cancel this call: ctx is consulted before it starts.
+// references; with Remote, first its manifest in the registry. Cancelling ctx stops a registry request.
 func (s *Snapshotter) Delete(ctx context.Context, req DeleteRequest) (DeleteStats, error) {
 	var a arena
 	defer a.free()
@@ -139,17 +162,22 @@ func (s *Snapshotter) Delete(ctx context.Context, req DeleteRequest) (DeleteStat
 	c.ref = a.str(req.Ref, "ref")
 	c.name = a.str(req.Name, "name")
 	c.snapshot_version = a.str(req.Version, "snapshot_version")
+	if req.Remote {
+		c.flags = C.SNAPSHOTTER_DELETE_REMOTE
+	}
 	if a.err != nil {
 		return DeleteStats{}, a.err
 	}
 	stats := C.snapshotter_delete_stats{version: C.SNAPSHOTTER_DELETE_STATS_VERSION}
-	err := s.call(ctx, func(handle *C.snapshotter, cerr **C.snapshotter_error) C.snapshotter_code {
+	err := s.run(ctx, nil, func(handle *C.snapshotter, ctl control, cerr **C.snapshotter_error) C.snapshotter_code {
+		c.cancel = ctl.cancel
 		return C.snapshotter_delete(&stats, handle, c, cerr)
 	})
 	if err != nil {
 		return DeleteStats{}, err
 	}
-	return DeleteStats{Files: uint64(stats.files), ContentFreed: uint64(stats.content_freed), BytesFreed: uint64(stats.bytes_freed)}, nil
+	return DeleteStats{Files: uint64(stats.files), ContentFreed: uint64(stats.content_freed), BytesFreed: uint64(stats.bytes_freed),
+		ManifestsDeleted: uint64(stats.manifests_deleted)}, nil
 }
 
 // inspectionFrom copies what the library owns out of an inspection.
@@ -176,6 +204,7 @@ func snapshotInfoFrom(c *C.snapshotter_snapshot_info) SnapshotInfo {
 		Files:       uint64(c.files),
 		Bytes:       uint64(c.bytes),
 		StoredBytes: uint64(c.stored_bytes),
+		Place:       SnapshotPlace(c.flags),
 	}
 }
 

@@ -107,3 +107,38 @@ func TestDeleteFreesContentNoOtherSnapshotUses(t *testing.T) {
 	_, err = s.List(context.Background(), snapshotter.ListRequest{})
 	checkError(t, "List after Close", err, snapshotter.ErrClosed, "closed")
 }
+
+func TestRemoteListingAndDeletionThroughAnOciLayout(t *testing.T) {
+	shared := t.TempDir()
+	options := snapshotter.Options{
+		Registry: &snapshotter.RegistryOptions{URL: "oci:" + filepath.Join(shared, "layout")},
+		Content:  &snapshotter.ContentOptions{Dir: filepath.Join(shared, "content")},
+	}
+	first := open(t, options)
+	second := open(t, options)
+	src := t.TempDir()
+	writeFile(t, filepath.Join(src, "a.txt"), []byte("a"), 0o644)
+	for _, version := range []string{"v1", "v2"} {
+		writeFile(t, filepath.Join(src, "a.txt"), []byte(version), 0o644)
+		if _, err := first.Snapshot(context.Background(), snapshotter.SnapshotRequest{Name: "app", Version: version, BaseDir: src,
+			Files: []snapshotter.File{{RelativePath: "a.txt"}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := second.Restore(context.Background(), snapshotter.RestoreRequest{Ref: "app:v1"}); err != nil {
+		t.Fatal(err)
+	}
+	listed, err := second.List(context.Background(), snapshotter.ListRequest{Name: "app", Remote: true})
+	if err != nil || len(listed) != 2 || listed[0].Version != "v1" || listed[0].Place != snapshotter.SnapshotLocal|snapshotter.SnapshotRemote ||
+		listed[1].Version != "v2" || listed[1].Place != snapshotter.SnapshotRemote {
+		t.Fatalf("List(Remote) = %+v, %v", listed, err)
+	}
+	stats, err := first.Delete(context.Background(), snapshotter.DeleteRequest{Ref: "app:v2", Remote: true})
+	if err != nil || stats.ManifestsDeleted != 1 || stats.Files != 1 {
+		t.Fatalf("Delete(Remote) = %+v, %v", stats, err)
+	}
+	listed, err = second.List(context.Background(), snapshotter.ListRequest{Name: "app", Remote: true})
+	if err != nil || len(listed) != 1 {
+		t.Fatalf("after the remote delete, List(Remote) = %+v, %v", listed, err)
+	}
+}

@@ -24,14 +24,12 @@ internal static unsafe partial class Exports
         {
             RequireOut(result, "out");
             SnapshotEngine engine = Handles.Engine(handle);
-            string? name = null;
-            if (request != null)
-            {
-                RequireVersion(request->Version, NativeListRequest.CurrentVersion, "snapshotter_list_request");
-                name = Utf8.Optional(request->Name, "name");
-            }
-
-            *result = Arena.List(engine.List(name), StringsSize, ToNative);
+            NativeListRequest effective = request == null ? new NativeListRequest { Version = NativeListRequest.CurrentVersion } : *request;
+            RequireVersion(effective.Version, NativeListRequest.CurrentVersion, "snapshotter_list_request");
+            RequireKnownFlags(effective.Flags, NativeListRequest.KnownFlags, "flags");
+            using var control = new CallControl(effective.Cancel, null, null);
+            IReadOnlyList<SnapshotInfo> snapshots = engine.List(Utf8.Optional(effective.Name, "name"), (effective.Flags & NativeListRequest.RemoteFlag) != 0, control.Token);
+            *result = Arena.List(snapshots, StringsSize, ToNative);
             return 0;
         }
         catch (Exception e)
@@ -96,12 +94,15 @@ internal static unsafe partial class Exports
                 RequireVersion(stats->Version, NativeDeleteStats.CurrentVersion, "snapshotter_delete_stats");
             }
 
-            DeleteStats deleted = engine.Delete(ReadReference(request->Ref, request->Name, request->SnapshotVersion));
+            RequireKnownFlags(request->Flags, NativeDeleteRequest.KnownFlags, "flags");
+            using var control = new CallControl(request->Cancel, null, null);
+            DeleteStats deleted = engine.Delete(ReadReference(request->Ref, request->Name, request->SnapshotVersion), (request->Flags & NativeDeleteRequest.RemoteFlag) != 0, control.Token);
             if (stats != null)
             {
                 stats->Files = (ulong)deleted.Files;
                 stats->ContentFreed = (ulong)deleted.ContentFreed;
                 stats->BytesFreed = (ulong)deleted.BytesFreed;
+                stats->ManifestsDeleted = deleted.RemoteManifest is null ? 0UL : 1UL;
             }
 
             return 0;
@@ -163,5 +164,6 @@ internal static unsafe partial class Exports
         Files = (ulong)snapshot.Files,
         Bytes = (ulong)snapshot.Bytes,
         StoredBytes = (ulong)snapshot.StoredBytes,
+        Flags = (snapshot.Local ? NativeSnapshotInfo.LocalFlag : 0) | (snapshot.Remote ? NativeSnapshotInfo.RemoteFlag : 0),
     };
 }

@@ -23,10 +23,7 @@ internal static unsafe partial class Exports
             RequireOut(request, "req");
             RequireVersion(request->Version, NativeExportRequest.CurrentVersion, "snapshotter_export_request");
             CheckStats(stats);
-            if ((request->Flags & ~NativeExportRequest.KnownFlags) != 0)
-            {
-                throw SnapshotterException.InvalidArgument($"flags 0x{request->Flags:x} has unknown bits");
-            }
+            RequireKnownFlags(request->Flags, NativeExportRequest.KnownFlags, "flags");
 
             using var control = new CallControl(request->Cancel, request->Progress, request->ProgressPayload);
             var exportRequest = new ExportRequest

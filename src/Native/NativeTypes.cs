@@ -132,6 +132,9 @@ internal unsafe struct NativeRestoreRequest
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct NativeSnapshotInfo
 {
+    public const uint LocalFlag = 0x1;
+    public const uint RemoteFlag = 0x2;
+
     public byte* Name;
     public byte* SnapshotVersion;
     public long CreatedNs;
@@ -139,6 +142,7 @@ internal unsafe struct NativeSnapshotInfo
     public ulong Files;
     public ulong Bytes;
     public ulong StoredBytes;
+    public uint Flags;
 }
 
 [StructLayout(LayoutKind.Sequential)]
@@ -183,9 +187,13 @@ internal unsafe struct NativeInspection
 internal unsafe struct NativeListRequest
 {
     public const uint CurrentVersion = 1;
+    public const uint RemoteFlag = 0x1;
+    public const uint KnownFlags = RemoteFlag;
 
     public uint Version;
     public byte* Name;
+    public uint Flags;
+    public IntPtr Cancel;
 }
 
 [StructLayout(LayoutKind.Sequential)]
@@ -203,11 +211,15 @@ internal unsafe struct NativeInspectRequest
 internal unsafe struct NativeDeleteRequest
 {
     public const uint CurrentVersion = 1;
+    public const uint RemoteFlag = 0x1;
+    public const uint KnownFlags = RemoteFlag;
 
     public uint Version;
     public byte* Ref;
     public byte* Name;
     public byte* SnapshotVersion;
+    public uint Flags;
+    public IntPtr Cancel;
 }
 
 [StructLayout(LayoutKind.Sequential)]
@@ -219,6 +231,7 @@ internal struct NativeDeleteStats
     public ulong Files;
     public ulong ContentFreed;
     public ulong BytesFreed;
+    public ulong ManifestsDeleted;
 }
 
 [StructLayout(LayoutKind.Sequential)]

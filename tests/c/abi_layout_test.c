@@ -162,7 +162,7 @@ LAYOUT(snapshotter_restore_request, ref, 64);
 LAYOUT(snapshotter_restore_request, only, 72);
 LAYOUT(snapshotter_restore_request, only_count, 80);
 
-_Static_assert(sizeof(snapshotter_snapshot_info) == 56, "snapshotter_snapshot_info size");
+_Static_assert(sizeof(snapshotter_snapshot_info) == 64, "snapshotter_snapshot_info size");
 LAYOUT(snapshotter_snapshot_info, name, 0);
 LAYOUT(snapshotter_snapshot_info, snapshot_version, 8);
 LAYOUT(snapshotter_snapshot_info, created_ns, 16);
@@ -170,6 +170,7 @@ LAYOUT(snapshotter_snapshot_info, last_used_ns, 24);
 LAYOUT(snapshotter_snapshot_info, files, 32);
 LAYOUT(snapshotter_snapshot_info, bytes, 40);
 LAYOUT(snapshotter_snapshot_info, stored_bytes, 48);
+LAYOUT(snapshotter_snapshot_info, flags, 56);
 
 _Static_assert(sizeof(snapshotter_file_info) == 48, "snapshotter_file_info size");
 LAYOUT(snapshotter_file_info, relative_path, 0);
@@ -181,9 +182,11 @@ LAYOUT(snapshotter_file_info, uid, 36);
 LAYOUT(snapshotter_file_info, gid, 40);
 LAYOUT(snapshotter_file_info, flags, 44);
 
-_Static_assert(sizeof(snapshotter_list_request) == 16, "snapshotter_list_request size");
+_Static_assert(sizeof(snapshotter_list_request) == 32, "snapshotter_list_request size");
 LAYOUT(snapshotter_list_request, version, 0);
 LAYOUT(snapshotter_list_request, name, 8);
+LAYOUT(snapshotter_list_request, flags, 16);
+LAYOUT(snapshotter_list_request, cancel, 24);
 
 _Static_assert(sizeof(snapshotter_inspect_request) == 32, "snapshotter_inspect_request size");
 LAYOUT(snapshotter_inspect_request, version, 0);
@@ -191,17 +194,20 @@ LAYOUT(snapshotter_inspect_request, ref, 8);
 LAYOUT(snapshotter_inspect_request, name, 16);
 LAYOUT(snapshotter_inspect_request, snapshot_version, 24);
 
-_Static_assert(sizeof(snapshotter_delete_request) == 32, "snapshotter_delete_request size");
+_Static_assert(sizeof(snapshotter_delete_request) == 48, "snapshotter_delete_request size");
 LAYOUT(snapshotter_delete_request, version, 0);
 LAYOUT(snapshotter_delete_request, ref, 8);
 LAYOUT(snapshotter_delete_request, name, 16);
 LAYOUT(snapshotter_delete_request, snapshot_version, 24);
+LAYOUT(snapshotter_delete_request, flags, 32);
+LAYOUT(snapshotter_delete_request, cancel, 40);
 
-_Static_assert(sizeof(snapshotter_delete_stats) == 32, "snapshotter_delete_stats size");
+_Static_assert(sizeof(snapshotter_delete_stats) == 40, "snapshotter_delete_stats size");
 LAYOUT(snapshotter_delete_stats, version, 0);
 LAYOUT(snapshotter_delete_stats, files, 8);
 LAYOUT(snapshotter_delete_stats, content_freed, 16);
 LAYOUT(snapshotter_delete_stats, bytes_freed, 24);
+LAYOUT(snapshotter_delete_stats, manifests_deleted, 32);
 
 _Static_assert(sizeof(snapshotter_diff_entry) == 16, "snapshotter_diff_entry size");
 LAYOUT(snapshotter_diff_entry, relative_path, 0);
@@ -253,6 +259,9 @@ static void layouts_are_pinned(void)
               SNAPSHOTTER_DIFF_TYPE == 0x40u,
           "diff reasons are pinned");
     CHECK(SNAPSHOTTER_EXPORT_GZIP == 0x1u, "flag values are pinned");
+    CHECK(SNAPSHOTTER_LIST_REMOTE == 0x1u && SNAPSHOTTER_DELETE_REMOTE == 0x1u && SNAPSHOTTER_SNAPSHOT_LOCAL == 0x1u &&
+              SNAPSHOTTER_SNAPSHOT_REMOTE == 0x2u,
+          "flag values are pinned");
     CHECK(SNAPSHOTTER_OK == 0 && SNAPSHOTTER_ERROR_CLOSED == 10 && SNAPSHOTTER_ERROR_INTERNAL == 100,
           "code values are pinned");
     CHECK(SNAPSHOTTER_GC_NO_BACKGROUND == 0x1u && SNAPSHOTTER_GC_DRY_RUN == 0x1u && SNAPSHOTTER_VERIFY_REPAIR == 0x1u,

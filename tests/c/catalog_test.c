@@ -100,6 +100,7 @@ static void list_shows_local_snapshots_ordered_with_sizes(void)
                   strcmp(info->snapshot_version, expected[i][1]) == 0,
               "entry %zu is %s:%s", i, info ? info->name : "(null)", info ? info->snapshot_version : "");
         CHECK(info->created_ns > 1700000000000000000 && info->last_used_ns >= info->created_ns, "entry %zu times", i);
+        CHECK(info->flags == SNAPSHOTTER_SNAPSHOT_LOCAL, "entry %zu flags 0x%x", i, info->flags);
     }
     CHECK(snapshotter_snapshot_list_get(all, 3) == NULL && snapshotter_snapshot_list_get(all, (size_t)-1) == NULL,
           "out-of-range get is NULL");
@@ -250,17 +251,23 @@ static void requests_name_their_snapshot_one_way(void)
     snapshotter_list_request lreq = SNAPSHOTTER_LIST_REQUEST_INIT;
     lreq.name = "Bad Name";
     CHECK_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "'Bad Name'", snapshotter_list(&l, e.s, &lreq, CHECK_ERR));
-    lreq.name = NULL, lreq.version = 0;
+    lreq.name = "app", lreq.flags = SNAPSHOTTER_LIST_REMOTE;
+    CHECK_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "no registry", snapshotter_list(&l, e.s, &lreq, CHECK_ERR));
+    lreq.flags = 0x40;
+    CHECK_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "flags", snapshotter_list(&l, e.s, &lreq, CHECK_ERR));
+    lreq.name = NULL, lreq.flags = 0, lreq.version = 0;
     CHECK_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "version is 0", snapshotter_list(&l, e.s, &lreq, CHECK_ERR));
     CHECK(l == (snapshotter_snapshot_list *)&e, "a failed list wrote its output");
 
     snapshotter_delete_request dreq = SNAPSHOTTER_DELETE_REQUEST_INIT;
-    snapshotter_delete_stats stats = { 0, 7, 7, 7 };
+    snapshotter_delete_stats stats = { 0, 7, 7, 7, 7 };
     dreq.ref = "app:v1";
     CHECK_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "snapshotter_delete_stats.version is 0",
                 snapshotter_delete(&stats, e.s, &dreq, CHECK_ERR));
     CHECK(stats.files == 7, "a failed delete wrote its stats");
-    dreq.snapshot_version = "v1";
+    dreq.flags = SNAPSHOTTER_DELETE_REMOTE;
+    CHECK_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "no registry", snapshotter_delete(NULL, e.s, &dreq, CHECK_ERR));
+    dreq.flags = 0, dreq.snapshot_version = "v1";
     CHECK_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "both given", snapshotter_delete(NULL, e.s, &dreq, CHECK_ERR));
     CHECK(snapshotter_snapshot_list_count(list(e.s, "app")) == 2, "refused deletes deleted nothing");
 

@@ -55,7 +55,7 @@ start_registry() {
     mkdir -p "$WORK/$name"
     {
         printf 'version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\n'
-        printf 'storage:\n  filesystem:\n    rootdirectory: %s\n' "$WORK/$name/storage"
+        printf 'storage:\n  delete:\n    enabled: true\n  filesystem:\n    rootdirectory: %s\n' "$WORK/$name/storage"
         printf 'http:\n  addr: 127.0.0.1:%s\n  secret: registry-test\n' "$PORT"
         [ -z "$http_extra" ] || printf '%s\n' "$http_extra"
         [ $# = 0 ] || printf '%s\n' "$@"
@@ -93,6 +93,28 @@ python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert d["files"
 curl -sf -u "alice:$PASSWORD" -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
     "$REG/v2/team/snapshots/app/manifests/v1" | grep -q '"artifactType":"application/vnd.cncf.dragonfly.snapshotter.manifest.v1+json"' \
     && ok "the manifest is in team/snapshots/app:v1" || fail "no snapshot manifest at team/snapshots/app:v1"
+
+printf 'v2\n' >"$SRC/notes.txt"
+run "$PASSWORD" -- --root "$WORK/a" "${AUTH[@]}" snapshot --name app --version v2 --base-dir "$SRC" --all
+expect "a second version" 0
+run "$PASSWORD" -- --root "$WORK/b" "${AUTH[@]}" --json list app --remote
+expect "list --remote" 0
+python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); s = [(x["version"], x["local"], x["remote"]) for x in d["snapshots"]]
+assert s == [("v1", True, True), ("v2", False, True)], s' "$WORK/stdout" \
+    && ok "list --remote: v1 here and there, v2 only in the registry" || fail "list --remote: $(cat "$WORK/stdout")"
+run "$PASSWORD" -- --root "$WORK/a" "${AUTH[@]}" --json delete app:v2 --remote
+expect "delete --remote" 0
+python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert d["manifests_deleted"] == 1 and d["files"] == 3, d' "$WORK/stdout" \
+    && ok "delete --remote deleted the manifest and the local snapshot" || fail "delete --remote: $(cat "$WORK/stdout")"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -u "alice:$PASSWORD" -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+    "$REG/v2/team/snapshots/app/manifests/v2")" = 404 ] && ok "the registry no longer has app:v2" || fail "app:v2 is still in the registry"
+run "$PASSWORD" -- --root "$WORK/b" "${AUTH[@]}" list app --remote
+expect "list --remote as a table" 0
+grep -qE '^app +v1 .* local\+remote$' "$WORK/stdout" && ! grep -q 'v2' "$WORK/stdout" && ok "... shows v1 in both places, no v2" \
+    || { fail "list --remote table"; cat "$WORK/stdout"; }
+run "" -- --root "$WORK/b" list app --remote
+expect "list --remote without a registry" 11 "no registry"
+printf 'notes\n' >"$SRC/notes.txt"
 
 run "wrong-$PASSWORD" -- --root "$WORK/c" "${AUTH[@]}" restore --name app --version v1
 expect "a wrong password" 21 '^snapshotctl: UNAUTHENTICATED: '

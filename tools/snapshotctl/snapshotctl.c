@@ -43,9 +43,9 @@ static const char usage_text[] =
     "              [--ro PATH]... [--rw PATH]... [--all]\n"
     "  snapshotctl [GLOBAL OPTIONS] restore (REF | --name NAME --version VERSION)\n"
     "              [--output-dir DIR] [--overwrite] [--in-place [--delete-extra]] [--only PATTERN]...\n"
-    "  snapshotctl [GLOBAL OPTIONS] list [NAME]\n"
+    "  snapshotctl [GLOBAL OPTIONS] list [NAME [--remote]]\n"
     "  snapshotctl [GLOBAL OPTIONS] inspect REF\n"
-    "  snapshotctl [GLOBAL OPTIONS] delete REF\n"
+    "  snapshotctl [GLOBAL OPTIONS] delete REF [--remote]\n"
     "  snapshotctl [GLOBAL OPTIONS] diff REF (REF | DIR)\n"
     "  snapshotctl [GLOBAL OPTIONS] export REF (-o FILE [--gzip] | --to-dir DIR)\n"
     "  snapshotctl [GLOBAL OPTIONS] import (FILE | DIR | -) [--name NAME --version VERSION]\n"
@@ -121,6 +121,9 @@ static const char options_text[] =
     "  -o, --output FILE   (export) the tar file, replaced atomically when complete; - is stdout\n"
     "  --gzip              (export) compress the tar stream\n"
     "  --to-dir DIR        (export) a new or empty directory to export into\n"
+    "  --remote            (list NAME) also the versions the registry tags; (delete) first\n"
+    "                      delete the registry's manifest of REF, by digest: other tags of\n"
+    "                      that very manifest go with it\n"
     "  --dry-run           (gc) only list what a collection would do\n"
     "  --repair            (verify) repair what can be repaired\n"
     "\n"
@@ -197,7 +200,7 @@ struct cli {
     const char *operands[2];
     int operand_count;
     const char *name, *version, *base_dir, *output_dir, *output, *to_dir;
-    int overwrite, all, in_place, delete_extra, dry_run, repair, gzip;
+    int overwrite, all, in_place, delete_extra, dry_run, repair, gzip, remote;
     struct file_list files;
     struct string_list only;
     snapshotter_gc_options gc;
@@ -589,6 +592,7 @@ enum {
     OPT_OUTPUT = 1u << 13,
     OPT_GZIP = 1u << 14,
     OPT_TO_DIR = 1u << 15,
+    OPT_REMOTE = 1u << 16,
 };
 
 struct option_spec {
@@ -615,6 +619,7 @@ static const struct option_spec command_options[] = {
     { "--output", 1, OPT_OUTPUT },
     { "--gzip", 0, OPT_GZIP },
     { "--to-dir", 1, OPT_TO_DIR },
+    { "--remote", 0, OPT_REMOTE },
 };
 
 static const char *const global_valued_options[] = { "--root",          "--content",      "--concurrency",
@@ -652,11 +657,11 @@ static const struct command commands[] = {
     { "snapshot", 0, 0, "", OPT_NAME | OPT_VERSION | OPT_BASE_DIR | OPT_RO | OPT_RW | OPT_ALL, run_snapshot },
     { "restore", 0, 1, "[REF]",
       OPT_NAME | OPT_VERSION | OPT_OUTPUT_DIR | OPT_OVERWRITE | OPT_IN_PLACE | OPT_DELETE_EXTRA | OPT_ONLY, run_restore },
-    { "list", 0, 1, "[NAME]", 0, run_list },
+    { "list", 0, 1, "[NAME]", OPT_REMOTE, run_list },
     { "gc", 0, 0, "", OPT_DRY_RUN, run_gc },
     { "verify", 0, 0, "", OPT_REPAIR, run_verify },
     { "inspect", 1, 1, "REF", 0, run_inspect },
-    { "delete", 1, 1, "REF", 0, run_delete },
+    { "delete", 1, 1, "REF", OPT_REMOTE, run_delete },
     { "diff", 2, 2, "REF and a second REF or DIR", 0, run_diff },
     { "export", 1, 1, "REF", OPT_OUTPUT | OPT_GZIP | OPT_TO_DIR, run_export },
     { "import", 1, 1, "FILE, DIR or -", OPT_NAME | OPT_VERSION, run_import },
@@ -813,6 +818,7 @@ static void set_command_option(struct cli *cli, const struct option_spec *option
     case OPT_IN_PLACE: cli->in_place = 1; break;
     case OPT_OUTPUT: cli->output = value; break;
     case OPT_GZIP: cli->gzip = 1; break;
+    case OPT_REMOTE: cli->remote = 1; break;
     case OPT_TO_DIR: cli->to_dir = value; break;
     case OPT_DELETE_EXTRA: cli->delete_extra = 1; break;
     case OPT_ONLY:
@@ -1096,17 +1102,25 @@ static void json_snapshot_info(const snapshotter_snapshot_info *info)
     json_time("created", info->created_ns);
     putchar(',');
     json_time("last_used", info->last_used_ns);
-    printf(",\"files\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"stored_bytes\":%" PRIu64 "}", info->files, info->bytes,
-           info->stored_bytes);
+    printf(",\"files\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"stored_bytes\":%" PRIu64 ",\"local\":%s,\"remote\":%s}",
+           info->files, info->bytes, info->stored_bytes, (info->flags & SNAPSHOTTER_SNAPSHOT_LOCAL) != 0 ? "true" : "false",
+           (info->flags & SNAPSHOTTER_SNAPSHOT_REMOTE) != 0 ? "true" : "false");
+}
+
+/* Where a listed snapshot is, for the WHERE column of list --remote. */
+static const char *place_name(uint32_t flags)
+{
+    int local = (flags & SNAPSHOTTER_SNAPSHOT_LOCAL) != 0, remote = (flags & SNAPSHOTTER_SNAPSHOT_REMOTE) != 0;
+    return local && remote ? "local+remote" : remote ? "remote" : "local";
 }
 
 static int run_list(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel)
 {
-    (void)cancel;
     snapshotter_list_request req = SNAPSHOTTER_LIST_REQUEST_INIT;
     snapshotter_snapshot_list *list = NULL;
     snapshotter_error *err = NULL;
-    req.name = cli->operands[0];
+    req.name = cli->operands[0], req.cancel = cancel;
+    req.flags = cli->remote ? SNAPSHOTTER_LIST_REMOTE : 0;
     snapshotter_code code = snapshotter_list(&list, s, &req, &err);
     if (code != SNAPSHOTTER_OK) {
         return library_error(cli, code, err);
@@ -1128,8 +1142,8 @@ static int run_list(const struct cli *cli, snapshotter *s, snapshotter_cancel *c
                                                                                  : version_width;
         }
         if (count > 0) {
-            printf("%-*s  %-*s  %-30s  %8s  %10s  %10s\n", name_width, "NAME", version_width, "VERSION", "CREATED",
-                   "FILES", "SIZE", "STORED");
+            printf("%-*s  %-*s  %-30s  %8s  %10s  %10s%s\n", name_width, "NAME", version_width, "VERSION", "CREATED",
+                   "FILES", "SIZE", "STORED", cli->remote ? "  WHERE" : "");
         }
         for (size_t i = 0; i < count; i++) {
             const snapshotter_snapshot_info *info = snapshotter_snapshot_list_get(list, i);
@@ -1137,8 +1151,14 @@ static int run_list(const struct cli *cli, snapshotter *s, snapshotter_cancel *c
             format_time(info->created_ns, created);
             human_bytes(info->bytes, bytes);
             human_bytes(info->stored_bytes, stored);
-            printf("%-*s  %-*s  %-30s  %8" PRIu64 "  %10s  %10s\n", name_width, info->name, version_width,
-                   info->snapshot_version, created, info->files, bytes, stored);
+            if ((info->flags & SNAPSHOTTER_SNAPSHOT_LOCAL) == 0) {
+                printf("%-*s  %-*s  %-30s  %8s  %10s  %10s  %s\n", name_width, info->name, version_width,
+                       info->snapshot_version, "-", "-", "-", "-", place_name(info->flags));
+                continue;
+            }
+            printf("%-*s  %-*s  %-30s  %8" PRIu64 "  %10s  %10s%s%s\n", name_width, info->name, version_width,
+                   info->snapshot_version, created, info->files, bytes, stored, cli->remote ? "  " : "",
+                   cli->remote ? place_name(info->flags) : "");
         }
     }
     snapshotter_snapshot_list_free(list);
@@ -1209,11 +1229,11 @@ static int run_inspect(const struct cli *cli, snapshotter *s, snapshotter_cancel
 
 static int run_delete(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel)
 {
-    (void)cancel;
     snapshotter_delete_request req = SNAPSHOTTER_DELETE_REQUEST_INIT;
     snapshotter_delete_stats stats = SNAPSHOTTER_DELETE_STATS_INIT;
     snapshotter_error *err = NULL;
-    req.ref = cli->operands[0];
+    req.ref = cli->operands[0], req.cancel = cancel;
+    req.flags = cli->remote ? SNAPSHOTTER_DELETE_REMOTE : 0;
     snapshotter_code code = snapshotter_delete(&stats, s, &req, &err);
     if (code != SNAPSHOTTER_OK) {
         return library_error(cli, code, err);
@@ -1221,13 +1241,14 @@ static int run_delete(const struct cli *cli, snapshotter *s, snapshotter_cancel 
     if (cli->json) {
         fputs("{\"command\":\"delete\",\"ref\":", stdout);
         json_string(req.ref);
-        printf(",\"files\":%" PRIu64 ",\"content_freed\":%" PRIu64 ",\"bytes_freed\":%" PRIu64 "}\n", stats.files,
-               stats.content_freed, stats.bytes_freed);
+        printf(",\"files\":%" PRIu64 ",\"content_freed\":%" PRIu64 ",\"bytes_freed\":%" PRIu64
+               ",\"manifests_deleted\":%" PRIu64 "}\n",
+               stats.files, stats.content_freed, stats.bytes_freed, stats.manifests_deleted);
     } else {
         char freed[16];
         human_bytes(stats.bytes_freed, freed);
-        printf("deleted %s: %" PRIu64 " files; freed %" PRIu64 " content objects, %s\n", req.ref, stats.files,
-               stats.content_freed, freed);
+        printf("deleted %s: %" PRIu64 " files; freed %" PRIu64 " content objects, %s%s\n", req.ref, stats.files,
+               stats.content_freed, freed, stats.manifests_deleted > 0 ? "; deleted its manifest from the registry" : "");
     }
     return 0;
 }

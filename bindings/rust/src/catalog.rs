@@ -6,12 +6,24 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::arena::{init, Arena, LibraryObject};
 use crate::error::{check, Result};
+use crate::flags::flags;
 use crate::handle::Snapshotter;
 use crate::selector::Selector;
 use crate::snapshot::FileFlags;
 use crate::sys;
 
-/// A local snapshot (`snapshotter_snapshot_info`).
+flags! {
+    /// Where a listed snapshot is (`snapshotter_snapshot_info.flags`).
+    SnapshotPlace {
+        /// In the local store.
+        LOCAL = sys::SNAPSHOTTER_SNAPSHOT_LOCAL;
+        /// Tagged in the registry ([`ListRequest::remote`] only).
+        REMOTE = sys::SNAPSHOTTER_SNAPSHOT_REMOTE;
+    }
+}
+
+/// A snapshot (`snapshotter_snapshot_info`); one known only from the registry has only its name, version and
+/// place.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SnapshotInfo {
@@ -29,6 +41,8 @@ pub struct SnapshotInfo {
     pub bytes: u64,
     /// The stored size of its distinct content; content shared with other snapshots counts for each.
     pub stored_bytes: u64,
+    /// Where it is.
+    pub place: SnapshotPlace,
 }
 
 /// One file of a snapshot, as recorded (`snapshotter_file_info`).
@@ -73,12 +87,15 @@ pub struct DeleteStats {
     pub content_freed: u64,
     /// Their stored size.
     pub bytes_freed: u64,
+    /// 1 when [`DeleteRequest::remote`] deleted a manifest from the registry.
+    pub manifests_deleted: u64,
 }
 
 /// Builds `snapshotter_list_request`.
 #[derive(Debug, Clone, Default)]
 pub struct ListRequest {
     name: Option<String>,
+    remote: bool,
 }
 
 impl ListRequest {
@@ -90,6 +107,12 @@ impl ListRequest {
     /// Only the snapshots of this name.
     pub fn name(mut self, name: impl Into<String>) -> ListRequest {
         self.name = Some(name.into());
+        self
+    }
+
+    /// Also the versions of the name (required) that the registry tags.
+    pub fn remote(mut self) -> ListRequest {
+        self.remote = true;
         self
     }
 }
@@ -116,17 +139,25 @@ impl InspectRequest {
 #[derive(Debug, Clone)]
 pub struct DeleteRequest {
     selector: Selector,
+    remote: bool,
 }
 
 impl DeleteRequest {
     /// The snapshot name:version.
     pub fn new(name: impl Into<String>, version: impl Into<String>) -> DeleteRequest {
-        DeleteRequest { selector: Selector::NameVersion(name.into(), version.into()) }
+        DeleteRequest { selector: Selector::NameVersion(name.into(), version.into()), remote: false }
     }
 
     /// The snapshot a reference names, as for [`InspectRequest::reference`].
     pub fn reference(reference: impl Into<String>) -> DeleteRequest {
-        DeleteRequest { selector: Selector::Reference(reference.into()) }
+        DeleteRequest { selector: Selector::Reference(reference.into()), remote: false }
+    }
+
+    /// First deletes the manifest the registry tags the snapshot with (by digest: other tags of that very
+    /// manifest go with it).
+    pub fn remote(mut self) -> DeleteRequest {
+        self.remote = true;
+        self
     }
 }
 
@@ -142,6 +173,7 @@ impl Snapshotter {
         if let Some(name) = &request.name {
             raw.name = arena.str(name, "name")?;
         }
+        raw.flags = if request.remote { sys::SNAPSHOTTER_LIST_REMOTE } else { 0 };
         let mut out = ptr::null_mut();
         // SAFETY: the handle is live for `&self`; raw's strings live in `arena` until after the call;
         // `out` is written only on success.
@@ -181,15 +213,22 @@ impl Snapshotter {
             "snapshotter_delete_request",
         )?;
         request.selector.write(&mut arena, &mut raw.r#ref, &mut raw.name, &mut raw.snapshot_version)?;
+        raw.flags = if request.remote { sys::SNAPSHOTTER_DELETE_REMOTE } else { 0 };
         let mut stats = sys::snapshotter_delete_stats {
             version: sys::SNAPSHOTTER_DELETE_STATS_VERSION,
             files: 0,
             content_freed: 0,
             bytes_freed: 0,
+            manifests_deleted: 0,
         };
         // SAFETY: the handle is live for `&self`; raw's strings live in `arena` until after the call.
         check(|err| unsafe { sys::snapshotter_delete(&mut stats, self.as_ptr(), &raw, err) })?;
-        Ok(DeleteStats { files: stats.files, content_freed: stats.content_freed, bytes_freed: stats.bytes_freed })
+        Ok(DeleteStats {
+            files: stats.files,
+            content_freed: stats.content_freed,
+            bytes_freed: stats.bytes_freed,
+            manifests_deleted: stats.manifests_deleted,
+        })
     }
 }
 
@@ -225,6 +264,7 @@ unsafe fn snapshot_info(info: *const sys::snapshotter_snapshot_info) -> Result<S
         files: info.files,
         bytes: info.bytes,
         stored_bytes: info.stored_bytes,
+        place: SnapshotPlace::from_bits(info.flags),
     })
 }
 

@@ -42,7 +42,9 @@ mod transfer;
 mod version;
 
 pub use cancel::CancelToken;
-pub use catalog::{DeleteRequest, DeleteStats, FileInfo, InspectRequest, Inspection, ListRequest, SnapshotInfo};
+pub use catalog::{
+    DeleteRequest, DeleteStats, FileInfo, InspectRequest, Inspection, ListRequest, SnapshotInfo, SnapshotPlace,
+};
 pub use diff::{DiffEntry, DiffKind, DiffReasons, DiffRequest};
 pub use error::{Error, ErrorKind, Result};
 pub use handle::Snapshotter;

@@ -199,7 +199,13 @@ pub struct snapshotter_snapshot_info {
     pub files: u64,
     pub bytes: u64,
     pub stored_bytes: u64,
+    pub flags: u32,
 }
+
+pub const SNAPSHOTTER_SNAPSHOT_LOCAL: u32 = 0x1;
+pub const SNAPSHOTTER_SNAPSHOT_REMOTE: u32 = 0x2;
+pub const SNAPSHOTTER_LIST_REMOTE: u32 = 0x1;
+pub const SNAPSHOTTER_DELETE_REMOTE: u32 = 0x1;
 
 pub const SNAPSHOTTER_LIST_REQUEST_VERSION: c_uint = 1;
 #[repr(C)]
@@ -207,6 +213,8 @@ pub const SNAPSHOTTER_LIST_REQUEST_VERSION: c_uint = 1;
 pub struct snapshotter_list_request {
     pub version: c_uint,
     pub name: *const c_char,
+    pub flags: u32,
+    pub cancel: *mut snapshotter_cancel,
 }
 
 pub const SNAPSHOTTER_FILE_CONTENT_LOCAL: u32 = 0x2;
@@ -241,6 +249,8 @@ pub struct snapshotter_delete_request {
     pub r#ref: *const c_char,
     pub name: *const c_char,
     pub snapshot_version: *const c_char,
+    pub flags: u32,
+    pub cancel: *mut snapshotter_cancel,
 }
 
 pub const SNAPSHOTTER_DIFF_ADDED: u32 = 1;
@@ -315,6 +325,7 @@ pub struct snapshotter_delete_stats {
     pub files: u64,
     pub content_freed: u64,
     pub bytes_freed: u64,
+    pub manifests_deleted: u64,
 }
 
 pub const SNAPSHOTTER_GC_DRY_RUN: u32 = 0x1;

@@ -63,8 +63,8 @@ fn rust_layouts() -> Vec<Layout> {
             version, name, snapshot_version, output_dir, flags, progress, progress_payload, cancel, r#ref, only,
             only_count
         }
-        snapshotter_snapshot_info { name, snapshot_version, created_ns, last_used_ns, files, bytes, stored_bytes }
-        snapshotter_list_request { version, name }
+        snapshotter_snapshot_info { name, snapshot_version, created_ns, last_used_ns, files, bytes, stored_bytes, flags }
+        snapshotter_list_request { version, name, flags, cancel }
         snapshotter_file_info { relative_path, digest, size, mtime_ns, mode, uid, gid, flags }
         snapshotter_gc_request { version, flags, cancel }
         snapshotter_gc_evicted { name, snapshot_version, reason, last_used_ns, content_removed, bytes_freed }
@@ -80,8 +80,8 @@ fn rust_layouts() -> Vec<Layout> {
             problems, problem_count, problems_unrepaired
         }
         snapshotter_inspect_request { version, r#ref, name, snapshot_version }
-        snapshotter_delete_request { version, r#ref, name, snapshot_version }
-        snapshotter_delete_stats { version, files, content_freed, bytes_freed }
+        snapshotter_delete_request { version, r#ref, name, snapshot_version, flags, cancel }
+        snapshotter_delete_stats { version, files, content_freed, bytes_freed, manifests_deleted }
         snapshotter_diff_entry { relative_path, kind, reasons }
         snapshotter_diff_request {
             version, r#ref, name, snapshot_version, other_ref, other_dir, progress, progress_payload, cancel
@@ -151,6 +151,10 @@ fn rust_constants() -> Vec<(String, i128)> {
         SNAPSHOTTER_VERIFY_REQUEST_VERSION,
         SNAPSHOTTER_VERIFY_REPORT_VERSION,
         SNAPSHOTTER_EXPORT_GZIP,
+        SNAPSHOTTER_SNAPSHOT_LOCAL,
+        SNAPSHOTTER_SNAPSHOT_REMOTE,
+        SNAPSHOTTER_LIST_REMOTE,
+        SNAPSHOTTER_DELETE_REMOTE,
         SNAPSHOTTER_EXPORT_REQUEST_VERSION,
         SNAPSHOTTER_IMPORT_REQUEST_VERSION,
     ]

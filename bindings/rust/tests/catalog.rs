@@ -5,7 +5,8 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use common::{open, same_file, write, TempDir};
 use snapshotter::{
-    DeleteRequest, ErrorKind, FileFlags, InspectRequest, ListRequest, RestoreRequest, SnapshotRequest, Snapshotter,
+    ContentOptions, DeleteRequest, ErrorKind, FileFlags, InspectRequest, ListRequest, Options, RegistryOptions,
+    RestoreRequest, SnapshotPlace, SnapshotRequest, Snapshotter,
 };
 
 /// app:v1 and app:v2 share shared.txt (read-only); other:v1 holds one.bin; made in this order.
@@ -85,4 +86,32 @@ fn delete_frees_content_no_other_snapshot_uses() {
     let err = store.delete(DeleteRequest::new("app", "v2")).unwrap_err();
     assert!(err.kind() == ErrorKind::NotFound && err.message().contains("app:v2"), "{err}");
     assert_eq!(store.list(ListRequest::new()).unwrap().len(), 2);
+}
+
+#[test]
+fn remote_listing_and_deletion_through_an_oci_layout() {
+    let dir = TempDir::new("remote");
+    let options = |root: &str| {
+        Options::new(dir.join(root))
+            .registry(RegistryOptions::new(format!("oci:{}", dir.join("layout").display())))
+            .content(ContentOptions::new().dir(dir.join("content")))
+    };
+    let first = Snapshotter::open(&options("first")).unwrap();
+    let second = Snapshotter::open(&options("second")).unwrap();
+    let src = dir.join("src");
+    for version in ["v1", "v2"] {
+        write(&src.join("a.txt"), version.as_bytes(), 0o644);
+        first.snapshot(SnapshotRequest::new("app", version, &src).file("a.txt", FileFlags::empty())).unwrap();
+    }
+    second.restore(RestoreRequest::reference("app:v1")).unwrap();
+
+    let listed = second.list(ListRequest::new().name("app").remote()).unwrap();
+    let places: Vec<_> = listed.iter().map(|s| (s.version.as_str(), s.place)).collect();
+    assert_eq!(places, [("v1", SnapshotPlace::LOCAL | SnapshotPlace::REMOTE), ("v2", SnapshotPlace::REMOTE)]);
+
+    let stats = first.delete(DeleteRequest::reference("app:v2").remote()).unwrap();
+    assert!(stats.manifests_deleted == 1 && stats.files == 1, "{stats:?}");
+    assert_eq!(second.list(ListRequest::new().name("app").remote()).unwrap().len(), 1);
+    let error = second.list(ListRequest::new().remote()).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidArgument, "{error}");
 }

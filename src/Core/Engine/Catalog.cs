@@ -1,5 +1,6 @@
 using Snapshotter.Errors;
 using Snapshotter.Metadata;
+using Snapshotter.Oci;
 using Snapshotter.Validation;
 
 namespace Snapshotter.Engine;
@@ -24,14 +25,37 @@ internal static class Catalog
             ?? throw SnapshotterException.NotFound($"snapshot '{reference.Name}:{version}' not found");
     }
 
-    public static List<SnapshotInfo> List(EngineContext context, string? name)
+    /// <summary>
+    /// Local snapshots, all or those of <paramref name="name"/>. With <paramref name="remote"/>, also the versions of
+    /// that name the remote catalog tags (its whole tag list): local ones are marked as in both places when tagged
+    /// there too, and versions only the catalog has follow the local ones, ordered by version.
+    /// </summary>
+    public static List<SnapshotInfo> List(EngineContext context, string? name, bool remote, CancellationToken cancellation)
     {
         if (name is not null)
         {
             NameRules.ValidateName(name);
         }
 
-        return context.Metadata.ListCommitted(name).Select(ToInfo).ToList();
+        List<SnapshotInfo> local = context.Metadata.ListCommitted(name).Select(ToInfo).ToList();
+        if (!remote)
+        {
+            return local;
+        }
+
+        if (name is null)
+        {
+            throw SnapshotterException.InvalidArgument("listing remote versions needs a name: a registry lists the tags of one repository at a time");
+        }
+
+        IRemoteCatalog catalog = context.RemoteCatalog
+            ?? throw SnapshotterException.InvalidArgument("no registry is configured to list remote versions from");
+        var tags = catalog.ListVersions(name, cancellation).ToHashSet(StringComparer.Ordinal);
+        List<SnapshotInfo> merged = local.Select(s => s with { Remote = tags.Contains(s.Version) }).ToList();
+        var known = local.Select(s => s.Version).ToHashSet(StringComparer.Ordinal);
+        merged.AddRange(tags.Where(t => !known.Contains(t)).Order(StringComparer.Ordinal)
+            .Select(t => new SnapshotInfo(name, t, 0, 0, 0, 0, 0, Local: false, Remote: true)));
+        return merged;
     }
 
     public static SnapshotDetails Inspect(EngineContext context, SnapshotReference reference, CancellationToken cancellation)
@@ -61,13 +85,34 @@ internal static class Catalog
     /// no lease pins, under the metadata store's write lock so that a snapshot committing meanwhile cannot lose
     /// content it reuses.
     /// </summary>
-    public static DeleteStats Delete(EngineContext context, SnapshotReference reference)
+    /// <remarks>
+    /// With <paramref name="remote"/>, the manifest the remote catalog tags name:version is deleted first (by its
+    /// digest, as registries require), so a failure there changes nothing locally; the snapshot may then exist in
+    /// either place or both.
+    /// </remarks>
+    public static DeleteStats Delete(EngineContext context, SnapshotReference reference, bool remote, CancellationToken cancellation)
     {
         string version = reference.ResolveVersion(context.Metadata);
-        DeletedSnapshot deleted = context.Metadata.DeleteCommitted(reference.Name, version)
-            ?? throw SnapshotterException.NotFound($"snapshot '{reference.Name}:{version}' not found");
+        string? manifest = null;
+        if (remote)
+        {
+            IRemoteCatalog catalog = context.RemoteCatalog
+                ?? throw SnapshotterException.InvalidArgument("no registry is configured to delete the snapshot's manifest from");
+            manifest = catalog.Delete(reference.Name, version, cancellation);
+        }
+
+        DeletedSnapshot? deleted = context.Metadata.DeleteCommitted(reference.Name, version);
+        if (deleted is null)
+        {
+            return manifest is not null
+                ? new DeleteStats(0, 0, 0, manifest)
+                : throw SnapshotterException.NotFound(remote
+                    ? $"snapshot '{reference.Name}:{version}' not found, neither locally nor in {context.RemoteCatalog!.Location}"
+                    : $"snapshot '{reference.Name}:{version}' not found");
+        }
+
         List<ContentRecord> released = context.Metadata.ReleaseUnreferenced(deleted.Digests, context.IsOwnerAlive, context.Store.Remove);
-        return new DeleteStats(deleted.Files, released.Count, released.Sum(c => c.EncodedSize));
+        return new DeleteStats(deleted.Files, released.Count, released.Sum(c => c.EncodedSize), manifest);
     }
 
     private static SnapshotInfo ToInfo(SnapshotSummary summary) => new(

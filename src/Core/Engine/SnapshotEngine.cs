@@ -138,8 +138,8 @@ public sealed class SnapshotEngine : IDisposable
     }
 
     /// <summary>Local snapshots, all or those named <paramref name="name"/>, ordered by name and creation time.</summary>
-    public IReadOnlyList<SnapshotInfo> List(string? name = null) =>
-        Run("list snapshots", CancellationToken.None, _ => Catalog.List(_context, name));
+    public IReadOnlyList<SnapshotInfo> List(string? name = null, bool remote = false, CancellationToken cancellation = default) =>
+        Run("list snapshots", cancellation, token => Catalog.List(_context, name, remote, token));
 
     /// <summary>One snapshot and its files, with whether each file's content is in the local store.</summary>
     public SnapshotDetails Inspect(SnapshotReference reference, CancellationToken cancellation = default)
@@ -169,11 +169,12 @@ public sealed class SnapshotEngine : IDisposable
         return Run($"import from {request.Source}", cancellation, token => new ImportOperation(_context, request, token).Run());
     }
 
-    /// <summary>Deletes a local snapshot and the content no other snapshot references.</summary>
-    public DeleteStats Delete(SnapshotReference reference)
+    /// <summary>Deletes a local snapshot and the content no other snapshot references; with
+    /// <paramref name="remote"/>, first the manifest the remote catalog tags it with.</summary>
+    public DeleteStats Delete(SnapshotReference reference, bool remote = false, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(reference);
-        return Run($"delete '{reference}'", CancellationToken.None, _ => Catalog.Delete(_context, reference));
+        return Run($"delete '{reference}'", cancellation, token => Catalog.Delete(_context, reference, remote, token));
     }
 
     /// <summary>Runs one collection now (waiting for one in progress in another handle or process), or with

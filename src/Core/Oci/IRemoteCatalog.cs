@@ -22,4 +22,15 @@ internal interface IRemoteCatalog : IDisposable
     /// with nothing written; a tag holding another manifest is ALREADY_EXISTS and is left as it is.
     /// </summary>
     void Push(string name, string version, SnapshotArtifact artifact, CancellationToken cancellation);
+
+    /// <summary>The versions of <paramref name="name"/>: the tags of its repository, in the catalog's order (of a
+    /// registry, every page of its tag list). A repository the catalog does not know has none.</summary>
+    IReadOnlyList<string> ListVersions(string name, CancellationToken cancellation);
+
+    /// <summary>
+    /// Deletes the manifest tagged name:version, by its digest as registries require, so every other tag of that
+    /// very manifest in the repository goes with it. Blobs stay for the catalog's own collection. Returns the
+    /// digest deleted, or null when no such tag exists.
+    /// </summary>
+    string? Delete(string name, string version, CancellationToken cancellation);
 }

@@ -87,22 +87,55 @@ internal sealed class OciLayoutCatalog : IRemoteCatalog
         WriteFile(_directory, IndexFileName, IndexWith(index, artifact.ManifestDescriptor, reference), replace: true);
     }
 
+    public IReadOnlyList<string> ListVersions(string name, CancellationToken cancellation)
+    {
+        cancellation.ThrowIfCancellationRequested();
+        string prefix = Reference(name, "");
+        using JsonDocument? index = ReadIndex();
+        return index is null
+            ? []
+            : Manifests(index, $"{IndexFileName} of {Location}")
+                .Select(RefName)
+                .Where(r => r is not null && r.StartsWith(prefix, StringComparison.Ordinal) && r.Length > prefix.Length)
+                .Select(r => r![prefix.Length..])
+                .ToList();
+    }
+
+    public string? Delete(string name, string version, CancellationToken cancellation)
+    {
+        string reference = Reference(name, version);
+        string source = $"{reference} in {Location}";
+        string repository = Reference(name, "");
+        using var layoutLock = DirectoryLock.Acquire(_directory);
+        cancellation.ThrowIfCancellationRequested();
+        using JsonDocument? index = ReadIndex();
+        if (index is null || FindManifest(index, reference, source) is not { } manifest)
+        {
+            return null;
+        }
+
+        WriteFile(_directory, IndexFileName, IndexWithout(index, m =>
+            StringProperty(m, "digest") == manifest.Digest && RefName(m) is { } other && other.StartsWith(repository, StringComparison.Ordinal)), replace: true);
+        return manifest.Digest;
+    }
+
     public void Dispose()
     {
         // Nothing is held between calls.
     }
 
+    /// <summary>The index's manifest descriptors; an index without a "manifests" array is CORRUPT.</summary>
+    private static JsonElement.ArrayEnumerator Manifests(JsonDocument index, string source) =>
+        index.RootElement.ValueKind == JsonValueKind.Object
+        && index.RootElement.TryGetProperty("manifests", out JsonElement manifests)
+        && manifests.ValueKind == JsonValueKind.Array
+            ? manifests.EnumerateArray()
+            : throw SnapshotterException.Corrupt($"{source}: {IndexFileName} has no \"manifests\" array");
+
     /// <summary>The manifest descriptor named <paramref name="reference"/>, checked; null when there is none.</summary>
     private static BlobDescriptor? FindManifest(JsonDocument index, string reference, string source)
     {
-        if (index.RootElement.ValueKind != JsonValueKind.Object
-            || !index.RootElement.TryGetProperty("manifests", out JsonElement manifests)
-            || manifests.ValueKind != JsonValueKind.Array)
-        {
-            throw SnapshotterException.Corrupt($"{source}: {IndexFileName} has no \"manifests\" array");
-        }
-
-        JsonElement[] matches = manifests.EnumerateArray().Where(m => RefName(m) == reference).ToArray();
+        JsonElement[] matches = Manifests(index, source).Where(m => RefName(m) == reference).ToArray();
         if (matches.Length == 0)
         {
             return null;
@@ -161,6 +194,34 @@ internal sealed class OciLayoutCatalog : IRemoteCatalog
         {
             throw SnapshotterException.Corrupt($"'{path}' is not valid JSON: {e.Message}");
         }
+    }
+
+    /// <summary>index.json without the manifest descriptors <paramref name="removed"/> selects; everything else kept.</summary>
+    private static byte[] IndexWithout(JsonDocument index, Func<JsonElement, bool> removed)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (JsonProperty property in index.RootElement.EnumerateObject())
+            {
+                if (property.Name != "manifests")
+                {
+                    property.WriteTo(writer);
+                }
+            }
+
+            writer.WriteStartArray("manifests");
+            foreach (JsonElement existing in index.RootElement.GetProperty("manifests").EnumerateArray().Where(m => !removed(m)))
+            {
+                existing.WriteTo(writer);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        return buffer.ToArray();
     }
 
     /// <summary>index.json with one more manifest; whatever else it holds is kept.</summary>

@@ -6,6 +6,9 @@ namespace Snapshotter.Oci;
 /// <summary>Snapshot metadata in an OCI registry: repository &lt;namespace&gt;/&lt;name&gt;, tag &lt;version&gt;.</summary>
 internal sealed class RegistryCatalog : IRemoteCatalog
 {
+    /// <summary>Tags asked for per page; the registry may send fewer, and says where the next page is.</summary>
+    private const int TagPageSize = 100;
+
     private readonly DistributionClient _client;
     private readonly string? _namespace;
 
@@ -53,6 +56,22 @@ internal sealed class RegistryCatalog : IRemoteCatalog
 
             await _client.PushBlobAsync(repository, artifact.ConfigDescriptor, artifact.Config, cancellation).ConfigureAwait(false);
             await _client.PutManifestAsync(repository, version, artifact.Manifest, cancellation).ConfigureAwait(false);
+        });
+
+    public IReadOnlyList<string> ListVersions(string name, CancellationToken cancellation) =>
+        Blocking.Run(() => _client.ListTagsAsync(Repository(name), TagPageSize, cancellation));
+
+    public string? Delete(string name, string version, CancellationToken cancellation) =>
+        Blocking.Run(async () =>
+        {
+            string repository = Repository(name);
+            if (await _client.ResolveManifestAsync(repository, version, cancellation).ConfigureAwait(false) is not { } digest)
+            {
+                return null;
+            }
+
+            await _client.DeleteManifestAsync(repository, digest, cancellation).ConfigureAwait(false);
+            return digest;
         });
 
     public void Dispose() => _client.Dispose();

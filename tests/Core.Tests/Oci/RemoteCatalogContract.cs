@@ -86,6 +86,44 @@ public abstract class RemoteCatalogContract : IDisposable
     }
 
     [Fact]
+    public void Versions_are_the_tags_of_the_name_and_of_nothing_else()
+    {
+        string name = RegistryFixture.UniqueName();
+        Assert.Empty(Catalog.ListVersions(name, CancellationToken.None));
+        var versions = Enumerable.Range(0, 7).Select(i => $"v{i}").ToList();
+        foreach (string version in versions)
+        {
+            Catalog.Push(name, version, SnapshotArtifact.Build([ArtifactGoldenTests.CompatExample with { Size = 100 + version.Length }]), CancellationToken.None);
+        }
+
+        Catalog.Push($"{name}-other", "x1", SnapshotArtifact.Build([ArtifactGoldenTests.CompatExample]), CancellationToken.None);
+        Open(null).Push(name, "elsewhere", SnapshotArtifact.Build([ArtifactGoldenTests.CompatExample]), CancellationToken.None);
+
+        Assert.Equal(versions, Catalog.ListVersions(name, CancellationToken.None).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Delete_removes_the_manifest_and_every_tag_of_it_in_the_repository()
+    {
+        string name = RegistryFixture.UniqueName();
+        SnapshotArtifact shared = SnapshotArtifact.Build([ArtifactGoldenTests.CompatExample]);
+        SnapshotArtifact other = SnapshotArtifact.Build([ArtifactGoldenTests.CompatExample with { Size = 99 }]);
+        Catalog.Push(name, "v1", shared, CancellationToken.None);
+        Catalog.Push(name, "v1-again", shared, CancellationToken.None);
+        Catalog.Push(name, "v2", other, CancellationToken.None);
+        Open(null).Push(name, "v1", shared, CancellationToken.None);
+
+        Assert.Equal(shared.ManifestDescriptor.Digest, Catalog.Delete(name, "v1", CancellationToken.None));
+
+        Assert.Null(Catalog.Pull(name, "v1", CancellationToken.None));
+        Assert.Null(Catalog.Pull(name, "v1-again", CancellationToken.None));
+        Assert.NotNull(Catalog.Pull(name, "v2", CancellationToken.None));
+        Assert.NotNull(Open(null).Pull(name, "v1", CancellationToken.None));
+        Assert.Equal(["v2"], Catalog.ListVersions(name, CancellationToken.None));
+        Assert.Null(Catalog.Delete(name, "v1", CancellationToken.None));
+    }
+
+    [Fact]
     public void Namespaces_keep_snapshots_apart()
     {
         string name = RegistryFixture.UniqueName();
