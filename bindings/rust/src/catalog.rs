@@ -290,7 +290,7 @@ unsafe fn file_info(info: *const sys::snapshotter_file_info) -> Result<FileInfo>
 
 /// # Safety
 /// `value` is NULL or a live NUL-terminated string.
-unsafe fn string(value: *const c_char) -> String {
+pub(crate) unsafe fn string(value: *const c_char) -> String {
     if value.is_null() {
         return String::new();
     }
@@ -299,7 +299,7 @@ unsafe fn string(value: *const c_char) -> String {
 }
 
 /// Nanoseconds since the Unix epoch, either side of it.
-fn time(ns: i64) -> SystemTime {
+pub(crate) fn time(ns: i64) -> SystemTime {
     let offset = Duration::from_nanos(ns.unsigned_abs());
     if ns >= 0 {
         UNIX_EPOCH + offset

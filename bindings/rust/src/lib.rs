@@ -30,6 +30,7 @@ mod catalog;
 mod diff;
 mod error;
 mod flags;
+mod gc;
 mod handle;
 mod options;
 mod progress;
@@ -47,6 +48,9 @@ pub use catalog::{
 };
 pub use diff::{DiffEntry, DiffKind, DiffReasons, DiffRequest};
 pub use error::{Error, ErrorKind, Result};
+pub use gc::{
+    EvictedSnapshot, GcOptions, GcReason, GcReport, GcRequest, Problem, ProblemKind, VerifyReport, VerifyRequest,
+};
 pub use handle::Snapshotter;
 pub use options::{ContentOptions, Options, RegistryOptions};
 pub use progress::Progress;

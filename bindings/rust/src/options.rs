@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::arena::{init, Arena};
 use crate::error::{Error, Result};
+use crate::gc::GcOptions;
 use crate::sys;
 
 /// Builds `snapshotter_options`: how [`crate::Snapshotter::open`] opens a store.
@@ -13,13 +14,14 @@ pub struct Options {
     root_dir: PathBuf,
     concurrency: u32,
     content: Option<ContentOptions>,
+    gc: Option<GcOptions>,
     registry: Option<RegistryOptions>,
 }
 
 impl Options {
     /// A store rooted at `root_dir` (created if missing), with every other option at its default.
     pub fn new(root_dir: impl Into<PathBuf>) -> Options {
-        Options { root_dir: root_dir.into(), concurrency: 0, content: None, registry: None }
+        Options { root_dir: root_dir.into(), concurrency: 0, content: None, gc: None, registry: None }
     }
 
     /// Files one call processes at once; 0 (the default) means the library's, 5.
@@ -31,6 +33,12 @@ impl Options {
     /// Where content lives beyond this machine; without it, content stays in the local store.
     pub fn content(mut self, content: ContentOptions) -> Options {
         self.content = Some(content);
+        self
+    }
+
+    /// How the store is collected; without it, [`GcOptions::default`].
+    pub fn gc(mut self, gc: GcOptions) -> Options {
+        self.gc = Some(gc);
         self
     }
 
@@ -48,6 +56,10 @@ impl Options {
         if let Some(content) = &self.content {
             let content = content.to_raw(arena)?;
             raw.content = arena.keep(content);
+        }
+        if let Some(gc) = self.gc {
+            let gc = gc.to_raw()?;
+            raw.gc = arena.keep(gc);
         }
         if let Some(registry) = &self.registry {
             let registry = registry.to_raw(arena)?;
