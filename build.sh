@@ -7,7 +7,8 @@
 #                         /usr/local); DESTDIR, when set, is prepended to every installed path
 #   ./build.sh demo       build, then snapshot and restore a VM-checkpoint-like tree in embedded mode
 #   ./build.sh test       build, then run every test suite
-#   ./build.sh bench      build, then measure against reference tools (writes bench/results.*)
+#   ./build.sh bench      build, then measure against reference tools (writes bench/results.*; settings
+#                         in bench/run.sh and the README)
 #   ./build.sh clean      remove build/
 #
 # Missing system packages are installed with apt-get when running as root; otherwise the script
@@ -39,6 +40,7 @@ need() {
     done
     [ ${#missing[@]} -eq 0 ] && return 0
     mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+    [ "${CI:-}" != true ] || die "missing packages (CI=true installs nothing): ${missing[*]}"
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         log "installing ${missing[*]}"
         if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; }; then
@@ -222,6 +224,7 @@ run_tests() {
     # on node.
     need xxhsum xxhash docker-registry docker-registry skopeo skopeo htpasswd apache2-utils curl curl go golang-go \
         node nodejs npm npm
+    need_bench_tools
     build
     install_node_packages tests/dragonfly
     log "Core tests (xunit)"
@@ -232,11 +235,19 @@ run_tests() {
     run_go_tests
     run_rust_tests
     run_example_tests
+    log "benchmark harness smoke run (tiny sizes, no timing checked)"
+    bench/smoke_test.sh "$OUT"
     log "all tests passed${RUST_SKIPPED:+ (Rust skipped: $RUST_SKIPPED)}"
 }
 
+# The reference tools the benchmark measures beside the library, GNU time for peak memory, jq to check
+# the JSON it writes.
+need_bench_tools() {
+    need xxhsum xxhash /usr/bin/time time restic restic rsync rsync jq jq
+}
+
 run_bench() {
-    need xxhsum xxhash /usr/bin/time time
+    need_bench_tools
     build
     "$ROOT/bench/run.sh" "$OUT"
 }

@@ -1,90 +1,544 @@
 #!/usr/bin/env bash
-# Benchmarks libsnapshotter side by side with reference tools in one run, and reports ratios
-# (ours / reference; lower is faster for us). Absolute times on shared machines are noise; ratios
-# taken minutes apart on the same disk are not.
+# Benchmarks libsnapshotter (through snapshotctl, embedded mode) side by side with the tools users would
+# otherwise use, in one run on one disk, and reports ratios ours / reference: absolute times on shared
+# machines are noise, ratios of runs taken minutes apart on the same disk much less so.
 #
 #   bench/run.sh BUILD_DIR
 #
-# Environment: BENCH_FILE_MIB (size of the dense file, default 1024), BENCH_ROUNDS (default 3).
+# Writes results.md (tables) and results.json (the same data) into BENCH_OUT (default: bench/).
+# Environment (defaults in brackets):
+#   BENCH_ROUNDS [3]            runs of each measurement; the fastest counts
+#   BENCH_RESTIC_ROUNDS [1]     runs of each restic measurement (restic is slow enough that one suffices)
+#   BENCH_VM_MEMORY_MIB [4096]  VM checkpoint: sparse, read-only memory file, 25 % data in 1 MiB runs
+#   BENCH_VM_DISK_MIB [8192]    VM checkpoint: sparse, writable disk image, 10 % data in 64 KiB runs
+#   BENCH_FILES [20000]         many small files: count (1-64 KiB each, 100 to a directory)
+#   BENCH_CHANGED_PERCENT [1]   incremental: share of those files rewritten for the new version
+#   BENCH_DENSE_MIB [2048]      one dense file of random data
+#   BENCH_TMPDIR [BUILD_DIR]    where the temporary work directory goes (not tmpfs: that measures memory)
+#   BENCH_DROP_CACHES [0]       1: drop the page cache before every timed run (root only; cold reads)
+#   BENCH_SMOKE [0]             1: tiny sizes and one round, to check the harness itself; needs BENCH_OUT
+#   BENCH_OUT [bench/]          directory for results.md and results.json
 set -euo pipefail
 
 BUILD=$(cd "${1:?usage: bench/run.sh BUILD_DIR}" && pwd)
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CTL=$BUILD/bin/snapshotctl
-FILE_MIB=${BENCH_FILE_MIB:-1024}
-ROUNDS=${BENCH_ROUNDS:-3}
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/snapshotter-bench.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+MiB=$((1024 * 1024))
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 
-# best_of N CMD...: the fastest of N runs of CMD, in seconds; `prepare` (if defined) runs before each.
-best_of() {
-    local n=$1 best="" start end t
-    shift
-    for _ in $(seq "$n"); do
-        if declare -F prepare >/dev/null; then prepare; fi
-        start=$EPOCHREALTIME
-        "$@" >/dev/null
-        end=$EPOCHREALTIME
-        t=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.6f", b - a }')
-        if [ -z "$best" ] || awk -v t="$t" -v b="$best" 'BEGIN { exit !(t < b) }'; then best=$t; fi
-    done
-    echo "$best"
-}
+SMOKE=${BENCH_SMOKE:-0}
+if [ "$SMOKE" = 1 ]; then
+    [ -n "${BENCH_OUT:-}" ] || die "BENCH_SMOKE=1 needs BENCH_OUT: smoke numbers must not replace bench/results.*"
+    defaults=(1 1 16 32 300 1 16)
+else
+    defaults=(3 1 4096 8192 20000 1 2048)
+fi
+ROUNDS=${BENCH_ROUNDS:-${defaults[0]}}
+RESTIC_ROUNDS=${BENCH_RESTIC_ROUNDS:-${defaults[1]}}
+VM_MEMORY_MIB=${BENCH_VM_MEMORY_MIB:-${defaults[2]}}
+VM_DISK_MIB=${BENCH_VM_DISK_MIB:-${defaults[3]}}
+FILE_COUNT=${BENCH_FILES:-${defaults[4]}}
+CHANGED_PERCENT=${BENCH_CHANGED_PERCENT:-${defaults[5]}}
+DENSE_MIB=${BENCH_DENSE_MIB:-${defaults[6]}}
+DROP_CACHES=${BENCH_DROP_CACHES:-0}
+OUT_DIR=${BENCH_OUT:-$HERE}
+for setting in ROUNDS RESTIC_ROUNDS VM_MEMORY_MIB VM_DISK_MIB FILE_COUNT CHANGED_PERCENT DENSE_MIB; do
+    [[ ${!setting} =~ ^[1-9][0-9]*$ ]] || die "$setting must be a positive integer, got '${!setting}'"
+done
+[ "$CHANGED_PERCENT" -le 100 ] || die "BENCH_CHANGED_PERCENT must be at most 100, got $CHANGED_PERCENT"
+if [ "$DROP_CACHES" = 1 ] && [ "$(id -u)" != 0 ]; then
+    die "BENCH_DROP_CACHES=1 needs root (it writes /proc/sys/vm/drop_caches)"
+fi
+for tool in "$CTL" /usr/bin/time; do
+    [ -x "$tool" ] || die "$tool is missing (run through ./build.sh bench, which builds and installs it)"
+done
+for tool in cp rsync restic xxhsum gcc dotnet jq; do
+    command -v "$tool" >/dev/null 2>&1 || die "$tool is missing (./build.sh bench installs what it needs)"
+done
+mkdir -p "$OUT_DIR"
+OUT_DIR=$(cd "$OUT_DIR" && pwd)
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-verdict() { awk -v r="$1" -v g="$2" 'BEGIN { print (r <= g ? "met" : "NOT met") }'; }
-row() { printf '| %-44s | %12s | %12s | %6s | %-9s |\n' "$@"; }
+PARENT=${BENCH_TMPDIR:-$BUILD}
+mkdir -p "$PARENT"
+FS_TYPE=$(stat -f -c %T "$PARENT")
+case "$FS_TYPE" in
+    tmpfs | ramfs) die "$PARENT is on $FS_TYPE, which would measure memory, not a disk: set BENCH_TMPDIR to a directory on disk" ;;
+esac
 
-log "building the hash benchmark (Native AOT, as the library is compiled)"
-dotnet publish "$HERE/HashBench" -c Release -o "$BUILD/obj/hashbench" -nologo -v quiet >/dev/null
+# Disk the largest case needs at once: its source, our store, a kept copy, a second copy, a restic
+# repository (and, for the incremental case, a copy of it) and a restored tree, which restic writes
+# without holes; plus 1 GiB of slack.
+vm_data_mib=$((VM_MEMORY_MIB / 4 + VM_DISK_MIB / 10))
+files_data_mib=$((FILE_COUNT * 36 / 1024 + 1))
+need_mib=$(printf '%s\n' $((vm_data_mib * 5 + VM_MEMORY_MIB + VM_DISK_MIB)) $((DENSE_MIB * 6)) $((files_data_mib * 9)) \
+    | sort -n | tail -1)
+need_mib=$((need_mib + 1024))
+free_mib=$(($(df -Pk "$PARENT" | awk 'NR == 2 { print $4 }') / 1024))
+if [ "$free_mib" -lt "$need_mib" ]; then
+    die "not enough free disk space in $PARENT: these sizes need about $need_mib MiB, $free_mib MiB are free; lower BENCH_VM_MEMORY_MIB, BENCH_VM_DISK_MIB, BENCH_DENSE_MIB or BENCH_FILES, or set BENCH_TMPDIR to a larger filesystem"
+fi
+
+W=$(mktemp -d "$PARENT/snapshotter-bench.XXXXXX")
+trap 'rm -rf "$W"' EXIT
+export RESTIC_PASSWORD=bench RESTIC_CACHE_DIR=$W/restic-cache
+
+log "building the data generator and the hash benchmark (Native AOT, compiled as the library is)"
+GEN=$W/gen
+gcc -std=c11 -O2 -Wall -Wextra -Werror -pedantic -o "$GEN" "$HERE/gen.c"
+dotnet publish "$HERE/HashBench" -c Release -o "$BUILD/obj/hashbench" -nologo -v quiet \
+    ${SNAPSHOTTER_INSTRUCTION_SET:+-p:IlcInstructionSet=$SNAPSHOTTER_INSTRUCTION_SET} >/dev/null
 HASHBENCH=$BUILD/obj/hashbench/HashBench
 
-xxhsum_mbps() { # SIZE_ARG: the XXH3-64 MB/s xxhsum reports for that sample size
-    xxhsum -b5 -i5 -q ${1:+-B$1} 2>&1 | tr '\r' '\n' | sed -n 's/.*(\s*\([0-9.]*\) MB\/s).*/\1/p' | tail -1
+# ---------------------------------------------------------------------------------------------------
+# Measuring. Each measurement has a key "case|operation|tool" and keeps the fastest of its rounds and the
+# largest peak RSS (/usr/bin/time -v) of any round.
+
+declare -A SECONDS_OF RSS_OF ROUNDS_OF
+MEASURED=()
+COMPARISONS=()
+BEFORE=
+
+# settle: what precedes every timed run. Earlier runs' dirty pages are written back first, so no run pays
+# for another's writeback; with BENCH_DROP_CACHES=1 every run then starts from a cold page cache.
+settle() {
+    sync
+    if [ "$DROP_CACHES" = 1 ]; then
+        echo 3 >/proc/sys/vm/drop_caches
+    fi
 }
 
-log "XXH3-64 throughput, 100 KB (in cache) and 64 MiB (from memory)"
-ours_small=$("$HASHBENCH" 102400 | awk '{ print $2 }')
-ref_small=$(xxhsum_mbps "")
-ours_large=$("$HASHBENCH" 67108864 | awk '{ print $2 }')
-ref_large=$(xxhsum_mbps 64M)
+# measure CASE OPERATION TOOL ROUNDS CLEAR CMD...: times CMD; CLEAR (a path, or "-") is removed before each
+# round, then the function named in $BEFORE (if any) runs, both untimed.
+measure() {
+    local case=$1 operation=$2 tool=$3 rounds=$4 clear=$5
+    shift 5
+    local key="$case|$operation|$tool" best="" peak=0 start end seconds rss
+    for ((round = 1; round <= rounds; round++)); do
+        [ "$clear" = - ] || rm -rf "$clear"
+        [ -z "$BEFORE" ] || "$BEFORE"
+        settle
+        start=$EPOCHREALTIME
+        if ! /usr/bin/time -v -o "$W/time.txt" "$@" >"$W/command.log" 2>&1; then
+            tail -n 30 "$W/command.log" >&2
+            die "$case, $operation, $tool: the command failed: $*"
+        fi
+        end=$EPOCHREALTIME
+        seconds=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.6f", b - a }')
+        rss=$(sed -n 's/^\s*Maximum resident set size (kbytes): \([0-9]*\)$/\1/p' "$W/time.txt")
+        [ -n "$rss" ] || die "no peak memory in the output of /usr/bin/time -v for: $*"
+        if [ -z "$best" ] || awk -v t="$seconds" -v b="$best" 'BEGIN { exit !(t < b) }'; then best=$seconds; fi
+        [ "$rss" -le "$peak" ] || peak=$rss
+    done
+    SECONDS_OF[$key]=$best
+    RSS_OF[$key]=$peak
+    ROUNDS_OF[$key]=$rounds
+    MEASURED+=("$key")
+    printf '    %-12s %-34s %-34s %9.3f s %8d KiB\n' "$case" "$operation" "$tool" "$best" "$peak" >&2
+}
 
-log "generating a ${FILE_MIB} MiB file of random data"
-mkdir -p "$WORK/src"
-head -c $((FILE_MIB * 1024 * 1024)) /dev/urandom > "$WORK/src/dense.bin"
-cat "$WORK/src/dense.bin" > /dev/null
+# compare CASE WHAT OURS_KEY REF_KEY GOAL: a row of the results; GOAL is a maximum ratio ("1.2"), or "-"
+# for a comparison shown for context. Ratios are of times: ours / reference, lower is faster for us.
+compare() {
+    COMPARISONS+=("$1|$2|time|${SECONDS_OF[$3]:?no measurement $3}|${SECONDS_OF[$4]:?no measurement $4}|max|$5")
+}
 
-copy_plain() { cp "$WORK/src/dense.bin" "$WORK/copy.bin"; }
-copy_synced() { cp "$WORK/src/dense.bin" "$WORK/copy.bin" && sync "$WORK/copy.bin"; }
-snapshot() { "$CTL" --root "$WORK/root" snapshot --name bench --version v1 --base-dir "$WORK/src" --rw dense.bin; }
-restore() { "$CTL" --root "$WORK/root" restore --name bench --version v1 --output-dir "$WORK/out"; }
+# compare_value CASE WHAT UNIT OURS REF DIRECTION GOAL: a row from values other than times (throughput: max
+# means lower is better, min means higher is better).
+compare_value() {
+    COMPARISONS+=("$1|$2|$3|$4|$5|$6|$7")
+}
 
-log "snapshot and restore of ${FILE_MIB} MiB beside cp (best of $ROUNDS)"
-prepare() { rm -rf "$WORK/copy.bin"; }
-t_cp=$(best_of "$ROUNDS" copy_plain)
-t_cp_sync=$(best_of "$ROUNDS" copy_synced)
-prepare() { rm -rf "$WORK/root"; }
-t_snapshot=$(best_of "$ROUNDS" snapshot)
-prepare() { rm -rf "$WORK/out"; }
-t_restore=$(best_of "$ROUNDS" restore)
-cmp "$WORK/src/dense.bin" "$WORK/out/dense.bin"
-unset -f prepare
+# ours_peak_memory CASE: a row with the largest peak RSS of our processes in CASE against 64 MiB.
+ours_peak_memory() {
+    local key peak=0
+    for key in "${MEASURED[@]}"; do
+        case "$key" in
+            "$1|"*"|snapshotctl"*) [ "${RSS_OF[$key]}" -le "$peak" ] || peak=${RSS_OF[$key]} ;;
+        esac
+    done
+    compare_value "$1" "peak memory of snapshotctl, largest in this case" KiB "$peak" 65536 max 1
+}
 
+# warm DIR: reads every file once, so each tool starts from the same page cache.
+warm() { find "$1" -type f -exec cat {} + >/dev/null; }
+
+restic_init() { rm -rf "$W/repo"; restic init --quiet -r "$W/repo" >/dev/null; }
+
+# verify_restore SRC OUT: the restored tree must equal the source, bytes and all.
+verify_restore() { diff -r "$1" "$2" >/dev/null || die "the restored tree $2 differs from $1"; }
+
+# cp_sync SRC DST: cp -a followed by syncfs of DST's filesystem, the durability snapshotctl gives.
+cp_sync() { printf '%s\n' "cp -a \"\$1\" \"\$2\" && sync -f \"\$2\""; }
+CP_SYNC=(sh -c "$(cp_sync)" cp_sync)
+
+# snapshot_and_restore CASE SRC NAME SPARSE SNAPSHOT_ARGS... (SPARSE: "sparse" or ""): the measurements every data set gets.
+# Leaves $W/store (NAME:v1), $W/copy (cp -a of SRC) and $W/repo (restic, one snapshot of SRC).
+snapshot_and_restore() {
+    local case=$1 src=$2 name=$3 sparse=$4 rsync_flags=-a
+    shift 4
+    [ -z "$sparse" ] || rsync_flags=-aS
+    log "$case: snapshot (best of $ROUNDS; restic: $RESTIC_ROUNDS)"
+    measure "$case" snapshot "snapshotctl" "$ROUNDS" "$W/store" \
+        "$CTL" --root "$W/store" snapshot --name "$name" --version v1 --base-dir "$src" "$@"
+    measure "$case" snapshot "cp -a" "$ROUNDS" "$W/copy" cp -a "$src" "$W/copy"
+    measure "$case" snapshot "cp -a --sparse=always" "$ROUNDS" "$W/dst" cp -a --sparse=always "$src" "$W/dst"
+    measure "$case" snapshot "cp -a + sync -f" "$ROUNDS" "$W/dst" "${CP_SYNC[@]}" "$src" "$W/dst"
+    measure "$case" snapshot "rsync $rsync_flags" "$ROUNDS" "$W/dst" rsync "$rsync_flags" "$src/" "$W/dst/"
+    BEFORE=restic_init
+    measure "$case" snapshot "restic backup" "$RESTIC_ROUNDS" - restic -r "$W/repo" backup --quiet "$src"
+    BEFORE=
+
+    log "$case: restore (best of $ROUNDS; restic: $RESTIC_ROUNDS)"
+    measure "$case" restore "snapshotctl" "$ROUNDS" "$W/out" \
+        "$CTL" --root "$W/store" restore --name "$name" --version v1 --output-dir "$W/out"
+    verify_restore "$src" "$W/out"
+    measure "$case" restore "cp -a" "$ROUNDS" "$W/out" cp -a "$W/copy" "$W/out"
+    measure "$case" restore "cp -a --sparse=always" "$ROUNDS" "$W/out" cp -a --sparse=always "$W/copy" "$W/out"
+    measure "$case" restore "cp -a + sync -f" "$ROUNDS" "$W/out" "${CP_SYNC[@]}" "$W/copy" "$W/out"
+    measure "$case" restore "rsync $rsync_flags" "$ROUNDS" "$W/out" rsync "$rsync_flags" "$W/copy/" "$W/out/"
+    measure "$case" restore "restic restore" "$RESTIC_ROUNDS" "$W/out" \
+        restic -r "$W/repo" restore latest --quiet --target "$W/out"
+    rm -rf "$W/dst" "$W/out"
+}
+
+# compare_common CASE SNAPSHOT_GOAL SNAPSHOT_REF RESTORE_GOAL_VS_CP SPARSE
+compare_common() {
+    local case=$1 snapshot_goal=$2 snapshot_ref=$3 restore_goal=$4 sparse=$5 rsync_flags=-a
+    [ -z "$sparse" ] || rsync_flags=-aS
+    local ours="$case|snapshot|snapshotctl"
+    compare "$case" "snapshot vs $snapshot_ref" "$ours" "$case|snapshot|$snapshot_ref" "$snapshot_goal"
+    [ "$snapshot_ref" = "cp -a" ] || compare "$case" "snapshot vs cp -a" "$ours" "$case|snapshot|cp -a" -
+    compare "$case" "snapshot vs cp -a + sync -f (durable)" "$ours" "$case|snapshot|cp -a + sync -f" -
+    compare "$case" "snapshot vs rsync $rsync_flags" "$ours" "$case|snapshot|rsync $rsync_flags" -
+    compare "$case" "snapshot vs restic backup" "$ours" "$case|snapshot|restic backup" 0.2
+    ours="$case|restore|snapshotctl"
+    compare "$case" "restore vs cp -a" "$ours" "$case|restore|cp -a" "$restore_goal"
+    compare "$case" "restore vs cp -a --sparse=always" "$ours" "$case|restore|cp -a --sparse=always" -
+    compare "$case" "restore vs cp -a + sync -f (durable)" "$ours" "$case|restore|cp -a + sync -f" -
+    compare "$case" "restore vs rsync $rsync_flags" "$ours" "$case|restore|rsync $rsync_flags" -
+    compare "$case" "restore vs restic restore" "$ours" "$case|restore|restic restore" 0.2
+}
+
+# ---------------------------------------------------------------------------------------------------
+# XXH3-64 throughput.
+
+log "xxh3: hashing 100 KB in memory (HashBench vs xxhsum -b)"
+ours_mbps=$("$HASHBENCH" 102400 | awk '{ print $2 }')
+ref_mbps=$(xxhsum -b5 -i5 2>&1 | tr '\r' '\n' | sed -n 's/^ *5#XXH3_64b .*(\s*\([0-9.]*\) MB\/s).*/\1/p' | tail -n 1)
+[ -n "$ours_mbps" ] && [ -n "$ref_mbps" ] || die "could not read the hash throughput (HashBench: '$ours_mbps', xxhsum: '$ref_mbps')"
+compare_value xxh3 "XXH3-64 of 100 KB in memory, MB/s (HashBench vs xxhsum -b)" MB/s "$ours_mbps" "$ref_mbps" min 0.8
+
+# ---------------------------------------------------------------------------------------------------
+# 1. VM checkpoint.
+
+log "vm: generating a $VM_MEMORY_MIB MiB memory file and a $VM_DISK_MIB MiB disk image (sparse)"
+SRC=$W/vm
+mkdir -p "$SRC/state"
+"$GEN" sparse "$SRC/memory.bin" $((VM_MEMORY_MIB * MiB)) 25 $((1 * MiB)) 1
+chmod 0444 "$SRC/memory.bin"
+"$GEN" sparse "$SRC/disk.img" $((VM_DISK_MIB * MiB)) 10 $((64 * 1024)) 2
+"$GEN" dense "$SRC/state/cpu.bin" $((64 * 1024)) 3
+"$GEN" dense "$SRC/state/devices.bin" $((256 * 1024)) 4
+printf '{"vcpus":2,"memory_mib":%d,"disk":"disk.img","state":"paused"}\n' "$VM_MEMORY_MIB" >"$SRC/state/vm.json"
+warm "$SRC"
+snapshot_and_restore vm "$SRC" vm sparse --ro memory.bin --all
+
+log "vm: restore of the read-only file alone (vs cp -al) and of the disk image alone (vs cp -a)"
+measure vm "restore read-only memory.bin" "snapshotctl" "$ROUNDS" "$W/out" \
+    "$CTL" --root "$W/store" restore --name vm --version v1 --output-dir "$W/out" --only memory.bin
+cmp -s "$SRC/memory.bin" "$W/out/memory.bin" || die "restored memory.bin differs from the source"
+measure vm "restore read-only memory.bin" "cp -al" "$ROUNDS" "$W/out" cp -al "$W/copy/memory.bin" "$W/out"
+measure vm "restore writable disk.img" "snapshotctl" "$ROUNDS" "$W/out" \
+    "$CTL" --root "$W/store" restore --name vm --version v1 --output-dir "$W/out" --only disk.img
+cmp -s "$SRC/disk.img" "$W/out/disk.img" || die "restored disk.img differs from the source"
+measure vm "restore writable disk.img" "cp -a" "$ROUNDS" "$W/out" cp -a "$W/copy/disk.img" "$W/out"
+measure vm "restore writable disk.img" "cp -a + sync -f" "$ROUNDS" "$W/out" "${CP_SYNC[@]}" "$W/copy/disk.img" "$W/out"
+
+compare_common vm 1.2 "cp -a --sparse=always" - sparse
+compare vm "restore read-only memory.bin vs cp -al" "vm|restore read-only memory.bin|snapshotctl" \
+    "vm|restore read-only memory.bin|cp -al" 1.5
+compare vm "restore writable disk.img vs cp -a" "vm|restore writable disk.img|snapshotctl" \
+    "vm|restore writable disk.img|cp -a" 1.2
+compare vm "restore writable disk.img vs cp -a + sync -f (durable)" "vm|restore writable disk.img|snapshotctl" \
+    "vm|restore writable disk.img|cp -a + sync -f" -
+ours_peak_memory vm
+rm -rf "$W/store" "$W/copy" "$W/repo" "$W/out" "$SRC"
+
+# ---------------------------------------------------------------------------------------------------
+# 3. One dense file (before the small files, whose state the incremental case continues from).
+
+log "dense: generating a $DENSE_MIB MiB file of random data"
+SRC=$W/dense
+mkdir -p "$SRC"
+"$GEN" dense "$SRC/dense.bin" $((DENSE_MIB * MiB)) 5
+warm "$SRC"
+snapshot_and_restore dense "$SRC" dense "" --rw dense.bin
+compare_common dense 1.3 "cp -a" 1.2 ""
+
+log "xxh3: hashing the cached $DENSE_MIB MiB file (HashBench --file vs xxhsum -H3)"
+ours_digest=$("$HASHBENCH" --file "$SRC/dense.bin" | awk '{ print $1 }')
+ref_digest=$(xxhsum -H3 "$SRC/dense.bin" | sed -n 's/.* = \([0-9a-f]*\)$/\1/p')
+[ "$ours_digest" = "$ref_digest" ] || die "HashBench and xxhsum disagree on the XXH3-64 of the file: $ours_digest vs $ref_digest"
+measure xxh3 "hash the cached dense file" "HashBench --file" "$ROUNDS" - "$HASHBENCH" --file "$SRC/dense.bin"
+measure xxh3 "hash the cached dense file" "xxhsum -H3" "$ROUNDS" - xxhsum -H3 "$SRC/dense.bin"
+mbps() { awk -v bytes=$((DENSE_MIB * MiB)) -v s="$1" 'BEGIN { printf "%.0f", bytes / s / 1e6 }'; }
+compare_value xxh3 "XXH3-64 of the cached $DENSE_MIB MiB file, MB/s (HashBench --file vs xxhsum -H3)" MB/s \
+    "$(mbps "${SECONDS_OF[xxh3|hash the cached dense file|HashBench --file]}")" \
+    "$(mbps "${SECONDS_OF[xxh3|hash the cached dense file|xxhsum -H3]}")" min 0.8
+ours_peak_memory dense
+rm -rf "$W/store" "$W/copy" "$W/repo" "$SRC"
+
+# ---------------------------------------------------------------------------------------------------
+# 2. Many small files.
+
+log "files: generating $FILE_COUNT files of 1-64 KiB"
+SRC=$W/files
+"$GEN" tree "$SRC" "$FILE_COUNT" 1024 $((64 * 1024)) 6
+warm "$SRC"
+snapshot_and_restore files "$SRC" files "" --all
+compare_common files 1.3 "cp -a" 1.2 ""
+ours_peak_memory files
+
+# ---------------------------------------------------------------------------------------------------
+# 4. Incremental: the small files again, unchanged and then with CHANGED_PERCENT % rewritten, each
+# snapshotted as a new version of the store that holds files:v1.
+
+# forget_version VERSION: deletes files:VERSION when a previous round created it.
+declare -A STORED
+forget_version() {
+    if [ -n "${STORED[$1]:-}" ]; then
+        "$CTL" --root "$W/store" delete "files:$1" >/dev/null
+    fi
+    STORED[$1]=1
+}
+forget_unchanged() { forget_version unchanged; }
+forget_v2() { forget_version v2; }
+
+log "incremental: the unchanged tree as a new version (best of $ROUNDS; restic: $RESTIC_ROUNDS)"
+BEFORE=forget_unchanged
+measure incremental "snapshot unchanged tree" "snapshotctl" "$ROUNDS" - \
+    "$CTL" --root "$W/store" snapshot --name files --version unchanged --base-dir "$SRC" --all
+BEFORE=
+measure incremental "snapshot unchanged tree" "rsync -a" "$ROUNDS" - rsync -a "$SRC/" "$W/copy/"
+measure incremental "snapshot unchanged tree" "restic backup" "$RESTIC_ROUNDS" - \
+    restic -r "$W/repo" backup --quiet "$SRC"
+
+log "incremental: rewriting $CHANGED_PERCENT % of the files"
+# The originals of the changed files, times and all, put the v1 trees back before each round.
+cp -a "$SRC" "$W/inplace"
+every=$((100 / CHANGED_PERCENT))
+changed=0
+while IFS= read -r path; do
+    (cd "$SRC" && cp -a --parents "$path" "$W/orig/")
+    "$GEN" rewrite "$SRC/$path" $((1000 + changed))
+    changed=$((changed + 1))
+done < <(mkdir -p "$W/orig" && cd "$SRC" && find . -type f | LC_ALL=C sort | awk -v n="$every" 'NR % n == 1')
+[ "$changed" -gt 0 ] || die "no file was changed for the incremental case"
+warm "$SRC"
+reset_copy() { cp -a "$W/orig/." "$W/copy/"; }
+reset_inplace() { cp -a "$W/orig/." "$W/inplace/"; }
+restic_v1_repo() { rm -rf "$W/repo2"; cp -a "$W/repo" "$W/repo2"; }
+
+log "incremental: $changed changed files as a new version (best of $ROUNDS; restic: $RESTIC_ROUNDS)"
+BEFORE=forget_v2
+measure incremental "snapshot $CHANGED_PERCENT % changed" "snapshotctl" "$ROUNDS" - \
+    "$CTL" --root "$W/store" snapshot --name files --version v2 --base-dir "$SRC" --all
+BEFORE=reset_copy
+measure incremental "snapshot $CHANGED_PERCENT % changed" "rsync -a" "$ROUNDS" - rsync -a "$SRC/" "$W/copy/"
+BEFORE=restic_v1_repo
+measure incremental "snapshot $CHANGED_PERCENT % changed" "restic backup" "$RESTIC_ROUNDS" - \
+    restic -r "$W/repo2" backup --quiet "$SRC"
+BEFORE=
+
+log "incremental: restore of the new version (best of $ROUNDS; restic: $RESTIC_ROUNDS)"
+measure incremental "restore new version" "snapshotctl" "$ROUNDS" "$W/out" \
+    "$CTL" --root "$W/store" restore --name files --version v2 --output-dir "$W/out"
+verify_restore "$SRC" "$W/out"
+measure incremental "restore new version" "cp -a" "$ROUNDS" "$W/out" cp -a "$W/copy" "$W/out"
+measure incremental "restore new version" "restic restore" "$RESTIC_ROUNDS" "$W/out" \
+    restic -r "$W/repo2" restore latest --quiet --target "$W/out"
+BEFORE=reset_inplace
+measure incremental "restore new version over the old" "snapshotctl --in-place" "$ROUNDS" - \
+    "$CTL" --root "$W/store" restore --name files --version v2 --output-dir "$W/inplace" --in-place
+verify_restore "$SRC" "$W/inplace"
+measure incremental "restore new version over the old" "rsync -a" "$ROUNDS" - rsync -a "$W/copy/" "$W/inplace/"
+BEFORE=
+
+compare incremental "snapshot unchanged tree vs first snapshot of the tree" \
+    "incremental|snapshot unchanged tree|snapshotctl" "files|snapshot|snapshotctl" 0.1
+compare incremental "snapshot unchanged tree vs rsync -a" \
+    "incremental|snapshot unchanged tree|snapshotctl" "incremental|snapshot unchanged tree|rsync -a" -
+compare incremental "snapshot unchanged tree vs restic backup" \
+    "incremental|snapshot unchanged tree|snapshotctl" "incremental|snapshot unchanged tree|restic backup" -
+compare incremental "snapshot $CHANGED_PERCENT % changed vs first snapshot of the tree" \
+    "incremental|snapshot $CHANGED_PERCENT % changed|snapshotctl" "files|snapshot|snapshotctl" -
+compare incremental "snapshot $CHANGED_PERCENT % changed vs rsync -a" \
+    "incremental|snapshot $CHANGED_PERCENT % changed|snapshotctl" "incremental|snapshot $CHANGED_PERCENT % changed|rsync -a" -
+compare incremental "snapshot $CHANGED_PERCENT % changed vs restic backup" \
+    "incremental|snapshot $CHANGED_PERCENT % changed|snapshotctl" "incremental|snapshot $CHANGED_PERCENT % changed|restic backup" 0.2
+compare incremental "restore new version vs cp -a" \
+    "incremental|restore new version|snapshotctl" "incremental|restore new version|cp -a" 1.2
+compare incremental "restore new version vs restic restore" \
+    "incremental|restore new version|snapshotctl" "incremental|restore new version|restic restore" 0.2
+compare incremental "restore new version over the old, in place, vs rsync -a" \
+    "incremental|restore new version over the old|snapshotctl --in-place" "incremental|restore new version over the old|rsync -a" -
+ours_peak_memory incremental
+
+# ---------------------------------------------------------------------------------------------------
+# Results.
+
+log "writing $OUT_DIR/results.md and $OUT_DIR/results.json"
+
+json_string() {
+    local s=$1
+    s=${s//\\/\\\\}
+    s=${s//\"/\\\"}
+    s=${s//$'\n'/\\n}
+    s=${s//$'\r'/\\r}
+    s=${s//$'\t'/\\t}
+    printf '"%s"' "$(printf '%s' "$s" | tr -d '\000-\037')"
+}
+
+# ratio_of OURS REF, verdict_of RATIO DIRECTION GOAL ("met", "NOT met" or "-")
+ratio_of() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "inf" }'; }
+verdict_of() {
+    [ "$3" != - ] || { echo -; return; }
+    awk -v r="$1" -v d="$2" -v g="$3" 'BEGIN { ok = (d == "min") ? (r >= g) : (r <= g); print (ok ? "met" : "NOT met") }'
+}
+
+first_line() { "$@" 2>&1 | head -n 1 | tr -s ' ' | sed 's/ $//' || true; }
+CPU=$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)
+MEMORY_MIB=$(($(sed -n 's/^MemTotal: *\([0-9]*\) kB$/\1/p' /proc/meminfo) / 1024))
+KERNEL=$(uname -r)
+MOUNT_TYPE=$(findmnt -n -o FSTYPE -T "$W" 2>/dev/null || echo unknown)
+CORES=$(nproc)
+DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+declare -A VERSIONS=(
+    [snapshotctl]=$(first_line "$CTL" --version)
+    [cp]=$(first_line cp --version)
+    [rsync]=$(first_line rsync --version)
+    [restic]=$(first_line restic version)
+    [xxhsum]=$(first_line xxhsum --version)
+    [time]="GNU time $(dpkg-query -W -f '${Version}' time 2>/dev/null || echo unknown)"
+)
+VERSION_ORDER=(snapshotctl cp rsync restic xxhsum time)
+
+case_title() {
+    case "$1" in
+        xxh3) echo "XXH3-64 hashing" ;;
+        vm) echo "1. VM checkpoint: ${VM_MEMORY_MIB} MiB sparse memory file (read-only, 25 % data), ${VM_DISK_MIB} MiB sparse disk image (writable, 10 % data in 64 KiB runs), 3 state files" ;;
+        files) echo "2. Many small files: ${FILE_COUNT} files of 1-64 KiB, 100 to a directory" ;;
+        dense) echo "3. One dense ${DENSE_MIB} MiB file of random data" ;;
+        incremental) echo "4. Incremental: the small files as new versions of a store holding them, unchanged and with $changed files ($CHANGED_PERCENT %) rewritten" ;;
+    esac
+}
+CASES=(vm files dense incremental xxh3)
+
+format_value() {
+    case "$1" in
+        time) printf '%.3f s' "$2" ;;
+        *) printf '%s %s' "$2" "$1" ;;
+    esac
+}
+
+{
+    echo "# Benchmark results"
+    echo
+    echo "Measured by \`./build.sh bench\` on $DATE; see the README for what it measures and its settings."
+    echo
+    echo "- Machine: $CORES cores ($CPU), $MEMORY_MIB MiB of memory, Linux $KERNEL"
+    echo "- Work directory's filesystem: $FS_TYPE (\`stat -f -c %T\`), mounted as $MOUNT_TYPE"
+    echo "- Rounds: best of $ROUNDS (restic: $RESTIC_ROUNDS); page cache $([ "$DROP_CACHES" = 1 ] && echo "dropped before every run (cold)" || echo "warm: every source is read once before it is measured, and dirty pages are written back before every run")"
+    separator=" "
+    printf -- "- Versions:"
+    for tool in "${VERSION_ORDER[@]}"; do printf '%s%s' "$separator" "${VERSIONS[$tool]}"; separator="; "; done
+    echo
+    [ "$SMOKE" != 1 ] || { echo; echo "**Smoke run: tiny sizes, one round; the numbers mean nothing.**"; }
+    echo
+    echo "Ratios are ours / reference: for times lower is faster for us; for MB/s and KiB the goal says which"
+    echo "way. snapshotctl makes what it writes durable (syncfs) before it returns; cp, rsync and restic"
+    echo "do not, so \"cp -a + sync -f\" (cp, then syncfs of the destination) is the reference with the same"
+    echo "durability, and the difference between the two cp rows is the cost of durability. Sparse data"
+    echo "sets use \`rsync -aS\` (without -S rsync writes every hole as zeros); restic $(restic version | awk '{ print $2 }')"
+    echo "has no sparse restore."
+    for case in "${CASES[@]}"; do
+        echo
+        echo "## $(case_title "$case")"
+        echo
+        echo "| comparison | ours | reference | ratio | goal | verdict |"
+        echo "|---|---:|---:|---:|---|---|"
+        for row in "${COMPARISONS[@]}"; do
+            IFS='|' read -r c what unit ours ref direction goal <<<"$row"
+            [ "$c" = "$case" ] || continue
+            ratio=$(ratio_of "$ours" "$ref")
+            goal_text=-
+            [ "$goal" = - ] || goal_text="$([ "$direction" = min ] && echo ">=" || echo "<=") $goal"
+            printf '| %s | %s | %s | %s | %s | %s |\n' "$what" "$(format_value "$unit" "$ours")" \
+                "$(format_value "$unit" "$ref")" "$ratio" "$goal_text" "$(verdict_of "$ratio" "$direction" "$goal")"
+        done
+    done
+    echo
+    echo "## Every measurement"
+    echo
+    echo "| case | operation | tool | best time | peak RSS | rounds |"
+    echo "|---|---|---|---:|---:|---:|"
+    for key in "${MEASURED[@]}"; do
+        IFS='|' read -r c operation tool <<<"$key"
+        printf '| %s | %s | %s | %.3f s | %.1f MiB | %s |\n' "$c" "$operation" "$tool" "${SECONDS_OF[$key]}" \
+            "$(awk -v k="${RSS_OF[$key]}" 'BEGIN { print k / 1024 }')" "${ROUNDS_OF[$key]}"
+    done
+} >"$W/results.md"
+
+{
+    printf '{\n  "generated": %s,\n  "smoke": %s,\n' "$(json_string "$DATE")" "$([ "$SMOKE" = 1 ] && echo true || echo false)"
+    printf '  "machine": {"cores": %d, "cpu": %s, "memory_mib": %d, "kernel": %s, "filesystem": %s, "mount_type": %s},\n' \
+        "$CORES" "$(json_string "$CPU")" "$MEMORY_MIB" "$(json_string "$KERNEL")" "$(json_string "$FS_TYPE")" \
+        "$(json_string "$MOUNT_TYPE")"
+    printf '  "settings": {"rounds": %d, "restic_rounds": %d, "vm_memory_mib": %d, "vm_disk_mib": %d, "files": %d, "changed_percent": %d, "changed_files": %d, "dense_mib": %d, "drop_caches": %s},\n' \
+        "$ROUNDS" "$RESTIC_ROUNDS" "$VM_MEMORY_MIB" "$VM_DISK_MIB" "$FILE_COUNT" "$CHANGED_PERCENT" "$changed" \
+        "$DENSE_MIB" "$([ "$DROP_CACHES" = 1 ] && echo true || echo false)"
+    printf '  "versions": {'
+    separator=
+    for tool in "${VERSION_ORDER[@]}"; do
+        printf '%s%s: %s' "$separator" "$(json_string "$tool")" "$(json_string "${VERSIONS[$tool]}")"
+        separator=', '
+    done
+    printf '},\n  "cases": {'
+    separator=
+    for case in "${CASES[@]}"; do
+        printf '%s%s: %s' "$separator" "$(json_string "$case")" "$(json_string "$(case_title "$case")")"
+        separator=', '
+    done
+    printf '},\n  "measurements": [\n'
+    separator=
+    for key in "${MEASURED[@]}"; do
+        IFS='|' read -r c operation tool <<<"$key"
+        printf '%s    {"case": %s, "operation": %s, "tool": %s, "seconds": %s, "max_rss_kib": %d, "rounds": %d}' \
+            "$separator" "$(json_string "$c")" "$(json_string "$operation")" "$(json_string "$tool")" \
+            "${SECONDS_OF[$key]}" "${RSS_OF[$key]}" "${ROUNDS_OF[$key]}"
+        separator=$',\n'
+    done
+    printf '\n  ],\n  "comparisons": [\n'
+    separator=
+    for row in "${COMPARISONS[@]}"; do
+        IFS='|' read -r c what unit ours ref direction goal <<<"$row"
+        ratio=$(ratio_of "$ours" "$ref")
+        verdict=$(verdict_of "$ratio" "$direction" "$goal")
+        printf '%s    {"case": %s, "comparison": %s, "unit": %s, "ours": %s, "reference": %s, "ratio": %s, "better": %s, "goal": %s, "met": %s}' \
+            "$separator" "$(json_string "$c")" "$(json_string "$what")" "$(json_string "$unit")" "$ours" "$ref" \
+            "$([ "$ratio" = inf ] && echo null || echo "$ratio")" \
+            "$(json_string "$([ "$direction" = min ] && echo higher || echo lower)")" \
+            "$([ "$goal" = - ] && echo null || echo "$goal")" \
+            "$(case "$verdict" in met) echo true ;; -) echo null ;; *) echo false ;; esac)"
+        separator=$',\n'
+    done
+    printf '\n  ]\n}\n'
+} >"$W/results.json"
+
+jq empty "$W/results.json" || die "the results written are not well-formed JSON"
+mv "$W/results.md" "$OUT_DIR/results.md"
+mv "$W/results.json" "$OUT_DIR/results.json"
 echo
-row "measurement" "ours" "reference" "ratio" "goal"
-row "--------------------------------------------" "------------" "------------" "------" "---------"
-row "XXH3-64, 100 KB, MB/s (xxhsum -b)" "$ours_small" "$ref_small" "$(ratio "$ours_small" "$ref_small")" ">= 0.8 $(awk -v r="$(ratio "$ours_small" "$ref_small")" 'BEGIN { print (r >= 0.8 ? "met" : "NOT met") }')"
-row "XXH3-64, 64 MiB, MB/s (xxhsum -b -B64M)" "$ours_large" "$ref_large" "$(ratio "$ours_large" "$ref_large")" ">= 0.8 $(awk -v r="$(ratio "$ours_large" "$ref_large")" 'BEGIN { print (r >= 0.8 ? "met" : "NOT met") }')"
-r=$(ratio "$t_snapshot" "$t_cp")
-row "snapshot ${FILE_MIB} MiB vs cp, s" "$t_snapshot" "$t_cp" "$r" "<= 1.3 $(verdict "$r" 1.3)"
-r=$(ratio "$t_snapshot" "$t_cp_sync")
-row "snapshot ${FILE_MIB} MiB vs cp + sync FILE, s" "$t_snapshot" "$t_cp_sync" "$r" "(durable)"
-r=$(ratio "$t_restore" "$t_cp")
-row "restore ${FILE_MIB} MiB vs cp, s" "$t_restore" "$t_cp" "$r" "<= 1.2 $(verdict "$r" 1.2)"
-r=$(ratio "$t_restore" "$t_cp_sync")
-row "restore ${FILE_MIB} MiB vs cp + sync FILE, s" "$t_restore" "$t_cp_sync" "$r" "(durable)"
-echo
-echo "Snapshot and restore make their output durable (syncfs) before returning; plain cp does not,"
-echo "which is why both comparisons are shown. $(nproc) cores, $(df -T "$WORK" | awk 'NR==2 { print $2 }') at $WORK."
+sed -n '/^## /,$p' "$OUT_DIR/results.md" | sed '/^## Every measurement/,$d'
