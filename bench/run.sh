@@ -44,8 +44,10 @@ CHANGED_PERCENT=${BENCH_CHANGED_PERCENT:-${defaults[5]}}
 DENSE_MIB=${BENCH_DENSE_MIB:-${defaults[6]}}
 DROP_CACHES=${BENCH_DROP_CACHES:-0}
 OUT_DIR=${BENCH_OUT:-$HERE}
-for setting in ROUNDS RESTIC_ROUNDS VM_MEMORY_MIB VM_DISK_MIB FILE_COUNT CHANGED_PERCENT DENSE_MIB; do
-    [[ ${!setting} =~ ^[1-9][0-9]*$ ]] || die "$setting must be a positive integer, got '${!setting}'"
+for setting in BENCH_ROUNDS:ROUNDS BENCH_RESTIC_ROUNDS:RESTIC_ROUNDS BENCH_VM_MEMORY_MIB:VM_MEMORY_MIB \
+    BENCH_VM_DISK_MIB:VM_DISK_MIB BENCH_FILES:FILE_COUNT BENCH_CHANGED_PERCENT:CHANGED_PERCENT BENCH_DENSE_MIB:DENSE_MIB; do
+    variable=${setting#*:}
+    [[ ${!variable} =~ ^[1-9][0-9]*$ ]] || die "${setting%%:*} must be a positive integer, got '${!variable}'"
 done
 [ "$CHANGED_PERCENT" -le 100 ] || die "BENCH_CHANGED_PERCENT must be at most 100, got $CHANGED_PERCENT"
 if [ "$DROP_CACHES" = 1 ] && [ "$(id -u)" != 0 ]; then
@@ -80,8 +82,12 @@ if [ "$free_mib" -lt "$need_mib" ]; then
     die "not enough free disk space in $PARENT: these sizes need about $need_mib MiB, $free_mib MiB are free; lower BENCH_VM_MEMORY_MIB, BENCH_VM_DISK_MIB, BENCH_DENSE_MIB or BENCH_FILES, or set BENCH_TMPDIR to a larger filesystem"
 fi
 
+# Other work on the machine is the main source of noise: its load is recorded at the start and the end.
+LOAD_START=$(cut -d ' ' -f 1-3 /proc/loadavg)
 W=$(mktemp -d "$PARENT/snapshotter-bench.XXXXXX")
 trap 'rm -rf "$W"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 export RESTIC_PASSWORD=bench RESTIC_CACHE_DIR=$W/restic-cache
 
 log "building the data generator and the hash benchmark (Native AOT, compiled as the library is)"
@@ -279,7 +285,7 @@ compare_common dense 1.3 "cp -a" 1.2 ""
 
 log "xxh3: hashing the cached $DENSE_MIB MiB file (HashBench --file vs xxhsum -H3)"
 ours_digest=$("$HASHBENCH" --file "$SRC/dense.bin" | awk '{ print $1 }')
-ref_digest=$(xxhsum -H3 "$SRC/dense.bin" | sed -n 's/.* = \([0-9a-f]*\)$/\1/p')
+ref_digest=$(xxhsum -H3 "$SRC/dense.bin" 2>/dev/null | sed -n 's/.* = \([0-9a-f]*\)$/\1/p')
 [ "$ours_digest" = "$ref_digest" ] || die "HashBench and xxhsum disagree on the XXH3-64 of the file: $ours_digest vs $ref_digest"
 measure xxh3 "hash the cached dense file" "HashBench --file" "$ROUNDS" - "$HASHBENCH" --file "$SRC/dense.bin"
 measure xxh3 "hash the cached dense file" "xxhsum -H3" "$ROUNDS" - xxhsum -H3 "$SRC/dense.bin"
@@ -412,6 +418,7 @@ first_line() { "$@" 2>&1 | head -n 1 | tr -s ' ' | sed 's/ $//' || true; }
 CPU=$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)
 MEMORY_MIB=$(($(sed -n 's/^MemTotal: *\([0-9]*\) kB$/\1/p' /proc/meminfo) / 1024))
 KERNEL=$(uname -r)
+LOAD_END=$(cut -d ' ' -f 1-3 /proc/loadavg)
 MOUNT_TYPE=$(findmnt -n -o FSTYPE -T "$W" 2>/dev/null || echo unknown)
 CORES=$(nproc)
 DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
@@ -448,7 +455,7 @@ format_value() {
     echo
     echo "Measured by \`./build.sh bench\` on $DATE; see the README for what it measures and its settings."
     echo
-    echo "- Machine: $CORES cores ($CPU), $MEMORY_MIB MiB of memory, Linux $KERNEL"
+    echo "- Machine: $CORES cores ($CPU), $MEMORY_MIB MiB of memory, Linux $KERNEL; load average $LOAD_START at the start, $LOAD_END at the end"
     echo "- Work directory's filesystem: $FS_TYPE (\`stat -f -c %T\`), mounted as $MOUNT_TYPE"
     echo "- Rounds: best of $ROUNDS (restic: $RESTIC_ROUNDS); page cache $([ "$DROP_CACHES" = 1 ] && echo "dropped before every run (cold)" || echo "warm: every source is read once before it is measured, and dirty pages are written back before every run")"
     separator=" "
@@ -493,9 +500,9 @@ format_value() {
 
 {
     printf '{\n  "generated": %s,\n  "smoke": %s,\n' "$(json_string "$DATE")" "$([ "$SMOKE" = 1 ] && echo true || echo false)"
-    printf '  "machine": {"cores": %d, "cpu": %s, "memory_mib": %d, "kernel": %s, "filesystem": %s, "mount_type": %s},\n' \
+    printf '  "machine": {"cores": %d, "cpu": %s, "memory_mib": %d, "kernel": %s, "filesystem": %s, "mount_type": %s, "load_average_start": %s, "load_average_end": %s},\n' \
         "$CORES" "$(json_string "$CPU")" "$MEMORY_MIB" "$(json_string "$KERNEL")" "$(json_string "$FS_TYPE")" \
-        "$(json_string "$MOUNT_TYPE")"
+        "$(json_string "$MOUNT_TYPE")" "$(json_string "$LOAD_START")" "$(json_string "$LOAD_END")"
     printf '  "settings": {"rounds": %d, "restic_rounds": %d, "vm_memory_mib": %d, "vm_disk_mib": %d, "files": %d, "changed_percent": %d, "changed_files": %d, "dense_mib": %d, "drop_caches": %s},\n' \
         "$ROUNDS" "$RESTIC_ROUNDS" "$VM_MEMORY_MIB" "$VM_DISK_MIB" "$FILE_COUNT" "$CHANGED_PERCENT" "$changed" \
         "$DENSE_MIB" "$([ "$DROP_CACHES" = 1 ] && echo true || echo false)"

@@ -26,7 +26,8 @@ check() {
     [ "$(jq "$1" "$JSON")" = true ] || fail "results.json: expected $1"
 }
 check '.smoke == true and .settings.rounds == 1 and .settings.changed_files > 0'
-check '(.machine.cores | type) == "number" and (.machine.filesystem | length) > 0 and (.machine.kernel | length) > 0'
+check '(.machine.cores | type) == "number" and (.machine.filesystem | length) > 0 and (.machine.kernel | length) > 0
+    and (.machine.load_average_start | length) > 0'
 check '([.versions[] | length > 0] | all) and (.versions | length) == 6'
 check 'all(.measurements[]; (.seconds > 0) and (.max_rss_kib > 0) and (.rounds == 1))'
 check 'all(.comparisons[]; (.ours > 0) and (.reference > 0) and ((.ratio | type) == "number")
