@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -28,6 +29,14 @@ public sealed class XxHash3Tests
         239, 240, 241, 255, 256, 257, 1023, 1024, 1025, 16383, 16384, 16385, 65535, 65536, 65537,
         (1 << 20) - 1, 1 << 20, (1 << 20) + 1,
     ];
+
+    // Every multiple of 512 bytes (half a block, eight 64-byte stripes) up to 20 KiB, each with neighbours
+    // that end one byte or one stripe either side of it: where a wide kernel's unrolled loop, its block
+    // boundary and the overlapping final stripe meet.
+    private static readonly int[] StripeEdgeSizes =
+        Enumerable.Range(1, 40).SelectMany(k => new[] { -65, -64, -63, -1, 0, 1, 63, 64, 65 }.Select(d => (k * 512) + d))
+            .Where(size => size > PrefixMax)
+            .ToArray();
 
     // Fixed so a failure reproduces; spread over 2..8 MiB.
     private static readonly int[] RandomLargeSizes = [3_212_177, 5_874_003, 8_388_547];
@@ -195,9 +204,41 @@ public sealed class XxHash3Tests
     }
 
     [Fact]
-    public void Vector256IsUsedWhenAvx2IsAvailable()
+    public void StripeEdgeLengthsMatchXxhsumOnEveryPathAndSplit()
     {
-        if (Avx2.IsSupported)
+        Dictionary<string, ulong> reference = ReferenceHashes.Value;
+        foreach (int size in StripeEdgeSizes)
+        {
+            ulong expected = reference[LargeName(size)];
+            ReadOnlySpan<byte> source = Data.AsSpan(0, size);
+            foreach (XxHash3Path path in SupportedPaths)
+            {
+                Check(expected, XxHash3.HashToUInt64(source, 0, path), $"size {size}, {path}, one-shot");
+
+                // Appends of one stripe, of 512 bytes and of a stripe plus one byte: the first two keep the
+                // consumed input stripe-aligned, the last shifts it by a byte each time.
+                foreach (int chunk in new[] { XxHash3Core.StripeLength, 512, XxHash3Core.StripeLength + 1 })
+                {
+                    var hash = new XxHash3(0, path);
+                    for (int position = 0; position < size; position += chunk)
+                    {
+                        hash.Append(source.Slice(position, Math.Min(chunk, size - position)));
+                    }
+
+                    Check(expected, hash.GetCurrentHashAsUInt64(), $"size {size}, {path}, appends of {chunk}");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void WidestAcceleratedPathIsUsed()
+    {
+        if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
+        {
+            Assert.Equal(XxHash3Path.Vector512, XxHash3Core.BestPath);
+        }
+        else if (Avx2.IsSupported)
         {
             Assert.Equal(XxHash3Path.Vector256, XxHash3Core.BestPath);
         }
@@ -342,7 +383,7 @@ public sealed class XxHash3Tests
                 File.WriteAllBytes(Path.Combine(directory.FullName, names[^1]), Data.AsSpan(0, length));
             }
 
-            foreach (int size in BoundarySizes.Concat(RandomLargeSizes))
+            foreach (int size in BoundarySizes.Concat(RandomLargeSizes).Concat(StripeEdgeSizes).Distinct())
             {
                 names.Add(LargeName(size));
                 File.WriteAllBytes(Path.Combine(directory.FullName, names[^1]), Data.AsSpan(0, size));

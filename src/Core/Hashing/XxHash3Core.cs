@@ -53,7 +53,10 @@ internal static class XxHash3Core
     /// <remarks>
     /// Under Native AOT the <c>IsSupported</c> checks are fixed at compile time by the targeted instruction set,
     /// not probed on the running CPU: with the default x64 baseline (no AVX2) the AOT library gets the Vector128
-    /// path, and only an <c>IlcInstructionSet</c> that includes AVX2 (e.g. x86-x64-v3) enables Vector256.
+    /// path, and only an <c>IlcInstructionSet</c> that includes AVX2 (e.g. x86-x64-v3) enables Vector256. The
+    /// .NET 9 compiler probes at run time only for a few extensions beyond the target (SSE4.2, BMI, FMA and the
+    /// like), never for AVX-512 unless AVX-512 is already the target: a v3 library never runs Vector512, and a
+    /// v4 one (which does) refuses to start on a CPU without AVX-512. Under the JIT every path is probed.
     /// </remarks>
     internal static readonly XxHash3Path BestPath = SelectBestPath();
 
@@ -82,11 +85,15 @@ internal static class XxHash3Core
             && (Sse2.IsSupported || AdvSimd.IsSupported),
         // Avx2 rather than just Vector256: the 32x32->64 multiply has no cross-platform Vector256 form.
         XxHash3Path.Vector256 => BitConverter.IsLittleEndian && Vector256.IsHardwareAccelerated && Avx2.IsSupported,
+        // IsHardwareAccelerated as well as Avx512F: the runtime reports 512-bit vectors as not accelerated on
+        // CPUs that lower their clock for them, where the 256-bit path is the faster one.
+        XxHash3Path.Vector512 => BitConverter.IsLittleEndian && Vector512.IsHardwareAccelerated && Avx512F.IsSupported,
         _ => false,
     };
 
     private static XxHash3Path SelectBestPath() =>
-        IsSupported(XxHash3Path.Vector256) ? XxHash3Path.Vector256
+        IsSupported(XxHash3Path.Vector512) ? XxHash3Path.Vector512
+        : IsSupported(XxHash3Path.Vector256) ? XxHash3Path.Vector256
         : IsSupported(XxHash3Path.Vector128) ? XxHash3Path.Vector128
         : XxHash3Path.Scalar;
 
@@ -325,6 +332,8 @@ internal static class XxHash3Core
     {
         switch (path)
         {
+            case XxHash3Path.Vector512:
+                return AccumulateVector512(ref acc, ref input, stripes, ref secret, stripeInBlock);
             case XxHash3Path.Vector256:
                 return AccumulateVector256(ref acc, ref input, stripes, ref secret, stripeInBlock);
             case XxHash3Path.Vector128:
@@ -339,6 +348,9 @@ internal static class XxHash3Core
         ref byte key = ref Unsafe.Add(ref secret, LastStripeSecretOffset);
         switch (path)
         {
+            case XxHash3Path.Vector512:
+                LastStripeVector512(ref acc, ref stripe, ref key);
+                break;
             case XxHash3Path.Vector256:
                 LastStripeVector256(ref acc, ref stripe, ref key);
                 break;
@@ -374,6 +386,90 @@ internal static class XxHash3Core
     // that lane swap, so the kernels sum the raw input of a run of stripes in separate registers and swap the sum
     // into place once per run, before any scramble; that takes a shuffle out of every stripe. The accumulators
     // only ever see one add per stripe, which also keeps the loop-carried dependency chain short.
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static nuint AccumulateVector512(
+        ref ulong accRef, ref byte input, nuint stripes, ref byte secret, nuint stripeInBlock)
+    {
+        // One register holds all eight lanes, so the products of a run of stripes are summed in two registers
+        // (even and odd stripes) to keep two independent add chains in flight; addition is all that joins them.
+        Vector512<ulong> acc = Vector512.LoadUnsafe(ref accRef);
+        while (stripes != 0)
+        {
+            Vector512<ulong> products0 = Vector512<ulong>.Zero;
+            Vector512<ulong> products1 = Vector512<ulong>.Zero;
+            Vector512<ulong> sum0 = Vector512<ulong>.Zero;
+            Vector512<ulong> sum1 = Vector512<ulong>.Zero;
+            nuint count;
+            if (stripeInBlock == 0 && stripes >= StripesPerBlock)
+            {
+                count = StripesPerBlock;
+                for (nuint i = 0; i < StripesPerBlock; i += 4)
+                {
+                    ref byte data = ref Unsafe.Add(ref input, i * StripeLength);
+                    ref byte key = ref Unsafe.Add(ref secret, i * 8);
+                    Stripe512(ref products0, ref sum0, ref data, ref key);
+                    Stripe512(ref products1, ref sum1, ref Unsafe.Add(ref data, 64), ref Unsafe.Add(ref key, 8));
+                    Stripe512(ref products0, ref sum0, ref Unsafe.Add(ref data, 128), ref Unsafe.Add(ref key, 16));
+                    Stripe512(ref products1, ref sum1, ref Unsafe.Add(ref data, 192), ref Unsafe.Add(ref key, 24));
+                }
+            }
+            else
+            {
+                count = Math.Min(stripes, StripesPerBlock - stripeInBlock);
+                ref byte blockKey = ref Unsafe.Add(ref secret, stripeInBlock * 8);
+                for (nuint i = 0; i < count; i++)
+                {
+                    Stripe512(ref products0, ref sum0,
+                        ref Unsafe.Add(ref input, i * StripeLength), ref Unsafe.Add(ref blockKey, i * 8));
+                }
+            }
+
+            acc += products0 + products1 + SwapLanes512(sum0 + sum1);
+            input = ref Unsafe.Add(ref input, count * StripeLength);
+            stripes -= count;
+            stripeInBlock += count;
+            if (stripeInBlock == StripesPerBlock)
+            {
+                acc = Scramble512(acc, ref Unsafe.Add(ref secret, ScrambleSecretOffset));
+                stripeInBlock = 0;
+            }
+        }
+
+        acc.StoreUnsafe(ref accRef);
+        return stripeInBlock;
+    }
+
+    private static void LastStripeVector512(ref ulong accRef, ref byte stripe, ref byte key)
+    {
+        Vector512<ulong> products = Vector512<ulong>.Zero;
+        Vector512<ulong> sum = Vector512<ulong>.Zero;
+        Stripe512(ref products, ref sum, ref stripe, ref key);
+        (Vector512.LoadUnsafe(ref accRef) + products + SwapLanes512(sum)).StoreUnsafe(ref accRef);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Stripe512(ref Vector512<ulong> products, ref Vector512<ulong> sum, ref byte input, ref byte secret)
+    {
+        Vector512<ulong> data = Vector512.LoadUnsafe(ref input).AsUInt64();
+        Vector512<ulong> keyed = data ^ Vector512.LoadUnsafe(ref secret).AsUInt64();
+        products += Avx512F.Multiply(keyed.AsUInt32(), Avx512F.ShiftRightLogical(keyed, 32).AsUInt32());
+        sum += data;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<ulong> SwapLanes512(Vector512<ulong> value) =>
+        Avx512F.Shuffle(value.AsUInt32(), 0b_01_00_11_10).AsUInt64();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<ulong> Scramble512(Vector512<ulong> acc, ref byte secret)
+    {
+        Vector512<ulong> mixed = acc ^ Avx512F.ShiftRightLogical(acc, 47) ^ Vector512.LoadUnsafe(ref secret).AsUInt64();
+        Vector512<uint> prime = Vector512.Create((ulong)Prime32_1).AsUInt32();
+        Vector512<ulong> low = Avx512F.Multiply(mixed.AsUInt32(), prime);
+        Vector512<ulong> high = Avx512F.Multiply(Avx512F.ShiftRightLogical(mixed, 32).AsUInt32(), prime);
+        return low + Avx512F.ShiftLeftLogical(high, 32);
+    }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static nuint AccumulateVector256(

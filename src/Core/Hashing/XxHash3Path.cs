@@ -10,4 +10,5 @@ internal enum XxHash3Path
     Scalar,
     Vector128,
     Vector256,
+    Vector512,
 }
