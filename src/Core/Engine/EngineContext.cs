@@ -9,8 +9,10 @@ namespace Snapshotter.Engine;
 /// <summary>What every operation of one open store shares.</summary>
 internal sealed class EngineContext
 {
-    /// <summary>Large enough that syscalls and hash setup vanish next to copying; small enough for many workers.</summary>
-    public const int DefaultBufferBytes = 1 << 20;
+    /// <summary>Large enough that syscalls and hash setup vanish next to copying; small enough that a chunk read
+    /// into it is still in the core's L2 cache when it is hashed and written out again. With 1 MiB (more than
+    /// half of a 2 MiB L2) copying a cached 1 GiB file through the buffer took twice as long as with 256 KiB.</summary>
+    public const int DefaultBufferBytes = 256 << 10;
 
     public EngineContext(ContentStore store, MetadataStore metadata, OwnerLock owner, string metadataDir, IContentProvider? contentProvider, IRemoteCatalog? remoteCatalog, TimeProvider time, int concurrency)
     {

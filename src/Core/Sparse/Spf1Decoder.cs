@@ -11,6 +11,14 @@ namespace Snapshotter.Sparse;
 /// their offsets into an output file sized to the logical size, so holes stay holes. The digest comes out of
 /// the same pass that writes the file.
 /// </summary>
+/// <remarks>
+/// The bytes hashed are the bytes written, and reading them once into a buffer that stays in the L2 cache
+/// is also the fastest way measured (ext4, cached 1 GiB, before the sync): copy_file_range per extent plus
+/// a hashing pass, whether the pass reads or maps the content, copies no faster in the kernel and adds the
+/// pass. Reflinking extents (FICLONERANGE) can never apply: it needs block-aligned source offsets, and an
+/// extent's data starts after the 20-byte header, 16 bytes per extent header so far and the earlier extents
+/// (whole blocks, only the last extent may be shorter), so always 4 bytes past a multiple of 16.
+/// </remarks>
 internal sealed class Spf1Decoder
 {
     private readonly UnixFile _content;
