@@ -424,6 +424,10 @@ typedef struct snapshotter_file {
     uint32_t flags;
 } snapshotter_file;
 
+/* snapshotter_snapshot_request.flags: read every file, taking no remembered
+ * digest on trust (what is read is still remembered for later calls). */
+#define SNAPSHOTTER_SNAPSHOT_REHASH 0x1u
+
 #define SNAPSHOTTER_SNAPSHOT_REQUEST_VERSION 1
 typedef struct snapshotter_snapshot_request {
     unsigned int version;
@@ -439,9 +443,11 @@ typedef struct snapshotter_snapshot_request {
     snapshotter_progress_cb progress;
     void *progress_payload;
     snapshotter_cancel *cancel;
+    /* SNAPSHOTTER_SNAPSHOT_* flags. */
+    uint32_t flags;
 } snapshotter_snapshot_request;
 #define SNAPSHOTTER_SNAPSHOT_REQUEST_INIT \
-    { SNAPSHOTTER_SNAPSHOT_REQUEST_VERSION, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL }
+    { SNAPSHOTTER_SNAPSHOT_REQUEST_VERSION, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, 0 }
 snapshotter_code snapshotter_snapshot_request_init(snapshotter_snapshot_request *req,
                                                    unsigned int version);
 
@@ -453,6 +459,16 @@ snapshotter_code snapshotter_snapshot_request_init(snapshotter_snapshot_request 
  * visible locally, and name:snapshot_version must be free there too: a tag
  * holding other files is ALREADY_EXISTS (checked before any content is read,
  * and again right before pushing); one holding this very snapshot is fine.
+ *
+ * Unchanged files are not read again: the library remembers, in the store's
+ * metadata, the digest it read from each file by the file's identity (device,
+ * inode, size, mode, mtime and ctime to the nanosecond), and takes it while
+ * that identity is unchanged and the content is still stored; stats report
+ * such files as reused with no bytes read. Only files on ext2/3/4, XFS, Btrfs
+ * and F2FS are remembered (the filesystems known to move the ctime on every
+ * change), and only when their ctime was over 2 seconds older than the read
+ * and did not move during it, so a write in the same clock tick as the read is
+ * never missed. SNAPSHOTTER_SNAPSHOT_REHASH reads every file regardless.
  */
 snapshotter_code snapshotter_snapshot(snapshotter_stats *out_stats, snapshotter *s,
                                       const snapshotter_snapshot_request *req,

@@ -14,6 +14,13 @@ type FileFlags uint32
 // without it the file is copied, and restored as a private, writable copy.
 const FileReadOnly FileFlags = C.SNAPSHOTTER_FILE_READ_ONLY
 
+// SnapshotFlags are snapshotter_snapshot_request.flags.
+type SnapshotFlags uint32
+
+// SnapshotRehash: read every file, taking no digest remembered for an unchanged file on trust; what
+// is read is still remembered for later snapshots.
+const SnapshotRehash SnapshotFlags = C.SNAPSHOTTER_SNAPSHOT_REHASH
+
 // File mirrors snapshotter_file: one file of a snapshot.
 type File struct {
 	// RelativePath is relative to the request's BaseDir: no "..", not absolute.
@@ -29,6 +36,7 @@ type SnapshotRequest struct {
 	// BaseDir is the directory the files' relative paths are resolved against.
 	BaseDir string
 	Files   []File
+	Flags   SnapshotFlags
 	// Progress, when set, is called as work advances. It runs on a library thread, never
 	// concurrently with itself for one call.
 	Progress func(Progress)
@@ -44,6 +52,7 @@ func (s *Snapshotter) Snapshot(ctx context.Context, req SnapshotRequest) (Stats,
 	c.name = a.str(req.Name, "name")
 	c.snapshot_version = a.str(req.Version, "snapshot_version")
 	c.base_dir = a.str(req.BaseDir, "base_dir")
+	c.flags = C.uint32_t(req.Flags)
 	if files := cnewArray[C.snapshotter_file](&a, len(req.Files)); files != nil {
 		for i, f := range req.Files {
 			files[i].relative_path = a.str(f.RelativePath, "files[].relative_path")

@@ -22,6 +22,11 @@ internal static unsafe partial class Exports
             RequireOut(request, "req");
             RequireVersion(request->Version, NativeSnapshotRequest.CurrentVersion, "snapshotter_snapshot_request");
             CheckStats(stats);
+            if ((request->Flags & ~NativeSnapshotRequest.KnownFlags) != 0)
+            {
+                throw SnapshotterException.InvalidArgument($"flags 0x{request->Flags:x} has unknown bits");
+            }
+
             using var control = new CallControl(request->Cancel, request->Progress, request->ProgressPayload);
             var snapshotRequest = new SnapshotRequest
             {
@@ -30,6 +35,7 @@ internal static unsafe partial class Exports
                 BaseDir = Utf8.Required(request->BaseDir, "base_dir"),
                 Files = ReadFiles(request->Files, request->FileCount),
                 Progress = control.Progress,
+                Rehash = (request->Flags & NativeSnapshotRequest.RehashFlag) != 0,
             };
             WriteStats(stats, engine.Snapshot(snapshotRequest, control.Token));
             return 0;

@@ -95,6 +95,8 @@ internal unsafe struct NativeProgress
 internal unsafe struct NativeSnapshotRequest
 {
     public const uint CurrentVersion = 1;
+    public const uint RehashFlag = 0x1;
+    public const uint KnownFlags = RehashFlag;
 
     public uint Version;
     public byte* Name;
@@ -105,6 +107,7 @@ internal unsafe struct NativeSnapshotRequest
     public delegate* unmanaged<NativeProgress*, void*, int> Progress;
     public void* ProgressPayload;
     public IntPtr Cancel;
+    public uint Flags;
 }
 
 [StructLayout(LayoutKind.Sequential)]

@@ -138,7 +138,7 @@ _Static_assert(sizeof(snapshotter_file) == 16, "snapshotter_file size");
 LAYOUT(snapshotter_file, relative_path, 0);
 LAYOUT(snapshotter_file, flags, 8);
 
-_Static_assert(sizeof(snapshotter_snapshot_request) == 72, "snapshotter_snapshot_request size");
+_Static_assert(sizeof(snapshotter_snapshot_request) == 80, "snapshotter_snapshot_request size");
 LAYOUT(snapshotter_snapshot_request, version, 0);
 LAYOUT(snapshotter_snapshot_request, name, 8);
 LAYOUT(snapshotter_snapshot_request, snapshot_version, 16);
@@ -148,6 +148,7 @@ LAYOUT(snapshotter_snapshot_request, file_count, 40);
 LAYOUT(snapshotter_snapshot_request, progress, 48);
 LAYOUT(snapshotter_snapshot_request, progress_payload, 56);
 LAYOUT(snapshotter_snapshot_request, cancel, 64);
+LAYOUT(snapshotter_snapshot_request, flags, 72);
 
 _Static_assert(sizeof(snapshotter_restore_request) == 88, "snapshotter_restore_request size");
 LAYOUT(snapshotter_restore_request, version, 0);
@@ -250,6 +251,7 @@ LAYOUT(snapshotter_import_request, cancel, 48);
 static void layouts_are_pinned(void)
 {
     CHECK(SNAPSHOTTER_FILE_READ_ONLY == 0x1u && SNAPSHOTTER_RESTORE_OVERWRITE == 0x1u, "flag values are pinned");
+    CHECK(SNAPSHOTTER_SNAPSHOT_REHASH == 0x1u, "snapshot flag values are pinned");
     CHECK(SNAPSHOTTER_FILE_CONTENT_LOCAL == 0x2u, "flag values are pinned");
     CHECK(SNAPSHOTTER_RESTORE_IN_PLACE == 0x2u && SNAPSHOTTER_RESTORE_DELETE_EXTRA == 0x4u, "flag values are pinned");
     CHECK(SNAPSHOTTER_DIFF_ADDED == 1u && SNAPSHOTTER_DIFF_REMOVED == 2u && SNAPSHOTTER_DIFF_CHANGED == 3u,

@@ -145,6 +145,7 @@ static void request_init_functions_match_macros(void)
     CHECK(restore_macro.ref == NULL && restore_macro.only == NULL && restore_macro.only_count == 0,
           "SNAPSHOTTER_RESTORE_REQUEST_INIT leaves ref and only empty");
     CHECK(stats_macro.files_removed == 0, "SNAPSHOTTER_STATS_INIT files_removed");
+    CHECK(snapshot_macro.flags == 0, "SNAPSHOTTER_SNAPSHOT_REQUEST_INIT flags");
 }
 
 /* Init functions are fallible calls too: bad versions and NULL are refused and the struct is untouched. */

@@ -55,7 +55,7 @@ pub use handle::Snapshotter;
 pub use options::{ContentOptions, Options, RegistryOptions};
 pub use progress::Progress;
 pub use restore::{RestoreFlags, RestoreRequest};
-pub use snapshot::{FileFlags, SnapshotRequest};
+pub use snapshot::{FileFlags, SnapshotFlags, SnapshotRequest};
 pub use stats::Stats;
 pub use transfer::{ExportRequest, ImportRequest};
 pub use version::{code_name, version, version_number, HEADER_VERSION, HEADER_VERSION_NUMBER};

@@ -20,6 +20,15 @@ flags! {
     }
 }
 
+flags! {
+    /// `snapshotter_snapshot_request.flags`.
+    SnapshotFlags {
+        /// Read every file, taking no digest remembered for an unchanged file on trust; what is read is
+        /// still remembered for later snapshots.
+        REHASH = sys::SNAPSHOTTER_SNAPSHOT_REHASH;
+    }
+}
+
 /// Builds `snapshotter_snapshot_request`: which files to capture under which name and version.
 #[derive(Debug)]
 pub struct SnapshotRequest<'a> {
@@ -27,6 +36,7 @@ pub struct SnapshotRequest<'a> {
     version: String,
     base_dir: PathBuf,
     files: Vec<(PathBuf, FileFlags)>,
+    flags: SnapshotFlags,
     control: CallControl<'a>,
 }
 
@@ -39,6 +49,7 @@ impl<'a> SnapshotRequest<'a> {
             version: version.into(),
             base_dir: base_dir.into(),
             files: Vec::new(),
+            flags: SnapshotFlags::empty(),
             control: CallControl::default(),
         }
     }
@@ -46,6 +57,12 @@ impl<'a> SnapshotRequest<'a> {
     /// Adds a file, by its path relative to the base dir (no "..", not absolute).
     pub fn file(mut self, relative_path: impl Into<PathBuf>, flags: FileFlags) -> Self {
         self.files.push((relative_path.into(), flags));
+        self
+    }
+
+    /// Sets the request's flags.
+    pub fn flags(mut self, flags: SnapshotFlags) -> Self {
+        self.flags = flags;
         self
     }
 }
@@ -77,6 +94,7 @@ impl Snapshotter {
             .collect::<Result<Vec<_>>>()?;
         raw.file_count = files.len();
         raw.files = arena.keep_slice(files);
+        raw.flags = request.flags.bits();
 
         let mut control = request.control;
         (raw.progress, raw.progress_payload, raw.cancel) = control.raw();

@@ -154,6 +154,7 @@ pub struct snapshotter_file {
     pub flags: u32,
 }
 
+pub const SNAPSHOTTER_SNAPSHOT_REHASH: u32 = 0x1;
 pub const SNAPSHOTTER_SNAPSHOT_REQUEST_VERSION: c_uint = 1;
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
@@ -167,6 +168,7 @@ pub struct snapshotter_snapshot_request {
     pub progress: snapshotter_progress_cb,
     pub progress_payload: *mut c_void,
     pub cancel: *mut snapshotter_cancel,
+    pub flags: u32,
 }
 
 pub const SNAPSHOTTER_RESTORE_OVERWRITE: u32 = 0x1;

@@ -57,7 +57,7 @@ fn rust_layouts() -> Vec<Layout> {
         }
         snapshotter_file { relative_path, flags }
         snapshotter_snapshot_request {
-            version, name, snapshot_version, base_dir, files, file_count, progress, progress_payload, cancel
+            version, name, snapshot_version, base_dir, files, file_count, progress, progress_payload, cancel, flags
         }
         snapshotter_restore_request {
             version, name, snapshot_version, output_dir, flags, progress, progress_payload, cancel, r#ref, only,
@@ -121,6 +121,7 @@ fn rust_constants() -> Vec<(String, i128)> {
         SNAPSHOTTER_OPTIONS_VERSION,
         SNAPSHOTTER_STATS_VERSION,
         SNAPSHOTTER_FILE_READ_ONLY,
+        SNAPSHOTTER_SNAPSHOT_REHASH,
         SNAPSHOTTER_SNAPSHOT_REQUEST_VERSION,
         SNAPSHOTTER_RESTORE_OVERWRITE,
         SNAPSHOTTER_RESTORE_IN_PLACE,

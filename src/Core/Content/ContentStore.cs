@@ -47,6 +47,12 @@ internal sealed class ContentStore
 
     public bool HasContent(Digest digest) => UnixPath.TryStat(ContentPath(digest), followSymlinks: false) is { IsRegularFile: true };
 
+    /// <summary>The size of a digest's content object (its SPF1 encoding), or null when the store does not hold it.</summary>
+    public long? StoredSize(Digest digest) =>
+        UnixPath.TryStat(ContentPath(digest), followSymlinks: false) is { IsRegularFile: true } stored ? stored.Size : null;
+
+    public bool HasSnapshotFile(Digest digest) => UnixPath.TryStat(SnapshotPath(digest), followSymlinks: false) is not null;
+
     /// <summary>
     /// Stores an open source file: its SPF1 encoding is written to a temporary file while being hashed (one
     /// read of the source). When that content is already stored the temporary file is dropped; otherwise it is
@@ -62,11 +68,12 @@ internal sealed class ContentStore
         string tempPath = UnixPath.TempPathIn(ContentDir, $"{TempContentPrefix}{_ownerToken}-");
         bool keep = false;
         Spf1Result encoded;
+        FileStatus afterRead;
         try
         {
             using var temp = UnixFile.CreateNew(tempPath, TempFileMode);
             encoded = Spf1Encoder.Encode(source, status.Size, extents, temp, buffer, onDataBytes, cancellation);
-            EnsureUnchanged(source, status);
+            afterRead = EnsureUnchanged(source, status);
             pin?.Invoke(encoded.Digest);
             keep = !HasContent(encoded.Digest);
             if (keep)
@@ -85,7 +92,7 @@ internal sealed class ContentStore
         try
         {
             bool linked = readOnly && LinkReadOnlySource(source, status, encoded.Digest, keep ? tempPath : ContentPath(encoded.Digest), buffer, cancellation);
-            return new IngestResult(encoded.Digest, status.Size, encoded.EncodedLength, keep ? tempPath : null, linked);
+            return new IngestResult(encoded.Digest, status.Size, encoded.EncodedLength, keep ? tempPath : null, linked, afterRead);
         }
         catch
         {
@@ -174,7 +181,7 @@ internal sealed class ContentStore
     private bool LinkReadOnlySource(UnixFile source, in FileStatus status, Digest digest, string contentPath, byte[] buffer, CancellationToken cancellation)
     {
         string snapshotPath = SnapshotPath(digest);
-        if (UnixPath.TryStat(snapshotPath, followSymlinks: false) is not null)
+        if (HasSnapshotFile(digest))
         {
             return false;
         }
@@ -394,7 +401,7 @@ internal sealed class ContentStore
     public static Digest DigestOf(UnixFile file, long size, byte[] buffer, CancellationToken cancellation) =>
         Spf1Encoder.Encode(file, size, SparseFile.GetExtents(file, size), output: null, buffer, onDataBytes: null, cancellation).Digest;
 
-    private static void EnsureUnchanged(UnixFile source, in FileStatus before)
+    private static FileStatus EnsureUnchanged(UnixFile source, in FileStatus before)
     {
         FileStatus after = source.Stat();
         // Size and mtime, not ctime: linking the inode (as a concurrent snapshot of the same file may) changes ctime only.
@@ -402,5 +409,7 @@ internal sealed class ContentStore
         {
             throw new SnapshotterException(ErrorCode.IO, $"'{source.Path}' changed while it was being snapshotted; snapshot it again once it is stable");
         }
+
+        return after;
     }
 }

@@ -37,6 +37,22 @@ internal sealed class Lease : IDisposable
             return true;
         })).Value;
 
+    /// <summary>Pins digests not pinned yet, all in one transaction.</summary>
+    public void PinContent(IReadOnlyCollection<Digest> digests)
+    {
+        Digest[] fresh = digests.Where(d => !_pinnedContent.ContainsKey(d)).Distinct().ToArray();
+        if (fresh.Length == 0)
+        {
+            return;
+        }
+
+        _metadata.PinContent(Id, fresh);
+        foreach (Digest digest in fresh)
+        {
+            _pinnedContent.TryAdd(digest, new Lazy<bool>(true));
+        }
+    }
+
     public void Dispose()
     {
         try

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using Snapshotter.Oci;
 using Snapshotter.Content;
 using Snapshotter.Errors;
+using Snapshotter.Identity;
 using Snapshotter.IO;
 using Snapshotter.Metadata;
 using Snapshotter.Validation;
@@ -16,7 +17,8 @@ namespace Snapshotter.Engine;
 /// content renamed into place and made durable again, and one transaction makes the snapshot visible.
 /// Every digest is pinned by the call's lease before the store is checked for it, so content found already
 /// stored cannot be collected before the commit references it. Any failure drops the reservation and every
-/// temporary file.
+/// temporary file. A file whose identity is unchanged since a snapshot read it is not read again: its remembered
+/// digest is taken when its content is still stored (see <see cref="IdentityCache"/> for when one is remembered).
 /// </summary>
 internal sealed class SnapshotOperation
 {
@@ -27,12 +29,14 @@ internal sealed class SnapshotOperation
     private readonly SnapshotRequest _request;
     private readonly CancellationToken _cancellation;
     private readonly StatsCounter _stats = new();
+    private readonly IdentityCache _identities;
 
     public SnapshotOperation(EngineContext context, SnapshotRequest request, CancellationToken cancellation)
     {
         _context = context;
         _request = request;
         _cancellation = cancellation;
+        _identities = new IdentityCache(context.Metadata, context.Time);
     }
 
     private readonly record struct SourceFile(string RelativePath, string ResolvedPath, bool ReadOnly, FileStatus Status);
@@ -55,9 +59,12 @@ internal sealed class SnapshotOperation
             long totalBytes = sources.Sum(s => s.Status.Size);
             var progress = new ProgressTracker(_request.Progress, _context.Time, sources.Length, totalBytes);
 
+            Dictionary<int, Digest> remembered = _request.Rehash ? [] : _identities.Recall(sources.Select(s => (s.ResolvedPath, s.Status)).ToArray());
+            lease.PinContent(remembered.Values.ToHashSet());
             BoundedParallel.For(sources.Length, _context.Concurrency, _cancellation, (i, token) =>
             {
-                records[i] = Store(sources[i], lease, pendingContent, contents, progress, token);
+                records[i] = (remembered.TryGetValue(i, out Digest digest) ? Reuse(sources[i], digest, contents, progress) : null)
+                    ?? Store(sources[i], lease, pendingContent, contents, progress, token);
             });
 
             Publish(pendingContent);
@@ -152,6 +159,7 @@ internal sealed class SnapshotOperation
     {
         for (int attempt = 1; ; attempt++)
         {
+            _identities.Save();
             IReadOnlyList<Digest> missing = _context.Metadata.Commit(pendingId, records, contents.Values.ToArray(), _context.NowNs, _context.Store.HasContent);
             if (missing.Count == 0)
             {
@@ -186,6 +194,7 @@ internal sealed class SnapshotOperation
         byte[] buffer = ArrayPool<byte>.Shared.Rent(_context.BufferBytes);
         try
         {
+            long readStartNs = _identities.NowNs;
             using var file = UnixFile.OpenRead(source.ResolvedPath, followSymlinks: false);
             FileStatus status = file.Stat();
             if (!status.IsSameInode(source.Status))
@@ -193,12 +202,19 @@ internal sealed class SnapshotOperation
                 throw new SnapshotterException(ErrorCode.IO, $"'{source.RelativePath}' was replaced while being snapshotted");
             }
 
+            bool learnable = _identities.PrepareToLearn(file, status, readStartNs);
             long dataBytes = 0;
             IngestResult result = _context.Store.Ingest(file, status, source.ReadOnly, buffer, n =>
             {
                 dataBytes += n;
                 progress.AddBytes(n);
             }, token, lease.PinContent);
+
+            // The link of a read-only source has just moved its change time: the identity read is already stale.
+            if (!result.Linked)
+            {
+                _identities.Learn(learnable, status, result.StatusAfterRead, result.Digest, readStartNs);
+            }
 
             _stats.Read(dataBytes);
             if (result.PendingPath is { } pending && !pendingContent.TryAdd(result.Digest, pending))
@@ -222,23 +238,43 @@ internal sealed class SnapshotOperation
 
             contents.TryAdd(result.Digest, new ContentRecord(result.Digest, result.Size, result.EncodedSize));
             progress.FileDone(status.Size - dataBytes);
-            return new FileRecord(
-                source.RelativePath,
-                result.Digest,
-                source.ReadOnly,
-                status.Permissions,
-                status.Uid,
-                status.Gid,
-                status.Size,
-                status.ModificationTimeNs,
-                LocalOffsetSeconds(status.ModificationTimeNs),
-                FileRecord.RegularFileTypeFlag);
+            return Record(source, result.Digest, status);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    /// <summary>
+    /// Takes a file's remembered digest (already pinned by the lease) without reading the file, when the store still
+    /// holds that content and, for a read-only file, its storage/snapshot inode: what storing it would have found.
+    /// Null otherwise, and the file is read.
+    /// </summary>
+    private FileRecord? Reuse(SourceFile source, Digest digest, ConcurrentDictionary<Digest, ContentRecord> contents, ProgressTracker progress)
+    {
+        if (_context.Store.StoredSize(digest) is not { } encodedSize || (source.ReadOnly && !_context.Store.HasSnapshotFile(digest)))
+        {
+            return null;
+        }
+
+        _stats.Reused();
+        contents.TryAdd(digest, new ContentRecord(digest, source.Status.Size, encodedSize));
+        progress.FileDone(source.Status.Size);
+        return Record(source, digest, source.Status);
+    }
+
+    private static FileRecord Record(SourceFile source, Digest digest, in FileStatus status) => new(
+        source.RelativePath,
+        digest,
+        source.ReadOnly,
+        status.Permissions,
+        status.Uid,
+        status.Gid,
+        status.Size,
+        status.ModificationTimeNs,
+        LocalOffsetSeconds(status.ModificationTimeNs),
+        FileRecord.RegularFileTypeFlag);
 
     /// <summary>New content becomes durable, then is renamed into place, then the renames become durable.
     /// Hardlinks of read-only sources made earlier are covered by the same flushes.</summary>

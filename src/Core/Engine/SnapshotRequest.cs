@@ -11,4 +11,8 @@ public sealed record SnapshotRequest
     public required IReadOnlyList<FileSpec> Files { get; init; }
 
     public Action<ProgressReport>? Progress { get; init; }
+
+    /// <summary>Read every file, taking no digest remembered for an unchanged file on trust (what is read is still
+    /// remembered for later snapshots).</summary>
+    public bool Rehash { get; init; }
 }

@@ -22,6 +22,13 @@ internal static class UnixPath
         return errno is Errno.ENOENT or Errno.ENOTDIR ? null : throw Errno.Exception(errno, "stat", path);
     }
 
+    /// <summary>statfs(2)'s f_type of the filesystem holding <paramref name="path"/>; null when it cannot be told.</summary>
+    public static unsafe long? TryFilesystemType(string path)
+    {
+        Libc.StatFsBuffer b;
+        return Libc.StatFs(path, &b) == 0 ? b.Type : null;
+    }
+
     /// <summary>Creates the directory and its missing parents (mkdir -p).</summary>
     public static void CreateDirectories(string path)
     {

@@ -8,6 +8,7 @@ internal static partial class Libc
     [StructLayout(LayoutKind.Explicit, Size = 120)]
     public struct StatFsBuffer
     {
+        [FieldOffset(0)] public long Type;
         [FieldOffset(8)] public long BlockSize;
         [FieldOffset(16)] public ulong Blocks;
         [FieldOffset(24)] public ulong FreeBlocks;

@@ -173,6 +173,7 @@ internal sealed partial class MetadataStore
     /// concurrent writers safe: a pin committed first is seen here, and a snapshot committing afterwards finds the
     /// content gone when it checks under the same lock (see <see cref="Commit"/>). A crash before the commit
     /// leaves only a record without files and without references, which the next collection drops.
+    /// Digests remembered for source files holding that content are forgotten with it.
     /// </summary>
     /// <returns>The released content, with its stored size when it had a content record.</returns>
     public List<ContentRecord> ReleaseUnreferenced(IReadOnlyList<Digest> candidates, Func<string, bool> isOwnerAlive, Action<Digest> removeFiles, CancellationToken cancellation = default)
@@ -203,6 +204,7 @@ internal sealed partial class MetadataStore
                     released.Add(reader.Read() ? new ContentRecord(digest, reader.GetInt64(0), reader.GetInt64(1)) : new ContentRecord(digest, 0, 0));
                 }
 
+                ForgetRememberedDigests(connection, text);
                 removeFiles(digest);
             }
 

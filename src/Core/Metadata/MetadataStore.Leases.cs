@@ -52,6 +52,24 @@ internal sealed partial class MetadataStore
         pin.ExecuteNonQuery();
     }
 
+    /// <summary>Pins many digests in one transaction.</summary>
+    public void PinContent(long leaseId, IEnumerable<Digest> digests)
+    {
+        using var connection = Connect(durable: false);
+        using var transaction = connection.BeginTransaction();
+        using var pin = connection.CreateCommand();
+        pin.CommandText = "INSERT OR IGNORE INTO leased_content (lease_id, digest) VALUES ($lease, $digest)";
+        pin.Parameters.AddWithValue("$lease", leaseId);
+        var digest = pin.Parameters.Add("$digest", SqliteType.Text);
+        foreach (Digest pinned in digests)
+        {
+            digest.Value = pinned.ToString();
+            pin.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+    }
+
     public void DeleteLease(long leaseId)
     {
         using var connection = Connect(durable: false);

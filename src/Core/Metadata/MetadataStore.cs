@@ -13,7 +13,7 @@ namespace Snapshotter.Metadata;
 internal sealed partial class MetadataStore
 {
     public const string DatabaseFileName = "snapshotter.db";
-    private const int SchemaVersion = 2;
+    private const int SchemaVersion = 3;
     private const int BusyTimeoutSeconds = 60;
     private const int PendingState = 0;
     private const int CommittedState = 1;
@@ -556,7 +556,8 @@ internal sealed partial class MetadataStore
         }
 
         using var create = connection.CreateCommand();
-        create.CommandText = (current < 1 ? InitialSchema : "") + LeaseSchema + $"PRAGMA user_version = {SchemaVersion};";
+        create.CommandText = (current < 1 ? InitialSchema : "") + (current < 2 ? LeaseSchema : "") + (current < 3 ? IdentitySchema : "")
+            + $"PRAGMA user_version = {SchemaVersion};";
         create.ExecuteNonQuery();
         transaction.Commit();
     }
@@ -624,6 +625,25 @@ internal sealed partial class MetadataStore
             PRIMARY KEY (lease_id, digest)
         ) WITHOUT ROWID;
         CREATE INDEX leased_content_by_digest ON leased_content (digest);
+
+        """;
+
+    /// <summary>Schema 3: remembered digests by file identity (see <see cref="Identity.IdentityCache"/>). Inodes are stored
+    /// as signed 64-bit integers, their bits unchanged.</summary>
+    private const string IdentitySchema = """
+        CREATE TABLE file_identities (
+            device INTEGER NOT NULL,
+            inode INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            ctime_ns INTEGER NOT NULL,
+            mode INTEGER NOT NULL,
+            digest TEXT NOT NULL,
+            hashed_ns INTEGER NOT NULL,
+            used_ns INTEGER NOT NULL,
+            PRIMARY KEY (device, inode)
+        ) WITHOUT ROWID;
+        CREATE INDEX file_identities_by_digest ON file_identities (digest);
 
         """;
 }

@@ -96,6 +96,12 @@ internal sealed class StoreVerifier
         }
 
         int recordsWithoutFiles = DropContentRecordsWithoutFiles(referenced.Keys.ToHashSet());
+        if (Repair && _problems.Count > 0)
+        {
+            // A store found damaged takes nothing learned before on trust: the next snapshots read their files again.
+            Metadata.ForgetRememberedDigests();
+        }
+
         progress.Complete();
         return new VerifyReport
         {

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
 using Snapshotter.Content;
 using Snapshotter.Errors;
+using Snapshotter.Identity;
 using Snapshotter.Metadata;
 using Snapshotter.Tests.Support;
 
@@ -263,7 +264,62 @@ public sealed class MetadataStoreTests : IDisposable
         SqliteConnection.ClearAllPools();
         SnapshotterException e = Expect.Error(ErrorCode.Unsupported, () => Open());
         Assert.Contains(store.Path, e.Message, StringComparison.Ordinal);
-        Assert.Contains("2", e.Message, StringComparison.Ordinal);
+        Assert.Contains("up to 3", e.Message, StringComparison.Ordinal);
+    }
+
+    private void Execute(string path, string sql)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        connection.Open();
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static RememberedDigest Remembered(ulong inode, ulong digest, long usedNs) =>
+        new(new FileIdentity(2049, inode, 12, Now - 10, Now - 5, 0x81A4), new Digest(digest), Now, usedNs);
+
+    [Fact]
+    public void A_schema_2_database_gains_the_remembered_digests_and_keeps_its_snapshots()
+    {
+        MetadataStore store = Open();
+        long id = Pending(store, "snap", "v1");
+        FileRecord file = File("a", 0x5e0ba398f628c5e4);
+        store.Commit(id, [file], ContentOf(file), Now);
+        Execute(store.Path, "DROP TABLE file_identities; PRAGMA user_version = 2;");
+        SqliteConnection.ClearAllPools();
+
+        MetadataStore migrated = Open();
+
+        Assert.Equal([file], migrated.GetFiles(id));
+        Assert.Equal(0, migrated.CountRememberedDigests());
+        migrated.SaveRememberedDigests([Remembered(7, 0xabc, Now)], [], Now, maxEntries: 10);
+        Assert.Equal(new Digest(0xabc), migrated.FindRememberedDigests([(2049, 7)])[(2049, 7)].Digest);
+    }
+
+    [Fact]
+    public void Remembered_digests_keep_one_row_per_inode_and_full_inode_numbers()
+    {
+        MetadataStore store = Open();
+        store.SaveRememberedDigests([Remembered(ulong.MaxValue, 0x1, Now), Remembered(ulong.MaxValue, 0x2, Now + 1)], [], Now, maxEntries: 10);
+
+        Assert.Equal(1, store.CountRememberedDigests());
+        RememberedDigest found = store.FindRememberedDigests([(2049, ulong.MaxValue)])[(2049, ulong.MaxValue)];
+        Assert.Equal(new Digest(0x2), found.Digest);
+        Assert.Equal(ulong.MaxValue, found.Identity.Inode);
+    }
+
+    [Fact]
+    public void Beyond_the_bound_the_least_recently_used_remembered_digests_go_first()
+    {
+        MetadataStore store = Open();
+        store.SaveRememberedDigests(Enumerable.Range(1, 10).Select(i => Remembered((ulong)i, (ulong)i, Now + i)).ToArray(), [], Now, maxEntries: 10);
+        store.SaveRememberedDigests([], [Remembered(1, 1, Now + 1).Identity], Now + 100, maxEntries: 10);
+        store.SaveRememberedDigests([Remembered(11, 11, Now + 11)], [], Now, maxEntries: 10);
+
+        Assert.Equal(9, store.CountRememberedDigests());
+        Dictionary<(ulong, ulong), RememberedDigest> left = store.FindRememberedDigests(Enumerable.Range(1, 11).Select(i => ((ulong)2049, (ulong)i)));
+        Assert.Equal([1UL, 4, 5, 6, 7, 8, 9, 10, 11], left.Keys.Select(k => k.Item2).Order().ToArray());
     }
 
     [Fact]

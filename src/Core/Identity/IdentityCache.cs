@@ -1,0 +1,158 @@
+using System.Collections.Concurrent;
+using Snapshotter.Content;
+using Snapshotter.IO;
+using Snapshotter.Metadata;
+
+namespace Snapshotter.Identity;
+
+/// <summary>
+/// Remembers, in the metadata database, the digest a snapshot read from each file by the file's
+/// <see cref="FileIdentity"/>, so that a later snapshot finding exactly that identity need not read the file again.
+/// A remembered digest is only a shortcut to what reading would give; whenever that is in doubt the file is read.
+/// <list type="bullet">
+/// <item>Only files on filesystems known to move the change time on every change are remembered (ext2/3/4, XFS,
+/// Btrfs, F2FS): not tmpfs or hugetlbfs, whose shared mappings are written without ever touching the times, nor
+/// network or FUSE filesystems, whose times come from another clock and whose attributes may be cached.</item>
+/// <item>A file is remembered only when its identity was the same before and after the read, and its change time was
+/// older than the start of the read by <see cref="SettleMargin"/> (git's "racy clean" problem): a write in the same
+/// clock tick as an earlier one leaves the change time as it was, so a file changed just before or while it was
+/// read could otherwise be remembered with bytes it no longer has. The margin covers the kernel's coarse timestamp
+/// clock (milliseconds) and filesystems that keep whole seconds.</item>
+/// <item>Before the read the file's dirty pages are written back (sync_file_range): that write-protects them in every
+/// shared mapping, so a later write through a mapping faults and moves the change time, as a write(2) does.</item>
+/// <item>A read-only file the snapshot hardlinks into the store has its change time moved by that very link, so it
+/// is remembered by the next snapshot that finds it unchanged.</item>
+/// </list>
+/// What stays beyond any change-time cache (git's and restic's alike): a single write(2) call still copying data
+/// more than the margin after it began (the kernel moves the change time once, at its start), with the size
+/// unchanged. The content object a remembered digest names must still be in the store (the caller checks, under
+/// its lease); callers that doubt the source filesystem ask for every file to be read.
+/// </summary>
+internal sealed class IdentityCache
+{
+    public static readonly TimeSpan SettleMargin = TimeSpan.FromSeconds(2);
+
+    /// <summary>About 150 bytes each with the digest index: the table stays under ~75 MB.</summary>
+    public const int MaxEntries = 500_000;
+
+    /// <summary>A remembered digest that is used has its use time refreshed at most this often, so that repeated
+    /// snapshots of an unchanged tree write nothing to the cache.</summary>
+    public static readonly TimeSpan UseRefreshInterval = TimeSpan.FromDays(1);
+
+    /// <summary>statfs f_type values: ext2/3/4, XFS, Btrfs, F2FS.</summary>
+    private static readonly HashSet<long> TrustedFilesystemTypes = [0xEF53, 0x58465342, 0x9123683E, 0xF2F52010];
+
+    private readonly MetadataStore _metadata;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<ulong, bool> _trustedDevices = new();
+    private readonly ConcurrentQueue<RememberedDigest> _learned = new();
+    private readonly ConcurrentQueue<FileIdentity> _used = new();
+
+    public IdentityCache(MetadataStore metadata, TimeProvider time)
+    {
+        _metadata = metadata;
+        _time = time;
+    }
+
+    public long NowNs => (_time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks * TimeSpan.NanosecondsPerTick;
+
+    /// <summary>
+    /// The digests remembered for files whose identity is exactly <paramref name="files"/>' current status, by index,
+    /// read in one transaction. Each is only a candidate: its content must still be in the store.
+    /// </summary>
+    public Dictionary<int, Digest> Recall(IReadOnlyList<(string Path, FileStatus Status)> files)
+    {
+        Dictionary<(ulong, ulong), RememberedDigest> remembered = _metadata.FindRememberedDigests(files.Select(f => (f.Status.Device, f.Status.Inode)));
+        long refreshBeforeNs = NowNs - (long)(UseRefreshInterval.Ticks * TimeSpan.NanosecondsPerTick);
+        var recalled = new Dictionary<int, Digest>();
+        for (int i = 0; i < files.Count; i++)
+        {
+            FileStatus status = files[i].Status;
+            if (remembered.TryGetValue((status.Device, status.Inode), out RememberedDigest entry)
+                && entry.Identity == FileIdentity.Of(status)
+                && IsSettled(status.ChangeTimeNs, entry.HashedNs)
+                && TrustsFilesystem(files[i].Path, status.Device))
+            {
+                recalled[i] = entry.Digest;
+                if (entry.UsedNs < refreshBeforeNs)
+                {
+                    _used.Enqueue(entry.Identity);
+                }
+            }
+        }
+
+        return recalled;
+    }
+
+    /// <summary>
+    /// Called with a file opened and stat-ed, before it is read from <paramref name="readStartNs"/> on: whether it may
+    /// be remembered afterwards (a trusted filesystem, a change time old enough), writing back its dirty pages if so.
+    /// </summary>
+    public bool PrepareToLearn(UnixFile file, in FileStatus status, long readStartNs) =>
+        IsSettled(status.ChangeTimeNs, readStartNs) && TrustsFilesystem(file.Path, status.Device) && file.TryWriteBack();
+
+    /// <summary>Remembers <paramref name="digest"/> when the file was prepared and its identity did not change while it was read.</summary>
+    public void Learn(bool prepared, in FileStatus before, in FileStatus after, Digest digest, long readStartNs)
+    {
+        FileIdentity identity = FileIdentity.Of(before);
+        if (prepared && identity == FileIdentity.Of(after) && IsSettled(identity.ChangeTimeNs, readStartNs))
+        {
+            _learned.Enqueue(new RememberedDigest(identity, digest, readStartNs, readStartNs));
+        }
+    }
+
+    /// <summary>Writes what was learned and which remembered digests were used, in one transaction (not fsynced:
+    /// losing it to a power cut only means reading those files again).</summary>
+    public void Save()
+    {
+        var learned = new List<RememberedDigest>();
+        while (_learned.TryDequeue(out RememberedDigest entry))
+        {
+            learned.Add(entry);
+        }
+
+        var used = new List<FileIdentity>();
+        while (_used.TryDequeue(out FileIdentity identity))
+        {
+            used.Add(identity);
+        }
+
+        if (learned.Count > 0 || used.Count > 0)
+        {
+            _metadata.SaveRememberedDigests(learned, used, NowNs, MaxEntries);
+        }
+    }
+
+    private static bool IsSettled(long changeTimeNs, long readStartNs) =>
+        changeTimeNs < readStartNs - (SettleMargin.Ticks * TimeSpan.NanosecondsPerTick);
+
+    /// <summary>Whether the filesystem holding <paramref name="path"/>, which statx said is <paramref name="device"/>, is
+    /// one whose change times can be trusted. The path is stat-ed again after statfs: a path swapped to another
+    /// filesystem in between is not trusted (and not remembered for the device).</summary>
+    private bool TrustsFilesystem(string path, ulong device)
+    {
+        if (_trustedDevices.TryGetValue(device, out bool trusted))
+        {
+            return trusted;
+        }
+
+        long? type;
+        FileStatus? again;
+        try
+        {
+            type = UnixPath.TryFilesystemType(path);
+            again = UnixPath.TryStat(path, followSymlinks: false);
+        }
+        catch (Errors.SnapshotterException)
+        {
+            return false;
+        }
+
+        if (type is null || again is not { } status || status.Device != device)
+        {
+            return false;
+        }
+
+        return _trustedDevices.GetOrAdd(device, TrustedFilesystemTypes.Contains(type.Value));
+    }
+}

@@ -1,0 +1,168 @@
+using Microsoft.Data.Sqlite;
+using Snapshotter.Content;
+using Snapshotter.Identity;
+
+namespace Snapshotter.Metadata;
+
+/// <summary>
+/// Remembered digests (see <see cref="IdentityCache"/>): one row per inode, each written whole by one transaction, so
+/// concurrent handles and processes only ever replace one complete fact with another. Rows are written without
+/// fsync: losing them only means reading files again.
+/// </summary>
+internal sealed partial class MetadataStore
+{
+    /// <summary>The rows of these inodes, read in one transaction. Rows whose digest does not parse are left out.</summary>
+    public Dictionary<(ulong Device, ulong Inode), RememberedDigest> FindRememberedDigests(IEnumerable<(ulong Device, ulong Inode)> inodes)
+    {
+        using var connection = Connect(durable: false);
+        using var transaction = connection.BeginTransaction(deferred: true);
+        using var find = connection.CreateCommand();
+        find.CommandText = """
+            SELECT size, mtime_ns, ctime_ns, mode, digest, hashed_ns, used_ns FROM file_identities
+            WHERE device = $device AND inode = $inode
+            """;
+        var device = find.Parameters.Add("$device", SqliteType.Integer);
+        var inode = find.Parameters.Add("$inode", SqliteType.Integer);
+        var found = new Dictionary<(ulong, ulong), RememberedDigest>();
+        foreach ((ulong Device, ulong Inode) key in inodes)
+        {
+            if (found.ContainsKey(key))
+            {
+                continue;
+            }
+
+            device.Value = unchecked((long)key.Device);
+            inode.Value = unchecked((long)key.Inode);
+            using var reader = find.ExecuteReader();
+            if (reader.Read() && Digest.TryParse(reader.GetString(4), out Digest digest))
+            {
+                var identity = new FileIdentity(key.Device, key.Inode, reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), (uint)reader.GetInt64(3));
+                found[key] = new RememberedDigest(identity, digest, reader.GetInt64(5), reader.GetInt64(6));
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>
+    /// Records <paramref name="learned"/> (replacing what an inode had), refreshes the use time of the
+    /// <paramref name="used"/> rows still holding those identities, and, when the table has grown beyond
+    /// <paramref name="maxEntries"/>, drops the least recently used rows down to nine tenths of it.
+    /// </summary>
+    public void SaveRememberedDigests(IReadOnlyCollection<RememberedDigest> learned, IReadOnlyCollection<FileIdentity> used, long nowNs, int maxEntries)
+    {
+        using var connection = Connect(durable: false);
+        using var transaction = connection.BeginTransaction();
+        using (var upsert = connection.CreateCommand())
+        {
+            upsert.CommandText = """
+                INSERT INTO file_identities (device, inode, size, mtime_ns, ctime_ns, mode, digest, hashed_ns, used_ns)
+                VALUES ($device, $inode, $size, $mtime, $ctime, $mode, $digest, $hashed, $used)
+                ON CONFLICT (device, inode) DO UPDATE SET
+                    size = excluded.size, mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns, mode = excluded.mode,
+                    digest = excluded.digest, hashed_ns = excluded.hashed_ns, used_ns = excluded.used_ns
+                """;
+            var device = upsert.Parameters.Add("$device", SqliteType.Integer);
+            var inode = upsert.Parameters.Add("$inode", SqliteType.Integer);
+            var size = upsert.Parameters.Add("$size", SqliteType.Integer);
+            var mtime = upsert.Parameters.Add("$mtime", SqliteType.Integer);
+            var ctime = upsert.Parameters.Add("$ctime", SqliteType.Integer);
+            var mode = upsert.Parameters.Add("$mode", SqliteType.Integer);
+            var digest = upsert.Parameters.Add("$digest", SqliteType.Text);
+            var hashed = upsert.Parameters.Add("$hashed", SqliteType.Integer);
+            var usedNs = upsert.Parameters.Add("$used", SqliteType.Integer);
+            foreach (RememberedDigest entry in learned)
+            {
+                device.Value = unchecked((long)entry.Identity.Device);
+                inode.Value = unchecked((long)entry.Identity.Inode);
+                size.Value = entry.Identity.Size;
+                mtime.Value = entry.Identity.ModificationTimeNs;
+                ctime.Value = entry.Identity.ChangeTimeNs;
+                mode.Value = entry.Identity.Mode;
+                digest.Value = entry.Digest.ToString();
+                hashed.Value = entry.HashedNs;
+                usedNs.Value = entry.UsedNs;
+                upsert.ExecuteNonQuery();
+            }
+        }
+
+        using (var touch = connection.CreateCommand())
+        {
+            touch.CommandText = """
+                UPDATE file_identities SET used_ns = max(used_ns, $now)
+                WHERE device = $device AND inode = $inode AND size = $size AND mtime_ns = $mtime AND ctime_ns = $ctime AND mode = $mode
+                """;
+            touch.Parameters.AddWithValue("$now", nowNs);
+            var device = touch.Parameters.Add("$device", SqliteType.Integer);
+            var inode = touch.Parameters.Add("$inode", SqliteType.Integer);
+            var size = touch.Parameters.Add("$size", SqliteType.Integer);
+            var mtime = touch.Parameters.Add("$mtime", SqliteType.Integer);
+            var ctime = touch.Parameters.Add("$ctime", SqliteType.Integer);
+            var mode = touch.Parameters.Add("$mode", SqliteType.Integer);
+            foreach (FileIdentity identity in used)
+            {
+                device.Value = unchecked((long)identity.Device);
+                inode.Value = unchecked((long)identity.Inode);
+                size.Value = identity.Size;
+                mtime.Value = identity.ModificationTimeNs;
+                ctime.Value = identity.ChangeTimeNs;
+                mode.Value = identity.Mode;
+                touch.ExecuteNonQuery();
+            }
+        }
+
+        if (learned.Count > 0)
+        {
+            EvictRememberedDigests(connection, maxEntries);
+        }
+
+        transaction.Commit();
+    }
+
+    private static void EvictRememberedDigests(SqliteConnection connection, int maxEntries)
+    {
+        using var count = connection.CreateCommand();
+        count.CommandText = "SELECT count(*) FROM file_identities";
+        long entries = (long)count.ExecuteScalar()!;
+        if (entries <= maxEntries)
+        {
+            return;
+        }
+
+        using var evict = connection.CreateCommand();
+        evict.CommandText = """
+            DELETE FROM file_identities WHERE (device, inode) IN
+                (SELECT device, inode FROM file_identities ORDER BY used_ns LIMIT $excess)
+            """;
+        evict.Parameters.AddWithValue("$excess", entries - (maxEntries - (maxEntries / 10)));
+        evict.ExecuteNonQuery();
+    }
+
+    /// <summary>How many digests are remembered.</summary>
+    public long CountRememberedDigests()
+    {
+        using var connection = Connect(durable: false);
+        using var count = connection.CreateCommand();
+        count.CommandText = "SELECT count(*) FROM file_identities";
+        return (long)count.ExecuteScalar()!;
+    }
+
+    /// <summary>Forgets every remembered digest (a repair: whatever the store held before is no longer taken on trust).
+    /// Returns how many there were.</summary>
+    public int ForgetRememberedDigests()
+    {
+        using var connection = Connect();
+        using var delete = connection.CreateCommand();
+        delete.CommandText = "DELETE FROM file_identities";
+        return delete.ExecuteNonQuery();
+    }
+
+    /// <summary>Inside a deletion's transaction: forgets the files remembered as holding content being deleted.</summary>
+    private static void ForgetRememberedDigests(SqliteConnection connection, string digest)
+    {
+        using var delete = connection.CreateCommand();
+        delete.CommandText = "DELETE FROM file_identities WHERE digest = $digest";
+        delete.Parameters.AddWithValue("$digest", digest);
+        delete.ExecuteNonQuery();
+    }
+}
