@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Snapshotter.Content;
 using Snapshotter.Identity;
@@ -17,27 +18,24 @@ internal sealed partial class MetadataStore
         using var connection = Connect(durable: false);
         using var transaction = connection.BeginTransaction(deferred: true);
         using var find = connection.CreateCommand();
+        // One statement for every inode: a JSON array of [device, inode] pairs (integers only, nothing to escape),
+        // each looked up by the primary key.
         find.CommandText = """
-            SELECT size, mtime_ns, ctime_ns, mode, digest, hashed_ns, used_ns FROM file_identities
-            WHERE device = $device AND inode = $inode
+            SELECT f.device, f.inode, f.size, f.mtime_ns, f.ctime_ns, f.mode, f.digest, f.hashed_ns, f.used_ns
+            FROM json_each($keys) AS k
+            JOIN file_identities AS f ON f.device = json_extract(k.value, '$[0]') AND f.inode = json_extract(k.value, '$[1]')
             """;
-        var device = find.Parameters.Add("$device", SqliteType.Integer);
-        var inode = find.Parameters.Add("$inode", SqliteType.Integer);
+        find.Parameters.AddWithValue("$keys", "[" + string.Join(",", inodes.Distinct().Select(key =>
+            string.Create(CultureInfo.InvariantCulture, $"[{unchecked((long)key.Device)},{unchecked((long)key.Inode)}]"))) + "]");
         var found = new Dictionary<(ulong, ulong), RememberedDigest>();
-        foreach ((ulong Device, ulong Inode) key in inodes)
+        using var reader = find.ExecuteReader();
+        while (reader.Read())
         {
-            if (found.ContainsKey(key))
+            if (Digest.TryParse(reader.GetString(6), out Digest digest))
             {
-                continue;
-            }
-
-            device.Value = unchecked((long)key.Device);
-            inode.Value = unchecked((long)key.Inode);
-            using var reader = find.ExecuteReader();
-            if (reader.Read() && Digest.TryParse(reader.GetString(4), out Digest digest))
-            {
-                var identity = new FileIdentity(key.Device, key.Inode, reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), (uint)reader.GetInt64(3));
-                found[key] = new RememberedDigest(identity, digest, reader.GetInt64(5), reader.GetInt64(6));
+                var identity = new FileIdentity(
+                    unchecked((ulong)reader.GetInt64(0)), unchecked((ulong)reader.GetInt64(1)), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), (uint)reader.GetInt64(5));
+                found[(identity.Device, identity.Inode)] = new RememberedDigest(identity, digest, reader.GetInt64(7), reader.GetInt64(8));
             }
         }
 
