@@ -76,6 +76,7 @@ static void snapshot_refuses_bad_requests(void)
     SNAPSHOT_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "fifo", one_[0].relative_path = "fifo");
     SNAPSHOT_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "files[0].flags", one_[0].flags = 0x2);
     SNAPSHOT_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "files[0].flags", one_[0].flags = 0x80000001u);
+    SNAPSHOT_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "flags 0x2", r.flags = 0x2);
     SNAPSHOT_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "version", r.version = 0);
     SNAPSHOT_FAILS(SNAPSHOTTER_ERROR_UNSUPPORTED, "version", r.version = 99);
     SNAPSHOT_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "snapshotter_stats.version", stats.version = 0);
@@ -89,6 +90,14 @@ static void snapshot_refuses_bad_requests(void)
         snapshotter_file linked[] = { { "a.txt", 0 }, { "inside", 0 } };
         snapshotter_snapshot_request ok = fx_snapshot_request("good", "v1", e.src, linked, 2);
         CHECK_CODE(SNAPSHOTTER_OK, snapshotter_snapshot(NULL, e.s, &ok, CHECK_ERR));
+    }
+    {
+        snapshotter_file one_again[] = { { "a.txt", 0 } };
+        snapshotter_snapshot_request rehash = fx_snapshot_request("good", "v2", e.src, one_again, 1);
+        rehash.flags = SNAPSHOTTER_SNAPSHOT_REHASH;
+        snapshotter_stats stats = SNAPSHOTTER_STATS_INIT;
+        CHECK_CODE(SNAPSHOTTER_OK, snapshotter_snapshot(&stats, e.s, &rehash, CHECK_ERR));
+        CHECK(stats.bytes_read == stats.bytes && stats.files_reused == 1, "a REHASH snapshot reads every byte");
     }
     /* Nothing refused left anything behind: no content but good's, no reservation of bad:v1. */
     CHECK(fx_count_named(PATH("%s/storage/content/xxh3", e.root), "") == 1, "a refused snapshot stored content");

@@ -91,6 +91,9 @@ run --root "$ROOT" snapshot --name tree --version v2 --base-dir "$WORK/no-such-d
 expect "a missing base dir with --all" 12 "^snapshotctl: NOT_FOUND: .*no-such-dir"
 run --root "$ROOT" snapshot --name tree --version v2 --base-dir "$SRC" --rw ../outside
 expect "a path outside the base dir" 11 "^snapshotctl: INVALID_ARGUMENT: .*\.\./outside"
+run --root "$WORK/rehash-root" --json snapshot --name tree --version v1 --base-dir "$SRC" --all --rehash
+expect "snapshot --rehash" 0
+json "snapshot --rehash reads the files" "d['files'] == $FILES and d['bytes_read'] > 300000"
 
 # ---------------------------------------------------------------- restore
 OUT=$WORK/out
