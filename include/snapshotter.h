@@ -468,7 +468,8 @@ snapshotter_code snapshotter_snapshot_request_init(snapshotter_snapshot_request 
  * and F2FS are remembered (the filesystems known to move the ctime on every
  * change), and only when their ctime was over 2 seconds older than the read
  * and did not move during it, so a write in the same clock tick as the read is
- * never missed. SNAPSHOTTER_SNAPSHOT_REHASH reads every file regardless.
+ * never missed; and only within the boot they were remembered in.
+ * SNAPSHOTTER_SNAPSHOT_REHASH reads every file regardless.
  */
 snapshotter_code snapshotter_snapshot(snapshotter_stats *out_stats, snapshotter *s,
                                       const snapshotter_snapshot_request *req,

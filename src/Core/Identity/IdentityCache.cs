@@ -22,6 +22,9 @@ namespace Snapshotter.Identity;
 /// shared mapping, so a later write through a mapping faults and moves the change time, as a write(2) does.</item>
 /// <item>A read-only file the snapshot hardlinks into the store has its change time moved by that very link, so it
 /// is remembered by the next snapshot that finds it unchanged.</item>
+/// <item>A digest is only taken in the boot it was remembered in (the kernel's boot id). After a crash a file's data
+/// may have reached the disk while the journal commit carrying its new change time did not, so an old identity can
+/// come back with new bytes; and device numbers are handed out afresh at every boot.</item>
 /// </list>
 /// What stays beyond any change-time cache (git's and restic's alike): a single write(2) call still copying data
 /// more than the margin after it began (the kernel moves the change time once, at its start), with the size
@@ -42,8 +45,29 @@ internal sealed class IdentityCache
     /// <summary>statfs f_type values: ext2/3/4, XFS, Btrfs, F2FS.</summary>
     private static readonly HashSet<long> TrustedFilesystemTypes = [0xEF53, 0x58465342, 0x9123683E, 0xF2F52010];
 
+    private const string BootIdPath = "/proc/sys/kernel/random/boot_id";
+
+    /// <summary>This boot's id; null when it cannot be read, and then nothing is remembered or taken.</summary>
+    private static readonly Lazy<string?> CurrentBoot = new(() =>
+    {
+        try
+        {
+            string id = File.ReadAllText(BootIdPath).Trim();
+            return id.Length > 0 ? id : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    });
+
     private readonly MetadataStore _metadata;
     private readonly TimeProvider _time;
+    private readonly string? _boot;
     private readonly ConcurrentDictionary<ulong, bool> _trustedDevices = new();
     private readonly ConcurrentQueue<RememberedDigest> _learned = new();
     private readonly ConcurrentQueue<FileIdentity> _used = new();
@@ -52,6 +76,7 @@ internal sealed class IdentityCache
     {
         _metadata = metadata;
         _time = time;
+        _boot = CurrentBoot.Value;
     }
 
     public long NowNs => (_time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks * TimeSpan.NanosecondsPerTick;
@@ -62,7 +87,12 @@ internal sealed class IdentityCache
     /// </summary>
     public Dictionary<int, Digest> Recall(IReadOnlyList<(string Path, FileStatus Status)> files)
     {
-        Dictionary<(ulong, ulong), RememberedDigest> remembered = _metadata.FindRememberedDigests(files.Select(f => (f.Status.Device, f.Status.Inode)));
+        if (_boot is null)
+        {
+            return [];
+        }
+
+        Dictionary<(ulong, ulong), RememberedDigest> remembered = _metadata.FindRememberedDigests(_boot, files.Select(f => (f.Status.Device, f.Status.Inode)));
         long refreshBeforeNs = NowNs - (long)(UseRefreshInterval.Ticks * TimeSpan.NanosecondsPerTick);
         var recalled = new Dictionary<int, Digest>();
         for (int i = 0; i < files.Count; i++)
@@ -89,7 +119,8 @@ internal sealed class IdentityCache
     /// be remembered afterwards (a trusted filesystem, a change time old enough), writing back its dirty pages if so.
     /// </summary>
     public bool PrepareToLearn(UnixFile file, in FileStatus status, long readStartNs) =>
-        IsSettled(status.ChangeTimeNs, readStartNs) && TrustsFilesystem(file.Path, status.Device) && file.TryWriteBack();
+        _boot is not null
+        && IsSettled(status.ChangeTimeNs, readStartNs) && TrustsFilesystem(file.Path, status.Device) && file.TryWriteBack();
 
     /// <summary>Remembers <paramref name="digest"/> when the file was prepared and its identity did not change while it was read.</summary>
     public void Learn(bool prepared, in FileStatus before, in FileStatus after, Digest digest, long readStartNs)
@@ -117,9 +148,9 @@ internal sealed class IdentityCache
             used.Add(identity);
         }
 
-        if (learned.Count > 0 || used.Count > 0)
+        if (_boot is not null && (learned.Count > 0 || used.Count > 0))
         {
-            _metadata.SaveRememberedDigests(learned, used, NowNs, MaxEntries);
+            _metadata.SaveRememberedDigests(_boot, learned, used, NowNs, MaxEntries);
         }
     }
 

@@ -12,8 +12,9 @@ namespace Snapshotter.Metadata;
 /// </summary>
 internal sealed partial class MetadataStore
 {
-    /// <summary>The rows of these inodes, read in one transaction. Rows whose digest does not parse are left out.</summary>
-    public Dictionary<(ulong Device, ulong Inode), RememberedDigest> FindRememberedDigests(IEnumerable<(ulong Device, ulong Inode)> inodes)
+    /// <summary>The rows of these inodes written in boot <paramref name="boot"/>, read in one transaction. Rows whose digest
+    /// does not parse are left out.</summary>
+    public Dictionary<(ulong Device, ulong Inode), RememberedDigest> FindRememberedDigests(string boot, IEnumerable<(ulong Device, ulong Inode)> inodes)
     {
         using var connection = Connect(durable: false);
         using var transaction = connection.BeginTransaction(deferred: true);
@@ -24,7 +25,9 @@ internal sealed partial class MetadataStore
             SELECT f.device, f.inode, f.size, f.mtime_ns, f.ctime_ns, f.mode, f.digest, f.hashed_ns, f.used_ns
             FROM json_each($keys) AS k
             JOIN file_identities AS f ON f.device = json_extract(k.value, '$[0]') AND f.inode = json_extract(k.value, '$[1]')
+            WHERE f.boot = $boot
             """;
+        find.Parameters.AddWithValue("$boot", boot);
         find.Parameters.AddWithValue("$keys", "[" + string.Join(",", inodes.Distinct().Select(key =>
             string.Create(CultureInfo.InvariantCulture, $"[{unchecked((long)key.Device)},{unchecked((long)key.Inode)}]"))) + "]");
         var found = new Dictionary<(ulong, ulong), RememberedDigest>();
@@ -43,22 +46,22 @@ internal sealed partial class MetadataStore
     }
 
     /// <summary>
-    /// Records <paramref name="learned"/> (replacing what an inode had), refreshes the use time of the
+    /// Records <paramref name="learned"/> in boot <paramref name="boot"/> (replacing what an inode had), refreshes the use time of the
     /// <paramref name="used"/> rows still holding those identities, and, when the table has grown beyond
     /// <paramref name="maxEntries"/>, drops the least recently used rows down to nine tenths of it.
     /// </summary>
-    public void SaveRememberedDigests(IReadOnlyCollection<RememberedDigest> learned, IReadOnlyCollection<FileIdentity> used, long nowNs, int maxEntries)
+    public void SaveRememberedDigests(string boot, IReadOnlyCollection<RememberedDigest> learned, IReadOnlyCollection<FileIdentity> used, long nowNs, int maxEntries)
     {
         using var connection = Connect(durable: false);
         using var transaction = connection.BeginTransaction();
         using (var upsert = connection.CreateCommand())
         {
             upsert.CommandText = """
-                INSERT INTO file_identities (device, inode, size, mtime_ns, ctime_ns, mode, digest, hashed_ns, used_ns)
-                VALUES ($device, $inode, $size, $mtime, $ctime, $mode, $digest, $hashed, $used)
+                INSERT INTO file_identities (device, inode, size, mtime_ns, ctime_ns, mode, digest, boot, hashed_ns, used_ns)
+                VALUES ($device, $inode, $size, $mtime, $ctime, $mode, $digest, $boot, $hashed, $used)
                 ON CONFLICT (device, inode) DO UPDATE SET
                     size = excluded.size, mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns, mode = excluded.mode,
-                    digest = excluded.digest, hashed_ns = excluded.hashed_ns, used_ns = excluded.used_ns
+                    digest = excluded.digest, boot = excluded.boot, hashed_ns = excluded.hashed_ns, used_ns = excluded.used_ns
                 """;
             var device = upsert.Parameters.Add("$device", SqliteType.Integer);
             var inode = upsert.Parameters.Add("$inode", SqliteType.Integer);
@@ -69,6 +72,7 @@ internal sealed partial class MetadataStore
             var digest = upsert.Parameters.Add("$digest", SqliteType.Text);
             var hashed = upsert.Parameters.Add("$hashed", SqliteType.Integer);
             var usedNs = upsert.Parameters.Add("$used", SqliteType.Integer);
+            upsert.Parameters.AddWithValue("$boot", boot);
             foreach (RememberedDigest entry in learned)
             {
                 device.Value = unchecked((long)entry.Identity.Device);
@@ -89,8 +93,10 @@ internal sealed partial class MetadataStore
             touch.CommandText = """
                 UPDATE file_identities SET used_ns = max(used_ns, $now)
                 WHERE device = $device AND inode = $inode AND size = $size AND mtime_ns = $mtime AND ctime_ns = $ctime AND mode = $mode
+                    AND boot = $boot
                 """;
             touch.Parameters.AddWithValue("$now", nowNs);
+            touch.Parameters.AddWithValue("$boot", boot);
             var device = touch.Parameters.Add("$device", SqliteType.Integer);
             var inode = touch.Parameters.Add("$inode", SqliteType.Integer);
             var size = touch.Parameters.Add("$size", SqliteType.Integer);

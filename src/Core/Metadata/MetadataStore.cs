@@ -628,8 +628,8 @@ internal sealed partial class MetadataStore
 
         """;
 
-    /// <summary>Schema 3: remembered digests by file identity (see <see cref="Identity.IdentityCache"/>). Inodes are stored
-    /// as signed 64-bit integers, their bits unchanged.</summary>
+    /// <summary>Schema 3: remembered digests by file identity (see <see cref="Identity.IdentityCache"/>), with the boot id
+    /// they were remembered in. Devices and inodes are stored as signed 64-bit integers, their bits unchanged.</summary>
     private const string IdentitySchema = """
         CREATE TABLE file_identities (
             device INTEGER NOT NULL,
@@ -639,6 +639,7 @@ internal sealed partial class MetadataStore
             ctime_ns INTEGER NOT NULL,
             mode INTEGER NOT NULL,
             digest TEXT NOT NULL,
+            boot TEXT NOT NULL,
             hashed_ns INTEGER NOT NULL,
             used_ns INTEGER NOT NULL,
             PRIMARY KEY (device, inode)

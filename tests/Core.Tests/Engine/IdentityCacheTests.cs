@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using Snapshotter.Engine;
 using Snapshotter.Metadata;
 using Snapshotter.Tests.Support;
@@ -209,6 +210,25 @@ public sealed class IdentityCacheTests : EngineTestBase
         Assert.Equal(0, Remembered());
         Assert.Equal(8L << 20, SnapshotWith(engine, "v2", new FileSpec("large.img", false)).BytesRead);
         Assert.Equal(1, Remembered());
+    }
+
+    [Fact]
+    public void Digests_remembered_in_another_boot_are_not_taken()
+    {
+        SnapshotWith(Settled, "v1", _tree);
+        using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Join(RootDir, "metadata", MetadataStore.DatabaseFileName), Pooling = false }.ToString()))
+        {
+            connection.Open();
+            using SqliteCommand command = connection.CreateCommand();
+            command.CommandText = "UPDATE file_identities SET boot = 'a boot before the last crash'";
+            Assert.Equal(3, command.ExecuteNonQuery());
+        }
+
+        OperationStats second = SnapshotWith(Settled, "v2", _tree);
+        OperationStats third = SnapshotWith(Settled, "v3", _tree);
+
+        Assert.Equal(3 * FileBytes, second.BytesRead);
+        Assert.Equal(0, third.BytesRead);
     }
 
     [Fact]

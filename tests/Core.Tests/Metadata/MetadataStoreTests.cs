@@ -276,6 +276,8 @@ public sealed class MetadataStoreTests : IDisposable
         command.ExecuteNonQuery();
     }
 
+    private const string Boot = "6b1f0e7a-3c2d-4e5f-8a9b-0c1d2e3f4a5b";
+
     private static RememberedDigest Remembered(ulong inode, ulong digest, long usedNs) =>
         new(new FileIdentity(2049, inode, 12, Now - 10, Now - 5, 0x81A4), new Digest(digest), Now, usedNs);
 
@@ -293,32 +295,33 @@ public sealed class MetadataStoreTests : IDisposable
 
         Assert.Equal([file], migrated.GetFiles(id));
         Assert.Equal(0, migrated.CountRememberedDigests());
-        migrated.SaveRememberedDigests([Remembered(7, 0xabc, Now)], [], Now, maxEntries: 10);
-        Assert.Equal(new Digest(0xabc), migrated.FindRememberedDigests([(2049, 7)])[(2049, 7)].Digest);
+        migrated.SaveRememberedDigests(Boot, [Remembered(7, 0xabc, Now)], [], Now, maxEntries: 10);
+        Assert.Equal(new Digest(0xabc), migrated.FindRememberedDigests(Boot, [(2049, 7)])[(2049, 7)].Digest);
     }
 
     [Fact]
     public void Remembered_digests_keep_one_row_per_inode_and_full_inode_numbers()
     {
         MetadataStore store = Open();
-        store.SaveRememberedDigests([Remembered(ulong.MaxValue, 0x1, Now), Remembered(ulong.MaxValue, 0x2, Now + 1)], [], Now, maxEntries: 10);
+        store.SaveRememberedDigests(Boot, [Remembered(ulong.MaxValue, 0x1, Now), Remembered(ulong.MaxValue, 0x2, Now + 1)], [], Now, maxEntries: 10);
 
         Assert.Equal(1, store.CountRememberedDigests());
-        RememberedDigest found = store.FindRememberedDigests([(2049, ulong.MaxValue)])[(2049, ulong.MaxValue)];
+        RememberedDigest found = store.FindRememberedDigests(Boot, [(2049, ulong.MaxValue)])[(2049, ulong.MaxValue)];
         Assert.Equal(new Digest(0x2), found.Digest);
         Assert.Equal(ulong.MaxValue, found.Identity.Inode);
+        Assert.Empty(store.FindRememberedDigests("another boot", [(2049, ulong.MaxValue)]));
     }
 
     [Fact]
     public void Beyond_the_bound_the_least_recently_used_remembered_digests_go_first()
     {
         MetadataStore store = Open();
-        store.SaveRememberedDigests(Enumerable.Range(1, 10).Select(i => Remembered((ulong)i, (ulong)i, Now + i)).ToArray(), [], Now, maxEntries: 10);
-        store.SaveRememberedDigests([], [Remembered(1, 1, Now + 1).Identity], Now + 100, maxEntries: 10);
-        store.SaveRememberedDigests([Remembered(11, 11, Now + 11)], [], Now, maxEntries: 10);
+        store.SaveRememberedDigests(Boot, Enumerable.Range(1, 10).Select(i => Remembered((ulong)i, (ulong)i, Now + i)).ToArray(), [], Now, maxEntries: 10);
+        store.SaveRememberedDigests(Boot, [], [Remembered(1, 1, Now + 1).Identity], Now + 100, maxEntries: 10);
+        store.SaveRememberedDigests(Boot, [Remembered(11, 11, Now + 11)], [], Now, maxEntries: 10);
 
         Assert.Equal(9, store.CountRememberedDigests());
-        Dictionary<(ulong, ulong), RememberedDigest> left = store.FindRememberedDigests(Enumerable.Range(1, 11).Select(i => ((ulong)2049, (ulong)i)));
+        Dictionary<(ulong, ulong), RememberedDigest> left = store.FindRememberedDigests(Boot, Enumerable.Range(1, 11).Select(i => ((ulong)2049, (ulong)i)));
         Assert.Equal([1UL, 4, 5, 6, 7, 8, 9, 10, 11], left.Keys.Select(k => k.Item2).Order().ToArray());
     }
 
