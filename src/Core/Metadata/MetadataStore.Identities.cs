@@ -28,8 +28,8 @@ internal sealed partial class MetadataStore
             WHERE f.boot = $boot
             """;
         find.Parameters.AddWithValue("$boot", boot);
-        find.Parameters.AddWithValue("$keys", "[" + string.Join(",", inodes.Distinct().Select(key =>
-            string.Create(CultureInfo.InvariantCulture, $"[{unchecked((long)key.Device)},{unchecked((long)key.Inode)}]"))) + "]");
+        find.Parameters.AddWithValue("$keys", JsonArray(inodes.Distinct().Select(key =>
+            string.Create(CultureInfo.InvariantCulture, $"[{unchecked((long)key.Device)},{unchecked((long)key.Inode)}]"))));
         var found = new Dictionary<(ulong, ulong), RememberedDigest>();
         using var reader = find.ExecuteReader();
         while (reader.Read())

@@ -52,22 +52,15 @@ internal sealed partial class MetadataStore
         pin.ExecuteNonQuery();
     }
 
-    /// <summary>Pins many digests in one transaction.</summary>
+    /// <summary>Pins many digests in one statement.</summary>
     public void PinContent(long leaseId, IEnumerable<Digest> digests)
     {
         using var connection = Connect(durable: false);
-        using var transaction = connection.BeginTransaction();
         using var pin = connection.CreateCommand();
-        pin.CommandText = "INSERT OR IGNORE INTO leased_content (lease_id, digest) VALUES ($lease, $digest)";
+        pin.CommandText = "INSERT OR IGNORE INTO leased_content (lease_id, digest) SELECT $lease, value FROM json_each($digests)";
         pin.Parameters.AddWithValue("$lease", leaseId);
-        var digest = pin.Parameters.Add("$digest", SqliteType.Text);
-        foreach (Digest pinned in digests)
-        {
-            digest.Value = pinned.ToString();
-            pin.ExecuteNonQuery();
-        }
-
-        transaction.Commit();
+        pin.Parameters.AddWithValue("$digests", JsonArray(digests.Select(d => $"\"{d}\"")));
+        pin.ExecuteNonQuery();
     }
 
     public void DeleteLease(long leaseId)
