@@ -11,6 +11,9 @@ namespace Snapshotter.Engine;
 /// </summary>
 internal sealed class Lease : IDisposable
 {
+    /// <summary>What <see cref="_pinnedContent"/> holds for digests pinned in bulk: nothing left to do.</summary>
+    private static readonly Lazy<bool> Pinned = new(() => true);
+
     private readonly MetadataStore _metadata;
     private readonly ConcurrentDictionary<Digest, Lazy<bool>> _pinnedContent = new();
 
@@ -37,7 +40,7 @@ internal sealed class Lease : IDisposable
             return true;
         })).Value;
 
-    /// <summary>Pins digests not pinned yet, all in one transaction.</summary>
+    /// <summary>Pins the digests not pinned yet, all at once.</summary>
     public void PinContent(IReadOnlyCollection<Digest> digests)
     {
         Digest[] fresh = digests.Where(d => !_pinnedContent.ContainsKey(d)).Distinct().ToArray();
@@ -49,7 +52,7 @@ internal sealed class Lease : IDisposable
         _metadata.PinContent(Id, fresh);
         foreach (Digest digest in fresh)
         {
-            _pinnedContent.TryAdd(digest, new Lazy<bool>(true));
+            _pinnedContent.TryAdd(digest, Pinned);
         }
     }
 

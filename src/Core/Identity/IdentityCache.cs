@@ -35,7 +35,7 @@ internal sealed class IdentityCache
 {
     public static readonly TimeSpan SettleMargin = TimeSpan.FromSeconds(2);
 
-    /// <summary>About 150 bytes each with the digest index: the table stays under ~75 MB.</summary>
+    /// <summary>Some 200 bytes a row with the digest index: at most about 100 MB, small beside the content of that many files.</summary>
     public const int MaxEntries = 500_000;
 
     /// <summary>A remembered digest that is used has its use time refreshed at most this often, so that repeated
