@@ -84,6 +84,11 @@ static void dlopen_use_dlclose_dlopen_again(void)
     CHECK(second.open == first.open, "the second dlopen mapped another copy of the library");
     use(&second, dir, "v3");
     CHECK(dlclose(lib) == 0, "dlclose: %s", dlerror());
+
+    /* Embedded mode needs no TLS: OpenSSL (which .NET loads at run time, costing every process
+     * milliseconds) must not have been loaded by any of the above. */
+    CHECK(dlopen("libssl.so.3", RTLD_NOW | RTLD_NOLOAD) == NULL, "embedded use loaded libssl");
+    CHECK(dlopen("libcrypto.so.3", RTLD_NOW | RTLD_NOLOAD) == NULL, "embedded use loaded libcrypto");
 }
 
 int main(int argc, char **argv)

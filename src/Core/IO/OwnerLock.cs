@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Snapshotter.Errors;
 using Snapshotter.Interop;
 
@@ -28,7 +27,7 @@ internal sealed class OwnerLock : IDisposable
     public static OwnerLock Acquire(string ownersDir)
     {
         UnixPath.CreateDirectories(ownersDir);
-        string token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        string token = RandomName.Hex16();
         var file = UnixFile.CreateNew(Path.Join(ownersDir, token + Suffix), 0x180);
         if (Libc.Flock(file.Fd, Libc.LOCK_EX | Libc.LOCK_NB) != 0)
         {

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Snapshotter.Errors;
 using Snapshotter.Interop;
 
@@ -160,5 +159,5 @@ internal static class UnixPath
 
     /// <summary>A fresh name in <paramref name="directory"/>: prefix followed by 16 random hex digits.</summary>
     public static string TempPathIn(string directory, string prefix) =>
-        System.IO.Path.Join(directory, prefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)));
+        System.IO.Path.Join(directory, prefix + RandomName.Hex16());
 }
