@@ -45,6 +45,9 @@ internal sealed class RestoreOperation
     private readonly Durability _durability = new();
     private ProgressTracker? _progress;
     private volatile bool _placed;
+    // Whether this restore wrote file data (copies, or a stored inode recreated), which must be durable before
+    // anything is renamed onto it.
+    private volatile bool _wroteData;
 
     private string OwnTempPrefix => $"{TempPrefix}{_context.Owner.Token}-";
 
@@ -168,7 +171,12 @@ internal sealed class RestoreOperation
                 }
             });
 
-            _durability.Flush();
+            if (_wroteData)
+            {
+                // The data of the copies must be durable before they get their names; links need no such step.
+                _durability.Flush();
+            }
+
             foreach ((string temp, Staged staged) in _staged)
             {
                 _cancellation.ThrowIfCancellationRequested();
@@ -176,7 +184,10 @@ internal sealed class RestoreOperation
                 _staged.TryRemove(temp, out _);
             }
 
-            _durability.Flush();
+            if (_placed)
+            {
+                _durability.Flush();
+            }
         }
         catch
         {
@@ -414,6 +425,7 @@ internal sealed class RestoreOperation
 
         string temp = UnixPath.TempPathIn(parent, OwnTempPrefix);
         _staged[temp] = new Staged(target, file, replace);
+        _wroteData = true;
         byte[] buffer = ArrayPool<byte>.Shared.Rent(_context.BufferBytes);
         try
         {
@@ -443,6 +455,7 @@ internal sealed class RestoreOperation
         string stored = _context.Store.SnapshotPath(file.Digest);
         if (UnixPath.TryStat(stored, followSymlinks: false) is null && _context.Store.HasContent(file.Digest))
         {
+            _wroteData = true;
             byte[] buffer = ArrayPool<byte>.Shared.Rent(_context.BufferBytes);
             try
             {

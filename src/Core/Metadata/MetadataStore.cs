@@ -500,10 +500,11 @@ internal sealed partial class MetadataStore
         transaction.Commit();
     }
 
-    /// <summary>Records that a snapshot was used now (for least-recently-used eviction).</summary>
+    /// <summary>Records that a snapshot was used now (for least-recently-used eviction). A hint, so its commit
+    /// skips the fsync: power loss may forget it (the eviction order is then a little stale), never corrupt it.</summary>
     public void Touch(long snapshotId, long nowNs)
     {
-        using var connection = Connect();
+        using var connection = Connect(durable: false);
         using var command = connection.CreateCommand();
         command.CommandText = "UPDATE snapshots SET last_used_ns = max(last_used_ns, $now) WHERE id = $id";
         command.Parameters.AddWithValue("$id", snapshotId);
