@@ -487,6 +487,7 @@ format_value() {
         done
     done
     echo
+    cat "$HERE/limits.md"
     echo "## Every measurement"
     echo
     echo "| case | operation | tool | best time | peak RSS | rounds |"
