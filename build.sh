@@ -12,7 +12,8 @@
 #   ./build.sh clean      remove build/
 #
 # Missing system packages are installed with apt-get when running as root; otherwise the script
-# says exactly what to install. With CI=true a missing dependency is always a failure.
+# says exactly what to install. With CI=true a dependency that is missing and cannot be installed is a
+# failure, never a skipped suite.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -40,7 +41,6 @@ need() {
     done
     [ ${#missing[@]} -eq 0 ] && return 0
     mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
-    [ "${CI:-}" != true ] || die "missing packages (CI=true installs nothing): ${missing[*]}"
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         log "installing ${missing[*]}"
         if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; }; then
