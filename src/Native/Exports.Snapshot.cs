@@ -22,10 +22,7 @@ internal static unsafe partial class Exports
             RequireOut(request, "req");
             RequireVersion(request->Version, NativeSnapshotRequest.CurrentVersion, "snapshotter_snapshot_request");
             CheckStats(stats);
-            if ((request->Flags & ~NativeSnapshotRequest.KnownFlags) != 0)
-            {
-                throw SnapshotterException.InvalidArgument($"flags 0x{request->Flags:x} has unknown bits");
-            }
+            RequireKnownFlags(request->Flags, NativeSnapshotRequest.KnownFlags, "flags");
 
             using var control = new CallControl(request->Cancel, request->Progress, request->ProgressPayload);
             var snapshotRequest = new SnapshotRequest
@@ -61,11 +58,7 @@ internal static unsafe partial class Exports
         var specs = new FileSpec[(int)count];
         for (int i = 0; i < specs.Length; i++)
         {
-            if ((files[i].Flags & ~NativeFile.KnownFlags) != 0)
-            {
-                throw SnapshotterException.InvalidArgument($"files[{i}].flags 0x{files[i].Flags:x} has unknown bits");
-            }
-
+            RequireKnownFlags(files[i].Flags, NativeFile.KnownFlags, $"files[{i}].flags");
             specs[i] = new FileSpec(
                 Utf8.Required(files[i].RelativePath, $"files[{i}].relative_path"),
                 (files[i].Flags & NativeFile.ReadOnlyFlag) != 0);
