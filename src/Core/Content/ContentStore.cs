@@ -45,7 +45,7 @@ internal sealed class ContentStore
 
     public string SnapshotPath(Digest digest) => Path.Join(SnapshotDir, digest.Hex);
 
-    public bool HasContent(Digest digest) => UnixPath.TryStat(ContentPath(digest), followSymlinks: false) is { IsRegularFile: true };
+    public bool HasContent(Digest digest) => StoredSize(digest) is not null;
 
     /// <summary>The size of a digest's content object (its SPF1 encoding), or null when the store does not hold it.</summary>
     public long? StoredSize(Digest digest) =>

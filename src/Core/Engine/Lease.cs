@@ -36,7 +36,7 @@ internal sealed class Lease : IDisposable
     public void PinContent(Digest digest) =>
         _ = _pinnedContent.GetOrAdd(digest, d => new Lazy<bool>(() =>
         {
-            _metadata.PinContent(Id, d);
+            _metadata.PinContent(Id, [d]);
             return true;
         })).Value;
 

@@ -42,17 +42,7 @@ internal sealed partial class MetadataStore
         return snapshot;
     }
 
-    public void PinContent(long leaseId, Digest digest)
-    {
-        using var connection = Connect(durable: false);
-        using var pin = connection.CreateCommand();
-        pin.CommandText = "INSERT OR IGNORE INTO leased_content (lease_id, digest) VALUES ($lease, $digest)";
-        pin.Parameters.AddWithValue("$lease", leaseId);
-        pin.Parameters.AddWithValue("$digest", digest.ToString());
-        pin.ExecuteNonQuery();
-    }
-
-    /// <summary>Pins many digests in one statement.</summary>
+    /// <summary>Pins the digests in one statement.</summary>
     public void PinContent(long leaseId, IEnumerable<Digest> digests)
     {
         using var connection = Connect(durable: false);
