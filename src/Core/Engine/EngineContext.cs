@@ -1,5 +1,6 @@
 using Snapshotter.Oci;
 using Snapshotter.Content;
+using Snapshotter.Formats;
 using Snapshotter.IO;
 using Snapshotter.Metadata;
 using Snapshotter.Providers;
@@ -60,5 +61,5 @@ internal sealed class EngineContext
 
     public int BufferBytes => DefaultBufferBytes;
 
-    public long NowNs => (Time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks * TimeSpan.NanosecondsPerTick;
+    public long NowNs => Time.GetUnixTimeNs();
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Snapshotter.Content;
+using Snapshotter.Formats;
 using Snapshotter.IO;
 using Snapshotter.Metadata;
 
@@ -79,7 +80,7 @@ internal sealed class IdentityCache
         _boot = CurrentBoot.Value;
     }
 
-    public long NowNs => (_time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks * TimeSpan.NanosecondsPerTick;
+    public long NowNs => _time.GetUnixTimeNs();
 
     /// <summary>
     /// The digests remembered for files whose identity is exactly <paramref name="files"/>' current status, by index,

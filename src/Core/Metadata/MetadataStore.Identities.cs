@@ -63,24 +63,14 @@ internal sealed partial class MetadataStore
                     size = excluded.size, mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns, mode = excluded.mode,
                     digest = excluded.digest, boot = excluded.boot, hashed_ns = excluded.hashed_ns, used_ns = excluded.used_ns
                 """;
-            var device = upsert.Parameters.Add("$device", SqliteType.Integer);
-            var inode = upsert.Parameters.Add("$inode", SqliteType.Integer);
-            var size = upsert.Parameters.Add("$size", SqliteType.Integer);
-            var mtime = upsert.Parameters.Add("$mtime", SqliteType.Integer);
-            var ctime = upsert.Parameters.Add("$ctime", SqliteType.Integer);
-            var mode = upsert.Parameters.Add("$mode", SqliteType.Integer);
+            var identity = new IdentityParameters(upsert);
             var digest = upsert.Parameters.Add("$digest", SqliteType.Text);
             var hashed = upsert.Parameters.Add("$hashed", SqliteType.Integer);
             var usedNs = upsert.Parameters.Add("$used", SqliteType.Integer);
             upsert.Parameters.AddWithValue("$boot", boot);
             foreach (RememberedDigest entry in learned)
             {
-                device.Value = unchecked((long)entry.Identity.Device);
-                inode.Value = unchecked((long)entry.Identity.Inode);
-                size.Value = entry.Identity.Size;
-                mtime.Value = entry.Identity.ModificationTimeNs;
-                ctime.Value = entry.Identity.ChangeTimeNs;
-                mode.Value = entry.Identity.Mode;
+                identity.Set(entry.Identity);
                 digest.Value = entry.Digest.ToString();
                 hashed.Value = entry.HashedNs;
                 usedNs.Value = entry.UsedNs;
@@ -97,20 +87,10 @@ internal sealed partial class MetadataStore
                 """;
             touch.Parameters.AddWithValue("$now", nowNs);
             touch.Parameters.AddWithValue("$boot", boot);
-            var device = touch.Parameters.Add("$device", SqliteType.Integer);
-            var inode = touch.Parameters.Add("$inode", SqliteType.Integer);
-            var size = touch.Parameters.Add("$size", SqliteType.Integer);
-            var mtime = touch.Parameters.Add("$mtime", SqliteType.Integer);
-            var ctime = touch.Parameters.Add("$ctime", SqliteType.Integer);
-            var mode = touch.Parameters.Add("$mode", SqliteType.Integer);
-            foreach (FileIdentity identity in used)
+            var identity = new IdentityParameters(touch);
+            foreach (FileIdentity entry in used)
             {
-                device.Value = unchecked((long)identity.Device);
-                inode.Value = unchecked((long)identity.Inode);
-                size.Value = identity.Size;
-                mtime.Value = identity.ModificationTimeNs;
-                ctime.Value = identity.ChangeTimeNs;
-                mode.Value = identity.Mode;
+                identity.Set(entry);
                 touch.ExecuteNonQuery();
             }
         }
@@ -125,9 +105,7 @@ internal sealed partial class MetadataStore
 
     private static void EvictRememberedDigests(SqliteConnection connection, int maxEntries)
     {
-        using var count = connection.CreateCommand();
-        count.CommandText = "SELECT count(*) FROM file_identities";
-        long entries = (long)count.ExecuteScalar()!;
+        long entries = CountRememberedDigests(connection);
         if (entries <= maxEntries)
         {
             return;
@@ -146,6 +124,11 @@ internal sealed partial class MetadataStore
     public long CountRememberedDigests()
     {
         using var connection = Connect(durable: false);
+        return CountRememberedDigests(connection);
+    }
+
+    private static long CountRememberedDigests(SqliteConnection connection)
+    {
         using var count = connection.CreateCommand();
         count.CommandText = "SELECT count(*) FROM file_identities";
         return (long)count.ExecuteScalar()!;
@@ -168,5 +151,27 @@ internal sealed partial class MetadataStore
         delete.CommandText = "DELETE FROM file_identities WHERE digest = $digest";
         delete.Parameters.AddWithValue("$digest", digest);
         delete.ExecuteNonQuery();
+    }
+
+    /// <summary>The parameters $device, $inode, $size, $mtime, $ctime and $mode of a statement over file identities.
+    /// Devices and inodes go in as signed 64-bit integers, their bits unchanged.</summary>
+    private sealed class IdentityParameters(SqliteCommand command)
+    {
+        private readonly SqliteParameter _device = command.Parameters.Add("$device", SqliteType.Integer);
+        private readonly SqliteParameter _inode = command.Parameters.Add("$inode", SqliteType.Integer);
+        private readonly SqliteParameter _size = command.Parameters.Add("$size", SqliteType.Integer);
+        private readonly SqliteParameter _mtime = command.Parameters.Add("$mtime", SqliteType.Integer);
+        private readonly SqliteParameter _ctime = command.Parameters.Add("$ctime", SqliteType.Integer);
+        private readonly SqliteParameter _mode = command.Parameters.Add("$mode", SqliteType.Integer);
+
+        public void Set(in FileIdentity identity)
+        {
+            _device.Value = unchecked((long)identity.Device);
+            _inode.Value = unchecked((long)identity.Inode);
+            _size.Value = identity.Size;
+            _mtime.Value = identity.ModificationTimeNs;
+            _ctime.Value = identity.ChangeTimeNs;
+            _mode.Value = identity.Mode;
+        }
     }
 }
