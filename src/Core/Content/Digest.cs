@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using Snapshotter.Errors;
 
@@ -11,10 +12,25 @@ internal readonly record struct Digest(ulong Value)
 {
     public const string Algorithm = "xxh3";
 
+    /// <summary>The longest text form: the algorithm, a colon and 16 hex digits.</summary>
+    public const int MaxTextLength = 5 + 16;
+
     /// <summary>The file name of this content in the store and in object storage.</summary>
     public string Hex => Value.ToString("x", CultureInfo.InvariantCulture);
 
     public override string ToString() => Algorithm + ":" + Hex;
+
+    /// <summary>Writes the text form in UTF-8 (at most <see cref="MaxTextLength"/> bytes); returns its length.</summary>
+    public int FormatUtf8(Span<byte> destination)
+    {
+        "xxh3:"u8.CopyTo(destination);
+        if (!Value.TryFormat(destination[5..], out int written, "x", CultureInfo.InvariantCulture))
+        {
+            throw new ArgumentException($"a digest needs {MaxTextLength} bytes", nameof(destination));
+        }
+
+        return 5 + written;
+    }
 
     /// <summary>Parses "xxh3:&lt;hex&gt;" (1 to 16 hex digits). Anything else is an invalid-argument error naming it.</summary>
     public static Digest Parse(string text)
@@ -27,32 +43,45 @@ internal readonly record struct Digest(ulong Value)
     public static bool TryParse(string? text, out Digest digest)
     {
         digest = default;
-        if (text is null)
-        {
-            return false;
-        }
+        return text is not null && TryParseText(text, out digest);
+    }
 
+    private static bool TryParseText(ReadOnlySpan<char> text, out Digest digest)
+    {
+        digest = default;
         int colon = text.IndexOf(':');
-        if (colon < 0 || !text.AsSpan(0, colon).SequenceEqual(Algorithm))
+        if (colon < 0 || !text[..colon].SequenceEqual(Algorithm))
         {
             return false;
         }
 
-        ReadOnlySpan<char> hex = text.AsSpan(colon + 1);
-        if (hex.Length is 0 or > 16)
+        ReadOnlySpan<char> hex = text[(colon + 1)..];
+        if (hex.Length is 0 or > 16 || hex.ContainsAnyExcept(HexDigits))
         {
             return false;
-        }
-
-        foreach (char c in hex)
-        {
-            if (!char.IsAsciiHexDigit(c))
-            {
-                return false;
-            }
         }
 
         digest = new Digest(ulong.Parse(hex, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture));
         return true;
     }
+
+    /// <summary>The UTF-8 text form, as a database column holds it.</summary>
+    public static bool TryParseUtf8(ReadOnlySpan<byte> utf8, out Digest digest)
+    {
+        digest = default;
+        if (utf8.Length > MaxTextLength + 16)
+        {
+            return false;
+        }
+
+        Span<char> text = stackalloc char[utf8.Length];
+        for (int i = 0; i < utf8.Length; i++)
+        {
+            text[i] = (char)utf8[i];
+        }
+
+        return TryParseText(text, out digest);
+    }
+
+    private static readonly SearchValues<char> HexDigits = SearchValues.Create("0123456789abcdefABCDEF");
 }

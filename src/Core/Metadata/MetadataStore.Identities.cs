@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Snapshotter.Content;
 using Snapshotter.Identity;
@@ -18,27 +17,24 @@ internal sealed partial class MetadataStore
     {
         using var connection = Connect(durable: false);
         using var transaction = connection.BeginTransaction(deferred: true);
-        using var find = connection.CreateCommand();
-        // One statement for every inode: a JSON array of [device, inode] pairs (integers only, nothing to escape),
-        // each looked up by the primary key.
-        find.CommandText = """
-            SELECT f.device, f.inode, f.size, f.mtime_ns, f.ctime_ns, f.mode, f.digest, f.hashed_ns, f.used_ns
-            FROM json_each($keys) AS k
-            JOIN file_identities AS f ON f.device = json_extract(k.value, '$[0]') AND f.inode = json_extract(k.value, '$[1]')
-            WHERE f.boot = $boot
-            """;
-        find.Parameters.AddWithValue("$boot", boot);
-        find.Parameters.AddWithValue("$keys", JsonArray(inodes.Distinct().Select(key =>
-            string.Create(CultureInfo.InvariantCulture, $"[{unchecked((long)key.Device)},{unchecked((long)key.Inode)}]"))));
+        using var find = new RowStatement(connection, """
+            SELECT size, mtime_ns, ctime_ns, mode, digest, hashed_ns, used_ns FROM file_identities
+            WHERE device = ?1 AND inode = ?2 AND boot = ?3
+            """);
+        find.Bind(3, boot);
         var found = new Dictionary<(ulong, ulong), RememberedDigest>();
-        using var reader = find.ExecuteReader();
-        while (reader.Read())
+        foreach ((ulong device, ulong inode) in inodes)
         {
-            if (Digest.TryParse(reader.GetString(6), out Digest digest))
+            find.Bind(1, unchecked((long)device)).Bind(2, unchecked((long)inode));
+            if (find.Read())
             {
-                var identity = new FileIdentity(
-                    unchecked((ulong)reader.GetInt64(0)), unchecked((ulong)reader.GetInt64(1)), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), (uint)reader.GetInt64(5));
-                found[(identity.Device, identity.Inode)] = new RememberedDigest(identity, digest, reader.GetInt64(7), reader.GetInt64(8));
+                if (Digest.TryParseUtf8(find.Text(4), out Digest digest))
+                {
+                    var identity = new FileIdentity(device, inode, find.Int64(0), find.Int64(1), find.Int64(2), (uint)find.Int64(3));
+                    found[(device, inode)] = new RememberedDigest(identity, digest, find.Int64(5), find.Int64(6));
+                }
+
+                find.Reset();
             }
         }
 
@@ -54,44 +50,30 @@ internal sealed partial class MetadataStore
     {
         using var connection = Connect(durable: false);
         using var transaction = connection.BeginTransaction();
-        using (var upsert = connection.CreateCommand())
+        using (var upsert = new RowStatement(connection, """
+            INSERT INTO file_identities (device, inode, size, mtime_ns, ctime_ns, mode, digest, boot, hashed_ns, used_ns)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+            ON CONFLICT (device, inode) DO UPDATE SET
+                size = excluded.size, mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns, mode = excluded.mode,
+                digest = excluded.digest, boot = excluded.boot, hashed_ns = excluded.hashed_ns, used_ns = excluded.used_ns
+            """))
         {
-            upsert.CommandText = """
-                INSERT INTO file_identities (device, inode, size, mtime_ns, ctime_ns, mode, digest, boot, hashed_ns, used_ns)
-                VALUES ($device, $inode, $size, $mtime, $ctime, $mode, $digest, $boot, $hashed, $used)
-                ON CONFLICT (device, inode) DO UPDATE SET
-                    size = excluded.size, mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns, mode = excluded.mode,
-                    digest = excluded.digest, boot = excluded.boot, hashed_ns = excluded.hashed_ns, used_ns = excluded.used_ns
-                """;
-            var identity = new IdentityParameters(upsert);
-            var digest = upsert.Parameters.Add("$digest", SqliteType.Text);
-            var hashed = upsert.Parameters.Add("$hashed", SqliteType.Integer);
-            var usedNs = upsert.Parameters.Add("$used", SqliteType.Integer);
-            upsert.Parameters.AddWithValue("$boot", boot);
+            upsert.Bind(8, boot);
             foreach (RememberedDigest entry in learned)
             {
-                identity.Set(entry.Identity);
-                digest.Value = entry.Digest.ToString();
-                hashed.Value = entry.HashedNs;
-                usedNs.Value = entry.UsedNs;
-                upsert.ExecuteNonQuery();
+                BindIdentity(upsert, entry.Identity).Bind(7, entry.Digest).Bind(9, entry.HashedNs).Bind(10, entry.UsedNs).Execute();
             }
         }
 
-        using (var touch = connection.CreateCommand())
+        using (var touch = new RowStatement(connection, """
+            UPDATE file_identities SET used_ns = max(used_ns, ?7)
+            WHERE device = ?1 AND inode = ?2 AND size = ?3 AND mtime_ns = ?4 AND ctime_ns = ?5 AND mode = ?6 AND boot = ?8
+            """))
         {
-            touch.CommandText = """
-                UPDATE file_identities SET used_ns = max(used_ns, $now)
-                WHERE device = $device AND inode = $inode AND size = $size AND mtime_ns = $mtime AND ctime_ns = $ctime AND mode = $mode
-                    AND boot = $boot
-                """;
-            touch.Parameters.AddWithValue("$now", nowNs);
-            touch.Parameters.AddWithValue("$boot", boot);
-            var identity = new IdentityParameters(touch);
+            touch.Bind(7, nowNs).Bind(8, boot);
             foreach (FileIdentity entry in used)
             {
-                identity.Set(entry);
-                touch.ExecuteNonQuery();
+                BindIdentity(touch, entry).Execute();
             }
         }
 
@@ -153,25 +135,13 @@ internal sealed partial class MetadataStore
         delete.ExecuteNonQuery();
     }
 
-    /// <summary>The parameters $device, $inode, $size, $mtime, $ctime and $mode of a statement over file identities.
-    /// Devices and inodes go in as signed 64-bit integers, their bits unchanged.</summary>
-    private sealed class IdentityParameters(SqliteCommand command)
-    {
-        private readonly SqliteParameter _device = command.Parameters.Add("$device", SqliteType.Integer);
-        private readonly SqliteParameter _inode = command.Parameters.Add("$inode", SqliteType.Integer);
-        private readonly SqliteParameter _size = command.Parameters.Add("$size", SqliteType.Integer);
-        private readonly SqliteParameter _mtime = command.Parameters.Add("$mtime", SqliteType.Integer);
-        private readonly SqliteParameter _ctime = command.Parameters.Add("$ctime", SqliteType.Integer);
-        private readonly SqliteParameter _mode = command.Parameters.Add("$mode", SqliteType.Integer);
-
-        public void Set(in FileIdentity identity)
-        {
-            _device.Value = unchecked((long)identity.Device);
-            _inode.Value = unchecked((long)identity.Inode);
-            _size.Value = identity.Size;
-            _mtime.Value = identity.ModificationTimeNs;
-            _ctime.Value = identity.ChangeTimeNs;
-            _mode.Value = identity.Mode;
-        }
-    }
+    /// <summary>Binds an identity as parameters ?1 to ?6 (device, inode, size, mtime, ctime, mode) of a statement over
+    /// file identities. Devices and inodes go in as signed 64-bit integers, their bits unchanged.</summary>
+    private static RowStatement BindIdentity(RowStatement statement, in FileIdentity identity) => statement
+        .Bind(1, unchecked((long)identity.Device))
+        .Bind(2, unchecked((long)identity.Inode))
+        .Bind(3, identity.Size)
+        .Bind(4, identity.ModificationTimeNs)
+        .Bind(5, identity.ChangeTimeNs)
+        .Bind(6, identity.Mode);
 }

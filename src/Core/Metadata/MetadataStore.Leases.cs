@@ -42,15 +42,21 @@ internal sealed partial class MetadataStore
         return snapshot;
     }
 
-    /// <summary>Pins the digests in one statement.</summary>
+    /// <summary>Pins the digests in one transaction.</summary>
     public void PinContent(long leaseId, IEnumerable<Digest> digests)
     {
         using var connection = Connect(durable: false);
-        using var pin = connection.CreateCommand();
-        pin.CommandText = "INSERT OR IGNORE INTO leased_content (lease_id, digest) SELECT $lease, value FROM json_each($digests)";
-        pin.Parameters.AddWithValue("$lease", leaseId);
-        pin.Parameters.AddWithValue("$digests", JsonArray(digests.Select(d => $"\"{d}\"")));
-        pin.ExecuteNonQuery();
+        using var transaction = connection.BeginTransaction();
+        using (var pin = new RowStatement(connection, "INSERT OR IGNORE INTO leased_content (lease_id, digest) VALUES (?1, ?2)"))
+        {
+            pin.Bind(1, leaseId);
+            foreach (Digest digest in digests)
+            {
+                pin.Bind(2, digest).Execute();
+            }
+        }
+
+        transaction.Commit();
     }
 
     public void DeleteLease(long leaseId)

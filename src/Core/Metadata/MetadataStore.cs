@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Snapshotter.Content;
 using Snapshotter.Errors;
@@ -255,56 +254,29 @@ internal sealed partial class MetadataStore
 
     private static void InsertContent(SqliteConnection connection, IReadOnlyCollection<ContentRecord> contents, long nowNs)
     {
-        using var insertContent = connection.CreateCommand();
-        insertContent.CommandText = """
-            INSERT INTO content (digest, size, encoded_size, created_ns)
-            SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), $now FROM json_each($contents) WHERE true
+        using var insert = new RowStatement(connection, """
+            INSERT INTO content (digest, size, encoded_size, created_ns) VALUES (?1, ?2, ?3, ?4)
             ON CONFLICT (digest) DO NOTHING
-            """;
-        insertContent.Parameters.AddWithValue("$contents", JsonArray(contents.Select(c =>
-            string.Create(CultureInfo.InvariantCulture, $"[\"{c.Digest}\",{c.Size},{c.EncodedSize}]"))));
-        insertContent.Parameters.AddWithValue("$now", nowNs);
-        insertContent.ExecuteNonQuery();
+            """);
+        insert.Bind(4, nowNs);
+        foreach (ContentRecord content in contents)
+        {
+            insert.Bind(1, content.Digest).Bind(2, content.Size).Bind(3, content.EncodedSize).Execute();
+        }
     }
-
-    /// <summary>
-    /// A JSON array of the given JSON values, for statements over many rows at once (json_each): one statement instead
-    /// of one a row, whose overhead dominated snapshots of many small files. Only for values with nothing to escape
-    /// (digests and integers).
-    /// </summary>
-    private static string JsonArray(IEnumerable<string> values) => "[" + string.Join(",", values) + "]";
 
     private static void InsertFiles(SqliteConnection connection, long snapshotId, IReadOnlyList<FileRecord> files)
     {
-        using var insertFile = connection.CreateCommand();
-        insertFile.CommandText = """
+        using var insert = new RowStatement(connection, """
             INSERT INTO files (snapshot_id, relative_path, digest, read_only, mode, uid, gid, size, mtime_ns, mtime_offset_s, typeflag)
-            VALUES ($id, $path, $digest, $ro, $mode, $uid, $gid, $size, $mtime, $offset, $typeflag)
-            """;
-        insertFile.Parameters.AddWithValue("$id", snapshotId);
-        var path = insertFile.Parameters.Add("$path", SqliteType.Text);
-        var digest = insertFile.Parameters.Add("$digest", SqliteType.Text);
-        var readOnly = insertFile.Parameters.Add("$ro", SqliteType.Integer);
-        var mode = insertFile.Parameters.Add("$mode", SqliteType.Integer);
-        var uid = insertFile.Parameters.Add("$uid", SqliteType.Integer);
-        var gid = insertFile.Parameters.Add("$gid", SqliteType.Integer);
-        var size = insertFile.Parameters.Add("$size", SqliteType.Integer);
-        var mtime = insertFile.Parameters.Add("$mtime", SqliteType.Integer);
-        var offset = insertFile.Parameters.Add("$offset", SqliteType.Integer);
-        var typeFlag = insertFile.Parameters.Add("$typeflag", SqliteType.Integer);
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+            """);
+        insert.Bind(1, snapshotId);
         foreach (FileRecord file in files)
         {
-            path.Value = file.RelativePath;
-            digest.Value = file.Digest.ToString();
-            readOnly.Value = file.ReadOnly ? 1 : 0;
-            mode.Value = file.Mode;
-            uid.Value = file.Uid;
-            gid.Value = file.Gid;
-            size.Value = file.Size;
-            mtime.Value = file.ModificationTimeNs;
-            offset.Value = file.ModificationTimeOffsetSeconds;
-            typeFlag.Value = file.TypeFlag;
-            insertFile.ExecuteNonQuery();
+            insert.Bind(2, file.RelativePath).Bind(3, file.Digest).Bind(4, file.ReadOnly ? 1 : 0).Bind(5, file.Mode).Bind(6, file.Uid)
+                .Bind(7, file.Gid).Bind(8, file.Size).Bind(9, file.ModificationTimeNs).Bind(10, file.ModificationTimeOffsetSeconds)
+                .Bind(11, file.TypeFlag).Execute();
         }
     }
 

@@ -17,6 +17,8 @@ public sealed class DigestTests
         var digest = new Digest(value);
         Assert.Equal(expected, digest.ToString());
         Assert.Equal(expected["xxh3:".Length..], digest.Hex);
+        var utf8 = new byte[Digest.MaxTextLength];
+        Assert.Equal(expected, System.Text.Encoding.UTF8.GetString(utf8, 0, digest.FormatUtf8(utf8)));
     }
 
     [Theory]
@@ -30,6 +32,8 @@ public sealed class DigestTests
         Assert.True(Digest.TryParse(text, out Digest parsed));
         Assert.Equal(expected, parsed.Value);
         Assert.Equal(expected, Digest.Parse(text).Value);
+        Assert.True(Digest.TryParseUtf8(System.Text.Encoding.UTF8.GetBytes(text), out Digest fromUtf8));
+        Assert.Equal(expected, fromUtf8.Value);
     }
 
     [Fact]
@@ -58,10 +62,14 @@ public sealed class DigestTests
     [InlineData("xxh3:abc:def")]
     [InlineData("xxh3:00000000000000abc")]
     [InlineData("xxh3:10000000000000000")]
+    [InlineData("xxh3:\u0661")]
+    [InlineData("xxh3:ａｂｃ")]
     public void Rejects_garbage(string text)
     {
         Assert.False(Digest.TryParse(text, out Digest parsed));
         Assert.Equal(default, parsed);
+        Assert.False(Digest.TryParseUtf8(System.Text.Encoding.UTF8.GetBytes(text), out Digest fromUtf8));
+        Assert.Equal(default, fromUtf8);
         SnapshotterException e = Expect.Error(ErrorCode.InvalidArgument, () => Digest.Parse(text));
         Assert.Contains($"'{text}'", e.Message, StringComparison.Ordinal);
     }
