@@ -57,47 +57,59 @@ internal sealed class ContentStore
     /// Stores an open source file: its SPF1 encoding is written to a temporary file while being hashed (one
     /// read of the source). When that content is already stored the temporary file is dropped; otherwise it is
     /// returned as <see cref="IngestResult.PendingPath"/> for <see cref="Publish"/> once the caller has made its
-    /// batch durable. A read-only source is also hardlinked as storage/snapshot/xxh3/&lt;hex&gt; (the very inode
-    /// that was read).
+    /// batch durable (and pinned it: new content is not pinned here). A read-only source is also hardlinked as
+    /// storage/snapshot/xxh3/&lt;hex&gt; (the very inode that was read), or, where it cannot be, decoded from this
+    /// call's own encoding.
     /// </summary>
-    /// <param name="pin">Called with the digest once it is known and before the store is checked for it: a lease
-    /// taken there keeps content found already stored from being collected before the snapshot commits.</param>
+    /// <param name="pin">Called with the digest of content found already stored, before it is taken as stored: a lease
+    /// taken there keeps it from being collected before the snapshot commits. The store is checked again after the
+    /// pin; content collected in between is kept as new. For a read-only source it is called before the first check.
+    /// New content of a writable source is not pinned here: the caller pins it before publishing it.</param>
     public IngestResult Ingest(UnixFile source, in FileStatus status, bool readOnly, byte[] buffer, Action<long>? onDataBytes, CancellationToken cancellation, Action<Digest>? pin = null)
     {
         List<Extent> extents = SparseFile.GetExtents(source, status.Size);
         string tempPath = UnixPath.TempPathIn(ContentDir, $"{TempContentPrefix}{_ownerToken}-");
         bool keep = false;
-        Spf1Result encoded;
-        FileStatus afterRead;
+        bool returned = false;
         try
         {
-            using var temp = UnixFile.CreateNew(tempPath, TempFileMode);
-            encoded = Spf1Encoder.Encode(source, status.Size, extents, temp, buffer, onDataBytes, cancellation);
-            afterRead = EnsureUnchanged(source, status);
-            pin?.Invoke(encoded.Digest);
-            keep = !HasContent(encoded.Digest);
-            if (keep)
+            Spf1Result encoded;
+            FileStatus afterRead;
+            using (var temp = UnixFile.CreateNew(tempPath, TempFileMode))
             {
-                temp.SetPermissions(ContentFileMode);
+                encoded = Spf1Encoder.Encode(source, status.Size, extents, temp, buffer, onDataBytes, cancellation);
+                afterRead = EnsureUnchanged(source, status);
+                // A read-only source is pinned before the check: its storage/snapshot file, found or not, must agree
+                // with what the check found, which a collection deleting that digest right then could break.
+                bool pinned = readOnly && pin is not null;
+                if (pinned)
+                {
+                    pin!(encoded.Digest);
+                }
+
+                keep = !HasContent(encoded.Digest);
+                if (!keep && !pinned && pin is not null)
+                {
+                    pin(encoded.Digest);
+                    keep = !HasContent(encoded.Digest);
+                }
+
+                if (keep)
+                {
+                    temp.SetPermissions(ContentFileMode);
+                }
             }
+
+            bool linked = readOnly && LinkReadOnlySource(source, status, encoded.Digest, tempPath, buffer, cancellation);
+            returned = true;
+            return new IngestResult(encoded.Digest, status.Size, encoded.EncodedLength, keep ? tempPath : null, linked, afterRead);
         }
         finally
         {
-            if (!keep)
+            if (!(returned && keep))
             {
                 UnixPath.TryDeleteFile(tempPath);
             }
-        }
-
-        try
-        {
-            bool linked = readOnly && LinkReadOnlySource(source, status, encoded.Digest, keep ? tempPath : ContentPath(encoded.Digest), buffer, cancellation);
-            return new IngestResult(encoded.Digest, status.Size, encoded.EncodedLength, keep ? tempPath : null, linked, afterRead);
-        }
-        catch
-        {
-            UnixPath.TryDeleteFile(tempPath);
-            throw;
         }
     }
 
@@ -175,10 +187,10 @@ internal sealed class ContentStore
 
     /// <summary>
     /// Makes storage/snapshot/xxh3/&lt;hex&gt; exist. Prefers a hardlink of the source inode (zero copy); across
-    /// filesystems or at the link limit, decodes a private copy from the content instead. Returns whether the
-    /// source itself was linked.
+    /// filesystems or at the link limit, decodes a private copy from <paramref name="encodedPath"/> (the source's
+    /// SPF1 encoding) instead. Returns whether the source itself was linked.
     /// </summary>
-    private bool LinkReadOnlySource(UnixFile source, in FileStatus status, Digest digest, string contentPath, byte[] buffer, CancellationToken cancellation)
+    private bool LinkReadOnlySource(UnixFile source, in FileStatus status, Digest digest, string encodedPath, byte[] buffer, CancellationToken cancellation)
     {
         string snapshotPath = SnapshotPath(digest);
         if (HasSnapshotFile(digest))
@@ -202,7 +214,7 @@ internal sealed class ContentStore
             throw Errno.Exception(errno, "link", snapshotPath);
         }
 
-        MaterializeSnapshotFile(digest, contentPath, status.Permissions, status.Uid, status.Gid, status.ModificationTimeNs, setOwner: false, buffer, cancellation);
+        MaterializeSnapshotFile(digest, encodedPath, status.Permissions, status.Uid, status.Gid, status.ModificationTimeNs, setOwner: false, buffer, cancellation);
         return false;
     }
 

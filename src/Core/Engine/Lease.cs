@@ -41,7 +41,7 @@ internal sealed class Lease : IDisposable
         })).Value;
 
     /// <summary>Pins the digests not pinned yet, all at once.</summary>
-    public void PinContent(IReadOnlyCollection<Digest> digests)
+    public void PinContent(IEnumerable<Digest> digests)
     {
         Digest[] fresh = digests.Where(d => !_pinnedContent.ContainsKey(d)).Distinct().ToArray();
         if (fresh.Length == 0)

@@ -15,8 +15,9 @@ namespace Snapshotter.Engine;
 /// One snapshot call. Everything is validated before anything is written; then name:version is reserved
 /// as pending, every file is stored (new content under temporary names), the batch is made durable, the
 /// content renamed into place and made durable again, and one transaction makes the snapshot visible.
-/// Every digest is pinned by the call's lease before the store is checked for it, so content found already
-/// stored cannot be collected before the commit references it. Any failure drops the reservation and every
+/// Content found already stored is pinned by the call's lease before it is taken as stored (the store is checked
+/// again after the pin), and new content all at once before it is published, so nothing the snapshot relies on can
+/// be collected before the commit references it. Any failure drops the reservation and every
 /// temporary file. A file whose identity is unchanged since a snapshot read it is not read again: its remembered
 /// digest is taken when its content is still stored (see <see cref="IdentityCache"/> for when one is remembered).
 /// </summary>
@@ -55,19 +56,19 @@ internal sealed class SnapshotOperation
         {
             CheckCatalog(sources);
             var records = new FileRecord[sources.Length];
-            var contents = new ConcurrentDictionary<Digest, ContentRecord>();
+            var contents = new ContentRecord[sources.Length];
             long totalBytes = sources.Sum(s => s.Status.Size);
             var progress = new ProgressTracker(_request.Progress, _context.Time, sources.Length, totalBytes);
 
             Dictionary<int, Digest> remembered = _request.Rehash ? [] : _identities.Recall(sources.Select(s => (s.ResolvedPath, s.Status)).ToArray());
-            lease.PinContent(remembered.Values.ToHashSet());
+            lease.PinContent(remembered.Values);
             BoundedParallel.For(sources.Length, _context.Concurrency, _cancellation, (i, token) =>
             {
-                records[i] = (remembered.TryGetValue(i, out Digest digest) ? Reuse(sources[i], digest, contents, progress) : null)
-                    ?? Store(sources[i], lease, pendingContent, contents, progress, token);
+                records[i] = (remembered.TryGetValue(i, out Digest digest) ? Reuse(sources[i], digest, out contents[i], progress) : null)
+                    ?? Store(sources[i], lease, pendingContent, out contents[i], progress, token);
             });
 
-            Publish(pendingContent);
+            Publish(records, lease, pendingContent);
             UploadContent(records);
             PublishMetadata(records);
             Commit(pendingId, sources, records, lease, pendingContent, contents);
@@ -113,35 +114,48 @@ internal sealed class SnapshotOperation
         }
 
         var sources = new SourceFile[files.Count];
+        var directories = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
         BoundedParallel.For(files.Count, _context.Concurrency, _cancellation, (i, _) =>
         {
             string relative = normalized[i];
-            string joined = Path.Join(baseDir, relative);
-            string resolved;
-            try
-            {
-                resolved = UnixPath.RealPath(joined);
-            }
-            catch (SnapshotterException e) when (e.Code == ErrorCode.NotFound)
-            {
-                throw SnapshotterException.NotFound($"files[{i}] '{relative}' does not exist in base_dir '{baseDir}'");
-            }
-
+            (string resolved, FileStatus? status) = ResolveSource(baseDir, relative, directories, i);
             if (!RelativePath.IsInside(resolved, baseDir))
             {
                 throw SnapshotterException.InvalidArgument($"files[{i}] '{relative}' resolves to '{resolved}', outside base_dir '{baseDir}'");
             }
 
-            FileStatus status = UnixPath.TryStat(resolved, followSymlinks: false)
+            status ??= UnixPath.TryStat(resolved, followSymlinks: false)
                 ?? throw SnapshotterException.NotFound($"files[{i}] '{relative}' disappeared while being checked");
-            if (!status.IsRegularFile)
+            if (!status.Value.IsRegularFile)
             {
                 throw SnapshotterException.InvalidArgument($"files[{i}] '{relative}' is not a regular file");
             }
 
-            sources[i] = new SourceFile(relative, resolved, files[i].ReadOnly, status);
+            sources[i] = new SourceFile(relative, resolved, files[i].ReadOnly, status.Value);
         });
         return sources;
+    }
+
+    /// <summary>
+    /// The real path of base_dir/<paramref name="relative"/> (symlinks resolved, as realpath(3) gives it), with the
+    /// status of what it names when that was read on the way. Each directory is resolved once for all the files in it
+    /// (<paramref name="directories"/>, by relative path): a file that is not a symlink itself resolves to its
+    /// directory's real path and its name, so a tree of many files costs one lstat per file.
+    /// </summary>
+    private static (string Resolved, FileStatus? Status) ResolveSource(string baseDir, string relative, ConcurrentDictionary<string, string> directories, int index)
+    {
+        try
+        {
+            int slash = relative.LastIndexOf('/');
+            string directory = slash < 0 ? baseDir : directories.GetOrAdd(relative[..slash], d => UnixPath.RealPath(Path.Join(baseDir, d)));
+            string candidate = Path.Join(directory, relative.AsSpan(slash + 1));
+            FileStatus? status = UnixPath.TryStat(candidate, followSymlinks: false);
+            return status is { IsSymlink: true } or null ? (UnixPath.RealPath(candidate), null) : (candidate, status);
+        }
+        catch (SnapshotterException e) when (e.Code == ErrorCode.NotFound)
+        {
+            throw SnapshotterException.NotFound($"files[{index}] '{relative}' does not exist in base_dir '{baseDir}'");
+        }
     }
 
     /// <summary>
@@ -155,12 +169,12 @@ internal sealed class SnapshotOperation
         FileRecord[] records,
         Lease lease,
         ConcurrentDictionary<Digest, string> pendingContent,
-        ConcurrentDictionary<Digest, ContentRecord> contents)
+        ContentRecord[] contents)
     {
         for (int attempt = 1; ; attempt++)
         {
             _identities.Save();
-            IReadOnlyList<Digest> missing = _context.Metadata.Commit(pendingId, records, contents.Values.ToArray(), _context.NowNs, _context.Store.HasContent);
+            IReadOnlyList<Digest> missing = _context.Metadata.Commit(pendingId, records, contents, _context.NowNs, _context.Store.HasContent);
             if (missing.Count == 0)
             {
                 return;
@@ -176,9 +190,9 @@ internal sealed class SnapshotOperation
             var unreported = new ProgressTracker(null, _context.Time, again.Length, 0);
             BoundedParallel.For(again.Length, _context.Concurrency, _cancellation, (j, token) =>
             {
-                records[again[j]] = Store(sources[again[j]], lease, pendingContent, contents, unreported, token);
+                records[again[j]] = Store(sources[again[j]], lease, pendingContent, out contents[again[j]], unreported, token);
             });
-            Publish(pendingContent);
+            Publish(records, lease, pendingContent);
             UploadContent(records);
         }
     }
@@ -187,7 +201,7 @@ internal sealed class SnapshotOperation
         SourceFile source,
         Lease lease,
         ConcurrentDictionary<Digest, string> pendingContent,
-        ConcurrentDictionary<Digest, ContentRecord> contents,
+        out ContentRecord content,
         ProgressTracker progress,
         CancellationToken token)
     {
@@ -236,7 +250,7 @@ internal sealed class SnapshotOperation
                 _stats.Linked();
             }
 
-            contents.TryAdd(result.Digest, new ContentRecord(result.Digest, result.Size, result.EncodedSize));
+            content = new ContentRecord(result.Digest, result.Size, result.EncodedSize);
             progress.FileDone(status.Size - dataBytes);
             return Record(source, result.Digest, status);
         }
@@ -251,15 +265,16 @@ internal sealed class SnapshotOperation
     /// holds that content and, for a read-only file, its storage/snapshot inode: what storing it would have found.
     /// Null otherwise, and the file is read.
     /// </summary>
-    private FileRecord? Reuse(SourceFile source, Digest digest, ConcurrentDictionary<Digest, ContentRecord> contents, ProgressTracker progress)
+    private FileRecord? Reuse(SourceFile source, Digest digest, out ContentRecord content, ProgressTracker progress)
     {
         if (_context.Store.StoredSize(digest) is not { } encodedSize || (source.ReadOnly && !_context.Store.HasSnapshotFile(digest)))
         {
+            content = null!;
             return null;
         }
 
         _stats.Reused();
-        contents.TryAdd(digest, new ContentRecord(digest, source.Status.Size, encodedSize));
+        content = new ContentRecord(digest, source.Status.Size, encodedSize);
         progress.FileDone(source.Status.Size);
         return Record(source, digest, source.Status);
     }
@@ -276,14 +291,21 @@ internal sealed class SnapshotOperation
         LocalOffsetSeconds(status.ModificationTimeNs),
         FileRecord.RegularFileTypeFlag);
 
-    /// <summary>New content becomes durable, then is renamed into place, then the renames become durable.
-    /// Hardlinks of read-only sources made earlier are covered by the same flushes.</summary>
-    private void Publish(ConcurrentDictionary<Digest, string> pendingContent)
+    /// <summary>New content is pinned (in one transaction: stored content was pinned when found) and becomes durable,
+    /// then is renamed into place, then the renames become durable. Hardlinks of read-only sources made earlier are
+    /// covered by the same flushes; with nothing to rename, one flush covers them (and content found stored, which
+    /// another writer may have placed without having made it durable yet).</summary>
+    private void Publish(FileRecord[] records, Lease lease, ConcurrentDictionary<Digest, string> pendingContent)
     {
+        lease.PinContent(records.Select(r => r.Digest));
         var durability = new Durability();
         durability.Track(_context.Store.ContentDir);
         durability.Track(_context.Store.SnapshotDir);
-        durability.Flush();
+        if (!pendingContent.IsEmpty)
+        {
+            durability.Flush();
+        }
+
         foreach ((Digest digest, string path) in pendingContent)
         {
             _cancellation.ThrowIfCancellationRequested();

@@ -70,8 +70,9 @@ internal sealed class IdentityCache
     private readonly TimeProvider _time;
     private readonly string? _boot;
     private readonly ConcurrentDictionary<ulong, bool> _trustedDevices = new();
-    private readonly ConcurrentQueue<RememberedDigest> _learned = new();
-    private readonly ConcurrentQueue<FileIdentity> _used = new();
+    private readonly object _gate = new();
+    private readonly List<RememberedDigest> _learned = [];
+    private readonly List<FileIdentity> _used = [];
 
     public IdentityCache(MetadataStore metadata, TimeProvider time)
     {
@@ -107,7 +108,10 @@ internal sealed class IdentityCache
                 recalled[i] = entry.Digest;
                 if (entry.UsedNs < refreshBeforeNs)
                 {
-                    _used.Enqueue(entry.Identity);
+                    lock (_gate)
+                    {
+                        _used.Add(entry.Identity);
+                    }
                 }
             }
         }
@@ -129,7 +133,10 @@ internal sealed class IdentityCache
         FileIdentity identity = FileIdentity.Of(before);
         if (prepared && identity == FileIdentity.Of(after) && IsSettled(identity.ChangeTimeNs, readStartNs))
         {
-            _learned.Enqueue(new RememberedDigest(identity, digest, readStartNs, readStartNs));
+            lock (_gate)
+            {
+                _learned.Add(new RememberedDigest(identity, digest, readStartNs, readStartNs));
+            }
         }
     }
 
@@ -137,21 +144,15 @@ internal sealed class IdentityCache
     /// losing it to a power cut only means reading those files again).</summary>
     public void Save()
     {
-        var learned = new List<RememberedDigest>();
-        while (_learned.TryDequeue(out RememberedDigest entry))
+        lock (_gate)
         {
-            learned.Add(entry);
-        }
+            if (_boot is not null && (_learned.Count > 0 || _used.Count > 0))
+            {
+                _metadata.SaveRememberedDigests(_boot, _learned, _used, NowNs, MaxEntries);
+            }
 
-        var used = new List<FileIdentity>();
-        while (_used.TryDequeue(out FileIdentity identity))
-        {
-            used.Add(identity);
-        }
-
-        if (_boot is not null && (learned.Count > 0 || used.Count > 0))
-        {
-            _metadata.SaveRememberedDigests(_boot, learned, used, NowNs, MaxEntries);
+            _learned.Clear();
+            _used.Clear();
         }
     }
 

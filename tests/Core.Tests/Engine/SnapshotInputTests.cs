@@ -196,6 +196,43 @@ public sealed class SnapshotInputTests : EngineTestBase
     }
 
     [Fact]
+    public void Files_of_a_symlinked_directory_resolve_one_by_one_beside_the_same_files_reached_directly()
+    {
+        for (int i = 0; i < 8; i++)
+        {
+            Source($"real/sub/f{i}", TestFiles.Pattern(100 + i, (byte)i));
+        }
+
+        File.CreateSymbolicLink(Path.Join(BaseDir, "link"), "real");
+        File.CreateSymbolicLink(Path.Join(BaseDir, "real/sub/alias"), "f3");
+        FileSpec[] files = [.. Enumerable.Range(0, 8).SelectMany(i => new[] { new FileSpec($"link/sub/f{i}", i % 2 == 0), new FileSpec($"real/sub/f{i}", false) }),
+            new FileSpec("link/sub/alias", false)];
+
+        Snapshot("shared-dir", "v1", files);
+
+        string output = Temp.Combine("out");
+        Restore("shared-dir", "v1", output);
+        for (int i = 0; i < 8; i++)
+        {
+            Assert.Equal(TestFiles.Pattern(100 + i, (byte)i), File.ReadAllBytes(Path.Join(output, $"link/sub/f{i}")));
+            Assert.Equal(TestFiles.Pattern(100 + i, (byte)i), File.ReadAllBytes(Path.Join(output, $"real/sub/f{i}")));
+        }
+
+        Assert.Equal(TestFiles.Pattern(103, 3), File.ReadAllBytes(Path.Join(output, "link/sub/alias")));
+    }
+
+    [Fact]
+    public void A_symlink_leaving_the_base_dir_from_inside_a_symlinked_directory_is_invalid()
+    {
+        Source("real/sub/ok", "ok"u8.ToArray());
+        File.CreateSymbolicLink(Path.Join(BaseDir, "link"), "real");
+        File.CreateSymbolicLink(Path.Join(BaseDir, "real/sub/escape"), _outside);
+
+        AssertRejected(ErrorCode.InvalidArgument, ["files[3]", "link/sub/escape", "outside base_dir"],
+            With(new FileSpec("link/sub/ok", false), new FileSpec("link/sub/escape", false)));
+    }
+
+    [Fact]
     public void A_base_dir_reached_through_a_symlink_works()
     {
         string link = Temp.Combine("base-link");
