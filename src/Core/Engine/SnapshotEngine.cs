@@ -117,12 +117,21 @@ public sealed class SnapshotEngine : IDisposable
         }
     }
 
-    /// <summary>What handles that died (killed, power loss) left: their pending snapshots, leases and temporary files.</summary>
+    /// <summary>
+    /// What handles that died (killed, power loss) left: their pending snapshots, leases and temporary files. Temporary
+    /// files are looked for only when a dead owner's lock file is there: listing the store's directories costs as much
+    /// as the store is large, and every open would pay it. Those of an owner whose lock file another handle removed
+    /// first are left to the collector, which sweeps them with the other leftovers.
+    /// </summary>
     private static void Recover(EngineContext context)
     {
+        bool ownerDied = OwnerLock.AnyDead(context.OwnersDir);
         context.Metadata.DeleteAbandonedPending(context.IsOwnerAlive);
         context.Metadata.DeleteDeadLeases(context.IsOwnerAlive);
-        context.Store.DeleteAbandonedTemps(context.IsOwnerAlive);
+        if (ownerDied)
+        {
+            context.Store.DeleteAbandonedTemps(context.IsOwnerAlive);
+        }
     }
 
     public OperationStats Snapshot(SnapshotRequest request, CancellationToken cancellation = default)

@@ -65,6 +65,27 @@ internal sealed class OwnerLock : IDisposable
         return false;
     }
 
+    /// <summary>Whether some owner whose lock file is in <paramref name="ownersDir"/> has died (nobody holds its lock).
+    /// Nothing is removed.</summary>
+    public static bool AnyDead(string ownersDir)
+    {
+        foreach (string path in Directory.EnumerateFiles(ownersDir, "*" + Suffix))
+        {
+            if (!IsToken(Path.GetFileNameWithoutExtension(path)))
+            {
+                continue;
+            }
+
+            using UnixFile? file = UnixFile.TryOpenRead(path);
+            if (file is not null && Libc.Flock(file.Fd, Libc.LOCK_EX | Libc.LOCK_NB) == 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     public static bool IsToken(string text) => text.Length == 16 && text.All(char.IsAsciiHexDigitLower);
 
     public void Dispose()

@@ -64,6 +64,22 @@ public sealed class RecoveryTests : EngineTestBase
     }
 
     [Fact]
+    public void Temp_files_of_an_owner_whose_lock_file_is_already_gone_are_left_to_the_collector()
+    {
+        CreateLayout();
+        (string content, string snapshot) = PlantTemps(DeadToken);
+
+        SnapshotEngine engine = OpenEngine();
+
+        // No dead owner's lock file: opening does not list the store's directories.
+        Assert.True(File.Exists(content));
+        Assert.True(File.Exists(snapshot));
+        Assert.Equal(2, engine.Collect(dryRun: false).OrphanTempFiles);
+        Assert.False(File.Exists(content));
+        Assert.False(File.Exists(snapshot));
+    }
+
+    [Fact]
     public void A_live_owners_temp_files_and_reservation_are_left_alone()
     {
         CreateLayout();
