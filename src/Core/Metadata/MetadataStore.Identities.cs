@@ -23,7 +23,8 @@ internal sealed partial class MetadataStore
             """);
         find.Bind(3, boot);
         var found = new Dictionary<(ulong, ulong), RememberedDigest>();
-        foreach ((ulong device, ulong inode) in inodes)
+        // In key order: the table is walked forward instead of at random.
+        foreach ((ulong device, ulong inode) in inodes.Order())
         {
             find.Bind(1, unchecked((long)device)).Bind(2, unchecked((long)inode));
             if (find.Read())

@@ -50,7 +50,7 @@ internal sealed partial class MetadataStore
         using (var pin = new RowStatement(connection, "INSERT OR IGNORE INTO leased_content (lease_id, digest) VALUES (?1, ?2)"))
         {
             pin.Bind(1, leaseId);
-            foreach (Digest digest in digests)
+            foreach (Digest digest in digests.OrderBy(d => d.Value))
             {
                 pin.Bind(2, digest).Execute();
             }

@@ -252,6 +252,8 @@ internal sealed partial class MetadataStore
         return (new SnapshotRecord(snapshotId, name, version, nowNs, nowNs), []);
     }
 
+    // Rows go in by digest: the content table, the files' digest index and their foreign key lookups are then walked in
+    // order, not at random (fewer pages read and written per row).
     private static void InsertContent(SqliteConnection connection, IReadOnlyCollection<ContentRecord> contents, long nowNs)
     {
         using var insert = new RowStatement(connection, """
@@ -259,7 +261,7 @@ internal sealed partial class MetadataStore
             ON CONFLICT (digest) DO NOTHING
             """);
         insert.Bind(4, nowNs);
-        foreach (ContentRecord content in contents)
+        foreach (ContentRecord content in contents.OrderBy(c => c.Digest.Value))
         {
             insert.Bind(1, content.Digest).Bind(2, content.Size).Bind(3, content.EncodedSize).Execute();
         }
@@ -272,7 +274,7 @@ internal sealed partial class MetadataStore
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
             """);
         insert.Bind(1, snapshotId);
-        foreach (FileRecord file in files)
+        foreach (FileRecord file in files.OrderBy(f => f.Digest.Value))
         {
             insert.Bind(2, file.RelativePath).Bind(3, file.Digest).Bind(4, file.ReadOnly ? 1 : 0).Bind(5, file.Mode).Bind(6, file.Uid)
                 .Bind(7, file.Gid).Bind(8, file.Size).Bind(9, file.ModificationTimeNs).Bind(10, file.ModificationTimeOffsetSeconds)
