@@ -8,7 +8,8 @@
 # Writes results.md (tables) and results.json (the same data) into BENCH_OUT (default: bench/).
 # Environment (defaults in brackets):
 #   BENCH_ROUNDS [3]            runs of each measurement; the fastest counts
-#   BENCH_RESTIC_ROUNDS [1]     runs of each restic measurement (restic is slow enough that one suffices)
+#   BENCH_SLOW_ROUNDS [1]       runs of each restic measurement and of rsync on a whole data set: these take
+#                               5-50x as long as ours, so the noise of one run cannot change a verdict
 #   BENCH_VM_MEMORY_MIB [4096]  VM checkpoint: sparse, read-only memory file, 25 % data in 1 MiB runs
 #   BENCH_VM_DISK_MIB [8192]    VM checkpoint: sparse, writable disk image, 10 % data in 64 KiB runs
 #   BENCH_FILES [20000]         many small files: count (1-64 KiB each, 100 to a directory)
@@ -25,7 +26,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CTL=$BUILD/bin/snapshotctl
 MiB=$((1024 * 1024))
 
-log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+log() { printf '\033[1m==> [%4d s] %s\033[0m\n' "$SECONDS" "$*" >&2; }
 die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 
 SMOKE=${BENCH_SMOKE:-0}
@@ -36,7 +37,7 @@ else
     defaults=(3 1 4096 8192 20000 1 2048)
 fi
 ROUNDS=${BENCH_ROUNDS:-${defaults[0]}}
-RESTIC_ROUNDS=${BENCH_RESTIC_ROUNDS:-${defaults[1]}}
+SLOW_ROUNDS=${BENCH_SLOW_ROUNDS:-${defaults[1]}}
 VM_MEMORY_MIB=${BENCH_VM_MEMORY_MIB:-${defaults[2]}}
 VM_DISK_MIB=${BENCH_VM_DISK_MIB:-${defaults[3]}}
 FILE_COUNT=${BENCH_FILES:-${defaults[4]}}
@@ -44,7 +45,7 @@ CHANGED_PERCENT=${BENCH_CHANGED_PERCENT:-${defaults[5]}}
 DENSE_MIB=${BENCH_DENSE_MIB:-${defaults[6]}}
 DROP_CACHES=${BENCH_DROP_CACHES:-0}
 OUT_DIR=${BENCH_OUT:-$HERE}
-for setting in BENCH_ROUNDS:ROUNDS BENCH_RESTIC_ROUNDS:RESTIC_ROUNDS BENCH_VM_MEMORY_MIB:VM_MEMORY_MIB \
+for setting in BENCH_ROUNDS:ROUNDS BENCH_SLOW_ROUNDS:SLOW_ROUNDS BENCH_VM_MEMORY_MIB:VM_MEMORY_MIB \
     BENCH_VM_DISK_MIB:VM_DISK_MIB BENCH_FILES:FILE_COUNT BENCH_CHANGED_PERCENT:CHANGED_PERCENT BENCH_DENSE_MIB:DENSE_MIB; do
     variable=${setting#*:}
     [[ ${!variable} =~ ^[1-9][0-9]*$ ]] || die "${setting%%:*} must be a positive integer, got '${!variable}'"
@@ -71,10 +72,10 @@ esac
 
 # Disk the largest case needs at once: its source, our store, a kept copy, a second copy, a restic
 # repository (and, for the incremental case, a copy of it) and a restored tree, which restic writes
-# without holes; plus 1 GiB of slack.
+# without holes; the many-file cases also keep every round's output (see clear_path); plus 1 GiB of slack.
 vm_data_mib=$((VM_MEMORY_MIB / 4 + VM_DISK_MIB / 10))
 files_data_mib=$((FILE_COUNT * 36 / 1024 + 1))
-need_mib=$(printf '%s\n' $((vm_data_mib * 5 + VM_MEMORY_MIB + VM_DISK_MIB)) $((DENSE_MIB * 6)) $((files_data_mib * 9)) \
+need_mib=$(printf '%s\n' $((vm_data_mib * 5 + VM_MEMORY_MIB + VM_DISK_MIB)) $((DENSE_MIB * 6)) $((files_data_mib * (9 * ROUNDS + 8))) \
     | sort -n | tail -1)
 need_mib=$((need_mib + 1024))
 free_mib=$(($(df -Pk "$PARENT" | awk 'NR == 2 { print $4 }') / 1024))
@@ -115,14 +116,32 @@ settle() {
     fi
 }
 
-# measure CASE OPERATION TOOL ROUNDS CLEAR CMD...: times CMD; CLEAR (a path, or "-") is removed before each
-# round, then the function named in $BEFORE (if any) runs, both untimed.
+# clear_path PATH: removes what a previous run left at PATH. With ASIDE=1 (the cases of many files) it is moved aside
+# instead and removed only when the run ends: ext4 without a journal (this kind of machine) skips inodes freed
+# in the last minute when it allocates one, scanning past each of them (recently_deleted() in the kernel), so
+# creating 20,000 files right after deleting 20,000 costs several times what it costs otherwise, for every
+# tool alike. Moving aside is one rename, and every round then starts as a user's run would.
+ASIDE=0
+ASIDE_COUNT=0
+clear_path() {
+    [ -e "$1" ] || return 0
+    if [ "$ASIDE" = 1 ]; then
+        mkdir -p "$W/aside"
+        ASIDE_COUNT=$((ASIDE_COUNT + 1))
+        mv "$1" "$W/aside/$ASIDE_COUNT"
+    else
+        rm -rf "$1"
+    fi
+}
+
+# measure CASE OPERATION TOOL ROUNDS CLEAR CMD...: times CMD; CLEAR (a path, or "-") is cleared (see clear_path) before
+# each round, then the function named in $BEFORE (if any) runs, both untimed.
 measure() {
     local case=$1 operation=$2 tool=$3 rounds=$4 clear=$5
     shift 5
     local key="$case|$operation|$tool" best="" peak=0 start end seconds rss
     for ((round = 1; round <= rounds; round++)); do
-        [ "$clear" = - ] || rm -rf "$clear"
+        [ "$clear" = - ] || clear_path "$clear"
         [ -z "$BEFORE" ] || "$BEFORE"
         settle
         start=$EPOCHREALTIME
@@ -185,28 +204,30 @@ snapshot_and_restore() {
     local case=$1 src=$2 name=$3 sparse=$4 rsync_flags=-a
     shift 4
     [ -z "$sparse" ] || rsync_flags=-aS
-    log "$case: snapshot (best of $ROUNDS; restic: $RESTIC_ROUNDS)"
+    log "$case: snapshot (best of $ROUNDS; restic and rsync: $SLOW_ROUNDS)"
     measure "$case" snapshot "snapshotctl" "$ROUNDS" "$W/store" \
         "$CTL" --root "$W/store" snapshot --name "$name" --version v1 --base-dir "$src" "$@"
     measure "$case" snapshot "cp -a" "$ROUNDS" "$W/copy" cp -a "$src" "$W/copy"
-    measure "$case" snapshot "cp -a --sparse=always" "$ROUNDS" "$W/dst" cp -a --sparse=always "$src" "$W/dst"
+    # On dense data --sparse=always only adds a scan for zeros: it is measured where there are holes.
+    [ -z "$sparse" ] || measure "$case" snapshot "cp -a --sparse=always" "$ROUNDS" "$W/dst" cp -a --sparse=always "$src" "$W/dst"
     measure "$case" snapshot "cp -a + sync -f" "$ROUNDS" "$W/dst" "${CP_SYNC[@]}" "$src" "$W/dst"
-    measure "$case" snapshot "rsync $rsync_flags" "$ROUNDS" "$W/dst" rsync "$rsync_flags" "$src/" "$W/dst/"
+    measure "$case" snapshot "rsync $rsync_flags" "$SLOW_ROUNDS" "$W/dst" rsync "$rsync_flags" "$src/" "$W/dst/"
     BEFORE=restic_init
-    measure "$case" snapshot "restic backup" "$RESTIC_ROUNDS" - restic -r "$W/repo" backup --quiet "$src"
+    measure "$case" snapshot "restic backup" "$SLOW_ROUNDS" - restic -r "$W/repo" backup --quiet "$src"
     BEFORE=
 
-    log "$case: restore (best of $ROUNDS; restic: $RESTIC_ROUNDS)"
+    log "$case: restore (best of $ROUNDS; restic and rsync: $SLOW_ROUNDS)"
     measure "$case" restore "snapshotctl" "$ROUNDS" "$W/out" \
         "$CTL" --root "$W/store" restore --name "$name" --version v1 --output-dir "$W/out"
     verify_restore "$src" "$W/out"
     measure "$case" restore "cp -a" "$ROUNDS" "$W/out" cp -a "$W/copy" "$W/out"
-    measure "$case" restore "cp -a --sparse=always" "$ROUNDS" "$W/out" cp -a --sparse=always "$W/copy" "$W/out"
+    [ -z "$sparse" ] || measure "$case" restore "cp -a --sparse=always" "$ROUNDS" "$W/out" cp -a --sparse=always "$W/copy" "$W/out"
     measure "$case" restore "cp -a + sync -f" "$ROUNDS" "$W/out" "${CP_SYNC[@]}" "$W/copy" "$W/out"
-    measure "$case" restore "rsync $rsync_flags" "$ROUNDS" "$W/out" rsync "$rsync_flags" "$W/copy/" "$W/out/"
-    measure "$case" restore "restic restore" "$RESTIC_ROUNDS" "$W/out" \
+    measure "$case" restore "rsync $rsync_flags" "$SLOW_ROUNDS" "$W/out" rsync "$rsync_flags" "$W/copy/" "$W/out/"
+    measure "$case" restore "restic restore" "$SLOW_ROUNDS" "$W/out" \
         restic -r "$W/repo" restore latest --quiet --target "$W/out"
-    rm -rf "$W/dst" "$W/out"
+    clear_path "$W/dst"
+    clear_path "$W/out"
 }
 
 # compare_common CASE SNAPSHOT_GOAL SNAPSHOT_REF RESTORE_GOAL_VS_CP SPARSE
@@ -221,7 +242,7 @@ compare_common() {
     compare "$case" "snapshot vs restic backup" "$ours" "$case|snapshot|restic backup" 0.2
     ours="$case|restore|snapshotctl"
     compare "$case" "restore vs cp -a" "$ours" "$case|restore|cp -a" "$restore_goal"
-    compare "$case" "restore vs cp -a --sparse=always" "$ours" "$case|restore|cp -a --sparse=always" -
+    [ -z "$sparse" ] || compare "$case" "restore vs cp -a --sparse=always" "$ours" "$case|restore|cp -a --sparse=always" -
     compare "$case" "restore vs cp -a + sync -f (durable)" "$ours" "$case|restore|cp -a + sync -f" -
     compare "$case" "restore vs rsync $rsync_flags" "$ours" "$case|restore|rsync $rsync_flags" -
     compare "$case" "restore vs restic restore" "$ours" "$case|restore|restic restore" 0.2
@@ -299,6 +320,7 @@ rm -rf "$W/store" "$W/copy" "$W/repo" "$SRC"
 # ---------------------------------------------------------------------------------------------------
 # 2. Many small files.
 
+ASIDE=1
 log "files: generating $FILE_COUNT files of 1-64 KiB"
 SRC=$W/files
 "$GEN" tree "$SRC" "$FILE_COUNT" 1024 $((64 * 1024)) 6
@@ -322,13 +344,13 @@ forget_version() {
 forget_unchanged() { forget_version unchanged; }
 forget_v2() { forget_version v2; }
 
-log "incremental: the unchanged tree as a new version (best of $ROUNDS; restic: $RESTIC_ROUNDS)"
+log "incremental: the unchanged tree as a new version (best of $ROUNDS; restic: $SLOW_ROUNDS)"
 BEFORE=forget_unchanged
 measure incremental "snapshot unchanged tree" "snapshotctl" "$ROUNDS" - \
     "$CTL" --root "$W/store" snapshot --name files --version unchanged --base-dir "$SRC" --all
 BEFORE=
 measure incremental "snapshot unchanged tree" "rsync -a" "$ROUNDS" - rsync -a "$SRC/" "$W/copy/"
-measure incremental "snapshot unchanged tree" "restic backup" "$RESTIC_ROUNDS" - \
+measure incremental "snapshot unchanged tree" "restic backup" "$SLOW_ROUNDS" - \
     restic -r "$W/repo" backup --quiet "$SRC"
 
 log "incremental: rewriting $CHANGED_PERCENT % of the files"
@@ -347,23 +369,23 @@ reset_copy() { cp -a "$W/orig/." "$W/copy/"; }
 reset_inplace() { cp -a "$W/orig/." "$W/inplace/"; }
 restic_v1_repo() { rm -rf "$W/repo2"; cp -a "$W/repo" "$W/repo2"; }
 
-log "incremental: $changed changed files as a new version (best of $ROUNDS; restic: $RESTIC_ROUNDS)"
+log "incremental: $changed changed files as a new version (best of $ROUNDS; restic: $SLOW_ROUNDS)"
 BEFORE=forget_v2
 measure incremental "snapshot $CHANGED_PERCENT % changed" "snapshotctl" "$ROUNDS" - \
     "$CTL" --root "$W/store" snapshot --name files --version v2 --base-dir "$SRC" --all
 BEFORE=reset_copy
 measure incremental "snapshot $CHANGED_PERCENT % changed" "rsync -a" "$ROUNDS" - rsync -a "$SRC/" "$W/copy/"
 BEFORE=restic_v1_repo
-measure incremental "snapshot $CHANGED_PERCENT % changed" "restic backup" "$RESTIC_ROUNDS" - \
+measure incremental "snapshot $CHANGED_PERCENT % changed" "restic backup" "$SLOW_ROUNDS" - \
     restic -r "$W/repo2" backup --quiet "$SRC"
 BEFORE=
 
-log "incremental: restore of the new version (best of $ROUNDS; restic: $RESTIC_ROUNDS)"
+log "incremental: restore of the new version (best of $ROUNDS; restic: $SLOW_ROUNDS)"
 measure incremental "restore new version" "snapshotctl" "$ROUNDS" "$W/out" \
     "$CTL" --root "$W/store" restore --name files --version v2 --output-dir "$W/out"
 verify_restore "$SRC" "$W/out"
 measure incremental "restore new version" "cp -a" "$ROUNDS" "$W/out" cp -a "$W/copy" "$W/out"
-measure incremental "restore new version" "restic restore" "$RESTIC_ROUNDS" "$W/out" \
+measure incremental "restore new version" "restic restore" "$SLOW_ROUNDS" "$W/out" \
     restic -r "$W/repo2" restore latest --quiet --target "$W/out"
 BEFORE=reset_inplace
 measure incremental "restore new version over the old" "snapshotctl --in-place" "$ROUNDS" - \
@@ -422,6 +444,7 @@ LOAD_END=$(cut -d ' ' -f 1-3 /proc/loadavg)
 MOUNT_TYPE=$(findmnt -n -o FSTYPE -T "$W" 2>/dev/null || echo unknown)
 CORES=$(nproc)
 DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+DURATION=$SECONDS
 declare -A VERSIONS=(
     [snapshotctl]=$(first_line "$CTL" --version)
     [cp]=$(first_line cp --version)
@@ -457,7 +480,9 @@ format_value() {
     echo
     echo "- Machine: $CORES cores ($CPU), $MEMORY_MIB MiB of memory, Linux $KERNEL; load average $LOAD_START at the start, $LOAD_END at the end"
     echo "- Work directory's filesystem: $FS_TYPE (\`stat -f -c %T\`), mounted as $MOUNT_TYPE"
-    echo "- Rounds: best of $ROUNDS (restic: $RESTIC_ROUNDS); page cache $([ "$DROP_CACHES" = 1 ] && echo "dropped before every run (cold)" || echo "warm: every source is read once before it is measured, and dirty pages are written back before every run")"
+    echo "- Duration of the whole run: $DURATION s ($((DURATION / 60)) min $((DURATION % 60)) s), generating the data included"
+    echo "- Many-file cases (2 and 4): what a round wrote is moved aside, not deleted, until the run ends: on ext4 without a journal, creating files within a minute of deleting as many costs several times more, for every tool"
+    echo "- Rounds: best of $ROUNDS (restic and rsync: $SLOW_ROUNDS); page cache $([ "$DROP_CACHES" = 1 ] && echo "dropped before every run (cold)" || echo "warm: every source is read once before it is measured, and dirty pages are written back before every run")"
     separator=" "
     printf -- "- Versions:"
     for tool in "${VERSION_ORDER[@]}"; do printf '%s%s' "$separator" "${VERSIONS[$tool]}"; separator="; "; done
@@ -500,12 +525,13 @@ format_value() {
 } >"$W/results.md"
 
 {
-    printf '{\n  "generated": %s,\n  "smoke": %s,\n' "$(json_string "$DATE")" "$([ "$SMOKE" = 1 ] && echo true || echo false)"
+    printf '{\n  "generated": %s,\n  "smoke": %s,\n  "duration_seconds": %d,\n' "$(json_string "$DATE")" \
+        "$([ "$SMOKE" = 1 ] && echo true || echo false)" "$DURATION"
     printf '  "machine": {"cores": %d, "cpu": %s, "memory_mib": %d, "kernel": %s, "filesystem": %s, "mount_type": %s, "load_average_start": %s, "load_average_end": %s},\n' \
         "$CORES" "$(json_string "$CPU")" "$MEMORY_MIB" "$(json_string "$KERNEL")" "$(json_string "$FS_TYPE")" \
         "$(json_string "$MOUNT_TYPE")" "$(json_string "$LOAD_START")" "$(json_string "$LOAD_END")"
-    printf '  "settings": {"rounds": %d, "restic_rounds": %d, "vm_memory_mib": %d, "vm_disk_mib": %d, "files": %d, "changed_percent": %d, "changed_files": %d, "dense_mib": %d, "drop_caches": %s},\n' \
-        "$ROUNDS" "$RESTIC_ROUNDS" "$VM_MEMORY_MIB" "$VM_DISK_MIB" "$FILE_COUNT" "$CHANGED_PERCENT" "$changed" \
+    printf '  "settings": {"rounds": %d, "slow_rounds": %d, "vm_memory_mib": %d, "vm_disk_mib": %d, "files": %d, "changed_percent": %d, "changed_files": %d, "dense_mib": %d, "drop_caches": %s},\n' \
+        "$ROUNDS" "$SLOW_ROUNDS" "$VM_MEMORY_MIB" "$VM_DISK_MIB" "$FILE_COUNT" "$CHANGED_PERCENT" "$changed" \
         "$DENSE_MIB" "$([ "$DROP_CACHES" = 1 ] && echo true || echo false)"
     printf '  "versions": {'
     separator=
