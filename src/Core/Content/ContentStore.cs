@@ -81,14 +81,13 @@ internal sealed class ContentStore
                 afterRead = EnsureUnchanged(source, status);
                 // A read-only source is pinned before the check: its storage/snapshot file, found or not, must agree
                 // with what the check found, which a collection deleting that digest right then could break.
-                bool pinned = readOnly && pin is not null;
-                if (pinned)
+                if (readOnly)
                 {
-                    pin!(encoded.Digest);
+                    pin?.Invoke(encoded.Digest);
                 }
 
                 keep = !HasContent(encoded.Digest);
-                if (!keep && !pinned && pin is not null)
+                if (!keep && !readOnly && pin is not null)
                 {
                     pin(encoded.Digest);
                     keep = !HasContent(encoded.Digest);

@@ -459,6 +459,8 @@ internal sealed class ImportOperation
         try
         {
             Dictionary<Digest, StagedContent> byDigest = _staged.GroupBy(s => s.Digest).ToDictionary(g => g.Key, g => g.FirstOrDefault(s => s.New, g.First()));
+            // New content from a directory was not pinned when it was ingested: it is, before it is placed.
+            _lease!.PinContent(byDigest.Keys);
             var durability = new Durability();
             durability.Track(_context.Store.ContentDir);
             durability.Flush();
