@@ -262,10 +262,7 @@ internal sealed class RestoreOperation
         RemoteSnapshot pulled = remote.Pull(name, version, _cancellation)
             ?? throw SnapshotterException.NotFound($"snapshot '{name}:{version}' not found, neither locally nor in {remote.Location}");
         var files = pulled.Files.ToList();
-        foreach (Digest digest in files.Select(f => f.Digest).Distinct())
-        {
-            lease.PinContent(digest);
-        }
+        lease.PinContent(files.Select(f => f.Digest));
 
         List<FileRecord> restored = Selected(files, selection, name, version);
         for (int attempt = 1; ; attempt++)
