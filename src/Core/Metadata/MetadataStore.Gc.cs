@@ -22,7 +22,7 @@ internal sealed partial class MetadataStore
         var digestsBySnapshot = new Dictionary<long, List<Digest>>();
         using (var files = connection.CreateCommand())
         {
-            files.CommandText = "SELECT DISTINCT snapshot_id, digest FROM files";
+            files.CommandText = "SELECT DISTINCT s.id, f.digest FROM snapshots s JOIN files f ON f.list_id = s.list_id";
             using var reader = files.ExecuteReader();
             while (reader.Read())
             {
@@ -73,21 +73,7 @@ internal sealed partial class MetadataStore
             contentBytes[digest] = record.EncodedSize;
         }
 
-        var pinnedContent = new List<Digest>();
-        using (var pins = connection.CreateCommand())
-        {
-            pins.CommandText = "SELECT c.digest, l.owner FROM leased_content c JOIN leases l ON l.id = c.lease_id";
-            using var reader = pins.ExecuteReader();
-            while (reader.Read())
-            {
-                if (isOwnerAlive(reader.GetString(1)) && Digest.TryParse(reader.GetString(0), out Digest digest))
-                {
-                    pinnedContent.Add(digest);
-                }
-            }
-        }
-
-        return new GcInventory(snapshots, contentBytes, pinnedContent);
+        return new GcInventory(snapshots, contentBytes, LivePinnedContent(connection, isOwnerAlive));
     }
 
     /// <summary>Content objects recorded in metadata, with their creation times.</summary>
@@ -134,7 +120,7 @@ internal sealed partial class MetadataStore
     }
 
     /// <summary>
-    /// Deletes planned victims (their files rows go with them) in one transaction, skipping any that is no longer
+    /// Deletes planned victims (their file lists with them, unless another snapshot shares one) in one transaction, skipping any that is no longer
     /// committed, was used since the plan read it, or is pinned by a live lease now. Returns the ids deleted.
     /// </summary>
     public HashSet<long> DeleteSnapshots(IReadOnlyList<SnapshotUsage> victims, Func<string, bool> isOwnerAlive)
@@ -190,11 +176,12 @@ internal sealed partial class MetadataStore
             using var delete = connection.CreateCommand();
             delete.CommandText = "DELETE FROM content WHERE digest = $digest RETURNING size, encoded_size";
             var deletedDigest = delete.Parameters.Add("$digest", SqliteType.Text);
+            HashSet<Digest> pinned = LivePinnedContent(connection, isOwnerAlive);
             foreach (Digest digest in candidates.Skip(start).Take(DeletionChunk))
             {
                 string text = digest.ToString();
                 referencedDigest.Value = deletedDigest.Value = text;
-                if (referenced.ExecuteScalar() is not null || IsContentPinned(connection, text, isOwnerAlive))
+                if (referenced.ExecuteScalar() is not null || pinned.Contains(digest))
                 {
                     continue;
                 }

@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Text;
 using Microsoft.Data.Sqlite;
 using Snapshotter.Content;
 
@@ -42,21 +44,56 @@ internal sealed partial class MetadataStore
         return snapshot;
     }
 
-    /// <summary>Pins the digests in one transaction.</summary>
+    /// <summary>Pins the digests, as one set recorded in one statement.</summary>
     public void PinContent(long leaseId, IEnumerable<Digest> digests)
     {
         using var connection = Connect(durable: false);
-        using var transaction = connection.BeginTransaction();
-        using (var pin = new RowStatement(connection, "INSERT OR IGNORE INTO leased_content (lease_id, digest) VALUES (?1, ?2)"))
+        InsertPinSet(connection, leaseId, digests);
+    }
+
+    /// <summary>A set of pinned digests: their values, 8 bytes each (big-endian), in ascending order.</summary>
+    private static void InsertPinSet(SqliteConnection connection, long leaseId, IEnumerable<Digest> digests)
+    {
+        ulong[] values = digests.Select(d => d.Value).Distinct().Order().ToArray();
+        if (values.Length == 0)
         {
-            pin.Bind(1, leaseId);
-            foreach (Digest digest in digests.OrderBy(d => d.Value))
+            return;
+        }
+
+        byte[] set = new byte[values.Length * sizeof(ulong)];
+        for (int i = 0; i < values.Length; i++)
+        {
+            BinaryPrimitives.WriteUInt64BigEndian(set.AsSpan(i * sizeof(ulong)), values[i]);
+        }
+
+        using var insert = new RowStatement(connection, "INSERT INTO leased_content (lease_id, digests) VALUES (?1, ?2)");
+        insert.Bind(1, leaseId).Bind(2, set).Execute();
+    }
+
+    /// <summary>Every digest a lease of a live owner pins (read inside the caller's transaction). Each owner is asked
+    /// about once.</summary>
+    private static HashSet<Digest> LivePinnedContent(SqliteConnection connection, Func<string, bool> isOwnerAlive)
+    {
+        var alive = new Dictionary<string, bool>(StringComparer.Ordinal);
+        var pinned = new HashSet<Digest>();
+        using var sets = new RowStatement(connection, "SELECT l.owner, c.digests FROM leased_content c JOIN leases l ON l.id = c.lease_id");
+        while (sets.Read())
+        {
+            string owner = Encoding.UTF8.GetString(sets.Text(0));
+            if (!alive.TryGetValue(owner, out bool live))
             {
-                pin.Bind(2, digest).Execute();
+                alive[owner] = live = isOwnerAlive(owner);
+            }
+
+            // A set's length is a multiple of 8 unless something else wrote it; a partial last value is no digest.
+            ReadOnlySpan<byte> set = live ? sets.Blob(1) : [];
+            for (int offset = 0; offset + sizeof(ulong) <= set.Length; offset += sizeof(ulong))
+            {
+                pinned.Add(new Digest(BinaryPrimitives.ReadUInt64BigEndian(set[offset..])));
             }
         }
 
-        transaction.Commit();
+        return pinned;
     }
 
     public void DeleteLease(long leaseId)
@@ -106,15 +143,6 @@ internal sealed partial class MetadataStore
 
         transaction.Commit();
         return removed;
-    }
-
-    /// <summary>Whether a lease of a live owner pins the digest (read inside the caller's transaction).</summary>
-    private static bool IsContentPinned(SqliteConnection connection, string digest, Func<string, bool> isOwnerAlive)
-    {
-        using var query = connection.CreateCommand();
-        query.CommandText = "SELECT DISTINCT l.owner FROM leased_content c JOIN leases l ON l.id = c.lease_id WHERE c.digest = $digest";
-        query.Parameters.AddWithValue("$digest", digest);
-        return AnyAlive(query, isOwnerAlive);
     }
 
     private static bool IsSnapshotPinned(SqliteConnection connection, long snapshotId, Func<string, bool> isOwnerAlive)

@@ -8,12 +8,13 @@ namespace Snapshotter.Metadata;
 /// Snapshot metadata in SQLite under RootDir/metadata. WAL mode and busy waiting let several handles and
 /// processes share one database; synchronous=FULL makes every commit survive power loss. A snapshot is
 /// first recorded as pending (reserving its name) and becomes visible only when <see cref="Commit"/>
-/// records its files in the same transaction that marks it committed.
+/// records its files in the same transaction that marks it committed. A file list is recorded once and shared by every
+/// snapshot with the same files (see <see cref="FileListKey"/>), so a new version of an unchanged tree costs one row.
 /// </summary>
 internal sealed partial class MetadataStore
 {
     public const string DatabaseFileName = "snapshotter.db";
-    private const int SchemaVersion = 3;
+    private const int SchemaVersion = 4;
     private const int BusyTimeoutSeconds = 60;
     private const int PendingState = 0;
     private const int CommittedState = 1;
@@ -148,25 +149,22 @@ internal sealed partial class MetadataStore
         Func<Digest, bool>? isContentPresent = null,
         long? createdNs = null)
     {
+        byte[] key = FileListKey.Of(files);
         using var connection = Connect();
         using var transaction = connection.BeginTransaction();
-        if (isContentPresent is not null)
+        (long listId, IReadOnlyList<Digest> missing) = RecordFileList(connection, key, files, contents, nowNs, isContentPresent);
+        if (missing.Count > 0)
         {
-            List<Digest> missing = files.Select(f => f.Digest).Distinct().Where(d => !isContentPresent(d)).ToList();
-            if (missing.Count > 0)
-            {
-                return missing;
-            }
+            return missing;
         }
 
-        InsertContent(connection, contents, nowNs);
-        InsertFiles(connection, snapshotId, files);
         using (var markCommitted = connection.CreateCommand())
         {
             markCommitted.CommandText = """
-                UPDATE snapshots SET state = $committed, created_ns = $created, last_used_ns = $now, owner = NULL
+                UPDATE snapshots SET state = $committed, created_ns = $created, last_used_ns = $now, owner = NULL, list_id = $list
                 WHERE id = $id AND state = $pending
                 """;
+            markCommitted.Parameters.AddWithValue("$list", listId);
             markCommitted.Parameters.AddWithValue("$committed", CommittedState);
             markCommitted.Parameters.AddWithValue("$pending", PendingState);
             markCommitted.Parameters.AddWithValue("$created", createdNs ?? nowNs);
@@ -199,6 +197,7 @@ internal sealed partial class MetadataStore
         Func<string, bool> isOwnerAlive,
         Func<Digest, bool> isContentPresent)
     {
+        byte[] key = FileListKey.Of(files);
         using var connection = Connect();
         using var transaction = connection.BeginTransaction();
         using (var existing = connection.CreateCommand())
@@ -225,7 +224,7 @@ internal sealed partial class MetadataStore
             }
         }
 
-        List<Digest> missing = files.Select(f => f.Digest).Distinct().Where(d => !isContentPresent(d)).ToList();
+        (long listId, IReadOnlyList<Digest> missing) = RecordFileList(connection, key, files, contents, nowNs, isContentPresent);
         if (missing.Count > 0)
         {
             return (null, missing);
@@ -235,21 +234,70 @@ internal sealed partial class MetadataStore
         using (var insert = connection.CreateCommand())
         {
             insert.CommandText = """
-                INSERT INTO snapshots (name, version, state, created_ns, last_used_ns, owner)
-                VALUES ($name, $version, $committed, $now, $now, NULL)
+                INSERT INTO snapshots (name, version, state, created_ns, last_used_ns, owner, list_id)
+                VALUES ($name, $version, $committed, $now, $now, NULL, $list)
                 RETURNING id
                 """;
             insert.Parameters.AddWithValue("$name", name);
             insert.Parameters.AddWithValue("$version", version);
             insert.Parameters.AddWithValue("$committed", CommittedState);
             insert.Parameters.AddWithValue("$now", nowNs);
+            insert.Parameters.AddWithValue("$list", listId);
             snapshotId = (long)insert.ExecuteScalar()!;
         }
 
-        InsertContent(connection, contents, nowNs);
-        InsertFiles(connection, snapshotId, files);
         transaction.Commit();
         return (new SnapshotRecord(snapshotId, name, version, nowNs, nowNs), []);
+    }
+
+    /// <summary>
+    /// The id of the recorded list with <paramref name="key"/>, recorded now (with its content records) when there is
+    /// none, inside the caller's write transaction. A list already recorded belongs to a committed snapshot (lists are
+    /// recorded only by commits and dropped with the last snapshot referencing them), so its content cannot be released
+    /// before this transaction ends, and is not checked again. For a new list, <paramref name="isContentPresent"/>
+    /// checks every digest first: the missing ones are returned and nothing is recorded.
+    /// </summary>
+    private static (long ListId, IReadOnlyList<Digest> Missing) RecordFileList(
+        SqliteConnection connection,
+        byte[] key,
+        IReadOnlyList<FileRecord> files,
+        IReadOnlyCollection<ContentRecord> contents,
+        long nowNs,
+        Func<Digest, bool>? isContentPresent)
+    {
+        using (var find = connection.CreateCommand())
+        {
+            find.CommandText = "SELECT id FROM file_lists WHERE key = $key";
+            find.Parameters.AddWithValue("$key", key);
+            if (find.ExecuteScalar() is long existing)
+            {
+                return (existing, []);
+            }
+        }
+
+        if (isContentPresent is not null)
+        {
+            List<Digest> missing = files.Select(f => f.Digest).Distinct().Where(d => !isContentPresent(d)).ToList();
+            if (missing.Count > 0)
+            {
+                return (0, missing);
+            }
+        }
+
+        InsertContent(connection, contents, nowNs);
+        long listId = InsertFileList(connection, key, files.Count, files.Sum(f => f.Size));
+        InsertFiles(connection, listId, files);
+        return (listId, []);
+    }
+
+    private static long InsertFileList(SqliteConnection connection, byte[] key, long files, long bytes)
+    {
+        using var insert = connection.CreateCommand();
+        insert.CommandText = "INSERT INTO file_lists (key, files, bytes) VALUES ($key, $files, $bytes) RETURNING id";
+        insert.Parameters.AddWithValue("$key", key);
+        insert.Parameters.AddWithValue("$files", files);
+        insert.Parameters.AddWithValue("$bytes", bytes);
+        return (long)insert.ExecuteScalar()!;
     }
 
     // Rows go in by digest: the content table, the files' digest index and their foreign key lookups are then walked in
@@ -267,13 +315,13 @@ internal sealed partial class MetadataStore
         }
     }
 
-    private static void InsertFiles(SqliteConnection connection, long snapshotId, IReadOnlyList<FileRecord> files)
+    private static void InsertFiles(SqliteConnection connection, long listId, IReadOnlyList<FileRecord> files)
     {
         using var insert = new RowStatement(connection, """
-            INSERT INTO files (snapshot_id, relative_path, digest, read_only, mode, uid, gid, size, mtime_ns, mtime_offset_s, typeflag)
+            INSERT INTO files (list_id, relative_path, digest, read_only, mode, uid, gid, size, mtime_ns, mtime_offset_s, typeflag)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
             """);
-        insert.Bind(1, snapshotId);
+        insert.Bind(1, listId);
         foreach (FileRecord file in files.OrderBy(f => f.Digest.Value))
         {
             insert.Bind(2, file.RelativePath).Bind(3, file.Digest).Bind(4, file.ReadOnly ? 1 : 0).Bind(5, file.Mode).Bind(6, file.Uid)
@@ -338,12 +386,10 @@ internal sealed partial class MetadataStore
         using var connection = Connect();
         using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT s.id, s.name, s.version, s.created_ns, s.last_used_ns,
-                (SELECT count(*) FROM files f WHERE f.snapshot_id = s.id),
-                (SELECT coalesce(sum(f.size), 0) FROM files f WHERE f.snapshot_id = s.id),
+            SELECT s.id, s.name, s.version, s.created_ns, s.last_used_ns, coalesce(l.files, 0), coalesce(l.bytes, 0),
                 (SELECT coalesce(sum(c.encoded_size), 0) FROM content c
-                    WHERE c.digest IN (SELECT f.digest FROM files f WHERE f.snapshot_id = s.id))
-            FROM snapshots s
+                    WHERE c.digest IN (SELECT f.digest FROM files f WHERE f.list_id = s.list_id))
+            FROM snapshots s LEFT JOIN file_lists l ON l.id = s.list_id
             WHERE s.state = $committed AND ($name IS NULL OR s.name = $name) AND ($version IS NULL OR s.version = $version)
             ORDER BY s.name, s.created_ns, s.version
             """;
@@ -365,8 +411,8 @@ internal sealed partial class MetadataStore
     }
 
     /// <summary>
-    /// Deletes a committed snapshot's metadata, its file records with it, in one transaction: the first half of a
-    /// delete, metadata before content. Returns the digests it referenced (candidates for
+    /// Deletes a committed snapshot's metadata, in one transaction, its file list with it unless another snapshot
+    /// shares the list: the first half of a delete, metadata before content. Returns the digests it referenced (candidates for
     /// <see cref="ReleaseUnreferenced"/>), or null when no such snapshot is committed.
     /// </summary>
     public DeletedSnapshot? DeleteCommitted(string name, string version)
@@ -384,7 +430,7 @@ internal sealed partial class MetadataStore
         }
 
         using var digests = connection.CreateCommand();
-        digests.CommandText = "SELECT digest, count(*) FROM files WHERE snapshot_id = $id GROUP BY digest";
+        digests.CommandText = "SELECT digest, count(*) FROM files WHERE list_id = (SELECT list_id FROM snapshots WHERE id = $id) GROUP BY digest";
         digests.Parameters.AddWithValue("$id", id);
         var referenced = new List<Digest>();
         long files = 0;
@@ -405,12 +451,18 @@ internal sealed partial class MetadataStore
     public List<FileRecord> GetFiles(long snapshotId)
     {
         using var connection = Connect();
+        return ReadFiles(connection, "list_id = (SELECT list_id FROM snapshots WHERE id = $id)", snapshotId);
+    }
+
+    /// <summary>The files rows matching <paramref name="condition"/> (a constant over $id), by path.</summary>
+    private static List<FileRecord> ReadFiles(SqliteConnection connection, string condition, long id)
+    {
         using var command = connection.CreateCommand();
-        command.CommandText = """
+        command.CommandText = $"""
             SELECT relative_path, digest, read_only, mode, uid, gid, size, mtime_ns, mtime_offset_s, typeflag
-            FROM files WHERE snapshot_id = $id ORDER BY relative_path
+            FROM files WHERE {condition} ORDER BY relative_path
             """;
-        command.Parameters.AddWithValue("$id", snapshotId);
+        command.Parameters.AddWithValue("$id", id);
         using var reader = command.ExecuteReader();
         var files = new List<FileRecord>();
         while (reader.Read())
@@ -532,11 +584,107 @@ internal sealed partial class MetadataStore
                 $"metadata database '{Path}' has schema version {current}; this library supports up to {SchemaVersion}");
         }
 
-        using var create = connection.CreateCommand();
-        create.CommandText = (current < 1 ? InitialSchema : "") + (current < 2 ? LeaseSchema : "") + (current < 3 ? IdentitySchema : "")
-            + $"PRAGMA user_version = {SchemaVersion};";
-        create.ExecuteNonQuery();
+        using (var create = connection.CreateCommand())
+        {
+            create.CommandText = (current < 1 ? InitialSchema : "") + (current < 2 ? LeaseSchema : "") + (current < 3 ? IdentitySchema : "");
+            create.ExecuteNonQuery();
+        }
+
+        if (current < 4)
+        {
+            MigrateToSharedLists(connection);
+        }
+
+        using var setVersion = connection.CreateCommand();
+        setVersion.CommandText = $"PRAGMA user_version = {SchemaVersion};";
+        setVersion.ExecuteNonQuery();
         transaction.Commit();
+    }
+
+    /// <summary>
+    /// Schema 4: file lists recorded once and shared (files rows belong to a list, snapshots name theirs), and a lease's
+    /// pinned digests stored as sets, a row per pin call instead of a row per digest. Every committed snapshot gets the
+    /// list its rows make, identical lists recorded once; the rows of each lease's pins become one set.
+    /// </summary>
+    private static void MigrateToSharedLists(SqliteConnection connection)
+    {
+        Run(connection, SharedListSchema);
+        var committed = new List<long>();
+        using (var ids = connection.CreateCommand())
+        {
+            ids.CommandText = $"SELECT id FROM snapshots WHERE state = {CommittedState} ORDER BY id";
+            using var reader = ids.ExecuteReader();
+            while (reader.Read())
+            {
+                committed.Add(reader.GetInt64(0));
+            }
+        }
+
+        using var find = connection.CreateCommand();
+        find.CommandText = "SELECT id FROM file_lists WHERE key = $key";
+        var findKey = find.Parameters.Add("$key", SqliteType.Blob);
+        using var copy = connection.CreateCommand();
+        copy.CommandText = """
+            INSERT INTO listed_files (list_id, relative_path, digest, read_only, mode, uid, gid, size, mtime_ns, mtime_offset_s, typeflag)
+            SELECT $list, relative_path, digest, read_only, mode, uid, gid, size, mtime_ns, mtime_offset_s, typeflag FROM files WHERE snapshot_id = $id
+            """;
+        var copyList = copy.Parameters.Add("$list", SqliteType.Integer);
+        var copyId = copy.Parameters.Add("$id", SqliteType.Integer);
+        using var name = connection.CreateCommand();
+        name.CommandText = "UPDATE snapshots SET list_id = $list WHERE id = $id";
+        var nameList = name.Parameters.Add("$list", SqliteType.Integer);
+        var nameId = name.Parameters.Add("$id", SqliteType.Integer);
+        foreach (long id in committed)
+        {
+            List<FileRecord> files = ReadFiles(connection, "snapshot_id = $id", id);
+            byte[] key = FileListKey.Of(files);
+            findKey.Value = key;
+            if (find.ExecuteScalar() is not long listId)
+            {
+                listId = InsertFileList(connection, key, files.Count, files.Sum(f => f.Size));
+                copyList.Value = listId;
+                copyId.Value = id;
+                copy.ExecuteNonQuery();
+            }
+
+            nameList.Value = listId;
+            nameId.Value = id;
+            name.ExecuteNonQuery();
+        }
+
+        var pinsByLease = new Dictionary<long, List<Digest>>();
+        using (var pins = connection.CreateCommand())
+        {
+            pins.CommandText = "SELECT lease_id, digest FROM leased_digests";
+            using var reader = pins.ExecuteReader();
+            while (reader.Read())
+            {
+                if (Digest.TryParse(reader.GetString(1), out Digest digest))
+                {
+                    long lease = reader.GetInt64(0);
+                    if (!pinsByLease.TryGetValue(lease, out List<Digest>? digests))
+                    {
+                        pinsByLease[lease] = digests = [];
+                    }
+
+                    digests.Add(digest);
+                }
+            }
+        }
+
+        foreach ((long lease, List<Digest> digests) in pinsByLease)
+        {
+            InsertPinSet(connection, lease, digests);
+        }
+
+        Run(connection, SharedListSwap);
+    }
+
+    private static void Run(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
     }
 
     private const string InitialSchema = """
@@ -622,6 +770,55 @@ internal sealed partial class MetadataStore
             PRIMARY KEY (device, inode)
         ) WITHOUT ROWID;
         CREATE INDEX file_identities_by_digest ON file_identities (digest);
+
+        """;
+
+    /// <summary>Schema 4, before its rows are converted: the new tables beside the old ones.</summary>
+    private const string SharedListSchema = """
+        CREATE TABLE file_lists (
+            id INTEGER PRIMARY KEY,
+            key BLOB NOT NULL UNIQUE,
+            files INTEGER NOT NULL,
+            bytes INTEGER NOT NULL
+        );
+        ALTER TABLE snapshots ADD COLUMN list_id INTEGER REFERENCES file_lists (id);
+        CREATE INDEX snapshots_by_list ON snapshots (list_id);
+        CREATE TABLE listed_files (
+            list_id INTEGER NOT NULL REFERENCES file_lists (id) ON DELETE CASCADE,
+            relative_path TEXT NOT NULL,
+            digest TEXT NOT NULL REFERENCES content (digest),
+            read_only INTEGER NOT NULL,
+            mode INTEGER NOT NULL,
+            uid INTEGER NOT NULL,
+            gid INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            mtime_offset_s INTEGER NOT NULL,
+            typeflag INTEGER NOT NULL,
+            PRIMARY KEY (list_id, relative_path)
+        ) WITHOUT ROWID;
+        ALTER TABLE leased_content RENAME TO leased_digests;
+        CREATE TABLE leased_content (
+            id INTEGER PRIMARY KEY,
+            lease_id INTEGER NOT NULL REFERENCES leases (id) ON DELETE CASCADE,
+            digests BLOB NOT NULL
+        );
+        CREATE INDEX leased_content_by_lease ON leased_content (lease_id);
+
+        """;
+
+    /// <summary>Schema 4, once its rows are converted: the new tables take the old ones' names, and a list goes with the
+    /// last snapshot naming it (its files rows with it).</summary>
+    private const string SharedListSwap = """
+        DROP TABLE files;
+        ALTER TABLE listed_files RENAME TO files;
+        CREATE INDEX files_by_digest ON files (digest);
+        DROP TABLE leased_digests;
+        CREATE TRIGGER snapshots_drop_unshared_list AFTER DELETE ON snapshots
+        WHEN OLD.list_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM snapshots WHERE list_id = OLD.list_id)
+        BEGIN
+            DELETE FROM file_lists WHERE id = OLD.list_id;
+        END;
 
         """;
 }

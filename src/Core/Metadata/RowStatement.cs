@@ -53,6 +53,12 @@ internal sealed class RowStatement : IDisposable
         return this;
     }
 
+    public RowStatement Bind(int index, ReadOnlySpan<byte> blob)
+    {
+        Check(raw.sqlite3_bind_blob(_statement, index, blob));
+        return this;
+    }
+
     /// <summary>Binds a digest as its text form ("xxh3:" and hex), the form every table stores.</summary>
     public RowStatement Bind(int index, Digest digest)
     {
@@ -105,6 +111,9 @@ internal sealed class RowStatement : IDisposable
 
     /// <summary>A text column's UTF-8 bytes, valid until the next step or reset.</summary>
     public ReadOnlySpan<byte> Text(int column) => raw.sqlite3_column_blob(_statement, column);
+
+    /// <summary>A blob column's bytes, valid until the next step or reset.</summary>
+    public ReadOnlySpan<byte> Blob(int column) => raw.sqlite3_column_blob(_statement, column);
 
     public void Dispose() => _statement.Dispose();
 

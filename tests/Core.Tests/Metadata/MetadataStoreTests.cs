@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
 using Snapshotter.Content;
 using Snapshotter.Errors;
+using Snapshotter.Gc;
 using Snapshotter.Identity;
 using Snapshotter.Metadata;
 using Snapshotter.Tests.Support;
@@ -264,7 +265,7 @@ public sealed class MetadataStoreTests : IDisposable
         SqliteConnection.ClearAllPools();
         SnapshotterException e = Expect.Error(ErrorCode.Unsupported, () => Open());
         Assert.Contains(store.Path, e.Message, StringComparison.Ordinal);
-        Assert.Contains("up to 3", e.Message, StringComparison.Ordinal);
+        Assert.Contains("up to 4", e.Message, StringComparison.Ordinal);
     }
 
     private void Execute(string path, string sql)
@@ -284,19 +285,145 @@ public sealed class MetadataStoreTests : IDisposable
     [Fact]
     public void A_schema_2_database_gains_the_remembered_digests_and_keeps_its_snapshots()
     {
-        MetadataStore store = Open();
-        long id = Pending(store, "snap", "v1");
-        FileRecord file = File("a", 0x5e0ba398f628c5e4);
-        store.Commit(id, [file], ContentOf(file), Now);
-        Execute(store.Path, "DROP TABLE file_identities; PRAGMA user_version = 2;");
-        SqliteConnection.ClearAllPools();
+        // Schema 3 only added the remembered digests to schema 2.
+        string path = Path.Join(_dir, MetadataStore.DatabaseFileName);
+        Execute(path, SchemaThree + "DROP TABLE file_identities; PRAGMA user_version = 2;");
 
         MetadataStore migrated = Open();
 
-        Assert.Equal([file], migrated.GetFiles(id));
+        Assert.Equal(3, migrated.GetFiles(migrated.FindCommitted("vm", "a")!.Id).Count);
+        Assert.Empty(migrated.CheckIntegrity());
         Assert.Equal(0, migrated.CountRememberedDigests());
         migrated.SaveRememberedDigests(Boot, [Remembered(7, 0xabc, Now)], [], Now, maxEntries: 10);
         Assert.Equal(new Digest(0xabc), migrated.FindRememberedDigests(Boot, [(2049, 7)])[(2049, 7)].Digest);
+    }
+
+    /// <summary>A database of schema 3 as the library wrote it, with snapshots, a pending one and leases.</summary>
+    private static string SchemaThree => System.IO.File.ReadAllText(Path.Join(AppContext.BaseDirectory, "Metadata", "testdata", "schema3.sql"));
+
+    private static long Count(string path, string sql)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        connection.Open();
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = sql;
+        return (long)command.ExecuteScalar()!;
+    }
+
+    [Fact]
+    public void A_schema_3_database_gets_shared_file_lists_and_pin_sets_and_keeps_everything_it_held()
+    {
+        string path = Path.Join(_dir, MetadataStore.DatabaseFileName);
+        Execute(path, SchemaThree);
+
+        MetadataStore store = Open();
+
+        Assert.Equal(4, Count(path, "PRAGMA user_version"));
+        Assert.Empty(store.CheckIntegrity());
+        const long Mtime = 1793527200123456789;
+        FileRecord x = new("x.txt", new Digest(0x50d6615c4b0048f2), false, 420, 0, 0, 10, Mtime, 0, 0);
+        FileRecord y = new("dir/y.txt", new Digest(0xbb780dbe8a349bd3), false, 416, 0, 0, 6, Mtime, 0, 0);
+        FileRecord z = new("dir/z.bin", new Digest(0x28d5d6257474140c), true, 420, 0, 0, 5000, Mtime, 0, 0);
+        FileRecord changed = y with { Digest = new Digest(0x29bf21d2b64862f8), Size = 12, ModificationTimeNs = 1793613600000000000 };
+        Assert.Equal([y, z, x], store.GetFiles(store.FindCommitted("vm", "a")!.Id));
+        Assert.Equal([y, z, x], store.GetFiles(store.FindCommitted("vm", "b")!.Id));
+        Assert.Equal([changed, z, x], store.GetFiles(store.FindCommitted("vm", "c")!.Id));
+        Assert.Equal([x], store.GetFiles(store.FindCommitted("other", "1")!.Id));
+        Assert.Equal(3, Count(path, "SELECT count(*) FROM file_lists"));
+        Assert.Equal(7, Count(path, "SELECT count(*) FROM files"));
+        Assert.Equal(
+            [("other", "1", 1L, 10L, 46L), ("vm", "a", 3L, 5016L, 5124L), ("vm", "b", 3L, 5016L, 5124L), ("vm", "c", 3L, 5022L, 5130L)],
+            store.ListCommitted().Select(s => (s.Snapshot.Name, s.Snapshot.Version, s.Files, s.Bytes, s.StoredBytes)));
+
+        // The pending reservation and the leases are still there, the pins of the live owner's lease still pin.
+        Assert.Null(store.FindCommitted("vm", "d"));
+        Expect.Error(ErrorCode.AlreadyExists, () => store.InsertPending("vm", "d", Now, "another", owner => owner == "live"));
+        GcInventory inventory = store.ReadInventory(owner => owner == "live");
+        Assert.True(inventory.IsPinned(new Digest(0x29bf21d2b64862f8)));
+        Assert.True(inventory.IsPinned(new Digest(0xbb780dbe8a349bd3)));
+        Assert.False(inventory.IsPinned(new Digest(0x50d6615c4b0048f2)));
+        Assert.Equal([3L], inventory.Snapshots.Where(s => s.Pinned).Select(s => s.Id));
+
+        // The shared list outlives the first of its snapshots and goes with the second, its rows with it.
+        store.DeleteCommitted("vm", "a");
+        Assert.Equal([y, z, x], store.GetFiles(store.FindCommitted("vm", "b")!.Id));
+        DeletedSnapshot deleted = store.DeleteCommitted("vm", "b")!;
+        Assert.Equal(3, deleted.Files);
+        Assert.Equal(2, Count(path, "SELECT count(*) FROM file_lists"));
+        Assert.Equal(4, Count(path, "SELECT count(*) FROM files"));
+        var removed = new List<Digest>();
+        store.ReleaseUnreferenced(deleted.Digests, owner => owner == "live", removed.Add);
+        Assert.Empty(removed);
+        store.ReleaseUnreferenced(deleted.Digests, _ => false, removed.Add);
+        Assert.Equal([new Digest(0xbb780dbe8a349bd3)], removed);
+        Assert.Empty(store.CheckIntegrity());
+    }
+
+    [Fact]
+    public void Identical_file_lists_are_recorded_once_and_go_with_their_last_snapshot()
+    {
+        MetadataStore store = Open();
+        FileRecord[] files = [File("a", 0x1), File("b/c", 0x2, readOnly: true), File("d", 0x1, size: 7)];
+        store.Commit(Pending(store, "snap", "v1"), files, ContentOf(files), Now);
+        store.Commit(Pending(store, "snap", "v2"), files.Reverse().ToArray(), ContentOf(files), Now + 1);
+        FileRecord[] other = [files[0], files[1], files[2] with { Mode = 0x180 }];
+        store.Commit(Pending(store, "snap", "v3"), other, ContentOf(other), Now + 2);
+
+        Assert.Equal(2, Count(store.Path, "SELECT count(*) FROM file_lists"));
+        Assert.Equal(6, Count(store.Path, "SELECT count(*) FROM files"));
+        Assert.Equal(store.GetFiles(store.FindCommitted("snap", "v1")!.Id), store.GetFiles(store.FindCommitted("snap", "v2")!.Id));
+        Assert.Equal(other.OrderBy(f => f.RelativePath, StringComparer.Ordinal), store.GetFiles(store.FindCommitted("snap", "v3")!.Id));
+
+        // Eviction deletes through another path than a delete; the list goes all the same once nothing names it.
+        store.DeleteCommitted("snap", "v1");
+        Assert.Equal(2, Count(store.Path, "SELECT count(*) FROM file_lists"));
+        GcInventory inventory = store.ReadInventory(_ => false);
+        Assert.Equal(2, store.DeleteSnapshots(inventory.Snapshots.ToList(), _ => false).Count);
+        Assert.Equal(0, Count(store.Path, "SELECT count(*) FROM file_lists"));
+        Assert.Equal(0, Count(store.Path, "SELECT count(*) FROM files"));
+        Assert.Empty(store.CheckIntegrity());
+    }
+
+    [Fact]
+    public void A_list_already_recorded_commits_without_checking_its_content_and_a_new_one_is_checked()
+    {
+        MetadataStore store = Open();
+        FileRecord[] files = [File("a", 0x1), File("b", 0x2)];
+        store.Commit(Pending(store, "snap", "v1"), files, ContentOf(files), Now);
+
+        // A committed snapshot references the list: its content cannot be released while the commit holds the write lock.
+        Assert.Empty(store.Commit(Pending(store, "snap", "v2"), files, ContentOf(files), Now, isContentPresent: _ => false));
+        FileRecord[] grown = [.. files, File("c", 0x3)];
+        long pending = Pending(store, "snap", "v3");
+        Assert.Equal([new Digest(0x3)], store.Commit(pending, grown, ContentOf(grown), Now, isContentPresent: d => d.Value != 0x3));
+        Assert.Null(store.FindCommitted("snap", "v3"));
+        Assert.Equal(1, Count(store.Path, "SELECT count(*) FROM file_lists"));
+    }
+
+    [Fact]
+    public void Pins_of_every_call_and_lease_hold_until_their_owner_is_gone()
+    {
+        MetadataStore store = Open();
+        FileRecord[] files = [File("a", 0x1), File("b", 0x2), File("c", 0x3), File("d", 0x4)];
+        store.Commit(Pending(store, "snap", "v1"), files, ContentOf(files), Now);
+        long first = store.CreateLease("owner-1", "test", Now);
+        long second = store.CreateLease("owner-2", "test", Now);
+        store.PinContent(first, [new Digest(0x1), new Digest(0x1)]);
+        store.PinContent(first, [new Digest(0x2)]);
+        store.PinContent(first, []);
+        store.PinContent(second, [new Digest(0x3), new Digest(0xffffffffffffffff)]);
+        store.DeleteCommitted("snap", "v1");
+        Digest[] all = files.Select(f => f.Digest).ToArray();
+        var removed = new List<Digest>();
+
+        store.ReleaseUnreferenced(all, owner => owner is "owner-1" or "owner-2", removed.Add);
+        Assert.Equal([new Digest(0x4)], removed);
+        store.ReleaseUnreferenced(all[..3], owner => owner == "owner-1", removed.Add);
+        Assert.Equal([new Digest(0x4), new Digest(0x3)], removed);
+        Assert.True(store.ReadInventory(owner => owner == "owner-2").IsPinned(new Digest(0xffffffffffffffff)));
+        store.DeleteLease(first);
+        store.ReleaseUnreferenced(all[..2], _ => true, removed.Add);
+        Assert.Equal([new Digest(0x4), new Digest(0x3), new Digest(0x1), new Digest(0x2)], removed);
     }
 
     [Fact]

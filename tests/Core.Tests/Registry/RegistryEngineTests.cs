@@ -118,7 +118,7 @@ public sealed class RegistryEngineTests : IClassFixture<RegistryFixture>, IDispo
         {
             db.Open();
             using SqliteCommand files = db.CreateCommand();
-            files.CommandText = "SELECT count(*) FROM files JOIN snapshots ON snapshots.id = files.snapshot_id WHERE snapshots.name = $name AND snapshots.state = 1";
+            files.CommandText = "SELECT count(*) FROM files JOIN snapshots ON snapshots.list_id = files.list_id WHERE snapshots.name = $name AND snapshots.state = 1";
             files.Parameters.AddWithValue("$name", name);
             Assert.Equal((long)entries.Count, files.ExecuteScalar());
             using SqliteCommand content = db.CreateCommand();
