@@ -10,6 +10,7 @@
  * but it enters the .NET runtime, which is not async-signal-safe.
  */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* d_type and its DT_ values */
 
 #include <dirent.h>
 #include <errno.h>
@@ -493,9 +494,12 @@ static char *normalize(const char *path)
 
 static char *join(const char *dir, const char *name)
 {
-    size_t length = strlen(dir) + strlen(name) + 2;
-    char *path = checked(malloc(length));
-    snprintf(path, length, "%s%s%s", dir, dir[0] != '\0' && name[0] != '\0' ? "/" : "", name);
+    size_t dir_length = strlen(dir), name_length = strlen(name);
+    size_t slash = dir_length > 0 && name_length > 0 ? 1 : 0;
+    char *path = checked(malloc(dir_length + slash + name_length + 1));
+    memcpy(path, dir, dir_length);
+    path[dir_length] = '/';
+    memcpy(path + dir_length + slash, name, name_length + 1);
     return path;
 }
 
@@ -524,35 +528,62 @@ struct walk {
     struct file_list found;
 };
 
-/* Adds the regular files below base_dir/rel that were not named explicitly. */
-static int walk_dir(struct walk *walk, const char *rel)
+/* Adds the regular files below the directory open as dir_fd (base_dir/rel; the fd is closed here) that were not named
+ * explicitly. Names are looked up relative to their directory, and the type readdir reports spares a stat where the
+ * filesystem gives one. */
+static int walk_dir(struct walk *walk, int dir_fd, const char *rel)
 {
-    char *dir_path = join(walk->cli->base_dir, rel);
-    DIR *dir = opendir(dir_path);
-    int status = dir == NULL ? os_error(walk->cli, errno, "cannot read directory", dir_path) : 0;
+    DIR *dir = fdopendir(dir_fd);
+    int status = 0;
+    if (dir == NULL) {
+        char *dir_path = join(walk->cli->base_dir, rel);
+        status = os_error(walk->cli, errno, "cannot read directory", dir_path);
+        free(dir_path);
+        close(dir_fd);
+        return status;
+    }
     struct dirent *entry;
-    while (status == 0 && (entry = readdir(dir)) != NULL) {
+    while (status == 0 && (errno = 0, entry = readdir(dir)) != NULL) {
         if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0) {
             continue;
         }
-        char *child_rel = join(rel, entry->d_name), *child = join(dir_path, entry->d_name);
+        char *child_rel = join(rel, entry->d_name);
+        unsigned char type = entry->d_type;
         struct stat st;
-        if (lstat(child, &st) != 0) {
-            status = os_error(walk->cli, errno, "cannot stat", child);
-        } else if (S_ISDIR(st.st_mode)) {
-            status = walk_dir(walk, child_rel);
-        } else if ((S_ISREG(st.st_mode) || (S_ISLNK(st.st_mode) && stat(child, &st) == 0 && S_ISREG(st.st_mode))) &&
-                   !list_contains(walk->explicit, child_rel)) {
+        if (type == DT_UNKNOWN) {
+            if (fstatat(dirfd(dir), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+                type = IFTODT(st.st_mode);
+            } else {
+                char *child = join(walk->cli->base_dir, child_rel);
+                status = os_error(walk->cli, errno, "cannot stat", child);
+                free(child);
+            }
+        }
+        if (type == DT_LNK) {
+            /* Symlinks count when they name a regular file, as the library resolves them; a dangling one does not. */
+            type = fstatat(dirfd(dir), entry->d_name, &st, 0) == 0 && S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
+        }
+        if (status == 0 && type == DT_DIR) {
+            int child_fd = openat(dirfd(dir), entry->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (child_fd < 0) {
+                char *child = join(walk->cli->base_dir, child_rel);
+                status = os_error(walk->cli, errno, "cannot read directory", child);
+                free(child);
+            } else {
+                status = walk_dir(walk, child_fd, child_rel);
+            }
+        } else if (status == 0 && type == DT_REG && !list_contains(walk->explicit, child_rel)) {
             list_add(&walk->found, child_rel, 0);
             child_rel = NULL;
         }
         free(child_rel);
-        free(child);
     }
-    if (dir != NULL) {
-        closedir(dir);
+    if (status == 0 && errno != 0) {
+        char *dir_path = join(walk->cli->base_dir, rel);
+        status = os_error(walk->cli, errno, "cannot read directory", dir_path);
+        free(dir_path);
     }
-    free(dir_path);
+    closedir(dir);
     return status;
 }
 
@@ -564,7 +595,8 @@ static int collect_files(struct cli *cli)
         return status;
     }
     struct walk walk = { cli, &cli->files, { NULL, 0, 0 } };
-    status = walk_dir(&walk, "");
+    int base_fd = open(cli->base_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    status = base_fd < 0 ? os_error(cli, errno, "cannot read directory", cli->base_dir) : walk_dir(&walk, base_fd, "");
     for (size_t i = 0; i < walk.found.count; i++) {
         list_add(&cli->files, (char *)walk.found.items[i].relative_path, 0);
     }
