@@ -22,7 +22,13 @@ internal sealed partial class MetadataStore
         var digestsBySnapshot = new Dictionary<long, List<Digest>>();
         using (var files = connection.CreateCommand())
         {
-            files.CommandText = "SELECT DISTINCT s.id, f.digest FROM snapshots s JOIN files f ON f.list_id = s.list_id";
+            // Each snapshot's own files: a delta's rows and the base rows it does not override.
+            files.CommandText = """
+                SELECT s.id, f.digest FROM snapshots s JOIN files f ON f.list_id = s.list_id WHERE f.removed = 0
+                UNION
+                SELECT s.id, b.digest FROM snapshots s JOIN file_lists l ON l.id = s.list_id JOIN files b ON b.list_id = l.base_id
+                WHERE NOT EXISTS (SELECT 1 FROM files o WHERE o.list_id = l.id AND o.relative_path = b.relative_path)
+                """;
             using var reader = files.ExecuteReader();
             while (reader.Read())
             {
@@ -128,7 +134,7 @@ internal sealed partial class MetadataStore
         using var connection = Connect();
         using var transaction = connection.BeginTransaction();
         using var delete = connection.CreateCommand();
-        delete.CommandText = "DELETE FROM snapshots WHERE id = $id AND state = $committed AND last_used_ns = $lastUsed";
+        delete.CommandText = "DELETE FROM snapshots WHERE id = $id AND state = $committed AND last_used_ns = $lastUsed RETURNING list_id";
         var id = delete.Parameters.Add("$id", SqliteType.Integer);
         var lastUsed = delete.Parameters.Add("$lastUsed", SqliteType.Integer);
         delete.Parameters.AddWithValue("$committed", CommittedState);
@@ -142,7 +148,7 @@ internal sealed partial class MetadataStore
 
             id.Value = victim.Id;
             lastUsed.Value = victim.LastUsedNs;
-            if (delete.ExecuteNonQuery() == 1)
+            if (DropUnusedList(connection, delete))
             {
                 deleted.Add(victim.Id);
             }

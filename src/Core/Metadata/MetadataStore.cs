@@ -9,7 +9,9 @@ namespace Snapshotter.Metadata;
 /// processes share one database; synchronous=FULL makes every commit survive power loss. A snapshot is
 /// first recorded as pending (reserving its name) and becomes visible only when <see cref="Commit"/>
 /// records its files in the same transaction that marks it committed. A file list is recorded once and shared by every
-/// snapshot with the same files (see <see cref="FileListKey"/>), so a new version of an unchanged tree costs one row.
+/// snapshot with the same files, and a new version's list is recorded as its difference from the previous one where
+/// that is small (MetadataStore.Lists.cs): a new version of an unchanged tree costs one row, one with 1 % of its files
+/// changed rows for that 1 %.
 /// </summary>
 internal sealed partial class MetadataStore
 {
@@ -124,15 +126,6 @@ internal sealed partial class MetadataStore
         return abandoned.Count;
     }
 
-    private static void DeleteSnapshotRow(SqliteConnection connection, long id, bool onlyPending = false)
-    {
-        using var delete = connection.CreateCommand();
-        delete.CommandText = onlyPending ? "DELETE FROM snapshots WHERE id = $id AND state = $pending" : "DELETE FROM snapshots WHERE id = $id";
-        delete.Parameters.AddWithValue("$id", id);
-        delete.Parameters.AddWithValue("$pending", PendingState);
-        delete.ExecuteNonQuery();
-    }
-
     /// <summary>
     /// Makes a pending snapshot visible with its files and their content, in one transaction. With
     /// <paramref name="isContentPresent"/>, every digest is first checked while the transaction holds the database's
@@ -150,9 +143,10 @@ internal sealed partial class MetadataStore
         long? createdNs = null)
     {
         byte[] key = FileListKey.Of(files);
+        ListBase? deltaBase = PendingName(snapshotId) is { } name ? ReadDeltaBase(name) : null;
         using var connection = Connect();
         using var transaction = connection.BeginTransaction();
-        (long listId, IReadOnlyList<Digest> missing) = RecordFileList(connection, key, files, contents, nowNs, isContentPresent);
+        (long listId, IReadOnlyList<Digest> missing) = RecordFileList(connection, key, files, contents, deltaBase, nowNs, isContentPresent);
         if (missing.Count > 0)
         {
             return missing;
@@ -198,6 +192,7 @@ internal sealed partial class MetadataStore
         Func<Digest, bool> isContentPresent)
     {
         byte[] key = FileListKey.Of(files);
+        ListBase? deltaBase = ReadDeltaBase(name);
         using var connection = Connect();
         using var transaction = connection.BeginTransaction();
         using (var existing = connection.CreateCommand())
@@ -224,7 +219,7 @@ internal sealed partial class MetadataStore
             }
         }
 
-        (long listId, IReadOnlyList<Digest> missing) = RecordFileList(connection, key, files, contents, nowNs, isContentPresent);
+        (long listId, IReadOnlyList<Digest> missing) = RecordFileList(connection, key, files, contents, deltaBase, nowNs, isContentPresent);
         if (missing.Count > 0)
         {
             return (null, missing);
@@ -250,84 +245,13 @@ internal sealed partial class MetadataStore
         return (new SnapshotRecord(snapshotId, name, version, nowNs, nowNs), []);
     }
 
-    /// <summary>
-    /// The id of the recorded list with <paramref name="key"/>, recorded now (with its content records) when there is
-    /// none, inside the caller's write transaction. A list already recorded belongs to a committed snapshot (lists are
-    /// recorded only by commits and dropped with the last snapshot referencing them), so its content cannot be released
-    /// before this transaction ends, and is not checked again. For a new list, <paramref name="isContentPresent"/>
-    /// checks every digest first: the missing ones are returned and nothing is recorded.
-    /// </summary>
-    private static (long ListId, IReadOnlyList<Digest> Missing) RecordFileList(
-        SqliteConnection connection,
-        byte[] key,
-        IReadOnlyList<FileRecord> files,
-        IReadOnlyCollection<ContentRecord> contents,
-        long nowNs,
-        Func<Digest, bool>? isContentPresent)
+    private string? PendingName(long snapshotId)
     {
-        using (var find = connection.CreateCommand())
-        {
-            find.CommandText = "SELECT id FROM file_lists WHERE key = $key";
-            find.Parameters.AddWithValue("$key", key);
-            if (find.ExecuteScalar() is long existing)
-            {
-                return (existing, []);
-            }
-        }
-
-        if (isContentPresent is not null)
-        {
-            List<Digest> missing = files.Select(f => f.Digest).Distinct().Where(d => !isContentPresent(d)).ToList();
-            if (missing.Count > 0)
-            {
-                return (0, missing);
-            }
-        }
-
-        InsertContent(connection, contents, nowNs);
-        long listId = InsertFileList(connection, key, files.Count, files.Sum(f => f.Size));
-        InsertFiles(connection, listId, files);
-        return (listId, []);
-    }
-
-    private static long InsertFileList(SqliteConnection connection, byte[] key, long files, long bytes)
-    {
-        using var insert = connection.CreateCommand();
-        insert.CommandText = "INSERT INTO file_lists (key, files, bytes) VALUES ($key, $files, $bytes) RETURNING id";
-        insert.Parameters.AddWithValue("$key", key);
-        insert.Parameters.AddWithValue("$files", files);
-        insert.Parameters.AddWithValue("$bytes", bytes);
-        return (long)insert.ExecuteScalar()!;
-    }
-
-    // Rows go in by digest: the content table, the files' digest index and their foreign key lookups are then walked in
-    // order, not at random (fewer pages read and written per row).
-    private static void InsertContent(SqliteConnection connection, IReadOnlyCollection<ContentRecord> contents, long nowNs)
-    {
-        using var insert = new RowStatement(connection, """
-            INSERT INTO content (digest, size, encoded_size, created_ns) VALUES (?1, ?2, ?3, ?4)
-            ON CONFLICT (digest) DO NOTHING
-            """);
-        insert.Bind(4, nowNs);
-        foreach (ContentRecord content in contents.OrderBy(c => c.Digest.Value))
-        {
-            insert.Bind(1, content.Digest).Bind(2, content.Size).Bind(3, content.EncodedSize).Execute();
-        }
-    }
-
-    private static void InsertFiles(SqliteConnection connection, long listId, IReadOnlyList<FileRecord> files)
-    {
-        using var insert = new RowStatement(connection, """
-            INSERT INTO files (list_id, relative_path, digest, read_only, mode, uid, gid, size, mtime_ns, mtime_offset_s, typeflag)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-            """);
-        insert.Bind(1, listId);
-        foreach (FileRecord file in files.OrderBy(f => f.Digest.Value))
-        {
-            insert.Bind(2, file.RelativePath).Bind(3, file.Digest).Bind(4, file.ReadOnly ? 1 : 0).Bind(5, file.Mode).Bind(6, file.Uid)
-                .Bind(7, file.Gid).Bind(8, file.Size).Bind(9, file.ModificationTimeNs).Bind(10, file.ModificationTimeOffsetSeconds)
-                .Bind(11, file.TypeFlag).Execute();
-        }
+        using var connection = Connect(durable: false);
+        using var find = connection.CreateCommand();
+        find.CommandText = "SELECT name FROM snapshots WHERE id = $id";
+        find.Parameters.AddWithValue("$id", snapshotId);
+        return find.ExecuteScalar() as string;
     }
 
     /// <summary>Drops a pending reservation (the snapshot failed or was cancelled). Committed snapshots are untouched.</summary>
@@ -387,8 +311,11 @@ internal sealed partial class MetadataStore
         using var command = connection.CreateCommand();
         command.CommandText = """
             SELECT s.id, s.name, s.version, s.created_ns, s.last_used_ns, coalesce(l.files, 0), coalesce(l.bytes, 0),
-                (SELECT coalesce(sum(c.encoded_size), 0) FROM content c
-                    WHERE c.digest IN (SELECT f.digest FROM files f WHERE f.list_id = s.list_id))
+                (SELECT coalesce(sum(c.encoded_size), 0) FROM content c WHERE c.digest IN (
+                    SELECT f.digest FROM files f WHERE f.list_id = s.list_id AND f.removed = 0
+                    UNION ALL
+                    SELECT b.digest FROM files b WHERE b.list_id = l.base_id
+                        AND NOT EXISTS (SELECT 1 FROM files o WHERE o.list_id = s.list_id AND o.relative_path = b.relative_path)))
             FROM snapshots s LEFT JOIN file_lists l ON l.id = s.list_id
             WHERE s.state = $committed AND ($name IS NULL OR s.name = $name) AND ($version IS NULL OR s.version = $version)
             ORDER BY s.name, s.created_ns, s.version
@@ -429,8 +356,13 @@ internal sealed partial class MetadataStore
             return null;
         }
 
+        // The rows of the snapshot's own list name everything its deletion can leave unreferenced: a delta's base stays
+        // with the base's own snapshot, and a base's rows are its own.
         using var digests = connection.CreateCommand();
-        digests.CommandText = "SELECT digest, count(*) FROM files WHERE list_id = (SELECT list_id FROM snapshots WHERE id = $id) GROUP BY digest";
+        digests.CommandText = """
+            SELECT DISTINCT digest, (SELECT files FROM file_lists WHERE id = s.list_id) FROM snapshots s JOIN files f ON f.list_id = s.list_id
+            WHERE s.id = $id
+            """;
         digests.Parameters.AddWithValue("$id", id);
         var referenced = new List<Digest>();
         long files = 0;
@@ -439,48 +371,13 @@ internal sealed partial class MetadataStore
             while (reader.Read())
             {
                 referenced.Add(Digest.Parse(reader.GetString(0)));
-                files += reader.GetInt64(1);
+                files = reader.GetInt64(1);
             }
         }
 
         DeleteSnapshotRow(connection, id);
         transaction.Commit();
         return new DeletedSnapshot(files, referenced);
-    }
-
-    public List<FileRecord> GetFiles(long snapshotId)
-    {
-        using var connection = Connect();
-        return ReadFiles(connection, "list_id = (SELECT list_id FROM snapshots WHERE id = $id)", snapshotId);
-    }
-
-    /// <summary>The files rows matching <paramref name="condition"/> (a constant over $id), by path.</summary>
-    private static List<FileRecord> ReadFiles(SqliteConnection connection, string condition, long id)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = $"""
-            SELECT relative_path, digest, read_only, mode, uid, gid, size, mtime_ns, mtime_offset_s, typeflag
-            FROM files WHERE {condition} ORDER BY relative_path
-            """;
-        command.Parameters.AddWithValue("$id", id);
-        using var reader = command.ExecuteReader();
-        var files = new List<FileRecord>();
-        while (reader.Read())
-        {
-            files.Add(new FileRecord(
-                RelativePath: reader.GetString(0),
-                Digest: Digest.Parse(reader.GetString(1)),
-                ReadOnly: reader.GetInt64(2) != 0,
-                Mode: (uint)reader.GetInt64(3),
-                Uid: (uint)reader.GetInt64(4),
-                Gid: (uint)reader.GetInt64(5),
-                Size: reader.GetInt64(6),
-                ModificationTimeNs: reader.GetInt64(7),
-                ModificationTimeOffsetSeconds: (int)reader.GetInt64(8),
-                TypeFlag: (int)reader.GetInt64(9)));
-        }
-
-        return files;
     }
 
     /// <summary>The digests among <paramref name="digests"/> not yet recorded as published to <paramref name="location"/>.</summary>
@@ -602,9 +499,10 @@ internal sealed partial class MetadataStore
     }
 
     /// <summary>
-    /// Schema 4: file lists recorded once and shared (files rows belong to a list, snapshots name theirs), and a lease's
-    /// pinned digests stored as sets, a row per pin call instead of a row per digest. Every committed snapshot gets the
-    /// list its rows make, identical lists recorded once; the rows of each lease's pins become one set.
+    /// Schema 4: file lists recorded once and shared, whole or as deltas (files rows belong to a list, snapshots name
+    /// theirs; see MetadataStore.Lists.cs), and a lease's pinned digests stored as sets, a row per pin call instead of a
+    /// row per digest. Every committed snapshot gets the whole list its rows make, identical lists recorded once; the
+    /// rows of each lease's pins become one set.
     /// </summary>
     private static void MigrateToSharedLists(SqliteConnection connection)
     {
@@ -625,9 +523,10 @@ internal sealed partial class MetadataStore
         var findKey = find.Parameters.Add("$key", SqliteType.Blob);
         using var copy = connection.CreateCommand();
         copy.CommandText = """
-            INSERT INTO listed_files (list_id, relative_path, digest, read_only, mode, uid, gid, size, mtime_ns, mtime_offset_s, typeflag)
-            SELECT $list, relative_path, digest, read_only, mode, uid, gid, size, mtime_ns, mtime_offset_s, typeflag FROM files WHERE snapshot_id = $id
+            INSERT INTO listed_files (list_id, relative_path, digest, read_only, mode, uid, gid, size, mtime_ns, mtime_offset_s, typeflag, removed)
+            SELECT $list, relative_path, digest, read_only, mode, uid, gid, size, mtime_ns, mtime_offset_s, typeflag, 0 FROM files WHERE snapshot_id = $id
             """;
+        using var read = new RowStatement(connection, $"SELECT {FileColumns}, 0 FROM files WHERE snapshot_id = ?1");
         var copyList = copy.Parameters.Add("$list", SqliteType.Integer);
         var copyId = copy.Parameters.Add("$id", SqliteType.Integer);
         using var name = connection.CreateCommand();
@@ -636,12 +535,12 @@ internal sealed partial class MetadataStore
         var nameId = name.Parameters.Add("$id", SqliteType.Integer);
         foreach (long id in committed)
         {
-            List<FileRecord> files = ReadFiles(connection, "snapshot_id = $id", id);
+            List<FileRecord> files = ReadRows(read.Bind(1, id)).Select(r => r.File).ToList();
             byte[] key = FileListKey.Of(files);
             findKey.Value = key;
             if (find.ExecuteScalar() is not long listId)
             {
-                listId = InsertFileList(connection, key, files.Count, files.Sum(f => f.Size));
+                listId = InsertFileList(connection, key, files.Count, files.Sum(f => f.Size), baseId: null);
                 copyList.Value = listId;
                 copyId.Value = id;
                 copy.ExecuteNonQuery();
@@ -779,8 +678,10 @@ internal sealed partial class MetadataStore
             id INTEGER PRIMARY KEY,
             key BLOB NOT NULL UNIQUE,
             files INTEGER NOT NULL,
-            bytes INTEGER NOT NULL
+            bytes INTEGER NOT NULL,
+            base_id INTEGER REFERENCES file_lists (id)
         );
+        CREATE INDEX file_lists_by_base ON file_lists (base_id);
         ALTER TABLE snapshots ADD COLUMN list_id INTEGER REFERENCES file_lists (id);
         CREATE INDEX snapshots_by_list ON snapshots (list_id);
         CREATE TABLE listed_files (
@@ -795,6 +696,7 @@ internal sealed partial class MetadataStore
             mtime_ns INTEGER NOT NULL,
             mtime_offset_s INTEGER NOT NULL,
             typeflag INTEGER NOT NULL,
+            removed INTEGER NOT NULL,
             PRIMARY KEY (list_id, relative_path)
         ) WITHOUT ROWID;
         ALTER TABLE leased_content RENAME TO leased_digests;
@@ -807,18 +709,12 @@ internal sealed partial class MetadataStore
 
         """;
 
-    /// <summary>Schema 4, once its rows are converted: the new tables take the old ones' names, and a list goes with the
-    /// last snapshot naming it (its files rows with it).</summary>
+    /// <summary>Schema 4, once its rows are converted: the new tables take the old ones' names.</summary>
     private const string SharedListSwap = """
         DROP TABLE files;
         ALTER TABLE listed_files RENAME TO files;
         CREATE INDEX files_by_digest ON files (digest);
         DROP TABLE leased_digests;
-        CREATE TRIGGER snapshots_drop_unshared_list AFTER DELETE ON snapshots
-        WHEN OLD.list_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM snapshots WHERE list_id = OLD.list_id)
-        BEGIN
-            DELETE FROM file_lists WHERE id = OLD.list_id;
-        END;
 
         """;
 }

@@ -1,0 +1,384 @@
+using System.Text;
+using Microsoft.Data.Sqlite;
+using Snapshotter.Content;
+using Snapshotter.Errors;
+
+namespace Snapshotter.Metadata;
+
+/// <summary>
+/// File lists: the files of a snapshot, recorded once and shared by every snapshot with the same files (found by their
+/// <see cref="FileListKey"/>). A list is whole (a row per file) or a delta over a whole base list: rows for the files
+/// that differ from the base or are not in it, and a removal row (the base's row, marked removed) for each base file
+/// it lacks. A new version of a name is recorded as a delta over the list of that name's latest version (or that
+/// list's base) when the difference is at most a quarter of the base, so a version that changed 1 % of a tree
+/// costs rows for that 1 %.
+///
+/// The invariant that keeps content references simple: a base list always has a snapshot of its own. Every row then
+/// references content some snapshot uses (a delta's removal rows and the base rows it overrides are the base
+/// snapshot's files), so "referenced" stays "some files row names the digest", as the collector reads it. When the
+/// last snapshot of a base goes, its deltas are rebased first: the newest becomes whole and the others deltas over it
+/// (or whole, when they drifted too far from it), all in the deleting transaction.
+/// </summary>
+internal sealed partial class MetadataStore
+{
+    /// <summary>A delta holds at most 1/DeltaShare of its base's file count in rows.</summary>
+    private const int DeltaShare = 4;
+
+    /// <summary>Bases smaller than this are not worth a delta: such lists are recorded whole.</summary>
+    private const int MinDeltaBaseFiles = 64;
+
+    private const string FileColumns = "relative_path, digest, read_only, mode, uid, gid, size, mtime_ns, mtime_offset_s, typeflag";
+
+    /// <summary>A whole list read to record another as a delta over it; <see cref="Key"/> tells it from a list recorded
+    /// later under a reused id.</summary>
+    private sealed record ListBase(long Id, byte[] Key, Dictionary<string, FileRecord> Files);
+
+    /// <summary>A row of a delta: a file, or a base file it lacks.</summary>
+    private readonly record struct ListRow(FileRecord File, bool Removed);
+
+    public List<FileRecord> GetFiles(long snapshotId)
+    {
+        using var connection = Connect();
+        using var transaction = connection.BeginTransaction(deferred: true);
+        using var list = connection.CreateCommand();
+        list.CommandText = "SELECT list_id FROM snapshots WHERE id = $id";
+        list.Parameters.AddWithValue("$id", snapshotId);
+        return list.ExecuteScalar() is long listId ? ReadEffectiveFiles(connection, listId) : [];
+    }
+
+    /// <summary>The files of a list, whole or delta, by path.</summary>
+    private static List<FileRecord> ReadEffectiveFiles(SqliteConnection connection, long listId)
+    {
+        using var query = new RowStatement(connection, $"""
+            SELECT {FileColumns}, 0 FROM files WHERE list_id = ?1 AND removed = 0
+            UNION ALL
+            SELECT {FileColumns}, 0 FROM files b WHERE b.list_id = (SELECT base_id FROM file_lists WHERE id = ?1)
+                AND NOT EXISTS (SELECT 1 FROM files o WHERE o.list_id = ?1 AND o.relative_path = b.relative_path)
+            ORDER BY relative_path
+            """);
+        return ReadRows(query.Bind(1, listId)).Select(r => r.File).ToList();
+    }
+
+    /// <summary>The rows of a list as stored (a delta's own rows only), with their removal marks.</summary>
+    private static List<ListRow> ReadListRows(SqliteConnection connection, long listId)
+    {
+        using var query = new RowStatement(connection, $"SELECT {FileColumns}, removed FROM files WHERE list_id = ?1 ORDER BY relative_path");
+        return ReadRows(query.Bind(1, listId));
+    }
+
+    /// <summary>Reads a query selecting <see cref="FileColumns"/> and a removal mark to its end.</summary>
+    private static List<ListRow> ReadRows(RowStatement query)
+    {
+        var rows = new List<ListRow>();
+        while (query.Read())
+        {
+            if (!Digest.TryParseUtf8(query.Text(1), out Digest digest))
+            {
+                query.Reset();
+                throw SnapshotterException.Corrupt($"metadata names a malformed digest '{Encoding.UTF8.GetString(query.Text(1))}' for '{Encoding.UTF8.GetString(query.Text(0))}'");
+            }
+
+            rows.Add(new ListRow(
+                new FileRecord(
+                    RelativePath: Encoding.UTF8.GetString(query.Text(0)),
+                    Digest: digest,
+                    ReadOnly: query.Int64(2) != 0,
+                    Mode: (uint)query.Int64(3),
+                    Uid: (uint)query.Int64(4),
+                    Gid: (uint)query.Int64(5),
+                    Size: query.Int64(6),
+                    ModificationTimeNs: query.Int64(7),
+                    ModificationTimeOffsetSeconds: (int)query.Int64(8),
+                    TypeFlag: (int)query.Int64(9)),
+                query.Int64(10) != 0));
+        }
+
+        return rows;
+    }
+
+    /// <summary>
+    /// Read before the commit's write transaction (lists never change once recorded, so the commit only checks that
+    /// this one still exists): the whole list <paramref name="name"/>'s latest committed version records or is a
+    /// delta over, when it is big enough to be a base. Null otherwise.
+    /// </summary>
+    private ListBase? ReadDeltaBase(string name)
+    {
+        using var connection = Connect(durable: false);
+        using var transaction = connection.BeginTransaction(deferred: true);
+        using var find = connection.CreateCommand();
+        find.CommandText = """
+            SELECT b.id, b.key, b.files FROM snapshots s
+            JOIN file_lists l ON l.id = s.list_id
+            JOIN file_lists b ON b.id = coalesce(l.base_id, l.id)
+            WHERE s.name = $name AND s.state = $committed
+            ORDER BY s.created_ns DESC, s.id DESC LIMIT 1
+            """;
+        find.Parameters.AddWithValue("$name", name);
+        find.Parameters.AddWithValue("$committed", CommittedState);
+        long id;
+        byte[] key;
+        using (var reader = find.ExecuteReader())
+        {
+            if (!reader.Read() || reader.GetInt64(2) < MinDeltaBaseFiles)
+            {
+                return null;
+            }
+
+            (id, key) = (reader.GetInt64(0), (byte[])reader.GetValue(1));
+        }
+
+        return new ListBase(id, key, ReadListRows(connection, id).ToDictionary(r => r.File.RelativePath, r => r.File, StringComparer.Ordinal));
+    }
+
+    /// <summary>The rows of <paramref name="files"/> as a delta over <paramref name="baseFiles"/>, or null when they would be
+    /// more than <see cref="DeltaShare"/> allows (the list is then recorded whole).</summary>
+    private static List<ListRow>? Delta(Dictionary<string, FileRecord> baseFiles, IReadOnlyCollection<FileRecord> files)
+    {
+        int limit = baseFiles.Count / DeltaShare;
+        var rows = new List<ListRow>();
+        int inBase = 0;
+        foreach (FileRecord file in files)
+        {
+            if (baseFiles.TryGetValue(file.RelativePath, out FileRecord? old))
+            {
+                inBase++;
+                if (old == file)
+                {
+                    continue;
+                }
+            }
+
+            rows.Add(new ListRow(file, Removed: false));
+            if (rows.Count > limit)
+            {
+                return null;
+            }
+        }
+
+        if (inBase < baseFiles.Count)
+        {
+            var present = files.Select(f => f.RelativePath).ToHashSet(StringComparer.Ordinal);
+            foreach (FileRecord old in baseFiles.Values.Where(f => !present.Contains(f.RelativePath)))
+            {
+                rows.Add(new ListRow(old, Removed: true));
+                if (rows.Count > limit)
+                {
+                    return null;
+                }
+            }
+        }
+
+        return rows;
+    }
+
+    /// <summary>
+    /// The id of the recorded list with <paramref name="key"/>, recorded now (with its content records) when there is
+    /// none, inside the caller's write transaction. A list already recorded belongs to a committed snapshot, so its
+    /// content cannot be released before this transaction ends, and is not checked again; the same holds for the files
+    /// a delta takes from its base (a base has a snapshot of its own). What is new is checked with
+    /// <paramref name="isContentPresent"/> first: the missing digests are returned and nothing is recorded.
+    /// </summary>
+    private static (long ListId, IReadOnlyList<Digest> Missing) RecordFileList(
+        SqliteConnection connection,
+        byte[] key,
+        IReadOnlyList<FileRecord> files,
+        IReadOnlyCollection<ContentRecord> contents,
+        ListBase? deltaBase,
+        long nowNs,
+        Func<Digest, bool>? isContentPresent)
+    {
+        using (var find = connection.CreateCommand())
+        {
+            find.CommandText = "SELECT id FROM file_lists WHERE key = $key";
+            find.Parameters.AddWithValue("$key", key);
+            if (find.ExecuteScalar() is long existing)
+            {
+                return (existing, []);
+            }
+        }
+
+        List<ListRow>? delta = deltaBase is null || !IsWholeList(connection, deltaBase) ? null : Delta(deltaBase.Files, files);
+        List<ListRow> rows = delta ?? files.Select(f => new ListRow(f, Removed: false)).ToList();
+        var added = rows.Where(r => !r.Removed).Select(r => r.File.Digest).ToHashSet();
+        if (isContentPresent is not null)
+        {
+            List<Digest> missing = added.Where(d => !isContentPresent(d)).ToList();
+            if (missing.Count > 0)
+            {
+                return (0, missing);
+            }
+        }
+
+        InsertContent(connection, delta is null ? contents : contents.Where(c => added.Contains(c.Digest)).ToList(), nowNs);
+        long listId = InsertFileList(connection, key, files.Count, files.Sum(f => f.Size), delta is null ? null : deltaBase!.Id);
+        InsertRows(connection, listId, rows);
+        return (listId, []);
+    }
+
+    /// <summary>Whether the base read before the transaction is still recorded, whole, as that list.</summary>
+    private static bool IsWholeList(SqliteConnection connection, ListBase candidate)
+    {
+        using var check = connection.CreateCommand();
+        check.CommandText = "SELECT 1 FROM file_lists WHERE id = $id AND key = $key AND base_id IS NULL";
+        check.Parameters.AddWithValue("$id", candidate.Id);
+        check.Parameters.AddWithValue("$key", candidate.Key);
+        return check.ExecuteScalar() is not null;
+    }
+
+    private static long InsertFileList(SqliteConnection connection, byte[] key, long files, long bytes, long? baseId)
+    {
+        using var insert = connection.CreateCommand();
+        insert.CommandText = "INSERT INTO file_lists (key, files, bytes, base_id) VALUES ($key, $files, $bytes, $base) RETURNING id";
+        insert.Parameters.AddWithValue("$key", key);
+        insert.Parameters.AddWithValue("$files", files);
+        insert.Parameters.AddWithValue("$bytes", bytes);
+        insert.Parameters.AddWithValue("$base", (object?)baseId ?? DBNull.Value);
+        return (long)insert.ExecuteScalar()!;
+    }
+
+    // Rows go in by digest: the content table, the files' digest index and their foreign key lookups are then walked in
+    // order, not at random (fewer pages read and written per row).
+    private static void InsertContent(SqliteConnection connection, IReadOnlyCollection<ContentRecord> contents, long nowNs)
+    {
+        using var insert = new RowStatement(connection, """
+            INSERT INTO content (digest, size, encoded_size, created_ns) VALUES (?1, ?2, ?3, ?4)
+            ON CONFLICT (digest) DO NOTHING
+            """);
+        insert.Bind(4, nowNs);
+        foreach (ContentRecord content in contents.OrderBy(c => c.Digest.Value))
+        {
+            insert.Bind(1, content.Digest).Bind(2, content.Size).Bind(3, content.EncodedSize).Execute();
+        }
+    }
+
+    private static void InsertRows(SqliteConnection connection, long listId, IEnumerable<ListRow> rows)
+    {
+        using var insert = new RowStatement(connection, $"""
+            INSERT INTO files (list_id, {FileColumns}, removed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+            """);
+        insert.Bind(1, listId);
+        foreach ((FileRecord file, bool removed) in rows.OrderBy(r => r.File.Digest.Value))
+        {
+            insert.Bind(2, file.RelativePath).Bind(3, file.Digest).Bind(4, file.ReadOnly ? 1 : 0).Bind(5, file.Mode).Bind(6, file.Uid)
+                .Bind(7, file.Gid).Bind(8, file.Size).Bind(9, file.ModificationTimeNs).Bind(10, file.ModificationTimeOffsetSeconds)
+                .Bind(11, file.TypeFlag).Bind(12, removed ? 1 : 0).Execute();
+        }
+    }
+
+    /// <summary>
+    /// Deletes a snapshot row (only a pending one with <paramref name="onlyPending"/>) inside the caller's write
+    /// transaction, with its file list when no other snapshot names it: deltas over that list are rebased first.
+    /// Returns whether a row was deleted.
+    /// </summary>
+    private static bool DeleteSnapshotRow(SqliteConnection connection, long id, bool onlyPending = false)
+    {
+        using var delete = connection.CreateCommand();
+        delete.CommandText = onlyPending
+            ? "DELETE FROM snapshots WHERE id = $id AND state = $pending RETURNING list_id"
+            : "DELETE FROM snapshots WHERE id = $id RETURNING list_id";
+        delete.Parameters.AddWithValue("$id", id);
+        delete.Parameters.AddWithValue("$pending", PendingState);
+        return DropUnusedList(connection, delete);
+    }
+
+    /// <summary>Runs a snapshot deletion returning list_id, then drops that list if nothing names it any more.</summary>
+    private static bool DropUnusedList(SqliteConnection connection, SqliteCommand deleteReturningList)
+    {
+        object? list;
+        using (var reader = deleteReturningList.ExecuteReader())
+        {
+            if (!reader.Read())
+            {
+                return false;
+            }
+
+            list = reader.IsDBNull(0) ? null : reader.GetInt64(0);
+        }
+
+        if (list is long listId && !IsNamedBySnapshot(connection, listId))
+        {
+            RebaseDeltasOf(connection, listId);
+            using var drop = connection.CreateCommand();
+            drop.CommandText = "DELETE FROM file_lists WHERE id = $id";
+            drop.Parameters.AddWithValue("$id", listId);
+            drop.ExecuteNonQuery();
+        }
+
+        return true;
+    }
+
+    private static bool IsNamedBySnapshot(SqliteConnection connection, long listId)
+    {
+        using var named = connection.CreateCommand();
+        named.CommandText = "SELECT 1 FROM snapshots WHERE list_id = $id LIMIT 1";
+        named.Parameters.AddWithValue("$id", listId);
+        return named.ExecuteScalar() is not null;
+    }
+
+    /// <summary>
+    /// Before a base list goes: its newest delta is made whole (the base's rows it does not override are added, its
+    /// removal rows dropped), and every other delta is recorded again over that one, or whole when it differs from it
+    /// by more than a delta may.
+    /// </summary>
+    private static void RebaseDeltasOf(SqliteConnection connection, long baseId)
+    {
+        var deltas = new List<long>();
+        using (var find = connection.CreateCommand())
+        {
+            find.CommandText = "SELECT id FROM file_lists WHERE base_id = $id ORDER BY id DESC";
+            find.Parameters.AddWithValue("$id", baseId);
+            using var reader = find.ExecuteReader();
+            while (reader.Read())
+            {
+                deltas.Add(reader.GetInt64(0));
+            }
+        }
+
+        if (deltas.Count == 0)
+        {
+            return;
+        }
+
+        Dictionary<string, FileRecord> baseFiles = ReadListRows(connection, baseId).ToDictionary(r => r.File.RelativePath, r => r.File, StringComparer.Ordinal);
+        Dictionary<string, FileRecord> newBase = Apply(baseFiles, ReadListRows(connection, deltas[0]));
+        Rewrite(connection, deltas[0], newBase.Values.Select(f => new ListRow(f, Removed: false)), newBaseId: null);
+        foreach (long delta in deltas.Skip(1))
+        {
+            Dictionary<string, FileRecord> files = Apply(baseFiles, ReadListRows(connection, delta));
+            List<ListRow>? rows = Delta(newBase, files.Values);
+            Rewrite(connection, delta, rows ?? files.Values.Select(f => new ListRow(f, Removed: false)), rows is null ? null : deltas[0]);
+        }
+    }
+
+    /// <summary>The files of a delta: its base's, with the delta's rows applied.</summary>
+    private static Dictionary<string, FileRecord> Apply(Dictionary<string, FileRecord> baseFiles, List<ListRow> delta)
+    {
+        var files = new Dictionary<string, FileRecord>(baseFiles, StringComparer.Ordinal);
+        foreach ((FileRecord file, bool removed) in delta)
+        {
+            if (removed)
+            {
+                files.Remove(file.RelativePath);
+            }
+            else
+            {
+                files[file.RelativePath] = file;
+            }
+        }
+
+        return files;
+    }
+
+    private static void Rewrite(SqliteConnection connection, long listId, IEnumerable<ListRow> rows, long? newBaseId)
+    {
+        using (var clear = connection.CreateCommand())
+        {
+            clear.CommandText = "DELETE FROM files WHERE list_id = $id; UPDATE file_lists SET base_id = $base WHERE id = $id";
+            clear.Parameters.AddWithValue("$id", listId);
+            clear.Parameters.AddWithValue("$base", (object?)newBaseId ?? DBNull.Value);
+            clear.ExecuteNonQuery();
+        }
+
+        InsertRows(connection, listId, rows);
+    }
+}
