@@ -71,18 +71,6 @@ internal sealed class RestoreOperation
         Different,
     }
 
-    private enum ParentState
-    {
-        /// <summary>Every parent directory exists (inside the output dir).</summary>
-        Present,
-
-        /// <summary>Some parent does not exist yet, so neither does the target.</summary>
-        Missing,
-
-        /// <summary>A parent path is taken by something that is not a directory.</summary>
-        BlockedByFile,
-    }
-
     private readonly record struct Staged(string Target, FileRecord File, bool Replace);
 
     public OperationStats Run()
@@ -150,6 +138,7 @@ internal sealed class RestoreOperation
         }
 
         _durability.Track(_context.Store.SnapshotDir);
+        var parents = ParentDirectories.ForStaging(outputDir, _overwrite);
         try
         {
             BoundedParallel.For(files.Count, _context.Concurrency, _cancellation, (i, token) =>
@@ -166,7 +155,7 @@ internal sealed class RestoreOperation
                         progress.FileDone(files[i].Size);
                         break;
                     default:
-                        Stage(files[i], outputDir, plan[i].State == TargetState.Different, progress, token);
+                        Stage(files[i], outputDir, parents, plan[i].State == TargetState.Different, progress, token);
                         break;
                 }
             });
@@ -333,11 +322,12 @@ internal sealed class RestoreOperation
     private (TargetState State, FileStatus? Status)[] Plan(List<FileRecord> files, string outputDir)
     {
         var plan = new (TargetState State, FileStatus? Status)[files.Count];
+        var parents = ParentDirectories.ForPlanning(outputDir);
         BoundedParallel.For(files.Count, _context.Concurrency, _cancellation, (i, token) =>
         {
             FileRecord file = files[i];
             string target = Path.Join(outputDir, file.RelativePath);
-            plan[i] = WalkParents(outputDir, file.RelativePath, create: false) switch
+            plan[i] = parents.Walk(file.RelativePath) switch
             {
                 ParentState.Missing => (TargetState.Absent, null),
                 ParentState.BlockedByFile => (TargetState.Different, null),
@@ -406,11 +396,11 @@ internal sealed class RestoreOperation
         ContentStore.ApplyAttributes(existing, file.Mode, file.Uid, file.Gid, file.ModificationTimeNs, _restoreOwner);
     }
 
-    private void Stage(FileRecord file, string outputDir, bool replace, ProgressTracker progress, CancellationToken token)
+    private void Stage(FileRecord file, string outputDir, ParentDirectories parents, bool replace, ProgressTracker progress, CancellationToken token)
     {
         string target = Path.Join(outputDir, file.RelativePath);
         string parent = Path.GetDirectoryName(target)!;
-        WalkParents(outputDir, file.RelativePath, create: true);
+        parents.Walk(file.RelativePath);
         _durability.Track(parent);
 
         if (file.ReadOnly && !_request.PrivateCopies && TryLink(file, target, parent, replace))
@@ -526,55 +516,4 @@ internal sealed class RestoreOperation
 
     private bool AppearedIdentical(FileRecord file, string target) =>
         UnixPath.TryStat(target, followSymlinks: false) is { } status && Classify(file, target, status, _cancellation) == TargetState.Identical;
-
-    /// <summary>
-    /// Walks the parent directories of a target, refusing any that resolves outside the output dir (an
-    /// existing symlink pointing away). With <paramref name="create"/>, missing parents are made and a
-    /// non-directory in the way is replaced when overwriting (the planning pass has already refused it
-    /// otherwise).
-    /// </summary>
-    private ParentState WalkParents(string outputDir, string relativePath, bool create)
-    {
-        string[] parts = relativePath.Split('/');
-        string current = outputDir;
-        for (int i = 0; i < parts.Length - 1; i++)
-        {
-            current = Path.Join(current, parts[i]);
-            FileStatus? status = UnixPath.TryStat(current, followSymlinks: false);
-            if (status is { IsSymlink: true })
-            {
-                string resolved = UnixPath.RealPath(current);
-                if (!RelativePath.IsInside(resolved, outputDir))
-                {
-                    throw SnapshotterException.InvalidArgument($"'{relativePath}' would be restored through '{current}', which resolves to '{resolved}', outside output_dir '{outputDir}'");
-                }
-
-                status = UnixPath.TryStat(resolved, followSymlinks: false);
-            }
-
-            if (status is { IsDirectory: true })
-            {
-                continue;
-            }
-
-            if (!create)
-            {
-                return status is null ? ParentState.Missing : ParentState.BlockedByFile;
-            }
-
-            if (status is not null)
-            {
-                if (!_overwrite)
-                {
-                    throw SnapshotterException.AlreadyExists($"'{current}' is in the way of '{relativePath}' and is not a directory");
-                }
-
-                UnixPath.DeleteFile(current);
-            }
-
-            UnixPath.CreateDirectories(current);
-        }
-
-        return ParentState.Present;
-    }
 }
