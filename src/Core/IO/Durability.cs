@@ -14,11 +14,19 @@ internal sealed class Durability
 {
     private readonly ConcurrentDictionary<ulong, string> _directoriesByDevice = new();
 
+    /// <summary>Directories whose filesystem is noted already: many files written to one directory stat it once.</summary>
+    private readonly ConcurrentDictionary<string, byte> _trackedDirectories = new(StringComparer.Ordinal);
+
     /// <summary>Notes that something under <paramref name="directory"/> must be made durable.</summary>
     public void Track(string directory, ulong device) => _directoriesByDevice.TryAdd(device, directory);
 
     public void Track(string directory)
     {
+        if (!_trackedDirectories.TryAdd(directory, 0))
+        {
+            return;
+        }
+
         FileStatus status = UnixPath.TryStat(directory, followSymlinks: true)
             ?? throw SnapshotterException.NotFound($"directory '{directory}' disappeared");
         Track(directory, status.Device);
