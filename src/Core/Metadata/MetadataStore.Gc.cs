@@ -126,8 +126,9 @@ internal sealed partial class MetadataStore
     }
 
     /// <summary>
-    /// Deletes planned victims (their file lists with them, unless another snapshot shares one) in one transaction, skipping any that is no longer
-    /// committed, was used since the plan read it, or is pinned by a live lease now. Returns the ids deleted.
+    /// Deletes planned victims (their file lists with them, unless another snapshot names one) in one transaction,
+    /// skipping any that is no longer committed, was used since the plan read it, or is pinned by a live lease now.
+    /// Returns the ids deleted.
     /// </summary>
     public HashSet<long> DeleteSnapshots(IReadOnlyList<SnapshotUsage> victims, Func<string, bool> isOwnerAlive)
     {

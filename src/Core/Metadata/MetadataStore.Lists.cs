@@ -210,7 +210,7 @@ internal sealed partial class MetadataStore
         }
 
         InsertContent(connection, delta is null ? contents : contents.Where(c => added.Contains(c.Digest)).ToList(), nowNs);
-        long listId = InsertFileList(connection, key, files.Count, files.Sum(f => f.Size), delta is null ? null : deltaBase!.Id);
+        long listId = InsertFileList(connection, key, files, StoredBytes(connection, files, contents), delta is null ? null : deltaBase!.Id);
         InsertRows(connection, listId, rows);
         return (listId, []);
     }
@@ -225,15 +225,48 @@ internal sealed partial class MetadataStore
         return check.ExecuteScalar() is not null;
     }
 
-    private static long InsertFileList(SqliteConnection connection, byte[] key, long files, long bytes, long? baseId)
+    /// <summary>Records a list with what summaries show of it: its file count, their logical bytes and the stored bytes of
+    /// its distinct content (fixed by the list, since a digest's encoding is).</summary>
+    private static long InsertFileList(SqliteConnection connection, byte[] key, IReadOnlyCollection<FileRecord> files, long storedBytes, long? baseId)
     {
         using var insert = connection.CreateCommand();
-        insert.CommandText = "INSERT INTO file_lists (key, files, bytes, base_id) VALUES ($key, $files, $bytes, $base) RETURNING id";
+        insert.CommandText = """
+            INSERT INTO file_lists (key, files, bytes, stored_bytes, base_id) VALUES ($key, $files, $bytes, $stored, $base) RETURNING id
+            """;
         insert.Parameters.AddWithValue("$key", key);
-        insert.Parameters.AddWithValue("$files", files);
-        insert.Parameters.AddWithValue("$bytes", bytes);
+        insert.Parameters.AddWithValue("$files", files.Count);
+        insert.Parameters.AddWithValue("$bytes", files.Sum(f => f.Size));
+        insert.Parameters.AddWithValue("$stored", storedBytes);
         insert.Parameters.AddWithValue("$base", (object?)baseId ?? DBNull.Value);
         return (long)insert.ExecuteScalar()!;
+    }
+
+    /// <summary>The encoded sizes of the distinct digests of <paramref name="files"/>: from <paramref name="contents"/>, and
+    /// from the content records (inside the caller's transaction) for digests it does not cover.</summary>
+    private static long StoredBytes(SqliteConnection connection, IReadOnlyCollection<FileRecord> files, IReadOnlyCollection<ContentRecord> contents)
+    {
+        var sizes = new Dictionary<Digest, long>();
+        foreach (ContentRecord content in contents)
+        {
+            sizes.TryAdd(content.Digest, content.EncodedSize);
+        }
+
+        long total = 0;
+        using var recorded = new RowStatement(connection, "SELECT encoded_size FROM content WHERE digest = ?1");
+        foreach (Digest digest in files.Select(f => f.Digest).Distinct())
+        {
+            if (sizes.TryGetValue(digest, out long size))
+            {
+                total += size;
+            }
+            else if (recorded.Bind(1, digest).Read())
+            {
+                total += recorded.Int64(0);
+                recorded.Reset();
+            }
+        }
+
+        return total;
     }
 
     // Rows go in by digest: the content table, the files' digest index and their foreign key lookups are then walked in

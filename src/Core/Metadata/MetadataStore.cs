@@ -310,12 +310,7 @@ internal sealed partial class MetadataStore
         using var connection = Connect();
         using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT s.id, s.name, s.version, s.created_ns, s.last_used_ns, coalesce(l.files, 0), coalesce(l.bytes, 0),
-                (SELECT coalesce(sum(c.encoded_size), 0) FROM content c WHERE c.digest IN (
-                    SELECT f.digest FROM files f WHERE f.list_id = s.list_id AND f.removed = 0
-                    UNION ALL
-                    SELECT b.digest FROM files b WHERE b.list_id = l.base_id
-                        AND NOT EXISTS (SELECT 1 FROM files o WHERE o.list_id = s.list_id AND o.relative_path = b.relative_path)))
+            SELECT s.id, s.name, s.version, s.created_ns, s.last_used_ns, coalesce(l.files, 0), coalesce(l.bytes, 0), coalesce(l.stored_bytes, 0)
             FROM snapshots s LEFT JOIN file_lists l ON l.id = s.list_id
             WHERE s.state = $committed AND ($name IS NULL OR s.name = $name) AND ($version IS NULL OR s.version = $version)
             ORDER BY s.name, s.created_ns, s.version
@@ -540,7 +535,7 @@ internal sealed partial class MetadataStore
             findKey.Value = key;
             if (find.ExecuteScalar() is not long listId)
             {
-                listId = InsertFileList(connection, key, files.Count, files.Sum(f => f.Size), baseId: null);
+                listId = InsertFileList(connection, key, files, StoredBytes(connection, files, []), baseId: null);
                 copyList.Value = listId;
                 copyId.Value = id;
                 copy.ExecuteNonQuery();
@@ -679,6 +674,7 @@ internal sealed partial class MetadataStore
             key BLOB NOT NULL UNIQUE,
             files INTEGER NOT NULL,
             bytes INTEGER NOT NULL,
+            stored_bytes INTEGER NOT NULL,
             base_id INTEGER REFERENCES file_lists (id)
         );
         CREATE INDEX file_lists_by_base ON file_lists (base_id);
