@@ -99,12 +99,23 @@ internal sealed partial class MetadataStore
     /// <summary>
     /// Read before the commit's write transaction (lists never change once recorded, so the commit only checks that
     /// this one still exists): the whole list <paramref name="name"/>'s latest committed version records or is a
-    /// delta over, when it is big enough to be a base. Null otherwise.
+    /// delta over, when it is big enough to be a base. Null otherwise, and when a list with <paramref name="key"/> is
+    /// recorded already: the commit will most likely share it.
     /// </summary>
-    private ListBase? ReadDeltaBase(string name)
+    private ListBase? ReadDeltaBase(string name, byte[] key)
     {
         using var connection = Connect(durable: false);
         using var transaction = connection.BeginTransaction(deferred: true);
+        using (var recorded = connection.CreateCommand())
+        {
+            recorded.CommandText = "SELECT 1 FROM file_lists WHERE key = $key";
+            recorded.Parameters.AddWithValue("$key", key);
+            if (recorded.ExecuteScalar() is not null)
+            {
+                return null;
+            }
+        }
+
         using var find = connection.CreateCommand();
         find.CommandText = """
             SELECT b.id, b.key, b.files FROM snapshots s
@@ -116,7 +127,7 @@ internal sealed partial class MetadataStore
         find.Parameters.AddWithValue("$name", name);
         find.Parameters.AddWithValue("$committed", CommittedState);
         long id;
-        byte[] key;
+        byte[] baseKey;
         using (var reader = find.ExecuteReader())
         {
             if (!reader.Read() || reader.GetInt64(2) < MinDeltaBaseFiles)
@@ -124,10 +135,10 @@ internal sealed partial class MetadataStore
                 return null;
             }
 
-            (id, key) = (reader.GetInt64(0), (byte[])reader.GetValue(1));
+            (id, baseKey) = (reader.GetInt64(0), (byte[])reader.GetValue(1));
         }
 
-        return new ListBase(id, key, ReadListRows(connection, id).ToDictionary(r => r.File.RelativePath, r => r.File, StringComparer.Ordinal));
+        return new ListBase(id, baseKey, ReadListRows(connection, id).ToDictionary(r => r.File.RelativePath, r => r.File, StringComparer.Ordinal));
     }
 
     /// <summary>The rows of <paramref name="files"/> as a delta over <paramref name="baseFiles"/>, or null when they would be

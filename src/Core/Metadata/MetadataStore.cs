@@ -143,7 +143,7 @@ internal sealed partial class MetadataStore
         long? createdNs = null)
     {
         byte[] key = FileListKey.Of(files);
-        ListBase? deltaBase = PendingName(snapshotId) is { } name ? ReadDeltaBase(name) : null;
+        ListBase? deltaBase = PendingName(snapshotId) is { } name ? ReadDeltaBase(name, key) : null;
         using var connection = Connect();
         using var transaction = connection.BeginTransaction();
         (long listId, IReadOnlyList<Digest> missing) = RecordFileList(connection, key, files, contents, deltaBase, nowNs, isContentPresent);
@@ -192,7 +192,7 @@ internal sealed partial class MetadataStore
         Func<Digest, bool> isContentPresent)
     {
         byte[] key = FileListKey.Of(files);
-        ListBase? deltaBase = ReadDeltaBase(name);
+        ListBase? deltaBase = ReadDeltaBase(name, key);
         using var connection = Connect();
         using var transaction = connection.BeginTransaction();
         using (var existing = connection.CreateCommand())
