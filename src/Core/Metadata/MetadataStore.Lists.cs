@@ -66,6 +66,13 @@ internal sealed partial class MetadataStore
         return ReadRows(query.Bind(1, listId));
     }
 
+    /// <summary>The files of a whole list (a base), by path.</summary>
+    private static Dictionary<string, FileRecord> ReadWholeList(SqliteConnection connection, long listId) =>
+        ReadListRows(connection, listId).ToDictionary(r => r.File.RelativePath, r => r.File, StringComparer.Ordinal);
+
+    /// <summary>The rows recording <paramref name="files"/> as a whole list.</summary>
+    private static List<ListRow> WholeRows(IEnumerable<FileRecord> files) => files.Select(f => new ListRow(f, Removed: false)).ToList();
+
     /// <summary>Reads a query selecting <see cref="FileColumns"/> and a removal mark to its end.</summary>
     private static List<ListRow> ReadRows(RowStatement query)
     {
@@ -138,7 +145,7 @@ internal sealed partial class MetadataStore
             (id, baseKey) = (reader.GetInt64(0), (byte[])reader.GetValue(1));
         }
 
-        return new ListBase(id, baseKey, ReadListRows(connection, id).ToDictionary(r => r.File.RelativePath, r => r.File, StringComparer.Ordinal));
+        return new ListBase(id, baseKey, ReadWholeList(connection, id));
     }
 
     /// <summary>The rows of <paramref name="files"/> as a delta over <paramref name="baseFiles"/>, or null when they would be
@@ -209,7 +216,7 @@ internal sealed partial class MetadataStore
         }
 
         List<ListRow>? delta = deltaBase is null || !IsWholeList(connection, deltaBase) ? null : Delta(deltaBase.Files, files);
-        List<ListRow> rows = delta ?? files.Select(f => new ListRow(f, Removed: false)).ToList();
+        List<ListRow> rows = delta ?? WholeRows(files);
         var added = rows.Where(r => !r.Removed).Select(r => r.File.Digest).ToHashSet();
         if (isContentPresent is not null)
         {
@@ -383,14 +390,14 @@ internal sealed partial class MetadataStore
             return;
         }
 
-        Dictionary<string, FileRecord> baseFiles = ReadListRows(connection, baseId).ToDictionary(r => r.File.RelativePath, r => r.File, StringComparer.Ordinal);
+        Dictionary<string, FileRecord> baseFiles = ReadWholeList(connection, baseId);
         Dictionary<string, FileRecord> newBase = Apply(baseFiles, ReadListRows(connection, deltas[0]));
-        Rewrite(connection, deltas[0], newBase.Values.Select(f => new ListRow(f, Removed: false)), newBaseId: null);
+        Rewrite(connection, deltas[0], WholeRows(newBase.Values), newBaseId: null);
         foreach (long delta in deltas.Skip(1))
         {
             Dictionary<string, FileRecord> files = Apply(baseFiles, ReadListRows(connection, delta));
             List<ListRow>? rows = Delta(newBase, files.Values);
-            Rewrite(connection, delta, rows ?? files.Values.Select(f => new ListRow(f, Removed: false)), rows is null ? null : deltas[0]);
+            Rewrite(connection, delta, rows ?? WholeRows(files.Values), rows is null ? null : deltas[0]);
         }
     }
 

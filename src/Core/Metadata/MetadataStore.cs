@@ -334,39 +334,43 @@ internal sealed partial class MetadataStore
 
     /// <summary>
     /// Deletes a committed snapshot's metadata, in one transaction, its file list with it unless another snapshot
-    /// shares the list: the first half of a delete, metadata before content. Returns the digests it referenced (candidates for
-    /// <see cref="ReleaseUnreferenced"/>), or null when no such snapshot is committed.
+    /// shares the list: the first half of a delete, metadata before content. Returns the digests it referenced
+    /// (candidates for <see cref="ReleaseUnreferenced"/>), or null when no such snapshot is committed.
     /// </summary>
     public DeletedSnapshot? DeleteCommitted(string name, string version)
     {
         using var connection = Connect();
         using var transaction = connection.BeginTransaction();
         using var find = connection.CreateCommand();
-        find.CommandText = "SELECT id FROM snapshots WHERE name = $name AND version = $version AND state = $committed";
+        find.CommandText = """
+            SELECT s.id, s.list_id, l.files FROM snapshots s JOIN file_lists l ON l.id = s.list_id
+            WHERE s.name = $name AND s.version = $version AND s.state = $committed
+            """;
         find.Parameters.AddWithValue("$name", name);
         find.Parameters.AddWithValue("$version", version);
         find.Parameters.AddWithValue("$committed", CommittedState);
-        if (find.ExecuteScalar() is not long id)
+        long id, listId, files;
+        using (var reader = find.ExecuteReader())
         {
-            return null;
+            if (!reader.Read())
+            {
+                return null;
+            }
+
+            (id, listId, files) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
         }
 
         // The rows of the snapshot's own list name everything its deletion can leave unreferenced: a delta's base stays
         // with the base's own snapshot, and a base's rows are its own.
         using var digests = connection.CreateCommand();
-        digests.CommandText = """
-            SELECT DISTINCT digest, (SELECT files FROM file_lists WHERE id = s.list_id) FROM snapshots s JOIN files f ON f.list_id = s.list_id
-            WHERE s.id = $id
-            """;
-        digests.Parameters.AddWithValue("$id", id);
+        digests.CommandText = "SELECT DISTINCT digest FROM files WHERE list_id = $list";
+        digests.Parameters.AddWithValue("$list", listId);
         var referenced = new List<Digest>();
-        long files = 0;
         using (var reader = digests.ExecuteReader())
         {
             while (reader.Read())
             {
                 referenced.Add(Digest.Parse(reader.GetString(0)));
-                files = reader.GetInt64(1);
             }
         }
 
@@ -521,9 +525,9 @@ internal sealed partial class MetadataStore
             INSERT INTO listed_files (list_id, relative_path, digest, read_only, mode, uid, gid, size, mtime_ns, mtime_offset_s, typeflag, removed)
             SELECT $list, relative_path, digest, read_only, mode, uid, gid, size, mtime_ns, mtime_offset_s, typeflag, 0 FROM files WHERE snapshot_id = $id
             """;
-        using var read = new RowStatement(connection, $"SELECT {FileColumns}, 0 FROM files WHERE snapshot_id = ?1");
         var copyList = copy.Parameters.Add("$list", SqliteType.Integer);
         var copyId = copy.Parameters.Add("$id", SqliteType.Integer);
+        using var read = new RowStatement(connection, $"SELECT {FileColumns}, 0 FROM files WHERE snapshot_id = ?1");
         using var name = connection.CreateCommand();
         name.CommandText = "UPDATE snapshots SET list_id = $list WHERE id = $id";
         var nameList = name.Parameters.Add("$list", SqliteType.Integer);
@@ -546,29 +550,23 @@ internal sealed partial class MetadataStore
             name.ExecuteNonQuery();
         }
 
-        var pinsByLease = new Dictionary<long, List<Digest>>();
-        using (var pins = connection.CreateCommand())
+        var pins = new List<(long Lease, Digest Digest)>();
+        using (var pinned = connection.CreateCommand())
         {
-            pins.CommandText = "SELECT lease_id, digest FROM leased_digests";
-            using var reader = pins.ExecuteReader();
+            pinned.CommandText = "SELECT lease_id, digest FROM leased_digests";
+            using var reader = pinned.ExecuteReader();
             while (reader.Read())
             {
                 if (Digest.TryParse(reader.GetString(1), out Digest digest))
                 {
-                    long lease = reader.GetInt64(0);
-                    if (!pinsByLease.TryGetValue(lease, out List<Digest>? digests))
-                    {
-                        pinsByLease[lease] = digests = [];
-                    }
-
-                    digests.Add(digest);
+                    pins.Add((reader.GetInt64(0), digest));
                 }
             }
         }
 
-        foreach ((long lease, List<Digest> digests) in pinsByLease)
+        foreach (IGrouping<long, (long Lease, Digest Digest)> lease in pins.GroupBy(p => p.Lease))
         {
-            InsertPinSet(connection, lease, digests);
+            InsertPinSet(connection, lease.Key, lease.Select(p => p.Digest));
         }
 
         Run(connection, SharedListSwap);
