@@ -8,7 +8,7 @@
 #   ./build.sh demo       build, then snapshot and restore a VM-checkpoint-like tree in embedded mode
 #   ./build.sh test       build, then run every test suite
 #   ./build.sh bench      build, then measure against reference tools (writes bench/results.*; settings
-#                         in bench/run.sh and the README)
+#                         in bench/run.sh and docs/benchmarks.md)
 #   ./build.sh clean      remove build/
 #
 # Missing system packages are installed with apt-get when running as root; otherwise the script

@@ -476,7 +476,7 @@ format_value() {
 {
     echo "# Benchmark results"
     echo
-    echo "Measured by \`./build.sh bench\` on $DATE; see the README for what it measures and its settings."
+    echo "Measured by \`./build.sh bench\` on $DATE; see docs/benchmarks.md for what it measures and its settings."
     echo
     echo "- Machine: $CORES cores ($CPU), $MEMORY_MIB MiB of memory, Linux $KERNEL; load average $LOAD_START at the start, $LOAD_END at the end"
     echo "- Work directory's filesystem: $FS_TYPE (\`stat -f -c %T\`), mounted as $MOUNT_TYPE"

@@ -45,7 +45,7 @@ func TestEveryHeaderFunctionIsBound(t *testing.T) {
 	for _, match := range declared {
 		name := match[1]
 		if _, ok := unboundFunctions[name]; !ok && !strings.Contains(code.String(), "C."+name+"(") {
-			t.Errorf("%s is declared in the header but not bound: call it from the package (see README, bindings)", name)
+			t.Errorf("%s is declared in the header but not bound: call it from the package (see docs/bindings.md)", name)
 		}
 	}
 }
