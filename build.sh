@@ -182,7 +182,7 @@ have_cargo() {
 
 run_rust_tests() {
     have_cargo || return 0
-    log "Rust binding tests (cargo test --offline)"
+    log "Rust binding tests (libsnapshotter-sys and snapshotter: cargo test --offline)"
     (
         cd bindings/rust
         export CARGO_TARGET_DIR="$OUT/cargo/bindings" SNAPSHOTTER_LIB_DIR="$OUT/lib" SNAPSHOTTER_INCLUDE_DIR="$OUT/include"

@@ -122,6 +122,9 @@ for lang in "$@"; do
                 if cargo clippy --version >/dev/null 2>&1; then cargo clippy --offline --quiet -- -D warnings; fi
                 cargo build --offline --quiet
             )
+            # libsnapshotter-sys found the install through pkg-config, and the examples carry its lib/.
+            check "rust: the examples run against $PREFIX/lib" \
+                grep -qF "[$PREFIX/lib]" <(readelf -d "$BUILD/cargo/examples/debug/snapshot")
             cp "$BUILD/cargo/examples/debug/snapshot" "$WORK/bin/rust-snapshot"
             cp "$BUILD/cargo/examples/debug/restore" "$WORK/bin/rust-restore"
             exercise rust stdin

@@ -14,8 +14,8 @@
 //! # Ok::<(), snapshotter::Error>(())
 //! ```
 //!
-//! The crate links `libsnapshotter.so`, found through `$SNAPSHOTTER_LIB_DIR`, pkg-config or the source
-//! tree's `build/` (see build.rs). [`sys`] holds the raw declarations of the C header.
+//! The library is linked by [`sys`] (the `libsnapshotter-sys` crate, which holds the raw declarations of
+//! the C header), found through `$SNAPSHOTTER_LIB_DIR`, pkg-config or the source tree's `build/`.
 //!
 //! Threads: a [`Snapshotter`] is `Send + Sync` and its calls run concurrently (share it with `Arc` or
 //! scoped threads); closing it needs ownership, so no call can be in flight then. A [`CancelToken`] may
@@ -38,7 +38,6 @@ mod restore;
 mod selector;
 mod snapshot;
 mod stats;
-pub mod sys;
 mod transfer;
 mod version;
 
@@ -52,6 +51,7 @@ pub use gc::{
     EvictedSnapshot, GcOptions, GcReason, GcReport, GcRequest, Problem, ProblemKind, VerifyReport, VerifyRequest,
 };
 pub use handle::Snapshotter;
+pub use libsnapshotter_sys as sys;
 pub use options::{ContentOptions, Options, RegistryOptions};
 pub use progress::Progress;
 pub use restore::{RestoreFlags, RestoreRequest};

@@ -2,7 +2,9 @@
 //! header's field names, codes and flags as plain integers. tests/abi.rs compiles the header and checks
 //! every struct's size and field offsets and every constant's value against these declarations.
 //!
-//! Everything here is unsafe to use; the crate's safe API is built on it.
+//! The build script links `libsnapshotter.so`, found through `$SNAPSHOTTER_LIB_DIR`, pkg-config or the
+//! source tree's `build/`. Everything here is unsafe to use; the `snapshotter` crate is the safe API
+//! built on it.
 #![allow(non_camel_case_types, missing_docs)]
 
 use std::ffi::{c_char, c_int, c_uint, c_void};

@@ -1,4 +1,4 @@
-//! The declarations in `snapshotter::sys` against the real header: every struct's size, alignment and
+//! The declarations of this crate against the real header: every struct's size, alignment and
 //! field offsets, every constant's value, and the set of structs, fields, constants and functions, so
 //! that the two cannot drift. A C program generated from the header prints what the C compiler sees.
 use std::collections::{BTreeMap, BTreeSet};
@@ -6,7 +6,7 @@ use std::mem::{align_of, offset_of, size_of};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use snapshotter::sys;
+use libsnapshotter_sys as sys;
 
 /// A struct as Rust lays it out.
 struct Layout {
@@ -353,15 +353,15 @@ fn sys_mirrors_the_header() {
         ));
     }
 
-    // Functions: the names declared in sys.rs's extern block, read from its source.
-    let sys_source = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/sys.rs")).unwrap();
+    // Functions: the names declared in src/lib.rs's extern block, read from its source.
+    let sys_source = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs")).unwrap();
     let rust_functions: BTreeSet<_> =
         sys_source.split("pub fn ").skip(1).map(|rest| rest.split('(').next().unwrap().trim().to_string()).collect();
     for name in header.functions.difference(&rust_functions) {
-        problems.push(format!("function {name} is in the header but not declared in sys.rs"));
+        problems.push(format!("function {name} is in the header but not declared in src/lib.rs"));
     }
     for name in rust_functions.difference(&header.functions) {
-        problems.push(format!("function {name} is declared in sys.rs but not in the header"));
+        problems.push(format!("function {name} is declared in src/lib.rs but not in the header"));
     }
     assert!(header.structs.len() >= 7 && header.functions.len() >= 15, "the header parsed to almost nothing");
     assert!(problems.is_empty(), "sys differs from {}:\n  {}", header_path().display(), problems.join("\n  "));
