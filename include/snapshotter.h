@@ -8,7 +8,9 @@
  * times and holes restored and every byte of every copy verified.
  *
  * Conventions
- * - Every symbol starts with snapshotter_ / SNAPSHOTTER_.
+ * - Every symbol starts with snapshotter_ / SNAPSHOTTER_. Every function is
+ *   declared SNAPSHOTTER_API: exported with default visibility, so a program
+ *   compiled with -fvisibility=hidden still links against the library.
  * - Fallible functions return a snapshotter_code. Outputs come first in the
  *   argument list and are written only on success. The last argument,
  *   `snapshotter_error **err`, may be NULL; when it is not NULL and the call
@@ -76,6 +78,16 @@
 extern "C" {
 #endif
 
+/* Marks the library's exported functions (default visibility). A build may
+ * define it before including this header to override it. */
+#ifndef SNAPSHOTTER_API
+#if defined(__GNUC__) || defined(__clang__)
+#define SNAPSHOTTER_API __attribute__((visibility("default")))
+#else
+#define SNAPSHOTTER_API
+#endif
+#endif
+
 #define SNAPSHOTTER_VERSION_MAJOR 0
 #define SNAPSHOTTER_VERSION_MINOR 1
 #define SNAPSHOTTER_VERSION_PATCH 0
@@ -129,23 +141,23 @@ typedef enum snapshotter_code {
 
 /* The code's name without prefix ("NOT_FOUND"); a static string, "UNKNOWN"
  * for values this library does not define. */
-const char *snapshotter_code_name(snapshotter_code code);
+SNAPSHOTTER_API const char *snapshotter_code_name(snapshotter_code code);
 
 /* Library version as a static string ("0.1.0") and as a number
  * (SNAPSHOTTER_VERSION_NUMBER of the library actually loaded). */
-const char *snapshotter_version(void);
-uint32_t snapshotter_version_number(void);
+SNAPSHOTTER_API const char *snapshotter_version(void);
+SNAPSHOTTER_API uint32_t snapshotter_version_number(void);
 
 /* ------------------------------------------------------------------ errors */
 
 typedef struct snapshotter_error snapshotter_error;
 
 /* The error's code. NULL gives SNAPSHOTTER_OK. */
-snapshotter_code snapshotter_error_code(const snapshotter_error *err);
+SNAPSHOTTER_API snapshotter_code snapshotter_error_code(const snapshotter_error *err);
 /* The error's message, owned by err and valid until snapshotter_error_free().
  * It names the offending path, field or digest. NULL gives "". */
-const char *snapshotter_error_message(const snapshotter_error *err);
-void snapshotter_error_free(snapshotter_error *err);
+SNAPSHOTTER_API const char *snapshotter_error_message(const snapshotter_error *err);
+SNAPSHOTTER_API void snapshotter_error_free(snapshotter_error *err);
 
 /* ------------------------------------------------------------ cancellation */
 
@@ -156,13 +168,13 @@ void snapshotter_error_free(snapshotter_error *err);
  */
 typedef struct snapshotter_cancel snapshotter_cancel;
 
-snapshotter_code snapshotter_cancel_new(snapshotter_cancel **out, snapshotter_error **err);
+SNAPSHOTTER_API snapshotter_code snapshotter_cancel_new(snapshotter_cancel **out, snapshotter_error **err);
 /* Thread-safe and idempotent. NULL is ignored. Not async-signal-safe: from a
  * signal handler, hand the request to a thread (e.g. sigwait or a pipe). */
-void snapshotter_cancel_trigger(snapshotter_cancel *cancel);
+SNAPSHOTTER_API void snapshotter_cancel_trigger(snapshotter_cancel *cancel);
 /* 1 once triggered, else 0 (also for NULL). */
-int snapshotter_cancel_is_triggered(const snapshotter_cancel *cancel);
-void snapshotter_cancel_free(snapshotter_cancel *cancel);
+SNAPSHOTTER_API int snapshotter_cancel_is_triggered(const snapshotter_cancel *cancel);
+SNAPSHOTTER_API void snapshotter_cancel_free(snapshotter_cancel *cancel);
 
 /* ---------------------------------------------------------------- progress */
 
@@ -243,8 +255,8 @@ typedef struct snapshotter_content_options {
 } snapshotter_content_options;
 #define SNAPSHOTTER_CONTENT_OPTIONS_INIT \
     { SNAPSHOTTER_CONTENT_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, NULL }
-snapshotter_code snapshotter_content_options_init(snapshotter_content_options *opts,
-                                                  unsigned int version);
+SNAPSHOTTER_API snapshotter_code snapshotter_content_options_init(snapshotter_content_options *opts,
+                                                                  unsigned int version);
 
 /* snapshotter_gc_options.flags */
 /* Start no background collector: collections happen only through
@@ -303,7 +315,7 @@ typedef struct snapshotter_gc_options {
 } snapshotter_gc_options;
 #define SNAPSHOTTER_GC_OPTIONS_INIT \
     { SNAPSHOTTER_GC_OPTIONS_VERSION, 0, 300, 90, 70, 10, 100, 0, 300, 0, 0, 3600 }
-snapshotter_code snapshotter_gc_options_init(snapshotter_gc_options *opts, unsigned int version);
+SNAPSHOTTER_API snapshotter_code snapshotter_gc_options_init(snapshotter_gc_options *opts, unsigned int version);
 
 /*
  * Where snapshot metadata is published: an OCI registry, or an OCI image
@@ -343,8 +355,8 @@ typedef struct snapshotter_registry_options {
 } snapshotter_registry_options;
 #define SNAPSHOTTER_REGISTRY_OPTIONS_INIT \
     { SNAPSHOTTER_REGISTRY_OPTIONS_VERSION, NULL, NULL, NULL, NULL, 0, NULL, 0, 0, 0 }
-snapshotter_code snapshotter_registry_options_init(snapshotter_registry_options *opts,
-                                                   unsigned int version);
+SNAPSHOTTER_API snapshotter_code snapshotter_registry_options_init(snapshotter_registry_options *opts,
+                                                                   unsigned int version);
 
 #define SNAPSHOTTER_OPTIONS_VERSION 1
 typedef struct snapshotter_options {
@@ -364,7 +376,7 @@ typedef struct snapshotter_options {
     const snapshotter_registry_options *registry;
 } snapshotter_options;
 #define SNAPSHOTTER_OPTIONS_INIT { SNAPSHOTTER_OPTIONS_VERSION, NULL, 0, NULL, NULL, NULL }
-snapshotter_code snapshotter_options_init(snapshotter_options *opts, unsigned int version);
+SNAPSHOTTER_API snapshotter_code snapshotter_options_init(snapshotter_options *opts, unsigned int version);
 
 /*
  * Opens (creating if needed) the store at opts->root_dir, recovers what dead
@@ -372,15 +384,15 @@ snapshotter_code snapshotter_options_init(snapshotter_options *opts, unsigned in
  * handle's background collector (its first run is one interval after open).
  * On success *out is a handle the caller releases with snapshotter_close().
  */
-snapshotter_code snapshotter_open(snapshotter **out, const snapshotter_options *opts,
-                                  snapshotter_error **err);
+SNAPSHOTTER_API snapshotter_code snapshotter_open(snapshotter **out, const snapshotter_options *opts,
+                                                  snapshotter_error **err);
 
 /*
  * Cancels the handle's calls in flight, waits for them to return, stops its
  * background work and frees it. NULL is ignored. The handle must not be used
  * afterwards.
  */
-void snapshotter_close(snapshotter *s);
+SNAPSHOTTER_API void snapshotter_close(snapshotter *s);
 
 /* ---------------------------------------------------------------- results */
 
@@ -448,8 +460,8 @@ typedef struct snapshotter_snapshot_request {
 } snapshotter_snapshot_request;
 #define SNAPSHOTTER_SNAPSHOT_REQUEST_INIT \
     { SNAPSHOTTER_SNAPSHOT_REQUEST_VERSION, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, 0 }
-snapshotter_code snapshotter_snapshot_request_init(snapshotter_snapshot_request *req,
-                                                   unsigned int version);
+SNAPSHOTTER_API snapshotter_code snapshotter_snapshot_request_init(snapshotter_snapshot_request *req,
+                                                                   unsigned int version);
 
 /*
  * Captures req->files into the store as name:snapshot_version. The snapshot
@@ -471,9 +483,9 @@ snapshotter_code snapshotter_snapshot_request_init(snapshotter_snapshot_request 
  * never missed; and only within the boot they were remembered in.
  * SNAPSHOTTER_SNAPSHOT_REHASH reads every file regardless.
  */
-snapshotter_code snapshotter_snapshot(snapshotter_stats *out_stats, snapshotter *s,
-                                      const snapshotter_snapshot_request *req,
-                                      snapshotter_error **err);
+SNAPSHOTTER_API snapshotter_code snapshotter_snapshot(snapshotter_stats *out_stats, snapshotter *s,
+                                                      const snapshotter_snapshot_request *req,
+                                                      snapshotter_error **err);
 
 /* ------------------------------------------------------------ references */
 
@@ -544,8 +556,8 @@ typedef struct snapshotter_restore_request {
 } snapshotter_restore_request;
 #define SNAPSHOTTER_RESTORE_REQUEST_INIT \
     { SNAPSHOTTER_RESTORE_REQUEST_VERSION, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, 0 }
-snapshotter_code snapshotter_restore_request_init(snapshotter_restore_request *req,
-                                                  unsigned int version);
+SNAPSHOTTER_API snapshotter_code snapshotter_restore_request_init(snapshotter_restore_request *req,
+                                                                  unsigned int version);
 
 /* Present in an output dir while a restore into it has not finished. */
 #define SNAPSHOTTER_RESTORE_INCOMPLETE_MARKER ".snapshotter-incomplete-restore"
@@ -568,9 +580,9 @@ snapshotter_code snapshotter_restore_request_init(snapshotter_restore_request *r
  * dir removes the temporary files dead restores left and, when it finishes
  * with no other restore into the dir still at work, the marker.
  */
-snapshotter_code snapshotter_restore(snapshotter_stats *out_stats, snapshotter *s,
-                                     const snapshotter_restore_request *req,
-                                     snapshotter_error **err);
+SNAPSHOTTER_API snapshotter_code snapshotter_restore(snapshotter_stats *out_stats, snapshotter *s,
+                                                     const snapshotter_restore_request *req,
+                                                     snapshotter_error **err);
 
 
 /* ------------------------------------------------- list, inspect, delete */
@@ -625,21 +637,21 @@ typedef struct snapshotter_list_request {
     snapshotter_cancel *cancel;
 } snapshotter_list_request;
 #define SNAPSHOTTER_LIST_REQUEST_INIT { SNAPSHOTTER_LIST_REQUEST_VERSION, NULL, 0, NULL }
-snapshotter_code snapshotter_list_request_init(snapshotter_list_request *req, unsigned int version);
+SNAPSHOTTER_API snapshotter_code snapshotter_list_request_init(snapshotter_list_request *req, unsigned int version);
 
 /*
  * Lists local snapshots, ordered by name, then creation time, then version.
  * req may be NULL (all snapshots). On success *out is a list the caller
  * frees with snapshotter_snapshot_list_free().
  */
-snapshotter_code snapshotter_list(snapshotter_snapshot_list **out, snapshotter *s,
-                                  const snapshotter_list_request *req, snapshotter_error **err);
+SNAPSHOTTER_API snapshotter_code snapshotter_list(snapshotter_snapshot_list **out, snapshotter *s,
+                                                  const snapshotter_list_request *req, snapshotter_error **err);
 /* The number of snapshots; 0 for NULL. */
-size_t snapshotter_snapshot_list_count(const snapshotter_snapshot_list *list);
+SNAPSHOTTER_API size_t snapshotter_snapshot_list_count(const snapshotter_snapshot_list *list);
 /* The index-th snapshot, owned by list; NULL when index is out of range. */
-const snapshotter_snapshot_info *snapshotter_snapshot_list_get(const snapshotter_snapshot_list *list,
-                                                               size_t index);
-void snapshotter_snapshot_list_free(snapshotter_snapshot_list *list);
+SNAPSHOTTER_API const snapshotter_snapshot_info *
+snapshotter_snapshot_list_get(const snapshotter_snapshot_list *list, size_t index);
+SNAPSHOTTER_API void snapshotter_snapshot_list_free(snapshotter_snapshot_list *list);
 
 /* snapshotter_file_info.flags: SNAPSHOTTER_FILE_READ_ONLY, and this one
  * (never valid in a snapshot request): */
@@ -674,23 +686,26 @@ typedef struct snapshotter_inspect_request {
     const char *snapshot_version;
 } snapshotter_inspect_request;
 #define SNAPSHOTTER_INSPECT_REQUEST_INIT { SNAPSHOTTER_INSPECT_REQUEST_VERSION, NULL, NULL, NULL }
-snapshotter_code snapshotter_inspect_request_init(snapshotter_inspect_request *req, unsigned int version);
+SNAPSHOTTER_API snapshotter_code snapshotter_inspect_request_init(snapshotter_inspect_request *req,
+                                                                  unsigned int version);
 
 /*
  * Describes one snapshot and its files (ordered by path), including whether
  * each file's content is in the local store. On success *out is an object the
  * caller frees with snapshotter_inspection_free().
  */
-snapshotter_code snapshotter_inspect(snapshotter_inspection **out, snapshotter *s,
-                                     const snapshotter_inspect_request *req, snapshotter_error **err);
+SNAPSHOTTER_API snapshotter_code snapshotter_inspect(snapshotter_inspection **out, snapshotter *s,
+                                                     const snapshotter_inspect_request *req,
+                                                     snapshotter_error **err);
 /* The snapshot, owned by the inspection; NULL for NULL. */
-const snapshotter_snapshot_info *snapshotter_inspection_snapshot(const snapshotter_inspection *inspection);
+SNAPSHOTTER_API const snapshotter_snapshot_info *
+snapshotter_inspection_snapshot(const snapshotter_inspection *inspection);
 /* The number of files; 0 for NULL. */
-size_t snapshotter_inspection_file_count(const snapshotter_inspection *inspection);
+SNAPSHOTTER_API size_t snapshotter_inspection_file_count(const snapshotter_inspection *inspection);
 /* The index-th file, owned by the inspection; NULL when index is out of range. */
-const snapshotter_file_info *snapshotter_inspection_file_get(const snapshotter_inspection *inspection,
-                                                             size_t index);
-void snapshotter_inspection_free(snapshotter_inspection *inspection);
+SNAPSHOTTER_API const snapshotter_file_info *
+snapshotter_inspection_file_get(const snapshotter_inspection *inspection, size_t index);
+SNAPSHOTTER_API void snapshotter_inspection_free(snapshotter_inspection *inspection);
 
 /* snapshotter_delete_request.flags */
 /* First delete the manifest the registry tags name:version with. Registries
@@ -711,7 +726,8 @@ typedef struct snapshotter_delete_request {
     snapshotter_cancel *cancel;
 } snapshotter_delete_request;
 #define SNAPSHOTTER_DELETE_REQUEST_INIT { SNAPSHOTTER_DELETE_REQUEST_VERSION, NULL, NULL, NULL, 0, NULL }
-snapshotter_code snapshotter_delete_request_init(snapshotter_delete_request *req, unsigned int version);
+SNAPSHOTTER_API snapshotter_code snapshotter_delete_request_init(snapshotter_delete_request *req,
+                                                                 unsigned int version);
 
 #define SNAPSHOTTER_DELETE_STATS_VERSION 1
 /* Filled by snapshotter_delete(). Set `version` (SNAPSHOTTER_DELETE_STATS_INIT). */
@@ -736,8 +752,8 @@ typedef struct snapshotter_delete_stats {
  * stores it again rather than fail. Restores of the deleted snapshot still in
  * flight may fail with NOT_FOUND. out_stats may be NULL.
  */
-snapshotter_code snapshotter_delete(snapshotter_delete_stats *out_stats, snapshotter *s,
-                                    const snapshotter_delete_request *req, snapshotter_error **err);
+SNAPSHOTTER_API snapshotter_code snapshotter_delete(snapshotter_delete_stats *out_stats, snapshotter *s,
+                                                    const snapshotter_delete_request *req, snapshotter_error **err);
 
 
 /* ------------------------------------------------------------------ diff */
@@ -794,7 +810,7 @@ typedef struct snapshotter_diff_request {
 } snapshotter_diff_request;
 #define SNAPSHOTTER_DIFF_REQUEST_INIT \
     { SNAPSHOTTER_DIFF_REQUEST_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
-snapshotter_code snapshotter_diff_request_init(snapshotter_diff_request *req, unsigned int version);
+SNAPSHOTTER_API snapshotter_code snapshotter_diff_request_init(snapshotter_diff_request *req, unsigned int version);
 
 /*
  * Compares a snapshot with another snapshot (their records: nothing is read)
@@ -803,13 +819,14 @@ snapshotter_code snapshotter_diff_request_init(snapshotter_diff_request *req, un
  * the list of differing paths, ordered by path, which the caller frees with
  * snapshotter_diff_list_free(). No difference is an empty list.
  */
-snapshotter_code snapshotter_diff(snapshotter_diff_list **out, snapshotter *s,
-                                  const snapshotter_diff_request *req, snapshotter_error **err);
+SNAPSHOTTER_API snapshotter_code snapshotter_diff(snapshotter_diff_list **out, snapshotter *s,
+                                                  const snapshotter_diff_request *req, snapshotter_error **err);
 /* The number of entries; 0 for NULL. */
-size_t snapshotter_diff_list_count(const snapshotter_diff_list *list);
+SNAPSHOTTER_API size_t snapshotter_diff_list_count(const snapshotter_diff_list *list);
 /* The index-th entry, owned by list; NULL when index is out of range. */
-const snapshotter_diff_entry *snapshotter_diff_list_get(const snapshotter_diff_list *list, size_t index);
-void snapshotter_diff_list_free(snapshotter_diff_list *list);
+SNAPSHOTTER_API const snapshotter_diff_entry *snapshotter_diff_list_get(const snapshotter_diff_list *list,
+                                                                        size_t index);
+SNAPSHOTTER_API void snapshotter_diff_list_free(snapshotter_diff_list *list);
 
 /* -------------------------------------------------- garbage collection */
 
@@ -825,7 +842,7 @@ typedef struct snapshotter_gc_request {
     snapshotter_cancel *cancel;
 } snapshotter_gc_request;
 #define SNAPSHOTTER_GC_REQUEST_INIT { SNAPSHOTTER_GC_REQUEST_VERSION, 0, NULL }
-snapshotter_code snapshotter_gc_request_init(snapshotter_gc_request *req, unsigned int version);
+SNAPSHOTTER_API snapshotter_code snapshotter_gc_request_init(snapshotter_gc_request *req, unsigned int version);
 
 /* Why a snapshot was evicted (snapshotter_gc_evicted.reason). Pinned values. */
 typedef enum snapshotter_gc_reason {
@@ -891,13 +908,13 @@ typedef struct snapshotter_gc_report {
  * NULL (a real collection). On success *out is filled; on failure it is left
  * untouched and nothing needs freeing.
  */
-snapshotter_code snapshotter_gc(snapshotter_gc_report *out, snapshotter *s, const snapshotter_gc_request *req,
-                                snapshotter_error **err);
+SNAPSHOTTER_API snapshotter_code snapshotter_gc(snapshotter_gc_report *out, snapshotter *s,
+                                                const snapshotter_gc_request *req, snapshotter_error **err);
 
 /* Frees what the library allocated in *report and sets evicted to NULL and
  * evicted_count to 0; the struct itself stays the caller's. NULL is ignored,
  * and so is a report the library never filled (evicted NULL). */
-void snapshotter_gc_report_free(snapshotter_gc_report *report);
+SNAPSHOTTER_API void snapshotter_gc_report_free(snapshotter_gc_report *report);
 
 /* ---------------------------------------------------------- verification */
 
@@ -914,7 +931,8 @@ typedef struct snapshotter_verify_request {
     snapshotter_cancel *cancel;
 } snapshotter_verify_request;
 #define SNAPSHOTTER_VERIFY_REQUEST_INIT { SNAPSHOTTER_VERIFY_REQUEST_VERSION, 0, NULL, NULL, NULL }
-snapshotter_code snapshotter_verify_request_init(snapshotter_verify_request *req, unsigned int version);
+SNAPSHOTTER_API snapshotter_code snapshotter_verify_request_init(snapshotter_verify_request *req,
+                                                                 unsigned int version);
 
 /* What is wrong (snapshotter_verify_problem.kind). Pinned values. */
 typedef enum snapshotter_problem_kind {
@@ -981,11 +999,11 @@ typedef struct snapshotter_verify_report {
  * when it could check. Snapshots and restores may run meanwhile; collections
  * wait for it. req may be NULL (check only).
  */
-snapshotter_code snapshotter_verify(snapshotter_verify_report *out, snapshotter *s,
-                                    const snapshotter_verify_request *req, snapshotter_error **err);
+SNAPSHOTTER_API snapshotter_code snapshotter_verify(snapshotter_verify_report *out, snapshotter *s,
+                                                    const snapshotter_verify_request *req, snapshotter_error **err);
 
 /* As snapshotter_gc_report_free(), for problems. */
-void snapshotter_verify_report_free(snapshotter_verify_report *report);
+SNAPSHOTTER_API void snapshotter_verify_report_free(snapshotter_verify_report *report);
 
 /* --------------------------------------------------------- export, import */
 
@@ -1037,7 +1055,8 @@ typedef struct snapshotter_export_request {
 } snapshotter_export_request;
 #define SNAPSHOTTER_EXPORT_REQUEST_INIT \
     { SNAPSHOTTER_EXPORT_REQUEST_VERSION, NULL, NULL, NULL, -1, NULL, 0, NULL, NULL, NULL }
-snapshotter_code snapshotter_export_request_init(snapshotter_export_request *req, unsigned int version);
+SNAPSHOTTER_API snapshotter_code snapshotter_export_request_init(snapshotter_export_request *req,
+                                                                 unsigned int version);
 
 /*
  * Exports a snapshot. Every byte is verified against its digest as it is read
@@ -1047,8 +1066,8 @@ snapshotter_code snapshotter_export_request_init(snapshotter_export_request *req
  * failed directory export has no snapshot.json. out_stats may be NULL; its
  * bytes_written is the size of the stream (compressed) or of the files.
  */
-snapshotter_code snapshotter_export(snapshotter_stats *out_stats, snapshotter *s,
-                                    const snapshotter_export_request *req, snapshotter_error **err);
+SNAPSHOTTER_API snapshotter_code snapshotter_export(snapshotter_stats *out_stats, snapshotter *s,
+                                                    const snapshotter_export_request *req, snapshotter_error **err);
 
 #define SNAPSHOTTER_IMPORT_REQUEST_VERSION 1
 typedef struct snapshotter_import_request {
@@ -1073,7 +1092,8 @@ typedef struct snapshotter_import_request {
 } snapshotter_import_request;
 #define SNAPSHOTTER_IMPORT_REQUEST_INIT \
     { SNAPSHOTTER_IMPORT_REQUEST_VERSION, -1, NULL, NULL, NULL, NULL, NULL, NULL }
-snapshotter_code snapshotter_import_request_init(snapshotter_import_request *req, unsigned int version);
+SNAPSHOTTER_API snapshotter_code snapshotter_import_request_init(snapshotter_import_request *req,
+                                                                 unsigned int version);
 
 /*
  * Imports a snapshot. The input is untrusted: every header and number is
@@ -1089,9 +1109,9 @@ snapshotter_code snapshotter_import_request_init(snapshotter_import_request *req
  * may be NULL; *out_snapshot describes the snapshot recorded, to be freed with
  * snapshotter_inspection_free().
  */
-snapshotter_code snapshotter_import(snapshotter_stats *out_stats, snapshotter_inspection **out_snapshot,
-                                    snapshotter *s, const snapshotter_import_request *req,
-                                    snapshotter_error **err);
+SNAPSHOTTER_API snapshotter_code snapshotter_import(snapshotter_stats *out_stats,
+                                                    snapshotter_inspection **out_snapshot, snapshotter *s,
+                                                    const snapshotter_import_request *req, snapshotter_error **err);
 
 #ifdef __cplusplus
 }

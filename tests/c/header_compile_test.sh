@@ -56,6 +56,18 @@ compile "header alone, C99"      gcc -std=c99 "${C_FLAGS[@]}" -x c "$WORK/alone.
 compile "header alone, C++17"    g++ -std=c++17 "${CXX_FLAGS[@]}" -x c++ "$WORK/alone.h.c"
 compile "INIT macros, C11"       gcc -std=c11 "${C_FLAGS[@]}" -x c "$WORK/macros.c"
 compile "INIT macros, C++17"     g++ -std=c++17 "${CXX_FLAGS[@]}" -x c++ "$WORK/macros.c"
+# Every function declaration carries SNAPSHOTTER_API: in the preprocessed header (one declaration per
+# ';'-separated record) each one naming snapshotter_...( outside a typedef has the visibility attribute.
+unmarked=$(gcc -E -P -x c -I"$BUILD/include" "$BUILD/include/snapshotter.h" | tr '\n' ' ' \
+    | awk 'BEGIN { RS = ";" } /snapshotter_[a-z0-9_]+ *\(/ && !/typedef/ && !/visibility\("default"\)/ {
+        match($0, /snapshotter_[a-z0-9_]+ *\(/); print substr($0, RSTART, RLENGTH - 1) }')
+declared=$(gcc -E -P -x c -I"$BUILD/include" "$BUILD/include/snapshotter.h" | grep -c 'visibility("default")')
+if [ -z "$unmarked" ] && [ "$declared" -ge 10 ]; then
+    echo "ok    every function is declared SNAPSHOTTER_API ($declared)"
+else
+    echo "FAIL  declared without SNAPSHOTTER_API: $(echo $unmarked)"
+    status=1
+fi
 if command -v clang >/dev/null 2>&1; then
     compile "header alone, clang C11" clang -std=c11 "${C_FLAGS[@]}" -x c "$WORK/alone.h.c"
 fi

@@ -228,8 +228,9 @@ fn parse_header(path: &Path) -> Header {
         let mut words = line.splitn(3, ' ');
         let (Some("#define"), Some(name), value) = (words.next(), words.next(), words.next()) else { continue };
         let value = value.unwrap_or("").trim();
-        if !name.starts_with("SNAPSHOTTER_") || name.ends_with("_INIT") || value.is_empty() {
-            continue; // not ours, a brace initializer, or the include guard
+        if !name.starts_with("SNAPSHOTTER_") || name.ends_with("_INIT") || value.is_empty() || name == "SNAPSHOTTER_API"
+        {
+            continue; // not ours, a brace initializer, the include guard or the export attribute
         }
         if let Some(literal) = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
             string_constants.insert(name.to_string(), literal.to_string());
