@@ -79,6 +79,7 @@ internal sealed class StoreVerifier
 
             RecoverContent(referenced, goodContent, corruptContent, goodSnapshotFiles, buffer);
             CheckSnapshotFilesOfReadOnlyEntries(referenced, goodContent, goodSnapshotFiles, buffer);
+            CheckSnapshotFileAttributes(snapshots.SelectMany(s => s.Files).Where(f => f.ReadOnly), goodContent, goodSnapshotFiles, buffer);
         }
         finally
         {
@@ -338,6 +339,47 @@ internal sealed class StoreVerifier
     }
 
     /// <summary>
+    /// A sound storage/snapshot file must also carry the mode (and, where this process can set it, the owner) of some
+    /// read-only entry recording its digest: a restore links it as that entry, so a changed mode would reach every
+    /// restore linking it. The inode may be a user's own file or a restored one, so repair never chmods or chowns
+    /// it: the store drops its link and decodes a private copy with the recorded attributes from the content.
+    /// </summary>
+    private void CheckSnapshotFileAttributes(IEnumerable<FileRecord> readOnlyEntries, HashSet<Digest> goodContent, HashSet<Digest> goodSnapshotFiles, byte[] buffer)
+    {
+        var comparer = new TargetComparer(_context);
+        foreach (IGrouping<Digest, FileRecord> entries in readOnlyEntries.Where(f => goodSnapshotFiles.Contains(f.Digest)).GroupBy(f => f.Digest))
+        {
+            _cancellation.ThrowIfCancellationRequested();
+            string path = Store.SnapshotPath(entries.Key);
+            if (UnixPath.TryStat(path, followSymlinks: false) is not { } status)
+            {
+                continue;
+            }
+
+            const DiffReasons Checked = DiffReasons.Mode | DiffReasons.Owner;
+            if (entries.Any(f => (comparer.AttributeDifferences(f, status) & Checked) == DiffReasons.None))
+            {
+                continue;
+            }
+
+            FileRecord wanted = entries.First();
+            DiffReasons differences = comparer.AttributeDifferences(wanted, status) & Checked;
+            string what = string.Join(" and ", new[] { (DiffReasons.Mode, $"mode {Octal(status.Permissions)}"), (DiffReasons.Owner, $"owner {status.Uid}:{status.Gid}") }
+                .Where(d => (differences & d.Item1) != 0).Select(d => d.Item2));
+            bool repaired = Repair && goodContent.Contains(entries.Key);
+            if (repaired)
+            {
+                UnixPath.DeleteFile(path);
+                Store.MaterializeSnapshotFile(entries.Key, Store.ContentPath(entries.Key), wanted.Mode, wanted.Uid, wanted.Gid, wanted.ModificationTimeNs, _restoreOwner, buffer, _cancellation);
+            }
+
+            string outcome = repaired ? "; replaced by a private copy with the recorded attributes" : Repair ? "; its content is not in the store to copy it from" : "";
+            Report(VerifyProblemKind.CorruptSnapshotFile, entries.Key.ToString(),
+                $"'{path}' has {what}, which no read-only entry of it records ('{wanted.RelativePath}' records mode {Octal(wanted.Mode)}, owner {wanted.Uid}:{wanted.Gid}){outcome}", repaired);
+        }
+    }
+
+    /// <summary>
     /// Content records with neither a file nor a reference: what a collection killed between unlinking and
     /// committing leaves. Harmless (the next collection drops them), so counted with unreferenced content rather
     /// than reported; dropped when repairing.
@@ -354,6 +396,8 @@ internal sealed class StoreVerifier
 
         return dangling.Count;
     }
+
+    private static string Octal(uint mode) => "0" + Convert.ToString(mode, 8);
 
     private static long SizeOf(string path) => UnixPath.TryStat(path, followSymlinks: false)?.Size ?? 0;
 }

@@ -10,8 +10,9 @@ public enum VerifyProblemKind
     /// or re-encodes it from its storage/snapshot file.</summary>
     MissingContent = 2,
 
-    /// <summary>A storage/snapshot file does not hold its digest's content (its inode was changed). Repair removes it;
-    /// restores recreate it from the content.</summary>
+    /// <summary>A storage/snapshot file does not hold its digest's content, or carries a mode or owner no read-only entry
+    /// of it records (its inode was changed). Repair removes it (restores recreate it from the content), or for changed
+    /// attributes replaces it with a private copy carrying the recorded ones, never changing the shared inode.</summary>
     CorruptSnapshotFile = 3,
 
     /// <summary>A read-only entry's storage/snapshot file is missing. Repair recreates it from the content.</summary>

@@ -112,6 +112,46 @@ public sealed class StoreVerifierTests : EngineTestBase
         RestoresExactly(Engine);
     }
 
+    [Theory]
+    [InlineData("mode")]
+    [InlineData("owner")]
+    public void A_changed_mode_or_owner_of_a_stored_read_only_file_is_reported_and_repair_gives_the_store_a_private_copy(string change)
+    {
+        string source = Source("model.bin", _model, mode: 0x124);
+        Source("state.bin", _state);
+        Engine.Snapshot(SnapshotOf("vm", "v1", BaseDir, new FileSpec("model.bin", true), new FileSpec("state.bin", false)));
+        string model = Spf1Reference.DigestOf(source);
+        string stored = StoredPath(model);
+        Assert.True(Inode.Of(stored).IsSameAs(Inode.Of(source)));
+        if (change == "mode")
+        {
+            File.SetUnixFileMode(stored, (UnixFileMode)0x1B6);
+        }
+        else
+        {
+            Assert.Equal(0, Native.LChown(stored, 4321, 4321));
+        }
+
+        Inode changed = Inode.Of(stored);
+
+        VerifyProblem found = Assert.Single(Engine.Verify(new VerifyRequest()).Problems);
+        VerifyReport repaired = Engine.Verify(new VerifyRequest { Repair = true });
+
+        Assert.Equal((VerifyProblemKind.CorruptSnapshotFile, model, false), (found.Kind, found.Subject, found.Repaired));
+        Assert.Contains($"has {change}", found.Message, StringComparison.Ordinal);
+        Assert.Contains(repaired.Problems, p => p.Kind == VerifyProblemKind.CorruptSnapshotFile && p.Subject == model && p.Repaired);
+        Assert.Equal(0, repaired.Unrepaired);
+        Assert.Empty(Engine.Verify(new VerifyRequest()).Problems);
+        Inode restoredInStore = Inode.Of(stored);
+        Assert.Equal((0x124u, 0u, 0u), (restoredInStore.Permissions, restoredInStore.Uid, restoredInStore.Gid));
+        Assert.Equal(_model, File.ReadAllBytes(stored));
+        // The shared inode (here the user's own file) is never chmodded or chowned: the store stops using it.
+        Assert.False(restoredInStore.IsSameAs(changed));
+        Inode sourceAfter = Inode.Of(source);
+        Assert.Equal((changed.Mode, changed.Uid), (sourceAfter.Mode, sourceAfter.Uid));
+        RestoresExactly(Engine);
+    }
+
     [Fact]
     public void Dangling_records_and_stray_files_are_reported_and_only_the_records_repaired()
     {
