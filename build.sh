@@ -225,6 +225,8 @@ run_tests() {
     need xxhsum xxhash docker-registry docker-registry skopeo skopeo htpasswd apache2-utils curl curl go golang-go \
         node nodejs npm npm
     need_bench_tools
+    log "documentation links"
+    tests/docs/check_links.sh
     build
     install_node_packages tests/dragonfly
     log "Core tests (xunit)"
