@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // A dfdaemon stand-in for libsnapshotter's tests: serves dfdaemon.v2.DfdaemonDownload's persistent-task calls
 // on a unix socket with @grpc/grpc-js (a gRPC implementation independent of the library's), behaving as
-// dfdaemon does towards its callers (docs: compat.md section 5):
+// dfdaemon does towards its callers (docs/format.md, "The dfdaemon calls"):
 //
 // - "Object storage" is a directory: <provider>://<bucket>/<key> is <objects>/<bucket>/<key>. Several stand-ins
 //   may share it, like the dfdaemons of several nodes share a bucket.

@@ -1,79 +1,133 @@
+using System.Globalization;
 using Snapshotter.Content;
+using Snapshotter.Hashing;
 using Snapshotter.Sparse;
 using Snapshotter.Tests.Support;
 
 namespace Snapshotter.Tests.Content;
 
-/// <summary>The vectors of shared/spec/vectors.md: SPF1 bytes and digests the Go snapshotter produces for the same files.</summary>
+/// <summary>
+/// The golden vectors of docs/vectors (docs/format.md, "SPF1" and "Digests"): raw XXH3-64 values, and files made by
+/// shell recipes, dense, sparse, punched and preallocated, with their extents, SPF1 bytes and digests. The library's
+/// encoder, decoder and content store, the tests' own encoder and the reference xxhsum must all agree with them.
+/// </summary>
 public sealed class GoldenVectorTests : IDisposable
 {
-    private const string EmptySpf1Hex = "53504631" + "0000000000000000" + "0000000000000000";
-    private const string EmptyDigest = "xxh3:b7eedc7a278fc836";
-    private const string TestContentSpf1Hex = "53504631" + "000000000000000c" + "0000000000000001" + "0000000000000000" + "000000000000000c" + "7465737420636f6e74656e74";
-    private const string TestContentDigest = "xxh3:5e0ba398f628c5e4";
+    private const string RawTable = "xxh3.tsv";
+    private const string FileTable = "files.tsv";
 
     private readonly TempDirectory _temp = new();
 
     public void Dispose() => _temp.Dispose();
 
-    public static TheoryData<string, string, string> Vectors => new()
-    {
-        { "", EmptySpf1Hex, EmptyDigest },
-        { "test content", TestContentSpf1Hex, TestContentDigest },
-    };
+    public static TheoryData<string> RawVectors => GoldenVectors.Names(RawTable);
+
+    public static TheoryData<string> FileVectors => GoldenVectors.Names(FileTable);
 
     [Theory]
-    [MemberData(nameof(Vectors))]
-    public void Encoder_produces_the_golden_bytes_and_digest(string text, string spf1Hex, string digest)
+    [MemberData(nameof(RawVectors))]
+    public void Xxh3_of_the_raw_input_is_the_golden_value(string name)
     {
-        string source = TestFiles.WriteDense(_temp.Combine("source"), System.Text.Encoding.ASCII.GetBytes(text));
-        Spf1Result result = LibrarySpf1.EncodeFile(source, _temp.Combine("encoded"));
+        IReadOnlyDictionary<string, string> vector = GoldenVectors.Row(RawTable, name);
+        string input = GoldenVectors.Make(vector["recipe"], _temp.Path);
 
-        Assert.Equal(spf1Hex, Convert.ToHexStringLower(File.ReadAllBytes(_temp.Combine("encoded"))));
-        Assert.Equal(digest, result.Digest.ToString());
-        Assert.Equal(spf1Hex.Length / 2, result.EncodedLength);
-        Assert.Equal(text.Length, result.LogicalSize);
+        Assert.Equal(vector["xxh3_64"], XxHash3.HashToUInt64(File.ReadAllBytes(input)).ToString("x16", CultureInfo.InvariantCulture));
+        Assert.Equal(vector["xxh3_64"], XxhsumOf(input));
+    }
+
+    [Fact]
+    public void The_file_vectors_cover_holes_punched_and_preallocated_ranges()
+    {
+        List<IReadOnlyDictionary<string, string>> files = GoldenVectors.Table(FileTable);
+
+        Assert.Contains(files, f => f["extents"] == "-" && f["size"] != "0");
+        Assert.Contains(files, f => f["recipe"].Contains("--punch-hole", StringComparison.Ordinal));
+        Assert.Contains(files, f => f["recipe"].StartsWith("fallocate --length", StringComparison.Ordinal));
+        Assert.Contains(files, f => f["digest"].Length < Digest.MaxTextLength);
     }
 
     [Theory]
-    [MemberData(nameof(Vectors))]
-    public void Content_store_names_and_fills_the_content_file_as_the_go_library_does(string text, string spf1Hex, string digest)
+    [MemberData(nameof(FileVectors))]
+    public void The_recipe_makes_a_file_of_the_described_size_and_extents(string name)
     {
-        string source = TestFiles.WriteDense(_temp.Combine("source"), System.Text.Encoding.ASCII.GetBytes(text));
+        (IReadOnlyDictionary<string, string> vector, string file) = Make(name);
+
+        Assert.Equal(long.Parse(vector["size"], CultureInfo.InvariantCulture), new FileInfo(file).Length);
+        Assert.Equal(GoldenVectors.ParseExtents(vector["extents"]), TestFiles.DataExtents(file));
+    }
+
+    [Theory]
+    [MemberData(nameof(FileVectors))]
+    public void Encoder_produces_the_golden_bytes_and_digest(string name)
+    {
+        (IReadOnlyDictionary<string, string> vector, string file) = Make(name);
+        byte[] golden = GoldenVectors.Bytes($"spf1/{name}.spf1");
+
+        Spf1Result result = LibrarySpf1.EncodeFile(file, _temp.Combine("encoded"));
+
+        Assert.Equal(golden, File.ReadAllBytes(_temp.Combine("encoded")));
+        Assert.Equal(vector["digest"], result.Digest.ToString());
+        Assert.Equal(golden.Length, result.EncodedLength);
+        Assert.Equal(new FileInfo(file).Length, result.LogicalSize);
+    }
+
+    [Theory]
+    [MemberData(nameof(FileVectors))]
+    public void Content_store_names_and_fills_the_content_file_as_the_go_library_does(string name)
+    {
+        (IReadOnlyDictionary<string, string> vector, string file) = Make(name);
         var store = new ContentStore(_temp.Combine("root"), ownerToken: "0123456789abcdef");
-        IngestResult result = IngestHelper(store, source);
+
+        IngestResult result = Ingest(store, file);
         Assert.True(store.Publish(result.PendingPath!, result.Digest));
 
-        Assert.Equal(digest, result.Digest.ToString());
-        string contentPath = _temp.Combine("root", "storage", "content", "xxh3", digest["xxh3:".Length..]);
-        Assert.Equal(spf1Hex, Convert.ToHexStringLower(File.ReadAllBytes(contentPath)));
+        Assert.Equal(vector["digest"], result.Digest.ToString());
+        string contentPath = _temp.Combine("root", "storage", "content", "xxh3", vector["digest"]["xxh3:".Length..]);
+        Assert.Equal(GoldenVectors.Bytes($"spf1/{name}.spf1"), File.ReadAllBytes(contentPath));
     }
 
-    private static IngestResult IngestHelper(ContentStore store, string path)
+    [Theory]
+    [MemberData(nameof(FileVectors))]
+    public void Test_reference_encoder_and_xxhsum_agree_with_the_vectors(string name)
+    {
+        (IReadOnlyDictionary<string, string> vector, string file) = Make(name);
+        string golden = GoldenVectors.PathOf($"spf1/{name}.spf1");
+
+        byte[] encoded = Spf1Reference.Encode(file);
+
+        Assert.Equal(File.ReadAllBytes(golden), encoded);
+        Assert.Equal(vector["digest"], Spf1Reference.DigestOfEncoded(encoded));
+        Assert.Equal(vector["digest"], "xxh3:" + XxhsumOf(golden).TrimStart('0').PadLeft(1, '0'));
+    }
+
+    [Theory]
+    [MemberData(nameof(FileVectors))]
+    public void Decoder_rebuilds_the_file_with_its_holes_from_the_golden_bytes(string name)
+    {
+        (IReadOnlyDictionary<string, string> vector, string file) = Make(name);
+        string decoded = _temp.Combine("decoded");
+
+        Spf1Result result = LibrarySpf1.DecodeFile(GoldenVectors.PathOf($"spf1/{name}.spf1"), decoded, Digest.Parse(vector["digest"]));
+
+        Assert.Equal(vector["digest"], result.Digest.ToString());
+        Assert.Equal(File.ReadAllBytes(file), File.ReadAllBytes(decoded));
+        Assert.Equal(GoldenVectors.ParseExtents(vector["extents"]), TestFiles.DataExtents(decoded));
+    }
+
+    private (IReadOnlyDictionary<string, string> Vector, string File) Make(string name)
+    {
+        IReadOnlyDictionary<string, string> vector = GoldenVectors.Row(FileTable, name);
+        string directory = _temp.Combine("made");
+        Directory.CreateDirectory(directory);
+        return (vector, GoldenVectors.Make(vector["recipe"], directory));
+    }
+
+    private static IngestResult Ingest(ContentStore store, string path)
     {
         using Snapshotter.IO.UnixFile file = Snapshotter.IO.UnixFile.OpenRead(path);
         return store.Ingest(file, file.Stat(), readOnly: false, new byte[1 << 20], null, CancellationToken.None);
     }
 
-    [Theory]
-    [MemberData(nameof(Vectors))]
-    public void Test_reference_encoder_agrees_with_the_vectors(string text, string spf1Hex, string digest)
-    {
-        string source = TestFiles.WriteDense(_temp.Combine("source"), System.Text.Encoding.ASCII.GetBytes(text));
-        byte[] encoded = Spf1Reference.Encode(source);
-        Assert.Equal(spf1Hex, Convert.ToHexStringLower(encoded));
-        Assert.Equal(digest, Spf1Reference.DigestOfEncoded(encoded));
-    }
-
-    [Theory]
-    [MemberData(nameof(Vectors))]
-    public void Decoder_accepts_the_golden_bytes_and_rebuilds_the_file(string text, string spf1Hex, string digest)
-    {
-        string encoded = _temp.Combine("encoded");
-        File.WriteAllBytes(encoded, Convert.FromHexString(spf1Hex));
-        Spf1Result result = LibrarySpf1.DecodeFile(encoded, _temp.Combine("decoded"), Digest.Parse(digest));
-
-        Assert.Equal(digest, result.Digest.ToString());
-        Assert.Equal(text, File.ReadAllText(_temp.Combine("decoded")));
-    }
+    /// <summary>The 16 zero-padded hex digits `xxhsum -H3 FILE` prints as "XXH3 (FILE) = &lt;hex&gt;".</summary>
+    private static string XxhsumOf(string path) => Tools.Run("xxhsum", "-H3", path).Trim().Split(" = ")[^1];
 }

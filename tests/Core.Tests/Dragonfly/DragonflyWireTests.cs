@@ -1,3 +1,4 @@
+using Google.Protobuf.Reflection;
 using Snapshotter.Dragonfly.Protos;
 using Snapshotter.Engine;
 using Snapshotter.Providers;
@@ -7,14 +8,39 @@ using static Snapshotter.Tests.Support.ProtoWire;
 namespace Snapshotter.Tests.Dragonfly;
 
 /// <summary>
-/// Golden tests of the dfdaemon wire contract (compat.md section 5), read with a hand-written protobuf decoder so
-/// that the library's .proto files and the stand-in (which loads them) cannot share one misunderstanding: the
-/// bytes the library really sent are checked field number by field number, and answers written by hand from the
-/// field tables are parsed by the library's messages.
+/// Golden tests of the dfdaemon wire contract (docs/format.md, "The dfdaemon calls"; its field table is
+/// docs/vectors/dfdaemon/fields.tsv), read with a hand-written protobuf decoder so that the library's .proto files
+/// and the stand-in (which loads them) cannot share one misunderstanding: the library's messages must declare
+/// exactly the documented fields, the bytes the library really sent are checked field number by field number, and
+/// answers written by hand from the field table are parsed by the library's messages.
 /// </summary>
 public sealed class DragonflyWireTests : DragonflyTestBase
 {
     private const string StateHex = "5e0ba398f628c5e4";
+    private const string FieldTable = "dfdaemon/fields.tsv";
+    private const string Upload = "dfdaemon.v2.UploadPersistentTaskRequest";
+    private const string Download = "dfdaemon.v2.DownloadPersistentTaskRequest";
+    private const string Storage = "common.v2.ObjectStorage";
+
+    public static TheoryData<string> DocumentedMessages =>
+        new(GoldenVectors.Table(FieldTable).Select(row => row["message"]).Distinct());
+
+    [Theory]
+    [MemberData(nameof(DocumentedMessages))]
+    public void The_library_messages_declare_exactly_the_documented_fields(string message)
+    {
+        MessageDescriptor descriptor =
+            DfdaemonReflection.Descriptor.FindTypeByName<MessageDescriptor>(message["dfdaemon.v2.".Length..])
+            ?? CommonReflection.Descriptor.FindTypeByName<MessageDescriptor>(message["common.v2.".Length..])
+            ?? throw new InvalidOperationException($"{message} is documented but not declared in src/Core/Dragonfly/Protos");
+        var documented = GoldenVectors.Table(FieldTable).Where(row => row["message"] == message)
+            .Select(row => $"{row["number"]} {row["name"]} {row["type"]} {row["presence"]}");
+
+        var declared = descriptor.Fields.InFieldNumberOrder().Select(field => $"{field.FieldNumber} {field.Name} {TypeOf(field)} {PresenceOf(field)}");
+
+        Assert.Equal(descriptor.FullName, message);
+        Assert.Equal(documented, declared);
+    }
 
     [Fact]
     public void Method_paths_are_dfdaemon_v2_DfdaemonDownload()
@@ -24,39 +50,39 @@ public sealed class DragonflyWireTests : DragonflyTestBase
     }
 
     [Fact]
-    public void An_upload_request_carries_every_field_under_its_compat_number()
+    public void An_upload_request_carries_every_field_under_its_documented_number()
     {
         DfdaemonStandIn dfdaemon = StartStandIn();
         SnapshotAndRestore(dfdaemon, EverythingSet(dfdaemon));
 
         List<Field> upload = Parse(dfdaemon.RawRequests("UploadPersistentTask").Single());
 
-        Assert.Equal([1, 2, 3, 4, 5, 6], upload.Select(f => f.Number));
-        Assert.Equal($"s3://bucket/snapshots/xxh3/{StateHex}", Single(upload, 1, Len).Text);
-        AssertObjectStorage(Single(upload, 2, Len).Message, "eu-west-1", "https://objects.example:9000", "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG", insecure: true);
-        Assert.Equal(Path.Join(ContentDir, StateHex), Single(upload, 3, Len).Text);
-        Assert.Equal(3UL, Single(upload, 4, Varint).Value);
-        AssertDuration(Single(upload, 5, Len), 21600);
-        AssertDuration(Single(upload, 6, Len), 300);
+        Assert.Equal(Numbers(Upload, "url", "object_storage", "path", "persistent_replica_count", "ttl", "timeout"), upload.Select(f => f.Number));
+        Assert.Equal($"s3://bucket/snapshots/xxh3/{StateHex}", Single(upload, Number(Upload, "url"), Len).Text);
+        AssertObjectStorage(Single(upload, Number(Upload, "object_storage"), Len).Message, "eu-west-1", "https://objects.example:9000", "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG", insecure: true);
+        Assert.Equal(Path.Join(ContentDir, StateHex), Single(upload, Number(Upload, "path"), Len).Text);
+        Assert.Equal(3UL, Single(upload, Number(Upload, "persistent_replica_count"), Varint).Value);
+        AssertDuration(Single(upload, Number(Upload, "ttl"), Len), 21600);
+        AssertDuration(Single(upload, Number(Upload, "timeout"), Len), 300);
     }
 
     [Fact]
-    public void A_download_request_carries_every_field_under_its_compat_number()
+    public void A_download_request_carries_every_field_under_its_documented_number()
     {
         DfdaemonStandIn dfdaemon = StartStandIn();
         SnapshotAndRestore(dfdaemon, OptionsFor(dfdaemon) with { Region = "r", Endpoint = "http://e:9000", Timeout = TimeSpan.FromSeconds(90) });
 
         List<Field> download = Parse(dfdaemon.RawRequests("DownloadPersistentTask").Single());
 
-        // persistent (3), need_piece_content (6), digest (8), remote_ip (9) and overwrite (10) stay unset.
-        Assert.Equal([1, 2, 4, 5, 7], download.Select(f => f.Number));
-        Assert.Equal($"s3://bucket/snapshots/xxh3/{StateHex}", Single(download, 1, Len).Text);
-        AssertObjectStorage(Single(download, 2, Len).Message, "r", "http://e:9000", null, null, insecure: false);
-        string output = Single(download, 4, Len).Text;
+        // persistent, need_piece_content, digest, remote_ip and overwrite stay unset.
+        Assert.Equal(Numbers(Download, "url", "object_storage", "output_path", "timeout", "force_hard_link"), download.Select(f => f.Number));
+        Assert.Equal($"s3://bucket/snapshots/xxh3/{StateHex}", Single(download, Number(Download, "url"), Len).Text);
+        AssertObjectStorage(Single(download, Number(Download, "object_storage"), Len).Message, "r", "http://e:9000", null, null, insecure: false);
+        string output = Single(download, Number(Download, "output_path"), Len).Text;
         Assert.StartsWith(Path.Join(ContentDir, ".download-"), output, StringComparison.Ordinal);
         Assert.EndsWith("/" + StateHex, output, StringComparison.Ordinal);
-        AssertDuration(Single(download, 5, Len), 90);
-        Assert.Equal(1UL, Single(download, 7, Varint).Value);
+        AssertDuration(Single(download, Number(Download, "timeout"), Len), 90);
+        Assert.Equal(1UL, Single(download, Number(Download, "force_hard_link"), Varint).Value);
     }
 
     [Fact]
@@ -67,27 +93,29 @@ public sealed class DragonflyWireTests : DragonflyTestBase
 
         foreach (byte[] raw in dfdaemon.RawRequests("UploadPersistentTask").Concat(dfdaemon.RawRequests("DownloadPersistentTask")))
         {
-            // Field 1 and field 2, each of length 0, and nothing else.
-            Assert.Equal([0x0A, 0x00, 0x12, 0x00], Single(Parse(raw), 2, Len).Bytes);
+            // region (field 1) and endpoint (field 2), each of length 0, and nothing else.
+            Assert.Equal([1, 2], Numbers(Storage, "region", "endpoint"));
+            Assert.Equal([0x0A, 0x00, 0x12, 0x00], Single(Parse(raw), Number(Upload, "object_storage"), Len).Bytes);
         }
     }
 
     [Fact]
     public void The_task_id_is_sha256_of_url_region_endpoint_and_persistent()
     {
-        // Computed with: printf '%s' "s3://bucket/snapshots/xxh3/5e0ba398f628c5e4PERSISTENT" | sha256sum
-        const string EmptyRegionAndEndpoint = "5bd7a3725fd45e1fe0bb8ba341926ef095046160969dd16b3c3dc59cd79138fb";
-        // printf '%s' "s3://bucket/snapshots/xxh3/5e0ba398f628c5e4eu-west-1https://objects.example:9000PERSISTENT" | sha256sum
-        const string WithRegionAndEndpoint = "e2b6efaced62d7a7e4e5ba504dc7b21d3bf9babfa19b9e6e5c9755ad0b2c0dcc";
+        List<IReadOnlyDictionary<string, string>> vectors = GoldenVectors.Table("dfdaemon/task-ids.tsv");
         string url = $"s3://bucket/snapshots/xxh3/{StateHex}";
         DfdaemonStandIn dfdaemon = StartStandIn();
 
         SnapshotAndRestore(dfdaemon, OptionsFor(dfdaemon));
 
-        Assert.Equal(EmptyRegionAndEndpoint, DfdaemonStandIn.TaskIdOf(url, "", ""));
-        Assert.Equal(WithRegionAndEndpoint, DfdaemonStandIn.TaskIdOf(url, "eu-west-1", "https://objects.example:9000"));
+        foreach (IReadOnlyDictionary<string, string> vector in vectors)
+        {
+            Assert.Equal(vector["task_id"], DfdaemonStandIn.TaskIdOf(vector["url"], vector["region"], vector["endpoint"]));
+        }
+
         // The stand-in names its task files by the same id (and hardlinked that file into the store).
-        Assert.True(Inode.Of(Path.Join(dfdaemon.StorageDir, EmptyRegionAndEndpoint)).IsSameAs(Inode.Of(Path.Join(ContentDir, StateHex))));
+        string taskId = vectors.Single(v => v["url"] == url && v["region"].Length == 0 && v["endpoint"].Length == 0)["task_id"];
+        Assert.True(Inode.Of(Path.Join(dfdaemon.StorageDir, taskId)).IsSameAs(Inode.Of(Path.Join(ContentDir, StateHex))));
     }
 
     [Fact]
@@ -147,6 +175,23 @@ public sealed class DragonflyWireTests : DragonflyTestBase
         engine.Restore(new RestoreRequest { Name = "vm", Version = "v1" });
         Assert.Single(dfdaemon.RawRequests("DownloadPersistentTask"));
     }
+
+    private static int Number(string message, string field) =>
+        int.Parse(GoldenVectors.Table(FieldTable).Single(row => row["message"] == message && row["name"] == field)["number"], System.Globalization.CultureInfo.InvariantCulture);
+
+    private static int[] Numbers(string message, params string[] fields) => fields.Select(field => Number(message, field)).ToArray();
+
+    /// <summary>The type as fields.tsv writes it: the full name of a message or enum, else the scalar's proto name.</summary>
+    private static string TypeOf(FieldDescriptor field) => field.FieldType switch
+    {
+        FieldType.Message => field.MessageType.FullName,
+        FieldType.Enum => field.EnumType.FullName,
+        _ => field.FieldType.ToString().ToLowerInvariant(),
+    };
+
+    /// <summary>proto3 `optional` is a synthetic oneof of one field; a real oneof is named.</summary>
+    private static string PresenceOf(FieldDescriptor field) =>
+        field.RealContainingOneof is { } oneof ? "oneof:" + oneof.Name : field.ContainingOneof is not null ? "optional" : "-";
 
     private static void AssertObjectStorage(List<Field> storage, string region, string endpoint, string? keyId, string? secret, bool insecure)
     {

@@ -6,7 +6,7 @@ namespace Snapshotter.Tests.Engine;
 /// <summary>
 /// storage/snapshot/xxh3/&lt;hex&gt; is shared by every restore of that content (and, when captured by hardlink,
 /// is the user's own source file): restore links it only when it already carries the recorded attributes and
-/// never changes its mode, mtime or bytes (compat.md section 7, the Go library's chmod-on-hardlink defect).
+/// never changes its mode, mtime or bytes (docs/format.md: the Go library changes the mode and mtime of that shared inode).
 /// </summary>
 public sealed class StoredInodeTests : EngineTestBase
 {

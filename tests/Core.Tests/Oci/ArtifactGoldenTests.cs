@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 using Snapshotter.Oci;
 using Snapshotter.Content;
@@ -8,37 +9,50 @@ using Snapshotter.Tests.Support;
 namespace Snapshotter.Tests.Oci;
 
 /// <summary>
-/// The snapshot artifact's exact bytes: the config as Go's json.Marshal writes the Go library's
-/// metadata.Config (checked against Go itself), sorted by path, and the manifest, both with pinned digests.
+/// The snapshot artifact's exact bytes (docs/format.md, "The OCI artifact"): the config as Go's json.Marshal writes
+/// the Go library's metadata.Config (checked against Go itself), sorted by path, and the manifest, both compared
+/// with the golden files of docs/vectors/artifact and their pinned descriptors.
 /// </summary>
 public sealed class ArtifactGoldenTests
 {
-    /// <summary>compat.md section 4's example file: "test content", read-only, 0644, 2025-12-30T10:00:00.123456789+08:00.</summary>
-    internal static readonly FileRecord CompatExample = new(
+    /// <summary>The file of the golden artifact: "test content" at dir/file, read-only, 0644, owner 0:0,
+    /// mtime 2025-12-30T10:00:00.123456789+08:00.</summary>
+    internal static readonly FileRecord GoldenFile = new(
         "dir/file", new Digest(0x5e0ba398f628c5e4), ReadOnly: true, Mode: 420, Uid: 0, Gid: 0, Size: 12,
         ModificationTimeNs: (1_767_060_000L * 1_000_000_000) + 123_456_789, ModificationTimeOffsetSeconds: 28800, TypeFlag: 0);
 
-    private const string CompatConfig =
-        "{\"files\":[{\"digest\":\"xxh3:5e0ba398f628c5e4\",\"readOnly\":true,\"relativePath\":\"dir/file\","
-        + "\"metadata\":{\"mode\":420,\"uid\":0,\"gid\":0,\"size\":12,\"mtime\":\"2025-12-30T10:00:00.123456789+08:00\",\"typeflag\":0}}]}";
+    [Fact]
+    public void The_golden_file_gives_the_golden_config_manifest_and_descriptors()
+    {
+        SnapshotArtifact artifact = SnapshotArtifact.Build([GoldenFile]);
 
-    private const string CompatConfigDigest = "sha256:867cf9102268660b576016cac964aa4f0bbc4718332d7c5e2367c1932cc89cfe";
-
-    private const string CompatManifest =
-        "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-        + "\"artifactType\":\"application/vnd.cncf.dragonfly.snapshotter.manifest.v1+json\","
-        + "\"config\":{\"mediaType\":\"application/vnd.cncf.dragonfly.snapshotter.config.v1+json\","
-        + "\"digest\":\"" + CompatConfigDigest + "\",\"size\":197},\"layers\":[]}";
+        Assert.Equal(GoldenVectors.Bytes("artifact/config.json"), artifact.Config);
+        Assert.Equal(GoldenVectors.Bytes("artifact/manifest.json"), artifact.Manifest);
+        Assert.Equal(Descriptor("config.json"), artifact.ConfigDescriptor);
+        Assert.Equal(Descriptor("manifest.json"), artifact.ManifestDescriptor);
+    }
 
     [Fact]
-    public void The_compat_example_gives_the_pinned_config_manifest_and_digests()
+    public void The_golden_blobs_match_their_descriptors_and_read_back()
     {
-        SnapshotArtifact artifact = SnapshotArtifact.Build([CompatExample]);
+        byte[] config = GoldenVectors.Bytes("artifact/config.json");
+        byte[] manifest = GoldenVectors.Bytes("artifact/manifest.json");
+        IReadOnlyDictionary<string, string> configRow = GoldenVectors.Row(DescriptorTable, "config.json");
 
-        Assert.Equal(CompatConfig, Encoding.UTF8.GetString(artifact.Config));
-        Assert.Equal(new BlobDescriptor(CompatConfigDigest, 197), artifact.ConfigDescriptor);
-        Assert.Equal(CompatManifest, Encoding.UTF8.GetString(artifact.Manifest));
-        Assert.Equal(new BlobDescriptor("sha256:5d8dc9c4ef88e0eb8c5ce6b81822e44efcf7e26a6838bef2164098b61f51ef7c", 342), artifact.ManifestDescriptor);
+        Assert.Equal(Descriptor("config.json"), new BlobDescriptor("sha256:" + Convert.ToHexStringLower(SHA256.HashData(config)), config.Length));
+        Assert.Equal(Descriptor("manifest.json"), new BlobDescriptor("sha256:" + Convert.ToHexStringLower(SHA256.HashData(manifest)), manifest.Length));
+        Assert.Equal(MediaTypes.SnapshotConfig, configRow["media_type"]);
+        Assert.Equal(MediaTypes.ImageManifest, GoldenVectors.Row(DescriptorTable, "manifest.json")["media_type"]);
+        Assert.Equal(Descriptor("config.json"), SnapshotManifest.Parse(manifest, "golden manifest"));
+        Assert.Equal([GoldenFile], SnapshotConfig.Parse(config, "golden config"));
+    }
+
+    private const string DescriptorTable = "artifact/descriptors.tsv";
+
+    private static BlobDescriptor Descriptor(string file)
+    {
+        IReadOnlyDictionary<string, string> row = GoldenVectors.Row(DescriptorTable, file);
+        return new BlobDescriptor(row["digest"], long.Parse(row["size"], CultureInfo.InvariantCulture));
     }
 
     [Fact]
@@ -50,7 +64,7 @@ public sealed class ArtifactGoldenTests
     {
         string[] paths = ["b", "\U0001F600.bin", "a/z", "\uE000.bin", "A", "a"];
         string[] expected = ["A", "a", "a/z", "b", "\uE000.bin", "\U0001F600.bin"];
-        FileRecord[] files = paths.Select(p => CompatExample with { RelativePath = p }).ToArray();
+        FileRecord[] files = paths.Select(p => GoldenFile with { RelativePath = p }).ToArray();
 
         List<FileRecord> written = SnapshotConfig.Parse(SnapshotConfig.Serialize(files), "test");
 
@@ -84,17 +98,17 @@ public sealed class ArtifactGoldenTests
 
     internal static FileRecord[] VariedFiles() =>
     [
-        CompatExample,
-        CompatExample with { RelativePath = "models/<weights>&co \"v2\".bin", ReadOnly = false, Mode = 0x180, Uid = 1000, Gid = 4294967294, Size = 1L << 40 },
-        CompatExample with { RelativePath = "unicode/é日本😀\u2028\t.txt", Digest = new Digest(0x1), Mode = 0x1FF, ModificationTimeNs = -1, ModificationTimeOffsetSeconds = -19800 },
-        CompatExample with { RelativePath = "whole-second", Digest = new Digest(ulong.MaxValue), ModificationTimeNs = 1_600_000_000L * 1_000_000_000, ModificationTimeOffsetSeconds = 0 },
-        CompatExample with { RelativePath = "a/b/c/d/e/deep", Size = 0, ModificationTimeNs = (1_700_000_000L * 1_000_000_000) + 100, ModificationTimeOffsetSeconds = 20700 },
+        GoldenFile,
+        GoldenFile with { RelativePath = "models/<weights>&co \"v2\".bin", ReadOnly = false, Mode = 0x180, Uid = 1000, Gid = 4294967294, Size = 1L << 40 },
+        GoldenFile with { RelativePath = "unicode/é日本😀\u2028\t.txt", Digest = new Digest(0x1), Mode = 0x1FF, ModificationTimeNs = -1, ModificationTimeOffsetSeconds = -19800 },
+        GoldenFile with { RelativePath = "whole-second", Digest = new Digest(ulong.MaxValue), ModificationTimeNs = 1_600_000_000L * 1_000_000_000, ModificationTimeOffsetSeconds = 0 },
+        GoldenFile with { RelativePath = "a/b/c/d/e/deep", Size = 0, ModificationTimeNs = (1_700_000_000L * 1_000_000_000) + 100, ModificationTimeOffsetSeconds = 20700 },
     ];
 
     /// <summary>An offset with seconds (local mean time, before 1900 in most zones): Go shifts the clock by it
     /// but writes whole minutes, so such a time does not round-trip. Snapshots record UTC instead (see
     /// SnapshotOperation); the writer still matches Go.</summary>
-    private static readonly FileRecord LocalMeanTime = CompatExample with { RelativePath = "lmt", ModificationTimeNs = -2_000_000_000L * 1_000_000_000, ModificationTimeOffsetSeconds = 1050 };
+    private static readonly FileRecord LocalMeanTime = GoldenFile with { RelativePath = "lmt", ModificationTimeNs = -2_000_000_000L * 1_000_000_000, ModificationTimeOffsetSeconds = 1050 };
 
     private static string GoProgram(IEnumerable<FileRecord> files)
     {

@@ -38,7 +38,7 @@ public sealed class OciLayoutCatalogTests : RemoteCatalogContract
         File.WriteAllText(Path.Join(LayoutDir, "index.json"),
             "{\"schemaVersion\":2,\"annotations\":{\"keep\":\"me\"},\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"digest\":\"sha256:" + new string('0', 64) + "\",\"size\":1,\"annotations\":{\"org.opencontainers.image.ref.name\":\"other:latest\"}}]}");
 
-        Catalog.Push("app", "v1", SnapshotArtifact.Build([ArtifactGoldenTests.CompatExample]), CancellationToken.None);
+        Catalog.Push("app", "v1", SnapshotArtifact.Build([ArtifactGoldenTests.GoldenFile]), CancellationToken.None);
 
         Assert.Equal("{\"imageLayoutVersion\":\"1.0.0\"}", File.ReadAllText(Path.Join(LayoutDir, "oci-layout")));
         JsonNode index = JsonNode.Parse(File.ReadAllText(Path.Join(LayoutDir, "index.json")))!;
@@ -54,7 +54,7 @@ public sealed class OciLayoutCatalogTests : RemoteCatalogContract
     [Fact]
     public void A_tampered_blob_is_corrupt_naming_it()
     {
-        Catalog.Push("app", "v1", SnapshotArtifact.Build([ArtifactGoldenTests.CompatExample]), CancellationToken.None);
+        Catalog.Push("app", "v1", SnapshotArtifact.Build([ArtifactGoldenTests.GoldenFile]), CancellationToken.None);
         string config = Path.Join(LayoutDir, "blobs", "sha256", "867cf9102268660b576016cac964aa4f0bbc4718332d7c5e2367c1932cc89cfe");
         File.WriteAllText(config, File.ReadAllText(config).Replace("\"size\":12", "\"size\":99"));
 
@@ -68,7 +68,7 @@ public sealed class OciLayoutCatalogTests : RemoteCatalogContract
     {
         Assert.Null(Catalog.Pull("app", "v1", CancellationToken.None));
         Assert.False(Directory.Exists(LayoutDir));
-        Catalog.Push("app", "v1", SnapshotArtifact.Build([ArtifactGoldenTests.CompatExample]), CancellationToken.None);
+        Catalog.Push("app", "v1", SnapshotArtifact.Build([ArtifactGoldenTests.GoldenFile]), CancellationToken.None);
         File.Delete(Path.Join(LayoutDir, "blobs", "sha256", "867cf9102268660b576016cac964aa4f0bbc4718332d7c5e2367c1932cc89cfe"));
 
         Assert.Contains("missing", Expect.Error(ErrorCode.NotFound, () => Catalog.Pull("app", "v1", CancellationToken.None)).Message);

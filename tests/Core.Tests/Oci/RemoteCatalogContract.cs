@@ -47,7 +47,7 @@ public abstract class RemoteCatalogContract : IDisposable
     {
         string name = RegistryFixture.UniqueName();
         Assert.Null(Catalog.Pull(name, "v1", CancellationToken.None));
-        Catalog.Push(name, "v1", SnapshotArtifact.Build([ArtifactGoldenTests.CompatExample]), CancellationToken.None);
+        Catalog.Push(name, "v1", SnapshotArtifact.Build([ArtifactGoldenTests.GoldenFile]), CancellationToken.None);
         Assert.Null(Catalog.Pull(name, "v2", CancellationToken.None));
         Assert.Null(Catalog.Pull(RegistryFixture.UniqueName(), "v1", CancellationToken.None));
     }
@@ -72,8 +72,8 @@ public abstract class RemoteCatalogContract : IDisposable
     public void Pushing_the_same_snapshot_again_succeeds_and_another_one_is_refused()
     {
         string name = RegistryFixture.UniqueName();
-        SnapshotArtifact first = SnapshotArtifact.Build([ArtifactGoldenTests.CompatExample]);
-        SnapshotArtifact other = SnapshotArtifact.Build([ArtifactGoldenTests.CompatExample with { Size = 13 }]);
+        SnapshotArtifact first = SnapshotArtifact.Build([ArtifactGoldenTests.GoldenFile]);
+        SnapshotArtifact other = SnapshotArtifact.Build([ArtifactGoldenTests.GoldenFile with { Size = 13 }]);
         Catalog.Push(name, "v1", first, CancellationToken.None);
 
         Catalog.Push(name, "v1", first, CancellationToken.None);
@@ -93,11 +93,11 @@ public abstract class RemoteCatalogContract : IDisposable
         var versions = Enumerable.Range(0, 7).Select(i => $"v{i}").ToList();
         foreach (string version in versions)
         {
-            Catalog.Push(name, version, SnapshotArtifact.Build([ArtifactGoldenTests.CompatExample with { Size = 100 + version.Length }]), CancellationToken.None);
+            Catalog.Push(name, version, SnapshotArtifact.Build([ArtifactGoldenTests.GoldenFile with { Size = 100 + version.Length }]), CancellationToken.None);
         }
 
-        Catalog.Push($"{name}-other", "x1", SnapshotArtifact.Build([ArtifactGoldenTests.CompatExample]), CancellationToken.None);
-        Open(null).Push(name, "elsewhere", SnapshotArtifact.Build([ArtifactGoldenTests.CompatExample]), CancellationToken.None);
+        Catalog.Push($"{name}-other", "x1", SnapshotArtifact.Build([ArtifactGoldenTests.GoldenFile]), CancellationToken.None);
+        Open(null).Push(name, "elsewhere", SnapshotArtifact.Build([ArtifactGoldenTests.GoldenFile]), CancellationToken.None);
 
         Assert.Equal(versions, Catalog.ListVersions(name, CancellationToken.None).Order(StringComparer.Ordinal));
     }
@@ -106,8 +106,8 @@ public abstract class RemoteCatalogContract : IDisposable
     public void Delete_removes_the_manifest_and_every_tag_of_it_in_the_repository()
     {
         string name = RegistryFixture.UniqueName();
-        SnapshotArtifact shared = SnapshotArtifact.Build([ArtifactGoldenTests.CompatExample]);
-        SnapshotArtifact other = SnapshotArtifact.Build([ArtifactGoldenTests.CompatExample with { Size = 99 }]);
+        SnapshotArtifact shared = SnapshotArtifact.Build([ArtifactGoldenTests.GoldenFile]);
+        SnapshotArtifact other = SnapshotArtifact.Build([ArtifactGoldenTests.GoldenFile with { Size = 99 }]);
         Catalog.Push(name, "v1", shared, CancellationToken.None);
         Catalog.Push(name, "v1-again", shared, CancellationToken.None);
         Catalog.Push(name, "v2", other, CancellationToken.None);
@@ -127,8 +127,8 @@ public abstract class RemoteCatalogContract : IDisposable
     public void Namespaces_keep_snapshots_apart()
     {
         string name = RegistryFixture.UniqueName();
-        SnapshotArtifact a = SnapshotArtifact.Build([ArtifactGoldenTests.CompatExample]);
-        SnapshotArtifact b = SnapshotArtifact.Build([ArtifactGoldenTests.CompatExample with { RelativePath = "other" }]);
+        SnapshotArtifact a = SnapshotArtifact.Build([ArtifactGoldenTests.GoldenFile]);
+        SnapshotArtifact b = SnapshotArtifact.Build([ArtifactGoldenTests.GoldenFile with { RelativePath = "other" }]);
 
         Open(null).Push(name, "v1", a, CancellationToken.None);
         Open("team-b").Push(name, "v1", b, CancellationToken.None);
@@ -167,7 +167,7 @@ public abstract class RemoteCatalogContract : IDisposable
     public void A_config_with_an_escaping_path_is_corrupt()
     {
         string name = RegistryFixture.UniqueName();
-        (byte[] manifest, byte[] config) = GoForm.Artifact([ArtifactGoldenTests.CompatExample with { RelativePath = "../../etc/cron.d/evil" }]);
+        (byte[] manifest, byte[] config) = GoForm.Artifact([ArtifactGoldenTests.GoldenFile with { RelativePath = "../../etc/cron.d/evil" }]);
         PutRaw(name, "v1", manifest, config);
 
         SnapshotterException e = Expect.Error(ErrorCode.Corrupt, () => Catalog.Pull(name, "v1", CancellationToken.None));
@@ -187,7 +187,7 @@ public abstract class RemoteCatalogContract : IDisposable
 
         Assert.Contains("config media type", Expect.Error(ErrorCode.Unsupported, () => Catalog.Pull(name, "v1", CancellationToken.None)).Message);
         Assert.Equal(ErrorCode.AlreadyExists, Expect.Error(ErrorCode.AlreadyExists, () =>
-            Catalog.Push(name, "v1", SnapshotArtifact.Build([ArtifactGoldenTests.CompatExample]), CancellationToken.None)).Code);
+            Catalog.Push(name, "v1", SnapshotArtifact.Build([ArtifactGoldenTests.GoldenFile]), CancellationToken.None)).Code);
     }
 
     public void Dispose()

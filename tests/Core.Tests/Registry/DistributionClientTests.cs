@@ -23,7 +23,7 @@ public sealed class DistributionClientTests : IClassFixture<RegistryFixture>, ID
     public void Dispose() => _proxy.Dispose();
 
     private static SnapshotArtifact LargeArtifact(string name) =>
-        SnapshotArtifact.Build(Enumerable.Range(0, 40).Select(i => ArtifactGoldenTests.CompatExample with { RelativePath = $"{name}/file-{i:D3}" }));
+        SnapshotArtifact.Build(Enumerable.Range(0, 40).Select(i => ArtifactGoldenTests.GoldenFile with { RelativePath = $"{name}/file-{i:D3}" }));
 
     [Fact]
     public void Large_blobs_go_up_in_patch_chunks_and_come_back_whole()

@@ -261,7 +261,7 @@ public sealed class RegistryEngineTests : IClassFixture<RegistryFixture>, IDispo
     public void A_snapshot_escaping_the_output_dir_writes_nothing()
     {
         string name = RegistryFixture.UniqueName();
-        (byte[] manifest, byte[] config) = GoForm.Artifact([ArtifactGoldenTests.CompatExample with { RelativePath = "../outside/evil" }]);
+        (byte[] manifest, byte[] config) = GoForm.Artifact([ArtifactGoldenTests.GoldenFile with { RelativePath = "../outside/evil" }]);
         RegistryCatalog catalog = Catalog();
         Blocking.Run(async () =>
         {

@@ -86,7 +86,7 @@ public sealed class DfdaemonStandIn : IDisposable
 
     public string Target => "unix://" + Socket;
 
-    /// <summary>dfdaemon's id of the persistent task over an object (compat.md section 5).</summary>
+    /// <summary>dfdaemon's id of the persistent task over an object (docs/format.md, "The dfdaemon calls").</summary>
     public static string TaskIdOf(string url, string region, string endpoint) =>
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(url + region + endpoint + "PERSISTENT")));
 

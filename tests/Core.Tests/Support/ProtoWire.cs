@@ -5,7 +5,7 @@ namespace Snapshotter.Tests.Support;
 /// <summary>
 /// The protobuf wire format by hand (protobuf.dev/programming-guides/encoding), independent of Google.Protobuf
 /// and of the library's .proto files: golden tests read what the library sent, and write what dfdaemon would
-/// send, field number by field number from compat.md.
+/// send, field number by field number from docs/format.md ("The dfdaemon calls") and docs/vectors/dfdaemon/fields.tsv.
 /// </summary>
 internal static class ProtoWire
 {

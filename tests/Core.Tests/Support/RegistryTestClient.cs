@@ -17,5 +17,5 @@ internal static class RegistryTestClient
     public static RegistryCatalog Open(RegistryOptions options, TimeProvider? time = null) =>
         (RegistryCatalog)RemoteCatalogs.Open(options, time ?? new TestClock());
 
-    public static SnapshotArtifact Artifact(string path = "dir/file") => SnapshotArtifact.Build([Oci.ArtifactGoldenTests.CompatExample with { RelativePath = path }]);
+    public static SnapshotArtifact Artifact(string path = "dir/file") => SnapshotArtifact.Build([Oci.ArtifactGoldenTests.GoldenFile with { RelativePath = path }]);
 }

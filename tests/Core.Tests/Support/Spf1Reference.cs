@@ -4,15 +4,16 @@ using Snapshotter.Hashing;
 namespace Snapshotter.Tests.Support;
 
 /// <summary>
-/// The SPF1 encoding and digest of a file, written from compat.md section 2 by the tests themselves (in
+/// The SPF1 encoding and digest of a file, written from docs/format.md ("SPF1") by the tests themselves (in
 /// memory; small files only), so the library's encoder is checked against an independent one.
 /// </summary>
 internal static class Spf1Reference
 {
     public static byte[] Encode(string path)
     {
-        byte[] content = File.ReadAllBytes(path);
+        // Extents first: reading a preallocated, never written range caches zero pages that ext4 then reports as data.
         List<(long Offset, long Length)> extents = TestFiles.DataExtents(path);
+        byte[] content = File.ReadAllBytes(path);
         return Encode(content.LongLength, extents, content);
     }
 
