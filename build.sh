@@ -225,10 +225,10 @@ run_tests() {
     need xxhsum xxhash docker-registry docker-registry skopeo skopeo htpasswd apache2-utils curl curl go golang-go \
         node nodejs npm npm
     need_bench_tools
+    build
     log "documentation: links resolve, C examples compile"
     tests/docs/check_links.sh
     tests/docs/check_examples.sh
-    build
     install_node_packages tests/dragonfly
     log "Core tests (xunit)"
     dotnet test tests/Core.Tests -c Release -nologo --logger "console;verbosity=minimal" \
