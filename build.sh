@@ -21,8 +21,6 @@ OUT="$ROOT/build"
 cd "$ROOT"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
-# Only the .NET 10 runtime is installed on these machines; net9.0 test hosts roll forward to it.
-export DOTNET_ROLL_FORWARD=Major
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }

@@ -53,8 +53,8 @@ internal static class XxHash3Core
     /// <remarks>
     /// Under Native AOT the <c>IsSupported</c> checks are fixed at compile time by the targeted instruction set,
     /// not probed on the running CPU: with the default x64 baseline (no AVX2) the AOT library gets the Vector128
-    /// path, and only an <c>IlcInstructionSet</c> that includes AVX2 (e.g. x86-x64-v3) enables Vector256. The
-    /// .NET 9 compiler probes at run time only for a few extensions beyond the target (SSE4.2, BMI, FMA and the
+    /// path, and only an <c>IlcInstructionSet</c> that includes AVX2 (e.g. x86-64-v3) enables Vector256. The
+    /// .NET 10 compiler probes at run time only for a few extensions beyond the target (SSE4.2, BMI, FMA and the
     /// like), never for AVX-512 unless AVX-512 is already the target: a v3 library never runs Vector512, and a
     /// v4 one (which does) refuses to start on a CPU without AVX-512. Under the JIT every path is probed.
     /// </remarks>
