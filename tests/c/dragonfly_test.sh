@@ -8,15 +8,11 @@ set -uo pipefail
 BUILD=$(cd "${1:?usage: dragonfly_test.sh BUILD_DIR}" && pwd)
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CTL=$BUILD/bin/snapshotctl
-STANDIN=$HERE/../dragonfly/standin.js
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/snapshotter-df.XXXXXX")
-STANDIN_PID=
+# shellcheck source=tests/services.sh
+. "$HERE/../services.sh"
 cleanup() {
-    exec 8>&- 2>/dev/null
-    if [ -n "$STANDIN_PID" ]; then
-        kill "$STANDIN_PID" 2>/dev/null
-        wait "$STANDIN_PID" 2>/dev/null
-    fi
+    stop_services
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -26,8 +22,6 @@ ROOT=$WORK/root SRC=$WORK/src SECRET='wJalrXUtnFEMI/K7MDENG+secret'
 . "$HERE/cli_helpers.sh"
 same_tree() { diff -r "$SRC" "$1" >/dev/null && ok "$2" || { fail "$2"; diff -r "$SRC" "$1" | head -5; }; }
 forget_local_content() { rm -f "$ROOT"/storage/content/xxh3/* "$ROOT"/storage/snapshot/xxh3/*; }
-
-[ -d "$HERE/../dragonfly/node_modules/@grpc/grpc-js" ] || { echo "run 'npm ci' in tests/dragonfly (./build.sh test does)"; exit 1; }
 
 mkdir -p "$SRC/sub"
 head -c 700000 /dev/urandom >"$SRC/sub/memory.bin"
@@ -43,27 +37,7 @@ expect "restore fetches from the content directory" 0
 same_tree "$WORK/out-dir" "the tree restored from the directory is identical"
 
 # ------------------------------------------------------------------ Dragonfly
-mkfifo "$WORK/standin.in"
-node "$STANDIN" --socket "$WORK/dfdaemon.sock" --objects "$WORK/objects" --storage "$WORK/dfdaemon-storage" \
-    <"$WORK/standin.in" >"$WORK/standin.out" 2>&1 &
-STANDIN_PID=$!
-exec 8>"$WORK/standin.in"
-for _ in $(seq 150); do
-    grep -q '"event":"ready"' "$WORK/standin.out" 2>/dev/null && break
-    sleep 0.2
-done
-grep -q '"event":"ready"' "$WORK/standin.out" || { echo "the dfdaemon stand-in did not start:"; cat "$WORK/standin.out"; exit 1; }
-# standin COMMAND_JSON: sends a command and waits (bounded) for its acknowledgement.
-standin() {
-    local acks
-    acks=$(grep -c '"event":"ack"' "$WORK/standin.out")
-    echo "$1" >&8
-    for _ in $(seq 100); do
-        [ "$(grep -c '"event":"ack"' "$WORK/standin.out")" -gt "$acks" ] && return 0
-        sleep 0.1
-    done
-    fail "the stand-in did not acknowledge $1"
-}
+start_standin
 
 DF=(--dragonfly "unix://$WORK/dfdaemon.sock" --provider s3 --bucket bucket/prefix --region eu-west-1
     --endpoint http://objects.example:9000 --access-key-id AKID --access-key-secret-stdin --ttl 3600)

@@ -8,9 +8,10 @@ set -uo pipefail
 BUILD=$(cd "${1:?usage: registry_test.sh BUILD_DIR}" && pwd)
 CTL=$BUILD/bin/snapshotctl
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/snapshotter-registry.XXXXXX")
-PIDS=()
+# shellcheck source=tests/services.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../services.sh"
 cleanup() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
+    stop_services
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -45,30 +46,6 @@ same_tree() {
     [ "$(stat -c %b "$out/disk/sparse.img")" -lt 1000 ] || { fail "$what: sparse.img lost its holes"; return; }
     ok "$what: the restored tree matches"
 }
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-# start_registry NAME HTTP_EXTRA [CONFIG LINES...]: docker-registry on a free port, HTTP_EXTRA lines
-# (may be empty) added to its http: block; sets PORT.
-start_registry() {
-    local name=$1 http_extra=$2
-    shift 2
-    PORT=$(free_port)
-    mkdir -p "$WORK/$name"
-    {
-        printf 'version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\n'
-        printf 'storage:\n  delete:\n    enabled: true\n  filesystem:\n    rootdirectory: %s\n' "$WORK/$name/storage"
-        printf 'http:\n  addr: 127.0.0.1:%s\n  secret: registry-test\n' "$PORT"
-        [ -z "$http_extra" ] || printf '%s\n' "$http_extra"
-        [ $# = 0 ] || printf '%s\n' "$@"
-    } >"$WORK/$name/config.yml"
-    docker-registry serve "$WORK/$name/config.yml" >"$WORK/$name/log" 2>&1 &
-    PIDS+=($!)
-    for _ in $(seq 1 200); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0
-        sleep 0.05
-    done
-    echo "docker-registry $name did not start:"; cat "$WORK/$name/log"; exit 1
-}
-
 SRC=$WORK/src
 mkdir -p "$SRC/disk"
 head -c 500000 /dev/urandom >"$SRC/model.bin"
