@@ -86,7 +86,9 @@ internal sealed class RegistryAuthenticator
                 throw new SnapshotterException(ErrorCode.Unauthenticated, $"{what}: the registry requires a username and password and none are configured");
             }
 
-            if (_basic)
+            // Refused only if this very request carried the credentials: concurrent first requests all go out
+            // without them, and the first of their challenges already switched to Basic.
+            if (_basic && response.RequestMessage?.Headers.Authorization?.Scheme == "Basic")
             {
                 throw new SnapshotterException(ErrorCode.Unauthenticated, $"{what}: the registry refused the configured username and password");
             }

@@ -36,6 +36,25 @@ public sealed class BasicAuthTests : IClassFixture<BasicAuthTests.Server>
     }
 
     [Fact]
+    public async Task Concurrent_first_requests_all_authenticate()
+    {
+        using (RegistryCatalog writer = RegistryTestClient.Open(RegistryTestClient.Options(_server.Url, User, Password)))
+        {
+            writer.Push("concurrent", "v1", RegistryTestClient.Artifact(), CancellationToken.None);
+        }
+
+        // A new client knows nothing of the registry: every one of these requests goes out without credentials
+        // and is challenged, most of them after another one's challenge switched the client to Basic.
+        using RegistryCatalog catalog = RegistryTestClient.Open(RegistryTestClient.Options(_server.Url, User, Password));
+        var pulls = Enumerable.Range(0, 8).Select(_ => Task.Run(() => catalog.Pull("concurrent", "v1", CancellationToken.None)));
+
+        foreach (var pulled in await Task.WhenAll(pulls))
+        {
+            Assert.NotNull(pulled);
+        }
+    }
+
+    [Fact]
     public void A_wrong_password_is_unauthenticated_and_not_shown()
     {
         using RegistryCatalog catalog = RegistryTestClient.Open(RegistryTestClient.Options(_server.Url, User, "wrong-" + Password));
