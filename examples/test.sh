@@ -99,6 +99,65 @@ exercise() {
     done
 }
 
+# outside_go: a program in a directory outside the repository imports the binding by its module path,
+# found through a replace line in its go.mod, then through a go.work workspace, and snapshots and
+# restores a tree with it.
+outside_go() {
+    local repo how dir
+    repo=$(cd "$HERE/.." && pwd)
+    for how in replace workspace; do
+        dir=$WORK/outside-$how
+        mkdir -p "$dir"
+        cat >"$dir/main.go" <<'GO'
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	snapshotter "libsnapshotter.dev/bindings/go"
+)
+
+func main() {
+	root, src, out := os.Args[1], os.Args[2], os.Args[3]
+	s, err := snapshotter.Open(snapshotter.Options{RootDir: root})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	files := []snapshotter.File{{RelativePath: "disk.img"}, {RelativePath: "state/vm.json", Flags: snapshotter.FileReadOnly}}
+	if _, err := s.Snapshot(ctx, snapshotter.SnapshotRequest{Name: "outside", Version: "v1", BaseDir: src, Files: files}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if _, err := s.Restore(ctx, snapshotter.RestoreRequest{Name: "outside", Version: "v1", OutputDir: out}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Println("restored outside:v1")
+}
+GO
+        printf 'module example.com/outside\n\ngo 1.19\n\nrequire libsnapshotter.dev/bindings/go v%s\n' "$version" >"$dir/go.mod"
+        if [ $how = replace ]; then
+            printf '\nreplace libsnapshotter.dev/bindings/go => %s\n' "$repo/bindings/go" >>"$dir/go.mod"
+        else
+            printf 'go 1.19\n\nuse (\n\t.\n\t%s\n)\n' "$repo/bindings/go" >"$dir/go.work"
+        fi
+        local gowork=off
+        [ $how = replace ] || gowork=$dir/go.work
+        if (cd "$dir" && GOWORK=$gowork go build -o "$WORK/bin/outside-$how" .) >"$WORK/outside.err" 2>&1; then
+            run outside "$WORK/bin/outside-$how" "$WORK/go/outside-$how" "$WORK/src" "$WORK/outside-$how.out"
+            expect "go: a program outside the repository imports the binding ($how)" 0 "^restored outside:v1" "$WORK/outside.out"
+            check "go: its restored tree equals the source ($how)" diff -r "$WORK/src" "$WORK/outside-$how.out"
+        else
+            fail "go: a program outside the repository does not build ($how):"; sed 's/^/      /' "$WORK/outside.err"
+        fi
+    done
+}
+
 for lang in "$@"; do
     case $lang in
         c)
@@ -113,6 +172,7 @@ for lang in "$@"; do
             (cd "$HERE/go" && go vet ./... && go build -o "$WORK/bin/" ./...)
             mv "$WORK/bin/snapshot" "$WORK/bin/go-snapshot" && mv "$WORK/bin/restore" "$WORK/bin/go-restore"
             exercise go signal
+            outside_go
             ;;
         rust)
             (

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"libsnapshotter/snapshotter"
+	snapshotter "libsnapshotter.dev/bindings/go"
 )
 
 func TestCancellingTheContextStopsASnapshotMidway(t *testing.T) {

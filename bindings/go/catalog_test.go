@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"libsnapshotter/snapshotter"
+	snapshotter "libsnapshotter.dev/bindings/go"
 )
 
 // catalog holds app:v1 and app:v2, which share shared.txt (read-only), and other:v1; made in this order.

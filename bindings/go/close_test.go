@@ -8,7 +8,7 @@ import (
 	"sync"
 	"testing"
 
-	"libsnapshotter/snapshotter"
+	snapshotter "libsnapshotter.dev/bindings/go"
 )
 
 func TestCloseIsIdempotentAndSafeFromManyGoroutines(t *testing.T) {

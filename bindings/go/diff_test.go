@@ -7,7 +7,7 @@ import (
 	"reflect"
 	"testing"
 
-	"libsnapshotter/snapshotter"
+	snapshotter "libsnapshotter.dev/bindings/go"
 )
 
 func TestDiffOfSnapshotsAndOfADirectory(t *testing.T) {

@@ -1,5 +1,10 @@
 // Package snapshotter binds libsnapshotter, a file snapshot and restore engine, through cgo.
 //
+// Its module path is libsnapshotter.dev/bindings/go (the bindings/go directory of the repository,
+// released under the tags bindings/go/vX.Y.Z with the library's version); import it as
+//
+//	import snapshotter "libsnapshotter.dev/bindings/go"
+//
 // The package finds the library with pkg-config (libsnapshotter.pc): after `./build.sh install PREFIX`,
 // set PKG_CONFIG_PATH=PREFIX/lib/pkgconfig when PREFIX is not a system prefix; to build against a
 // source tree, use its build/lib/pkgconfig.

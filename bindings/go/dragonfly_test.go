@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"libsnapshotter/snapshotter"
+	snapshotter "libsnapshotter.dev/bindings/go"
 )
 
 // Dragonfly settings reach the library: refused by name when wrong, and a dfdaemon nobody listens for

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"libsnapshotter/snapshotter"
+	snapshotter "libsnapshotter.dev/bindings/go"
 )
 
 var sentinels = []*snapshotter.Error{

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"libsnapshotter/snapshotter"
+	snapshotter "libsnapshotter.dev/bindings/go"
 )
 
 func TestGCDryRunThenCollectThenVerify(t *testing.T) {

@@ -1,3 +1,3 @@
-module libsnapshotter/snapshotter
+module libsnapshotter.dev/bindings/go
 
 go 1.19

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"libsnapshotter/snapshotter"
+	snapshotter "libsnapshotter.dev/bindings/go"
 )
 
 // waitLimit bounds every wait of these tests; reaching it is a failure, never a pass.

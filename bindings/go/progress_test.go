@@ -6,7 +6,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"libsnapshotter/snapshotter"
+	snapshotter "libsnapshotter.dev/bindings/go"
 )
 
 func TestProgressIsOrderedAndEndsComplete(t *testing.T) {

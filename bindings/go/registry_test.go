@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"libsnapshotter/snapshotter"
+	snapshotter "libsnapshotter.dev/bindings/go"
 )
 
 // Snapshot metadata through RegistryOptions: an oci: layout carries a snapshot from one store to

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"libsnapshotter/snapshotter"
+	snapshotter "libsnapshotter.dev/bindings/go"
 )
 
 func TestSnapshotAndRestoreRoundTrip(t *testing.T) {

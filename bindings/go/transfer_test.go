@@ -9,7 +9,7 @@ import (
 	"reflect"
 	"testing"
 
-	"libsnapshotter/snapshotter"
+	snapshotter "libsnapshotter.dev/bindings/go"
 )
 
 func TestExportImportThroughAFileAWriterAndADirectory(t *testing.T) {

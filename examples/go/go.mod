@@ -1,7 +1,5 @@
-module libsnapshotter/examples
+module libsnapshotter.dev/examples/go
 
 go 1.19
 
-require libsnapshotter/snapshotter v0.0.0
-
-replace libsnapshotter/snapshotter => ../../bindings/go
+require libsnapshotter.dev/bindings/go v0.1.0

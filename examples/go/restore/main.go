@@ -12,7 +12,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"libsnapshotter/snapshotter"
+	snapshotter "libsnapshotter.dev/bindings/go"
 )
 
 func main() {

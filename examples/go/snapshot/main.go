@@ -10,7 +10,7 @@ import (
 	"fmt"
 	"os"
 
-	"libsnapshotter/snapshotter"
+	snapshotter "libsnapshotter.dev/bindings/go"
 )
 
 func main() {
