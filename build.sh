@@ -147,14 +147,19 @@ run_go_tests() {
     need_go
     log "Go binding tests (go vet, go test -race)"
     local unformatted
-    unformatted=$(gofmt -l bindings/go examples/go)
+    unformatted=$(gofmt -l bindings/go bindings/go-d7y examples/go)
     [ -z "$unformatted" ] || die "not gofmt-formatted: $unformatted"
-    (
-        cd bindings/go
-        export PKG_CONFIG_PATH="$OUT/lib/pkgconfig"
-        go vet ./...
-        go test -race -count=1 ./...
-    )
+    local module
+    for module in bindings/go bindings/go-d7y; do
+        (
+            cd "$module"
+            export PKG_CONFIG_PATH="$OUT/lib/pkgconfig"
+            go vet ./...
+            go test -race -count=1 ./...
+        )
+    done
+    log "d7y.io/snapshotter's example program on the drop-in, against docker-registry and the dfdaemon stand-in"
+    bindings/go-d7y/e2e/test.sh "$OUT" || die "the d7y.io/snapshotter example failed"
 }
 
 # Debian 12's Rust (1.63) predates what the binding needs (offset_of!, 1.77): cargo comes from rustup.

@@ -1,0 +1,5 @@
+module d7y.io/snapshotter
+
+go 1.19
+
+require libsnapshotter.dev/bindings/go v0.1.0
