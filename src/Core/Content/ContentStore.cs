@@ -55,7 +55,9 @@ internal sealed class ContentStore
 
     /// <summary>
     /// Stores an open source file: its SPF1 encoding is written to a temporary file while being hashed (one
-    /// read of the source). When that content is already stored the temporary file is dropped; otherwise it is
+    /// read of the source). When that content is already stored the temporary file is dropped (so content already
+    /// stored is taken even when the disk has no room for a copy: the hash goes on past a full disk, and only new
+    /// content fails, with NO_SPACE and its temporary file removed); otherwise it is
     /// returned as <see cref="IngestResult.PendingPath"/> for <see cref="Publish"/> once the caller has made its
     /// batch durable (and pinned it: new content is not pinned here). A read-only source is also hardlinked as
     /// storage/snapshot/xxh3/&lt;hex&gt; (the very inode that was read), or, where it cannot be, decoded from this
@@ -78,6 +80,7 @@ internal sealed class ContentStore
             using (var temp = UnixFile.CreateNew(tempPath, TempFileMode))
             {
                 encoded = Spf1Encoder.Encode(source, status.Size, extents, temp, buffer, onDataBytes, cancellation);
+                GiveBackIfIncomplete(temp, encoded);
                 afterRead = EnsureUnchanged(source, status);
                 // A read-only source is pinned before the check: its storage/snapshot file, found or not, must agree
                 // with what the check found, which a collection deleting that digest right then could break.
@@ -95,11 +98,14 @@ internal sealed class ContentStore
 
                 if (keep)
                 {
+                    ThrowIfIncomplete(encoded);
                     temp.SetPermissions(ContentFileMode);
                 }
             }
 
-            bool linked = readOnly && LinkReadOnlySource(source, status, encoded.Digest, tempPath, buffer, cancellation);
+            // Content found stored while the temporary copy ran out of space: the stored object is the same encoding.
+            string encodedPath = encoded.OutputFull is null ? tempPath : ContentPath(encoded.Digest);
+            bool linked = readOnly && LinkReadOnlySource(source, status, encoded.Digest, encodedPath, buffer, cancellation);
             returned = true;
             return new IngestResult(encoded.Digest, status.Size, encoded.EncodedLength, keep ? tempPath : null, linked, afterRead);
         }
@@ -128,6 +134,7 @@ internal sealed class ContentStore
             using (var temp = UnixFile.CreateNew(tempPath, TempFileMode))
             {
                 encoded = Spf1Encoder.Encode(read, sourceName, size, extents, temp, buffer, onDataBytes, cancellation);
+                GiveBackIfIncomplete(temp, encoded);
                 temp.SetPermissions(ContentFileMode);
             }
 
@@ -138,12 +145,32 @@ internal sealed class ContentStore
                 return new StagedContent(encoded.Digest, size, encoded.EncodedLength, null);
             }
 
+            ThrowIfIncomplete(encoded);
             return new StagedContent(encoded.Digest, size, encoded.EncodedLength, tempPath);
         }
         catch
         {
             UnixPath.TryDeleteFile(tempPath);
             throw;
+        }
+    }
+
+    /// <summary>A temporary copy that ran out of space is of no use: its space goes back before anything else (the pin's
+    /// metadata write, the commit) needs some.</summary>
+    private static void GiveBackIfIncomplete(UnixFile temp, in Spf1Result encoded)
+    {
+        if (encoded.OutputFull is not null)
+        {
+            temp.SetLength(0);
+        }
+    }
+
+    /// <summary>New content whose temporary copy ran out of space cannot be stored: the NO_SPACE error its write gave.</summary>
+    private static void ThrowIfIncomplete(in Spf1Result encoded)
+    {
+        if (encoded.OutputFull is { } full)
+        {
+            throw full;
         }
     }
 

@@ -6,12 +6,15 @@ namespace Snapshotter.Sparse;
 
 /// <summary>
 /// Streams a file's SPF1 encoding through XXH3 and, optionally, into an output file, reading every data byte
-/// exactly once: source data is read straight into the output buffer, which is hashed and written as a whole.
+/// exactly once: source data is read straight into the output buffer, which is hashed and written as a whole. An
+/// output that runs out of space stops being written while hashing goes on to the end: content the store already
+/// holds needs no copy, and only the digest can tell (<see cref="Spf1Result.OutputFull"/>).
 /// </summary>
 internal sealed class Spf1Encoder
 {
     private readonly XxHash3 _hash = new();
-    private readonly UnixFile? _output;
+    private UnixFile? _output;
+    private SnapshotterException? _outputFull;
     private readonly byte[] _buffer;
     private readonly Action<long>? _onDataBytes;
     private readonly CancellationToken _cancellation;
@@ -58,7 +61,7 @@ internal sealed class Spf1Encoder
     {
         var encoder = new Spf1Encoder(output, buffer, onDataBytes, cancellation);
         encoder.Run(read, sourceName, size, extents);
-        return new Spf1Result(new Content.Digest(encoder._hash.GetCurrentHashAsUInt64()), encoder._written, size);
+        return new Spf1Result(new Content.Digest(encoder._hash.GetCurrentHashAsUInt64()), encoder._written, size, encoder._outputFull);
     }
 
     private void Run(DataReader read, string sourceName, long size, IReadOnlyList<Extent> extents)
@@ -106,7 +109,16 @@ internal sealed class Spf1Encoder
         _cancellation.ThrowIfCancellationRequested();
         ReadOnlySpan<byte> chunk = _buffer.AsSpan(0, _fill);
         _hash.Append(chunk);
-        _output?.Write(_written, chunk);
+        try
+        {
+            _output?.Write(_written, chunk);
+        }
+        catch (SnapshotterException e) when (e.Code == ErrorCode.NoSpace)
+        {
+            _outputFull = e;
+            _output = null;
+        }
+
         _written += _fill;
         _fill = 0;
     }
