@@ -42,7 +42,7 @@ return 0;
 
 static int HashFile(string path)
 {
-    // The library's buffer size (EngineContext.DefaultBufferBytes).
+    // The library's buffer size (ContentStore.DefaultBufferBytes).
     const int BlockBytes = 256 << 10;
     using var handle = File.OpenHandle(path);
     byte[] block = new byte[BlockBytes];

@@ -1,4 +1,4 @@
-using Snapshotter.Engine;
+using Snapshotter.Progress;
 
 namespace Snapshotter.Native;
 

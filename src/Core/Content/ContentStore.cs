@@ -1,5 +1,7 @@
 using Snapshotter.Errors;
+using Snapshotter.Hashing;
 using Snapshotter.IO;
+using Snapshotter.Metadata;
 using Snapshotter.Sparse;
 
 namespace Snapshotter.Content;
@@ -15,6 +17,11 @@ internal sealed class ContentStore
     public const string TempContentPrefix = ".content-";
     public const string TempSnapshotPrefix = ".snapshot-";
     public const string StagingPrefix = ".download-";
+
+    /// <summary>Large enough that syscalls and hash setup vanish next to copying; small enough that a chunk read
+    /// into it is still in the core's L2 cache when it is hashed and written out again. With 1 MiB (more than
+    /// half of a 2 MiB L2) copying a cached 1 GiB file through the buffer took twice as long as with 256 KiB.</summary>
+    public const int DefaultBufferBytes = 256 << 10;
 
     /// <summary>Content files are never modified in place; their mode says so.</summary>
     private const uint ContentFileMode = 0x124; // 0444

@@ -1,5 +1,6 @@
 using System.Buffers;
 using Snapshotter.Errors;
+using Snapshotter.Hashing;
 using Snapshotter.Providers;
 
 namespace Snapshotter.Content;

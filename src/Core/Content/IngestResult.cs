@@ -1,3 +1,4 @@
+using Snapshotter.Hashing;
 using Snapshotter.IO;
 
 namespace Snapshotter.Content;

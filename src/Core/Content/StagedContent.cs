@@ -1,3 +1,5 @@
+using Snapshotter.Hashing;
+
 namespace Snapshotter.Content;
 
 /// <summary>

@@ -1,6 +1,7 @@
+using Snapshotter.Catalogs;
 using Snapshotter.Errors;
+using Snapshotter.Hashing;
 using Snapshotter.Metadata;
-using Snapshotter.Oci;
 using Snapshotter.Validation;
 
 namespace Snapshotter.Engine;
@@ -64,7 +65,7 @@ internal static class Catalog
         SnapshotSummary summary = context.Metadata.ListCommitted(snapshot.Name, snapshot.Version).SingleOrDefault()
             ?? throw SnapshotterException.NotFound($"snapshot '{snapshot.Name}:{snapshot.Version}' was deleted while being inspected");
         List<FileRecord> files = context.Metadata.GetFiles(snapshot.Id);
-        var local = new Dictionary<Content.Digest, bool>();
+        var local = new Dictionary<Digest, bool>();
         var infos = new List<SnapshotFileInfo>(files.Count);
         foreach (FileRecord file in files)
         {

@@ -1,6 +1,7 @@
 using Snapshotter.Errors;
 using Snapshotter.IO;
 using Snapshotter.Metadata;
+using Snapshotter.Progress;
 
 namespace Snapshotter.Engine;
 

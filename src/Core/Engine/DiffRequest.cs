@@ -1,3 +1,5 @@
+using Snapshotter.Progress;
+
 namespace Snapshotter.Engine;
 
 /// <summary>Compares a snapshot with another snapshot or with a directory (exactly one of the two).</summary>

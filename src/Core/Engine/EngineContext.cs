@@ -1,4 +1,4 @@
-using Snapshotter.Oci;
+using Snapshotter.Catalogs;
 using Snapshotter.Content;
 using Snapshotter.Formats;
 using Snapshotter.IO;
@@ -10,17 +10,12 @@ namespace Snapshotter.Engine;
 /// <summary>What every operation of one open store shares.</summary>
 internal sealed class EngineContext
 {
-    /// <summary>Large enough that syscalls and hash setup vanish next to copying; small enough that a chunk read
-    /// into it is still in the core's L2 cache when it is hashed and written out again. With 1 MiB (more than
-    /// half of a 2 MiB L2) copying a cached 1 GiB file through the buffer took twice as long as with 256 KiB.</summary>
-    public const int DefaultBufferBytes = 256 << 10;
-
     public EngineContext(ContentStore store, MetadataStore metadata, OwnerLock owner, string metadataDir, IContentProvider? contentProvider, IRemoteCatalog? remoteCatalog, TimeProvider time, int concurrency)
     {
         MetadataDir = metadataDir;
         ContentProvider = contentProvider;
         RemoteCatalog = remoteCatalog;
-        Fetches = contentProvider is null ? null : new FetchCoordinator(store, contentProvider, DefaultBufferBytes);
+        Fetches = contentProvider is null ? null : new FetchCoordinator(store, contentProvider, ContentStore.DefaultBufferBytes);
         Store = store;
         Metadata = metadata;
         Owner = owner;
@@ -59,7 +54,7 @@ internal sealed class EngineContext
 
     public int Concurrency { get; }
 
-    public int BufferBytes => DefaultBufferBytes;
+    public int BufferBytes => ContentStore.DefaultBufferBytes;
 
     public long NowNs => Time.GetUnixTimeNs();
 }

@@ -6,6 +6,7 @@ using Snapshotter.Content;
 using Snapshotter.Errors;
 using Snapshotter.IO;
 using Snapshotter.Metadata;
+using Snapshotter.Progress;
 
 namespace Snapshotter.Engine;
 

@@ -1,3 +1,5 @@
+using Snapshotter.Progress;
+
 namespace Snapshotter.Engine;
 
 /// <summary>Exports a snapshot as a tar stream into a descriptor, or as a directory (exactly one of the two).</summary>

@@ -4,8 +4,10 @@ using System.IO.Compression;
 using Snapshotter.Archive;
 using Snapshotter.Content;
 using Snapshotter.Errors;
+using Snapshotter.Hashing;
 using Snapshotter.IO;
 using Snapshotter.Metadata;
+using Snapshotter.Progress;
 using Snapshotter.Validation;
 
 namespace Snapshotter.Engine;

@@ -1,3 +1,5 @@
+using Snapshotter.Progress;
+
 namespace Snapshotter.Engine;
 
 /// <summary>Imports a snapshot from a tar stream (plain or gzip) read from a descriptor, or from an export directory.</summary>

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Snapshotter.Content;
+using Snapshotter.Hashing;
 using Snapshotter.Metadata;
 
 namespace Snapshotter.Engine;

@@ -1,6 +1,7 @@
-using Snapshotter.Content;
 using Snapshotter.Errors;
+using Snapshotter.Hashing;
 using Snapshotter.Metadata;
+using Snapshotter.Progress;
 
 namespace Snapshotter.Engine;
 

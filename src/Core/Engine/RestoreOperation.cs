@@ -1,12 +1,15 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Snapshotter.Oci;
+using Snapshotter.Catalogs;
 using Snapshotter.Content;
 using Snapshotter.Errors;
-using Snapshotter.Interop;
+using Snapshotter.Hashing;
 using Snapshotter.IO;
+using Snapshotter.Interop;
 using Snapshotter.Metadata;
+using Snapshotter.Oci;
+using Snapshotter.Progress;
 using Snapshotter.Sparse;
 using Snapshotter.Validation;
 

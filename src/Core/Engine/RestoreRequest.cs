@@ -1,4 +1,5 @@
 using Snapshotter.Errors;
+using Snapshotter.Progress;
 
 namespace Snapshotter.Engine;
 

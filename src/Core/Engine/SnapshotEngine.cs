@@ -1,4 +1,4 @@
-using Snapshotter.Oci;
+using Snapshotter.Catalogs;
 using Snapshotter.Content;
 using Snapshotter.Errors;
 using Snapshotter.Gc;
@@ -30,7 +30,7 @@ public sealed class SnapshotEngine : IDisposable
     {
         _context = context;
         RootDir = rootDir;
-        _collector = new GarbageCollector(context, gc, disk);
+        _collector = new GarbageCollector(context.Store, context.Metadata, context.IsOwnerAlive, context.Time, context.MetadataDir, gc, disk);
         if (gc.Background)
         {
             _background = Task.Factory.StartNew(() => CollectInBackground(gc.Interval), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
@@ -195,7 +195,8 @@ public sealed class SnapshotEngine : IDisposable
     public VerifyReport Verify(VerifyRequest request, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return Run(request.Repair ? "verify and repair the store" : "verify the store", cancellation, token => new StoreVerifier(_context, request, token).Run());
+        return Run(request.Repair ? "verify and repair the store" : "verify the store", cancellation, token =>
+            new StoreVerifier(_context.Store, _context.Metadata, _context.ContentProvider, _context.IsOwnerAlive, _context.Time, _context.MetadataDir, request, token).Run());
     }
 
     private void CollectInBackground(TimeSpan interval)

@@ -1,3 +1,5 @@
+using Snapshotter.Progress;
+
 namespace Snapshotter.Engine;
 
 public sealed record SnapshotRequest

@@ -1,6 +1,8 @@
 using Snapshotter.Content;
-using Snapshotter.Engine;
+using Snapshotter.Formats;
+using Snapshotter.Hashing;
 using Snapshotter.IO;
+using Snapshotter.Metadata;
 
 namespace Snapshotter.Gc;
 
@@ -15,18 +17,27 @@ internal sealed class GarbageCollector
 {
     public const string LockFileName = "collector.lock";
 
-    private readonly EngineContext _context;
+    private readonly ContentStore _store;
+    private readonly MetadataStore _metadata;
+    private readonly Func<string, bool> _isOwnerAlive;
+    private readonly TimeProvider _time;
     private readonly GcOptions _options;
     private readonly IDiskUsage _disk;
 
-    public GarbageCollector(EngineContext context, GcOptions options, IDiskUsage disk)
+    /// <param name="isOwnerAlive">Whether the handle that left a record or temporary file with this owner token is still open.</param>
+    /// <param name="metadataDir">Where the collector's lock file lives, beside the database.</param>
+    public GarbageCollector(ContentStore store, MetadataStore metadata, Func<string, bool> isOwnerAlive, TimeProvider time, string metadataDir, GcOptions options, IDiskUsage disk)
     {
-        _context = context;
+        _store = store;
+        _metadata = metadata;
+        _isOwnerAlive = isOwnerAlive;
+        _time = time;
+        LockPath = Path.Join(metadataDir, LockFileName);
         _options = options;
         _disk = disk;
     }
 
-    public string LockPath => Path.Join(_context.MetadataDir, LockFileName);
+    public string LockPath { get; }
 
     /// <summary>Runs a collection, waiting for one in progress elsewhere to finish.</summary>
     public GcReport Collect(bool dryRun, CancellationToken cancellation)
@@ -44,11 +55,11 @@ internal sealed class GarbageCollector
 
     private GcReport CollectLocked(bool dryRun, CancellationToken cancellation)
     {
-        Func<string, bool> isAlive = _context.IsOwnerAlive;
-        long nowNs = _context.NowNs;
-        long records = _context.Metadata.DeleteAbandonedPending(isAlive, delete: !dryRun) + _context.Metadata.DeleteDeadLeases(isAlive, delete: !dryRun);
+        Func<string, bool> isAlive = _isOwnerAlive;
+        long nowNs = _time.GetUnixTimeNs();
+        long records = _metadata.DeleteAbandonedPending(isAlive, delete: !dryRun) + _metadata.DeleteDeadLeases(isAlive, delete: !dryRun);
 
-        GcInventory inventory = _context.Metadata.ReadInventory(isAlive);
+        GcInventory inventory = _metadata.ReadInventory(isAlive);
         DiskUsage before = _disk.Measure();
         long storeBytes = inventory.StoreBytes;
         GcTriggers triggers = GcTriggers.At(_options, before, storeBytes);
@@ -99,10 +110,10 @@ internal sealed class GarbageCollector
     /// referenced. What changed since the plan (used again, pinned, referenced anew) is skipped.</summary>
     private List<EvictedSnapshot> Evict(List<PlannedEviction> batch, Func<string, bool> isAlive, CancellationToken cancellation)
     {
-        HashSet<long> deleted = _context.Metadata.DeleteSnapshots(batch.Select(e => e.Snapshot).ToList(), isAlive);
+        HashSet<long> deleted = _metadata.DeleteSnapshots(batch.Select(e => e.Snapshot).ToList(), isAlive);
         List<PlannedEviction> done = batch.Where(e => deleted.Contains(e.Snapshot.Id)).ToList();
         List<Digest> candidates = done.SelectMany(e => e.FreedContent.Select(c => c.Digest)).ToList();
-        var removed = _context.Metadata.ReleaseUnreferenced(candidates, isAlive, _context.Store.Remove, cancellation)
+        var removed = _metadata.ReleaseUnreferenced(candidates, isAlive, _store.Remove, cancellation)
             .Select(r => r.Digest)
             .ToHashSet();
         return done.Select(e => Evicted(e, e.FreedContent.Where(c => removed.Contains(c.Digest)).ToList())).ToList();
@@ -132,8 +143,7 @@ internal sealed class GarbageCollector
     private void RemoveOrphans(GcInventory inventory, long nowNs, bool dryRun, OrphanTally tally, CancellationToken cancellation)
     {
         long graceCutoffNs = nowNs - _options.OrphanGracePeriod.Ticks * TimeSpan.NanosecondsPerTick;
-        ContentStore store = _context.Store;
-        foreach (ContentStore.TempEntry temp in store.TempEntries())
+        foreach (ContentStore.TempEntry temp in _store.TempEntries())
         {
             cancellation.ThrowIfCancellationRequested();
             if (UnixPath.TryStat(temp.Path, followSymlinks: false) is not { } status)
@@ -141,7 +151,7 @@ internal sealed class GarbageCollector
                 continue;
             }
 
-            bool abandoned = temp.OwnerToken is { } token ? !_context.IsOwnerAlive(token) : status.ChangeTimeNs <= graceCutoffNs;
+            bool abandoned = temp.OwnerToken is { } token ? !_isOwnerAlive(token) : status.ChangeTimeNs <= graceCutoffNs;
             if (abandoned)
             {
                 tally.TempFiles++;
@@ -153,11 +163,11 @@ internal sealed class GarbageCollector
             }
         }
 
-        HashSet<Digest> referenced = _context.Metadata.ReferencedDigests();
-        var records = _context.Metadata.ReadContent();
+        HashSet<Digest> referenced = _metadata.ReferencedDigests();
+        var records = _metadata.ReadContent();
         var known = new HashSet<Digest>(records.Keys);
-        known.UnionWith(ContentStore.StoredDigests(store.ContentDir));
-        known.UnionWith(ContentStore.StoredDigests(store.SnapshotDir));
+        known.UnionWith(ContentStore.StoredDigests(_store.ContentDir));
+        known.UnionWith(ContentStore.StoredDigests(_store.SnapshotDir));
         var orphans = new List<Digest>();
         foreach (Digest digest in known)
         {
@@ -166,7 +176,7 @@ internal sealed class GarbageCollector
                 continue;
             }
 
-            long newestNs = Math.Max(ChangeTimeNs(store.ContentPath(digest)), ChangeTimeNs(store.SnapshotPath(digest)));
+            long newestNs = Math.Max(ChangeTimeNs(_store.ContentPath(digest)), ChangeTimeNs(_store.SnapshotPath(digest)));
             if (newestNs == long.MinValue && records.TryGetValue(digest, out var record))
             {
                 newestNs = record.CreatedNs;
@@ -187,10 +197,10 @@ internal sealed class GarbageCollector
         }
         else
         {
-            _context.Metadata.ReleaseUnreferenced(orphans, _context.IsOwnerAlive, digest =>
+            _metadata.ReleaseUnreferenced(orphans, _isOwnerAlive, digest =>
             {
                 Tally(digest, tally);
-                _context.Store.Remove(digest);
+                _store.Remove(digest);
             }, cancellation);
         }
     }
@@ -198,8 +208,8 @@ internal sealed class GarbageCollector
     /// <summary>Counts what removing a digest's files frees; a storage/snapshot file frees space only when it is its inode's last link.</summary>
     private void Tally(Digest digest, OrphanTally tally)
     {
-        FileStatus? content = UnixPath.TryStat(_context.Store.ContentPath(digest), followSymlinks: false);
-        FileStatus? snapshot = UnixPath.TryStat(_context.Store.SnapshotPath(digest), followSymlinks: false);
+        FileStatus? content = UnixPath.TryStat(_store.ContentPath(digest), followSymlinks: false);
+        FileStatus? snapshot = UnixPath.TryStat(_store.SnapshotPath(digest), followSymlinks: false);
         long bytes = 0;
         if (content is { } c)
         {

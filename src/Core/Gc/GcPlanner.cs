@@ -1,3 +1,6 @@
+using Snapshotter.Hashing;
+using Snapshotter.Metadata;
+
 namespace Snapshotter.Gc;
 
 /// <summary>
@@ -43,7 +46,7 @@ internal static class GcPlanner
                 continue;
             }
 
-            List<(Content.Digest Digest, long Bytes)> freed = inventory.Remove(snapshot);
+            List<(Digest Digest, long Bytes)> freed = inventory.Remove(snapshot);
             var eviction = new PlannedEviction(snapshot, why, freed);
             projected = projected.Freed(eviction.FreedBytes);
             batch.Add(eviction);

@@ -1,4 +1,5 @@
-using Snapshotter.Content;
+using Snapshotter.Hashing;
+using Snapshotter.Metadata;
 
 namespace Snapshotter.Gc;
 

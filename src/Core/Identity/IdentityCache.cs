@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
-using Snapshotter.Content;
 using Snapshotter.Formats;
+using Snapshotter.Hashing;
 using Snapshotter.IO;
 using Snapshotter.Metadata;
 

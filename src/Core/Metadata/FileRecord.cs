@@ -1,4 +1,4 @@
-using Snapshotter.Content;
+using Snapshotter.Hashing;
 
 namespace Snapshotter.Metadata;
 

@@ -1,6 +1,5 @@
 using Microsoft.Data.Sqlite;
-using Snapshotter.Content;
-using Snapshotter.Gc;
+using Snapshotter.Hashing;
 
 namespace Snapshotter.Metadata;
 

@@ -1,11 +1,10 @@
 using Microsoft.Data.Sqlite;
-using Snapshotter.Content;
-using Snapshotter.Identity;
+using Snapshotter.Hashing;
 
 namespace Snapshotter.Metadata;
 
 /// <summary>
-/// Remembered digests (see <see cref="IdentityCache"/>): one row per inode, each written whole by one transaction, so
+/// Remembered digests (<see cref="RememberedDigest"/>, consulted by snapshots before hashing a file): one row per inode, each written whole by one transaction, so
 /// concurrent handles and processes only ever replace one complete fact with another. Rows are written without
 /// fsync: losing them only means reading files again.
 /// </summary>

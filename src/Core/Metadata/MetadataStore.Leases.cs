@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Microsoft.Data.Sqlite;
-using Snapshotter.Content;
+using Snapshotter.Hashing;
 
 namespace Snapshotter.Metadata;
 

@@ -1,7 +1,7 @@
 using System.Text;
 using Microsoft.Data.Sqlite;
-using Snapshotter.Content;
 using Snapshotter.Errors;
+using Snapshotter.Hashing;
 
 namespace Snapshotter.Metadata;
 

@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
-using Snapshotter.Content;
 using Snapshotter.Errors;
+using Snapshotter.Hashing;
 
 namespace Snapshotter.Metadata;
 
@@ -645,7 +645,7 @@ internal sealed partial class MetadataStore
 
         """;
 
-    /// <summary>Schema 3: remembered digests by file identity (see <see cref="Identity.IdentityCache"/>), with the boot id
+    /// <summary>Schema 3: remembered digests by file identity (see <see cref="RememberedDigest"/>), with the boot id
     /// they were remembered in. Devices and inodes are stored as signed 64-bit integers, their bits unchanged.</summary>
     private const string IdentitySchema = """
         CREATE TABLE file_identities (

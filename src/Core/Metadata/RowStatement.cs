@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Text;
 using Microsoft.Data.Sqlite;
-using Snapshotter.Content;
 using SQLitePCL;
+using Snapshotter.Hashing;
 
 namespace Snapshotter.Metadata;
 

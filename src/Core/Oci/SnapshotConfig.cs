@@ -1,8 +1,8 @@
 using System.Text;
 using System.Text.Json;
-using Snapshotter.Content;
 using Snapshotter.Errors;
 using Snapshotter.Formats;
+using Snapshotter.Hashing;
 using Snapshotter.Metadata;
 using Snapshotter.Validation;
 

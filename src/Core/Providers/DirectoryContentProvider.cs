@@ -1,6 +1,6 @@
 using System.Buffers;
-using Snapshotter.Content;
 using Snapshotter.Errors;
+using Snapshotter.Hashing;
 using Snapshotter.IO;
 
 namespace Snapshotter.Providers;

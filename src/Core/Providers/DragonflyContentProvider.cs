@@ -1,9 +1,9 @@
 using Google.Protobuf.WellKnownTypes;
-using Snapshotter.Content;
-using Snapshotter.Dragonfly;
 using Snapshotter.Dragonfly.Protos;
+using Snapshotter.Dragonfly;
 using Snapshotter.Errors;
 using Snapshotter.Grpc;
+using Snapshotter.Hashing;
 using Snapshotter.IO;
 using Snapshotter.Validation;
 

@@ -4,8 +4,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Authentication;
 using System.Text.Json;
-using Snapshotter.Oci;
 using Snapshotter.Errors;
+using Snapshotter.Oci;
 
 namespace Snapshotter.Registry;
 

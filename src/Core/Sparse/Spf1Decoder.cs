@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using Snapshotter.Content;
 using Snapshotter.Errors;
 using Snapshotter.Hashing;
 using Snapshotter.IO;

@@ -61,7 +61,7 @@ internal sealed class Spf1Encoder
     {
         var encoder = new Spf1Encoder(output, buffer, onDataBytes, cancellation);
         encoder.Run(read, sourceName, size, extents);
-        return new Spf1Result(new Content.Digest(encoder._hash.GetCurrentHashAsUInt64()), encoder._written, size, encoder._outputFull);
+        return new Spf1Result(new Digest(encoder._hash.GetCurrentHashAsUInt64()), encoder._written, size, encoder._outputFull);
     }
 
     private void Run(DataReader read, string sourceName, long size, IReadOnlyList<Extent> extents)

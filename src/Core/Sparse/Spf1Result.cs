@@ -1,5 +1,5 @@
-using Snapshotter.Content;
 using Snapshotter.Errors;
+using Snapshotter.Hashing;
 
 namespace Snapshotter.Sparse;
 

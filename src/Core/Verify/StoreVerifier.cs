@@ -1,11 +1,13 @@
 using System.Buffers;
 using Snapshotter.Content;
-using Snapshotter.Engine;
 using Snapshotter.Errors;
 using Snapshotter.Gc;
-using Snapshotter.Interop;
+using Snapshotter.Hashing;
 using Snapshotter.IO;
+using Snapshotter.Interop;
 using Snapshotter.Metadata;
+using Snapshotter.Providers;
+using Snapshotter.Progress;
 
 namespace Snapshotter.Verify;
 
@@ -17,31 +19,43 @@ namespace Snapshotter.Verify;
 /// </summary>
 internal sealed class StoreVerifier
 {
-    private readonly EngineContext _context;
+    private readonly IContentProvider? _contentProvider;
+    private readonly Func<string, bool> _isOwnerAlive;
+    private readonly TimeProvider _time;
+    private readonly string _metadataDir;
     private readonly VerifyRequest _request;
     private readonly CancellationToken _cancellation;
     private readonly List<VerifyProblem> _problems = [];
     private readonly bool _restoreOwner = Libc.GetEuid() == 0;
 
-    public StoreVerifier(EngineContext context, VerifyRequest request, CancellationToken cancellation)
+    /// <param name="contentProvider">Where lost content can be fetched again; null in a purely local store.</param>
+    /// <param name="isOwnerAlive">Whether the handle that left a record with this owner token is still open.</param>
+    /// <param name="metadataDir">Where the database and the collector's lock file live.</param>
+    public StoreVerifier(ContentStore store, MetadataStore metadata, IContentProvider? contentProvider, Func<string, bool> isOwnerAlive, TimeProvider time,
+        string metadataDir, VerifyRequest request, CancellationToken cancellation)
     {
-        _context = context;
+        Store = store;
+        Metadata = metadata;
+        _contentProvider = contentProvider;
+        _isOwnerAlive = isOwnerAlive;
+        _time = time;
+        _metadataDir = metadataDir;
         _request = request;
         _cancellation = cancellation;
     }
 
     private bool Repair => _request.Repair;
 
-    private ContentStore Store => _context.Store;
+    private ContentStore Store { get; }
 
-    private MetadataStore Metadata => _context.Metadata;
+    private MetadataStore Metadata { get; }
 
     public VerifyReport Run()
     {
-        using FileLock held = FileLock.Acquire(Path.Join(_context.MetadataDir, GarbageCollector.LockFileName), _cancellation);
+        using FileLock held = FileLock.Acquire(Path.Join(_metadataDir, GarbageCollector.LockFileName), _cancellation);
         foreach (string problem in Metadata.CheckIntegrity())
         {
-            Report(VerifyProblemKind.CorruptMetadata, Path.Join(_context.MetadataDir, MetadataStore.DatabaseFileName), problem, repaired: false);
+            Report(VerifyProblemKind.CorruptMetadata, Path.Join(_metadataDir, MetadataStore.DatabaseFileName), problem, repaired: false);
         }
 
         CheckDeadRecords();
@@ -59,12 +73,12 @@ internal sealed class StoreVerifier
         List<Digest> contentFiles = ListStore(Store.ContentDir);
         List<Digest> snapshotFiles = ListStore(Store.SnapshotDir);
         long bytesTotal = contentFiles.Sum(d => SizeOf(Store.ContentPath(d))) + snapshotFiles.Sum(d => SizeOf(Store.SnapshotPath(d)));
-        var progress = new ProgressTracker(_request.Progress, _context.Time, contentFiles.Count + snapshotFiles.Count, bytesTotal);
+        var progress = new ProgressTracker(_request.Progress, _time, contentFiles.Count + snapshotFiles.Count, bytesTotal);
         long bytesChecked = 0;
         var goodContent = new HashSet<Digest>();
         var corruptContent = new HashSet<Digest>();
         var goodSnapshotFiles = new HashSet<Digest>();
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(_context.BufferBytes);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(ContentStore.DefaultBufferBytes);
         try
         {
             foreach (Digest digest in contentFiles)
@@ -121,13 +135,13 @@ internal sealed class StoreVerifier
     /// <summary>Pending snapshots and leases of handles that died. Open and every collection drop them too.</summary>
     private void CheckDeadRecords()
     {
-        int pending = Metadata.DeleteAbandonedPending(_context.IsOwnerAlive, delete: Repair);
+        int pending = Metadata.DeleteAbandonedPending(_isOwnerAlive, delete: Repair);
         if (pending > 0)
         {
             Report(VerifyProblemKind.DanglingRecord, "pending snapshots", $"{pending} pending snapshot(s) of handles that are no longer open", Repair);
         }
 
-        int leases = Metadata.DeleteDeadLeases(_context.IsOwnerAlive, delete: Repair);
+        int leases = Metadata.DeleteDeadLeases(_isOwnerAlive, delete: Repair);
         if (leases > 0)
         {
             Report(VerifyProblemKind.DanglingRecord, "leases", $"{leases} lease(s) of handles that are no longer open", Repair);
@@ -276,7 +290,7 @@ internal sealed class StoreVerifier
     /// <summary>How the content was recovered, or "" when it could not be.</summary>
     private string TryRecover(Digest digest, HashSet<Digest> goodSnapshotFiles, byte[] buffer)
     {
-        if (_context.ContentProvider is { } provider)
+        if (_contentProvider is { } provider)
         {
             try
             {
@@ -346,7 +360,6 @@ internal sealed class StoreVerifier
     /// </summary>
     private void CheckSnapshotFileAttributes(IEnumerable<FileRecord> readOnlyEntries, HashSet<Digest> goodContent, HashSet<Digest> goodSnapshotFiles, byte[] buffer)
     {
-        var comparer = new TargetComparer(_context);
         foreach (IGrouping<Digest, FileRecord> entries in readOnlyEntries.Where(f => goodSnapshotFiles.Contains(f.Digest)).GroupBy(f => f.Digest))
         {
             _cancellation.ThrowIfCancellationRequested();
@@ -356,16 +369,14 @@ internal sealed class StoreVerifier
                 continue;
             }
 
-            const DiffReasons Checked = DiffReasons.Mode | DiffReasons.Owner;
-            if (entries.Any(f => (comparer.AttributeDifferences(f, status) & Checked) == DiffReasons.None))
+            if (entries.Any(f => !ModeDiffers(f, status) && !OwnerDiffers(f, status)))
             {
                 continue;
             }
 
             FileRecord wanted = entries.First();
-            DiffReasons differences = comparer.AttributeDifferences(wanted, status) & Checked;
-            string what = string.Join(" and ", new[] { (DiffReasons.Mode, $"mode {Octal(status.Permissions)}"), (DiffReasons.Owner, $"owner {status.Uid}:{status.Gid}") }
-                .Where(d => (differences & d.Item1) != 0).Select(d => d.Item2));
+            string what = string.Join(" and ", new[] { (ModeDiffers(wanted, status), $"mode {Octal(status.Permissions)}"), (OwnerDiffers(wanted, status), $"owner {status.Uid}:{status.Gid}") }
+                .Where(d => d.Item1).Select(d => d.Item2));
             bool repaired = Repair && goodContent.Contains(entries.Key);
             if (repaired)
             {
@@ -391,11 +402,16 @@ internal sealed class StoreVerifier
             .ToList();
         if (Repair && dangling.Count > 0)
         {
-            Metadata.ReleaseUnreferenced(dangling, _context.IsOwnerAlive, _ => { }, _cancellation);
+            Metadata.ReleaseUnreferenced(dangling, _isOwnerAlive, _ => { }, _cancellation);
         }
 
         return dangling.Count;
     }
+
+    private static bool ModeDiffers(FileRecord file, in FileStatus status) => status.Permissions != file.Mode;
+
+    /// <summary>Owners count only where this process can restore them: as root.</summary>
+    private bool OwnerDiffers(FileRecord file, in FileStatus status) => _restoreOwner && (status.Uid != file.Uid || status.Gid != file.Gid);
 
     private static string Octal(uint mode) => "0" + Convert.ToString(mode, 8);
 

@@ -1,5 +1,6 @@
 using Snapshotter.Content;
 using Snapshotter.Errors;
+using Snapshotter.Hashing;
 using Snapshotter.IO;
 using Snapshotter.Tests.Support;
 

@@ -1,5 +1,5 @@
-using Snapshotter.Content;
 using Snapshotter.Errors;
+using Snapshotter.Hashing;
 using Snapshotter.Tests.Support;
 
 namespace Snapshotter.Tests.Content;

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Snapshotter.Engine;
+using Snapshotter.Progress;
 using Snapshotter.Registry;
 using Snapshotter.Tests.Support;
 

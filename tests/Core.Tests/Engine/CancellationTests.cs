@@ -1,5 +1,6 @@
 using Snapshotter.Engine;
 using Snapshotter.Errors;
+using Snapshotter.Progress;
 using Snapshotter.Tests.Support;
 
 namespace Snapshotter.Tests.Engine;

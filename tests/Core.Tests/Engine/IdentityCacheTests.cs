@@ -1,6 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Snapshotter.Engine;
 using Snapshotter.Metadata;
+using Snapshotter.Progress;
 using Snapshotter.Tests.Support;
 
 namespace Snapshotter.Tests.Engine;

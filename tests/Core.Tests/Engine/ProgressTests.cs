@@ -1,4 +1,5 @@
 using Snapshotter.Engine;
+using Snapshotter.Progress;
 using Snapshotter.Tests.Support;
 
 namespace Snapshotter.Tests.Engine;

@@ -200,7 +200,7 @@ public sealed class GarbageCollectorTests : GcTestBase
         var metadata = Snapshotter.Metadata.MetadataStore.Open(Path.Join(RootDir, "metadata"));
         metadata.InsertPending("dead", "v1", 1, DeadToken, _ => true);
         long lease = metadata.CreateLease(DeadToken, "restore x:v1", 1);
-        metadata.PinContent(lease, [new Snapshotter.Content.Digest(0x42)]);
+        metadata.PinContent(lease, [new Snapshotter.Hashing.Digest(0x42)]);
 
         GcReport plan = engine.Collect(dryRun: true);
         GcReport done = engine.Collect(dryRun: false);

@@ -1,5 +1,6 @@
-using Snapshotter.Content;
 using Snapshotter.Gc;
+using Snapshotter.Hashing;
+using Snapshotter.Metadata;
 
 namespace Snapshotter.Tests.Gc;
 

@@ -1,4 +1,4 @@
-using Snapshotter.Content;
+using Snapshotter.Hashing;
 using Snapshotter.Metadata;
 
 namespace Snapshotter.Tests.Metadata;

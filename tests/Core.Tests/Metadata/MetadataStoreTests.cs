@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
-using Snapshotter.Content;
 using Snapshotter.Errors;
-using Snapshotter.Gc;
-using Snapshotter.Identity;
+using Snapshotter.Hashing;
 using Snapshotter.Metadata;
 using Snapshotter.Tests.Support;
 

@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using Snapshotter.Oci;
-using Snapshotter.Content;
+using Snapshotter.Hashing;
 using Snapshotter.Metadata;
+using Snapshotter.Oci;
 using Snapshotter.Tests.Support;
 
 namespace Snapshotter.Tests.Oci;

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
-using Snapshotter.Oci;
+using Snapshotter.Catalogs;
 using Snapshotter.Errors;
+using Snapshotter.Oci;
 using Snapshotter.Registry;
 using Snapshotter.Tests.Support;
 

@@ -1,7 +1,8 @@
 using System.Text;
-using Snapshotter.Oci;
+using Snapshotter.Catalogs;
 using Snapshotter.Errors;
 using Snapshotter.Metadata;
+using Snapshotter.Oci;
 using Snapshotter.Tests.Support;
 
 namespace Snapshotter.Tests.Oci;

@@ -1,5 +1,6 @@
-using Snapshotter.Oci;
+using Snapshotter.Catalogs;
 using Snapshotter.Errors;
+using Snapshotter.Oci;
 using Snapshotter.Tests.Support;
 
 namespace Snapshotter.Tests.Registry;

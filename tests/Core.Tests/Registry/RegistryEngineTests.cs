@@ -1,8 +1,10 @@
 using Microsoft.Data.Sqlite;
-using Snapshotter.Oci;
+using Snapshotter.Catalogs;
 using Snapshotter.Engine;
 using Snapshotter.Errors;
 using Snapshotter.Metadata;
+using Snapshotter.Oci;
+using Snapshotter.Progress;
 using Snapshotter.Registry;
 using Snapshotter.Tests.Oci;
 using Snapshotter.Tests.Support;

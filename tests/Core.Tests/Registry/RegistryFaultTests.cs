@@ -1,5 +1,6 @@
-using Snapshotter.Oci;
+using Snapshotter.Catalogs;
 using Snapshotter.Errors;
+using Snapshotter.Oci;
 using Snapshotter.Registry;
 using Snapshotter.Tests.Support;
 using Fault = Snapshotter.Tests.Support.FaultProxy.Fault;

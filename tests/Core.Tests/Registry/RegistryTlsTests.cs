@@ -1,8 +1,9 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Snapshotter.Oci;
+using Snapshotter.Catalogs;
 using Snapshotter.Errors;
+using Snapshotter.Oci;
 using Snapshotter.Registry;
 using Snapshotter.Tests.Support;
 

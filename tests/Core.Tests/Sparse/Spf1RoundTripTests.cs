@@ -1,4 +1,4 @@
-using Snapshotter.Content;
+using Snapshotter.Hashing;
 using Snapshotter.Sparse;
 using Snapshotter.Tests.Support;
 

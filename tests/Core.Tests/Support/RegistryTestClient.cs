@@ -1,3 +1,4 @@
+using Snapshotter.Catalogs;
 using Snapshotter.Oci;
 using Snapshotter.Registry;
 

@@ -1,4 +1,5 @@
 using Snapshotter.Engine;
+using Snapshotter.Progress;
 using Snapshotter.Tests.Support;
 using Snapshotter.Verify;
 
@@ -158,7 +159,7 @@ public sealed class StoreVerifierTests : EngineTestBase
         SnapshotTwoFiles(Engine);
         var metadata = Snapshotter.Metadata.MetadataStore.Open(Path.Join(RootDir, "metadata"));
         metadata.InsertPending("dead", "v1", 1, "00000000deadbeef", _ => true);
-        var ghost = new Snapshotter.Content.Digest(0x1234);
+        var ghost = new Snapshotter.Hashing.Digest(0x1234);
         long pending = metadata.InsertPending("ghost", "v1", 1, "00000000deadbeef", _ => true);
         metadata.Commit(pending, [new Snapshotter.Metadata.FileRecord("g", ghost, false, 0x1A4, 0, 0, 1, 1, 0, 0)], [new Snapshotter.Metadata.ContentRecord(ghost, 1, 36)], 1);
         string stray = TestFiles.WriteDense(Path.Join(ContentDir, "notes.txt"), [1]);

@@ -2,7 +2,7 @@ using Snapshotter.Errors;
 using Snapshotter.Registry;
 using Snapshotter.Validation;
 
-namespace Snapshotter.Oci;
+namespace Snapshotter.Catalogs;
 
 /// <summary>Opens the catalog a registry URL names: "http(s)://host[:port]" or "oci:/absolute/dir".</summary>
 internal static class RemoteCatalogs

@@ -1,7 +1,8 @@
 using Snapshotter.Errors;
+using Snapshotter.Oci;
 using Snapshotter.Registry;
 
-namespace Snapshotter.Oci;
+namespace Snapshotter.Catalogs;
 
 /// <summary>Snapshot metadata in an OCI registry: repository &lt;namespace&gt;/&lt;name&gt;, tag &lt;version&gt;.</summary>
 internal sealed class RegistryCatalog : IRemoteCatalog

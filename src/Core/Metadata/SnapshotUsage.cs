@@ -1,6 +1,6 @@
-using Snapshotter.Content;
+using Snapshotter.Hashing;
 
-namespace Snapshotter.Gc;
+namespace Snapshotter.Metadata;
 
 /// <summary>A committed snapshot as the collector sees it: when it was created and last used (Unix ns), whether a
 /// live lease pins it, and the distinct digests its files reference.</summary>

@@ -1,8 +1,9 @@
 using System.Text.Json;
 using Snapshotter.Errors;
 using Snapshotter.IO;
+using Snapshotter.Oci;
 
-namespace Snapshotter.Oci;
+namespace Snapshotter.Catalogs;
 
 /// <summary>
 /// Snapshot metadata in an OCI image layout directory (oci-layout, index.json, blobs/sha256/&lt;hex&gt;): the

@@ -1,6 +1,6 @@
-using Snapshotter.Content;
+using Snapshotter.Hashing;
 
-namespace Snapshotter.Gc;
+namespace Snapshotter.Metadata;
 
 /// <summary>
 /// What the collector plans over: the committed snapshots, how many of them reference each digest, the size of

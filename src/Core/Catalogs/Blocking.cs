@@ -1,4 +1,4 @@
-namespace Snapshotter.Oci;
+namespace Snapshotter.Catalogs;
 
 /// <summary>
 /// The one place where the engine's blocking calls wait for asynchronous network code. The engine runs on the

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using Snapshotter.Errors;
 
-namespace Snapshotter.Content;
+namespace Snapshotter.Hashing;
 
 /// <summary>
 /// A content digest: XXH3-64 (seed 0) over the SPF1 encoding, written "xxh3:" + lowercase hex without zero

@@ -1,6 +1,6 @@
 using Snapshotter.IO;
 
-namespace Snapshotter.Identity;
+namespace Snapshotter.Metadata;
 
 /// <summary>
 /// What must be unchanged for a digest remembered for a file to still be its digest: the inode (device and number),

@@ -1,4 +1,4 @@
-namespace Snapshotter.Engine;
+namespace Snapshotter.Progress;
 
 /// <summary>
 /// Counts work done from many threads and reports it to one callback, never concurrently and at most once

@@ -1,4 +1,6 @@
-namespace Snapshotter.Oci;
+using Snapshotter.Oci;
+
+namespace Snapshotter.Catalogs;
 
 /// <summary>
 /// Where snapshot metadata lives beyond this machine: an OCI registry, or an OCI image layout directory.
