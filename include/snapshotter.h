@@ -20,10 +20,17 @@
  *   SNAPSHOTTER_ERROR_INVALID_ARGUMENT, never a crash.
  * - Everything the library allocates is released with its own *_free()
  *   function, which accepts NULL. Never pass library memory to free().
- * - Option and request structs start with `unsigned int version`. Initialise
- *   them with the *_INIT macro or the *_init() function; fields are only ever
- *   appended, so a program built against this header keeps working with later
- *   versions of the library. A NULL options pointer means all defaults.
+ * - Every struct starts with `unsigned int version`. Initialise option and
+ *   request structs with the *_INIT macro or the *_init() function; fields
+ *   are only ever appended, so a program built against this header keeps
+ *   working with later versions of the library. A NULL options pointer means
+ *   all defaults, and 0 in a field means that field's default (descriptors
+ *   excepted: 0 is stdin, so -1 means none). Structs the library fills in
+ *   carry the version it wrote: read a field appended later only when that
+ *   version has it.
+ * - Results are opaque objects read through *_count() / *_get() accessors
+ *   (never raw arrays, so their elements can grow) and freed with their
+ *   *_free(). docs/abi.md states what is stable and how it changes.
  *
  * Thread safety
  * - A snapshotter handle may be used from any number of threads at once.
@@ -178,7 +185,10 @@ SNAPSHOTTER_API void snapshotter_cancel_free(snapshotter_cancel *cancel);
 
 /* ---------------------------------------------------------------- progress */
 
+#define SNAPSHOTTER_PROGRESS_VERSION 1
 typedef struct snapshotter_progress {
+    /* The version of this struct the library filled in. */
+    unsigned int version;
     uint64_t files_done;
     uint64_t files_total;
     /* Logical bytes. A restore that fetches content from the content
@@ -263,12 +273,18 @@ SNAPSHOTTER_API snapshotter_code snapshotter_content_options_init(snapshotter_co
  * snapshotter_gc() (e.g. for short-lived programs, or a single collector
  * process per root_dir). */
 #define SNAPSHOTTER_GC_NO_BACKGROUND 0x1u
+/* No eviction for disk usage: the watermarks are not used. */
+#define SNAPSHOTTER_GC_NO_DISK_EVICTION 0x2u
+/* No minimum retention: a snapshot used a moment ago may be evicted. */
+#define SNAPSHOTTER_GC_NO_MIN_RETENTION 0x4u
+/* No grace period for orphans: they are removed however young. */
+#define SNAPSHOTTER_GC_NO_ORPHAN_GRACE 0x8u
 
 /*
- * How the store is collected. Unlike other option structs, the INIT macro and
- * snapshotter_gc_options_init() fill in the defaults below (those of
- * Dragonfly's Go snapshotter) and every value is then taken as written, so 0
- * can mean "off" or "none" where the field says so. NULL means all defaults.
+ * How the store is collected. As in every struct, 0 means the field's default
+ * (those of Dragonfly's Go snapshotter, given below); where a policy can be
+ * turned off, 0 is off by default or a flag turns it off. NULL means all
+ * defaults.
  *
  * A collection evicts whole snapshots, least recently used (created or
  * restored) first, never one that is leased or was used less than
@@ -289,32 +305,35 @@ SNAPSHOTTER_API snapshotter_code snapshotter_content_options_init(snapshotter_co
 #define SNAPSHOTTER_GC_OPTIONS_VERSION 1
 typedef struct snapshotter_gc_options {
     unsigned int version;
-    /* SNAPSHOTTER_GC_NO_BACKGROUND. */
+    /* SNAPSHOTTER_GC_* flags. */
     uint32_t flags;
-    /* The background collector's period; 300. At least 1. */
+    /* The background collector's period; 0 means 300. */
     uint64_t interval_seconds;
-    /* Disk usage that starts eviction, 90; 0 turns eviction for disk usage
-     * off. The level it evicts down to, 70; at most the high watermark. */
+    /* Disk usage that starts eviction, 1 to 100; 0 means 90. The level it
+     * evicts down to, at most the high watermark; 0 means 70, or the high
+     * watermark when that is lower. SNAPSHOTTER_GC_NO_DISK_EVICTION turns
+     * eviction for disk usage off. */
     uint32_t high_watermark_percent;
     uint32_t low_watermark_percent;
-    /* Snapshots evicted per batch, 10, and batches per collection, 100. */
+    /* Snapshots evicted per batch, 0 means 10, and batches per collection,
+     * 0 means 100. */
     uint32_t batch_size;
     uint32_t max_batches;
     /* Keep only the newest N versions (by creation) of each name; 0 (the
      * default) keeps all. */
     uint32_t keep_last;
-    /* Snapshots used more recently than this are never evicted; 300. */
+    /* Snapshots used more recently than this are never evicted; 0 means 300
+     * (SNAPSHOTTER_GC_NO_MIN_RETENTION: none). */
     uint64_t min_retention_seconds;
     /* Evict snapshots unused for longer than this; 0 (the default): off. */
     uint64_t max_age_seconds;
     /* Evict while the content stored exceeds this; 0 (the default): off. */
     uint64_t max_store_bytes;
     /* Unreferenced content and foreign temporary files younger than this are
-     * kept; 3600. */
+     * kept; 0 means 3600 (SNAPSHOTTER_GC_NO_ORPHAN_GRACE: none). */
     uint64_t orphan_grace_seconds;
 } snapshotter_gc_options;
-#define SNAPSHOTTER_GC_OPTIONS_INIT \
-    { SNAPSHOTTER_GC_OPTIONS_VERSION, 0, 300, 90, 70, 10, 100, 0, 300, 0, 0, 3600 }
+#define SNAPSHOTTER_GC_OPTIONS_INIT { SNAPSHOTTER_GC_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 SNAPSHOTTER_API snapshotter_code snapshotter_gc_options_init(snapshotter_gc_options *opts, unsigned int version);
 
 /*
@@ -339,7 +358,7 @@ typedef struct snapshotter_registry_options {
     const char *username;
     const char *password;
     /* Non-zero: TLS without certificate verification. */
-    int insecure;
+    int insecure_skip_verify;
     /* Optional absolute path of a PEM bundle: the certificate authorities
      * to trust instead of the system's. */
     const char *ca_file;
@@ -426,21 +445,32 @@ typedef struct snapshotter_stats {
 /* snapshotter_file.flags */
 #define SNAPSHOTTER_FILE_READ_ONLY 0x1u
 
-/* One file of a snapshot request. Its layout is fixed (arrays of it cross the
- * ABI); new per-file properties become flags. */
+/*
+ * One file of a snapshot request. Initialise each element with
+ * SNAPSHOTTER_FILE_INIT or snapshotter_file_init(). Every element of one
+ * array has the same version: the library steps through the array by the
+ * size of that version of the struct, so fields appended later make arrays
+ * of a newer version wider without breaking arrays of an older one.
+ */
+#define SNAPSHOTTER_FILE_VERSION 1
 typedef struct snapshotter_file {
+    unsigned int version;
     /* Path relative to the base dir: no "..", not absolute. A symlink is
      * followed and must resolve inside the base dir; the file it points to
      * must be a regular file. */
     const char *relative_path;
+    /* SNAPSHOTTER_FILE_READ_ONLY. */
     uint32_t flags;
 } snapshotter_file;
+#define SNAPSHOTTER_FILE_INIT { SNAPSHOTTER_FILE_VERSION, NULL, 0 }
+SNAPSHOTTER_API snapshotter_code snapshotter_file_init(snapshotter_file *file, unsigned int version);
 
 /* snapshotter_snapshot_request.flags: read every file, taking no remembered
  * digest on trust (what is read is still remembered for later calls). */
 #define SNAPSHOTTER_SNAPSHOT_REHASH 0x1u
 
-#define SNAPSHOTTER_SNAPSHOT_REQUEST_VERSION 1
+/* Version 2 moved `flags` before `progress`, as in every request. */
+#define SNAPSHOTTER_SNAPSHOT_REQUEST_VERSION 2
 typedef struct snapshotter_snapshot_request {
     unsigned int version;
     /* A valid OCI repository path component ([a-z0-9]+ joined by '.', '_',
@@ -451,15 +481,15 @@ typedef struct snapshotter_snapshot_request {
     const char *base_dir;
     const snapshotter_file *files;
     size_t file_count;
+    /* SNAPSHOTTER_SNAPSHOT_* flags. */
+    uint32_t flags;
     /* Optional. */
     snapshotter_progress_cb progress;
     void *progress_payload;
     snapshotter_cancel *cancel;
-    /* SNAPSHOTTER_SNAPSHOT_* flags. */
-    uint32_t flags;
 } snapshotter_snapshot_request;
 #define SNAPSHOTTER_SNAPSHOT_REQUEST_INIT \
-    { SNAPSHOTTER_SNAPSHOT_REQUEST_VERSION, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, 0 }
+    { SNAPSHOTTER_SNAPSHOT_REQUEST_VERSION, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL }
 SNAPSHOTTER_API snapshotter_code snapshotter_snapshot_request_init(snapshotter_snapshot_request *req,
                                                                    unsigned int version);
 
@@ -528,22 +558,18 @@ SNAPSHOTTER_API snapshotter_code snapshotter_snapshot(snapshotter_stats *out_sta
  * store's root directory is never removed. */
 #define SNAPSHOTTER_RESTORE_DELETE_EXTRA 0x4u
 
-#define SNAPSHOTTER_RESTORE_REQUEST_VERSION 1
+/* Version 2 moved `ref` first and `only` before `flags`, as in every request. */
+#define SNAPSHOTTER_RESTORE_REQUEST_VERSION 2
 typedef struct snapshotter_restore_request {
     unsigned int version;
-    /* The snapshot: these two, or `ref` below (see "References"). */
+    /* The snapshot: `ref`, or `name` and `snapshot_version` (see
+     * "References"). */
+    const char *ref;
     const char *name;
     const char *snapshot_version;
     /* Where to put the files (created if missing). NULL: only make sure all
      * of the snapshot's content is in the local store. */
     const char *output_dir;
-    uint32_t flags;
-    /* Optional. */
-    snapshotter_progress_cb progress;
-    void *progress_payload;
-    snapshotter_cancel *cancel;
-    /* The snapshot as a reference, instead of name and snapshot_version. */
-    const char *ref;
     /* Optional: restore only the files these paths or globs select. Patterns
      * match whole relative paths: '*' any run of characters within one path
      * component, '?' one character, '[a-z]' and '[!a-z]' classes, '**' as a
@@ -553,9 +579,15 @@ typedef struct snapshotter_restore_request {
      * pattern that selects nothing is NOT_FOUND naming it. */
     const char *const *only;
     size_t only_count;
+    /* SNAPSHOTTER_RESTORE_* flags. */
+    uint32_t flags;
+    /* Optional. */
+    snapshotter_progress_cb progress;
+    void *progress_payload;
+    snapshotter_cancel *cancel;
 } snapshotter_restore_request;
 #define SNAPSHOTTER_RESTORE_REQUEST_INIT \
-    { SNAPSHOTTER_RESTORE_REQUEST_VERSION, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, 0 }
+    { SNAPSHOTTER_RESTORE_REQUEST_VERSION, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL }
 SNAPSHOTTER_API snapshotter_code snapshotter_restore_request_init(snapshotter_restore_request *req,
                                                                   unsigned int version);
 
@@ -592,7 +624,8 @@ SNAPSHOTTER_API snapshotter_code snapshotter_restore(snapshotter_stats *out_stat
  * their accessors, release them with their *_free() (which accepts NULL).
  * Every string and struct they hand out is owned by the object and valid
  * until it is freed. Element structs only ever grow at the end, which is why
- * they are reached through *_get() and never as a raw array.
+ * they are reached through *_get() and never as a raw array; each carries
+ * the version the library wrote.
  */
 
 /* snapshotter_snapshot_info.flags: where the snapshot is. */
@@ -602,7 +635,9 @@ SNAPSHOTTER_API snapshotter_code snapshotter_restore(snapshotter_stats *out_stat
 /* A snapshot. Times are nanoseconds since the Unix epoch. A version known
  * only from the registry has only its name, version and flags: its other
  * fields are 0. */
+#define SNAPSHOTTER_SNAPSHOT_INFO_VERSION 1
 typedef struct snapshotter_snapshot_info {
+    unsigned int version;
     const char *name;
     const char *snapshot_version;
     int64_t created_ns;
@@ -661,7 +696,9 @@ SNAPSHOTTER_API void snapshotter_snapshot_list_free(snapshotter_snapshot_list *l
 #define SNAPSHOTTER_FILE_CONTENT_LOCAL 0x2u
 
 /* One file of a snapshot, as recorded. */
+#define SNAPSHOTTER_FILE_INFO_VERSION 1
 typedef struct snapshotter_file_info {
+    unsigned int version;
     const char *relative_path;
     /* "xxh3:<hex>" */
     const char *digest;
@@ -781,7 +818,9 @@ SNAPSHOTTER_API snapshotter_code snapshotter_delete(snapshotter_delete_stats *ou
 /* The directory holds something other than a regular file there. */
 #define SNAPSHOTTER_DIFF_TYPE 0x40u
 
+#define SNAPSHOTTER_DIFF_ENTRY_VERSION 1
 typedef struct snapshotter_diff_entry {
+    unsigned int version;
     const char *relative_path;
     uint32_t kind;
     uint32_t reasons;
@@ -852,8 +891,38 @@ typedef enum snapshotter_gc_reason {
     SNAPSHOTTER_GC_REASON_KEEP_LAST = 4
 } snapshotter_gc_reason;
 
-/* One evicted snapshot. Its layout is fixed (arrays of it cross the ABI). */
+/* What a collection did (or, dry, would do): its totals and the snapshots it
+ * evicted, least recently used first. */
+typedef struct snapshotter_gc_report snapshotter_gc_report;
+
+#define SNAPSHOTTER_GC_SUMMARY_VERSION 1
+typedef struct snapshotter_gc_summary {
+    unsigned int version;
+    /* 1 when this was a dry run. */
+    uint32_t dry_run;
+    /* The store's filesystem and the content stored when it started. */
+    uint64_t disk_total_bytes;
+    uint64_t disk_used_bytes;
+    uint64_t store_bytes;
+    uint64_t batches;
+    /* Totals over the evicted snapshots (SPF1 bytes of the content
+     * objects). */
+    uint64_t content_removed;
+    uint64_t content_bytes_freed;
+    /* Orphans: temporary files and staging dirs; unreferenced content files
+     * and storage/snapshot files; records of dead handles and content records
+     * without files; and the bytes of the files removed. */
+    uint64_t orphan_temp_files;
+    uint64_t orphan_content;
+    uint64_t orphan_snapshot_files;
+    uint64_t orphan_records;
+    uint64_t orphan_bytes_freed;
+} snapshotter_gc_summary;
+
+/* One evicted snapshot. */
+#define SNAPSHOTTER_GC_EVICTED_VERSION 1
 typedef struct snapshotter_gc_evicted {
+    unsigned int version;
     const char *name;
     const char *snapshot_version;
     /* A snapshotter_gc_reason. */
@@ -866,54 +935,23 @@ typedef struct snapshotter_gc_evicted {
 } snapshotter_gc_evicted;
 
 /*
- * What a collection did (or, dry, would do). The caller owns the struct and
- * sets `version` (SNAPSHOTTER_GC_REPORT_INIT); the library writes the fields
- * that version has and allocates the `evicted` array (strings included, one
- * allocation), which the caller releases with snapshotter_gc_report_free().
- * Counts are plain fields, so most callers read the report without any call.
- */
-#define SNAPSHOTTER_GC_REPORT_VERSION 1
-typedef struct snapshotter_gc_report {
-    unsigned int version;
-    /* 1 when this was a dry run. */
-    uint32_t dry_run;
-    /* The store's filesystem and the content stored when it started. */
-    uint64_t disk_total_bytes;
-    uint64_t disk_used_bytes;
-    uint64_t store_bytes;
-    uint64_t batches;
-    /* Least recently used first. */
-    snapshotter_gc_evicted *evicted;
-    size_t evicted_count;
-    /* Totals over `evicted` (SPF1 bytes of the content objects). */
-    uint64_t content_removed;
-    uint64_t content_bytes_freed;
-    /* Orphans: temporary files and staging dirs; unreferenced content files
-     * and storage/snapshot files; records of dead handles and content records
-     * without files; and the bytes of the files removed. */
-    uint64_t orphan_temp_files;
-    uint64_t orphan_content;
-    uint64_t orphan_snapshot_files;
-    uint64_t orphan_records;
-    uint64_t orphan_bytes_freed;
-} snapshotter_gc_report;
-#define SNAPSHOTTER_GC_REPORT_INIT \
-    { SNAPSHOTTER_GC_REPORT_VERSION, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, 0, 0, 0, 0 }
-
-/*
  * Runs one collection now with the handle's snapshotter_gc_options (waiting
  * while another collection of the root_dir is in progress), or with
  * SNAPSHOTTER_GC_DRY_RUN plans it: the report then lists exactly what a
  * collection would evict and remove if nothing changed meanwhile. req may be
- * NULL (a real collection). On success *out is filled; on failure it is left
- * untouched and nothing needs freeing.
+ * NULL (a real collection). On success *out is a report the caller frees with
+ * snapshotter_gc_report_free().
  */
-SNAPSHOTTER_API snapshotter_code snapshotter_gc(snapshotter_gc_report *out, snapshotter *s,
+SNAPSHOTTER_API snapshotter_code snapshotter_gc(snapshotter_gc_report **out, snapshotter *s,
                                                 const snapshotter_gc_request *req, snapshotter_error **err);
-
-/* Frees what the library allocated in *report and sets evicted to NULL and
- * evicted_count to 0; the struct itself stays the caller's. NULL is ignored,
- * and so is a report the library never filled (evicted NULL). */
+/* The totals, owned by the report; NULL for NULL. */
+SNAPSHOTTER_API const snapshotter_gc_summary *snapshotter_gc_report_summary(const snapshotter_gc_report *report);
+/* The number of evicted snapshots; 0 for NULL. */
+SNAPSHOTTER_API size_t snapshotter_gc_report_evicted_count(const snapshotter_gc_report *report);
+/* The index-th evicted snapshot, owned by the report; NULL when index is out
+ * of range. */
+SNAPSHOTTER_API const snapshotter_gc_evicted *
+snapshotter_gc_report_evicted_get(const snapshotter_gc_report *report, size_t index);
 SNAPSHOTTER_API void snapshotter_gc_report_free(snapshotter_gc_report *report);
 
 /* ---------------------------------------------------------- verification */
@@ -958,21 +996,12 @@ typedef enum snapshotter_problem_kind {
     SNAPSHOTTER_PROBLEM_CORRUPT_METADATA = 8
 } snapshotter_problem_kind;
 
-/* One problem. Its layout is fixed (arrays of it cross the ABI). */
-typedef struct snapshotter_verify_problem {
-    /* A snapshotter_problem_kind. */
-    uint32_t kind;
-    /* 1 when this call repaired it. */
-    uint32_t repaired;
-    /* A digest ("xxh3:..."), a snapshot ("name:version") or a path. */
-    const char *subject;
-    const char *message;
-} snapshotter_verify_problem;
+/* What a verification found: its totals and the problems, in the order
+ * found. */
+typedef struct snapshotter_verify_report snapshotter_verify_report;
 
-/* Filled as snapshotter_gc_report is: caller's struct with `version` set,
- * library's `problems` array, released with snapshotter_verify_report_free(). */
-#define SNAPSHOTTER_VERIFY_REPORT_VERSION 1
-typedef struct snapshotter_verify_report {
+#define SNAPSHOTTER_VERIFY_SUMMARY_VERSION 1
+typedef struct snapshotter_verify_summary {
     unsigned int version;
     uint64_t snapshots_checked;
     /* Content and storage/snapshot files re-hashed, and their bytes. */
@@ -982,13 +1011,22 @@ typedef struct snapshotter_verify_report {
     /* Content no snapshot references: not a problem, the collector's to
      * remove once past its grace period. */
     uint64_t unreferenced_content;
-    snapshotter_verify_problem *problems;
-    size_t problem_count;
     /* Problems still there after the call; 0 means the store is clean. */
     uint64_t problems_unrepaired;
-} snapshotter_verify_report;
-#define SNAPSHOTTER_VERIFY_REPORT_INIT \
-    { SNAPSHOTTER_VERIFY_REPORT_VERSION, 0, 0, 0, 0, 0, NULL, 0, 0 }
+} snapshotter_verify_summary;
+
+/* One problem. */
+#define SNAPSHOTTER_VERIFY_PROBLEM_VERSION 1
+typedef struct snapshotter_verify_problem {
+    unsigned int version;
+    /* A snapshotter_problem_kind. */
+    uint32_t kind;
+    /* 1 when this call repaired it. */
+    uint32_t repaired;
+    /* A digest ("xxh3:..."), a snapshot ("name:version") or a path. */
+    const char *subject;
+    const char *message;
+} snapshotter_verify_problem;
 
 /*
  * Checks the whole store: the metadata database's integrity, every content
@@ -997,12 +1035,20 @@ typedef struct snapshotter_verify_report {
  * With SNAPSHOTTER_VERIFY_REPAIR it repairs what each problem kind says is
  * repairable. Problems are the report's, not errors: the call returns OK
  * when it could check. Snapshots and restores may run meanwhile; collections
- * wait for it. req may be NULL (check only).
+ * wait for it. req may be NULL (check only). On success *out is a report the
+ * caller frees with snapshotter_verify_report_free().
  */
-SNAPSHOTTER_API snapshotter_code snapshotter_verify(snapshotter_verify_report *out, snapshotter *s,
+SNAPSHOTTER_API snapshotter_code snapshotter_verify(snapshotter_verify_report **out, snapshotter *s,
                                                     const snapshotter_verify_request *req, snapshotter_error **err);
-
-/* As snapshotter_gc_report_free(), for problems. */
+/* The totals, owned by the report; NULL for NULL. */
+SNAPSHOTTER_API const snapshotter_verify_summary *
+snapshotter_verify_report_summary(const snapshotter_verify_report *report);
+/* The number of problems; 0 for NULL. */
+SNAPSHOTTER_API size_t snapshotter_verify_report_problem_count(const snapshotter_verify_report *report);
+/* The index-th problem, owned by the report; NULL when index is out of
+ * range. */
+SNAPSHOTTER_API const snapshotter_verify_problem *
+snapshotter_verify_report_problem_get(const snapshotter_verify_report *report, size_t index);
 SNAPSHOTTER_API void snapshotter_verify_report_free(snapshotter_verify_report *report);
 
 /* --------------------------------------------------------- export, import */
@@ -1069,14 +1115,10 @@ SNAPSHOTTER_API snapshotter_code snapshotter_export_request_init(snapshotter_exp
 SNAPSHOTTER_API snapshotter_code snapshotter_export(snapshotter_stats *out_stats, snapshotter *s,
                                                     const snapshotter_export_request *req, snapshotter_error **err);
 
-#define SNAPSHOTTER_IMPORT_REQUEST_VERSION 1
+/* Version 2 moved `name` and `snapshot_version` first, as in every request. */
+#define SNAPSHOTTER_IMPORT_REQUEST_VERSION 2
 typedef struct snapshotter_import_request {
     unsigned int version;
-    /* Where from, exactly one of: a descriptor open for reading (a tar
-     * stream, gzip-compressed or not; -1, the default, means none)... */
-    int fd;
-    /* ...or an export directory. */
-    const char *input_dir;
     /* Record the snapshot under this name and version instead of the
      * envelope's (both or neither). Required for a tar stream without
      * snapshot.json, e.g. one tar made from a directory: its regular files
@@ -1084,6 +1126,11 @@ typedef struct snapshotter_import_request {
      * their headers. */
     const char *name;
     const char *snapshot_version;
+    /* Where from, exactly one of: a descriptor open for reading (a tar
+     * stream, gzip-compressed or not; -1, the default, means none)... */
+    int fd;
+    /* ...or an export directory. */
+    const char *input_dir;
     /* Optional. The totals are known, and reported, only when snapshot.json
      * comes first (as in exports); otherwise they are 0. */
     snapshotter_progress_cb progress;
@@ -1091,7 +1138,7 @@ typedef struct snapshotter_import_request {
     snapshotter_cancel *cancel;
 } snapshotter_import_request;
 #define SNAPSHOTTER_IMPORT_REQUEST_INIT \
-    { SNAPSHOTTER_IMPORT_REQUEST_VERSION, -1, NULL, NULL, NULL, NULL, NULL, NULL }
+    { SNAPSHOTTER_IMPORT_REQUEST_VERSION, NULL, NULL, -1, NULL, NULL, NULL, NULL }
 SNAPSHOTTER_API snapshotter_code snapshotter_import_request_init(snapshotter_import_request *req,
                                                                  unsigned int version);
 

@@ -8,12 +8,17 @@ import (
 	lib "libsnapshotter.dev/bindings/go"
 )
 
+// defaultDiskHighThresholdPercent is d7y.io/snapshotter's default high threshold, and the library's:
+// a low threshold above it is ignored as one above a high threshold that is set.
+const defaultDiskHighThresholdPercent = 90
+
 // gcOptions are the library's GC options for gc: the default where a field is nil and, as
 // d7y.io/snapshotter does, where its value is out of the field's range. Values the library cannot
 // take as they are (a fraction of a percent or of a second, a high threshold of 0) are errors naming
 // the field rather than silently different settings.
 func gcOptions(gc GC) (lib.GCOptions, error) {
-	options := lib.DefaultGCOptions()
+	var options lib.GCOptions // zero: the library's defaults
+	high := float64(defaultDiskHighThresholdPercent)
 	if d := gc.Interval; d != nil && *d > 0 {
 		if err := wholeSeconds(*d, "GC.Interval"); err != nil {
 			return options, err
@@ -28,9 +33,9 @@ func gcOptions(gc GC) (lib.GCOptions, error) {
 		if err != nil {
 			return options, err
 		}
-		options.HighWatermarkPercent = percent
+		options.HighWatermarkPercent, high = percent, *p
 	}
-	if p := gc.DiskLowThresholdPercent; p != nil && *p >= 0 && *p <= float64(options.HighWatermarkPercent) {
+	if p := gc.DiskLowThresholdPercent; p != nil && *p >= 0 && *p <= high {
 		percent, err := wholePercent(*p, "GC.DiskLowThresholdPercent")
 		if err != nil {
 			return options, err

@@ -127,11 +127,11 @@ func (s *snapshotter) open(registry oci.Registry, content dragonfly.ContentProvi
 	options := s.options
 	if registry.Endpoint != "" {
 		options.Registry = &lib.RegistryOptions{
-			URL:       registry.Endpoint,
-			Namespace: registry.Namespace,
-			Username:  registry.Username,
-			Password:  registry.Password,
-			Insecure:  registry.Insecure,
+			URL:                registry.Endpoint,
+			Namespace:          registry.Namespace,
+			Username:           registry.Username,
+			Password:           registry.Password,
+			InsecureSkipVerify: registry.Insecure,
 		}
 	}
 	if content.Provider != "" {

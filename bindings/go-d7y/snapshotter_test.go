@@ -32,7 +32,7 @@ func TestNewRequiresARootDir(t *testing.T) {
 }
 
 func TestGCFieldsMapToTheLibrarysOptions(t *testing.T) {
-	defaults := lib.DefaultGCOptions()
+	var defaults lib.GCOptions
 	got, err := gcOptions(GC{})
 	if err != nil || got != defaults {
 		t.Fatalf("nil fields: %+v, %v; want the defaults %+v", got, err, defaults)

@@ -8,61 +8,57 @@ import "C"
 import (
 	"context"
 	"time"
-	"unsafe"
 )
 
 // GCOptions mirror snapshotter_gc_options: how the store is collected, by the background collector
-// of every handle and by GC. Start from DefaultGCOptions (the zero value turns every policy off and
-// is refused for its zero Interval). Durations are whole seconds.
+// of every handle and by GC. The zero value is the library's defaults (those of Dragonfly's Go
+// snapshotter): every zero field means its default, and the No* fields turn off what a zero cannot.
+// Durations are whole seconds.
 type GCOptions struct {
 	// NoBackground starts no background collector: collections happen only through GC.
 	NoBackground bool
-	// Interval is the background collector's period.
+	// Interval is the background collector's period; 0 means 5 minutes.
 	Interval time.Duration
-	// HighWatermarkPercent of disk usage starts eviction (0: never for disk usage); it goes on
-	// until usage is below LowWatermarkPercent.
+	// HighWatermarkPercent of disk usage starts eviction (0 means 90); it goes on until usage is
+	// below LowWatermarkPercent (0 means 70, or HighWatermarkPercent when that is lower).
 	HighWatermarkPercent, LowWatermarkPercent uint32
-	// BatchSize snapshots are evicted per batch, at most MaxBatches batches per collection.
+	// NoDiskEviction turns eviction for disk usage off.
+	NoDiskEviction bool
+	// BatchSize snapshots are evicted per batch (0 means 10), at most MaxBatches batches per
+	// collection (0 means 100).
 	BatchSize, MaxBatches uint32
 	// KeepLast keeps only the newest N versions of each name (0: all).
 	KeepLast uint32
-	// MinRetention: snapshots used more recently are never evicted.
+	// MinRetention: snapshots used more recently are never evicted; 0 means 5 minutes.
 	MinRetention time.Duration
+	// NoMinRetention lets a collection evict snapshots however recently used.
+	NoMinRetention bool
 	// MaxAge evicts snapshots unused for longer (0: never).
 	MaxAge time.Duration
 	// MaxStoreBytes evicts while the stored content exceeds it (0: never).
 	MaxStoreBytes uint64
-	// OrphanGrace keeps unreferenced content and foreign temporary files younger than this.
+	// OrphanGrace keeps unreferenced content and foreign temporary files younger than this; 0
+	// means 1 hour.
 	OrphanGrace time.Duration
+	// NoOrphanGrace removes orphans however young.
+	NoOrphanGrace bool
 }
-
-// DefaultGCOptions are the library's defaults (those of Dragonfly's Go snapshotter).
-func DefaultGCOptions() GCOptions {
-	var c C.snapshotter_gc_options
-	C.snapshotter_gc_options_init(&c, C.SNAPSHOTTER_GC_OPTIONS_VERSION)
-	return GCOptions{
-		NoBackground:         c.flags&C.SNAPSHOTTER_GC_NO_BACKGROUND != 0,
-		Interval:             seconds(c.interval_seconds),
-		HighWatermarkPercent: uint32(c.high_watermark_percent),
-		LowWatermarkPercent:  uint32(c.low_watermark_percent),
-		BatchSize:            uint32(c.batch_size),
-		MaxBatches:           uint32(c.max_batches),
-		KeepLast:             uint32(c.keep_last),
-		MinRetention:         seconds(c.min_retention_seconds),
-		MaxAge:               seconds(c.max_age_seconds),
-		MaxStoreBytes:        uint64(c.max_store_bytes),
-		OrphanGrace:          seconds(c.orphan_grace_seconds),
-	}
-}
-
-func seconds(n C.uint64_t) time.Duration { return time.Duration(n) * time.Second }
 
 func (o *GCOptions) toC(a *arena) *C.snapshotter_gc_options {
 	c := cnew[C.snapshotter_gc_options](a)
 	a.init(C.snapshotter_gc_options_init(c, C.SNAPSHOTTER_GC_OPTIONS_VERSION), "snapshotter_gc_options")
-	c.flags = 0
-	if o.NoBackground {
-		c.flags = C.SNAPSHOTTER_GC_NO_BACKGROUND
+	for _, f := range []struct {
+		set  bool
+		flag C.uint32_t
+	}{
+		{o.NoBackground, C.SNAPSHOTTER_GC_NO_BACKGROUND},
+		{o.NoDiskEviction, C.SNAPSHOTTER_GC_NO_DISK_EVICTION},
+		{o.NoMinRetention, C.SNAPSHOTTER_GC_NO_MIN_RETENTION},
+		{o.NoOrphanGrace, C.SNAPSHOTTER_GC_NO_ORPHAN_GRACE},
+	} {
+		if f.set {
+			c.flags |= f.flag
+		}
 	}
 	for _, d := range []struct {
 		value time.Duration
@@ -110,16 +106,17 @@ type EvictedSnapshot struct {
 	ContentRemoved, BytesFreed uint64
 }
 
-// GCReport mirrors snapshotter_gc_report.
+// GCReport is what a collection did: snapshotter_gc_report's summary and evicted snapshots.
 type GCReport struct {
 	DryRun                                    bool
 	DiskTotalBytes, DiskUsedBytes, StoreBytes uint64
 	Batches                                   uint64
-	Evicted                                   []EvictedSnapshot
-	ContentRemoved, ContentBytesFreed         uint64
-	OrphanTempFiles, OrphanContent            uint64
-	OrphanSnapshotFiles, OrphanRecords        uint64
-	OrphanBytesFreed                          uint64
+	// Evicted is least recently used first.
+	Evicted                            []EvictedSnapshot
+	ContentRemoved, ContentBytesFreed  uint64
+	OrphanTempFiles, OrphanContent     uint64
+	OrphanSnapshotFiles, OrphanRecords uint64
+	OrphanBytesFreed                   uint64
 }
 
 // GC runs one collection now with the handle's GCOptions (waiting for one in progress elsewhere),
@@ -135,25 +132,26 @@ func (s *Snapshotter) GC(ctx context.Context, req GCRequest) (GCReport, error) {
 	if a.err != nil {
 		return GCReport{}, a.err
 	}
-	out := cnew[C.snapshotter_gc_report](&a)
-	out.version = C.SNAPSHOTTER_GC_REPORT_VERSION
+	var out *C.snapshotter_gc_report
 	err := s.run(ctx, nil, func(handle *C.snapshotter, ctl control, cerr **C.snapshotter_error) C.snapshotter_code {
 		c.cancel = ctl.cancel
-		return C.snapshotter_gc(out, handle, c, cerr)
+		return C.snapshotter_gc(&out, handle, c, cerr)
 	})
 	if err != nil {
 		return GCReport{}, err
 	}
 	defer C.snapshotter_gc_report_free(out)
+	sum := C.snapshotter_gc_report_summary(out)
 	report := GCReport{
-		DryRun: out.dry_run != 0, DiskTotalBytes: uint64(out.disk_total_bytes), DiskUsedBytes: uint64(out.disk_used_bytes),
-		StoreBytes: uint64(out.store_bytes), Batches: uint64(out.batches),
-		ContentRemoved: uint64(out.content_removed), ContentBytesFreed: uint64(out.content_bytes_freed),
-		OrphanTempFiles: uint64(out.orphan_temp_files), OrphanContent: uint64(out.orphan_content),
-		OrphanSnapshotFiles: uint64(out.orphan_snapshot_files), OrphanRecords: uint64(out.orphan_records),
-		OrphanBytesFreed: uint64(out.orphan_bytes_freed),
+		DryRun: sum.dry_run != 0, DiskTotalBytes: uint64(sum.disk_total_bytes), DiskUsedBytes: uint64(sum.disk_used_bytes),
+		StoreBytes: uint64(sum.store_bytes), Batches: uint64(sum.batches),
+		ContentRemoved: uint64(sum.content_removed), ContentBytesFreed: uint64(sum.content_bytes_freed),
+		OrphanTempFiles: uint64(sum.orphan_temp_files), OrphanContent: uint64(sum.orphan_content),
+		OrphanSnapshotFiles: uint64(sum.orphan_snapshot_files), OrphanRecords: uint64(sum.orphan_records),
+		OrphanBytesFreed: uint64(sum.orphan_bytes_freed),
 	}
-	for _, e := range unsafe.Slice(out.evicted, int(out.evicted_count)) {
+	for i, n := C.size_t(0), C.snapshotter_gc_report_evicted_count(out); i < n; i++ {
+		e := C.snapshotter_gc_report_evicted_get(out, i)
 		report.Evicted = append(report.Evicted, EvictedSnapshot{
 			Name: C.GoString(e.name), Version: C.GoString(e.snapshot_version), Reason: GCReason(e.reason),
 			LastUsed: time.Unix(0, int64(e.last_used_ns)), ContentRemoved: uint64(e.content_removed), BytesFreed: uint64(e.bytes_freed),
@@ -192,7 +190,8 @@ type Problem struct {
 	Subject, Message string
 }
 
-// VerifyReport mirrors snapshotter_verify_report; the store is clean when Problems is empty.
+// VerifyReport is what a verification found: snapshotter_verify_report's summary and problems. The
+// store is clean when Problems is empty.
 type VerifyReport struct {
 	SnapshotsChecked, ContentChecked, SnapshotFilesChecked, BytesChecked uint64
 	UnreferencedContent                                                  uint64
@@ -213,22 +212,23 @@ func (s *Snapshotter) Verify(ctx context.Context, req VerifyRequest) (VerifyRepo
 	if a.err != nil {
 		return VerifyReport{}, a.err
 	}
-	out := cnew[C.snapshotter_verify_report](&a)
-	out.version = C.SNAPSHOTTER_VERIFY_REPORT_VERSION
+	var out *C.snapshotter_verify_report
 	err := s.run(ctx, req.Progress, func(handle *C.snapshotter, ctl control, cerr **C.snapshotter_error) C.snapshotter_code {
 		c.cancel, c.progress, c.progress_payload = ctl.cancel, ctl.progress, ctl.payload
-		return C.snapshotter_verify(out, handle, c, cerr)
+		return C.snapshotter_verify(&out, handle, c, cerr)
 	})
 	if err != nil {
 		return VerifyReport{}, err
 	}
 	defer C.snapshotter_verify_report_free(out)
+	sum := C.snapshotter_verify_report_summary(out)
 	report := VerifyReport{
-		SnapshotsChecked: uint64(out.snapshots_checked), ContentChecked: uint64(out.content_checked),
-		SnapshotFilesChecked: uint64(out.snapshot_files_checked), BytesChecked: uint64(out.bytes_checked),
-		UnreferencedContent: uint64(out.unreferenced_content), ProblemsUnrepaired: uint64(out.problems_unrepaired),
+		SnapshotsChecked: uint64(sum.snapshots_checked), ContentChecked: uint64(sum.content_checked),
+		SnapshotFilesChecked: uint64(sum.snapshot_files_checked), BytesChecked: uint64(sum.bytes_checked),
+		UnreferencedContent: uint64(sum.unreferenced_content), ProblemsUnrepaired: uint64(sum.problems_unrepaired),
 	}
-	for _, p := range unsafe.Slice(out.problems, int(out.problem_count)) {
+	for i, n := C.size_t(0), C.snapshotter_verify_report_problem_count(out); i < n; i++ {
+		p := C.snapshotter_verify_report_problem_get(out, i)
 		report.Problems = append(report.Problems, Problem{
 			Kind: ProblemKind(p.kind), Repaired: p.repaired != 0, Subject: C.GoString(p.subject), Message: C.GoString(p.message),
 		})

@@ -7,26 +7,30 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	snapshotter "libsnapshotter.dev/bindings/go"
 )
 
-func TestGCDryRunThenCollectThenVerify(t *testing.T) {
-	gc := snapshotter.DefaultGCOptions()
-	if gc.HighWatermarkPercent != 90 || gc.LowWatermarkPercent != 70 || gc.BatchSize != 10 || gc.Interval.Minutes() != 5 {
-		t.Fatalf("defaults: %+v", gc)
-	}
-	gc.NoBackground, gc.HighWatermarkPercent, gc.KeepLast, gc.MinRetention = true, 0, 1, 0
+// openWithTwoVersions opens a store collected as gc says, holding app:v1 and app:v2.
+func openWithTwoVersions(t *testing.T, gc snapshotter.GCOptions) *snapshotter.Snapshotter {
+	t.Helper()
 	s := open(t, snapshotter.Options{GC: &gc})
 	src := t.TempDir()
-	ctx := context.Background()
 	for _, v := range []string{"v1", "v2"} {
 		writeFile(t, filepath.Join(src, "state.bin"), []byte(strings.Repeat(v, 5000)), 0o644)
 		req := snapshotter.SnapshotRequest{Name: "app", Version: v, BaseDir: src, Files: []snapshotter.File{{RelativePath: "state.bin"}}}
-		if _, err := s.Snapshot(ctx, req); err != nil {
+		if _, err := s.Snapshot(context.Background(), req); err != nil {
 			t.Fatal(err)
 		}
 	}
+	return s
+}
+
+func TestGCDryRunThenCollectThenVerify(t *testing.T) {
+	gc := snapshotter.GCOptions{NoBackground: true, NoDiskEviction: true, NoMinRetention: true, KeepLast: 1}
+	s := openWithTwoVersions(t, gc)
+	ctx := context.Background()
 
 	plan, err := s.GC(ctx, snapshotter.GCRequest{DryRun: true})
 	if err != nil || !plan.DryRun || len(plan.Evicted) != 1 || plan.Evicted[0].Version != "v1" || plan.Evicted[0].Reason != snapshotter.GCReasonKeepLast {
@@ -42,6 +46,28 @@ func TestGCDryRunThenCollectThenVerify(t *testing.T) {
 	report, err := s.Verify(ctx, snapshotter.VerifyRequest{})
 	if err != nil || len(report.Problems) != 0 || report.SnapshotsChecked != 1 || report.ContentChecked != 1 {
 		t.Fatalf("verify: %+v, %v", report, err)
+	}
+}
+
+// A zero GCOptions is the defaults, not a refusal: the default minimum retention keeps a snapshot made a
+// moment ago, which NoMinRetention lets go.
+func TestZeroGCOptionsAreTheDefaults(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		gc      snapshotter.GCOptions
+		evicted int
+	}{
+		{snapshotter.GCOptions{KeepLast: 1}, 0},
+		// Disk eviction off: on a nearly full disk it would evict v2 as well.
+		{snapshotter.GCOptions{KeepLast: 1, NoMinRetention: true, NoDiskEviction: true}, 1},
+	} {
+		report, err := openWithTwoVersions(t, c.gc).GC(ctx, snapshotter.GCRequest{DryRun: true})
+		if err != nil || len(report.Evicted) != c.evicted {
+			t.Fatalf("%+v: %+v, %v", c.gc, report, err)
+		}
+	}
+	if _, err := snapshotter.Open(snapshotter.Options{RootDir: t.TempDir(), GC: &snapshotter.GCOptions{MinRetention: -time.Second}}); !errors.Is(err, snapshotter.ErrInvalidArgument) {
+		t.Fatalf("a negative duration: %v", err)
 	}
 }
 

@@ -18,8 +18,8 @@ type Options struct {
 	Concurrency int
 	// Content, when set, is where content lives beyond this machine; nil keeps it in the local store.
 	Content *ContentOptions
-	// GC, when set, is how the store is collected (start from DefaultGCOptions); nil: the defaults,
-	// with a background collector running.
+	// GC, when set, is how the store is collected (its zero value and nil are the defaults, with a
+	// background collector running).
 	GC *GCOptions
 	// Registry, when set, is where snapshot metadata is published and where restores find snapshots
 	// this store has never seen; nil keeps snapshots local.
@@ -112,8 +112,8 @@ type RegistryOptions struct {
 	// Username and Password are sent to the registry or its token service, as it asks; never shown
 	// in errors.
 	Username, Password string
-	// Insecure turns off TLS certificate verification.
-	Insecure bool
+	// InsecureSkipVerify turns off TLS certificate verification.
+	InsecureSkipVerify bool
 	// CAFile is an absolute path to a PEM bundle of the certificate authorities to trust instead of
 	// the system's.
 	CAFile string
@@ -132,8 +132,8 @@ func (o *RegistryOptions) toC(a *arena) *C.snapshotter_registry_options {
 	c.repository_namespace = a.str(o.Namespace, "registry.namespace")
 	c.username = a.str(o.Username, "registry.username")
 	c.password = a.secret(o.Password, "registry.password")
-	if o.Insecure {
-		c.insecure = 1
+	if o.InsecureSkipVerify {
+		c.insecure_skip_verify = 1
 	}
 	c.ca_file = a.str(o.CAFile, "registry.ca_file")
 	c.request_timeout_ms = a.millis(o.RequestTimeout, "registry.request_timeout")

@@ -55,6 +55,7 @@ func (s *Snapshotter) Snapshot(ctx context.Context, req SnapshotRequest) (Stats,
 	c.flags = C.uint32_t(req.Flags)
 	if files := cnewArray[C.snapshotter_file](&a, len(req.Files)); files != nil {
 		for i, f := range req.Files {
+			a.init(C.snapshotter_file_init(&files[i], C.SNAPSHOTTER_FILE_VERSION), "snapshotter_file")
 			files[i].relative_path = a.str(f.RelativePath, "files[].relative_path")
 			files[i].flags = C.uint32_t(f.Flags)
 		}

@@ -29,6 +29,7 @@ int main(int argc, char **argv)
         if (strcmp(argv[i], "--ro") == 0 || strcmp(argv[i], "--rw") == 0) {
             flags = argv[i][3] == 'o' ? SNAPSHOTTER_FILE_READ_ONLY : 0;
         } else {
+            snapshotter_file_init(&files[count], SNAPSHOTTER_FILE_VERSION);
             files[count].relative_path = argv[i];
             files[count++].flags = flags;
         }

@@ -44,24 +44,30 @@ internal unsafe struct Arena
     public static NativeList<TItem>* List<TSource, TItem>(IReadOnlyList<TSource> sources, Func<TSource, nuint> stringBytes, Converter<TSource, TItem> convert)
         where TItem : unmanaged
     {
-        nuint count = (nuint)sources.Count;
-        nuint size = SizeOf<NativeList<TItem>>(1) + SizeOf<TItem>(count);
-        foreach (TSource source in sources)
-        {
-            size += stringBytes(source);
-        }
-
+        nuint size = SizeOf<NativeList<TItem>>(1) + ItemsSize<TSource, TItem>(sources, stringBytes);
         return Build<NativeList<TItem>>(size, (ref Arena arena) =>
         {
             var list = arena.Take<NativeList<TItem>>(1);
-            list->Count = count;
-            list->Items = arena.Take<TItem>(count);
-            for (int i = 0; i < sources.Count; i++)
-            {
-                list->Items[i] = convert(sources[i], ref arena);
-            }
-
+            arena.FillItems(list, sources, convert);
             return list;
+        });
+    }
+
+    /// <summary>
+    /// A report in one block: the header with the summary made by <paramref name="summary"/> (whose strings take
+    /// <paramref name="summaryStringBytes"/>), then the items as in <see cref="List"/>.
+    /// </summary>
+    public static NativeReport<TSummary, TItem>* Report<TSummary, TSource, TItem>(nuint summaryStringBytes, SummaryMaker<TSummary> summary, IReadOnlyList<TSource> sources, Func<TSource, nuint> stringBytes, Converter<TSource, TItem> convert)
+        where TSummary : unmanaged
+        where TItem : unmanaged
+    {
+        nuint size = SizeOf<NativeReport<TSummary, TItem>>(1) + summaryStringBytes + ItemsSize<TSource, TItem>(sources, stringBytes);
+        return Build<NativeReport<TSummary, TItem>>(size, (ref Arena arena) =>
+        {
+            var report = arena.Take<NativeReport<TSummary, TItem>>(1);
+            arena.FillItems(&report->Items, sources, convert);
+            report->Summary = summary(ref arena);
+            return report;
         });
     }
 
@@ -88,6 +94,9 @@ internal unsafe struct Arena
     public delegate TItem Converter<TSource, TItem>(TSource source, ref Arena arena)
         where TItem : unmanaged;
 
+    public delegate TSummary SummaryMaker<TSummary>(ref Arena arena)
+        where TSummary : unmanaged;
+
     public T* Take<T>(nuint count)
         where T : unmanaged
     {
@@ -113,6 +122,30 @@ internal unsafe struct Arena
         byte* p = _next;
         _next += bytes;
         return p;
+    }
+
+    private static nuint ItemsSize<TSource, TItem>(IReadOnlyList<TSource> sources, Func<TSource, nuint> stringBytes)
+        where TItem : unmanaged
+    {
+        nuint size = SizeOf<TItem>((nuint)sources.Count);
+        foreach (TSource source in sources)
+        {
+            size += stringBytes(source);
+        }
+
+        return size;
+    }
+
+    /// <summary>Carves the item array of <paramref name="list"/> (structs before any string) and fills it.</summary>
+    private void FillItems<TSource, TItem>(NativeList<TItem>* list, IReadOnlyList<TSource> sources, Converter<TSource, TItem> convert)
+        where TItem : unmanaged
+    {
+        list->Count = (nuint)sources.Count;
+        list->Items = Take<TItem>(list->Count);
+        for (int i = 0; i < sources.Count; i++)
+        {
+            list->Items[i] = convert(sources[i], ref this);
+        }
     }
 
     private static nuint Align(nuint bytes) => (bytes + Alignment - 1) & ~(Alignment - 1);

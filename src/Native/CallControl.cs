@@ -30,6 +30,7 @@ internal sealed unsafe class CallControl : IDisposable
     {
         var progress = new NativeProgress
         {
+            Version = NativeProgress.CurrentVersion,
             FilesDone = (ulong)report.FilesDone,
             FilesTotal = (ulong)report.FilesTotal,
             BytesDone = (ulong)report.BytesDone,

@@ -68,15 +68,13 @@ internal static unsafe partial class Exports
     }
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_inspection_snapshot")]
-    public static NativeSnapshotInfo* InspectionSnapshot(NativeInspection* inspection) =>
-        inspection == null ? null : &inspection->Snapshot;
+    public static NativeSnapshotInfo* InspectionSnapshot(NativeInspection* inspection) => NativeInspection.SummaryOf(inspection);
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_inspection_file_count")]
-    public static nuint InspectionFileCount(NativeInspection* inspection) => inspection == null ? 0 : inspection->FileCount;
+    public static nuint InspectionFileCount(NativeInspection* inspection) => NativeInspection.CountOf(inspection);
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_inspection_file_get")]
-    public static NativeFileInfo* InspectionFileGet(NativeInspection* inspection, nuint index) =>
-        inspection == null || index >= inspection->FileCount ? null : &inspection->Files[index];
+    public static NativeFileInfo* InspectionFileGet(NativeInspection* inspection, nuint index) => NativeInspection.Get(inspection, index);
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_inspection_free")]
     public static void InspectionFree(NativeInspection* inspection) => Arena.Free(inspection);
@@ -118,45 +116,29 @@ internal static unsafe partial class Exports
         SnapshotReference.FromRequest(Utf8.Optional(reference, "ref"), Utf8.Optional(name, "name"), Utf8.Optional(version, "snapshot_version"));
 
     /// <summary>One allocation holding the inspection, its file array and all their strings.</summary>
-    private static NativeInspection* ToNative(SnapshotDetails details)
-    {
-        IReadOnlyList<SnapshotFileInfo> files = details.Files;
-        nuint size = Arena.SizeOf<NativeInspection>(1) + Arena.SizeOf<NativeFileInfo>((nuint)files.Count) + StringsSize(details.Snapshot);
-        foreach (SnapshotFileInfo file in files)
+    private static NativeInspection* ToNative(SnapshotDetails details) => Arena.Report(
+        StringsSize(details.Snapshot),
+        (ref Arena arena) => ToNative(details.Snapshot, ref arena),
+        details.Files,
+        file => Arena.SizeOf(file.RelativePath) + Arena.SizeOf(file.Digest),
+        (SnapshotFileInfo file, ref Arena arena) => new NativeFileInfo
         {
-            size += Arena.SizeOf(file.RelativePath) + Arena.SizeOf(file.Digest);
-        }
-
-        return Arena.Build<NativeInspection>(size, (ref Arena arena) =>
-        {
-            var inspection = arena.Take<NativeInspection>(1);
-            inspection->FileCount = (nuint)files.Count;
-            inspection->Files = arena.Take<NativeFileInfo>((nuint)files.Count);
-            inspection->Snapshot = ToNative(details.Snapshot, ref arena);
-            for (int i = 0; i < files.Count; i++)
-            {
-                SnapshotFileInfo file = files[i];
-                inspection->Files[i] = new NativeFileInfo
-                {
-                    RelativePath = arena.String(file.RelativePath),
-                    Digest = arena.String(file.Digest),
-                    Size = (ulong)file.Size,
-                    MtimeNs = file.ModificationTimeNs,
-                    Mode = file.Mode,
-                    Uid = file.Uid,
-                    Gid = file.Gid,
-                    Flags = (file.ReadOnly ? NativeFile.ReadOnlyFlag : 0) | (file.ContentLocal ? NativeFileInfo.ContentLocalFlag : 0),
-                };
-            }
-
-            return inspection;
+            Version = NativeFileInfo.CurrentVersion,
+            RelativePath = arena.String(file.RelativePath),
+            Digest = arena.String(file.Digest),
+            Size = (ulong)file.Size,
+            MtimeNs = file.ModificationTimeNs,
+            Mode = file.Mode,
+            Uid = file.Uid,
+            Gid = file.Gid,
+            Flags = (file.ReadOnly ? NativeFile.ReadOnlyFlag : 0) | (file.ContentLocal ? NativeFileInfo.ContentLocalFlag : 0),
         });
-    }
 
     private static nuint StringsSize(SnapshotInfo snapshot) => Arena.SizeOf(snapshot.Name) + Arena.SizeOf(snapshot.Version);
 
     private static NativeSnapshotInfo ToNative(SnapshotInfo snapshot, ref Arena arena) => new()
     {
+        Version = NativeSnapshotInfo.CurrentVersion,
         Name = arena.String(snapshot.Name),
         SnapshotVersion = arena.String(snapshot.Version),
         CreatedNs = snapshot.CreatedNs,

@@ -36,6 +36,7 @@ internal static unsafe partial class Exports
             };
             *result = Arena.List(engine.Diff(diffRequest, control.Token), entry => Arena.SizeOf(entry.RelativePath), (DiffEntry entry, ref Arena arena) => new NativeDiffEntry
             {
+                Version = NativeDiffEntry.CurrentVersion,
                 RelativePath = arena.String(entry.RelativePath),
                 Kind = (uint)entry.Kind,
                 Reasons = (uint)entry.Reasons,

@@ -125,7 +125,7 @@ internal static unsafe partial class Exports
             Namespace = Utf8.Optional(registry->RepositoryNamespace, "registry.repository_namespace"),
             Username = Utf8.Optional(registry->Username, "registry.username"),
             Password = Utf8.Optional(registry->Password, "registry.password"),
-            Insecure = registry->Insecure != 0,
+            Insecure = registry->InsecureSkipVerify != 0,
             CaFile = Utf8.Optional(registry->CaFile, "registry.ca_file"),
             RequestTimeout = registry->RequestTimeoutMs == 0 ? RegistryOptions.DefaultRequestTimeout : TimeSpan.FromMilliseconds(registry->RequestTimeoutMs),
             MaxAttempts = registry->MaxAttempts == 0 ? RegistryOptions.DefaultMaxAttempts : (int)Math.Min(registry->MaxAttempts, int.MaxValue),

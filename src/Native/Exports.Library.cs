@@ -112,13 +112,13 @@ internal static unsafe partial class Exports
     /// it byte for byte with their *_INIT macro, and a struct value copied in would carry whatever its stack slot
     /// held between fields), its leading `version` set, then any other defaults written through the pointer.
     /// </summary>
-    private static int InitStruct<T>(T* target, uint version, uint current, string structName, delegate*<T*, void> otherDefaults = null)
+    private static int InitStruct<T>(T* target, uint version, uint current, string structName, delegate*<T*, void> otherDefaults = null, uint oldest = 1)
         where T : unmanaged
     {
         try
         {
             RequireOut(target, structName);
-            RequireVersion(version, current, structName);
+            RequireVersion(version, oldest, current, structName);
             NativeMemory.Clear(target, (nuint)sizeof(T));
             *(uint*)target = version;
             if (otherDefaults != null)
@@ -136,7 +136,13 @@ internal static unsafe partial class Exports
 
 
     /// <summary>Struct versions this library understands: 1..current. 0 is an uninitialised struct.</summary>
-    private static void RequireVersion(uint version, uint current, string structName)
+    private static void RequireVersion(uint version, uint current, string structName) => RequireVersion(version, 1, current, structName);
+
+    /// <summary>
+    /// Struct versions this library understands: oldest..current. 0 is an uninitialised struct; versions below
+    /// oldest had another field order (docs/abi.md), which this library no longer reads.
+    /// </summary>
+    private static void RequireVersion(uint version, uint oldest, uint current, string structName)
     {
         if (version == 0)
         {
@@ -146,6 +152,11 @@ internal static unsafe partial class Exports
         if (version > current)
         {
             throw new SnapshotterException(ErrorCode.Unsupported, $"{structName}.version {version} is newer than this library supports ({current})");
+        }
+
+        if (version < oldest)
+        {
+            throw new SnapshotterException(ErrorCode.Unsupported, $"{structName}.version {version} has a field order this library no longer reads (it reads {oldest} to {current}): rebuild against the current snapshotter.h");
         }
     }
 }

@@ -8,7 +8,7 @@ internal static unsafe partial class Exports
 {
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_restore_request_init")]
     public static int RestoreRequestInit(NativeRestoreRequest* request, uint version) =>
-        InitStruct(request, version, NativeRestoreRequest.CurrentVersion, "snapshotter_restore_request");
+        InitStruct(request, version, NativeRestoreRequest.CurrentVersion, "snapshotter_restore_request", oldest: NativeRestoreRequest.OldestVersion);
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_restore")]
     public static int Restore(NativeStats* stats, IntPtr handle, NativeRestoreRequest* request, NativeError** err)
@@ -17,7 +17,7 @@ internal static unsafe partial class Exports
         {
             SnapshotEngine engine = Handles.Engine(handle);
             RequireOut(request, "req");
-            RequireVersion(request->Version, NativeRestoreRequest.CurrentVersion, "snapshotter_restore_request");
+            RequireVersion(request->Version, NativeRestoreRequest.OldestVersion, NativeRestoreRequest.CurrentVersion, "snapshotter_restore_request");
             CheckStats(stats);
             RequireKnownFlags(request->Flags, NativeRestoreRequest.KnownFlags, "flags");
 

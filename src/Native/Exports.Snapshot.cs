@@ -11,7 +11,11 @@ internal static unsafe partial class Exports
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_snapshot_request_init")]
     public static int SnapshotRequestInit(NativeSnapshotRequest* request, uint version) =>
-        InitStruct(request, version, NativeSnapshotRequest.CurrentVersion, "snapshotter_snapshot_request");
+        InitStruct(request, version, NativeSnapshotRequest.CurrentVersion, "snapshotter_snapshot_request", oldest: NativeSnapshotRequest.OldestVersion);
+
+    [UnmanagedCallersOnly(EntryPoint = "snapshotter_file_init")]
+    public static int FileInit(NativeFile* file, uint version) =>
+        InitStruct(file, version, NativeFile.CurrentVersion, "snapshotter_file");
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_snapshot")]
     public static int Snapshot(NativeStats* stats, IntPtr handle, NativeSnapshotRequest* request, NativeError** err)
@@ -20,7 +24,7 @@ internal static unsafe partial class Exports
         {
             SnapshotEngine engine = Handles.Engine(handle);
             RequireOut(request, "req");
-            RequireVersion(request->Version, NativeSnapshotRequest.CurrentVersion, "snapshotter_snapshot_request");
+            RequireVersion(request->Version, NativeSnapshotRequest.OldestVersion, NativeSnapshotRequest.CurrentVersion, "snapshotter_snapshot_request");
             CheckStats(stats);
             RequireKnownFlags(request->Flags, NativeSnapshotRequest.KnownFlags, "flags");
 
@@ -56,12 +60,27 @@ internal static unsafe partial class Exports
         }
 
         var specs = new FileSpec[(int)count];
+        if (count == 0)
+        {
+            return specs;
+        }
+
+        // The first element's version fixes the array's stride, each version having one size (version 1, the only
+        // one so far, is NativeFile's); every other element must agree.
+        uint version = files[0].Version;
+        RequireVersion(version, NativeFile.CurrentVersion, "files[0]: snapshotter_file");
         for (int i = 0; i < specs.Length; i++)
         {
-            RequireKnownFlags(files[i].Flags, NativeFile.KnownFlags, $"files[{i}].flags");
+            NativeFile* file = &files[i];
+            if (file->Version != version)
+            {
+                throw SnapshotterException.InvalidArgument($"files[{i}].version is {file->Version} but files[0].version is {version}: every element of the array must have the same version");
+            }
+
+            RequireKnownFlags(file->Flags, NativeFile.KnownFlags, $"files[{i}].flags");
             specs[i] = new FileSpec(
-                Utf8.Required(files[i].RelativePath, $"files[{i}].relative_path"),
-                (files[i].Flags & NativeFile.ReadOnlyFlag) != 0);
+                Utf8.Required(file->RelativePath, $"files[{i}].relative_path"),
+                (file->Flags & NativeFile.ReadOnlyFlag) != 0);
         }
 
         return specs;

@@ -12,7 +12,7 @@ internal static unsafe partial class Exports
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_import_request_init")]
     public static int ImportRequestInit(NativeImportRequest* request, uint version) =>
-        InitStruct(request, version, NativeImportRequest.CurrentVersion, "snapshotter_import_request", &NativeImportRequest.SetDefaults);
+        InitStruct(request, version, NativeImportRequest.CurrentVersion, "snapshotter_import_request", &NativeImportRequest.SetDefaults, NativeImportRequest.OldestVersion);
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_export")]
     public static int Export(NativeStats* stats, IntPtr handle, NativeExportRequest* request, NativeError** err)
@@ -50,7 +50,7 @@ internal static unsafe partial class Exports
         {
             SnapshotEngine engine = Handles.Engine(handle);
             RequireOut(request, "req");
-            RequireVersion(request->Version, NativeImportRequest.CurrentVersion, "snapshotter_import_request");
+            RequireVersion(request->Version, NativeImportRequest.OldestVersion, NativeImportRequest.CurrentVersion, "snapshotter_import_request");
             CheckStats(stats);
             using var control = new CallControl(request->Cancel, request->Progress, request->ProgressPayload);
             var importRequest = new ImportRequest

@@ -11,13 +11,12 @@ internal static unsafe partial class Exports
         InitStruct(request, version, NativeVerifyRequest.CurrentVersion, "snapshotter_verify_request");
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_verify")]
-    public static int Verify(NativeVerifyReport* report, IntPtr handle, NativeVerifyRequest* request, NativeError** err)
+    public static int Verify(NativeVerifyReport** report, IntPtr handle, NativeVerifyRequest* request, NativeError** err)
     {
         try
         {
-            SnapshotEngine engine = Handles.Engine(handle);
             RequireOut(report, "out");
-            RequireVersion(report->Version, NativeVerifyReport.CurrentVersion, "snapshotter_verify_report");
+            SnapshotEngine engine = Handles.Engine(handle);
             NativeVerifyRequest effective = request == null ? new NativeVerifyRequest { Version = NativeVerifyRequest.CurrentVersion } : *request;
             RequireVersion(effective.Version, NativeVerifyRequest.CurrentVersion, "snapshotter_verify_request");
             RequireKnownFlags(effective.Flags, NativeVerifyRequest.KnownFlags, "req.flags");
@@ -25,7 +24,7 @@ internal static unsafe partial class Exports
             VerifyReport result = engine.Verify(
                 new VerifyRequest { Repair = (effective.Flags & NativeVerifyRequest.RepairFlag) != 0, Progress = control.Progress },
                 control.Token);
-            WriteVerifyReport(report, result);
+            *report = ToNative(result);
             return 0;
         }
         catch (Exception e)
@@ -34,44 +33,38 @@ internal static unsafe partial class Exports
         }
     }
 
+    [UnmanagedCallersOnly(EntryPoint = "snapshotter_verify_report_summary")]
+    public static NativeVerifySummary* VerifyReportSummary(NativeVerifyReport* report) => NativeVerifyReport.SummaryOf(report);
+
+    [UnmanagedCallersOnly(EntryPoint = "snapshotter_verify_report_problem_count")]
+    public static nuint VerifyReportProblemCount(NativeVerifyReport* report) => NativeVerifyReport.CountOf(report);
+
+    [UnmanagedCallersOnly(EntryPoint = "snapshotter_verify_report_problem_get")]
+    public static NativeVerifyProblem* VerifyReportProblemGet(NativeVerifyReport* report, nuint index) => NativeVerifyReport.Get(report, index);
+
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_verify_report_free")]
-    public static void VerifyReportFree(NativeVerifyReport* report)
-    {
-        if (report != null)
-        {
-            Arena.Free(report->Problems);
-            report->Problems = null;
-            report->ProblemCount = 0;
-        }
-    }
+    public static void VerifyReportFree(NativeVerifyReport* report) => Arena.Free(report);
 
-    private static void WriteVerifyReport(NativeVerifyReport* report, VerifyReport result)
-    {
-        IReadOnlyList<VerifyProblem> problems = result.Problems;
-        NativeVerifyProblem* array = null;
-        if (problems.Count > 0)
+    private static NativeVerifyReport* ToNative(VerifyReport result) => Arena.Report(
+        0,
+        (ref Arena arena) => new NativeVerifySummary
         {
-            var arena = Arena.Allocate(Arena.SizeOf<NativeVerifyProblem>((nuint)problems.Count) + problems.Aggregate((nuint)0, (n, p) => n + Arena.SizeOf(p.Subject) + Arena.SizeOf(p.Message)));
-            array = arena.Take<NativeVerifyProblem>((nuint)problems.Count);
-            for (int i = 0; i < problems.Count; i++)
-            {
-                array[i] = new NativeVerifyProblem
-                {
-                    Kind = (uint)problems[i].Kind,
-                    Repaired = problems[i].Repaired ? 1u : 0u,
-                    Subject = arena.String(problems[i].Subject),
-                    Message = arena.String(problems[i].Message),
-                };
-            }
-        }
-
-        report->SnapshotsChecked = (ulong)result.SnapshotsChecked;
-        report->ContentChecked = (ulong)result.ContentChecked;
-        report->SnapshotFilesChecked = (ulong)result.SnapshotFilesChecked;
-        report->BytesChecked = (ulong)result.BytesChecked;
-        report->UnreferencedContent = (ulong)result.UnreferencedContent;
-        report->Problems = array;
-        report->ProblemCount = (nuint)problems.Count;
-        report->ProblemsUnrepaired = (ulong)result.Unrepaired;
-    }
+            Version = NativeVerifySummary.CurrentVersion,
+            SnapshotsChecked = (ulong)result.SnapshotsChecked,
+            ContentChecked = (ulong)result.ContentChecked,
+            SnapshotFilesChecked = (ulong)result.SnapshotFilesChecked,
+            BytesChecked = (ulong)result.BytesChecked,
+            UnreferencedContent = (ulong)result.UnreferencedContent,
+            ProblemsUnrepaired = (ulong)result.Unrepaired,
+        },
+        result.Problems,
+        problem => Arena.SizeOf(problem.Subject) + Arena.SizeOf(problem.Message),
+        (VerifyProblem problem, ref Arena arena) => new NativeVerifyProblem
+        {
+            Version = NativeVerifyProblem.CurrentVersion,
+            Kind = (uint)problem.Kind,
+            Repaired = problem.Repaired ? 1u : 0u,
+            Subject = arena.String(problem.Subject),
+            Message = arena.String(problem.Message),
+        });
 }

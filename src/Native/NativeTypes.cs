@@ -1,9 +1,12 @@
+global using NativeGcReport = Snapshotter.Native.NativeReport<Snapshotter.Native.NativeGcSummary, Snapshotter.Native.NativeGcEvicted>;
+global using NativeInspection = Snapshotter.Native.NativeReport<Snapshotter.Native.NativeSnapshotInfo, Snapshotter.Native.NativeFileInfo>;
+global using NativeVerifyReport = Snapshotter.Native.NativeReport<Snapshotter.Native.NativeVerifySummary, Snapshotter.Native.NativeVerifyProblem>;
 using System.Runtime.InteropServices;
 
 namespace Snapshotter.Native;
 
-// Mirrors of include/snapshotter.h. Layouts are checked against the header by the C tests
-// (tests/c/abi_layout_test.c asserts offsetof/sizeof); keep them in the header's order.
+// Mirrors of include/snapshotter.h, in the header's field order. tests/c/abi_layout_test.c pins the header's
+// offsets and sizes; docs/abi.md says how structs may change.
 
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct NativeOptions
@@ -49,7 +52,7 @@ internal unsafe struct NativeRegistryOptions
     public byte* RepositoryNamespace;
     public byte* Username;
     public byte* Password;
-    public int Insecure;
+    public int InsecureSkipVerify;
     public byte* CaFile;
     public uint RequestTimeoutMs;
     public uint MaxAttempts;
@@ -75,9 +78,11 @@ internal struct NativeStats
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct NativeFile
 {
+    public const uint CurrentVersion = 1;
     public const uint ReadOnlyFlag = 0x1;
     public const uint KnownFlags = ReadOnlyFlag;
 
+    public uint Version;
     public byte* RelativePath;
     public uint Flags;
 }
@@ -85,6 +90,9 @@ internal unsafe struct NativeFile
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct NativeProgress
 {
+    public const uint CurrentVersion = 1;
+
+    public uint Version;
     public ulong FilesDone;
     public ulong FilesTotal;
     public ulong BytesDone;
@@ -94,7 +102,9 @@ internal unsafe struct NativeProgress
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct NativeSnapshotRequest
 {
-    public const uint CurrentVersion = 1;
+    /// <summary>Version 1 had `flags` last: a different layout, refused.</summary>
+    public const uint OldestVersion = 2;
+    public const uint CurrentVersion = 2;
     public const uint RehashFlag = 0x1;
     public const uint KnownFlags = RehashFlag;
 
@@ -104,40 +114,44 @@ internal unsafe struct NativeSnapshotRequest
     public byte* BaseDir;
     public NativeFile* Files;
     public nuint FileCount;
+    public uint Flags;
     public delegate* unmanaged<NativeProgress*, void*, int> Progress;
     public void* ProgressPayload;
     public IntPtr Cancel;
-    public uint Flags;
 }
 
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct NativeRestoreRequest
 {
-    public const uint CurrentVersion = 1;
+    /// <summary>Version 1 had `ref` after `cancel`: a different layout, refused.</summary>
+    public const uint OldestVersion = 2;
+    public const uint CurrentVersion = 2;
     public const uint OverwriteFlag = 0x1;
     public const uint InPlaceFlag = 0x2;
     public const uint DeleteExtraFlag = 0x4;
     public const uint KnownFlags = OverwriteFlag | InPlaceFlag | DeleteExtraFlag;
 
     public uint Version;
+    public byte* Ref;
     public byte* Name;
     public byte* SnapshotVersion;
     public byte* OutputDir;
+    public byte** Only;
+    public nuint OnlyCount;
     public uint Flags;
     public delegate* unmanaged<NativeProgress*, void*, int> Progress;
     public void* ProgressPayload;
     public IntPtr Cancel;
-    public byte* Ref;
-    public byte** Only;
-    public nuint OnlyCount;
 }
 
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct NativeSnapshotInfo
 {
+    public const uint CurrentVersion = 1;
     public const uint LocalFlag = 0x1;
     public const uint RemoteFlag = 0x2;
 
+    public uint Version;
     public byte* Name;
     public byte* SnapshotVersion;
     public long CreatedNs;
@@ -151,8 +165,10 @@ internal unsafe struct NativeSnapshotInfo
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct NativeFileInfo
 {
+    public const uint CurrentVersion = 1;
     public const uint ContentLocalFlag = 0x2;
 
+    public uint Version;
     public byte* RelativePath;
     public byte* Digest;
     public ulong Size;
@@ -177,13 +193,25 @@ internal unsafe struct NativeList<T>
     public static T* Get(NativeList<T>* list, nuint index) => list == null || index >= list->Count ? null : &list->Items[index];
 }
 
-/// <summary>snapshotter_inspection: the header of its arena block.</summary>
+/// <summary>
+/// snapshotter_inspection, snapshotter_gc_report, snapshotter_verify_report: the header of a report's arena block,
+/// a summary followed by a list of items.
+/// </summary>
 [StructLayout(LayoutKind.Sequential)]
-internal unsafe struct NativeInspection
+internal unsafe struct NativeReport<TSummary, TItem>
+    where TSummary : unmanaged
+    where TItem : unmanaged
 {
-    public NativeSnapshotInfo Snapshot;
-    public nuint FileCount;
-    public NativeFileInfo* Files;
+    public TSummary Summary;
+    public NativeList<TItem> Items;
+
+    public static TSummary* SummaryOf(NativeReport<TSummary, TItem>* report) => report == null ? null : &report->Summary;
+
+    public static nuint CountOf(NativeReport<TSummary, TItem>* report) => report == null ? 0 : report->Items.Count;
+
+    /// <summary>The index-th item, or null when the report is null or the index out of range.</summary>
+    public static TItem* Get(NativeReport<TSummary, TItem>* report, nuint index) =>
+        report == null ? null : NativeList<TItem>.Get(&report->Items, index);
 }
 
 [StructLayout(LayoutKind.Sequential)]
@@ -240,6 +268,9 @@ internal struct NativeDeleteStats
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct NativeDiffEntry
 {
+    public const uint CurrentVersion = 1;
+
+    public uint Version;
     public byte* RelativePath;
     public uint Kind;
     public uint Reasons;
@@ -267,7 +298,10 @@ internal struct NativeGcOptions
 {
     public const uint CurrentVersion = 1;
     public const uint NoBackgroundFlag = 0x1;
-    public const uint KnownFlags = NoBackgroundFlag;
+    public const uint NoDiskEvictionFlag = 0x2;
+    public const uint NoMinRetentionFlag = 0x4;
+    public const uint NoOrphanGraceFlag = 0x8;
+    public const uint KnownFlags = NoBackgroundFlag | NoDiskEvictionFlag | NoMinRetentionFlag | NoOrphanGraceFlag;
 
     public uint Version;
     public uint Flags;
@@ -296,18 +330,7 @@ internal struct NativeGcRequest
 }
 
 [StructLayout(LayoutKind.Sequential)]
-internal unsafe struct NativeGcEvicted
-{
-    public byte* Name;
-    public byte* SnapshotVersion;
-    public uint Reason;
-    public ulong LastUsedNs;
-    public ulong ContentRemoved;
-    public ulong BytesFreed;
-}
-
-[StructLayout(LayoutKind.Sequential)]
-internal unsafe struct NativeGcReport
+internal struct NativeGcSummary
 {
     public const uint CurrentVersion = 1;
 
@@ -317,8 +340,6 @@ internal unsafe struct NativeGcReport
     public ulong DiskUsedBytes;
     public ulong StoreBytes;
     public ulong Batches;
-    public NativeGcEvicted* Evicted;
-    public nuint EvictedCount;
     public ulong ContentRemoved;
     public ulong ContentBytesFreed;
     public ulong OrphanTempFiles;
@@ -326,6 +347,20 @@ internal unsafe struct NativeGcReport
     public ulong OrphanSnapshotFiles;
     public ulong OrphanRecords;
     public ulong OrphanBytesFreed;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct NativeGcEvicted
+{
+    public const uint CurrentVersion = 1;
+
+    public uint Version;
+    public byte* Name;
+    public byte* SnapshotVersion;
+    public uint Reason;
+    public ulong LastUsedNs;
+    public ulong ContentRemoved;
+    public ulong BytesFreed;
 }
 
 [StructLayout(LayoutKind.Sequential)]
@@ -343,16 +378,7 @@ internal unsafe struct NativeVerifyRequest
 }
 
 [StructLayout(LayoutKind.Sequential)]
-internal unsafe struct NativeVerifyProblem
-{
-    public uint Kind;
-    public uint Repaired;
-    public byte* Subject;
-    public byte* Message;
-}
-
-[StructLayout(LayoutKind.Sequential)]
-internal unsafe struct NativeVerifyReport
+internal struct NativeVerifySummary
 {
     public const uint CurrentVersion = 1;
 
@@ -362,9 +388,19 @@ internal unsafe struct NativeVerifyReport
     public ulong SnapshotFilesChecked;
     public ulong BytesChecked;
     public ulong UnreferencedContent;
-    public NativeVerifyProblem* Problems;
-    public nuint ProblemCount;
     public ulong ProblemsUnrepaired;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct NativeVerifyProblem
+{
+    public const uint CurrentVersion = 1;
+
+    public uint Version;
+    public uint Kind;
+    public uint Repaired;
+    public byte* Subject;
+    public byte* Message;
 }
 
 [StructLayout(LayoutKind.Sequential)]
@@ -392,13 +428,15 @@ internal unsafe struct NativeExportRequest
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct NativeImportRequest
 {
-    public const uint CurrentVersion = 1;
+    /// <summary>Version 1 had `fd` and `input_dir` first: a different layout, refused.</summary>
+    public const uint OldestVersion = 2;
+    public const uint CurrentVersion = 2;
 
     public uint Version;
-    public int Fd;
-    public byte* InputDir;
     public byte* Name;
     public byte* SnapshotVersion;
+    public int Fd;
+    public byte* InputDir;
     public delegate* unmanaged<NativeProgress*, void*, int> Progress;
     public void* ProgressPayload;
     public IntPtr Cancel;

@@ -36,31 +36,29 @@ LAYOUT(snapshotter_gc_request, version, 0);
 LAYOUT(snapshotter_gc_request, flags, 4);
 LAYOUT(snapshotter_gc_request, cancel, 8);
 
-/* Arrays of it cross the ABI: its size is part of the contract. */
-_Static_assert(sizeof(snapshotter_gc_evicted) == 48, "snapshotter_gc_evicted size");
-LAYOUT(snapshotter_gc_evicted, name, 0);
-LAYOUT(snapshotter_gc_evicted, snapshot_version, 8);
-LAYOUT(snapshotter_gc_evicted, reason, 16);
-LAYOUT(snapshotter_gc_evicted, last_used_ns, 24);
-LAYOUT(snapshotter_gc_evicted, content_removed, 32);
-LAYOUT(snapshotter_gc_evicted, bytes_freed, 40);
+_Static_assert(sizeof(snapshotter_gc_evicted) == 56, "snapshotter_gc_evicted size");
+LAYOUT(snapshotter_gc_evicted, version, 0);
+LAYOUT(snapshotter_gc_evicted, name, 8);
+LAYOUT(snapshotter_gc_evicted, snapshot_version, 16);
+LAYOUT(snapshotter_gc_evicted, reason, 24);
+LAYOUT(snapshotter_gc_evicted, last_used_ns, 32);
+LAYOUT(snapshotter_gc_evicted, content_removed, 40);
+LAYOUT(snapshotter_gc_evicted, bytes_freed, 48);
 
-_Static_assert(sizeof(snapshotter_gc_report) == 112, "snapshotter_gc_report size");
-LAYOUT(snapshotter_gc_report, version, 0);
-LAYOUT(snapshotter_gc_report, dry_run, 4);
-LAYOUT(snapshotter_gc_report, disk_total_bytes, 8);
-LAYOUT(snapshotter_gc_report, disk_used_bytes, 16);
-LAYOUT(snapshotter_gc_report, store_bytes, 24);
-LAYOUT(snapshotter_gc_report, batches, 32);
-LAYOUT(snapshotter_gc_report, evicted, 40);
-LAYOUT(snapshotter_gc_report, evicted_count, 48);
-LAYOUT(snapshotter_gc_report, content_removed, 56);
-LAYOUT(snapshotter_gc_report, content_bytes_freed, 64);
-LAYOUT(snapshotter_gc_report, orphan_temp_files, 72);
-LAYOUT(snapshotter_gc_report, orphan_content, 80);
-LAYOUT(snapshotter_gc_report, orphan_snapshot_files, 88);
-LAYOUT(snapshotter_gc_report, orphan_records, 96);
-LAYOUT(snapshotter_gc_report, orphan_bytes_freed, 104);
+_Static_assert(sizeof(snapshotter_gc_summary) == 96, "snapshotter_gc_summary size");
+LAYOUT(snapshotter_gc_summary, version, 0);
+LAYOUT(snapshotter_gc_summary, dry_run, 4);
+LAYOUT(snapshotter_gc_summary, disk_total_bytes, 8);
+LAYOUT(snapshotter_gc_summary, disk_used_bytes, 16);
+LAYOUT(snapshotter_gc_summary, store_bytes, 24);
+LAYOUT(snapshotter_gc_summary, batches, 32);
+LAYOUT(snapshotter_gc_summary, content_removed, 40);
+LAYOUT(snapshotter_gc_summary, content_bytes_freed, 48);
+LAYOUT(snapshotter_gc_summary, orphan_temp_files, 56);
+LAYOUT(snapshotter_gc_summary, orphan_content, 64);
+LAYOUT(snapshotter_gc_summary, orphan_snapshot_files, 72);
+LAYOUT(snapshotter_gc_summary, orphan_records, 80);
+LAYOUT(snapshotter_gc_summary, orphan_bytes_freed, 88);
 
 _Static_assert(sizeof(snapshotter_verify_request) == 32, "snapshotter_verify_request size");
 LAYOUT(snapshotter_verify_request, version, 0);
@@ -69,23 +67,21 @@ LAYOUT(snapshotter_verify_request, progress, 8);
 LAYOUT(snapshotter_verify_request, progress_payload, 16);
 LAYOUT(snapshotter_verify_request, cancel, 24);
 
-/* Arrays of it cross the ABI: its size is part of the contract. */
-_Static_assert(sizeof(snapshotter_verify_problem) == 24, "snapshotter_verify_problem size");
-LAYOUT(snapshotter_verify_problem, kind, 0);
-LAYOUT(snapshotter_verify_problem, repaired, 4);
-LAYOUT(snapshotter_verify_problem, subject, 8);
-LAYOUT(snapshotter_verify_problem, message, 16);
+_Static_assert(sizeof(snapshotter_verify_problem) == 32, "snapshotter_verify_problem size");
+LAYOUT(snapshotter_verify_problem, version, 0);
+LAYOUT(snapshotter_verify_problem, kind, 4);
+LAYOUT(snapshotter_verify_problem, repaired, 8);
+LAYOUT(snapshotter_verify_problem, subject, 16);
+LAYOUT(snapshotter_verify_problem, message, 24);
 
-_Static_assert(sizeof(snapshotter_verify_report) == 72, "snapshotter_verify_report size");
-LAYOUT(snapshotter_verify_report, version, 0);
-LAYOUT(snapshotter_verify_report, snapshots_checked, 8);
-LAYOUT(snapshotter_verify_report, content_checked, 16);
-LAYOUT(snapshotter_verify_report, snapshot_files_checked, 24);
-LAYOUT(snapshotter_verify_report, bytes_checked, 32);
-LAYOUT(snapshotter_verify_report, unreferenced_content, 40);
-LAYOUT(snapshotter_verify_report, problems, 48);
-LAYOUT(snapshotter_verify_report, problem_count, 56);
-LAYOUT(snapshotter_verify_report, problems_unrepaired, 64);
+_Static_assert(sizeof(snapshotter_verify_summary) == 56, "snapshotter_verify_summary size");
+LAYOUT(snapshotter_verify_summary, version, 0);
+LAYOUT(snapshotter_verify_summary, snapshots_checked, 8);
+LAYOUT(snapshotter_verify_summary, content_checked, 16);
+LAYOUT(snapshotter_verify_summary, snapshot_files_checked, 24);
+LAYOUT(snapshotter_verify_summary, bytes_checked, 32);
+LAYOUT(snapshotter_verify_summary, unreferenced_content, 40);
+LAYOUT(snapshotter_verify_summary, problems_unrepaired, 48);
 LAYOUT(snapshotter_options, registry, 40);
 
 _Static_assert(sizeof(snapshotter_registry_options) == 72, "snapshotter_registry_options size");
@@ -94,7 +90,7 @@ LAYOUT(snapshotter_registry_options, url, 8);
 LAYOUT(snapshotter_registry_options, repository_namespace, 16);
 LAYOUT(snapshotter_registry_options, username, 24);
 LAYOUT(snapshotter_registry_options, password, 32);
-LAYOUT(snapshotter_registry_options, insecure, 40);
+LAYOUT(snapshotter_registry_options, insecure_skip_verify, 40);
 LAYOUT(snapshotter_registry_options, ca_file, 48);
 LAYOUT(snapshotter_registry_options, request_timeout_ms, 56);
 LAYOUT(snapshotter_registry_options, max_attempts, 60);
@@ -116,11 +112,12 @@ LAYOUT(snapshotter_content_options, ttl_seconds, 80);
 LAYOUT(snapshotter_content_options, timeout_seconds, 84);
 LAYOUT(snapshotter_content_options, storage_dir, 88);
 
-_Static_assert(sizeof(snapshotter_progress) == 32, "snapshotter_progress size");
-LAYOUT(snapshotter_progress, files_done, 0);
-LAYOUT(snapshotter_progress, files_total, 8);
-LAYOUT(snapshotter_progress, bytes_done, 16);
-LAYOUT(snapshotter_progress, bytes_total, 24);
+_Static_assert(sizeof(snapshotter_progress) == 40, "snapshotter_progress size");
+LAYOUT(snapshotter_progress, version, 0);
+LAYOUT(snapshotter_progress, files_done, 8);
+LAYOUT(snapshotter_progress, files_total, 16);
+LAYOUT(snapshotter_progress, bytes_done, 24);
+LAYOUT(snapshotter_progress, bytes_total, 32);
 
 _Static_assert(sizeof(snapshotter_stats) == 72, "snapshotter_stats size");
 LAYOUT(snapshotter_stats, version, 0);
@@ -133,10 +130,11 @@ LAYOUT(snapshotter_stats, files_linked, 48);
 LAYOUT(snapshotter_stats, elapsed_ns, 56);
 LAYOUT(snapshotter_stats, files_removed, 64);
 
-/* Arrays of it cross the ABI: its size is part of the contract. */
-_Static_assert(sizeof(snapshotter_file) == 16, "snapshotter_file size");
-LAYOUT(snapshotter_file, relative_path, 0);
-LAYOUT(snapshotter_file, flags, 8);
+/* Arrays of it cross the ABI: each version's size is part of the contract. */
+_Static_assert(sizeof(snapshotter_file) == 24, "snapshotter_file size");
+LAYOUT(snapshotter_file, version, 0);
+LAYOUT(snapshotter_file, relative_path, 8);
+LAYOUT(snapshotter_file, flags, 16);
 
 _Static_assert(sizeof(snapshotter_snapshot_request) == 80, "snapshotter_snapshot_request size");
 LAYOUT(snapshotter_snapshot_request, version, 0);
@@ -145,43 +143,45 @@ LAYOUT(snapshotter_snapshot_request, snapshot_version, 16);
 LAYOUT(snapshotter_snapshot_request, base_dir, 24);
 LAYOUT(snapshotter_snapshot_request, files, 32);
 LAYOUT(snapshotter_snapshot_request, file_count, 40);
-LAYOUT(snapshotter_snapshot_request, progress, 48);
-LAYOUT(snapshotter_snapshot_request, progress_payload, 56);
-LAYOUT(snapshotter_snapshot_request, cancel, 64);
-LAYOUT(snapshotter_snapshot_request, flags, 72);
+LAYOUT(snapshotter_snapshot_request, flags, 48);
+LAYOUT(snapshotter_snapshot_request, progress, 56);
+LAYOUT(snapshotter_snapshot_request, progress_payload, 64);
+LAYOUT(snapshotter_snapshot_request, cancel, 72);
 
 _Static_assert(sizeof(snapshotter_restore_request) == 88, "snapshotter_restore_request size");
 LAYOUT(snapshotter_restore_request, version, 0);
-LAYOUT(snapshotter_restore_request, name, 8);
-LAYOUT(snapshotter_restore_request, snapshot_version, 16);
-LAYOUT(snapshotter_restore_request, output_dir, 24);
-LAYOUT(snapshotter_restore_request, flags, 32);
-LAYOUT(snapshotter_restore_request, progress, 40);
-LAYOUT(snapshotter_restore_request, progress_payload, 48);
-LAYOUT(snapshotter_restore_request, cancel, 56);
-LAYOUT(snapshotter_restore_request, ref, 64);
-LAYOUT(snapshotter_restore_request, only, 72);
-LAYOUT(snapshotter_restore_request, only_count, 80);
+LAYOUT(snapshotter_restore_request, ref, 8);
+LAYOUT(snapshotter_restore_request, name, 16);
+LAYOUT(snapshotter_restore_request, snapshot_version, 24);
+LAYOUT(snapshotter_restore_request, output_dir, 32);
+LAYOUT(snapshotter_restore_request, only, 40);
+LAYOUT(snapshotter_restore_request, only_count, 48);
+LAYOUT(snapshotter_restore_request, flags, 56);
+LAYOUT(snapshotter_restore_request, progress, 64);
+LAYOUT(snapshotter_restore_request, progress_payload, 72);
+LAYOUT(snapshotter_restore_request, cancel, 80);
 
-_Static_assert(sizeof(snapshotter_snapshot_info) == 64, "snapshotter_snapshot_info size");
-LAYOUT(snapshotter_snapshot_info, name, 0);
-LAYOUT(snapshotter_snapshot_info, snapshot_version, 8);
-LAYOUT(snapshotter_snapshot_info, created_ns, 16);
-LAYOUT(snapshotter_snapshot_info, last_used_ns, 24);
-LAYOUT(snapshotter_snapshot_info, files, 32);
-LAYOUT(snapshotter_snapshot_info, bytes, 40);
-LAYOUT(snapshotter_snapshot_info, stored_bytes, 48);
-LAYOUT(snapshotter_snapshot_info, flags, 56);
+_Static_assert(sizeof(snapshotter_snapshot_info) == 72, "snapshotter_snapshot_info size");
+LAYOUT(snapshotter_snapshot_info, version, 0);
+LAYOUT(snapshotter_snapshot_info, name, 8);
+LAYOUT(snapshotter_snapshot_info, snapshot_version, 16);
+LAYOUT(snapshotter_snapshot_info, created_ns, 24);
+LAYOUT(snapshotter_snapshot_info, last_used_ns, 32);
+LAYOUT(snapshotter_snapshot_info, files, 40);
+LAYOUT(snapshotter_snapshot_info, bytes, 48);
+LAYOUT(snapshotter_snapshot_info, stored_bytes, 56);
+LAYOUT(snapshotter_snapshot_info, flags, 64);
 
-_Static_assert(sizeof(snapshotter_file_info) == 48, "snapshotter_file_info size");
-LAYOUT(snapshotter_file_info, relative_path, 0);
-LAYOUT(snapshotter_file_info, digest, 8);
-LAYOUT(snapshotter_file_info, size, 16);
-LAYOUT(snapshotter_file_info, mtime_ns, 24);
-LAYOUT(snapshotter_file_info, mode, 32);
-LAYOUT(snapshotter_file_info, uid, 36);
-LAYOUT(snapshotter_file_info, gid, 40);
-LAYOUT(snapshotter_file_info, flags, 44);
+_Static_assert(sizeof(snapshotter_file_info) == 56, "snapshotter_file_info size");
+LAYOUT(snapshotter_file_info, version, 0);
+LAYOUT(snapshotter_file_info, relative_path, 8);
+LAYOUT(snapshotter_file_info, digest, 16);
+LAYOUT(snapshotter_file_info, size, 24);
+LAYOUT(snapshotter_file_info, mtime_ns, 32);
+LAYOUT(snapshotter_file_info, mode, 40);
+LAYOUT(snapshotter_file_info, uid, 44);
+LAYOUT(snapshotter_file_info, gid, 48);
+LAYOUT(snapshotter_file_info, flags, 52);
 
 _Static_assert(sizeof(snapshotter_list_request) == 32, "snapshotter_list_request size");
 LAYOUT(snapshotter_list_request, version, 0);
@@ -210,10 +210,11 @@ LAYOUT(snapshotter_delete_stats, content_freed, 16);
 LAYOUT(snapshotter_delete_stats, bytes_freed, 24);
 LAYOUT(snapshotter_delete_stats, manifests_deleted, 32);
 
-_Static_assert(sizeof(snapshotter_diff_entry) == 16, "snapshotter_diff_entry size");
-LAYOUT(snapshotter_diff_entry, relative_path, 0);
-LAYOUT(snapshotter_diff_entry, kind, 8);
-LAYOUT(snapshotter_diff_entry, reasons, 12);
+_Static_assert(sizeof(snapshotter_diff_entry) == 24, "snapshotter_diff_entry size");
+LAYOUT(snapshotter_diff_entry, version, 0);
+LAYOUT(snapshotter_diff_entry, relative_path, 8);
+LAYOUT(snapshotter_diff_entry, kind, 16);
+LAYOUT(snapshotter_diff_entry, reasons, 20);
 
 _Static_assert(sizeof(snapshotter_diff_request) == 72, "snapshotter_diff_request size");
 LAYOUT(snapshotter_diff_request, version, 0);
@@ -238,15 +239,15 @@ LAYOUT(snapshotter_export_request, progress, 56);
 LAYOUT(snapshotter_export_request, progress_payload, 64);
 LAYOUT(snapshotter_export_request, cancel, 72);
 
-_Static_assert(sizeof(snapshotter_import_request) == 56, "snapshotter_import_request size");
+_Static_assert(sizeof(snapshotter_import_request) == 64, "snapshotter_import_request size");
 LAYOUT(snapshotter_import_request, version, 0);
-LAYOUT(snapshotter_import_request, fd, 4);
-LAYOUT(snapshotter_import_request, input_dir, 8);
-LAYOUT(snapshotter_import_request, name, 16);
-LAYOUT(snapshotter_import_request, snapshot_version, 24);
-LAYOUT(snapshotter_import_request, progress, 32);
-LAYOUT(snapshotter_import_request, progress_payload, 40);
-LAYOUT(snapshotter_import_request, cancel, 48);
+LAYOUT(snapshotter_import_request, name, 8);
+LAYOUT(snapshotter_import_request, snapshot_version, 16);
+LAYOUT(snapshotter_import_request, fd, 24);
+LAYOUT(snapshotter_import_request, input_dir, 32);
+LAYOUT(snapshotter_import_request, progress, 40);
+LAYOUT(snapshotter_import_request, progress_payload, 48);
+LAYOUT(snapshotter_import_request, cancel, 56);
 
 static void layouts_are_pinned(void)
 {
@@ -268,6 +269,9 @@ static void layouts_are_pinned(void)
           "code values are pinned");
     CHECK(SNAPSHOTTER_GC_NO_BACKGROUND == 0x1u && SNAPSHOTTER_GC_DRY_RUN == 0x1u && SNAPSHOTTER_VERIFY_REPAIR == 0x1u,
           "gc and verify flag values are pinned");
+    CHECK(SNAPSHOTTER_GC_NO_DISK_EVICTION == 0x2u && SNAPSHOTTER_GC_NO_MIN_RETENTION == 0x4u &&
+              SNAPSHOTTER_GC_NO_ORPHAN_GRACE == 0x8u,
+          "gc option flag values are pinned");
     CHECK(SNAPSHOTTER_GC_REASON_DISK_USAGE == 1 && SNAPSHOTTER_GC_REASON_STORE_SIZE == 2 &&
               SNAPSHOTTER_GC_REASON_MAX_AGE == 3 && SNAPSHOTTER_GC_REASON_KEEP_LAST == 4,
           "eviction reasons are pinned");

@@ -8,8 +8,8 @@ struct env {
     snapshotter *s;
 };
 
-static const snapshotter_file v1_files[] = { { "shared.txt", SNAPSHOTTER_FILE_READ_ONLY }, { "one.bin", 0 } };
-static const snapshotter_file v2_files[] = { { "shared.txt", SNAPSHOTTER_FILE_READ_ONLY }, { "two.bin", 0 } };
+static const snapshotter_file v1_files[] = { FX_FILE("shared.txt", SNAPSHOTTER_FILE_READ_ONLY), FX_FILE("one.bin", 0) };
+static const snapshotter_file v2_files[] = { FX_FILE("shared.txt", SNAPSHOTTER_FILE_READ_ONLY), FX_FILE("two.bin", 0) };
 
 static void close_handle(void *s)
 {

@@ -45,8 +45,7 @@ static void name_files(void)
     static char names[VICTIM_FILES][16];
     for (int i = 0; i < VICTIM_FILES; i++) {
         snprintf(names[i], sizeof names[i], "f%d.bin", i);
-        files[i].relative_path = names[i];
-        files[i].flags = i % 2 ? SNAPSHOTTER_FILE_READ_ONLY : 0;
+        files[i] = (snapshotter_file)FX_FILE(names[i], i % 2 ? SNAPSHOTTER_FILE_READ_ONLY : 0);
     }
 }
 
@@ -106,11 +105,9 @@ static void killed_snapshot_frees_its_name(void)
 static snapshotter_gc_options victim_gc(void)
 {
     snapshotter_gc_options gc = SNAPSHOTTER_GC_OPTIONS_INIT;
-    gc.flags = SNAPSHOTTER_GC_NO_BACKGROUND;
-    gc.high_watermark_percent = 0;
+    gc.flags = SNAPSHOTTER_GC_NO_BACKGROUND | SNAPSHOTTER_GC_NO_DISK_EVICTION | SNAPSHOTTER_GC_NO_MIN_RETENTION |
+               SNAPSHOTTER_GC_NO_ORPHAN_GRACE;
     gc.keep_last = 2;
-    gc.min_retention_seconds = 0;
-    gc.orphan_grace_seconds = 0;
     return gc;
 }
 

@@ -39,7 +39,7 @@ static void diff_of_snapshots_and_of_a_directory(void)
 {
     const char *dir = fx_tempdir("diff");
     const char *src = KEEP_PATH("%s/src", dir), *out = KEEP_PATH("%s/out", dir);
-    snapshotter_file files[] = { { "keep.txt", 0 }, { "edit.txt", 0 }, { "drop.txt", 0 } };
+    snapshotter_file files[] = { FX_FILE("keep.txt", 0), FX_FILE("edit.txt", 0), FX_FILE("drop.txt", 0) };
     fx_write_text(PATH("%s/keep.txt", src), "keep\n", 0644);
     fx_write_text(PATH("%s/edit.txt", src), "edit\n", 0644);
     fx_write_text(PATH("%s/drop.txt", src), "drop\n", 0644);

@@ -45,7 +45,7 @@ static void use(const struct api *api, const char *dir, const char *version)
 {
     snapshotter_options opts = SNAPSHOTTER_OPTIONS_INIT;
     snapshotter *s = NULL;
-    snapshotter_file file = { "a.txt", 0 };
+    snapshotter_file file = FX_FILE("a.txt", 0);
     opts.root_dir = KEEP_PATH("%s/root", dir);
     CHECK(strcmp(api->version(), SNAPSHOTTER_VERSION_STRING) == 0, "version %s", api->version());
     CHECK(api->open(&s, &opts, NULL) == SNAPSHOTTER_OK, "open");

@@ -32,7 +32,7 @@ static struct env setup(const char *tag)
 /* SNAPSHOT_FAILS(code, needle, edits...): a valid one-file request, edited, must fail so. */
 #define SNAPSHOT_FAILS(code, needle, ...)                                                              \
     do {                                                                                               \
-        snapshotter_file one_[] = { { "a.txt", 0 } };                                                  \
+        snapshotter_file one_[] = { FX_FILE("a.txt", 0) };                                             \
         snapshotter_snapshot_request r = fx_snapshot_request("bad", "v1", e.src, one_, 1);             \
         snapshotter_stats stats = SNAPSHOTTER_STATS_INIT;                                              \
         __VA_ARGS__;                                                                                   \
@@ -79,20 +79,27 @@ static void snapshot_refuses_bad_requests(void)
     SNAPSHOT_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "flags 0x2", r.flags = 0x2);
     SNAPSHOT_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "version", r.version = 0);
     SNAPSHOT_FAILS(SNAPSHOTTER_ERROR_UNSUPPORTED, "version", r.version = 99);
+    SNAPSHOT_FAILS(SNAPSHOTTER_ERROR_UNSUPPORTED, "snapshotter_snapshot_request.version 1 has a field order",
+                   r.version = 1);
+    SNAPSHOT_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "files[0]: snapshotter_file.version is 0", one_[0].version = 0);
+    SNAPSHOT_FAILS(SNAPSHOTTER_ERROR_UNSUPPORTED, "files[0]: snapshotter_file.version 99", one_[0].version = 99);
     SNAPSHOT_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "snapshotter_stats.version", stats.version = 0);
     SNAPSHOT_FAILS(SNAPSHOTTER_ERROR_UNSUPPORTED, "snapshotter_stats.version", stats.version = 99);
     {
-        snapshotter_file two[] = { { "a.txt", 0 }, { "./a.txt", SNAPSHOTTER_FILE_READ_ONLY } };
+        snapshotter_file two[] = { FX_FILE("a.txt", 0), FX_FILE("./a.txt", SNAPSHOTTER_FILE_READ_ONLY) };
         SNAPSHOT_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "files[1]", r.files = two, r.file_count = 2);
+        /* One array, one stride: an element of another version than the first is refused, not misread. */
+        SNAPSHOT_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "files[1].version is 2 but files[0].version is 1",
+                       r.files = two, r.file_count = 2, two[1].version = 2);
     }
     {
         /* The same file twice through a symlink is not a duplicate path: both entries are stored. */
-        snapshotter_file linked[] = { { "a.txt", 0 }, { "inside", 0 } };
+        snapshotter_file linked[] = { FX_FILE("a.txt", 0), FX_FILE("inside", 0) };
         snapshotter_snapshot_request ok = fx_snapshot_request("good", "v1", e.src, linked, 2);
         CHECK_CODE(SNAPSHOTTER_OK, snapshotter_snapshot(NULL, e.s, &ok, CHECK_ERR));
     }
     {
-        snapshotter_file one_again[] = { { "a.txt", 0 } };
+        snapshotter_file one_again[] = { FX_FILE("a.txt", 0) };
         snapshotter_snapshot_request rehash = fx_snapshot_request("good", "v2", e.src, one_again, 1);
         rehash.flags = SNAPSHOTTER_SNAPSHOT_REHASH;
         snapshotter_stats stats = SNAPSHOTTER_STATS_INIT;
@@ -102,7 +109,7 @@ static void snapshot_refuses_bad_requests(void)
     /* Nothing refused left anything behind: no content but good's, no reservation of bad:v1. */
     CHECK(fx_count_named(PATH("%s/storage/content/xxh3", e.root), "") == 1, "a refused snapshot stored content");
     CHECK(fx_count_temp_files(e.root) == 0, "a refused snapshot left temporary files");
-    snapshotter_file one[] = { { "a.txt", 0 } };
+    snapshotter_file one[] = { FX_FILE("a.txt", 0) };
     fx_snapshot(e.s, "bad", "v1", e.src, one, 1);
     snapshotter_close(e.s);
 }
@@ -111,7 +118,7 @@ static void restore_refuses_bad_requests(void)
 {
     struct env e = setup("badrestore");
     const char *out = KEEP_PATH("%s/out", e.dir);
-    snapshotter_file one[] = { { "a.txt", 0 } };
+    snapshotter_file one[] = { FX_FILE("a.txt", 0) };
     fx_snapshot(e.s, "good", "v1", e.src, one, 1);
     snapshotter *handle = e.s;
     RESTORE_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "handle", e.s = NULL);
@@ -126,6 +133,8 @@ static void restore_refuses_bad_requests(void)
     RESTORE_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "flags", r.flags = 0x8);
     RESTORE_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "version", r.version = 0);
     RESTORE_FAILS(SNAPSHOTTER_ERROR_UNSUPPORTED, "version", r.version = 99);
+    RESTORE_FAILS(SNAPSHOTTER_ERROR_UNSUPPORTED, "snapshotter_restore_request.version 1 has a field order",
+                  r.version = 1);
     RESTORE_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "snapshotter_stats.version", stats.version = 0);
     CHECK(!fx_exists(out), "a refused restore created the output dir");
     snapshotter_close(e.s);
@@ -280,7 +289,7 @@ static void missing_things_are_not_found(void)
     CHECK(!fx_exists(out), "a failed restore created the output dir");
 
     /* Content deleted behind the library's back: the restore names the missing digest. */
-    snapshotter_file one[] = { { "a.txt", 0 } };
+    snapshotter_file one[] = { FX_FILE("a.txt", 0) };
     fx_snapshot(e.s, "good", "v1", e.src, one, 1);
     char hex[17];
     fx_digest_hex(PATH("%s/a.txt", e.src), e.dir, hex);
@@ -292,7 +301,7 @@ static void missing_things_are_not_found(void)
 static void same_name_and_version_twice_already_exists(void)
 {
     struct env e = setup("exists");
-    snapshotter_file one[] = { { "a.txt", 0 } };
+    snapshotter_file one[] = { FX_FILE("a.txt", 0) };
     fx_snapshot(e.s, "dup", "v1", e.src, one, 1);
     fx_write_text(PATH("%s/a.txt", e.src), "changed\n", 0644);
     snapshotter_snapshot_request r = fx_snapshot_request("dup", "v1", e.src, one, 1);
@@ -317,7 +326,7 @@ static void cancelled_before_the_call(void)
     RESTORE_FAILS(SNAPSHOTTER_ERROR_NOT_FOUND, "good:v1", (void)0);
     CHECK(fx_count_named(PATH("%s/storage/content/xxh3", e.root), "") == 0, "a cancelled snapshot stored content");
 
-    snapshotter_file one[] = { { "a.txt", 0 } };
+    snapshotter_file one[] = { FX_FILE("a.txt", 0) };
     fx_snapshot(e.s, "good", "v1", e.src, one, 1);
     RESTORE_FAILS(SNAPSHOTTER_ERROR_CANCELLED, "good:v1", r.cancel = cancel);
     CHECK(!fx_exists(PATH("%s/a.txt", out)), "a cancelled restore wrote a file");
@@ -332,7 +341,7 @@ static void cancelled_before_a_restore_without_output_dir(void)
     struct env e = setup("precancelnull");
     const char *out = NULL;
     snapshotter_cancel *cancel = NULL;
-    snapshotter_file one[] = { { "a.txt", 0 } };
+    snapshotter_file one[] = { FX_FILE("a.txt", 0) };
     fx_snapshot(e.s, "good", "v1", e.src, one, 1);
     CHECK_CODE(SNAPSHOTTER_OK, snapshotter_cancel_new(&cancel, CHECK_ERR));
     check_defer(fx_cancel_free, cancel);
@@ -348,7 +357,7 @@ static void corrupt_content_is_detected(void)
     struct env e = setup("corrupt");
     const char *out = KEEP_PATH("%s/out", e.dir);
     fx_write_random(PATH("%s/deep/data.bin", e.src), 3 * FX_MiB, 42);
-    snapshotter_file files[] = { { "a.txt", 0 }, { "deep/data.bin", 0 } };
+    snapshotter_file files[] = { FX_FILE("a.txt", 0), FX_FILE("deep/data.bin", 0) };
     fx_snapshot(e.s, "good", "v1", e.src, files, 2);
     char hex[17];
     fx_digest_hex(PATH("%s/deep/data.bin", e.src), e.dir, hex);
@@ -381,7 +390,7 @@ static void errors_without_error_objects_and_untouched_outputs(void)
     CHECK(snapshotter_open(NULL, &opts, NULL) == SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "open NULL out");
     CHECK(s == sentinel, "a failed open changed *out");
 
-    snapshotter_file one[] = { { "a.txt", 0 } };
+    snapshotter_file one[] = { FX_FILE("a.txt", 0) };
     fx_snapshot(e.s, "good", "v1", e.src, one, 1);
     snapshotter_stats stats;
     memset(&stats, FILLER, sizeof stats);

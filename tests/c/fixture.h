@@ -352,6 +352,9 @@ static inline snapshotter *fx_open(const char *root, unsigned int concurrency)
     return s;
 }
 
+/* One element of a snapshotter_file array: a path and SNAPSHOTTER_FILE_* flags. */
+#define FX_FILE(path, flags) { SNAPSHOTTER_FILE_VERSION, (path), (flags) }
+
 static inline snapshotter_snapshot_request fx_snapshot_request(const char *name, const char *version, const char *base,
                                                                const snapshotter_file *files, size_t count)
 {

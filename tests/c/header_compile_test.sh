@@ -27,12 +27,19 @@ int use_macros(void)
     snapshotter_diff_request diff = SNAPSHOTTER_DIFF_REQUEST_INIT;
     snapshotter_export_request exp = SNAPSHOTTER_EXPORT_REQUEST_INIT;
     snapshotter_import_request imp = SNAPSHOTTER_IMPORT_REQUEST_INIT;
-    snapshotter_file file = { "a", SNAPSHOTTER_FILE_READ_ONLY };
+    snapshotter_gc_options gc = SNAPSHOTTER_GC_OPTIONS_INIT;
+    snapshotter_gc_request collect = SNAPSHOTTER_GC_REQUEST_INIT;
+    snapshotter_verify_request verify = SNAPSHOTTER_VERIFY_REQUEST_INIT;
+    snapshotter_file file = SNAPSHOTTER_FILE_INIT;
+    file.relative_path = "a", file.flags = SNAPSHOTTER_FILE_READ_ONLY;
     snapshot.files = &file;
+    gc.flags = SNAPSHOTTER_GC_NO_DISK_EVICTION | SNAPSHOTTER_GC_NO_MIN_RETENTION | SNAPSHOTTER_GC_NO_ORPHAN_GRACE;
+    options.gc = &gc;
     restore.flags = SNAPSHOTTER_RESTORE_OVERWRITE | SNAPSHOTTER_RESTORE_IN_PLACE | SNAPSHOTTER_RESTORE_DELETE_EXTRA;
     options.registry = &registry;
     return (int)(options.version + stats.version + snapshot.version + restore.version + list.version + inspect.version +
-                 remove.version + removed.version + diff.version + registry.version + exp.version + imp.version) +
+                 remove.version + removed.version + diff.version + registry.version + exp.version + imp.version +
+                 file.version + collect.version + verify.version) +
            SNAPSHOTTER_VERSION_NUMBER + exp.fd + imp.fd + (int)SNAPSHOTTER_EXPORT_GZIP;
 }
 SRC

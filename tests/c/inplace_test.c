@@ -4,7 +4,8 @@
 #include "fixture.h"
 
 static const snapshotter_file tree[] = {
-    { "a.bin", 0 }, { "b.bin", 0 }, { "dir/c.txt", 0 }, { "dir/sub/d.bin", 0 }, { "ro.txt", SNAPSHOTTER_FILE_READ_ONLY },
+    FX_FILE("a.bin", 0),         FX_FILE("b.bin", 0), FX_FILE("dir/c.txt", 0),
+    FX_FILE("dir/sub/d.bin", 0), FX_FILE("ro.txt", SNAPSHOTTER_FILE_READ_ONLY),
 };
 #define TREE_FILES CHECK_COUNT(tree)
 

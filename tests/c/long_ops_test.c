@@ -36,8 +36,7 @@ static const char *big_source(int read_only)
         }
     }
     for (int i = 0; i < BIG_FILES; i++) {
-        big_files[i].relative_path = names[i];
-        big_files[i].flags = read_only ? SNAPSHOTTER_FILE_READ_ONLY : 0;
+        big_files[i] = (snapshotter_file)FX_FILE(names[i], read_only ? SNAPSHOTTER_FILE_READ_ONLY : 0);
     }
     return big_dir;
 }
@@ -47,7 +46,7 @@ static const char *big_source(int read_only)
 struct watch {
     atomic_int in_callback;
     atomic_int started;
-    int concurrent, regressed, changed_totals, calls;
+    int concurrent, regressed, changed_totals, wrong_version, calls;
     snapshotter_progress first, last;
     /* Behaviour at the first report of unfinished work. */
     int answer;                        /* returned from then on */
@@ -61,6 +60,7 @@ static int on_progress(const snapshotter_progress *p, void *payload)
     if (atomic_exchange(&w->in_callback, 1) != 0) {
         w->concurrent = 1;
     }
+    w->wrong_version |= p->version != SNAPSHOTTER_PROGRESS_VERSION;
     if (w->calls > 0) {
         w->regressed |= p->files_done < w->last.files_done || p->bytes_done < w->last.bytes_done;
         w->changed_totals |= p->files_total != w->first.files_total || p->bytes_total != w->first.bytes_total;
@@ -223,6 +223,7 @@ static void check_progress(const struct watch *w, const char *what)
     CHECK(w->calls >= 1, "%s: the callback was never called", what);
     CHECK(!w->concurrent, "%s: the callback ran concurrently with itself", what);
     CHECK(!w->regressed, "%s: files_done or bytes_done went backwards", what);
+    CHECK(!w->wrong_version, "%s: snapshotter_progress.version is not SNAPSHOTTER_PROGRESS_VERSION", what);
     CHECK(!w->changed_totals, "%s: files_total or bytes_total changed during the call", what);
     CHECK(w->last.files_total == BIG_FILES && w->last.bytes_total == BIG_FILES * BIG_FILE_BYTES,
           "%s: totals %" PRIu64 " files, %" PRIu64 " bytes", what, w->last.files_total, w->last.bytes_total);

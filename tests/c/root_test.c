@@ -74,8 +74,9 @@ static struct env setup(const char *tag, const char *root)
     return e;
 }
 
-static const snapshotter_file small_files[] = { { "a.txt", 0 }, { "ro.txt", SNAPSHOTTER_FILE_READ_ONLY } };
-static const snapshotter_file all_files[] = { { "a.txt", 0 }, { "ro.txt", SNAPSHOTTER_FILE_READ_ONLY }, { "big.bin", 0 } };
+static const snapshotter_file small_files[] = { FX_FILE("a.txt", 0), FX_FILE("ro.txt", SNAPSHOTTER_FILE_READ_ONLY) };
+static const snapshotter_file all_files[] = { FX_FILE("a.txt", 0), FX_FILE("ro.txt", SNAPSHOTTER_FILE_READ_ONLY),
+                                              FX_FILE("big.bin", 0) };
 
 static void restore_into_an_immutable_dir(void)
 {

@@ -7,12 +7,12 @@
 
 /* The tree every test here snapshots; sources are built by make_tree(). */
 static const snapshotter_file tree[] = {
-    { "ro.txt", SNAPSHOTTER_FILE_READ_ONLY },
-    { "rw.bin", 0 },
-    { "sparse.img", 0 },
-    { "empty", 0 },
-    { "nested/deeper/run.sh", 0 },
-    { "nested/ro-sparse.img", SNAPSHOTTER_FILE_READ_ONLY },
+    FX_FILE("ro.txt", SNAPSHOTTER_FILE_READ_ONLY),
+    FX_FILE("rw.bin", 0),
+    FX_FILE("sparse.img", 0),
+    FX_FILE("empty", 0),
+    FX_FILE("nested/deeper/run.sh", 0),
+    FX_FILE("nested/ro-sparse.img", SNAPSHOTTER_FILE_READ_ONLY),
 };
 #define TREE_FILES CHECK_COUNT(tree)
 #define TREE_READ_ONLY 2
@@ -112,7 +112,7 @@ static void golden_digests_and_encoding(void)
     const char *src = KEEP_PATH("%s/src", dir), *root = KEEP_PATH("%s/root", dir);
     fx_write_text(PATH("%s/test.txt", src), "test content", 0644);
     fx_write_text(PATH("%s/empty", src), "", 0644);
-    snapshotter_file files[] = { { "test.txt", 0 }, { "empty", 0 } };
+    snapshotter_file files[] = { FX_FILE("test.txt", 0), FX_FILE("empty", 0) };
     snapshotter *s = fx_open(root, 0);
     fx_snapshot(s, "golden", "v1", src, files, 2);
     snapshotter_close(s);

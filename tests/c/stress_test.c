@@ -17,11 +17,9 @@ extern char **environ;
 static snapshotter_gc_options evict_everything(void)
 {
     snapshotter_gc_options gc = SNAPSHOTTER_GC_OPTIONS_INIT;
-    gc.flags = SNAPSHOTTER_GC_NO_BACKGROUND;
+    gc.flags = SNAPSHOTTER_GC_NO_BACKGROUND | SNAPSHOTTER_GC_NO_MIN_RETENTION | SNAPSHOTTER_GC_NO_ORPHAN_GRACE;
+    /* The low watermark defaults to the high one when that is lower: evict down to below 1 %. */
     gc.high_watermark_percent = 1;
-    gc.low_watermark_percent = 0;
-    gc.min_retention_seconds = 0;
-    gc.orphan_grace_seconds = 0;
     return gc;
 }
 
@@ -71,7 +69,7 @@ static void two_processes_race_collections_without_a_failure_or_a_loss(void)
     CHECK(counts['S'] > 0 && counts['R'] > 0 && counts['E'] > 0, "the processes did too little to test anything");
 
     snapshotter_gc_options quiet = evict_everything();
-    quiet.high_watermark_percent = 0;
+    quiet.flags |= SNAPSHOTTER_GC_NO_DISK_EVICTION;
     snapshotter *s = wl_open(root, &quiet);
     wl_check_verify_clean(s);
     for (size_t i = 0; i < view->count; i++) {

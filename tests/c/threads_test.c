@@ -28,8 +28,8 @@ static void cycle(snapshotter *s, const char *dir, const char *name, int round)
     fx_pwrite(PATH("%s/holes.img", src.s), text, strlen(text), 3 * FX_MiB, 0640);
     fx_set_mtime(PATH("%s/ro/shared.txt", src.s), 1700000000 + round, 1000 * round);
     static const snapshotter_file files[] = {
-        { "own.txt", 0 }, { "ro/own.txt", SNAPSHOTTER_FILE_READ_ONLY }, { "data.bin", 0 },
-        { "shared.txt", 0 }, { "ro/shared.txt", SNAPSHOTTER_FILE_READ_ONLY }, { "holes.img", 0 },
+        FX_FILE("own.txt", 0), FX_FILE("ro/own.txt", SNAPSHOTTER_FILE_READ_ONLY), FX_FILE("data.bin", 0),
+        FX_FILE("shared.txt", 0), FX_FILE("ro/shared.txt", SNAPSHOTTER_FILE_READ_ONLY), FX_FILE("holes.img", 0),
     };
     snapshotter_stats stats = fx_snapshot(s, name, version, src.s, files, CHECK_COUNT(files));
     CHECK(stats.files == CHECK_COUNT(files), "%s:%s stats.files %" PRIu64, name, version, stats.files);
@@ -109,7 +109,7 @@ struct racer {
 static void *race(void *arg)
 {
     struct racer *r = arg;
-    snapshotter_file file = { "who.txt", 0 };
+    snapshotter_file file = FX_FILE("who.txt", 0);
     snapshotter_snapshot_request req = fx_snapshot_request("race", r->version, r->src, &file, 1);
     snapshotter_error *err = NULL;
     pthread_barrier_wait(r->barrier);
@@ -188,8 +188,7 @@ static void two_restores_race_into_one_dir(void)
     for (int i = 0; i < 16; i++) {
         snprintf(names[i], sizeof names[i], "d%d/f%d.bin", i % 3, i);
         fx_write_random(PATH("%s/%s", src, names[i]), 64 * 1024, (uint64_t)i);
-        files[i].relative_path = names[i];
-        files[i].flags = i % 2 ? SNAPSHOTTER_FILE_READ_ONLY : 0;
+        files[i] = (snapshotter_file)FX_FILE(names[i], i % 2 ? SNAPSHOTTER_FILE_READ_ONLY : 0);
     }
     fx_snapshot(s, "shared", "v1", src, files, 16);
     pthread_barrier_t barrier;

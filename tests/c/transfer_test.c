@@ -6,7 +6,10 @@
 #define SPARSE_SIZE (32u * FX_MiB)
 
 static const snapshotter_file tree[] = {
-    { "config.json", 0 }, { "disk.img", 0 }, { "ro/memory.bin", SNAPSHOTTER_FILE_READ_ONLY }, { "empty", 0 },
+    FX_FILE("config.json", 0),
+    FX_FILE("disk.img", 0),
+    FX_FILE("ro/memory.bin", SNAPSHOTTER_FILE_READ_ONLY),
+    FX_FILE("empty", 0),
 };
 #define TREE_FILES CHECK_COUNT(tree)
 

@@ -21,9 +21,9 @@
 #define WL_MAX_VERSIONS 4096
 
 static const snapshotter_file wl_files[WL_FILES] = {
-    { "model.bin", SNAPSHOTTER_FILE_READ_ONLY },
-    { "state/memory.bin", 0 },
-    { "config.txt", 0 },
+    FX_FILE("model.bin", SNAPSHOTTER_FILE_READ_ONLY),
+    FX_FILE("state/memory.bin", 0),
+    FX_FILE("config.txt", 0),
 };
 static const uint64_t wl_file_bytes[WL_FILES] = { 256 * 1024, 1024 * 1024, 4096 };
 
@@ -159,16 +159,17 @@ static inline void wl_restore(struct wl_thread *t, const char *name, int version
 
 static inline void wl_collect(struct wl_thread *t)
 {
-    snapshotter_gc_report report = SNAPSHOTTER_GC_REPORT_INIT;
+    snapshotter_gc_report *report = NULL;
     snapshotter_error *err = NULL;
     snapshotter_code code = snapshotter_gc(&report, t->s, NULL, &err);
     if (code != SNAPSHOTTER_OK) {
         wl_log(t->cfg->log, "F gc: %s: %s", snapshotter_code_name(code), snapshotter_error_message(err));
     }
-    for (size_t i = 0; i < report.evicted_count; i++) {
-        wl_log(t->cfg->log, "E %s %s", report.evicted[i].name, report.evicted[i].snapshot_version);
+    for (size_t i = 0; i < snapshotter_gc_report_evicted_count(report); i++) {
+        const snapshotter_gc_evicted *e = snapshotter_gc_report_evicted_get(report, i);
+        wl_log(t->cfg->log, "E %s %s", e->name, e->snapshot_version);
     }
-    snapshotter_gc_report_free(&report);
+    snapshotter_gc_report_free(report);
     snapshotter_error_free(err);
 }
 
@@ -300,14 +301,14 @@ static inline void wl_check_no_failure(const struct wl_log_view *view)
 /* Verifies the store and fails the test on any problem, printing them. */
 static inline void wl_check_verify_clean(snapshotter *s)
 {
-    snapshotter_verify_report report = SNAPSHOTTER_VERIFY_REPORT_INIT;
+    snapshotter_verify_report *report = NULL;
     CHECK_CODE(SNAPSHOTTER_OK, snapshotter_verify(&report, s, NULL, CHECK_ERR));
-    for (size_t i = 0; i < report.problem_count; i++) {
-        fprintf(stderr, "  verify: kind %u %s: %s\n", report.problems[i].kind, report.problems[i].subject,
-                report.problems[i].message);
+    size_t problems = snapshotter_verify_report_problem_count(report);
+    for (size_t i = 0; i < problems; i++) {
+        const snapshotter_verify_problem *p = snapshotter_verify_report_problem_get(report, i);
+        fprintf(stderr, "  verify: kind %u %s: %s\n", p->kind, p->subject, p->message);
     }
-    size_t problems = report.problem_count;
-    snapshotter_verify_report_free(&report);
+    snapshotter_verify_report_free(report);
     CHECK(problems == 0, "verify found %zu problem(s)", problems);
 }
 

@@ -445,8 +445,7 @@ static void list_add(struct file_list *list, char *path, uint32_t flags)
         list->capacity = list->capacity == 0 ? 64 : list->capacity * 2;
         list->items = checked(realloc(list->items, list->capacity * sizeof list->items[0]));
     }
-    list->items[list->count].relative_path = path;
-    list->items[list->count].flags = flags;
+    list->items[list->count] = (snapshotter_file){ SNAPSHOTTER_FILE_VERSION, path, flags };
     list->count++;
 }
 
@@ -465,7 +464,7 @@ static int compare_files(const void *a, const void *b)
 
 static int list_contains(const struct file_list *list, const char *path)
 {
-    snapshotter_file key = { path, 0 };
+    snapshotter_file key = { SNAPSHOTTER_FILE_VERSION, path, 0 };
     return list->count > 0 && bsearch(&key, list->items, list->count, sizeof key, compare_files) != NULL;
 }
 
@@ -758,11 +757,16 @@ static const struct {
     const char *name;
     uint64_t min, max;
 } number_options[] = {
-    { "--concurrency", 1, 0xFFFFFFFFu },    { "--high-watermark", 0, 100 },       { "--low-watermark", 0, 100 },
+    { "--concurrency", 1, 0xFFFFFFFFu },    { "--high-watermark", 0, 100 },       { "--low-watermark", 1, 100 },
     { "--keep-last", 0, 0xFFFFFFFFu },      { "--max-age", 0, 10000000000u },    { "--max-store-bytes", 0, INT64_MAX },
     { "--min-retention", 0, 10000000000u }, { "--orphan-grace", 0, 10000000000u },
     { "--replica-count", 1, 0xFFFFFFFFu },  { "--ttl", 1, 0xFFFFFFFFu },          { "--timeout", 1, 0xFFFFFFFFu },
 };
+
+static void set_gc_flag(struct cli *cli, uint32_t flag, int on)
+{
+    cli->gc.flags = on ? cli->gc.flags | flag : cli->gc.flags & ~flag;
+}
 
 /* Sets a numeric option (a decimal within its range). Returns -1 when option is not one of them. */
 static int set_number(struct cli *cli, const char *option, const char *value)
@@ -781,13 +785,24 @@ static int set_number(struct cli *cli, const char *option, const char *value)
         }
         switch (i) {
         case 0: cli->concurrency = (unsigned int)n; break;
-        case 1: cli->gc.high_watermark_percent = (uint32_t)n; break;
+        /* On the command line 0 is what it says; in the options struct it means the default, and a flag says
+         * "none". */
+        case 1:
+            cli->gc.high_watermark_percent = (uint32_t)n;
+            set_gc_flag(cli, SNAPSHOTTER_GC_NO_DISK_EVICTION, n == 0);
+            break;
         case 2: cli->gc.low_watermark_percent = (uint32_t)n; break;
         case 3: cli->gc.keep_last = (uint32_t)n; break;
         case 4: cli->gc.max_age_seconds = n; break;
         case 5: cli->gc.max_store_bytes = n; break;
-        case 6: cli->gc.min_retention_seconds = n; break;
-        case 7: cli->gc.orphan_grace_seconds = n; break;
+        case 6:
+            cli->gc.min_retention_seconds = n;
+            set_gc_flag(cli, SNAPSHOTTER_GC_NO_MIN_RETENTION, n == 0);
+            break;
+        case 7:
+            cli->gc.orphan_grace_seconds = n;
+            set_gc_flag(cli, SNAPSHOTTER_GC_NO_ORPHAN_GRACE, n == 0);
+            break;
         case 8: cli->dragonfly.replica_count = (unsigned int)n; break;
         case 9: cli->dragonfly.ttl_seconds = (unsigned int)n; break;
         default: cli->dragonfly.timeout_seconds = (unsigned int)n; break;
@@ -1383,14 +1398,16 @@ static const char *problem_name(uint32_t kind)
     return kind < sizeof names / sizeof names[0] ? names[kind] : names[0];
 }
 
-static void print_gc_report(const struct cli *cli, const snapshotter_gc_report *r)
+static void print_gc_report(const struct cli *cli, const snapshotter_gc_report *report)
 {
+    const snapshotter_gc_summary *r = snapshotter_gc_report_summary(report);
+    size_t evicted = snapshotter_gc_report_evicted_count(report);
     if (cli->json) {
         printf("{\"command\":\"gc\",\"dry_run\":%s,\"disk_total_bytes\":%" PRIu64 ",\"disk_used_bytes\":%" PRIu64
                ",\"store_bytes\":%" PRIu64 ",\"batches\":%" PRIu64 ",\"evicted\":[",
                r->dry_run ? "true" : "false", r->disk_total_bytes, r->disk_used_bytes, r->store_bytes, r->batches);
-        for (size_t i = 0; i < r->evicted_count; i++) {
-            const snapshotter_gc_evicted *e = &r->evicted[i];
+        for (size_t i = 0; i < evicted; i++) {
+            const snapshotter_gc_evicted *e = snapshotter_gc_report_evicted_get(report, i);
             fputs(i == 0 ? "{\"name\":" : ",{\"name\":", stdout);
             json_string(e->name);
             fputs(",\"version\":", stdout);
@@ -1410,12 +1427,12 @@ static void print_gc_report(const struct cli *cli, const snapshotter_gc_report *
     human_bytes(r->content_bytes_freed, freed);
     human_bytes(r->orphan_bytes_freed, orphan_freed);
     printf("gc%s: %s %zu snapshots, %" PRIu64 " content objects (%s)\n", r->dry_run ? " --dry-run" : "",
-           r->dry_run ? "would evict" : "evicted", r->evicted_count, r->content_removed, freed);
-    for (size_t i = 0; i < r->evicted_count; i++) {
+           r->dry_run ? "would evict" : "evicted", evicted, r->content_removed, freed);
+    for (size_t i = 0; i < evicted; i++) {
+        const snapshotter_gc_evicted *e = snapshotter_gc_report_evicted_get(report, i);
         char bytes[16];
-        human_bytes(r->evicted[i].bytes_freed, bytes);
-        printf("  %s:%s (%s, %s)\n", r->evicted[i].name, r->evicted[i].snapshot_version,
-               reason_name(r->evicted[i].reason), bytes);
+        human_bytes(e->bytes_freed, bytes);
+        printf("  %s:%s (%s, %s)\n", e->name, e->snapshot_version, reason_name(e->reason), bytes);
     }
     printf("  orphans: %" PRIu64 " temporary files, %" PRIu64 " content files, %" PRIu64 " stored files, %" PRIu64
            " records (%s)\n",
@@ -1425,7 +1442,7 @@ static void print_gc_report(const struct cli *cli, const snapshotter_gc_report *
 static int run_gc(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel)
 {
     snapshotter_gc_request req = SNAPSHOTTER_GC_REQUEST_INIT;
-    snapshotter_gc_report report = SNAPSHOTTER_GC_REPORT_INIT;
+    snapshotter_gc_report *report = NULL;
     snapshotter_error *err = NULL;
     req.flags = cli->dry_run ? SNAPSHOTTER_GC_DRY_RUN : 0;
     req.cancel = cancel;
@@ -1433,25 +1450,28 @@ static int run_gc(const struct cli *cli, snapshotter *s, snapshotter_cancel *can
     if (code != SNAPSHOTTER_OK) {
         return library_error(cli, code, err);
     }
-    print_gc_report(cli, &report);
-    snapshotter_gc_report_free(&report);
+    print_gc_report(cli, report);
+    snapshotter_gc_report_free(report);
     return 0;
 }
 
-static void print_verify_report(const struct cli *cli, const snapshotter_verify_report *r)
+static void print_verify_report(const struct cli *cli, const snapshotter_verify_report *report)
 {
+    const snapshotter_verify_summary *r = snapshotter_verify_report_summary(report);
+    size_t problems = snapshotter_verify_report_problem_count(report);
     if (cli->json) {
         printf("{\"command\":\"verify\",\"repair\":%s,\"snapshots_checked\":%" PRIu64 ",\"content_checked\":%" PRIu64
                ",\"snapshot_files_checked\":%" PRIu64 ",\"bytes_checked\":%" PRIu64 ",\"unreferenced_content\":%" PRIu64
                ",\"problems\":[",
                cli->repair ? "true" : "false", r->snapshots_checked, r->content_checked, r->snapshot_files_checked,
                r->bytes_checked, r->unreferenced_content);
-        for (size_t i = 0; i < r->problem_count; i++) {
-            printf("%s{\"kind\":\"%s\",\"subject\":", i == 0 ? "" : ",", problem_name(r->problems[i].kind));
-            json_string(r->problems[i].subject);
+        for (size_t i = 0; i < problems; i++) {
+            const snapshotter_verify_problem *p = snapshotter_verify_report_problem_get(report, i);
+            printf("%s{\"kind\":\"%s\",\"subject\":", i == 0 ? "" : ",", problem_name(p->kind));
+            json_string(p->subject);
             fputs(",\"message\":", stdout);
-            json_string(r->problems[i].message);
-            printf(",\"repaired\":%s}", r->problems[i].repaired ? "true" : "false");
+            json_string(p->message);
+            printf(",\"repaired\":%s}", p->repaired ? "true" : "false");
         }
         printf("],\"problems_unrepaired\":%" PRIu64 "}\n", r->problems_unrepaired);
         return;
@@ -1460,17 +1480,17 @@ static void print_verify_report(const struct cli *cli, const snapshotter_verify_
     human_bytes(r->bytes_checked, bytes);
     printf("verify: %" PRIu64 " snapshots, %" PRIu64 " content files, %" PRIu64 " stored files, %s checked: %s\n",
            r->snapshots_checked, r->content_checked, r->snapshot_files_checked, bytes,
-           r->problem_count == 0 ? "clean" : r->problems_unrepaired == 0 ? "repaired" : "PROBLEMS");
-    for (size_t i = 0; i < r->problem_count; i++) {
-        printf("  %s %s: %s%s\n", problem_name(r->problems[i].kind), r->problems[i].subject, r->problems[i].message,
-               r->problems[i].repaired ? " [repaired]" : "");
+           problems == 0 ? "clean" : r->problems_unrepaired == 0 ? "repaired" : "PROBLEMS");
+    for (size_t i = 0; i < problems; i++) {
+        const snapshotter_verify_problem *p = snapshotter_verify_report_problem_get(report, i);
+        printf("  %s %s: %s%s\n", problem_name(p->kind), p->subject, p->message, p->repaired ? " [repaired]" : "");
     }
 }
 
 static int run_verify(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel)
 {
     snapshotter_verify_request req = SNAPSHOTTER_VERIFY_REQUEST_INIT;
-    snapshotter_verify_report report = SNAPSHOTTER_VERIFY_REPORT_INIT;
+    snapshotter_verify_report *report = NULL;
     snapshotter_error *err = NULL;
     struct progress_line line = { "verify", 0, 0 };
     req.flags = cli->repair ? SNAPSHOTTER_VERIFY_REPAIR : 0;
@@ -1484,9 +1504,9 @@ static int run_verify(const struct cli *cli, snapshotter *s, snapshotter_cancel 
     if (code != SNAPSHOTTER_OK) {
         return library_error(cli, code, err);
     }
-    print_verify_report(cli, &report);
-    int status = report.problems_unrepaired == 0 ? 0 : EXIT_PROBLEMS;
-    snapshotter_verify_report_free(&report);
+    print_verify_report(cli, report);
+    int status = snapshotter_verify_report_summary(report)->problems_unrepaired == 0 ? 0 : EXIT_PROBLEMS;
+    snapshotter_verify_report_free(report);
     return status;
 }
 
@@ -1665,7 +1685,7 @@ static int run(const struct cli *cli, const sigset_t *signals)
         registry.repository_namespace = cli->registry_namespace;
         registry.username = cli->username;
         registry.password = cli->password;
-        registry.insecure = cli->insecure;
+        registry.insecure_skip_verify = cli->insecure;
         registry.ca_file = cli->ca_file;
         opts.registry = &registry;
     }

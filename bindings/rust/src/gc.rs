@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use crate::arena::init;
+use crate::arena::{init, LibraryObject};
 use crate::call::{call_control, CallControl};
 use crate::catalog::{string, time};
 use crate::error::{check, Error, Result};
@@ -8,12 +8,15 @@ use crate::handle::Snapshotter;
 use crate::sys;
 
 /// Builds `snapshotter_gc_options`: how the store is collected, by the background collector of every
-/// handle and by [`Snapshotter::gc`]. `GcOptions::default()` holds the library's defaults (those of
-/// Dragonfly's Go snapshotter); every value set is then taken as written, so zero turns a policy off
-/// where its method says so. Durations are whole seconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// handle and by [`Snapshotter::gc`]. `GcOptions::default()` is the library's defaults (those of
+/// Dragonfly's Go snapshotter), and so is zero in every setting; the `no_*` methods turn off what a zero
+/// cannot. Durations are whole seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct GcOptions {
-    background: bool,
+    no_background: bool,
+    no_disk_eviction: bool,
+    no_min_retention: bool,
+    no_orphan_grace: bool,
     interval: Duration,
     high_watermark_percent: u32,
     low_watermark_percent: u32,
@@ -26,50 +29,35 @@ pub struct GcOptions {
     orphan_grace: Duration,
 }
 
-impl Default for GcOptions {
-    /// The library's defaults, as `snapshotter_gc_options_init` fills them in.
-    fn default() -> GcOptions {
-        let raw = init(sys::snapshotter_gc_options_init, sys::SNAPSHOTTER_GC_OPTIONS_VERSION, "snapshotter_gc_options")
-            .expect("the library knows the version of snapshotter_gc_options this crate was built with");
-        GcOptions {
-            background: raw.flags & sys::SNAPSHOTTER_GC_NO_BACKGROUND == 0,
-            interval: Duration::from_secs(raw.interval_seconds),
-            high_watermark_percent: raw.high_watermark_percent,
-            low_watermark_percent: raw.low_watermark_percent,
-            batch_size: raw.batch_size,
-            max_batches: raw.max_batches,
-            keep_last: raw.keep_last,
-            min_retention: Duration::from_secs(raw.min_retention_seconds),
-            max_age: Duration::from_secs(raw.max_age_seconds),
-            max_store_bytes: raw.max_store_bytes,
-            orphan_grace: Duration::from_secs(raw.orphan_grace_seconds),
-        }
-    }
-}
-
 impl GcOptions {
     /// Whether the handle runs a background collector (default: yes); without it, collections happen
     /// only through [`Snapshotter::gc`].
     pub fn background(mut self, background: bool) -> GcOptions {
-        self.background = background;
+        self.no_background = !background;
         self
     }
 
-    /// The background collector's period (default 5 minutes; at least a second).
+    /// The background collector's period; zero means 5 minutes.
     pub fn interval(mut self, interval: Duration) -> GcOptions {
         self.interval = interval;
         self
     }
 
-    /// Disk usage (percent of the filesystem) that starts eviction, and the level it evicts down to
-    /// (defaults 90 and 70); a high watermark of 0 turns eviction for disk usage off.
+    /// Disk usage (percent of the filesystem) that starts eviction, and the level it evicts down to;
+    /// 0 means 90 and 70 (or the high watermark, when that is lower) respectively.
     pub fn watermarks(mut self, high_percent: u32, low_percent: u32) -> GcOptions {
         self.high_watermark_percent = high_percent;
         self.low_watermark_percent = low_percent;
         self
     }
 
-    /// Snapshots evicted per batch (default 10) and batches per collection (default 100).
+    /// No eviction for disk usage: the watermarks are not used.
+    pub fn no_disk_eviction(mut self) -> GcOptions {
+        self.no_disk_eviction = true;
+        self
+    }
+
+    /// Snapshots evicted per batch and batches per collection; 0 means 10 and 100.
     pub fn batches(mut self, batch_size: u32, max_batches: u32) -> GcOptions {
         self.batch_size = batch_size;
         self.max_batches = max_batches;
@@ -82,9 +70,15 @@ impl GcOptions {
         self
     }
 
-    /// Snapshots used more recently than this are never evicted (default 5 minutes).
+    /// Snapshots used more recently than this are never evicted; zero means 5 minutes.
     pub fn min_retention(mut self, retention: Duration) -> GcOptions {
         self.min_retention = retention;
+        self
+    }
+
+    /// No minimum retention: a snapshot used a moment ago may be evicted.
+    pub fn no_min_retention(mut self) -> GcOptions {
+        self.no_min_retention = true;
         self
     }
 
@@ -100,16 +94,31 @@ impl GcOptions {
         self
     }
 
-    /// Unreferenced content and foreign temporary files younger than this are kept (default 1 hour).
+    /// Unreferenced content and foreign temporary files younger than this are kept; zero means 1 hour.
     pub fn orphan_grace(mut self, grace: Duration) -> GcOptions {
         self.orphan_grace = grace;
+        self
+    }
+
+    /// No grace period for orphans: they are removed however young.
+    pub fn no_orphan_grace(mut self) -> GcOptions {
+        self.no_orphan_grace = true;
         self
     }
 
     pub(crate) fn to_raw(self) -> Result<sys::snapshotter_gc_options> {
         let mut raw =
             init(sys::snapshotter_gc_options_init, sys::SNAPSHOTTER_GC_OPTIONS_VERSION, "snapshotter_gc_options")?;
-        raw.flags = if self.background { 0 } else { sys::SNAPSHOTTER_GC_NO_BACKGROUND };
+        for (set, flag) in [
+            (self.no_background, sys::SNAPSHOTTER_GC_NO_BACKGROUND),
+            (self.no_disk_eviction, sys::SNAPSHOTTER_GC_NO_DISK_EVICTION),
+            (self.no_min_retention, sys::SNAPSHOTTER_GC_NO_MIN_RETENTION),
+            (self.no_orphan_grace, sys::SNAPSHOTTER_GC_NO_ORPHAN_GRACE),
+        ] {
+            if set {
+                raw.flags |= flag;
+            }
+        }
         raw.interval_seconds = whole_seconds(self.interval, "gc.interval")?;
         raw.high_watermark_percent = self.high_watermark_percent;
         raw.low_watermark_percent = self.low_watermark_percent;
@@ -344,58 +353,48 @@ impl Snapshotter {
             init(sys::snapshotter_gc_request_init, sys::SNAPSHOTTER_GC_REQUEST_VERSION, "snapshotter_gc_request")?;
         raw.flags = if request.dry_run { sys::SNAPSHOTTER_GC_DRY_RUN } else { 0 };
         raw.cancel = request.cancel.map_or(std::ptr::null_mut(), crate::CancelToken::as_ptr);
-        let mut report = sys::snapshotter_gc_report {
-            version: sys::SNAPSHOTTER_GC_REPORT_VERSION,
-            dry_run: 0,
-            disk_total_bytes: 0,
-            disk_used_bytes: 0,
-            store_bytes: 0,
-            batches: 0,
-            evicted: std::ptr::null_mut(),
-            evicted_count: 0,
-            content_removed: 0,
-            content_bytes_freed: 0,
-            orphan_temp_files: 0,
-            orphan_content: 0,
-            orphan_snapshot_files: 0,
-            orphan_records: 0,
-            orphan_bytes_freed: 0,
-        };
+        let mut out = std::ptr::null_mut();
         // SAFETY: the handle is live for `&self`; the cancel token is borrowed for the request's lifetime,
-        // which covers the call; `report` is ours and written only on success.
-        check(|err| unsafe { sys::snapshotter_gc(&mut report, self.as_ptr(), &raw, err) })?;
-        // SAFETY: on success the library filled `report`, its `evicted` array holding `evicted_count`
-        // entries whose strings it owns; they are copied before the array is released below.
-        let evicted = unsafe { library_slice(report.evicted, report.evicted_count) }
-            .iter()
-            .map(|e| EvictedSnapshot {
-                // SAFETY: the strings belong to the live array.
-                name: unsafe { string(e.name) },
-                // SAFETY: as above.
-                version: unsafe { string(e.snapshot_version) },
-                reason: GcReason::from_raw(e.reason),
-                last_used: time(i64::try_from(e.last_used_ns).unwrap_or(i64::MAX)),
-                content_removed: e.content_removed,
-                bytes_freed: e.bytes_freed,
+        // which covers the call; `out` is written only on success.
+        check(|err| unsafe { sys::snapshotter_gc(&mut out, self.as_ptr(), &raw, err) })?;
+        let report = LibraryObject::new(out, sys::snapshotter_gc_report_free);
+        // SAFETY: the report is live until `report` drops; what its accessors return is owned by it and
+        // copied before then.
+        unsafe {
+            let summary = sys::snapshotter_gc_report_summary(report.as_ptr())
+                .as_ref()
+                .ok_or_else(|| Error::internal("the library returned no gc summary"))?;
+            let evicted = (0..sys::snapshotter_gc_report_evicted_count(report.as_ptr()))
+                .map(|i| {
+                    let e = sys::snapshotter_gc_report_evicted_get(report.as_ptr(), i)
+                        .as_ref()
+                        .ok_or_else(|| Error::internal("the library returned no evicted snapshot"))?;
+                    Ok(EvictedSnapshot {
+                        name: string(e.name),
+                        version: string(e.snapshot_version),
+                        reason: GcReason::from_raw(e.reason),
+                        last_used: time(i64::try_from(e.last_used_ns).unwrap_or(i64::MAX)),
+                        content_removed: e.content_removed,
+                        bytes_freed: e.bytes_freed,
+                    })
+                })
+                .collect::<Result<_>>()?;
+            Ok(GcReport {
+                dry_run: summary.dry_run != 0,
+                disk_total_bytes: summary.disk_total_bytes,
+                disk_used_bytes: summary.disk_used_bytes,
+                store_bytes: summary.store_bytes,
+                batches: summary.batches,
+                evicted,
+                content_removed: summary.content_removed,
+                content_bytes_freed: summary.content_bytes_freed,
+                orphan_temp_files: summary.orphan_temp_files,
+                orphan_content: summary.orphan_content,
+                orphan_snapshot_files: summary.orphan_snapshot_files,
+                orphan_records: summary.orphan_records,
+                orphan_bytes_freed: summary.orphan_bytes_freed,
             })
-            .collect();
-        // SAFETY: the library allocated the array in `report` and nothing refers to it any more.
-        unsafe { sys::snapshotter_gc_report_free(&mut report) };
-        Ok(GcReport {
-            dry_run: report.dry_run != 0,
-            disk_total_bytes: report.disk_total_bytes,
-            disk_used_bytes: report.disk_used_bytes,
-            store_bytes: report.store_bytes,
-            batches: report.batches,
-            evicted,
-            content_removed: report.content_removed,
-            content_bytes_freed: report.content_bytes_freed,
-            orphan_temp_files: report.orphan_temp_files,
-            orphan_content: report.orphan_content,
-            orphan_snapshot_files: report.orphan_snapshot_files,
-            orphan_records: report.orphan_records,
-            orphan_bytes_freed: report.orphan_bytes_freed,
-        })
+        }
     }
 
     /// Checks the whole store (metadata integrity, every content and storage/snapshot file re-hashed,
@@ -410,55 +409,39 @@ impl Snapshotter {
         raw.flags = if request.repair { sys::SNAPSHOTTER_VERIFY_REPAIR } else { 0 };
         let mut control = request.control;
         (raw.progress, raw.progress_payload, raw.cancel) = control.raw();
-        let mut report = sys::snapshotter_verify_report {
-            version: sys::SNAPSHOTTER_VERIFY_REPORT_VERSION,
-            snapshots_checked: 0,
-            content_checked: 0,
-            snapshot_files_checked: 0,
-            bytes_checked: 0,
-            unreferenced_content: 0,
-            problems: std::ptr::null_mut(),
-            problem_count: 0,
-            problems_unrepaired: 0,
-        };
+        let mut out = std::ptr::null_mut();
         // SAFETY: the handle is live for `&self`; the progress payload and cancel token live in `control`
-        // until after the call; `report` is ours and written only on success.
-        let result = check(|err| unsafe { sys::snapshotter_verify(&mut report, self.as_ptr(), &raw, err) });
+        // until after the call; `out` is written only on success.
+        let result = check(|err| unsafe { sys::snapshotter_verify(&mut out, self.as_ptr(), &raw, err) });
         control.finish(result)?;
-        // SAFETY: on success the library filled `report` and its `problems` array, copied before release.
-        let problems = unsafe { library_slice(report.problems, report.problem_count) }
-            .iter()
-            .map(|p| Problem {
-                kind: ProblemKind::from_raw(p.kind),
-                repaired: p.repaired != 0,
-                // SAFETY: the strings belong to the live array.
-                subject: unsafe { string(p.subject) },
-                // SAFETY: as above.
-                message: unsafe { string(p.message) },
+        let report = LibraryObject::new(out, sys::snapshotter_verify_report_free);
+        // SAFETY: as in `gc`.
+        unsafe {
+            let summary = sys::snapshotter_verify_report_summary(report.as_ptr())
+                .as_ref()
+                .ok_or_else(|| Error::internal("the library returned no verify summary"))?;
+            let problems = (0..sys::snapshotter_verify_report_problem_count(report.as_ptr()))
+                .map(|i| {
+                    let p = sys::snapshotter_verify_report_problem_get(report.as_ptr(), i)
+                        .as_ref()
+                        .ok_or_else(|| Error::internal("the library returned no problem"))?;
+                    Ok(Problem {
+                        kind: ProblemKind::from_raw(p.kind),
+                        repaired: p.repaired != 0,
+                        subject: string(p.subject),
+                        message: string(p.message),
+                    })
+                })
+                .collect::<Result<_>>()?;
+            Ok(VerifyReport {
+                snapshots_checked: summary.snapshots_checked,
+                content_checked: summary.content_checked,
+                snapshot_files_checked: summary.snapshot_files_checked,
+                bytes_checked: summary.bytes_checked,
+                unreferenced_content: summary.unreferenced_content,
+                problems,
+                problems_unrepaired: summary.problems_unrepaired,
             })
-            .collect();
-        // SAFETY: the library allocated the array in `report` and nothing refers to it any more.
-        unsafe { sys::snapshotter_verify_report_free(&mut report) };
-        Ok(VerifyReport {
-            snapshots_checked: report.snapshots_checked,
-            content_checked: report.content_checked,
-            snapshot_files_checked: report.snapshot_files_checked,
-            bytes_checked: report.bytes_checked,
-            unreferenced_content: report.unreferenced_content,
-            problems,
-            problems_unrepaired: report.problems_unrepaired,
-        })
+        }
     }
-}
-
-/// An array the library returned, as a slice; empty when it is NULL.
-///
-/// # Safety
-/// `items` is NULL or points to `count` initialized values that stay live while the slice is used.
-unsafe fn library_slice<'r, T>(items: *const T, count: usize) -> &'r [T] {
-    if items.is_null() || count == 0 {
-        return &[];
-    }
-    // SAFETY: the caller's contract.
-    unsafe { std::slice::from_raw_parts(items, count) }
 }

@@ -219,7 +219,7 @@ pub struct RegistryOptions {
     namespace: Option<String>,
     username: Option<String>,
     password: Option<String>,
-    insecure: bool,
+    insecure_skip_verify: bool,
     ca_file: Option<PathBuf>,
     request_timeout: Duration,
     max_attempts: u32,
@@ -234,7 +234,7 @@ impl RegistryOptions {
             namespace: None,
             username: None,
             password: None,
-            insecure: false,
+            insecure_skip_verify: false,
             ca_file: None,
             request_timeout: Duration::ZERO,
             max_attempts: 0,
@@ -256,8 +256,8 @@ impl RegistryOptions {
     }
 
     /// TLS without certificate verification.
-    pub fn insecure(mut self, insecure: bool) -> RegistryOptions {
-        self.insecure = insecure;
+    pub fn insecure_skip_verify(mut self, skip: bool) -> RegistryOptions {
+        self.insecure_skip_verify = skip;
         self
     }
 
@@ -295,7 +295,7 @@ impl RegistryOptions {
         raw.repository_namespace = arena.optional_str(self.namespace.as_deref(), "registry.namespace")?;
         raw.username = arena.optional_str(self.username.as_deref(), "registry.username")?;
         raw.password = arena.secret(self.password.as_deref(), "registry.password")?;
-        raw.insecure = c_int::from(self.insecure);
+        raw.insecure_skip_verify = c_int::from(self.insecure_skip_verify);
         raw.ca_file = arena.optional_path(self.ca_file.as_deref(), "registry.ca_file")?;
         raw.request_timeout_ms = millis(self.request_timeout, "registry.request_timeout")?;
         raw.max_attempts = self.max_attempts;
@@ -312,7 +312,7 @@ impl fmt::Debug for RegistryOptions {
             .field("namespace", &self.namespace)
             .field("username", &self.username)
             .field("password", &self.password.as_ref().map(|_| "<set>"))
-            .field("insecure", &self.insecure)
+            .field("insecure_skip_verify", &self.insecure_skip_verify)
             .field("ca_file", &self.ca_file)
             .field("request_timeout", &self.request_timeout)
             .field("max_attempts", &self.max_attempts)

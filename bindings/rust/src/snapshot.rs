@@ -86,10 +86,10 @@ impl Snapshotter {
             .files
             .iter()
             .map(|(path, flags)| {
-                Ok(sys::snapshotter_file {
-                    relative_path: arena.path(path, "files[].relative_path")?,
-                    flags: flags.bits(),
-                })
+                let mut file = init(sys::snapshotter_file_init, sys::SNAPSHOTTER_FILE_VERSION, "snapshotter_file")?;
+                file.relative_path = arena.path(path, "files[].relative_path")?;
+                file.flags = flags.bits();
+                Ok(file)
             })
             .collect::<Result<Vec<_>>>()?;
         raw.file_count = files.len();

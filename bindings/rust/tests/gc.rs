@@ -11,18 +11,31 @@ use snapshotter::{
     SnapshotRequest, Snapshotter, VerifyRequest,
 };
 
+/// A default (all-zero) GcOptions is the library's defaults, not a refusal: the default minimum retention
+/// keeps a snapshot made a moment ago, which `no_min_retention` lets go.
 #[test]
-fn gc_options_default_to_the_librarys() {
-    let defaults = format!("{:?}", GcOptions::default());
-    for field in ["interval: 300s", "high_watermark_percent: 90", "low_watermark_percent: 70", "batch_size: 10"] {
-        assert!(defaults.contains(field), "{defaults}");
+fn zero_gc_options_are_the_defaults() {
+    let dir = TempDir::new("gczero");
+    // Disk eviction off in the second case: on a nearly full disk it would evict v2 as well.
+    for (name, gc, evicted) in [
+        ("defaults", GcOptions::default().keep_last(1), 0),
+        ("none", GcOptions::default().keep_last(1).no_min_retention().no_disk_eviction(), 1),
+    ] {
+        let store = Snapshotter::open(&Options::new(dir.join(name)).gc(gc)).unwrap();
+        let src = dir.join(&format!("{name}-src"));
+        for version in ["v1", "v2"] {
+            write(&src.join("state.bin"), version.repeat(5000).as_bytes(), 0o644);
+            store.snapshot(SnapshotRequest::new("app", version, &src).file("state.bin", FileFlags::empty())).unwrap();
+        }
+        let plan = store.gc(GcRequest::new().dry_run()).unwrap();
+        assert_eq!(plan.evicted.len(), evicted, "{name}: {plan:?}");
     }
 }
 
 #[test]
 fn dry_run_then_collect_then_verify() {
     let dir = TempDir::new("gc");
-    let gc = GcOptions::default().background(false).watermarks(0, 0).keep_last(1).min_retention(Duration::ZERO);
+    let gc = GcOptions::default().background(false).no_disk_eviction().keep_last(1).no_min_retention();
     let store = Snapshotter::open(&Options::new(dir.join("root")).gc(gc)).unwrap();
     let src = dir.join("src");
     for version in ["v1", "v2"] {

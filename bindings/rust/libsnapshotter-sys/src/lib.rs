@@ -51,12 +51,16 @@ opaque!(
     snapshotter_cancel,
     snapshotter_snapshot_list,
     snapshotter_inspection,
-    snapshotter_diff_list
+    snapshotter_diff_list,
+    snapshotter_gc_report,
+    snapshotter_verify_report
 );
 
+pub const SNAPSHOTTER_PROGRESS_VERSION: c_uint = 1;
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct snapshotter_progress {
+    pub version: c_uint,
     pub files_done: u64,
     pub files_total: u64,
     pub bytes_done: u64,
@@ -87,6 +91,9 @@ pub struct snapshotter_content_options {
 }
 
 pub const SNAPSHOTTER_GC_NO_BACKGROUND: u32 = 0x1;
+pub const SNAPSHOTTER_GC_NO_DISK_EVICTION: u32 = 0x2;
+pub const SNAPSHOTTER_GC_NO_MIN_RETENTION: u32 = 0x4;
+pub const SNAPSHOTTER_GC_NO_ORPHAN_GRACE: u32 = 0x8;
 pub const SNAPSHOTTER_GC_OPTIONS_VERSION: c_uint = 1;
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
@@ -114,7 +121,7 @@ pub struct snapshotter_registry_options {
     pub repository_namespace: *const c_char,
     pub username: *const c_char,
     pub password: *const c_char,
-    pub insecure: c_int,
+    pub insecure_skip_verify: c_int,
     pub ca_file: *const c_char,
     pub request_timeout_ms: u32,
     pub max_attempts: u32,
@@ -149,15 +156,17 @@ pub struct snapshotter_stats {
 }
 
 pub const SNAPSHOTTER_FILE_READ_ONLY: u32 = 0x1;
+pub const SNAPSHOTTER_FILE_VERSION: c_uint = 1;
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct snapshotter_file {
+    pub version: c_uint,
     pub relative_path: *const c_char,
     pub flags: u32,
 }
 
 pub const SNAPSHOTTER_SNAPSHOT_REHASH: u32 = 0x1;
-pub const SNAPSHOTTER_SNAPSHOT_REQUEST_VERSION: c_uint = 1;
+pub const SNAPSHOTTER_SNAPSHOT_REQUEST_VERSION: c_uint = 2;
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct snapshotter_snapshot_request {
@@ -167,35 +176,37 @@ pub struct snapshotter_snapshot_request {
     pub base_dir: *const c_char,
     pub files: *const snapshotter_file,
     pub file_count: usize,
+    pub flags: u32,
     pub progress: snapshotter_progress_cb,
     pub progress_payload: *mut c_void,
     pub cancel: *mut snapshotter_cancel,
-    pub flags: u32,
 }
 
 pub const SNAPSHOTTER_RESTORE_OVERWRITE: u32 = 0x1;
 pub const SNAPSHOTTER_RESTORE_IN_PLACE: u32 = 0x2;
 pub const SNAPSHOTTER_RESTORE_DELETE_EXTRA: u32 = 0x4;
-pub const SNAPSHOTTER_RESTORE_REQUEST_VERSION: c_uint = 1;
+pub const SNAPSHOTTER_RESTORE_REQUEST_VERSION: c_uint = 2;
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct snapshotter_restore_request {
     pub version: c_uint,
+    pub r#ref: *const c_char,
     pub name: *const c_char,
     pub snapshot_version: *const c_char,
     pub output_dir: *const c_char,
+    pub only: *const *const c_char,
+    pub only_count: usize,
     pub flags: u32,
     pub progress: snapshotter_progress_cb,
     pub progress_payload: *mut c_void,
     pub cancel: *mut snapshotter_cancel,
-    pub r#ref: *const c_char,
-    pub only: *const *const c_char,
-    pub only_count: usize,
 }
 
+pub const SNAPSHOTTER_SNAPSHOT_INFO_VERSION: c_uint = 1;
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct snapshotter_snapshot_info {
+    pub version: c_uint,
     pub name: *const c_char,
     pub snapshot_version: *const c_char,
     pub created_ns: i64,
@@ -222,9 +233,11 @@ pub struct snapshotter_list_request {
 }
 
 pub const SNAPSHOTTER_FILE_CONTENT_LOCAL: u32 = 0x2;
+pub const SNAPSHOTTER_FILE_INFO_VERSION: c_uint = 1;
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct snapshotter_file_info {
+    pub version: c_uint,
     pub relative_path: *const c_char,
     pub digest: *const c_char,
     pub size: u64,
@@ -267,9 +280,11 @@ pub const SNAPSHOTTER_DIFF_MTIME: u32 = 0x8;
 pub const SNAPSHOTTER_DIFF_READ_ONLY: u32 = 0x10;
 pub const SNAPSHOTTER_DIFF_OWNER: u32 = 0x20;
 pub const SNAPSHOTTER_DIFF_TYPE: u32 = 0x40;
+pub const SNAPSHOTTER_DIFF_ENTRY_VERSION: c_uint = 1;
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct snapshotter_diff_entry {
+    pub version: c_uint,
     pub relative_path: *const c_char,
     pub kind: u32,
     pub reasons: u32,
@@ -307,15 +322,15 @@ pub struct snapshotter_export_request {
     pub cancel: *mut snapshotter_cancel,
 }
 
-pub const SNAPSHOTTER_IMPORT_REQUEST_VERSION: c_uint = 1;
+pub const SNAPSHOTTER_IMPORT_REQUEST_VERSION: c_uint = 2;
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct snapshotter_import_request {
     pub version: c_uint,
-    pub fd: c_int,
-    pub input_dir: *const c_char,
     pub name: *const c_char,
     pub snapshot_version: *const c_char,
+    pub fd: c_int,
+    pub input_dir: *const c_char,
     pub progress: snapshotter_progress_cb,
     pub progress_payload: *mut c_void,
     pub cancel: *mut snapshotter_cancel,
@@ -348,29 +363,16 @@ pub const SNAPSHOTTER_GC_REASON_STORE_SIZE: u32 = 2;
 pub const SNAPSHOTTER_GC_REASON_MAX_AGE: u32 = 3;
 pub const SNAPSHOTTER_GC_REASON_KEEP_LAST: u32 = 4;
 
+pub const SNAPSHOTTER_GC_SUMMARY_VERSION: c_uint = 1;
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
-pub struct snapshotter_gc_evicted {
-    pub name: *const c_char,
-    pub snapshot_version: *const c_char,
-    pub reason: u32,
-    pub last_used_ns: u64,
-    pub content_removed: u64,
-    pub bytes_freed: u64,
-}
-
-pub const SNAPSHOTTER_GC_REPORT_VERSION: c_uint = 1;
-#[repr(C)]
-#[derive(Debug, Clone, Copy)]
-pub struct snapshotter_gc_report {
+pub struct snapshotter_gc_summary {
     pub version: c_uint,
     pub dry_run: u32,
     pub disk_total_bytes: u64,
     pub disk_used_bytes: u64,
     pub store_bytes: u64,
     pub batches: u64,
-    pub evicted: *mut snapshotter_gc_evicted,
-    pub evicted_count: usize,
     pub content_removed: u64,
     pub content_bytes_freed: u64,
     pub orphan_temp_files: u64,
@@ -378,6 +380,19 @@ pub struct snapshotter_gc_report {
     pub orphan_snapshot_files: u64,
     pub orphan_records: u64,
     pub orphan_bytes_freed: u64,
+}
+
+pub const SNAPSHOTTER_GC_EVICTED_VERSION: c_uint = 1;
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct snapshotter_gc_evicted {
+    pub version: c_uint,
+    pub name: *const c_char,
+    pub snapshot_version: *const c_char,
+    pub reason: u32,
+    pub last_used_ns: u64,
+    pub content_removed: u64,
+    pub bytes_freed: u64,
 }
 
 pub const SNAPSHOTTER_VERIFY_REPAIR: u32 = 0x1;
@@ -402,28 +417,28 @@ pub const SNAPSHOTTER_PROBLEM_UNRESTORABLE_SNAPSHOT: u32 = 6;
 pub const SNAPSHOTTER_PROBLEM_STRAY_FILE: u32 = 7;
 pub const SNAPSHOTTER_PROBLEM_CORRUPT_METADATA: u32 = 8;
 
+pub const SNAPSHOTTER_VERIFY_SUMMARY_VERSION: c_uint = 1;
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
-pub struct snapshotter_verify_problem {
-    pub kind: u32,
-    pub repaired: u32,
-    pub subject: *const c_char,
-    pub message: *const c_char,
-}
-
-pub const SNAPSHOTTER_VERIFY_REPORT_VERSION: c_uint = 1;
-#[repr(C)]
-#[derive(Debug, Clone, Copy)]
-pub struct snapshotter_verify_report {
+pub struct snapshotter_verify_summary {
     pub version: c_uint,
     pub snapshots_checked: u64,
     pub content_checked: u64,
     pub snapshot_files_checked: u64,
     pub bytes_checked: u64,
     pub unreferenced_content: u64,
-    pub problems: *mut snapshotter_verify_problem,
-    pub problem_count: usize,
     pub problems_unrepaired: u64,
+}
+
+pub const SNAPSHOTTER_VERIFY_PROBLEM_VERSION: c_uint = 1;
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct snapshotter_verify_problem {
+    pub version: c_uint,
+    pub kind: u32,
+    pub repaired: u32,
+    pub subject: *const c_char,
+    pub message: *const c_char,
 }
 
 extern "C" {
@@ -460,6 +475,7 @@ extern "C" {
     ) -> snapshotter_code;
     pub fn snapshotter_close(s: *mut snapshotter);
 
+    pub fn snapshotter_file_init(file: *mut snapshotter_file, version: c_uint) -> snapshotter_code;
     pub fn snapshotter_snapshot_request_init(
         req: *mut snapshotter_snapshot_request,
         version: c_uint,
@@ -522,20 +538,34 @@ extern "C" {
 
     pub fn snapshotter_gc_request_init(req: *mut snapshotter_gc_request, version: c_uint) -> snapshotter_code;
     pub fn snapshotter_gc(
-        out: *mut snapshotter_gc_report,
+        out: *mut *mut snapshotter_gc_report,
         s: *mut snapshotter,
         req: *const snapshotter_gc_request,
         err: *mut *mut snapshotter_error,
     ) -> snapshotter_code;
+    pub fn snapshotter_gc_report_summary(report: *const snapshotter_gc_report) -> *const snapshotter_gc_summary;
+    pub fn snapshotter_gc_report_evicted_count(report: *const snapshotter_gc_report) -> usize;
+    pub fn snapshotter_gc_report_evicted_get(
+        report: *const snapshotter_gc_report,
+        index: usize,
+    ) -> *const snapshotter_gc_evicted;
     pub fn snapshotter_gc_report_free(report: *mut snapshotter_gc_report);
 
     pub fn snapshotter_verify_request_init(req: *mut snapshotter_verify_request, version: c_uint) -> snapshotter_code;
     pub fn snapshotter_verify(
-        out: *mut snapshotter_verify_report,
+        out: *mut *mut snapshotter_verify_report,
         s: *mut snapshotter,
         req: *const snapshotter_verify_request,
         err: *mut *mut snapshotter_error,
     ) -> snapshotter_code;
+    pub fn snapshotter_verify_report_summary(
+        report: *const snapshotter_verify_report,
+    ) -> *const snapshotter_verify_summary;
+    pub fn snapshotter_verify_report_problem_count(report: *const snapshotter_verify_report) -> usize;
+    pub fn snapshotter_verify_report_problem_get(
+        report: *const snapshotter_verify_report,
+        index: usize,
+    ) -> *const snapshotter_verify_problem;
     pub fn snapshotter_verify_report_free(report: *mut snapshotter_verify_report);
 
     pub fn snapshotter_diff_request_init(req: *mut snapshotter_diff_request, version: c_uint) -> snapshotter_code;

@@ -38,14 +38,14 @@ macro_rules! constants {
 
 fn rust_layouts() -> Vec<Layout> {
     layouts! {
-        snapshotter_progress { files_done, files_total, bytes_done, bytes_total }
+        snapshotter_progress { version, files_done, files_total, bytes_done, bytes_total }
         snapshotter_content_options {
             version, dir, dfdaemon, provider, bucket, region, endpoint, access_key_id, access_key_secret,
             insecure_skip_verify, replica_count, ttl_seconds, timeout_seconds, storage_dir
         }
         snapshotter_registry_options {
-            version, url, repository_namespace, username, password, insecure, ca_file, request_timeout_ms, max_attempts,
-            retry_time_limit_ms
+            version, url, repository_namespace, username, password, insecure_skip_verify, ca_file, request_timeout_ms,
+            max_attempts, retry_time_limit_ms
         }
         snapshotter_gc_options {
             version, flags, interval_seconds, high_watermark_percent, low_watermark_percent, batch_size, max_batches,
@@ -55,34 +55,36 @@ fn rust_layouts() -> Vec<Layout> {
         snapshotter_stats {
             version, files, bytes, bytes_read, bytes_written, files_reused, files_linked, elapsed_ns, files_removed
         }
-        snapshotter_file { relative_path, flags }
+        snapshotter_file { version, relative_path, flags }
         snapshotter_snapshot_request {
-            version, name, snapshot_version, base_dir, files, file_count, progress, progress_payload, cancel, flags
+            version, name, snapshot_version, base_dir, files, file_count, flags, progress, progress_payload, cancel
         }
         snapshotter_restore_request {
-            version, name, snapshot_version, output_dir, flags, progress, progress_payload, cancel, r#ref, only,
-            only_count
+            version, r#ref, name, snapshot_version, output_dir, only, only_count, flags, progress, progress_payload,
+            cancel
         }
-        snapshotter_snapshot_info { name, snapshot_version, created_ns, last_used_ns, files, bytes, stored_bytes, flags }
+        snapshotter_snapshot_info {
+            version, name, snapshot_version, created_ns, last_used_ns, files, bytes, stored_bytes, flags
+        }
         snapshotter_list_request { version, name, flags, cancel }
-        snapshotter_file_info { relative_path, digest, size, mtime_ns, mode, uid, gid, flags }
+        snapshotter_file_info { version, relative_path, digest, size, mtime_ns, mode, uid, gid, flags }
         snapshotter_gc_request { version, flags, cancel }
-        snapshotter_gc_evicted { name, snapshot_version, reason, last_used_ns, content_removed, bytes_freed }
-        snapshotter_gc_report {
-            version, dry_run, disk_total_bytes, disk_used_bytes, store_bytes, batches, evicted, evicted_count,
-            content_removed, content_bytes_freed, orphan_temp_files, orphan_content, orphan_snapshot_files,
-            orphan_records, orphan_bytes_freed
+        snapshotter_gc_summary {
+            version, dry_run, disk_total_bytes, disk_used_bytes, store_bytes, batches, content_removed,
+            content_bytes_freed, orphan_temp_files, orphan_content, orphan_snapshot_files, orphan_records,
+            orphan_bytes_freed
         }
+        snapshotter_gc_evicted { version, name, snapshot_version, reason, last_used_ns, content_removed, bytes_freed }
         snapshotter_verify_request { version, flags, progress, progress_payload, cancel }
-        snapshotter_verify_problem { kind, repaired, subject, message }
-        snapshotter_verify_report {
+        snapshotter_verify_summary {
             version, snapshots_checked, content_checked, snapshot_files_checked, bytes_checked, unreferenced_content,
-            problems, problem_count, problems_unrepaired
+            problems_unrepaired
         }
+        snapshotter_verify_problem { version, kind, repaired, subject, message }
         snapshotter_inspect_request { version, r#ref, name, snapshot_version }
         snapshotter_delete_request { version, r#ref, name, snapshot_version, flags, cancel }
         snapshotter_delete_stats { version, files, content_freed, bytes_freed, manifests_deleted }
-        snapshotter_diff_entry { relative_path, kind, reasons }
+        snapshotter_diff_entry { version, relative_path, kind, reasons }
         snapshotter_diff_request {
             version, r#ref, name, snapshot_version, other_ref, other_dir, progress, progress_payload, cancel
         }
@@ -90,7 +92,7 @@ fn rust_layouts() -> Vec<Layout> {
             version, r#ref, name, snapshot_version, fd, output_dir, flags, progress, progress_payload, cancel
         }
         snapshotter_import_request {
-            version, fd, input_dir, name, snapshot_version, progress, progress_payload, cancel
+            version, name, snapshot_version, fd, input_dir, progress, progress_payload, cancel
         }
     }
 }
@@ -120,7 +122,12 @@ fn rust_constants() -> Vec<(String, i128)> {
         SNAPSHOTTER_REGISTRY_OPTIONS_VERSION,
         SNAPSHOTTER_OPTIONS_VERSION,
         SNAPSHOTTER_STATS_VERSION,
+        SNAPSHOTTER_PROGRESS_VERSION,
         SNAPSHOTTER_FILE_READ_ONLY,
+        SNAPSHOTTER_FILE_VERSION,
+        SNAPSHOTTER_SNAPSHOT_INFO_VERSION,
+        SNAPSHOTTER_FILE_INFO_VERSION,
+        SNAPSHOTTER_DIFF_ENTRY_VERSION,
         SNAPSHOTTER_SNAPSHOT_REHASH,
         SNAPSHOTTER_SNAPSHOT_REQUEST_VERSION,
         SNAPSHOTTER_RESTORE_OVERWRITE,
@@ -144,13 +151,18 @@ fn rust_constants() -> Vec<(String, i128)> {
         SNAPSHOTTER_DIFF_TYPE,
         SNAPSHOTTER_DIFF_REQUEST_VERSION,
         SNAPSHOTTER_GC_NO_BACKGROUND,
+        SNAPSHOTTER_GC_NO_DISK_EVICTION,
+        SNAPSHOTTER_GC_NO_MIN_RETENTION,
+        SNAPSHOTTER_GC_NO_ORPHAN_GRACE,
         SNAPSHOTTER_GC_OPTIONS_VERSION,
         SNAPSHOTTER_GC_DRY_RUN,
         SNAPSHOTTER_GC_REQUEST_VERSION,
-        SNAPSHOTTER_GC_REPORT_VERSION,
+        SNAPSHOTTER_GC_SUMMARY_VERSION,
+        SNAPSHOTTER_GC_EVICTED_VERSION,
         SNAPSHOTTER_VERIFY_REPAIR,
         SNAPSHOTTER_VERIFY_REQUEST_VERSION,
-        SNAPSHOTTER_VERIFY_REPORT_VERSION,
+        SNAPSHOTTER_VERIFY_SUMMARY_VERSION,
+        SNAPSHOTTER_VERIFY_PROBLEM_VERSION,
         SNAPSHOTTER_EXPORT_GZIP,
         SNAPSHOTTER_SNAPSHOT_LOCAL,
         SNAPSHOTTER_SNAPSHOT_REMOTE,
