@@ -14,7 +14,7 @@ const defaultDiskHighThresholdPercent = 90
 
 // gcOptions are the library's GC options for gc: the default where a field is nil and, as
 // d7y.io/snapshotter does, where its value is out of the field's range. Values the library cannot
-// take as they are (a fraction of a percent or of a second, a high threshold of 0) are errors naming
+// take as they are (a fraction of a percent or of a second, a threshold of 0) are errors naming
 // the field rather than silently different settings.
 func gcOptions(gc GC) (lib.GCOptions, error) {
 	var options lib.GCOptions // zero: the library's defaults
@@ -36,6 +36,9 @@ func gcOptions(gc GC) (lib.GCOptions, error) {
 		options.HighWatermarkPercent, high = percent, *p
 	}
 	if p := gc.DiskLowThresholdPercent; p != nil && *p >= 0 && *p <= high {
+		if *p == 0 {
+			return options, fmt.Errorf("GC.DiskLowThresholdPercent 0 (freeing down to an empty disk) is not supported: use 1 or more")
+		}
 		percent, err := wholePercent(*p, "GC.DiskLowThresholdPercent")
 		if err != nil {
 			return options, err

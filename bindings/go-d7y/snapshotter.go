@@ -134,7 +134,7 @@ type GC struct {
 	DiskHighThresholdPercent *float64
 
 	// DiskLowThresholdPercent is the percentage of disk space garbage collection frees down to
-	// (default 70; whole percents, at most DiskHighThresholdPercent).
+	// (default 70; whole percents from 1 to DiskHighThresholdPercent).
 	DiskLowThresholdPercent *float64
 
 	// BatchSize is the number of snapshots to process in each batch (default 10).

@@ -62,6 +62,7 @@ func TestGCFieldsMapToTheLibrarysOptions(t *testing.T) {
 		{GC{DiskHighThresholdPercent: &fraction}, "GC.DiskHighThresholdPercent 85.5 is not a whole percent"},
 		{GC{DiskLowThresholdPercent: &fraction}, "GC.DiskLowThresholdPercent 85.5 is not a whole percent"},
 		{GC{DiskHighThresholdPercent: &zero}, "GC.DiskHighThresholdPercent 0"},
+		{GC{DiskLowThresholdPercent: &zero}, "GC.DiskLowThresholdPercent 0"},
 		{GC{Interval: &halfSecond}, "GC.Interval 1.5s is not a whole number of seconds"},
 		{GC{MinRetentionPeriod: &halfSecond}, "GC.MinRetentionPeriod 1.5s"},
 	} {
