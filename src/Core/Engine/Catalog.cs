@@ -102,6 +102,7 @@ internal static class Catalog
             manifest = catalog.Delete(reference.Name, version, cancellation);
         }
 
+        SpaceReserve.ReleaseIfLow(context.MetadataDir);
         DeletedSnapshot? deleted = context.Metadata.DeleteCommitted(reference.Name, version);
         if (deleted is null)
         {
@@ -113,6 +114,7 @@ internal static class Catalog
         }
 
         List<ContentRecord> released = context.Metadata.ReleaseUnreferenced(deleted.Digests, context.IsOwnerAlive, context.Store.Remove);
+        SpaceReserve.Restore(context.Metadata, context.MetadataDir);
         return new DeleteStats(deleted.Files, released.Count, released.Sum(c => c.EncodedSize), manifest);
     }
 

@@ -99,8 +99,11 @@ public sealed class SnapshotEngine : IDisposable
                 }
 
                 owner = OwnerLock.Acquire(ownersDir);
+                // On a full filesystem SQLite could not even open its shared-memory file: deleting and collecting need that.
+                SpaceReserve.ReleaseIfLow(metadataDir);
                 var context = new EngineContext(new ContentStore(rootDir, owner.Token), MetadataStore.Open(metadataDir), owner, metadataDir, contentProvider, catalog, options.Time, options.Concurrency);
                 Recover(context);
+                SpaceReserve.Ensure(metadataDir);
                 return new SnapshotEngine(context, rootDir, options.Gc, options.DiskUsage ?? new StatFsDiskUsage(rootDir));
             }
             catch

@@ -23,15 +23,17 @@ internal sealed class GarbageCollector
     private readonly TimeProvider _time;
     private readonly GcOptions _options;
     private readonly IDiskUsage _disk;
+    private readonly string _metadataDir;
 
     /// <param name="isOwnerAlive">Whether the handle that left a record or temporary file with this owner token is still open.</param>
-    /// <param name="metadataDir">Where the collector's lock file lives, beside the database.</param>
+    /// <param name="metadataDir">Where the collector's lock file lives, beside the database and its space reserve.</param>
     public GarbageCollector(ContentStore store, MetadataStore metadata, Func<string, bool> isOwnerAlive, TimeProvider time, string metadataDir, GcOptions options, IDiskUsage disk)
     {
         _store = store;
         _metadata = metadata;
         _isOwnerAlive = isOwnerAlive;
         _time = time;
+        _metadataDir = metadataDir;
         LockPath = Path.Join(metadataDir, LockFileName);
         _options = options;
         _disk = disk;
@@ -57,6 +59,15 @@ internal sealed class GarbageCollector
     {
         Func<string, bool> isAlive = _isOwnerAlive;
         long nowNs = _time.GetUnixTimeNs();
+        if (!dryRun)
+        {
+            SpaceReserve.ReleaseIfLow(_metadataDir);
+        }
+
+        // Abandoned temporary files first: removing them needs no metadata written, and on a full disk their space is
+        // what the deletions below write their metadata into.
+        var orphans = new OrphanTally();
+        RemoveAbandonedTemps(nowNs, dryRun, orphans, cancellation);
         long records = _metadata.DeleteAbandonedPending(isAlive, delete: !dryRun) + _metadata.DeleteDeadLeases(isAlive, delete: !dryRun);
 
         GcInventory inventory = _metadata.ReadInventory(isAlive);
@@ -87,8 +98,13 @@ internal sealed class GarbageCollector
             }
         }
 
-        var orphans = new OrphanTally { Records = records };
+        orphans.Records += records;
         RemoveOrphans(inventory, nowNs, dryRun, orphans, cancellation);
+        if (!dryRun)
+        {
+            SpaceReserve.Restore(_metadata, _metadataDir);
+        }
+
         return new GcReport
         {
             DryRun = dryRun,
@@ -135,14 +151,12 @@ internal sealed class GarbageCollector
         public long Bytes { get; set; }
     }
 
-    /// <summary>
-    /// Temporary files of dead owners (and foreign ones past the grace period), then every digest the store has a
-    /// file or a record for that no snapshot references and no live lease pins, once its newest file or record
-    /// is older than the grace period. Never the last copy of referenced data.
-    /// </summary>
-    private void RemoveOrphans(GcInventory inventory, long nowNs, bool dryRun, OrphanTally tally, CancellationToken cancellation)
+    private long GraceCutoffNs(long nowNs) => nowNs - _options.OrphanGracePeriod.Ticks * TimeSpan.NanosecondsPerTick;
+
+    /// <summary>Temporary files of dead owners, and foreign ones past the grace period.</summary>
+    private void RemoveAbandonedTemps(long nowNs, bool dryRun, OrphanTally tally, CancellationToken cancellation)
     {
-        long graceCutoffNs = nowNs - _options.OrphanGracePeriod.Ticks * TimeSpan.NanosecondsPerTick;
+        long graceCutoffNs = GraceCutoffNs(nowNs);
         foreach (ContentStore.TempEntry temp in _store.TempEntries())
         {
             cancellation.ThrowIfCancellationRequested();
@@ -162,7 +176,15 @@ internal sealed class GarbageCollector
                 }
             }
         }
+    }
 
+    /// <summary>
+    /// Every digest the store has a file or a record for that no snapshot references and no live lease pins, once its
+    /// newest file or record is older than the grace period. Never the last copy of referenced data.
+    /// </summary>
+    private void RemoveOrphans(GcInventory inventory, long nowNs, bool dryRun, OrphanTally tally, CancellationToken cancellation)
+    {
+        long graceCutoffNs = GraceCutoffNs(nowNs);
         HashSet<Digest> referenced = _metadata.ReferencedDigests();
         var records = _metadata.ReadContent();
         var known = new HashSet<Digest>(records.Keys);

@@ -12,6 +12,7 @@ internal static partial class Libc
         [FieldOffset(8)] public long BlockSize;
         [FieldOffset(16)] public ulong Blocks;
         [FieldOffset(24)] public ulong FreeBlocks;
+        [FieldOffset(32)] public ulong AvailableBlocks;
         [FieldOffset(72)] public long FragmentSize;
     }
 

@@ -434,6 +434,15 @@ internal sealed partial class MetadataStore
         command.ExecuteNonQuery();
     }
 
+    /// <summary>Writes the write-ahead log back into the database and truncates it, giving its space back to the
+    /// filesystem. Readers elsewhere can keep it from finishing: it then waits at most a second and leaves the log to
+    /// SQLite's own checkpoints.</summary>
+    public void TruncateLog()
+    {
+        using var connection = Connect();
+        Run(connection, "PRAGMA busy_timeout = 1000; PRAGMA wal_checkpoint(TRUNCATE);");
+    }
+
     /// <param name="durable">FULL: the commit survives power loss. Otherwise NORMAL, for records that die with their
     /// process anyway (leases): in WAL mode that skips the fsync but never risks the database's consistency.</param>
     private SqliteConnection Connect(bool durable = true)

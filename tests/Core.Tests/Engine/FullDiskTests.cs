@@ -1,12 +1,15 @@
+using Microsoft.Data.Sqlite;
 using Snapshotter.Engine;
 using Snapshotter.Errors;
+using Snapshotter.Gc;
 using Snapshotter.Tests.Support;
 
 namespace Snapshotter.Tests.Engine;
 
 /// <summary>
-/// A store on a real 8 MiB tmpfs, filled up: what already is stored can still be snapshotted, and a snapshot that
-/// needs space it cannot get fails with NO_SPACE and leaves nothing behind.
+/// A store on a real 8 MiB tmpfs, filled up: what already is stored can still be snapshotted, a snapshot that
+/// needs space it cannot get fails with NO_SPACE and leaves nothing behind, and delete and collection work on a
+/// filesystem 100 % full and free its space.
 /// </summary>
 public sealed class FullDiskTests : EngineTestBase
 {
@@ -82,5 +85,51 @@ public sealed class FullDiskTests : EngineTestBase
         string output = Temp.Combine("out");
         Restore("model", "imported", output);
         Assert.Equal(_stored, File.ReadAllBytes(Path.Join(output, "model.bin")));
+    }
+
+    [Fact]
+    public void Delete_and_collection_work_on_a_full_disk_and_free_space()
+    {
+        var gc = new GcOptions { Background = false, HighWatermarkPercent = 0, MinRetention = TimeSpan.Zero, MaxStoreBytes = 2_000_000 };
+        var time = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var options = new EngineOptions { RootDir = RootDir, Time = time, Gc = gc };
+        SnapshotEngine engine = OpenEngine(options);
+        var files = new Dictionary<string, byte[]>();
+        foreach ((string name, int seed) in new[] { ("a", 61), ("b", 62), ("c", 63), ("d", 64) })
+        {
+            files[name] = TestFiles.Pattern(1_500_000, seed);
+            Source($"{name}.bin", files[name]);
+            engine.Snapshot(SnapshotOf(name, "v1", BaseDir, new FileSpec($"{name}.bin", false)));
+            time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        // A handle open while the disk fills up deletes.
+        _tmpfs.Fill();
+        Assert.Equal(0, _tmpfs.FreeBytes);
+        engine.Delete(SnapshotReference.Parse("a:v1"));
+        Assert.True(_tmpfs.FreeBytes >= 1_000_000, $"delete freed only {_tmpfs.FreeBytes} bytes");
+
+        // So does one opened on a full disk (as a new process would: no SQLite file of it open yet).
+        _tmpfs.Fill();
+        DisposeEngines();
+        SqliteConnection.ClearAllPools();
+        engine = OpenEngine(options);
+        engine.Delete(SnapshotReference.Parse("b:v1"));
+        Assert.True(_tmpfs.FreeBytes >= 1_000_000, $"delete freed only {_tmpfs.FreeBytes} bytes");
+
+        // And a collection evicts for max_store_bytes.
+        _tmpfs.Fill();
+        DisposeEngines();
+        SqliteConnection.ClearAllPools();
+        engine = OpenEngine(options);
+        GcReport report = engine.Collect(dryRun: false);
+        Assert.Equal(["c:v1"], report.Evicted.Select(e => $"{e.Name}:{e.Version}"));
+        Assert.True(_tmpfs.FreeBytes >= 1_000_000, $"collection freed only {_tmpfs.FreeBytes} bytes");
+
+        Assert.Equal(["d"], engine.List().Select(s => s.Name));
+        Assert.Empty(engine.Verify(new Snapshotter.Verify.VerifyRequest()).Problems);
+        string output = Temp.Combine("out");
+        engine.Restore(new RestoreRequest { Name = "d", Version = "v1", OutputDir = output });
+        Assert.Equal(files["d"], File.ReadAllBytes(Path.Join(output, "d.bin")));
     }
 }
