@@ -263,7 +263,7 @@ internal sealed class ContentStore
             using (var temp = UnixFile.CreateNew(tempPath, TempFileMode))
             {
                 Decode(contentPath, digest, temp, buffer, onDataBytes: null, cancellation);
-                ApplyAttributes(temp, mode, uid, gid, mtimeNs, setOwner);
+                temp.SetAttributes(mode, uid, gid, mtimeNs, setOwner);
                 temp.Sync(dataOnly: true);
             }
 
@@ -335,7 +335,7 @@ internal sealed class ContentStore
         {
             try
             {
-                DeleteTree(staging);
+                UnixPath.DeleteTree(staging);
                 return;
             }
             catch (IOException)
@@ -361,7 +361,7 @@ internal sealed class ContentStore
         {
             if (temp.OwnerToken is { } token && !isOwnerAlive(token))
             {
-                DeleteTree(temp.Path);
+                UnixPath.DeleteTree(temp.Path);
                 removed++;
             }
         }
@@ -405,19 +405,6 @@ internal sealed class ContentStore
     public static bool TryParseFileName(string name, out Digest digest) =>
         Digest.TryParse(Digest.Algorithm + ":" + name, out digest) && digest.Hex == name;
 
-    /// <summary>Removes a file, or a directory with everything in it.</summary>
-    public static void DeleteTree(string path)
-    {
-        if (UnixPath.TryStat(path, followSymlinks: false) is { IsDirectory: true })
-        {
-            Directory.Delete(path, recursive: true);
-        }
-        else
-        {
-            UnixPath.TryDeleteFile(path);
-        }
-    }
-
     /// <summary>Decodes the content of <paramref name="digest"/> into <paramref name="output"/>, verifying every byte
     /// against the digest in the same pass. Returns the bytes read from the store.</summary>
     public long DecodeInto(Digest digest, UnixFile? output, byte[] buffer, Action<long>? onDataBytes, CancellationToken cancellation) =>
@@ -429,22 +416,6 @@ internal sealed class ContentStore
             ?? throw SnapshotterException.NotFound($"content {digest} is not in the local store ('{path}' is missing)");
         return Spf1Decoder.Decode(content, output, buffer, digest, onDataBytes, cancellation).EncodedLength;
     }
-
-    /// <summary>Sets permissions, owner (when asked) and modification time, the order that keeps the time set last.</summary>
-    public static void ApplyAttributes(UnixFile file, uint mode, uint uid, uint gid, long mtimeNs, bool setOwner)
-    {
-        if (setOwner)
-        {
-            file.SetOwner(uid, gid);
-        }
-
-        file.SetPermissions(mode);
-        file.SetModificationTime(mtimeNs);
-    }
-
-    /// <summary>The digest of a file's SPF1 encoding, reading it once without storing anything.</summary>
-    public static Digest DigestOf(UnixFile file, long size, byte[] buffer, CancellationToken cancellation) =>
-        Spf1Encoder.Encode(file, size, SparseFile.GetExtents(file, size), output: null, buffer, onDataBytes: null, cancellation).Digest;
 
     private static FileStatus EnsureUnchanged(UnixFile source, in FileStatus before)
     {

@@ -83,7 +83,7 @@ internal sealed class DiffOperation
                 throw SnapshotterException.InvalidArgument($"other_dir '{directory}' is not a directory");
         }
 
-        string root = SnapshotOperation.ResolveDirectory(directory, "other_dir");
+        string root = UnixPath.ResolveDirectory(directory, "other_dir");
         Dictionary<string, FileStatus> present;
         using (UnixDirectory top = UnixDirectory.Open(root))
         {

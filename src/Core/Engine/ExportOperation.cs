@@ -134,7 +134,7 @@ internal sealed class ExportOperation
         }
 
         UnixPath.CreateDirectories(outputDir);
-        string root = SnapshotOperation.ResolveDirectory(outputDir, "output_dir");
+        string root = UnixPath.ResolveDirectory(outputDir, "output_dir");
         string filesDir = Path.Join(root, ExportEnvelope.FilesDirectory);
         UnixPath.CreateDirectories(filesDir);
         OperationStats restored = new RestoreOperation(_context, new RestoreRequest

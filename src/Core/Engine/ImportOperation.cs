@@ -244,7 +244,7 @@ internal sealed class ImportOperation
                 throw SnapshotterException.InvalidArgument($"input_dir '{inputDir}' is not a directory");
         }
 
-        string root = SnapshotOperation.ResolveDirectory(inputDir, "input_dir");
+        string root = UnixPath.ResolveDirectory(inputDir, "input_dir");
         string where = $"export directory '{root}'";
         EnvelopeCodec.Decoded envelope;
         Dictionary<string, FileStatus> present;

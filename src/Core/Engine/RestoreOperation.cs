@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Snapshotter.Catalogs;
-using Snapshotter.Content;
 using Snapshotter.Errors;
 using Snapshotter.Hashing;
 using Snapshotter.IO;
@@ -113,7 +112,7 @@ internal sealed class RestoreOperation
         if (_request.OutputDir is not null)
         {
             UnixPath.CreateDirectories(_request.OutputDir);
-            outputDir = SnapshotOperation.ResolveDirectory(_request.OutputDir, "output_dir");
+            outputDir = UnixPath.ResolveDirectory(_request.OutputDir, "output_dir");
             plan = Plan(files, outputDir);
         }
 
@@ -396,7 +395,7 @@ internal sealed class RestoreOperation
         }
 
         _placed = true;
-        ContentStore.ApplyAttributes(existing, file.Mode, file.Uid, file.Gid, file.ModificationTimeNs, _restoreOwner);
+        existing.SetAttributes(file.Mode, file.Uid, file.Gid, file.ModificationTimeNs, _restoreOwner);
     }
 
     private void Stage(FileRecord file, string outputDir, ParentDirectories parents, bool replace, ProgressTracker progress, CancellationToken token)
@@ -426,7 +425,7 @@ internal sealed class RestoreOperation
                 dataBytes += n;
                 progress.AddBytes(n);
             }, token));
-            ContentStore.ApplyAttributes(output, file.Mode, file.Uid, file.Gid, file.ModificationTimeNs, _restoreOwner);
+            output.SetAttributes(file.Mode, file.Uid, file.Gid, file.ModificationTimeNs, _restoreOwner);
             _stats.Wrote(dataBytes);
             progress.FileDone(file.Size - dataBytes);
         }

@@ -98,7 +98,7 @@ internal sealed class SnapshotOperation
             throw SnapshotterException.InvalidArgument("base_dir is required");
         }
 
-        string baseDir = ResolveDirectory(_request.BaseDir, "base_dir");
+        string baseDir = UnixPath.ResolveDirectory(_request.BaseDir, "base_dir");
         if (UnixPath.TryStat(baseDir, followSymlinks: true) is not { IsDirectory: true })
         {
             throw SnapshotterException.InvalidArgument($"base_dir '{_request.BaseDir}' is not a directory");
@@ -410,19 +410,6 @@ internal sealed class SnapshotOperation
 
         int offset = (int)TimeZoneInfo.Local.GetUtcOffset(DateTimeOffset.UnixEpoch.AddTicks(ticks)).TotalSeconds;
         return offset % 60 == 0 ? offset : 0;
-    }
-
-    /// <summary>The resolved path of a directory the caller named; a missing one is NOT_FOUND naming the field.</summary>
-    internal static string ResolveDirectory(string path, string field)
-    {
-        try
-        {
-            return UnixPath.RealPath(path);
-        }
-        catch (SnapshotterException e) when (e.Code == ErrorCode.NotFound)
-        {
-            throw SnapshotterException.NotFound($"{field} '{path}' does not exist");
-        }
     }
 
     private void TryDeletePending(long pendingId)

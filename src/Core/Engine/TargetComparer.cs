@@ -1,8 +1,8 @@
 using System.Buffers;
-using Snapshotter.Content;
-using Snapshotter.Interop;
 using Snapshotter.IO;
+using Snapshotter.Interop;
 using Snapshotter.Metadata;
+using Snapshotter.Sparse;
 
 namespace Snapshotter.Engine;
 
@@ -56,7 +56,7 @@ internal sealed class TargetComparer
         try
         {
             using var existing = UnixFile.OpenRead(path, followSymlinks: false);
-            return existing.Stat().IsSameInode(status) && ContentStore.DigestOf(existing, status.Size, buffer, cancellation) == file.Digest;
+            return existing.Stat().IsSameInode(status) && Spf1Encoder.DigestOf(existing, status.Size, buffer, cancellation) == file.Digest;
         }
         finally
         {

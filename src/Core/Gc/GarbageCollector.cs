@@ -172,7 +172,7 @@ internal sealed class GarbageCollector
                 tally.Bytes += TreeBytes(temp.Path, status);
                 if (!dryRun)
                 {
-                    ContentStore.DeleteTree(temp.Path);
+                    UnixPath.DeleteTree(temp.Path);
                 }
             }
         }

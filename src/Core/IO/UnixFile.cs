@@ -187,6 +187,18 @@ internal sealed class UnixFile : SafeHandle
         }
     }
 
+    /// <summary>Sets permissions, owner (when asked) and modification time, the order that keeps the time set last.</summary>
+    public void SetAttributes(uint mode, uint uid, uint gid, long mtimeNs, bool setOwner)
+    {
+        if (setOwner)
+        {
+            SetOwner(uid, gid);
+        }
+
+        SetPermissions(mode);
+        SetModificationTime(mtimeNs);
+    }
+
     /// <summary>lseek with SEEK_DATA or SEEK_HOLE. Returns -1 for ENXIO (nothing at or after offset).
     /// Throws <see cref="ErrorCode.Unsupported"/> where the filesystem has no such seek.</summary>
     public long Seek(long offset, int whence)

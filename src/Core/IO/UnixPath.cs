@@ -84,6 +84,32 @@ internal static class UnixPath
         }
     }
 
+    /// <summary>The resolved path of a directory the caller named; a missing one is NOT_FOUND naming the field.</summary>
+    public static string ResolveDirectory(string path, string field)
+    {
+        try
+        {
+            return RealPath(path);
+        }
+        catch (SnapshotterException e) when (e.Code == ErrorCode.NotFound)
+        {
+            throw SnapshotterException.NotFound($"{field} '{path}' does not exist");
+        }
+    }
+
+    /// <summary>Removes a file, or a directory with everything in it.</summary>
+    public static void DeleteTree(string path)
+    {
+        if (TryStat(path, followSymlinks: false) is { IsDirectory: true })
+        {
+            Directory.Delete(path, recursive: true);
+        }
+        else
+        {
+            TryDeleteFile(path);
+        }
+    }
+
     /// <summary>Removes a file; a file that is already gone is fine.</summary>
     public static void DeleteFile(string path)
     {

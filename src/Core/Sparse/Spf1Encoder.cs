@@ -44,6 +44,10 @@ internal sealed class Spf1Encoder
         CancellationToken cancellation) =>
         Encode(source.Read, source.Path, size, extents, output, buffer, onDataBytes, cancellation);
 
+    /// <summary>The digest of a file's SPF1 encoding, reading it once without storing anything.</summary>
+    public static Digest DigestOf(UnixFile file, long size, byte[] buffer, CancellationToken cancellation) =>
+        Encode(file, size, SparseFile.GetExtents(file, size), output: null, buffer, onDataBytes: null, cancellation).Digest;
+
     /// <summary>
     /// Encodes data that <paramref name="read"/> supplies, extent by extent in order (a stream that cannot seek
     /// works: it is asked for each extent's bytes once, in sequence). A source that supplies less than asked is

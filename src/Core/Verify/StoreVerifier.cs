@@ -6,8 +6,9 @@ using Snapshotter.Hashing;
 using Snapshotter.IO;
 using Snapshotter.Interop;
 using Snapshotter.Metadata;
-using Snapshotter.Providers;
 using Snapshotter.Progress;
+using Snapshotter.Providers;
+using Snapshotter.Sparse;
 
 namespace Snapshotter.Verify;
 
@@ -237,7 +238,7 @@ internal sealed class StoreVerifier
         }
 
         FileStatus status = file.Stat();
-        Digest actual = ContentStore.DigestOf(file, status.Size, buffer, _cancellation);
+        Digest actual = Spf1Encoder.DigestOf(file, status.Size, buffer, _cancellation);
         progress.FileDone(status.Size);
         if (actual == digest)
         {
