@@ -19,7 +19,7 @@ internal interface IRemoteCatalog : IDisposable
     RemoteSnapshot? Pull(string name, string version, CancellationToken cancellation);
 
     /// <summary>
-    /// Publishes the artifact as name:version: the config blob first, then the manifest under the tag, so a
+    /// Pushes the artifact as name:version: the config blob first, then the manifest under the tag, so a
     /// reader never finds a tag whose config is missing. A tag already holding this very manifest is success
     /// with nothing written; a tag holding another manifest is ALREADY_EXISTS and is left as it is.
     /// </summary>

@@ -65,7 +65,7 @@ internal sealed class ContentStore
     /// read of the source). When that content is already stored the temporary file is dropped (so content already
     /// stored is taken even when the disk has no room for a copy: the hash goes on past a full disk, and only new
     /// content fails, with NO_SPACE and its temporary file removed); otherwise it is
-    /// returned as <see cref="IngestResult.PendingPath"/> for <see cref="Publish"/> once the caller has made its
+    /// returned as <see cref="IngestResult.PendingPath"/> for <see cref="PlacePending"/> once the caller has made its
     /// batch durable (and pinned it: new content is not pinned here). A read-only source is also hardlinked as
     /// storage/snapshot/xxh3/&lt;hex&gt; (the very inode that was read), or, where it cannot be, decoded from this
     /// call's own encoding.
@@ -73,7 +73,7 @@ internal sealed class ContentStore
     /// <param name="pin">Called with the digest of content found already stored, before it is taken as stored: a lease
     /// taken there keeps it from being collected before the snapshot commits. The store is checked again after the
     /// pin; content collected in between is kept as new. For a read-only source it is called before the first check.
-    /// New content of a writable source is not pinned here: the caller pins it before publishing it.</param>
+    /// New content of a writable source is not pinned here: the caller pins it before placing it.</param>
     public IngestResult Ingest(UnixFile source, in FileStatus status, bool readOnly, byte[] buffer, Action<long>? onDataBytes, CancellationToken cancellation, Action<Digest>? pin = null)
     {
         List<Extent> extents = SparseFile.GetExtents(source, status.Size);
@@ -207,7 +207,7 @@ internal sealed class ContentStore
 
     /// <summary>Renames durable pending content into place. Returns false (and drops it) when another writer
     /// stored the same digest first.</summary>
-    public bool Publish(string pendingPath, Digest digest)
+    public bool PlacePending(string pendingPath, Digest digest)
     {
         bool placed = UnixPath.RenameNoReplace(pendingPath, ContentPath(digest));
         if (!placed)

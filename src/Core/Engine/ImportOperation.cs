@@ -30,7 +30,6 @@ internal sealed class ImportOperation
     /// <summary>What a producer may still write after the end-of-archive marker (record padding) and is read
     /// so that it does not fail writing into a closed pipe.</summary>
     private const long MaxTrailerBytes = 16 << 20;
-    private const int MaxCommitAttempts = 3;
 
     private readonly EngineContext _context;
     private readonly ImportRequest _request;
@@ -473,26 +472,18 @@ internal sealed class ImportOperation
 
             durability.Flush();
             ContentRecord[] records = byDigest.Values.Select(s => new ContentRecord(s.Digest, s.Size, s.EncodedSize)).ToArray();
-            for (int attempt = 1; ; attempt++)
-            {
-                IReadOnlyList<Digest> missing = _context.Metadata.Commit(pendingId, contents.Files, records, _context.NowNs, _context.Store.HasContent, contents.CreatedNs);
-                if (missing.Count == 0)
+            CommitRetry.Run(
+                () => _context.Metadata.Commit(pendingId, contents.Files, records, _context.NowNs, _context.Store.HasContent, contents.CreatedNs),
+                missing =>
                 {
-                    return;
-                }
+                    foreach (Digest digest in missing)
+                    {
+                        _context.Store.Place(byDigest[digest]);
+                    }
 
-                if (attempt == MaxCommitAttempts)
-                {
-                    throw new SnapshotterException(ErrorCode.IO, $"content {missing[0]} was deleted {MaxCommitAttempts} times while the import was being committed; import it again");
-                }
-
-                foreach (Digest digest in missing)
-                {
-                    _context.Store.Place(byDigest[digest]);
-                }
-
-                durability.Flush();
-            }
+                    durability.Flush();
+                },
+                "while the import was being committed; import it again");
         }
         catch
         {

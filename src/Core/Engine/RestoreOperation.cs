@@ -33,9 +33,6 @@ internal sealed class RestoreOperation
     private const string TempPrefix = ".snapshotter-restore-";
     private const uint TempFileMode = 0x180; // 0600
 
-    /// <summary>Records of a pulled snapshot tried before content deleted again and again under it makes it fail.</summary>
-    private const int MaxCommitAttempts = 3;
-
     private readonly EngineContext _context;
     private readonly RestoreRequest _request;
     private readonly CancellationToken _cancellation;
@@ -45,7 +42,6 @@ internal sealed class RestoreOperation
     private readonly bool _overwrite;
     private readonly ConcurrentDictionary<string, Staged> _staged = new(StringComparer.Ordinal);
     private readonly Durability _durability = new();
-    private ProgressTracker? _progress;
     private volatile bool _placed;
     // Whether this restore wrote file data (copies, or a stored inode recreated), which must be durable before
     // anything is renamed onto it.
@@ -86,7 +82,7 @@ internal sealed class RestoreOperation
         }
 
         using var lease = Lease.Acquire(_context, $"restore {_request.Target}");
-        SnapshotRecord snapshot = FindOrPull(_request.Snapshot(), selection, lease);
+        (SnapshotRecord snapshot, ProgressTracker? pullProgress) = FindOrPull(_request.Snapshot(), selection, lease);
         List<FileRecord> snapshotFiles = _context.Metadata.GetFiles(snapshot.Id);
         foreach (FileRecord file in snapshotFiles)
         {
@@ -117,11 +113,19 @@ internal sealed class RestoreOperation
         }
 
         // Planned first, so a conflict fails before any download, and targets whose content already matches
-        // need none.
-        List<FileRecord> missing = LocalContent.Missing(_context, _comparer, plan is null ? files : files.Where((_, i) => plan[i].State is TargetState.Absent or TargetState.Different), linkedCopyWillDo: true, _cancellation);
+        // need none. A pulled snapshot's content was all fetched before it was recorded, and the lease pins it.
         long totalBytes = files.Sum(f => f.Size);
-        ProgressTracker progress = StartProgress(files, missing.Sum(f => f.Size));
-        LocalContent.Fetch(_context, missing, progress, _cancellation);
+        ProgressTracker progress;
+        if (pullProgress is null)
+        {
+            List<FileRecord> missing = LocalContent.Missing(_context, _comparer, plan is null ? files : files.Where((_, i) => plan[i].State is TargetState.Absent or TargetState.Different), linkedCopyWillDo: true, _cancellation);
+            progress = NewProgress(files, missing.Sum(f => f.Size));
+            LocalContent.Fetch(_context, missing, progress, _cancellation);
+        }
+        else
+        {
+            progress = pullProgress;
+        }
         if (outputDir is null || plan is null)
         {
             progress.FileDone(totalBytes, files.Count);
@@ -229,16 +233,18 @@ internal sealed class RestoreOperation
     /// <summary>
     /// The local snapshot the request names, pinned by the lease; one this store has never seen is first pulled
     /// from the remote catalog when one is configured (exact name:version only: "@latest" and "@time" choose
-    /// among local snapshots).
+    /// among local snapshots). A pull fetches the content and starts the call's progress with it: its tracker comes
+    /// back with the snapshot.
     /// </summary>
-    private SnapshotRecord FindOrPull(SnapshotReference reference, PathSelection? selection, Lease lease)
+    private (SnapshotRecord Snapshot, ProgressTracker? PullProgress) FindOrPull(SnapshotReference reference, PathSelection? selection, Lease lease)
     {
+        ProgressTracker? progress = null;
         if (_context.RemoteCatalog is { } remote && reference.Version is { } version && _context.Metadata.FindCommitted(reference.Name, version) is null)
         {
-            Pull(remote, reference.Name, version, selection, lease);
+            progress = Pull(remote, reference.Name, version, selection, lease);
         }
 
-        return Catalog.FindAndPin(_context, reference, lease);
+        return (Catalog.FindAndPin(_context, reference, lease), progress);
     }
 
     /// <summary>
@@ -248,7 +254,7 @@ internal sealed class RestoreOperation
     /// The transaction checks that the content is still there; what went missing meanwhile is fetched again, a
     /// bounded number of times.
     /// </summary>
-    private void Pull(IRemoteCatalog remote, string name, string version, PathSelection? selection, Lease lease)
+    private ProgressTracker Pull(IRemoteCatalog remote, string name, string version, PathSelection? selection, Lease lease)
     {
         RemoteSnapshot pulled = remote.Pull(name, version, _cancellation)
             ?? throw SnapshotterException.NotFound($"snapshot '{name}:{version}' not found, neither locally nor in {remote.Location}");
@@ -256,35 +262,28 @@ internal sealed class RestoreOperation
         lease.PinContent(files.Select(f => f.Digest));
 
         List<FileRecord> restored = Selected(files, selection, name, version);
-        for (int attempt = 1; ; attempt++)
-        {
-            List<FileRecord> toFetch = LocalContent.Missing(_context, _comparer, files, linkedCopyWillDo: false, _cancellation);
-            // The call's progress starts with this first fetch; a fetch again of content deleted meanwhile is
-            // not counted.
-            LocalContent.Fetch(_context, toFetch, attempt == 1 ? StartProgress(restored, toFetch.Sum(f => f.Size)) : null, _cancellation);
-            if (StoredContentOf(files, $"snapshot '{name}:{version}' from {remote.Location}") is { } contents)
-            {
-                (SnapshotRecord? snapshot, IReadOnlyList<Digest> missing) = _context.Metadata.CommitPulled(
-                    name, version, files, contents, _context.NowNs, _context.IsOwnerAlive, _context.Store.HasContent);
-                if (snapshot is not null)
-                {
-                    return;
-                }
-
-                if (attempt == MaxCommitAttempts)
-                {
-                    throw new SnapshotterException(ErrorCode.IO, $"content {missing[0]} was deleted {MaxCommitAttempts} times while snapshot '{name}:{version}' was being recorded; restore it again");
-                }
-            }
-        }
+        List<FileRecord> toFetch = LocalContent.Missing(_context, _comparer, files, linkedCopyWillDo: false, _cancellation);
+        // The call's progress starts with this fetch; a fetch again of content deleted meanwhile is not counted.
+        ProgressTracker progress = NewProgress(restored, toFetch.Sum(f => f.Size));
+        LocalContent.Fetch(_context, toFetch, progress, _cancellation);
+        string source = $"snapshot '{name}:{version}' from {remote.Location}";
+        CommitRetry.Run(
+            () => StoredContentOf(files, source, out Digest vanished) is { } contents
+                ? _context.Metadata.CommitPulled(name, version, files, contents, _context.NowNs, _context.IsOwnerAlive, _context.Store.HasContent).Missing
+                : [vanished],
+            _ => LocalContent.Fetch(_context, LocalContent.Missing(_context, _comparer, files, linkedCopyWillDo: false, _cancellation), null, _cancellation),
+            $"while snapshot '{name}:{version}' was being recorded; restore it again");
+        return progress;
     }
 
     /// <summary>
     /// The content records of files whose content is in the store, each object's logical size checked against
-    /// the size the snapshot gives its files (CORRUPT otherwise); null when some content vanished meanwhile.
+    /// the size the snapshot gives its files (CORRUPT otherwise); null when some content vanished meanwhile, with
+    /// <paramref name="vanished"/> the first digest found missing.
     /// </summary>
-    private List<ContentRecord>? StoredContentOf(List<FileRecord> files, string source)
+    private List<ContentRecord>? StoredContentOf(List<FileRecord> files, string source, out Digest vanished)
     {
+        vanished = default;
         var contents = new Dictionary<Digest, ContentRecord>();
         foreach (FileRecord file in files)
         {
@@ -293,6 +292,7 @@ internal sealed class RestoreOperation
                 using UnixFile? stored = UnixFile.TryOpenRead(_context.Store.ContentPath(file.Digest));
                 if (stored is null)
                 {
+                    vanished = file.Digest;
                     return null;
                 }
 
@@ -317,8 +317,8 @@ internal sealed class RestoreOperation
     /// <see cref="Pull"/> for a snapshot pulled from the remote catalog, else after planning. Fetched objects count
     /// in logical bytes too, so the total is known before the first piece arrives.
     /// </summary>
-    private ProgressTracker StartProgress(List<FileRecord> files, long fetchBytes) =>
-        _progress ??= new ProgressTracker(_request.Progress, _context.Time, files.Count, files.Sum(f => f.Size) + fetchBytes);
+    private ProgressTracker NewProgress(List<FileRecord> files, long fetchBytes) =>
+        new(_request.Progress, _context.Time, files.Count, files.Sum(f => f.Size) + fetchBytes);
 
     /// <summary>Decides for each file whether its target is absent, identical or different, writing nothing.</summary>
     private (TargetState State, FileStatus? Status)[] Plan(List<FileRecord> files, string outputDir)

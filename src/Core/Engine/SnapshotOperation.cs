@@ -26,9 +26,6 @@ namespace Snapshotter.Engine;
 /// </summary>
 internal sealed class SnapshotOperation
 {
-    /// <summary>Commits tried before content deleted again and again under a snapshot makes it fail.</summary>
-    private const int MaxCommitAttempts = 3;
-
     private readonly EngineContext _context;
     private readonly SnapshotRequest _request;
     private readonly CancellationToken _cancellation;
@@ -71,9 +68,9 @@ internal sealed class SnapshotOperation
                     ?? Store(sources[i], lease, pendingContent, out contents[i], progress, token);
             });
 
-            Publish(records, lease, pendingContent);
+            PlaceNewContent(records, lease, pendingContent);
             UploadContent(records);
-            PublishMetadata(records);
+            PushToCatalog(records);
             Commit(pendingId, sources, records, lease, pendingContent, contents);
             progress.Complete();
             return _stats.ToStats(sources.Length, totalBytes, Stopwatch.GetElapsedTime(started));
@@ -174,30 +171,25 @@ internal sealed class SnapshotOperation
         ConcurrentDictionary<Digest, string> pendingContent,
         ContentRecord[] contents)
     {
-        for (int attempt = 1; ; attempt++)
-        {
-            _identities.Save();
-            IReadOnlyList<Digest> missing = _context.Metadata.Commit(pendingId, records, contents, _context.NowNs, _context.Store.HasContent);
-            if (missing.Count == 0)
+        CommitRetry.Run(
+            () =>
             {
-                return;
-            }
-
-            if (attempt == MaxCommitAttempts)
+                _identities.Save();
+                return _context.Metadata.Commit(pendingId, records, contents, _context.NowNs, _context.Store.HasContent);
+            },
+            missing =>
             {
-                throw new SnapshotterException(ErrorCode.IO, $"content {missing[0]} was deleted {MaxCommitAttempts} times while the snapshot was being committed; snapshot it again");
-            }
-
-            var vanished = missing.ToHashSet();
-            int[] again = Enumerable.Range(0, records.Length).Where(i => vanished.Contains(records[i].Digest)).ToArray();
-            var unreported = new ProgressTracker(null, _context.Time, again.Length, 0);
-            BoundedParallel.For(again.Length, _context.Concurrency, _cancellation, (j, token) =>
-            {
-                records[again[j]] = Store(sources[again[j]], lease, pendingContent, out contents[again[j]], unreported, token);
-            });
-            Publish(records, lease, pendingContent);
-            UploadContent(records);
-        }
+                var vanished = missing.ToHashSet();
+                int[] again = Enumerable.Range(0, records.Length).Where(i => vanished.Contains(records[i].Digest)).ToArray();
+                var unreported = new ProgressTracker(null, _context.Time, again.Length, 0);
+                BoundedParallel.For(again.Length, _context.Concurrency, _cancellation, (j, token) =>
+                {
+                    records[again[j]] = Store(sources[again[j]], lease, pendingContent, out contents[again[j]], unreported, token);
+                });
+                PlaceNewContent(records, lease, pendingContent);
+                UploadContent(records);
+            },
+            "while the snapshot was being committed; snapshot it again");
     }
 
     private FileRecord Store(
@@ -298,7 +290,7 @@ internal sealed class SnapshotOperation
     /// then is renamed into place, then the renames become durable. Hardlinks of read-only sources made earlier are
     /// covered by the same flushes; with nothing to rename, one flush covers them (and content found stored, which
     /// another writer may have placed without having made it durable yet).</summary>
-    private void Publish(FileRecord[] records, Lease lease, ConcurrentDictionary<Digest, string> pendingContent)
+    private void PlaceNewContent(FileRecord[] records, Lease lease, ConcurrentDictionary<Digest, string> pendingContent)
     {
         lease.PinContent(records.Select(r => r.Digest));
         var durability = new Durability();
@@ -312,7 +304,7 @@ internal sealed class SnapshotOperation
         foreach ((Digest digest, string path) in pendingContent)
         {
             _cancellation.ThrowIfCancellationRequested();
-            _context.Store.Publish(path, digest);
+            _context.Store.PlacePending(path, digest);
             pendingContent.TryRemove(digest, out _);
         }
 
@@ -320,8 +312,8 @@ internal sealed class SnapshotOperation
     }
 
     /// <summary>
-    /// Publishes the snapshot's content through the content provider, before the snapshot becomes visible, so
-    /// no reader elsewhere can see it without its content being there. Content recorded as published to the
+    /// Uploads the snapshot's content to the content provider, before the snapshot becomes visible, so
+    /// no reader elsewhere can see it without its content being there. Content recorded as uploaded to the
     /// same location is not uploaded again.
     /// </summary>
     private void UploadContent(FileRecord[] records)
@@ -331,10 +323,10 @@ internal sealed class SnapshotOperation
             return;
         }
 
-        List<Digest> needed = _context.Metadata.Unpublished(records.Select(r => r.Digest).Distinct(), provider.Location);
+        List<Digest> needed = _context.Metadata.NotUploaded(records.Select(r => r.Digest).Distinct(), provider.Location);
         BoundedParallel.For(needed.Count, _context.Concurrency, _cancellation, (i, token) =>
             provider.Upload(needed[i], _context.Store.ContentPath(needed[i]), token));
-        _context.Metadata.MarkPublished(needed, provider.Location, _context.NowNs);
+        _context.Metadata.MarkUploaded(needed, provider.Location, _context.NowNs);
     }
 
     /// <summary>
@@ -344,7 +336,7 @@ internal sealed class SnapshotOperation
     /// </summary>
     private void CheckCatalog(SourceFile[] sources)
     {
-        if (_context.RemoteCatalog is not { } catalog || PullPublished(catalog) is not { } published)
+        if (_context.RemoteCatalog is not { } catalog || PullFromCatalog(catalog) is not { } published)
         {
             return;
         }
@@ -358,18 +350,18 @@ internal sealed class SnapshotOperation
     }
 
     /// <summary>
-    /// Publishes the snapshot's metadata once its content is durable and uploaded, before it becomes visible
+    /// Pushes the snapshot's metadata to the remote catalog once its content is durable and uploaded, before it becomes visible
     /// locally. The catalog is checked again right before pushing: another writer may have published
     /// name:version meanwhile. The same snapshot there already is success; another one is ALREADY_EXISTS.
     /// </summary>
-    private void PublishMetadata(FileRecord[] records)
+    private void PushToCatalog(FileRecord[] records)
     {
         if (_context.RemoteCatalog is not { } catalog)
         {
             return;
         }
 
-        if (PullPublished(catalog) is { } published)
+        if (PullFromCatalog(catalog) is { } published)
         {
             if (published.HasSameFiles(records))
             {
@@ -383,7 +375,7 @@ internal sealed class SnapshotOperation
     }
 
     /// <summary>What the catalog holds as name:version. A tag holding something unreadable is taken all the same.</summary>
-    private RemoteSnapshot? PullPublished(IRemoteCatalog catalog)
+    private RemoteSnapshot? PullFromCatalog(IRemoteCatalog catalog)
     {
         try
         {

@@ -379,8 +379,8 @@ internal sealed partial class MetadataStore
         return new DeletedSnapshot(files, referenced);
     }
 
-    /// <summary>The digests among <paramref name="digests"/> not yet recorded as published to <paramref name="location"/>.</summary>
-    public List<Digest> Unpublished(IEnumerable<Digest> digests, string location)
+    /// <summary>The digests among <paramref name="digests"/> not yet recorded as uploaded to <paramref name="location"/>.</summary>
+    public List<Digest> NotUploaded(IEnumerable<Digest> digests, string location)
     {
         using var connection = Connect();
         using var command = connection.CreateCommand();
@@ -401,7 +401,7 @@ internal sealed partial class MetadataStore
     }
 
     /// <summary>Remembers that these digests exist at <paramref name="location"/>, so they are not uploaded again.</summary>
-    public void MarkPublished(IEnumerable<Digest> digests, string location, long nowNs)
+    public void MarkUploaded(IEnumerable<Digest> digests, string location, long nowNs)
     {
         using var connection = Connect();
         using var transaction = connection.BeginTransaction();

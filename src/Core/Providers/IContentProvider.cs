@@ -12,7 +12,7 @@ internal interface IContentProvider
     /// <summary>Where the content goes, for messages and for remembering what was published: never holds secrets.</summary>
     string Location { get; }
 
-    /// <summary>Publishes the SPF1 file of <paramref name="digest"/>. Content already there is success.</summary>
+    /// <summary>Uploads the SPF1 file of <paramref name="digest"/>. Content already there is success.</summary>
     void Upload(Digest digest, string contentPath, CancellationToken cancellation);
 
     /// <summary>

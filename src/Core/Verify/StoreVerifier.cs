@@ -325,7 +325,7 @@ internal sealed class StoreVerifier
         var durability = new Durability();
         durability.Track(Store.ContentDir);
         durability.Flush();
-        Store.Publish(pending, digest);
+        Store.PlacePending(pending, digest);
         durability.Flush();
         return "re-encoded from its storage/snapshot file";
     }

@@ -67,7 +67,7 @@ public abstract class ContentStoreContractTests : IDisposable
         Assert.NotNull(result.PendingPath);
         Assert.Equal(expected, File.ReadAllBytes(result.PendingPath));
 
-        Assert.True(Store.Publish(result.PendingPath, result.Digest));
+        Assert.True(Store.PlacePending(result.PendingPath, result.Digest));
         Assert.Equal(expected, File.ReadAllBytes(Store.ContentPath(result.Digest)));
         Assert.True(Store.HasContent(result.Digest));
         Assert.Equal([result.Digest.Hex], ContentListing());
@@ -79,7 +79,7 @@ public abstract class ContentStoreContractTests : IDisposable
         IngestResult result = IngestPath(Store, SparseSource("a", 2), readOnly: false);
         Assert.Equal(0x124u, Inode.Of(result.PendingPath!).Permissions);
 
-        Store.Publish(result.PendingPath!, result.Digest);
+        Store.PlacePending(result.PendingPath!, result.Digest);
         Assert.Equal(0x124u, Inode.Of(Store.ContentPath(result.Digest)).Permissions);
     }
 
@@ -88,7 +88,7 @@ public abstract class ContentStoreContractTests : IDisposable
     {
         string first = SparseSource("a", 3);
         IngestResult stored = IngestPath(Store, first, readOnly: false);
-        Store.Publish(stored.PendingPath!, stored.Digest);
+        Store.PlacePending(stored.PendingPath!, stored.Digest);
         Inode storedInode = Inode.Of(Store.ContentPath(stored.Digest));
 
         string second = TestFiles.WriteSparse(Temp.Combine("src", "b"), 1 << 20, (0, TestFiles.Pattern(5000, 3)), (600_000, TestFiles.Pattern(10_000, 4)));
@@ -190,7 +190,7 @@ public abstract class ContentStoreContractTests : IDisposable
     {
         string first = SparseSource("ro1", 9);
         IngestResult one = IngestPath(Store, first, readOnly: true);
-        Store.Publish(one.PendingPath!, one.Digest);
+        Store.PlacePending(one.PendingPath!, one.Digest);
 
         string second = SparseSource("ro2", 9);
         IngestResult two = IngestPath(Store, second, readOnly: true);
@@ -213,9 +213,9 @@ public abstract class ContentStoreContractTests : IDisposable
         Assert.NotNull(two.PendingPath);
         Assert.NotEqual(one.PendingPath, two.PendingPath);
 
-        Assert.True(Store.Publish(one.PendingPath, one.Digest));
+        Assert.True(Store.PlacePending(one.PendingPath, one.Digest));
         Inode published = Inode.Of(Store.ContentPath(one.Digest));
-        Assert.False(Store.Publish(two.PendingPath, two.Digest));
+        Assert.False(Store.PlacePending(two.PendingPath, two.Digest));
 
         Assert.Equal([one.Digest.Hex], ContentListing());
         Assert.False(File.Exists(two.PendingPath));
@@ -227,7 +227,7 @@ public abstract class ContentStoreContractTests : IDisposable
     {
         string source = SparseSource("a", 11);
         IngestResult result = IngestPath(Store, source, readOnly: false);
-        Store.Publish(result.PendingPath!, result.Digest);
+        Store.PlacePending(result.PendingPath!, result.Digest);
 
         string output = Temp.Combine("decoded");
         using (UnixFile file = UnixFile.CreateNew(output, 0x1A4))
