@@ -54,11 +54,15 @@ grep '"method":"UploadPersistentTask"' "$WORK/standin.out" | grep -q '"ttl":{"se
     && ok "--ttl reaches dfdaemon" || fail "--ttl did not reach dfdaemon"
 
 forget_local_content
-"$CTL" --root "$ROOT" "${DF[@]}" --json restore --name vm --version v1 --output-dir "$WORK/out-df" \
-    <<<"$SECRET" >"$WORK/stdout" 2>"$WORK/stderr"
+# The loader's log of every library the process loads: gRPC over h2c needs no TLS, so no OpenSSL.
+LD_DEBUG=libs LD_DEBUG_OUTPUT="$WORK/ld" "$CTL" --root "$ROOT" "${DF[@]}" --json restore --name vm --version v1 \
+    --output-dir "$WORK/out-df" <<<"$SECRET" >"$WORK/stdout" 2>"$WORK/stderr"
 status=$?
 expect "restore downloads through dfdaemon" 0
 same_tree "$WORK/out-df" "the tree restored through dfdaemon is identical"
+if ! cat "$WORK"/ld.* | grep -q 'calling init: .*libsnapshotter'; then fail "no loader log to check for OpenSSL"
+elif cat "$WORK"/ld.* | grep -qE 'libssl|libcrypto'; then fail "a download through dfdaemon loaded OpenSSL"
+else ok "a download through dfdaemon loads no OpenSSL"; fi
 grep -q '"force_hard_link":true' "$WORK/standin.out" && ok "downloads ask for a hardlink" || fail "no force_hard_link"
 
 forget_local_content

@@ -1,4 +1,5 @@
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
 using Snapshotter.Dragonfly.Protos;
 using Snapshotter.Dragonfly;
 using Snapshotter.Errors;
@@ -18,16 +19,13 @@ namespace Snapshotter.Providers;
 /// </summary>
 internal sealed class DragonflyContentProvider : IContentProvider, IDisposable
 {
-    public const string UploadMethod = "/dfdaemon.v2.DfdaemonDownload/UploadPersistentTask";
-    public const string DownloadMethod = "/dfdaemon.v2.DfdaemonDownload/DownloadPersistentTask";
-
     private const string Redacted = "<access key secret>";
 
     private readonly DragonflyOptions _options;
     private readonly string _rootDir;
     private readonly string _objectPrefix;
     private readonly ObjectStorage _objectStorage;
-    private readonly GrpcChannel _channel;
+    private readonly DfdaemonClient _dfdaemon;
 
     /// <param name="options">What to call and where the objects live; checked here, naming the C ABI's fields.</param>
     /// <param name="rootDir">The store's resolved root directory, the prefix that <see cref="DragonflyOptions.StorageDir"/> replaces.</param>
@@ -59,7 +57,7 @@ internal sealed class DragonflyContentProvider : IContentProvider, IDisposable
             _objectStorage.InsecureSkipVerify = true;
         }
 
-        _channel = GrpcChannel.Create(options.Target, "content.dfdaemon");
+        _dfdaemon = DfdaemonClient.Create(options.Target, "content.dfdaemon");
     }
 
     /// <summary>The object storage, for messages and for remembering what was published (never the secret).</summary>
@@ -86,13 +84,13 @@ internal sealed class DragonflyContentProvider : IContentProvider, IDisposable
 
         try
         {
-            _channel.UnaryAsync(UploadMethod, request, PersistentTask.Parser, _options.Timeout, cancellation).GetAwaiter().GetResult();
+            _dfdaemon.UploadPersistentTaskAsync(request, _options.Timeout, cancellation).GetAwaiter().GetResult();
         }
-        catch (GrpcException e) when (e.Status == GrpcStatusCode.AlreadyExists)
+        catch (RpcException e) when (e.StatusCode == StatusCode.AlreadyExists)
         {
             // The object is in object storage already, which is all an upload is for.
         }
-        catch (GrpcException e)
+        catch (RpcException e)
         {
             throw Failed(e, $"upload of content {digest} to {url}", request.Path);
         }
@@ -114,7 +112,7 @@ internal sealed class DragonflyContentProvider : IContentProvider, IDisposable
         ulong? announced = null;
         try
         {
-            _channel.ServerStreamingAsync(DownloadMethod, request, DownloadPersistentTaskResponse.Parser, _options.Timeout, response =>
+            _dfdaemon.DownloadPersistentTaskAsync(request, _options.Timeout, response =>
             {
                 switch (response.ResponseCase)
                 {
@@ -127,7 +125,7 @@ internal sealed class DragonflyContentProvider : IContentProvider, IDisposable
                 }
             }, cancellation).GetAwaiter().GetResult();
         }
-        catch (GrpcException e)
+        catch (RpcException e)
         {
             throw Failed(e, $"download of content {digest} from {url}", outputPath);
         }
@@ -141,14 +139,15 @@ internal sealed class DragonflyContentProvider : IContentProvider, IDisposable
         }
     }
 
-    public void Dispose() => _channel.Dispose();
+    public void Dispose() => _dfdaemon.Dispose();
 
     /// <summary>A failed call as the caller's error: what it was for, dfdaemon's status and message (the secret
     /// removed should dfdaemon ever echo it), and what to check when dfdaemon could not use the path it was sent.</summary>
-    private SnapshotterException Failed(GrpcException e, string what, string path)
+    private SnapshotterException Failed(RpcException e, string what, string path)
     {
-        string detail = _options.AccessKeySecret is { Length: > 0 } secret ? e.Detail.Replace(secret, Redacted, StringComparison.Ordinal) : e.Detail;
-        return new SnapshotterException(e.Code, $"{what} through dfdaemon at {_options.Target} failed: {GrpcException.NameOf(e.Status)}: {detail}{PathHint(detail, path)}");
+        string detail = _options.AccessKeySecret is { Length: > 0 } secret ? e.Status.Detail.Replace(secret, Redacted, StringComparison.Ordinal) : e.Status.Detail;
+
+        return new SnapshotterException(DfdaemonClient.ErrorCodeOf(e.StatusCode), $"{what} through dfdaemon at {_options.Target} failed: {DfdaemonClient.NameOf(e.StatusCode)}: {detail}{PathHint(detail, path)}");
     }
 
     /// <summary>dfdaemon reports what went wrong with a path as an OS error: say what it usually means here.</summary>
@@ -188,7 +187,7 @@ internal sealed class DragonflyContentProvider : IContentProvider, IDisposable
     /// <summary>Checks the options, naming the C ABI's fields; returns the bucket (and prefix) in the form object URLs use.</summary>
     public static string Validate(DragonflyOptions options)
     {
-        GrpcChannel.CheckTarget(options.Target, "content.dfdaemon");
+        DfdaemonClient.CheckTarget(options.Target, "content.dfdaemon");
         if (!DragonflyOptions.Providers.Contains(options.Provider))
         {
             throw SnapshotterException.InvalidArgument(

@@ -16,7 +16,7 @@ public sealed class DragonflyFaultTests : DragonflyTestBase
 
     [Theory]
     [InlineData("abort", ErrorCode.Unavailable, "peer went away mid-stream")]
-    [InlineData("reset", ErrorCode.Unavailable, "broke during")]
+    [InlineData("reset", ErrorCode.Unavailable, "reset the stream")]
     [InlineData("corrupt", ErrorCode.Corrupt, "does not match its digest")]
     [InlineData("truncate", ErrorCode.Corrupt, "announced 600036 bytes but delivered")]
     [InlineData("nolink", ErrorCode.Unavailable, "is not there")]
@@ -26,7 +26,6 @@ public sealed class DragonflyFaultTests : DragonflyTestBase
         nodeB.Fault("download", kind, after: 3, times: 1);
 
         SnapshotterException e = Expect.Error(code, () => RestoreInto(engine, "out"));
-        File.AppendAllText("/tmp/issue4-messages.txt", e.Message + "\n");
 
         Assert.Contains(_digest, e.Message, StringComparison.Ordinal);
         Assert.Contains(mention, e.Message, StringComparison.Ordinal);
@@ -65,7 +64,6 @@ public sealed class DragonflyFaultTests : DragonflyTestBase
         nodeB.Fault("download", "refuse", code: status, message: "scheduler says no");
 
         SnapshotterException e = Expect.Error(code, () => RestoreInto(engine, "out"));
-        File.AppendAllText("/tmp/issue4-messages.txt", e.Message + "\n");
 
         Assert.Contains(_digest, e.Message, StringComparison.Ordinal);
         Assert.Contains("scheduler says no", e.Message, StringComparison.Ordinal);
@@ -96,7 +94,6 @@ public sealed class DragonflyFaultTests : DragonflyTestBase
             (SnapshotEngine engine, _) = SnapshotThenMoveToNodeB(nodeBStorage: storage);
 
             SnapshotterException e = Expect.Error(ErrorCode.Unavailable, () => RestoreInto(engine, "out"));
-        File.AppendAllText("/tmp/issue4-messages.txt", e.Message + "\n");
 
             Assert.Contains("Invalid cross-device link (os error 18)", e.Message, StringComparison.Ordinal);
             Assert.Contains("root_dir must be on the filesystem of dfdaemon's storage", e.Message, StringComparison.Ordinal);
@@ -116,7 +113,6 @@ public sealed class DragonflyFaultTests : DragonflyTestBase
         using SnapshotEngine engine = OpenDragonfly(OptionsFor(nodeB) with { StorageDir = wrong });
 
         SnapshotterException e = Expect.Error(ErrorCode.Unavailable, () => RestoreInto(engine, "out"));
-        File.AppendAllText("/tmp/issue4-messages.txt", e.Message + "\n");
 
         Assert.Contains("No such file or directory (os error 2)", e.Message, StringComparison.Ordinal);
         Assert.Contains($"check that storage_dir '{wrong}' is where dfdaemon sees root_dir", e.Message, StringComparison.Ordinal);

@@ -1,7 +1,6 @@
 using Google.Protobuf.Reflection;
 using Snapshotter.Dragonfly.Protos;
 using Snapshotter.Engine;
-using Snapshotter.Providers;
 using Snapshotter.Tests.Support;
 using static Snapshotter.Tests.Support.ProtoWire;
 
@@ -45,8 +44,12 @@ public sealed class DragonflyWireTests : DragonflyTestBase
     [Fact]
     public void Method_paths_are_dfdaemon_v2_DfdaemonDownload()
     {
-        Assert.Equal("/dfdaemon.v2.DfdaemonDownload/UploadPersistentTask", DragonflyContentProvider.UploadMethod);
-        Assert.Equal("/dfdaemon.v2.DfdaemonDownload/DownloadPersistentTask", DragonflyContentProvider.DownloadMethod);
+        // The generated client calls /<service full name>/<method name>.
+        ServiceDescriptor service = DfdaemonDownload.Descriptor;
+
+        Assert.Equal(
+            ["/dfdaemon.v2.DfdaemonDownload/UploadPersistentTask", "/dfdaemon.v2.DfdaemonDownload/DownloadPersistentTask"],
+            service.Methods.Select(method => $"/{service.FullName}/{method.Name}"));
     }
 
     [Fact]
