@@ -52,7 +52,7 @@ internal sealed partial class MetadataStore
     }
 
     /// <summary>A set of pinned digests: their values, 8 bytes each (big-endian), in ascending order.</summary>
-    private static void InsertPinSet(SqliteConnection connection, long leaseId, IEnumerable<Digest> digests)
+    internal static void InsertPinSet(SqliteConnection connection, long leaseId, IEnumerable<Digest> digests)
     {
         ulong[] values = digests.Select(d => d.Value).Distinct().Order().ToArray();
         if (values.Length == 0)

@@ -27,14 +27,14 @@ internal sealed partial class MetadataStore
     /// <summary>Bases smaller than this are not worth a delta: such lists are recorded whole.</summary>
     private const int MinDeltaBaseFiles = 64;
 
-    private const string FileColumns = "relative_path, digest, read_only, mode, uid, gid, size, mtime_ns, mtime_offset_s, typeflag";
+    internal const string FileColumns = "relative_path, digest, read_only, mode, uid, gid, size, mtime_ns, mtime_offset_s, typeflag";
 
     /// <summary>A whole list read to record another as a delta over it; <see cref="Key"/> tells it from a list recorded
     /// later under a reused id.</summary>
     private sealed record ListBase(long Id, byte[] Key, Dictionary<string, FileRecord> Files);
 
     /// <summary>A row of a delta: a file, or a base file it lacks.</summary>
-    private readonly record struct ListRow(FileRecord File, bool Removed);
+    internal readonly record struct ListRow(FileRecord File, bool Removed);
 
     public List<FileRecord> GetFiles(long snapshotId)
     {
@@ -74,7 +74,7 @@ internal sealed partial class MetadataStore
     private static List<ListRow> WholeRows(IEnumerable<FileRecord> files) => files.Select(f => new ListRow(f, Removed: false)).ToList();
 
     /// <summary>Reads a query selecting <see cref="FileColumns"/> and a removal mark to its end.</summary>
-    private static List<ListRow> ReadRows(RowStatement query)
+    internal static List<ListRow> ReadRows(RowStatement query)
     {
         var rows = new List<ListRow>();
         while (query.Read())
@@ -245,7 +245,7 @@ internal sealed partial class MetadataStore
 
     /// <summary>Records a list with what summaries show of it: its file count, their logical bytes and the stored bytes of
     /// its distinct content (fixed by the list, since a digest's encoding is).</summary>
-    private static long InsertFileList(SqliteConnection connection, byte[] key, IReadOnlyCollection<FileRecord> files, long storedBytes, long? baseId)
+    internal static long InsertFileList(SqliteConnection connection, byte[] key, IReadOnlyCollection<FileRecord> files, long storedBytes, long? baseId)
     {
         using var insert = connection.CreateCommand();
         insert.CommandText = """
@@ -261,7 +261,7 @@ internal sealed partial class MetadataStore
 
     /// <summary>The encoded sizes of the distinct digests of <paramref name="files"/>: from <paramref name="contents"/>, and
     /// from the content records (inside the caller's transaction) for digests it does not cover.</summary>
-    private static long StoredBytes(SqliteConnection connection, IReadOnlyCollection<FileRecord> files, IReadOnlyCollection<ContentRecord> contents)
+    internal static long StoredBytes(SqliteConnection connection, IReadOnlyCollection<FileRecord> files, IReadOnlyCollection<ContentRecord> contents)
     {
         var sizes = new Dictionary<Digest, long>();
         foreach (ContentRecord content in contents)

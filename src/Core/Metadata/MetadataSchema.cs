@@ -1,0 +1,266 @@
+using Microsoft.Data.Sqlite;
+using Snapshotter.Errors;
+using Snapshotter.Hashing;
+
+namespace Snapshotter.Metadata;
+
+/// <summary>
+/// The metadata database's schema and its migrations. PRAGMA user_version names the schema a database has; opening
+/// one brings it to <see cref="Version"/> step by step in one transaction, so a migration interrupted at any point
+/// leaves the old schema whole.
+/// </summary>
+internal static class MetadataSchema
+{
+    public const int Version = 4;
+
+    /// <summary>Brings the database <paramref name="connection"/> is open on (at <paramref name="path"/>, for messages) to
+    /// <see cref="Version"/>, in one transaction; a database of a newer version is UNSUPPORTED.</summary>
+    public static void Migrate(SqliteConnection connection, string path)
+    {
+        using (var wal = connection.CreateCommand())
+        {
+            wal.CommandText = "PRAGMA journal_mode = WAL";
+            wal.ExecuteNonQuery();
+        }
+
+        using var transaction = connection.BeginTransaction();
+        using var version = connection.CreateCommand();
+        version.CommandText = "PRAGMA user_version";
+        long current = (long)version.ExecuteScalar()!;
+        if (current == Version)
+        {
+            return;
+        }
+
+        if (current > Version)
+        {
+            throw new SnapshotterException(
+                ErrorCode.Unsupported,
+                $"metadata database '{path}' has schema version {current}; this library supports up to {Version}");
+        }
+
+        using (var create = connection.CreateCommand())
+        {
+            create.CommandText = (current < 1 ? InitialSchema : "") + (current < 2 ? LeaseSchema : "") + (current < 3 ? IdentitySchema : "");
+            create.ExecuteNonQuery();
+        }
+
+        if (current < 4)
+        {
+            MigrateToSharedLists(connection);
+        }
+
+        using var setVersion = connection.CreateCommand();
+        setVersion.CommandText = $"PRAGMA user_version = {Version};";
+        setVersion.ExecuteNonQuery();
+        transaction.Commit();
+    }
+
+    /// <summary>
+    /// Schema 4: file lists recorded once and shared, whole or as deltas (files rows belong to a list, snapshots name
+    /// theirs; see MetadataStore.Lists.cs), and a lease's pinned digests stored as sets, a row per pin call instead of a
+    /// row per digest. Every committed snapshot gets the whole list its rows make, identical lists recorded once; the
+    /// rows of each lease's pins become one set.
+    /// </summary>
+    private static void MigrateToSharedLists(SqliteConnection connection)
+    {
+        MetadataStore.Run(connection, SharedListSchema);
+        var committed = new List<long>();
+        using (var ids = connection.CreateCommand())
+        {
+            ids.CommandText = $"SELECT id FROM snapshots WHERE state = {MetadataStore.CommittedState} ORDER BY id";
+            using var reader = ids.ExecuteReader();
+            while (reader.Read())
+            {
+                committed.Add(reader.GetInt64(0));
+            }
+        }
+
+        using var find = connection.CreateCommand();
+        find.CommandText = "SELECT id FROM file_lists WHERE key = $key";
+        var findKey = find.Parameters.Add("$key", SqliteType.Blob);
+        using var copy = connection.CreateCommand();
+        copy.CommandText = """
+            INSERT INTO listed_files (list_id, relative_path, digest, read_only, mode, uid, gid, size, mtime_ns, mtime_offset_s, typeflag, removed)
+            SELECT $list, relative_path, digest, read_only, mode, uid, gid, size, mtime_ns, mtime_offset_s, typeflag, 0 FROM files WHERE snapshot_id = $id
+            """;
+        var copyList = copy.Parameters.Add("$list", SqliteType.Integer);
+        var copyId = copy.Parameters.Add("$id", SqliteType.Integer);
+        using var read = new RowStatement(connection, $"SELECT {MetadataStore.FileColumns}, 0 FROM files WHERE snapshot_id = ?1");
+        using var name = connection.CreateCommand();
+        name.CommandText = "UPDATE snapshots SET list_id = $list WHERE id = $id";
+        var nameList = name.Parameters.Add("$list", SqliteType.Integer);
+        var nameId = name.Parameters.Add("$id", SqliteType.Integer);
+        foreach (long id in committed)
+        {
+            List<FileRecord> files = MetadataStore.ReadRows(read.Bind(1, id)).Select(r => r.File).ToList();
+            byte[] key = FileListKey.Of(files);
+            findKey.Value = key;
+            if (find.ExecuteScalar() is not long listId)
+            {
+                listId = MetadataStore.InsertFileList(connection, key, files, MetadataStore.StoredBytes(connection, files, []), baseId: null);
+                copyList.Value = listId;
+                copyId.Value = id;
+                copy.ExecuteNonQuery();
+            }
+
+            nameList.Value = listId;
+            nameId.Value = id;
+            name.ExecuteNonQuery();
+        }
+
+        var pins = new List<(long Lease, Digest Digest)>();
+        using (var pinned = connection.CreateCommand())
+        {
+            pinned.CommandText = "SELECT lease_id, digest FROM leased_digests";
+            using var reader = pinned.ExecuteReader();
+            while (reader.Read())
+            {
+                if (Digest.TryParse(reader.GetString(1), out Digest digest))
+                {
+                    pins.Add((reader.GetInt64(0), digest));
+                }
+            }
+        }
+
+        foreach (IGrouping<long, (long Lease, Digest Digest)> lease in pins.GroupBy(p => p.Lease))
+        {
+            MetadataStore.InsertPinSet(connection, lease.Key, lease.Select(p => p.Digest));
+        }
+
+        MetadataStore.Run(connection, SharedListSwap);
+    }
+
+    private const string InitialSchema = """
+        CREATE TABLE snapshots (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            version TEXT NOT NULL,
+            state INTEGER NOT NULL,
+            created_ns INTEGER NOT NULL,
+            last_used_ns INTEGER NOT NULL,
+            owner TEXT,
+            UNIQUE (name, version)
+        );
+        CREATE TABLE content (
+            digest TEXT PRIMARY KEY,
+            size INTEGER NOT NULL,
+            encoded_size INTEGER NOT NULL,
+            created_ns INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE files (
+            snapshot_id INTEGER NOT NULL REFERENCES snapshots (id) ON DELETE CASCADE,
+            relative_path TEXT NOT NULL,
+            digest TEXT NOT NULL REFERENCES content (digest),
+            read_only INTEGER NOT NULL,
+            mode INTEGER NOT NULL,
+            uid INTEGER NOT NULL,
+            gid INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            mtime_offset_s INTEGER NOT NULL,
+            typeflag INTEGER NOT NULL,
+            PRIMARY KEY (snapshot_id, relative_path)
+        ) WITHOUT ROWID;
+        CREATE INDEX files_by_digest ON files (digest);
+        CREATE TABLE published (
+            digest TEXT NOT NULL,
+            location TEXT NOT NULL,
+            published_ns INTEGER NOT NULL,
+            PRIMARY KEY (digest, location)
+        ) WITHOUT ROWID;
+
+        """;
+
+    /// <summary>Schema 2: leases. A lease belongs to an owner token (an open handle); what it pins stays pinned while
+    /// that owner lives, so a killed process's leases stop counting the moment its lock is released.</summary>
+    private const string LeaseSchema = """
+        CREATE TABLE leases (
+            id INTEGER PRIMARY KEY,
+            owner TEXT NOT NULL,
+            purpose TEXT NOT NULL,
+            created_ns INTEGER NOT NULL
+        );
+        CREATE INDEX leases_by_owner ON leases (owner);
+        CREATE TABLE leased_snapshots (
+            lease_id INTEGER NOT NULL REFERENCES leases (id) ON DELETE CASCADE,
+            snapshot_id INTEGER NOT NULL,
+            PRIMARY KEY (lease_id, snapshot_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX leased_snapshots_by_snapshot ON leased_snapshots (snapshot_id);
+        CREATE TABLE leased_content (
+            lease_id INTEGER NOT NULL REFERENCES leases (id) ON DELETE CASCADE,
+            digest TEXT NOT NULL,
+            PRIMARY KEY (lease_id, digest)
+        ) WITHOUT ROWID;
+        CREATE INDEX leased_content_by_digest ON leased_content (digest);
+
+        """;
+
+    /// <summary>Schema 3: remembered digests by file identity (see <see cref="RememberedDigest"/>), with the boot id
+    /// they were remembered in. Devices and inodes are stored as signed 64-bit integers, their bits unchanged.</summary>
+    private const string IdentitySchema = """
+        CREATE TABLE file_identities (
+            device INTEGER NOT NULL,
+            inode INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            ctime_ns INTEGER NOT NULL,
+            mode INTEGER NOT NULL,
+            digest TEXT NOT NULL,
+            boot TEXT NOT NULL,
+            hashed_ns INTEGER NOT NULL,
+            used_ns INTEGER NOT NULL,
+            PRIMARY KEY (device, inode)
+        ) WITHOUT ROWID;
+        CREATE INDEX file_identities_by_digest ON file_identities (digest);
+
+        """;
+
+    /// <summary>Schema 4, before its rows are converted: the new tables beside the old ones.</summary>
+    private const string SharedListSchema = """
+        CREATE TABLE file_lists (
+            id INTEGER PRIMARY KEY,
+            key BLOB NOT NULL UNIQUE,
+            files INTEGER NOT NULL,
+            bytes INTEGER NOT NULL,
+            stored_bytes INTEGER NOT NULL,
+            base_id INTEGER REFERENCES file_lists (id)
+        );
+        CREATE INDEX file_lists_by_base ON file_lists (base_id);
+        ALTER TABLE snapshots ADD COLUMN list_id INTEGER REFERENCES file_lists (id);
+        CREATE INDEX snapshots_by_list ON snapshots (list_id);
+        CREATE TABLE listed_files (
+            list_id INTEGER NOT NULL REFERENCES file_lists (id) ON DELETE CASCADE,
+            relative_path TEXT NOT NULL,
+            digest TEXT NOT NULL REFERENCES content (digest),
+            read_only INTEGER NOT NULL,
+            mode INTEGER NOT NULL,
+            uid INTEGER NOT NULL,
+            gid INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            mtime_offset_s INTEGER NOT NULL,
+            typeflag INTEGER NOT NULL,
+            removed INTEGER NOT NULL,
+            PRIMARY KEY (list_id, relative_path)
+        ) WITHOUT ROWID;
+        ALTER TABLE leased_content RENAME TO leased_digests;
+        CREATE TABLE leased_content (
+            id INTEGER PRIMARY KEY,
+            lease_id INTEGER NOT NULL REFERENCES leases (id) ON DELETE CASCADE,
+            digests BLOB NOT NULL
+        );
+        CREATE INDEX leased_content_by_lease ON leased_content (lease_id);
+
+        """;
+
+    /// <summary>Schema 4, once its rows are converted: the new tables take the old ones' names.</summary>
+    private const string SharedListSwap = """
+        DROP TABLE files;
+        ALTER TABLE listed_files RENAME TO files;
+        CREATE INDEX files_by_digest ON files (digest);
+        DROP TABLE leased_digests;
+
+        """;
+}
