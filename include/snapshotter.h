@@ -183,6 +183,48 @@ SNAPSHOTTER_API void snapshotter_cancel_trigger(snapshotter_cancel *cancel);
 SNAPSHOTTER_API int snapshotter_cancel_is_triggered(const snapshotter_cancel *cancel);
 SNAPSHOTTER_API void snapshotter_cancel_free(snapshotter_cancel *cancel);
 
+/* ----------------------------------------------------------------- logging */
+
+/*
+ * What no call can return: failures of background work (the collector of a
+ * handle) and clean-ups a call that succeeded could not finish. Messages go to
+ * one hook per process; without one (the initial state) they are dropped.
+ * A hook set for a level receives the messages of that level and of the more
+ * important ones (lower values). Values are pinned.
+ */
+typedef enum snapshotter_log_level {
+    /* Logging off. */
+    SNAPSHOTTER_LOG_NONE = 0,
+    /* Something failed that no call returns: a background collection (it is
+     * retried at the next interval). */
+    SNAPSHOTTER_LOG_ERROR = 1,
+    /* A call succeeded but left something (a lease, a reservation) for the
+     * next open or collection to clean up. */
+    SNAPSHOTTER_LOG_WARNING = 2,
+    /* What background work did: a collection that removed something. */
+    SNAPSHOTTER_LOG_INFO = 3,
+    /* Detail: collections that found nothing to do or another at work. */
+    SNAPSHOTTER_LOG_DEBUG = 4
+} snapshotter_log_level;
+
+/* message: NUL-terminated UTF-8 without a trailing newline, valid only
+ * during the call. */
+typedef void (*snapshotter_log_cb)(snapshotter_log_level level, const char *message, void *payload);
+
+/*
+ * Sets the process's log hook: cb receives the messages of `level` and the
+ * more important levels, with `payload`. cb NULL or SNAPSHOTTER_LOG_NONE turns
+ * logging off. A level outside 0..4 is INVALID_ARGUMENT.
+ * - cb runs on library threads (a background collector, a call's own
+ *   threads), possibly on several at once: it must be thread-safe, return
+ *   promptly, and may call the library, but not snapshotter_log_set()
+ *   (INVALID_ARGUMENT from inside the hook).
+ * - When snapshotter_log_set() returns, no call of the previous hook is
+ *   running and none will start: its payload may be released.
+ */
+SNAPSHOTTER_API snapshotter_code snapshotter_log_set(snapshotter_log_level level, snapshotter_log_cb cb,
+                                                     void *payload, snapshotter_error **err);
+
 /* ---------------------------------------------------------------- progress */
 
 #define SNAPSHOTTER_PROGRESS_VERSION 1

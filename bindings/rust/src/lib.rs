@@ -32,6 +32,7 @@ mod error;
 mod flags;
 mod gc;
 mod handle;
+mod log;
 mod options;
 mod progress;
 mod restore;
@@ -52,6 +53,7 @@ pub use gc::{
 };
 pub use handle::Snapshotter;
 pub use libsnapshotter_sys as sys;
+pub use log::{clear_logger, set_logger, LogLevel};
 pub use options::{ContentOptions, Options, RegistryOptions};
 pub use progress::Progress;
 pub use restore::{RestoreFlags, RestoreRequest};

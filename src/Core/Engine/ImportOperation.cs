@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.IO.Compression;
 using Snapshotter.Archive;
 using Snapshotter.Content;
+using Snapshotter.Diagnostics;
 using Snapshotter.Errors;
 using Snapshotter.Hashing;
 using Snapshotter.IO;
@@ -491,9 +492,10 @@ internal sealed class ImportOperation
             {
                 _context.Metadata.DeletePending(pendingId);
             }
-            catch (Exception)
+            catch (Exception e)
             {
                 // Recovery at the next open drops the reservation; the original error matters more.
+                LibraryLog.Write(LogLevel.Warning, $"import: reservation {pendingId} stays until the next open: dropping it failed: {e.Message}");
             }
 
             throw;

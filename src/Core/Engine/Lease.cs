@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Snapshotter.Diagnostics;
 using Snapshotter.Hashing;
 using Snapshotter.Metadata;
 
@@ -62,10 +63,11 @@ internal sealed class Lease : IDisposable
         {
             _metadata.DeleteLease(Id);
         }
-        catch (Exception)
+        catch (Exception e)
         {
             // Releasing must not hide the operation's own outcome. A lease left behind pins until its owner
             // closes, then the next collection or open drops it with the owner's other leftovers.
+            LibraryLog.Write(LogLevel.Warning, $"lease {Id} stays until its handle closes: releasing it failed: {e.Message}");
         }
     }
 }

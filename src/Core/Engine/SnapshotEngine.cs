@@ -1,5 +1,6 @@
 using Snapshotter.Catalogs;
 using Snapshotter.Content;
+using Snapshotter.Diagnostics;
 using Snapshotter.Errors;
 using Snapshotter.Gc;
 using Snapshotter.IO;
@@ -217,7 +218,9 @@ public sealed class SnapshotEngine : IDisposable
 
             try
             {
-                LastBackgroundReport = Run("background garbage collection", CancellationToken.None, token => _collector.TryCollect(token)) ?? LastBackgroundReport;
+                GcReport? report = Run("background garbage collection", CancellationToken.None, token => _collector.TryCollect(token));
+                LogBackgroundCollection(report);
+                LastBackgroundReport = report ?? LastBackgroundReport;
                 LastBackgroundError = null;
             }
             catch (SnapshotterException e) when (e.Code == ErrorCode.Closed)
@@ -227,9 +230,29 @@ public sealed class SnapshotEngine : IDisposable
             catch (SnapshotterException e)
             {
                 LastBackgroundError = e;
+                // No caller waits for a background collection: the log is the only place its failure shows.
+                LibraryLog.Write(LogLevel.Error, $"background garbage collection of '{RootDir}' failed ({e.Code}), retried in {interval}: {e.Message}");
             }
 
             Interlocked.Increment(ref _backgroundRuns);
+        }
+    }
+
+    private void LogBackgroundCollection(GcReport? report)
+    {
+        if (report is null)
+        {
+            LibraryLog.Write(LogLevel.Debug, $"background garbage collection of '{RootDir}': another collector is at work");
+        }
+        else if (report.Evicted.Count > 0 || report.ContentRemoved > 0 || report.OrphanBytesFreed > 0 || report.OrphanRecords > 0)
+        {
+            LibraryLog.Write(LogLevel.Info, $"background garbage collection of '{RootDir}': evicted {report.Evicted.Count} snapshot(s), " +
+                $"removed {report.ContentRemoved} content object(s) and {report.OrphanTempFiles + report.OrphanContent + report.OrphanSnapshotFiles} orphan file(s), " +
+                $"freed {report.ContentBytesFreed + report.OrphanBytesFreed} bytes");
+        }
+        else
+        {
+            LibraryLog.Write(LogLevel.Debug, $"background garbage collection of '{RootDir}': nothing to collect");
         }
     }
 

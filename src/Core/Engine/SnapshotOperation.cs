@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Snapshotter.Catalogs;
 using Snapshotter.Content;
+using Snapshotter.Diagnostics;
 using Snapshotter.Errors;
 using Snapshotter.Hashing;
 using Snapshotter.IO;
@@ -410,9 +411,10 @@ internal sealed class SnapshotOperation
         {
             _context.Metadata.DeletePending(pendingId);
         }
-        catch (Exception)
+        catch (Exception e)
         {
             // The reservation stays pending; recovery at the next open drops it. The original error matters more.
+            LibraryLog.Write(LogLevel.Warning, $"snapshot '{_request.Name}:{_request.Version}': its reservation stays until the next open: dropping it failed: {e.Message}");
         }
     }
 }

@@ -56,6 +56,17 @@ opaque!(
     snapshotter_verify_report
 );
 
+/// `enum snapshotter_log_level`: an int, as the callback receives it.
+pub type snapshotter_log_level = c_int;
+pub const SNAPSHOTTER_LOG_NONE: snapshotter_log_level = 0;
+pub const SNAPSHOTTER_LOG_ERROR: snapshotter_log_level = 1;
+pub const SNAPSHOTTER_LOG_WARNING: snapshotter_log_level = 2;
+pub const SNAPSHOTTER_LOG_INFO: snapshotter_log_level = 3;
+pub const SNAPSHOTTER_LOG_DEBUG: snapshotter_log_level = 4;
+
+pub type snapshotter_log_cb =
+    Option<unsafe extern "C" fn(level: snapshotter_log_level, message: *const c_char, payload: *mut c_void)>;
+
 pub const SNAPSHOTTER_PROGRESS_VERSION: c_uint = 1;
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
@@ -457,6 +468,13 @@ extern "C" {
     pub fn snapshotter_cancel_trigger(cancel: *mut snapshotter_cancel);
     pub fn snapshotter_cancel_is_triggered(cancel: *const snapshotter_cancel) -> c_int;
     pub fn snapshotter_cancel_free(cancel: *mut snapshotter_cancel);
+
+    pub fn snapshotter_log_set(
+        level: snapshotter_log_level,
+        cb: snapshotter_log_cb,
+        payload: *mut c_void,
+        err: *mut *mut snapshotter_error,
+    ) -> snapshotter_code;
 
     pub fn snapshotter_content_options_init(
         opts: *mut snapshotter_content_options,

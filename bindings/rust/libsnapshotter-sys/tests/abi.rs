@@ -118,6 +118,23 @@ fn rust_constants() -> Vec<(String, i128)> {
         SNAPSHOTTER_ERROR_UNAVAILABLE,
         SNAPSHOTTER_ERROR_TIMEOUT,
         SNAPSHOTTER_ERROR_INTERNAL,
+        SNAPSHOTTER_LOG_NONE,
+        SNAPSHOTTER_LOG_ERROR,
+        SNAPSHOTTER_LOG_WARNING,
+        SNAPSHOTTER_LOG_INFO,
+        SNAPSHOTTER_LOG_DEBUG,
+        SNAPSHOTTER_GC_REASON_DISK_USAGE,
+        SNAPSHOTTER_GC_REASON_STORE_SIZE,
+        SNAPSHOTTER_GC_REASON_MAX_AGE,
+        SNAPSHOTTER_GC_REASON_KEEP_LAST,
+        SNAPSHOTTER_PROBLEM_CORRUPT_CONTENT,
+        SNAPSHOTTER_PROBLEM_MISSING_CONTENT,
+        SNAPSHOTTER_PROBLEM_CORRUPT_SNAPSHOT_FILE,
+        SNAPSHOTTER_PROBLEM_MISSING_SNAPSHOT_FILE,
+        SNAPSHOTTER_PROBLEM_DANGLING_RECORD,
+        SNAPSHOTTER_PROBLEM_UNRESTORABLE_SNAPSHOT,
+        SNAPSHOTTER_PROBLEM_STRAY_FILE,
+        SNAPSHOTTER_PROBLEM_CORRUPT_METADATA,
         SNAPSHOTTER_CONTENT_OPTIONS_VERSION,
         SNAPSHOTTER_REGISTRY_OPTIONS_VERSION,
         SNAPSHOTTER_OPTIONS_VERSION,
@@ -250,12 +267,14 @@ fn parse_header(path: &Path) -> Header {
             integer_constants.insert(name.to_string());
         }
     }
-    let enum_body = code.split("typedef enum snapshotter_code").nth(1).expect("enum snapshotter_code");
-    let enum_body = &enum_body[enum_body.find('{').unwrap() + 1..enum_body.find('}').unwrap()];
-    for enumerator in enum_body.split(',') {
-        let name = enumerator.split('=').next().unwrap().trim();
-        if !name.is_empty() {
-            integer_constants.insert(name.to_string());
+    // Enumerators of every enum, which sys declares as integer constants.
+    for enum_text in code.split("typedef enum ").skip(1) {
+        let enum_body = &enum_text[enum_text.find('{').unwrap() + 1..enum_text.find('}').unwrap()];
+        for enumerator in enum_body.split(',') {
+            let name = enumerator.split('=').next().unwrap().trim();
+            if !name.is_empty() {
+                integer_constants.insert(name.to_string());
+            }
         }
     }
 
