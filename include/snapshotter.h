@@ -17,7 +17,12 @@
  *   fails, *err receives an error object the caller frees with
  *   snapshotter_error_free(). Errors are per call, never thread-local.
  * - Strings are NUL-terminated UTF-8. A NULL or malformed argument is
- *   SNAPSHOTTER_ERROR_INVALID_ARGUMENT, never a crash.
+ *   SNAPSHOTTER_ERROR_INVALID_ARGUMENT, never a crash. Handles (the pointers
+ *   the library gives out) are looked up before use: one that was freed, is
+ *   of another type or never came from the library is refused the same way,
+ *   and where a function returns no code it answers 0 or NULL, or does
+ *   nothing. Pointers to the caller's own memory (structs, strings) cannot be
+ *   checked and must be valid.
  * - Everything the library allocates is released with its own *_free()
  *   function, which accepts NULL. Never pass library memory to free().
  * - Every struct starts with `unsigned int version`. Initialise option and
@@ -159,10 +164,12 @@ SNAPSHOTTER_API uint32_t snapshotter_version_number(void);
 
 typedef struct snapshotter_error snapshotter_error;
 
-/* The error's code. NULL gives SNAPSHOTTER_OK. */
+/* The error's code. NULL gives SNAPSHOTTER_OK, anything but a live error
+ * object SNAPSHOTTER_ERROR_INVALID_ARGUMENT. */
 SNAPSHOTTER_API snapshotter_code snapshotter_error_code(const snapshotter_error *err);
 /* The error's message, owned by err and valid until snapshotter_error_free().
- * It names the offending path, field or digest. NULL gives "". */
+ * It names the offending path, field or digest. NULL gives "", anything but
+ * a live error object a static message saying so. */
 SNAPSHOTTER_API const char *snapshotter_error_message(const snapshotter_error *err);
 SNAPSHOTTER_API void snapshotter_error_free(snapshotter_error *err);
 

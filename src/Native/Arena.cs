@@ -30,6 +30,17 @@ internal unsafe struct Arena
 
     public static void Free(void* block) => NativeMemory.Free(block);
 
+    /// <summary>Frees a block <see cref="Build{T}"/> made, when <paramref name="header"/> is one still live; anything
+    /// else (NULL, freed already, not from this library) is left alone.</summary>
+    public static void Release<T>(T* header)
+        where T : unmanaged
+    {
+        if (Handles.Unregister(header, typeof(T)))
+        {
+            NativeMemory.Free(header);
+        }
+    }
+
     /// <summary>Bytes that <paramref name="count"/> elements of <typeparamref name="T"/> take, padding included.</summary>
     public static nuint SizeOf<T>(nuint count)
         where T : unmanaged => Align((nuint)sizeof(T) * count);
@@ -72,14 +83,15 @@ internal unsafe struct Arena
     }
 
     /// <summary>A block of <paramref name="size"/> bytes laid out by <paramref name="fill"/>, which returns the header
-    /// (the block's start); the block is freed if filling fails.</summary>
+    /// (the block's start), registered as a live <typeparamref name="T"/> until <see cref="Release{T}"/>; the block
+    /// is freed if filling fails.</summary>
     public static T* Build<T>(nuint size, Filler<T> fill)
         where T : unmanaged
     {
         var arena = Allocate(size);
         try
         {
-            return fill(ref arena);
+            return Handles.Register(fill(ref arena));
         }
         catch
         {

@@ -50,12 +50,41 @@ internal static unsafe partial class Exports
     }
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_diff_list_count")]
-    public static nuint DiffListCount(NativeList<NativeDiffEntry>* list) => NativeList<NativeDiffEntry>.CountOf(list);
+    public static nuint DiffListCount(NativeList<NativeDiffEntry>* list)
+    {
+        try
+        {
+            return NativeList<NativeDiffEntry>.CountOf(list);
+        }
+        catch (Exception)
+        {
+            return 0;
+        }
+    }
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_diff_list_get")]
-    public static NativeDiffEntry* DiffListGet(NativeList<NativeDiffEntry>* list, nuint index) =>
-        NativeList<NativeDiffEntry>.Get(list, index);
+    public static NativeDiffEntry* DiffListGet(NativeList<NativeDiffEntry>* list, nuint index)
+    {
+        try
+        {
+            return NativeList<NativeDiffEntry>.Get(list, index);
+        }
+        catch (Exception)
+        {
+            return null;
+        }
+    }
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_diff_list_free")]
-    public static void DiffListFree(NativeList<NativeDiffEntry>* list) => Arena.Free(list);
+    public static void DiffListFree(NativeList<NativeDiffEntry>* list)
+    {
+        try
+        {
+            Arena.Release(list);
+        }
+        catch (Exception)
+        {
+            // Freeing has no error channel, and nothing may cross the boundary.
+        }
+    }
 }

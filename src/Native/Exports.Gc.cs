@@ -39,16 +39,56 @@ internal static unsafe partial class Exports
     }
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_gc_report_summary")]
-    public static NativeGcSummary* GcReportSummary(NativeGcReport* report) => NativeGcReport.SummaryOf(report);
+    public static NativeGcSummary* GcReportSummary(NativeGcReport* report)
+    {
+        try
+        {
+            return NativeGcReport.SummaryOf(report);
+        }
+        catch (Exception)
+        {
+            return null;
+        }
+    }
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_gc_report_evicted_count")]
-    public static nuint GcReportEvictedCount(NativeGcReport* report) => NativeGcReport.CountOf(report);
+    public static nuint GcReportEvictedCount(NativeGcReport* report)
+    {
+        try
+        {
+            return NativeGcReport.CountOf(report);
+        }
+        catch (Exception)
+        {
+            return 0;
+        }
+    }
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_gc_report_evicted_get")]
-    public static NativeGcEvicted* GcReportEvictedGet(NativeGcReport* report, nuint index) => NativeGcReport.Get(report, index);
+    public static NativeGcEvicted* GcReportEvictedGet(NativeGcReport* report, nuint index)
+    {
+        try
+        {
+            return NativeGcReport.Get(report, index);
+        }
+        catch (Exception)
+        {
+            return null;
+        }
+    }
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_gc_report_free")]
-    public static void GcReportFree(NativeGcReport* report) => Arena.Free(report);
+    public static void GcReportFree(NativeGcReport* report)
+    {
+        try
+        {
+            Arena.Release(report);
+        }
+        catch (Exception)
+        {
+            // Freeing has no error channel, and nothing may cross the boundary.
+        }
+    }
 
     /// <summary>
     /// The collector's options; 0 in a field means its default (GcOptions'), and a flag turns off what 0 cannot.

@@ -57,9 +57,10 @@ internal static unsafe partial class Exports
 
         try
         {
-            // Dispose first: calls racing with close still find the engine and get CLOSED from it.
+            // Dispose first: calls racing with close still find the engine and get CLOSED from it. Anything but an
+            // open handle (closed already, not from this library) is refused by Engine and left alone.
             Handles.Engine(handle).Dispose();
-            Handles.Free(handle);
+            Handles.Free<SnapshotEngine>(handle);
         }
         catch (Exception)
         {

@@ -9,45 +9,85 @@ namespace Snapshotter.Native;
 /// </summary>
 internal static unsafe partial class Exports
 {
-    public const int VersionMajor = 0;
-    public const int VersionMinor = 1;
-    public const int VersionPatch = 0;
-
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_version")]
-    public static byte* Version() => Utf8.Static("0.1.0\0"u8);
+    public static byte* Version()
+    {
+        try
+        {
+            return Utf8.Static(HeaderVersion.Utf8WithNul);
+        }
+        catch (Exception)
+        {
+            return null;
+        }
+    }
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_version_number")]
-    public static uint VersionNumber() => (VersionMajor * 1_000_000) + (VersionMinor * 1_000) + VersionPatch;
+    public static uint VersionNumber()
+    {
+        try
+        {
+            return (HeaderVersion.Major * 1_000_000) + (HeaderVersion.Minor * 1_000) + HeaderVersion.Patch;
+        }
+        catch (Exception)
+        {
+            return 0;
+        }
+    }
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_code_name")]
-    public static byte* CodeName(int code) => (ErrorCode)code switch
+    public static byte* CodeName(int code)
     {
-        ErrorCode.Ok => Utf8.Static("OK\0"u8),
-        ErrorCode.InvalidArgument => Utf8.Static("INVALID_ARGUMENT\0"u8),
-        ErrorCode.NotFound => Utf8.Static("NOT_FOUND\0"u8),
-        ErrorCode.AlreadyExists => Utf8.Static("ALREADY_EXISTS\0"u8),
-        ErrorCode.Cancelled => Utf8.Static("CANCELLED\0"u8),
-        ErrorCode.IO => Utf8.Static("IO\0"u8),
-        ErrorCode.Corrupt => Utf8.Static("CORRUPT\0"u8),
-        ErrorCode.PermissionDenied => Utf8.Static("PERMISSION_DENIED\0"u8),
-        ErrorCode.NoSpace => Utf8.Static("NO_SPACE\0"u8),
-        ErrorCode.Unsupported => Utf8.Static("UNSUPPORTED\0"u8),
-        ErrorCode.Closed => Utf8.Static("CLOSED\0"u8),
-        ErrorCode.Unauthenticated => Utf8.Static("UNAUTHENTICATED\0"u8),
-        ErrorCode.Unavailable => Utf8.Static("UNAVAILABLE\0"u8),
-        ErrorCode.Timeout => Utf8.Static("TIMEOUT\0"u8),
-        ErrorCode.Internal => Utf8.Static("INTERNAL\0"u8),
-        _ => Utf8.Static("UNKNOWN\0"u8),
-    };
+        try
+        {
+            return NameOf(code);
+        }
+        catch (Exception)
+        {
+            return Utf8.Static("UNKNOWN\0"u8);
+        }
+    }
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_error_code")]
-    public static int ErrorCodeOf(NativeError* error) => error == null ? (int)ErrorCode.Ok : error->Code;
+    public static int ErrorCodeOf(NativeError* error)
+    {
+        try
+        {
+            return error == null ? (int)ErrorCode.Ok : Handles.IsLive(error) ? error->Code : (int)ErrorCode.InvalidArgument;
+        }
+        catch (Exception)
+        {
+            return (int)ErrorCode.Internal;
+        }
+    }
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_error_message")]
-    public static byte* ErrorMessage(NativeError* error) => error == null || error->Message == null ? Utf8.Static("\0"u8) : error->Message;
+    public static byte* ErrorMessage(NativeError* error)
+    {
+        try
+        {
+            return error == null ? Utf8.Static("\0"u8)
+                : Handles.IsLive(error) ? error->Message
+                : Utf8.Static("err is not a live snapshotter_error: freed already, or not from this library\0"u8);
+        }
+        catch (Exception)
+        {
+            return Utf8.Static("\0"u8);
+        }
+    }
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_error_free")]
-    public static void ErrorFree(NativeError* error) => NativeError.Free(error);
+    public static void ErrorFree(NativeError* error)
+    {
+        try
+        {
+            NativeError.Free(error);
+        }
+        catch (Exception)
+        {
+            // Freeing has no error channel, and nothing may cross the boundary.
+        }
+    }
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_cancel_new")]
     public static int CancelNew(IntPtr* result, NativeError** err)
@@ -64,6 +104,7 @@ internal static unsafe partial class Exports
         }
     }
 
+    /// <summary>No error channel: NULL and anything but a live token are ignored.</summary>
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_cancel_trigger")]
     public static void CancelTrigger(IntPtr cancel)
     {
@@ -73,7 +114,7 @@ internal static unsafe partial class Exports
         }
         catch (Exception)
         {
-            // Cancellation callbacks are the library's own and do not throw; nothing may cross the boundary.
+            // Not a live token, or (never seen: they are the library's own) a cancellation callback that threw.
         }
     }
 
@@ -93,11 +134,35 @@ internal static unsafe partial class Exports
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_cancel_free")]
     public static void CancelFree(IntPtr cancel)
     {
-        if (cancel != IntPtr.Zero && Handles.Free(cancel) is CancellationTokenSource source)
+        try
         {
-            source.Dispose();
+            Handles.Free<CancellationTokenSource>(cancel)?.Dispose();
+        }
+        catch (Exception)
+        {
+            // Freeing has no error channel, and nothing may cross the boundary.
         }
     }
+
+    private static byte* NameOf(int code) => (ErrorCode)code switch
+    {
+        ErrorCode.Ok => Utf8.Static("OK\0"u8),
+        ErrorCode.InvalidArgument => Utf8.Static("INVALID_ARGUMENT\0"u8),
+        ErrorCode.NotFound => Utf8.Static("NOT_FOUND\0"u8),
+        ErrorCode.AlreadyExists => Utf8.Static("ALREADY_EXISTS\0"u8),
+        ErrorCode.Cancelled => Utf8.Static("CANCELLED\0"u8),
+        ErrorCode.IO => Utf8.Static("IO\0"u8),
+        ErrorCode.Corrupt => Utf8.Static("CORRUPT\0"u8),
+        ErrorCode.PermissionDenied => Utf8.Static("PERMISSION_DENIED\0"u8),
+        ErrorCode.NoSpace => Utf8.Static("NO_SPACE\0"u8),
+        ErrorCode.Unsupported => Utf8.Static("UNSUPPORTED\0"u8),
+        ErrorCode.Closed => Utf8.Static("CLOSED\0"u8),
+        ErrorCode.Unauthenticated => Utf8.Static("UNAUTHENTICATED\0"u8),
+        ErrorCode.Unavailable => Utf8.Static("UNAVAILABLE\0"u8),
+        ErrorCode.Timeout => Utf8.Static("TIMEOUT\0"u8),
+        ErrorCode.Internal => Utf8.Static("INTERNAL\0"u8),
+        _ => Utf8.Static("UNKNOWN\0"u8),
+    };
 
     private static void RequireOut(void* pointer, string name)
     {

@@ -32,12 +32,13 @@ internal unsafe struct NativeError
         var error = (NativeError*)NativeMemory.Alloc((nuint)sizeof(NativeError));
         error->Code = (int)code;
         error->Message = Utf8.Allocate(message);
-        return error;
+        return Handles.Register(error);
     }
 
+    /// <summary>Frees a live error object; anything else (NULL, freed already, not from this library) is left alone.</summary>
     public static void Free(NativeError* error)
     {
-        if (error != null)
+        if (Handles.Unregister(error, typeof(NativeError)))
         {
             NativeMemory.Free(error->Message);
             NativeMemory.Free(error);

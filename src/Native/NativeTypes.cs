@@ -5,8 +5,10 @@ using System.Runtime.InteropServices;
 
 namespace Snapshotter.Native;
 
-// Mirrors of include/snapshotter.h, in the header's field order. tests/c/abi_layout_test.c pins the header's
-// offsets and sizes; docs/abi.md says how structs may change.
+// Mirrors of include/snapshotter.h, each named after its C struct (snapshotter_gc_options: NativeGcOptions) with
+// the header's fields in the header's order. tests/Core.Tests/Abi/NativeLayoutTests.cs checks names, order, sizes
+// and offsets against what a C compiler makes of the header; tests/c/abi_layout_test.c pins the header's offsets
+// and sizes; docs/abi.md says how structs may change.
 
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct NativeOptions
@@ -187,10 +189,14 @@ internal unsafe struct NativeList<T>
     public nuint Count;
     public T* Items;
 
-    public static nuint CountOf(NativeList<T>* list) => list == null ? 0 : list->Count;
+    /// <summary>The item count; 0 for anything but a live list.</summary>
+    public static nuint CountOf(NativeList<T>* list) => Handles.IsLive(list) ? list->Count : 0;
 
-    /// <summary>The index-th item, or null when the list is null or the index out of range.</summary>
-    public static T* Get(NativeList<T>* list, nuint index) => list == null || index >= list->Count ? null : &list->Items[index];
+    /// <summary>The index-th item, or null when the list is not a live list or the index out of range.</summary>
+    public static T* Get(NativeList<T>* list, nuint index) => Handles.IsLive(list) ? list->ItemAt(index) : null;
+
+    /// <summary>The index-th item, or null when the index is out of range.</summary>
+    public readonly T* ItemAt(nuint index) => index < Count ? &Items[index] : null;
 }
 
 /// <summary>
@@ -205,13 +211,15 @@ internal unsafe struct NativeReport<TSummary, TItem>
     public TSummary Summary;
     public NativeList<TItem> Items;
 
-    public static TSummary* SummaryOf(NativeReport<TSummary, TItem>* report) => report == null ? null : &report->Summary;
+    /// <summary>The summary; null for anything but a live report of this type.</summary>
+    public static TSummary* SummaryOf(NativeReport<TSummary, TItem>* report) => Handles.IsLive(report) ? &report->Summary : null;
 
-    public static nuint CountOf(NativeReport<TSummary, TItem>* report) => report == null ? 0 : report->Items.Count;
+    /// <summary>The item count; 0 for anything but a live report of this type.</summary>
+    public static nuint CountOf(NativeReport<TSummary, TItem>* report) => Handles.IsLive(report) ? report->Items.Count : 0;
 
-    /// <summary>The index-th item, or null when the report is null or the index out of range.</summary>
+    /// <summary>The index-th item, or null when the report is not a live report of this type or the index out of range.</summary>
     public static TItem* Get(NativeReport<TSummary, TItem>* report, nuint index) =>
-        report == null ? null : NativeList<TItem>.Get(&report->Items, index);
+        Handles.IsLive(report) ? report->Items.ItemAt(index) : null;
 }
 
 [StructLayout(LayoutKind.Sequential)]

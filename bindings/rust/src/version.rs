@@ -2,7 +2,7 @@ use std::ffi::CStr;
 
 use crate::sys;
 
-/// The version of the header this binding mirrors ("0.1.0").
+/// The version of the header this binding was built against ("0.1.0").
 pub const HEADER_VERSION: &str = sys::SNAPSHOTTER_VERSION_STRING;
 /// The same as MAJOR * 1000000 + MINOR * 1000 + PATCH.
 pub const HEADER_VERSION_NUMBER: u32 = sys::SNAPSHOTTER_VERSION_NUMBER;

@@ -10,11 +10,9 @@
 use std::ffi::{c_char, c_int, c_uint, c_void};
 use std::marker::{PhantomData, PhantomPinned};
 
-pub const SNAPSHOTTER_VERSION_MAJOR: u32 = 0;
-pub const SNAPSHOTTER_VERSION_MINOR: u32 = 1;
-pub const SNAPSHOTTER_VERSION_PATCH: u32 = 0;
-pub const SNAPSHOTTER_VERSION_STRING: &str = "0.1.0";
-pub const SNAPSHOTTER_VERSION_NUMBER: u32 = 1000;
+// SNAPSHOTTER_VERSION_{MAJOR,MINOR,PATCH,NUMBER,STRING}, read by build.rs from the header it found: the
+// header is the version's one source.
+include!(concat!(env!("OUT_DIR"), "/version.rs"));
 pub const SNAPSHOTTER_RESTORE_INCOMPLETE_MARKER: &str = ".snapshotter-incomplete-restore";
 
 /// `enum snapshotter_code`: an int, so that a code this declaration does not know is still a value.
