@@ -2,7 +2,8 @@
 # d7y.io/snapshotter's example program (main.go: upstream's, with checks) built against libsnapshotter
 # through this module, its go.mod changed only by replace lines: snapshot metadata goes to a real
 # registry (docker-registry with htpasswd auth), content through the dfdaemon stand-in. Then checks what
-# both of them hold: the OCI artifact of every checkpoint and one object per distinct file.
+# both of them hold: the OCI artifact of every checkpoint and one object per distinct file. Also runs the
+# module's test of per-call content providers, which needs the stand-in.
 #   bindings/go-d7y/e2e/test.sh BUILD_DIR
 set -uo pipefail
 BUILD=$(cd "${1:?usage: test.sh BUILD_DIR}" && pwd)
@@ -55,5 +56,14 @@ grep -q '"method":"UploadPersistentTask",.*"persistent_replica_count":"3"' "$WOR
     && ok "uploads ask for 3 replicas" || fail "no upload asked for 3 replicas"
 grep -q '"method":"DownloadPersistentTask",.*"url":"s3://test-bucket/xxh3/' "$WORK/standin.out" \
     && ok "the empty store downloaded through dfdaemon" || fail "no download through dfdaemon"
+
+# The module's own test of per-call content providers, which needs a dfdaemon.
+if (cd "$HERE/.." && GOWORK= D7Y_TEST_DFDAEMON="$WORK/dfdaemon.sock" D7Y_TEST_OBJECTS="$WORK/objects" \
+    go test -count=1 -run TestAContentProviderGivenPerCallReplacesTheOneInUse -v . >"$WORK/gotest.log" 2>&1) \
+    && grep -q -- '--- PASS: TestAContentProviderGivenPerCallReplacesTheOneInUse' "$WORK/gotest.log"; then
+    ok "a content provider given per call replaces the one in use"
+else
+    fail "per-call content providers:"; sed 's/^/        /' "$WORK/gotest.log"
+fi
 
 [ "$failures" = 0 ] || { echo "$failures failure(s)"; exit 1; }
