@@ -124,8 +124,9 @@ public sealed class SnapshotEngine : IDisposable
     /// <summary>
     /// What handles that died (killed, power loss) left: their pending snapshots, leases and temporary files. Temporary
     /// files are looked for only when a dead owner's lock file is there: listing the store's directories costs as much
-    /// as the store is large, and every open would pay it. Those of an owner whose lock file another handle removed
-    /// first are left to the collector, which sweeps them with the other leftovers.
+    /// as the store is large, and every open would pay it; so the dead owners' lock files are removed once their
+    /// leftovers are. Those of an owner that died meanwhile, whose lock file this removes with the others, are left to
+    /// the collector, which sweeps them with the other leftovers.
     /// </summary>
     private static void Recover(EngineContext context)
     {
@@ -135,6 +136,7 @@ public sealed class SnapshotEngine : IDisposable
         if (ownerDied)
         {
             context.Store.DeleteAbandonedTemps(context.IsOwnerAlive);
+            OwnerLock.RemoveDead(context.OwnersDir);
         }
     }
 

@@ -13,11 +13,14 @@ namespace Snapshotter.IO;
 internal sealed class OwnerLock : IDisposable
 {
     private const string Suffix = ".lock";
+    private const string StagingPrefix = ".acquire-";
+    private readonly string _path;
     private readonly UnixFile _file;
 
-    private OwnerLock(string token, UnixFile file)
+    private OwnerLock(string token, string path, UnixFile file)
     {
         Token = token;
+        _path = path;
         _file = file;
     }
 
@@ -28,19 +31,31 @@ internal sealed class OwnerLock : IDisposable
     {
         UnixPath.CreateDirectories(ownersDir);
         string token = RandomName.Hex16();
-        var file = UnixFile.CreateNew(Path.Join(ownersDir, token + Suffix), 0x180);
-        if (Libc.Flock(file.Fd, Libc.LOCK_EX | Libc.LOCK_NB) != 0)
+        string path = Path.Join(ownersDir, token + Suffix);
+        // Locked before it gets its name: a named lock file nobody holds is a dead owner's (RemoveDead relies on it).
+        string staging = Path.Join(ownersDir, StagingPrefix + token);
+        var file = UnixFile.CreateNew(staging, 0x180);
+        try
         {
-            SnapshotterException failure = Errno.LastException("lock", file.Path);
+            if (Libc.Flock(file.Fd, Libc.LOCK_EX | Libc.LOCK_NB) != 0)
+            {
+                throw Errno.LastException("lock", staging);
+            }
+
+            UnixPath.Rename(staging, path);
+        }
+        catch
+        {
             file.Dispose();
-            throw failure;
+            UnixPath.TryDeleteFile(staging);
+            throw;
         }
 
-        return new OwnerLock(token, file);
+        return new OwnerLock(token, path, file);
     }
 
-    /// <summary>True while the owner holding <paramref name="token"/> lives (this process included).
-    /// A dead owner's lock file is removed.</summary>
+    /// <summary>True while the owner holding <paramref name="token"/> lives (this process included). Nothing is
+    /// removed: <see cref="RemoveDead"/> does that once the dead owners' leftovers are cleaned up.</summary>
     public static bool IsAlive(string ownersDir, string token)
     {
         if (!IsToken(token))
@@ -61,13 +76,25 @@ internal sealed class OwnerLock : IDisposable
             return errno == Errno.EAGAIN ? true : throw Errno.Exception(errno, "lock", path);
         }
 
-        UnixPath.TryDeleteFile(path);
         return false;
     }
 
     /// <summary>Whether some owner whose lock file is in <paramref name="ownersDir"/> has died (nobody holds its lock).
     /// Nothing is removed.</summary>
-    public static bool AnyDead(string ownersDir)
+    public static bool AnyDead(string ownersDir) => DeadLockFiles(ownersDir).Any();
+
+    /// <summary>Removes the lock files of dead owners, so that opening the store need not look for their leftovers
+    /// again. Call it once those leftovers are cleaned up: a token without a lock file still reads as dead.</summary>
+    public static void RemoveDead(string ownersDir)
+    {
+        foreach (string path in DeadLockFiles(ownersDir))
+        {
+            UnixPath.TryDeleteFile(path);
+        }
+    }
+
+    /// <summary>The lock files nobody holds, each yielded while this process holds its lock.</summary>
+    private static IEnumerable<string> DeadLockFiles(string ownersDir)
     {
         foreach (string path in Directory.EnumerateFiles(ownersDir, "*" + Suffix))
         {
@@ -79,18 +106,16 @@ internal sealed class OwnerLock : IDisposable
             using UnixFile? file = UnixFile.TryOpenRead(path);
             if (file is not null && Libc.Flock(file.Fd, Libc.LOCK_EX | Libc.LOCK_NB) == 0)
             {
-                return true;
+                yield return path;
             }
         }
-
-        return false;
     }
 
     public static bool IsToken(string text) => text.Length == 16 && text.All(char.IsAsciiHexDigitLower);
 
     public void Dispose()
     {
-        UnixPath.TryDeleteFile(_file.Path);
+        UnixPath.TryDeleteFile(_path);
         _file.Dispose();
     }
 }

@@ -28,7 +28,31 @@ public sealed class OwnerLockTests : IDisposable
         Assert.True(File.Exists(dead));
 
         Assert.False(OwnerLock.IsAlive(owners, "00000000deadbeef"));
+        Assert.True(File.Exists(dead));
+
+        OwnerLock.RemoveDead(owners);
+
         Assert.False(File.Exists(dead));
         Assert.False(OwnerLock.AnyDead(owners));
+        Assert.False(OwnerLock.IsAlive(owners, "00000000deadbeef"));
+        Assert.True(OwnerLock.IsAlive(owners, first.Token));
+        Assert.True(OwnerLock.IsAlive(owners, second.Token));
+    }
+
+    [Fact]
+    public void A_lock_file_appears_under_its_name_only_once_locked_and_goes_with_its_owner()
+    {
+        string owners = _temp.Combine("owners");
+        string token;
+        using (OwnerLock owner = OwnerLock.Acquire(owners))
+        {
+            token = owner.Token;
+            Assert.Equal([token + ".lock"], Directory.EnumerateFiles(owners).Select(Path.GetFileName));
+            OwnerLock.RemoveDead(owners);
+            Assert.True(OwnerLock.IsAlive(owners, token));
+        }
+
+        Assert.Empty(Directory.EnumerateFiles(owners));
+        Assert.False(OwnerLock.IsAlive(owners, token));
     }
 }
