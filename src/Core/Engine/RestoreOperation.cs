@@ -83,8 +83,34 @@ internal sealed class RestoreOperation
 
         using var lease = Lease.Acquire(_context, $"restore {_request.Target}");
         (SnapshotRecord snapshot, ProgressTracker? pullProgress) = FindOrPull(_request.Snapshot(), selection, lease);
-        List<FileRecord> snapshotFiles = _context.Metadata.GetFiles(snapshot.Id);
-        foreach (FileRecord file in snapshotFiles)
+        List<FileRecord> snapshotFiles = ReadFiles(snapshot);
+        List<FileRecord> files = Selected(snapshotFiles, selection, snapshot.Name, snapshot.Version);
+        string? outputDir = CreateOutputDir();
+        (TargetState State, FileStatus? Status)[]? plan = outputDir is null ? null : Plan(files, outputDir);
+
+        // Planned first, so a conflict fails before any download, and targets whose content already matches
+        // need none. A pulled snapshot's content was all fetched before it was recorded, and the lease pins it.
+        ProgressTracker progress = pullProgress ?? FetchMissing(files, plan);
+        long totalBytes = files.Sum(f => f.Size);
+        if (outputDir is null || plan is null)
+        {
+            progress.FileDone(totalBytes, files.Count);
+        }
+        else
+        {
+            WriteTargets(snapshot, snapshotFiles, selection, files, plan, outputDir, progress);
+        }
+
+        _context.Metadata.Touch(snapshot.Id, _context.NowNs);
+        progress.Complete();
+        return _stats.ToStats(files.Count, totalBytes, Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <summary>The snapshot's files, every path checked to be canonical (CORRUPT otherwise).</summary>
+    private List<FileRecord> ReadFiles(SnapshotRecord snapshot)
+    {
+        List<FileRecord> files = _context.Metadata.GetFiles(snapshot.Id);
+        foreach (FileRecord file in files)
         {
             if (RelativePath.Normalize(file.RelativePath) != file.RelativePath)
             {
@@ -92,48 +118,55 @@ internal sealed class RestoreOperation
             }
         }
 
-        List<FileRecord> files = Selected(snapshotFiles, selection, snapshot.Name, snapshot.Version);
-        if (_request.OutputDir is { Length: 0 })
+        return files;
+    }
+
+    /// <summary>The output directory, created and resolved; null when the call only makes sure the content is local.</summary>
+    private string? CreateOutputDir()
+    {
+        if (_request.OutputDir is not { } requested)
+        {
+            return null;
+        }
+
+        if (requested.Length == 0)
         {
             throw SnapshotterException.InvalidArgument("output_dir is empty: pass a directory, or none to only make sure the content is local");
         }
 
-        if (_request.OutputDir is not null && UnixPath.TryStat(_request.OutputDir, followSymlinks: true) is { IsDirectory: false })
+        if (UnixPath.TryStat(requested, followSymlinks: true) is { IsDirectory: false })
         {
-            throw SnapshotterException.InvalidArgument($"output_dir '{_request.OutputDir}' is not a directory");
+            throw SnapshotterException.InvalidArgument($"output_dir '{requested}' is not a directory");
         }
 
-        string? outputDir = null;
-        (TargetState State, FileStatus? Status)[]? plan = null;
-        if (_request.OutputDir is not null)
-        {
-            UnixPath.CreateDirectories(_request.OutputDir);
-            outputDir = UnixPath.ResolveDirectory(_request.OutputDir, "output_dir");
-            plan = Plan(files, outputDir);
-        }
+        UnixPath.CreateDirectories(requested);
+        return UnixPath.ResolveDirectory(requested, "output_dir");
+    }
 
-        // Planned first, so a conflict fails before any download, and targets whose content already matches
-        // need none. A pulled snapshot's content was all fetched before it was recorded, and the lease pins it.
-        long totalBytes = files.Sum(f => f.Size);
-        ProgressTracker progress;
-        if (pullProgress is null)
-        {
-            List<FileRecord> missing = LocalContent.Missing(_context, _comparer, plan is null ? files : files.Where((_, i) => plan[i].State is TargetState.Absent or TargetState.Different), linkedCopyWillDo: true, _cancellation);
-            progress = NewProgress(files, missing.Sum(f => f.Size));
-            LocalContent.Fetch(_context, missing, progress, _cancellation);
-        }
-        else
-        {
-            progress = pullProgress;
-        }
-        if (outputDir is null || plan is null)
-        {
-            progress.FileDone(totalBytes, files.Count);
-            _context.Metadata.Touch(snapshot.Id, _context.NowNs);
-            progress.Complete();
-            return _stats.ToStats(files.Count, totalBytes, Stopwatch.GetElapsedTime(started));
-        }
+    /// <summary>Fetches the content the planned targets lack (all of it without an output directory), and starts the
+    /// call's progress with that fetch.</summary>
+    private ProgressTracker FetchMissing(List<FileRecord> files, (TargetState State, FileStatus? Status)[]? plan)
+    {
+        List<FileRecord> missing = LocalContent.Missing(_context, _comparer, plan is null ? files : files.Where((_, i) => plan[i].State is TargetState.Absent or TargetState.Different), linkedCopyWillDo: true, _cancellation);
+        ProgressTracker progress = NewProgress(files, missing.Sum(f => f.Size));
+        LocalContent.Fetch(_context, missing, progress, _cancellation);
+        return progress;
+    }
 
+    /// <summary>
+    /// Writes what the plan says differs, under a marker that tells a later restore into the same directory that this
+    /// one did not finish: copies and links are staged beside their targets, made durable, then renamed into place;
+    /// extra files go last when asked.
+    /// </summary>
+    private void WriteTargets(
+        SnapshotRecord snapshot,
+        List<FileRecord> snapshotFiles,
+        PathSelection? selection,
+        List<FileRecord> files,
+        (TargetState State, FileStatus? Status)[] plan,
+        string outputDir,
+        ProgressTracker progress)
+    {
         bool writes = _request.DeleteExtra || plan.Any(p => p.State != TargetState.Identical);
         using RestoreMarker? marker = writes || UnixPath.TryStat(RestoreMarker.PathIn(outputDir), followSymlinks: false) is not null
             ? RestoreMarker.Enter(outputDir, $"{snapshot.Name}:{snapshot.Version}")
@@ -207,9 +240,6 @@ internal sealed class RestoreOperation
         }
 
         marker?.Complete();
-        _context.Metadata.Touch(snapshot.Id, _context.NowNs);
-        progress.Complete();
-        return _stats.ToStats(files.Count, totalBytes, Stopwatch.GetElapsedTime(started));
     }
 
     /// <summary>
