@@ -103,7 +103,20 @@ internal static class Catalog
         }
 
         SpaceReserve.ReleaseIfLow(context.MetadataDir);
-        DeletedSnapshot? deleted = context.Metadata.DeleteCommitted(reference.Name, version);
+        // The recovery record goes first: a crash before the metadata is deleted leaves a snapshot without a record,
+        // which the next open writes again, never a record that would bring back a snapshot whose content is gone. Only
+        // a snapshot the database knows: on a stale database the record is all there is of it.
+        DeletedSnapshot? deleted;
+        using (context.Recovery.Lock())
+        {
+            if (context.Metadata.FindCommitted(reference.Name, version) is not null)
+            {
+                context.Recovery.Delete(reference.Name, version);
+            }
+
+            deleted = context.Metadata.DeleteCommitted(reference.Name, version);
+        }
+
         if (deleted is null)
         {
             return manifest is not null

@@ -18,6 +18,7 @@ internal sealed class EngineContext
         Fetches = contentProvider is null ? null : new FetchCoordinator(store, contentProvider, ContentStore.DefaultBufferBytes);
         Store = store;
         Metadata = metadata;
+        Recovery = new RecoveryRecords(store.RootDir, metadataDir);
         Owner = owner;
         OwnersDir = Path.Join(metadataDir, OwnersDirName);
         Time = time;
@@ -49,6 +50,9 @@ internal sealed class EngineContext
     public ContentStore Store { get; }
 
     public MetadataStore Metadata { get; }
+
+    /// <summary>The store's own records of its committed snapshots, from which <see cref="Metadata"/> can be rebuilt.</summary>
+    public RecoveryRecords Recovery { get; }
 
     public TimeProvider Time { get; }
 

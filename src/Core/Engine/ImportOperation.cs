@@ -485,6 +485,7 @@ internal sealed class ImportOperation
                     durability.Flush();
                 },
                 "while the import was being committed; import it again");
+            _context.Recovery.TryWrite(_context.Metadata, contents.Name, contents.Version);
         }
         catch
         {

@@ -303,6 +303,7 @@ internal sealed class RestoreOperation
                 : [vanished],
             _ => LocalContent.Fetch(_context, LocalContent.Missing(_context, _comparer, files, linkedCopyWillDo: false, _cancellation), null, _cancellation),
             $"while snapshot '{name}:{version}' was being recorded; restore it again");
+        _context.Recovery.TryWrite(_context.Metadata, name, version);
         return progress;
     }
 

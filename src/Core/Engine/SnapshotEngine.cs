@@ -31,7 +31,7 @@ public sealed class SnapshotEngine : IDisposable
     {
         _context = context;
         RootDir = rootDir;
-        _collector = new GarbageCollector(context.Store, context.Metadata, context.IsOwnerAlive, context.Time, context.MetadataDir, gc, disk);
+        _collector = new GarbageCollector(context.Store, context.Metadata, context.Recovery, context.IsOwnerAlive, context.Time, context.MetadataDir, gc, disk);
         if (gc.Background)
         {
             _background = Task.Factory.StartNew(() => CollectInBackground(gc.Interval), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
@@ -102,7 +102,9 @@ public sealed class SnapshotEngine : IDisposable
                 owner = OwnerLock.Acquire(ownersDir);
                 // On a full filesystem SQLite could not even open its shared-memory file: deleting and collecting need that.
                 SpaceReserve.ReleaseIfLow(metadataDir);
-                var context = new EngineContext(new ContentStore(rootDir, owner.Token), MetadataStore.Open(metadataDir), owner, metadataDir, contentProvider, catalog, options.Time, options.Concurrency);
+                var store = new ContentStore(rootDir, owner.Token);
+                MetadataStore metadata = new RecoveryRecords(rootDir, metadataDir).OpenIndex(metadataDir, () => ContentStore.StoredDigests(store.ContentDir).Any());
+                var context = new EngineContext(store, metadata, owner, metadataDir, contentProvider, catalog, options.Time, options.Concurrency);
                 Recover(context);
                 SpaceReserve.Ensure(metadataDir);
                 return new SnapshotEngine(context, rootDir, options.Gc, options.DiskUsage ?? new StatFsDiskUsage(rootDir));
@@ -122,7 +124,9 @@ public sealed class SnapshotEngine : IDisposable
     }
 
     /// <summary>
-    /// What handles that died (killed, power loss) left: their pending snapshots, leases and temporary files. Temporary
+    /// What handles that died (killed, power loss) left: their pending snapshots, leases and temporary files, and
+    /// recovery records a crash kept from being written (or, on the first open of a store made before records
+    /// existed, all of them). Temporary
     /// files are looked for only when a dead owner's lock file is there: listing the store's directories costs as much
     /// as the store is large, and every open would pay it; so the dead owners' lock files are removed once their
     /// leftovers are. Those of an owner that died meanwhile, whose lock file this removes with the others, are left to
@@ -138,6 +142,8 @@ public sealed class SnapshotEngine : IDisposable
             context.Store.DeleteAbandonedTemps(context.IsOwnerAlive);
             OwnerLock.RemoveDead(context.OwnersDir);
         }
+
+        context.Recovery.WriteMissing(context.Metadata);
     }
 
     public OperationStats Snapshot(SnapshotRequest request, CancellationToken cancellation = default)
@@ -202,7 +208,8 @@ public sealed class SnapshotEngine : IDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         return Run(request.Repair ? "verify and repair the store" : "verify the store", cancellation, token =>
-            new StoreVerifier(_context.Store, _context.Metadata, _context.ContentProvider, _context.IsOwnerAlive, _context.Time, _context.MetadataDir, request, token).Run());
+            new StoreVerifier(_context.Store, _context.Metadata,
+                new IndexRebuild(_context.Store, _context.Metadata, _context.Recovery, _context.Owner.Token, _context.IsOwnerAlive, _context.NowNs), _context.ContentProvider, _context.IsOwnerAlive, _context.Time, _context.MetadataDir, request, token).Run());
     }
 
     private void CollectInBackground(TimeSpan interval)

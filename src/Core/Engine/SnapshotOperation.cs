@@ -191,6 +191,7 @@ internal sealed class SnapshotOperation
                 UploadContent(records);
             },
             "while the snapshot was being committed; snapshot it again");
+        _context.Recovery.TryWrite(_context.Metadata, _request.Name, _request.Version);
     }
 
     private FileRecord Store(

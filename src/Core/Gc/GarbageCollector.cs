@@ -19,6 +19,7 @@ internal sealed class GarbageCollector
 
     private readonly ContentStore _store;
     private readonly MetadataStore _metadata;
+    private readonly RecoveryRecords _recovery;
     private readonly Func<string, bool> _isOwnerAlive;
     private readonly TimeProvider _time;
     private readonly GcOptions _options;
@@ -27,8 +28,9 @@ internal sealed class GarbageCollector
 
     /// <param name="isOwnerAlive">Whether the handle that left a record or temporary file with this owner token is still open.</param>
     /// <param name="metadataDir">Where the collector's lock file lives, beside the database and its space reserve.</param>
-    public GarbageCollector(ContentStore store, MetadataStore metadata, Func<string, bool> isOwnerAlive, TimeProvider time, string metadataDir, GcOptions options, IDiskUsage disk)
+    public GarbageCollector(ContentStore store, MetadataStore metadata, RecoveryRecords recovery, Func<string, bool> isOwnerAlive, TimeProvider time, string metadataDir, GcOptions options, IDiskUsage disk)
     {
+        _recovery = recovery;
         _store = store;
         _metadata = metadata;
         _isOwnerAlive = isOwnerAlive;
@@ -59,6 +61,7 @@ internal sealed class GarbageCollector
     {
         Func<string, bool> isAlive = _isOwnerAlive;
         long nowNs = _time.GetUnixTimeNs();
+        _recovery.EnsureIndexIsCurrent(_metadata, dryRun ? "garbage collection plan" : "garbage collection");
         if (!dryRun)
         {
             SpaceReserve.ReleaseIfLow(_metadataDir);
@@ -103,6 +106,9 @@ internal sealed class GarbageCollector
         if (!dryRun)
         {
             SpaceReserve.Restore(_metadata, _metadataDir);
+            _recovery.DeleteAbandonedTemps(GraceCutoffNs(nowNs));
+            // Victims a batch skipped after their records went (used or pinned meanwhile) get them back here.
+            _recovery.WriteMissing(_metadata);
         }
 
         return new GcReport
@@ -126,7 +132,18 @@ internal sealed class GarbageCollector
     /// referenced. What changed since the plan (used again, pinned, referenced anew) is skipped.</summary>
     private List<EvictedSnapshot> Evict(List<PlannedEviction> batch, Func<string, bool> isAlive, CancellationToken cancellation)
     {
-        HashSet<long> deleted = _metadata.DeleteSnapshots(batch.Select(e => e.Snapshot).ToList(), isAlive);
+        // Records before metadata, as a delete does (see RecoveryRecords).
+        HashSet<long> deleted;
+        using (_recovery.Lock())
+        {
+            foreach (PlannedEviction eviction in batch)
+            {
+                _recovery.Delete(eviction.Snapshot.Name, eviction.Snapshot.Version);
+            }
+
+            deleted = _metadata.DeleteSnapshots(batch.Select(e => e.Snapshot).ToList(), isAlive);
+        }
+
         List<PlannedEviction> done = batch.Where(e => deleted.Contains(e.Snapshot.Id)).ToList();
         List<Digest> candidates = done.SelectMany(e => e.FreedContent.Select(c => c.Digest)).ToList();
         var removed = _metadata.ReleaseUnreferenced(candidates, isAlive, _store.Remove, cancellation)

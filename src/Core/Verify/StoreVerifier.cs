@@ -21,6 +21,7 @@ namespace Snapshotter.Verify;
 internal sealed class StoreVerifier
 {
     private readonly IContentProvider? _contentProvider;
+    private readonly IndexRebuild _indexRebuild;
     private readonly Func<string, bool> _isOwnerAlive;
     private readonly TimeProvider _time;
     private readonly string _metadataDir;
@@ -32,11 +33,13 @@ internal sealed class StoreVerifier
     /// <param name="contentProvider">Where lost content can be fetched again; null in a purely local store.</param>
     /// <param name="isOwnerAlive">Whether the handle that left a record with this owner token is still open.</param>
     /// <param name="metadataDir">Where the database and the collector's lock file live.</param>
-    public StoreVerifier(ContentStore store, MetadataStore metadata, IContentProvider? contentProvider, Func<string, bool> isOwnerAlive, TimeProvider time,
+    /// <param name="indexRebuild">Checks the database against the store's recovery records and rebuilds it.</param>
+    public StoreVerifier(ContentStore store, MetadataStore metadata, IndexRebuild indexRebuild, IContentProvider? contentProvider, Func<string, bool> isOwnerAlive, TimeProvider time,
         string metadataDir, VerifyRequest request, CancellationToken cancellation)
     {
         Store = store;
         Metadata = metadata;
+        _indexRebuild = indexRebuild;
         _contentProvider = contentProvider;
         _isOwnerAlive = isOwnerAlive;
         _time = time;
@@ -58,6 +61,9 @@ internal sealed class StoreVerifier
         {
             Report(VerifyProblemKind.CorruptMetadata, Path.Join(_metadataDir, MetadataStore.DatabaseFileName), problem, repaired: false);
         }
+
+        // First, so that what follows checks the snapshots the rebuild brought back.
+        _indexRebuild.Run(Repair, Path.Join(_metadataDir, MetadataStore.DatabaseFileName), Report, _cancellation);
 
         CheckDeadRecords();
         List<(SnapshotRecord Snapshot, List<FileRecord> Files)> snapshots = ReadSnapshots();

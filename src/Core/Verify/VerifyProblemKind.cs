@@ -27,6 +27,8 @@ public enum VerifyProblemKind
     /// <summary>A file in the store that is neither content, a storage/snapshot file nor a temporary file. Reported only.</summary>
     StrayFile = 7,
 
-    /// <summary>The metadata database fails its integrity check or holds malformed records. Not repairable.</summary>
+    /// <summary>The metadata database fails its integrity check or holds malformed records, or it is stale: lost,
+    /// unreadable, or older than the store (snapshots the store's recovery records hold are not in it). Repair rebuilds a
+    /// stale database from those records; other damage is not repairable.</summary>
     CorruptMetadata = 8,
 }

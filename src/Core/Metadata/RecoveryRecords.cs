@@ -1,0 +1,329 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Snapshotter.Errors;
+using Snapshotter.Hashing;
+using Snapshotter.IO;
+
+namespace Snapshotter.Metadata;
+
+/// <summary>
+/// The store's own copy of every committed snapshot, from which the metadata database (an index) can be rebuilt:
+/// storage/recovery/&lt;sha256 of name LF version&gt;.json, one per snapshot. The set of records is kept a subset of
+/// the snapshots the database has committed: a record is written after its snapshot's commit and deleted before its
+/// snapshot's metadata, and whatever a crash leaves between the two (a committed snapshot without a record) is
+/// written by the next open or collection (<see cref="WriteMissing"/>). Writing a record (after checking its snapshot is
+/// committed), deleting one with its snapshot, and comparing the records with the database take one lock,
+/// metadata/recovery.lock, so that none of them sees the others half done. A record the database does not know therefore
+/// means the database is not the one the store was written with (lost, replaced, restored from a backup): the
+/// index is stale, and nothing may be collected on its word until it is rebuilt.
+/// </summary>
+internal sealed class RecoveryRecords
+{
+    public const string DirectoryName = "recovery";
+
+    /// <summary>In metadata/: the database was found missing (or corrupt and moved aside) while the store held data.</summary>
+    public const string IndexIncompleteFileName = "index.incomplete";
+
+    private const string IndexLockFileName = "index.lock";
+    private const string LockFileName = "recovery.lock";
+    private const int SqliteCorrupt = 11;
+    private const int SqliteNotADatabase = 26;
+    private const string Extension = ".json";
+    private const string TempPrefix = ".record-";
+    private const int FormatVersion = 1;
+    private const uint FileMode = 0x1A4; // 0644
+
+    private readonly string _incompleteMarker;
+    private readonly string _lockPath;
+
+    public RecoveryRecords(string rootDir, string metadataDir)
+    {
+        Directory = Path.Join(rootDir, "storage", DirectoryName);
+        _incompleteMarker = Path.Join(metadataDir, IndexIncompleteFileName);
+        _lockPath = Path.Join(metadataDir, LockFileName);
+        UnixPath.CreateDirectories(Directory);
+    }
+
+    public string Directory { get; }
+
+    public static string FileNameOf(string name, string version) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name + "\n" + version))) + Extension;
+
+    public string PathOf(string name, string version) => Path.Join(Directory, FileNameOf(name, version));
+
+    /// <summary>Held while a snapshot's record and its metadata are deleted together (see the class comment).</summary>
+    public IDisposable Lock() => FileLock.Acquire(_lockPath, CancellationToken.None);
+
+    /// <summary>Writes (or replaces) a record crash-safely: a temporary file made durable, renamed, the directory synced.</summary>
+    public void Write(RecoveryRecord record)
+    {
+        string temp = UnixPath.TempPathIn(Directory, TempPrefix);
+        try
+        {
+            using (var file = UnixFile.CreateNew(temp, FileMode))
+            {
+                file.Write(0, Serialize(record));
+                file.Sync(dataOnly: true);
+            }
+
+            UnixPath.Rename(temp, PathOf(record.Name, record.Version));
+            UnixPath.SyncDirectory(Directory);
+        }
+        finally
+        {
+            UnixPath.TryDeleteFile(temp);
+        }
+    }
+
+    /// <summary>Deletes a snapshot's record, durably, before its metadata is deleted (both under <see cref="Lock"/>).</summary>
+    public void Delete(string name, string version)
+    {
+        UnixPath.TryDeleteFile(PathOf(name, version));
+        UnixPath.SyncDirectory(Directory);
+    }
+
+    /// <summary>The paths of every record, and temporary files of writers killed mid-write (a name starting with '.').</summary>
+    public IEnumerable<string> RecordPaths() =>
+        System.IO.Directory.EnumerateFiles(Directory, "*" + Extension).Where(p => !Path.GetFileName(p).StartsWith('.'));
+
+    /// <summary>Records whose snapshot the database has not committed: empty while the index is sound. The records are
+    /// listed before the database is read, under the lock: a record there was written after its snapshot committed and
+    /// is deleted only with it, so the read that follows must see that snapshot unless the database is stale.</summary>
+    public List<string> UnknownTo(MetadataStore metadata)
+    {
+        using IDisposable held = Lock();
+        List<string> records = RecordPaths().ToList();
+        var known = metadata.ListCommitted().Select(s => FileNameOf(s.Snapshot.Name, s.Snapshot.Version)).ToHashSet(StringComparer.Ordinal);
+        return records.Where(p => !known.Contains(Path.GetFileName(p))).Order(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Why the database cannot be trusted to say what the store holds, or null when it can.</summary>
+    public string? WhyIndexIsStale(MetadataStore metadata)
+    {
+        if (IsIndexIncomplete)
+        {
+            return "the metadata database was missing or corrupt when the store was opened";
+        }
+
+        List<string> unknown = UnknownTo(metadata);
+        return unknown.Count > 0
+            ? $"{unknown.Count} snapshot(s) recorded in '{Directory}' are not in the metadata database (it is older than the store)"
+            : null;
+    }
+
+    /// <summary>Refuses to go on (CORRUPT, naming the repair) while the database is stale: a collection would take
+    /// everything it does not know for garbage.</summary>
+    public void EnsureIndexIsCurrent(MetadataStore metadata, string operation)
+    {
+        if (WhyIndexIsStale(metadata) is { } why)
+        {
+            throw SnapshotterException.Corrupt($"{operation} refused: {why}; run verify with repair to rebuild the database from the store");
+        }
+    }
+
+    public bool IsIndexIncomplete => UnixPath.TryStat(_incompleteMarker, followSymlinks: false) is not null;
+
+    public void MarkIndexIncomplete()
+    {
+        using (UnixFile.OpenOrCreate(_incompleteMarker, FileMode))
+        {
+        }
+
+        UnixPath.SyncDirectory(Path.GetDirectoryName(_incompleteMarker)!);
+    }
+
+    public void ClearIndexIncomplete()
+    {
+        UnixPath.TryDeleteFile(_incompleteMarker);
+        UnixPath.SyncDirectory(Path.GetDirectoryName(_incompleteMarker)!);
+    }
+
+    /// <summary>
+    /// Opens the metadata database of a store. A database missing while the store holds content or records, or one
+    /// SQLite cannot read (moved aside as snapshotter.db.corrupt-&lt;unix seconds&gt; with its log, never deleted), is
+    /// replaced by an empty one and the index marked incomplete: the store opens, lists nothing, refuses to collect,
+    /// and verify with repair rebuilds the database from the records. Under a lock, so that of two processes opening
+    /// a corrupt database one moves it aside and the other opens the new one.
+    /// </summary>
+    public MetadataStore OpenIndex(string metadataDir, Func<bool> storeHoldsContent)
+    {
+        using FileLock held = FileLock.Acquire(Path.Join(metadataDir, IndexLockFileName), CancellationToken.None);
+        string database = Path.Join(metadataDir, MetadataStore.DatabaseFileName);
+        if (UnixPath.TryStat(database, followSymlinks: false) is null && (RecordPaths().Any() || storeHoldsContent()))
+        {
+            MarkIndexIncomplete();
+        }
+
+        try
+        {
+            return MetadataStore.Open(metadataDir);
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode is SqliteCorrupt or SqliteNotADatabase)
+        {
+            SqliteConnection.ClearAllPools();
+            string aside = $"{database}.corrupt-{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}";
+            foreach (string suffix in new[] { "-wal", "-shm", "" })
+            {
+                if (UnixPath.TryStat(database + suffix, followSymlinks: false) is not null)
+                {
+                    UnixPath.Rename(database + suffix, aside + suffix);
+                }
+            }
+
+            MarkIndexIncomplete();
+            return MetadataStore.Open(metadataDir);
+        }
+    }
+
+    /// <summary>
+    /// Writes the record of every committed snapshot that has none: those of stores made before records existed (their
+    /// first open writes them all), and of a commit whose record a crash or a full disk kept from being written. Only
+    /// while the index is current: a stale database's snapshots are not the store's. Best effort: what cannot be
+    /// written now (no space) is written by the next open or collection. Returns how many were written.
+    /// </summary>
+    public int WriteMissing(MetadataStore metadata)
+    {
+        if (WhyIndexIsStale(metadata) is not null)
+        {
+            return 0;
+        }
+
+        var present = RecordPaths().Select(Path.GetFileName).ToHashSet(StringComparer.Ordinal);
+        int written = 0;
+        foreach (SnapshotSummary summary in metadata.ListCommitted())
+        {
+            SnapshotRecord snapshot = summary.Snapshot;
+            if (!present.Contains(FileNameOf(snapshot.Name, snapshot.Version)))
+            {
+                if (!TryWrite(metadata, snapshot.Name, snapshot.Version))
+                {
+                    break;
+                }
+
+                written++;
+            }
+        }
+
+        return written;
+    }
+
+    /// <summary>Removes temporary records of writers killed mid-write, once older than <paramref name="cutoffNs"/> (a
+    /// live writer's is renamed within moments). Returns how many.</summary>
+    public int DeleteAbandonedTemps(long cutoffNs)
+    {
+        int removed = 0;
+        foreach (string temp in System.IO.Directory.EnumerateFiles(Directory, TempPrefix + "*"))
+        {
+            if (UnixPath.TryStat(temp, followSymlinks: false) is { } status && status.ChangeTimeNs <= cutoffNs)
+            {
+                UnixPath.TryDeleteFile(temp);
+                removed++;
+            }
+        }
+
+        return removed;
+    }
+
+    /// <summary>Writes the record of a snapshot just committed, under the lock, unless it was deleted meanwhile. A failure
+    /// here leaves the snapshot committed and the record to <see cref="WriteMissing"/> at the next open or collection,
+    /// so it is not the caller's failure.</summary>
+    public bool TryWrite(MetadataStore metadata, string name, string version)
+    {
+        try
+        {
+            using IDisposable held = Lock();
+            if (metadata.FindCommitted(name, version) is { } snapshot)
+            {
+                Write(new RecoveryRecord(name, version, snapshot.CreatedNs, metadata.GetFiles(snapshot.Id)));
+            }
+
+            return true;
+        }
+        catch (SnapshotterException)
+        {
+            return false;
+        }
+    }
+
+    public static byte[] Serialize(RecoveryRecord record)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("format", FormatVersion);
+            json.WriteString("name", record.Name);
+            json.WriteString("version", record.Version);
+            json.WriteNumber("createdNs", record.CreatedNs);
+            json.WriteStartArray("files");
+            foreach (FileRecord file in record.Files)
+            {
+                json.WriteStartObject();
+                json.WriteString("path", file.RelativePath);
+                json.WriteString("digest", file.Digest.ToString());
+                json.WriteBoolean("readOnly", file.ReadOnly);
+                json.WriteNumber("mode", file.Mode);
+                json.WriteNumber("uid", file.Uid);
+                json.WriteNumber("gid", file.Gid);
+                json.WriteNumber("size", file.Size);
+                json.WriteNumber("mtimeNs", file.ModificationTimeNs);
+                json.WriteNumber("mtimeOffsetSeconds", file.ModificationTimeOffsetSeconds);
+                json.WriteNumber("typeflag", file.TypeFlag);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+
+        return buffer.ToArray();
+    }
+
+    /// <summary>Reads a record; CORRUPT naming the file when it is not one this format describes.</summary>
+    public static RecoveryRecord Read(string path)
+    {
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(File.ReadAllBytes(path));
+            JsonElement root = document.RootElement;
+            if (root.GetProperty("format").GetInt32() != FormatVersion)
+            {
+                throw new FormatException($"format {root.GetProperty("format").GetInt32()} is not {FormatVersion}");
+            }
+
+            var files = new List<FileRecord>();
+            foreach (JsonElement file in root.GetProperty("files").EnumerateArray())
+            {
+                files.Add(new FileRecord(
+                    file.GetProperty("path").GetString() ?? throw new FormatException("a file without a path"),
+                    Digest.Parse(file.GetProperty("digest").GetString() ?? ""),
+                    file.GetProperty("readOnly").GetBoolean(),
+                    file.GetProperty("mode").GetUInt32(),
+                    file.GetProperty("uid").GetUInt32(),
+                    file.GetProperty("gid").GetUInt32(),
+                    file.GetProperty("size").GetInt64(),
+                    file.GetProperty("mtimeNs").GetInt64(),
+                    file.GetProperty("mtimeOffsetSeconds").GetInt32(),
+                    file.GetProperty("typeflag").GetInt32()));
+            }
+
+            var record = new RecoveryRecord(
+                root.GetProperty("name").GetString() ?? throw new FormatException("no name"),
+                root.GetProperty("version").GetString() ?? throw new FormatException("no version"),
+                root.GetProperty("createdNs").GetInt64(),
+                files);
+            if (FileNameOf(record.Name, record.Version) != Path.GetFileName(path))
+            {
+                throw new FormatException($"it names snapshot '{record.Name}:{record.Version}', whose record has another name");
+            }
+
+            return record;
+        }
+        catch (Exception e) when (e is JsonException or FormatException or KeyNotFoundException or InvalidOperationException or SnapshotterException)
+        {
+            throw SnapshotterException.Corrupt($"recovery record '{path}' is unreadable: {e.Message}");
+        }
+    }
+}
