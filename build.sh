@@ -247,9 +247,9 @@ run_tests() {
 }
 
 # The reference tools the benchmark measures beside the library, GNU time for peak memory, jq to check
-# the JSON it writes.
+# the JSON it writes (and, with awk, to draw its chart), xmllint to check the chart in the smoke run.
 need_bench_tools() {
-    need xxhsum xxhash /usr/bin/time time restic restic rsync rsync jq jq
+    need xxhsum xxhash /usr/bin/time time restic restic rsync rsync jq jq xmllint libxml2-utils
 }
 
 run_bench() {

@@ -5,14 +5,20 @@
 #
 #   bench/run.sh BUILD_DIR
 #
-# Writes results.md (tables) and results.json (the same data) into BENCH_OUT (default: bench/).
+# Writes results.md (tables), results.json (the same data) and results.svg (the ratios against their goals as
+# a chart, drawn by bench/chart.sh) into BENCH_OUT (default: bench/).
 # Environment (defaults in brackets):
 #   BENCH_ROUNDS [3]            runs of each measurement; the fastest counts
 #   BENCH_SLOW_ROUNDS [1]       runs of each restic measurement and of rsync on a whole data set: these take
 #                               5-50x as long as ours, so the noise of one run cannot change a verdict
 #   BENCH_VM_MEMORY_MIB [4096]  VM checkpoint: sparse, read-only memory file, 25 % data in 1 MiB runs
 #   BENCH_VM_DISK_MIB [8192]    VM checkpoint: sparse, writable disk image, 10 % data in 64 KiB runs
-#   BENCH_FILES [20000]         many small files: count (1-64 KiB each, 100 to a directory)
+#   BENCH_FILES [20000]         many small files: count (1-64 KiB each, 100 to a directory), measured against
+#                               every tool, then as new versions (the incremental case)
+#   BENCH_FEW_FILES [5000]      fewer small files (1-64 KiB each): snapshot and restore against a durable copy
+#                               and restic
+#   BENCH_MOST_FILES [100000]   the most small files, BENCH_MOST_FILE_BYTES each: measured as BENCH_FEW_FILES
+#   BENCH_MOST_FILE_BYTES [512] their size: small, so the default run stays within 15 minutes
 #   BENCH_CHANGED_PERCENT [1]   incremental: share of those files rewritten for the new version
 #   BENCH_DENSE_MIB [2048]      one dense file of random data
 #   BENCH_TMPDIR [BUILD_DIR]    where the temporary work directory goes (not tmpfs: that measures memory)
@@ -32,9 +38,9 @@ die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 SMOKE=${BENCH_SMOKE:-0}
 if [ "$SMOKE" = 1 ]; then
     [ -n "${BENCH_OUT:-}" ] || die "BENCH_SMOKE=1 needs BENCH_OUT: smoke numbers must not replace bench/results.*"
-    defaults=(1 1 16 32 300 1 16)
+    defaults=(1 1 16 32 300 1 16 100 600 512)
 else
-    defaults=(3 1 4096 8192 20000 1 2048)
+    defaults=(3 1 4096 8192 20000 1 2048 5000 100000 512)
 fi
 ROUNDS=${BENCH_ROUNDS:-${defaults[0]}}
 SLOW_ROUNDS=${BENCH_SLOW_ROUNDS:-${defaults[1]}}
@@ -43,10 +49,14 @@ VM_DISK_MIB=${BENCH_VM_DISK_MIB:-${defaults[3]}}
 FILE_COUNT=${BENCH_FILES:-${defaults[4]}}
 CHANGED_PERCENT=${BENCH_CHANGED_PERCENT:-${defaults[5]}}
 DENSE_MIB=${BENCH_DENSE_MIB:-${defaults[6]}}
+FEW_FILE_COUNT=${BENCH_FEW_FILES:-${defaults[7]}}
+MOST_FILE_COUNT=${BENCH_MOST_FILES:-${defaults[8]}}
+MOST_FILE_BYTES=${BENCH_MOST_FILE_BYTES:-${defaults[9]}}
 DROP_CACHES=${BENCH_DROP_CACHES:-0}
 OUT_DIR=${BENCH_OUT:-$HERE}
 for setting in BENCH_ROUNDS:ROUNDS BENCH_SLOW_ROUNDS:SLOW_ROUNDS BENCH_VM_MEMORY_MIB:VM_MEMORY_MIB \
-    BENCH_VM_DISK_MIB:VM_DISK_MIB BENCH_FILES:FILE_COUNT BENCH_CHANGED_PERCENT:CHANGED_PERCENT BENCH_DENSE_MIB:DENSE_MIB; do
+    BENCH_VM_DISK_MIB:VM_DISK_MIB BENCH_FILES:FILE_COUNT BENCH_CHANGED_PERCENT:CHANGED_PERCENT BENCH_DENSE_MIB:DENSE_MIB \
+    BENCH_FEW_FILES:FEW_FILE_COUNT BENCH_MOST_FILES:MOST_FILE_COUNT BENCH_MOST_FILE_BYTES:MOST_FILE_BYTES; do
     variable=${setting#*:}
     [[ ${!variable} =~ ^[1-9][0-9]*$ ]] || die "${setting%%:*} must be a positive integer, got '${!variable}'"
 done
@@ -72,15 +82,19 @@ esac
 
 # Disk the largest case needs at once: its source, our store, a kept copy, a second copy, a restic
 # repository (and, for the incremental case, a copy of it) and a restored tree, which restic writes
-# without holes; the many-file cases also keep every round's output (see clear_path); plus 1 GiB of slack.
+# without holes. The many-file cases keep every round's output until the run ends (see clear_path), so
+# theirs add up: 9 trees a round and 8 more for the full comparison, 4 a round and 3 more for the others,
+# each file taking whole 4 KiB blocks. Plus 1 GiB of slack.
 vm_data_mib=$((VM_MEMORY_MIB / 4 + VM_DISK_MIB / 10))
 files_data_mib=$((FILE_COUNT * 36 / 1024 + 1))
-need_mib=$(printf '%s\n' $((vm_data_mib * 5 + VM_MEMORY_MIB + VM_DISK_MIB)) $((DENSE_MIB * 6)) $((files_data_mib * (9 * ROUNDS + 8))) \
-    | sort -n | tail -1)
+few_files_data_mib=$((FEW_FILE_COUNT * 36 / 1024 + 1))
+most_files_data_mib=$((MOST_FILE_COUNT * ((MOST_FILE_BYTES + 4095) / 4096) * 4 / 1024 + 1))
+need_mib=$(printf '%s\n' $((vm_data_mib * 5 + VM_MEMORY_MIB + VM_DISK_MIB)) $((DENSE_MIB * 6)) \
+    $((files_data_mib * (9 * ROUNDS + 8) + (few_files_data_mib + most_files_data_mib) * (4 * ROUNDS + 3))) | sort -n | tail -1)
 need_mib=$((need_mib + 1024))
 free_mib=$(($(df -Pk "$PARENT" | awk 'NR == 2 { print $4 }') / 1024))
 if [ "$free_mib" -lt "$need_mib" ]; then
-    die "not enough free disk space in $PARENT: these sizes need about $need_mib MiB, $free_mib MiB are free; lower BENCH_VM_MEMORY_MIB, BENCH_VM_DISK_MIB, BENCH_DENSE_MIB or BENCH_FILES, or set BENCH_TMPDIR to a larger filesystem"
+    die "not enough free disk space in $PARENT: these sizes need about $need_mib MiB, $free_mib MiB are free; lower BENCH_VM_MEMORY_MIB, BENCH_VM_DISK_MIB, BENCH_DENSE_MIB, BENCH_FILES, BENCH_FEW_FILES or BENCH_MOST_FILES, or set BENCH_TMPDIR to a larger filesystem"
 fi
 
 # Other work on the machine is the main source of noise: its load is recorded at the start and the end.
@@ -230,16 +244,16 @@ snapshot_and_restore() {
     clear_path "$W/out"
 }
 
-# compare_common CASE SNAPSHOT_GOAL SNAPSHOT_REF RESTORE_GOAL_VS_CP SPARSE
+# compare_common CASE SNAPSHOT_GOAL SNAPSHOT_REF RESTORE_GOAL_VS_CP SPARSE DURABLE_SNAPSHOT_GOAL RESTIC_SNAPSHOT_GOAL
 compare_common() {
-    local case=$1 snapshot_goal=$2 snapshot_ref=$3 restore_goal=$4 sparse=$5 rsync_flags=-a
+    local case=$1 snapshot_goal=$2 snapshot_ref=$3 restore_goal=$4 sparse=$5 durable_goal=$6 restic_goal=$7 rsync_flags=-a
     [ -z "$sparse" ] || rsync_flags=-aS
     local ours="$case|snapshot|snapshotctl"
     compare "$case" "snapshot vs $snapshot_ref" "$ours" "$case|snapshot|$snapshot_ref" "$snapshot_goal"
     [ "$snapshot_ref" = "cp -a" ] || compare "$case" "snapshot vs cp -a" "$ours" "$case|snapshot|cp -a" -
-    compare "$case" "snapshot vs cp -a + sync -f (durable)" "$ours" "$case|snapshot|cp -a + sync -f" -
+    compare "$case" "snapshot vs cp -a + sync -f (durable)" "$ours" "$case|snapshot|cp -a + sync -f" "$durable_goal"
     compare "$case" "snapshot vs rsync $rsync_flags" "$ours" "$case|snapshot|rsync $rsync_flags" -
-    compare "$case" "snapshot vs restic backup" "$ours" "$case|snapshot|restic backup" 0.2
+    compare "$case" "snapshot vs restic backup" "$ours" "$case|snapshot|restic backup" "$restic_goal"
     ours="$case|restore|snapshotctl"
     compare "$case" "restore vs cp -a" "$ours" "$case|restore|cp -a" "$restore_goal"
     [ -z "$sparse" ] || compare "$case" "restore vs cp -a --sparse=always" "$ours" "$case|restore|cp -a --sparse=always" -
@@ -283,9 +297,9 @@ cmp -s "$SRC/disk.img" "$W/out/disk.img" || die "restored disk.img differs from 
 measure vm "restore writable disk.img" "cp -a" "$ROUNDS" "$W/out" cp -a "$W/copy/disk.img" "$W/out"
 measure vm "restore writable disk.img" "cp -a + sync -f" "$ROUNDS" "$W/out" "${CP_SYNC[@]}" "$W/copy/disk.img" "$W/out"
 
-compare_common vm 1.2 "cp -a --sparse=always" - sparse
+compare_common vm 1.2 "cp -a --sparse=always" - sparse - 0.2
 compare vm "restore read-only memory.bin vs cp -al" "vm|restore read-only memory.bin|snapshotctl" \
-    "vm|restore read-only memory.bin|cp -al" 1.5
+    "vm|restore read-only memory.bin|cp -al" 2
 compare vm "restore writable disk.img vs cp -a" "vm|restore writable disk.img|snapshotctl" \
     "vm|restore writable disk.img|cp -a" 1.2
 compare vm "restore writable disk.img vs cp -a + sync -f (durable)" "vm|restore writable disk.img|snapshotctl" \
@@ -302,7 +316,7 @@ mkdir -p "$SRC"
 "$GEN" dense "$SRC/dense.bin" $((DENSE_MIB * MiB)) 5
 warm "$SRC"
 snapshot_and_restore dense "$SRC" dense "" --rw dense.bin
-compare_common dense 1.3 "cp -a" 1.2 ""
+compare_common dense 1.3 "cp -a" 1.2 "" 0.8 0.2
 
 log "xxh3: hashing the cached $DENSE_MIB MiB file (HashBench --file vs xxhsum -H3)"
 ours_digest=$("$HASHBENCH" --file "$SRC/dense.bin" | awk '{ print $1 }')
@@ -326,7 +340,7 @@ SRC=$W/files
 "$GEN" tree "$SRC" "$FILE_COUNT" 1024 $((64 * 1024)) 6
 warm "$SRC"
 snapshot_and_restore files "$SRC" files "" --all
-compare_common files 1.3 "cp -a" 1.2 ""
+compare_common files 1.3 "cp -a" 1.2 "" 1 0.5
 ours_peak_memory files
 
 # ---------------------------------------------------------------------------------------------------
@@ -397,7 +411,7 @@ BEFORE=
 compare incremental "snapshot unchanged tree vs first snapshot of the tree" \
     "incremental|snapshot unchanged tree|snapshotctl" "files|snapshot|snapshotctl" 0.1
 compare incremental "snapshot unchanged tree vs rsync -a" \
-    "incremental|snapshot unchanged tree|snapshotctl" "incremental|snapshot unchanged tree|rsync -a" -
+    "incremental|snapshot unchanged tree|snapshotctl" "incremental|snapshot unchanged tree|rsync -a" 1
 compare incremental "snapshot unchanged tree vs restic backup" \
     "incremental|snapshot unchanged tree|snapshotctl" "incremental|snapshot unchanged tree|restic backup" -
 compare incremental "snapshot $CHANGED_PERCENT % changed vs first snapshot of the tree" \
@@ -411,8 +425,40 @@ compare incremental "restore new version vs cp -a" \
 compare incremental "restore new version vs restic restore" \
     "incremental|restore new version|snapshotctl" "incremental|restore new version|restic restore" 0.2
 compare incremental "restore new version over the old, in place, vs rsync -a" \
-    "incremental|restore new version over the old|snapshotctl --in-place" "incremental|restore new version over the old|rsync -a" -
+    "incremental|restore new version over the old|snapshotctl --in-place" "incremental|restore new version over the old|rsync -a" 1
 ours_peak_memory incremental
+for path in store copy repo repo2 out inplace orig files; do clear_path "$W/$path"; done
+
+# ---------------------------------------------------------------------------------------------------
+# 2a, 2b. Small files at a smaller and at the largest count: the snapshot against a durable copy and
+# restic, the restore (for its peak memory) against a durable copy. The rest of the tools and the restore
+# comparisons are case 2's; leaving them out here keeps the default run within 15 minutes.
+
+# small_files_at CASE COUNT MIN_BYTES MAX_BYTES SEED
+small_files_at() {
+    local case=$1 count=$2 min_bytes=$3 max_bytes=$4 seed=$5 src=$W/$1 path
+    log "$case: generating $count files of $min_bytes-$max_bytes bytes"
+    "$GEN" tree "$src" "$count" "$min_bytes" "$max_bytes" "$seed"
+    warm "$src"
+    log "$case: snapshot and restore (best of $ROUNDS; restic: $SLOW_ROUNDS)"
+    measure "$case" snapshot "snapshotctl" "$ROUNDS" "$W/store" \
+        "$CTL" --root "$W/store" snapshot --name files --version v1 --base-dir "$src" --all
+    measure "$case" snapshot "cp -a + sync -f" "$ROUNDS" "$W/copy" "${CP_SYNC[@]}" "$src" "$W/copy"
+    BEFORE=restic_init
+    measure "$case" snapshot "restic backup" "$SLOW_ROUNDS" - restic -r "$W/repo" backup --quiet "$src"
+    BEFORE=
+    measure "$case" restore "snapshotctl" "$ROUNDS" "$W/out" \
+        "$CTL" --root "$W/store" restore --name files --version v1 --output-dir "$W/out"
+    verify_restore "$src" "$W/out"
+    measure "$case" restore "cp -a + sync -f" "$ROUNDS" "$W/out" "${CP_SYNC[@]}" "$W/copy" "$W/out"
+    compare "$case" "snapshot vs cp -a + sync -f (durable)" "$case|snapshot|snapshotctl" "$case|snapshot|cp -a + sync -f" 1
+    compare "$case" "snapshot vs restic backup" "$case|snapshot|snapshotctl" "$case|snapshot|restic backup" 0.5
+    compare "$case" "restore vs cp -a + sync -f (durable)" "$case|restore|snapshotctl" "$case|restore|cp -a + sync -f" -
+    ours_peak_memory "$case"
+    for path in store copy repo out "$case"; do clear_path "$W/$path"; done
+}
+small_files_at few_files "$FEW_FILE_COUNT" 1024 $((64 * 1024)) 7
+small_files_at most_files "$MOST_FILE_COUNT" "$MOST_FILE_BYTES" "$MOST_FILE_BYTES" 8
 
 # ---------------------------------------------------------------------------------------------------
 # Results.
@@ -459,12 +505,14 @@ case_title() {
     case "$1" in
         xxh3) echo "XXH3-64 hashing" ;;
         vm) echo "1. VM checkpoint: ${VM_MEMORY_MIB} MiB sparse memory file (read-only, 25 % data), ${VM_DISK_MIB} MiB sparse disk image (writable, 10 % data in 64 KiB runs), 3 state files" ;;
+        few_files) echo "2a. Fewer small files: ${FEW_FILE_COUNT} files of 1-64 KiB, 100 to a directory" ;;
         files) echo "2. Many small files: ${FILE_COUNT} files of 1-64 KiB, 100 to a directory" ;;
+        most_files) echo "2b. The most small files: ${MOST_FILE_COUNT} files of ${MOST_FILE_BYTES} B, 100 to a directory" ;;
         dense) echo "3. One dense ${DENSE_MIB} MiB file of random data" ;;
         incremental) echo "4. Incremental: the small files as new versions of a store holding them, unchanged and with $changed files ($CHANGED_PERCENT %) rewritten" ;;
     esac
 }
-CASES=(vm files dense incremental xxh3)
+CASES=(vm files few_files most_files dense incremental xxh3)
 
 format_value() {
     case "$1" in
@@ -481,13 +529,15 @@ format_value() {
     echo "- Machine: $CORES cores ($CPU), $MEMORY_MIB MiB of memory, Linux $KERNEL; load average $LOAD_START at the start, $LOAD_END at the end"
     echo "- Work directory's filesystem: $FS_TYPE (\`stat -f -c %T\`), mounted as $MOUNT_TYPE"
     echo "- Duration of the whole run: $DURATION s ($((DURATION / 60)) min $((DURATION % 60)) s), generating the data included"
-    echo "- Many-file cases (2 and 4): what a round wrote is moved aside, not deleted, until the run ends: on ext4 without a journal, creating files within a minute of deleting as many costs several times more, for every tool"
+    echo "- Many-file cases (2, 2a, 2b and 4): what a round wrote is moved aside, not deleted, until the run ends: on ext4 without a journal, creating files within a minute of deleting as many costs several times more, for every tool"
     echo "- Rounds: best of $ROUNDS (restic and rsync: $SLOW_ROUNDS); page cache $([ "$DROP_CACHES" = 1 ] && echo "dropped before every run (cold)" || echo "warm: every source is read once before it is measured, and dirty pages are written back before every run")"
     separator=" "
     printf -- "- Versions:"
     for tool in "${VERSION_ORDER[@]}"; do printf '%s%s' "$separator" "${VERSIONS[$tool]}"; separator="; "; done
     echo
     [ "$SMOKE" != 1 ] || { echo; echo "**Smoke run: tiny sizes, one round; the numbers mean nothing.**"; }
+    echo
+    echo "[![Every ratio against its goal: a bar per ratio, the goal as a marker](results.svg)](results.svg)"
     echo
     echo "Ratios are ours / reference: for times lower is faster for us; for MB/s and KiB the goal says which"
     echo "way. snapshotctl makes what it writes durable (syncfs) before it returns; cp, rsync and restic"
@@ -513,6 +563,7 @@ format_value() {
     done
     echo
     cat "$HERE/limits.md"
+    echo
     echo "## Every measurement"
     echo
     echo "| case | operation | tool | best time | peak RSS | rounds |"
@@ -530,9 +581,9 @@ format_value() {
     printf '  "machine": {"cores": %d, "cpu": %s, "memory_mib": %d, "kernel": %s, "filesystem": %s, "mount_type": %s, "load_average_start": %s, "load_average_end": %s},\n' \
         "$CORES" "$(json_string "$CPU")" "$MEMORY_MIB" "$(json_string "$KERNEL")" "$(json_string "$FS_TYPE")" \
         "$(json_string "$MOUNT_TYPE")" "$(json_string "$LOAD_START")" "$(json_string "$LOAD_END")"
-    printf '  "settings": {"rounds": %d, "slow_rounds": %d, "vm_memory_mib": %d, "vm_disk_mib": %d, "files": %d, "changed_percent": %d, "changed_files": %d, "dense_mib": %d, "drop_caches": %s},\n' \
-        "$ROUNDS" "$SLOW_ROUNDS" "$VM_MEMORY_MIB" "$VM_DISK_MIB" "$FILE_COUNT" "$CHANGED_PERCENT" "$changed" \
-        "$DENSE_MIB" "$([ "$DROP_CACHES" = 1 ] && echo true || echo false)"
+    printf '  "settings": {"rounds": %d, "slow_rounds": %d, "vm_memory_mib": %d, "vm_disk_mib": %d, "files": %d, "few_files": %d, "most_files": %d, "most_file_bytes": %d, "changed_percent": %d, "changed_files": %d, "dense_mib": %d, "drop_caches": %s},\n' \
+        "$ROUNDS" "$SLOW_ROUNDS" "$VM_MEMORY_MIB" "$VM_DISK_MIB" "$FILE_COUNT" "$FEW_FILE_COUNT" "$MOST_FILE_COUNT" \
+        "$MOST_FILE_BYTES" "$CHANGED_PERCENT" "$changed" "$DENSE_MIB" "$([ "$DROP_CACHES" = 1 ] && echo true || echo false)"
     printf '  "versions": {'
     separator=
     for tool in "${VERSION_ORDER[@]}"; do
@@ -572,7 +623,10 @@ format_value() {
 } >"$W/results.json"
 
 jq empty "$W/results.json" || die "the results written are not well-formed JSON"
+"$HERE/chart.sh" "$W/results.json" >"$W/results.svg" || die "could not draw the chart of the results"
 mv "$W/results.md" "$OUT_DIR/results.md"
 mv "$W/results.json" "$OUT_DIR/results.json"
+mv "$W/results.svg" "$OUT_DIR/results.svg"
 echo
 sed -n '/^## /,$p' "$OUT_DIR/results.md" | sed '/^## Every measurement/,$d'
+log "done: the run took $DURATION s ($((DURATION / 60)) min $((DURATION % 60)) s) before writing the results; chart in $OUT_DIR/results.svg"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The benchmark harness at tiny sizes, one round, so it cannot rot between benchmark runs: checks that
-# every case ran every tool and that results.md and results.json are complete and well-formed. Times are
-# not checked: performance is judged only by `./build.sh bench`.
+# every case ran every tool, that results.md and results.json are complete and well-formed, and that the
+# chart results.svg is well-formed XML with one bar per ratio. Times are not checked: performance is judged
+# only by `./build.sh bench`.
 #
 #   bench/smoke_test.sh BUILD_DIR
 set -euo pipefail
@@ -17,8 +18,8 @@ if ! BENCH_SMOKE=1 BENCH_OUT="$OUT" "$HERE/run.sh" "$BUILD" >"$OUT/run.log" 2>&1
     cat "$OUT/run.log" >&2
     fail "bench/run.sh failed"
 fi
-JSON=$OUT/results.json MD=$OUT/results.md
-[ -s "$JSON" ] && [ -s "$MD" ] || fail "bench/run.sh wrote no results.json or results.md into BENCH_OUT"
+JSON=$OUT/results.json MD=$OUT/results.md SVG=$OUT/results.svg
+[ -s "$JSON" ] && [ -s "$MD" ] && [ -s "$SVG" ] || fail "bench/run.sh wrote no results.json, results.md or results.svg into BENCH_OUT"
 jq empty "$JSON" || fail "results.json is not well-formed JSON"
 
 # A jq expression that must be true of results.json.
@@ -26,6 +27,7 @@ check() {
     [ "$(jq "$1" "$JSON")" = true ] || fail "results.json: expected $1"
 }
 check '.smoke == true and .settings.rounds == 1 and .settings.slow_rounds == 1 and .settings.changed_files > 0
+    and .settings.few_files > 0 and .settings.most_files > 0 and .settings.most_file_bytes > 0
     and (.duration_seconds | type) == "number"'
 check '(.machine.cores | type) == "number" and (.machine.filesystem | length) > 0 and (.machine.kernel | length) > 0
     and (.machine.load_average_start | length) > 0'
@@ -61,6 +63,12 @@ expected_measurements+=(
     "incremental|restore new version over the old|rsync -a"
     "xxh3|hash the cached dense file|HashBench --file" "xxh3|hash the cached dense file|xxhsum -H3"
 )
+for case in few_files most_files; do
+    for operation in snapshot restore; do
+        expected_measurements+=("$case|$operation|snapshotctl" "$case|$operation|cp -a + sync -f")
+    done
+    expected_measurements+=("$case|snapshot|restic backup")
+done
 measured=$(jq -r '.measurements[] | "\(.case)|\(.operation)|\(.tool)"' "$JSON")
 for key in "${expected_measurements[@]}"; do
     grep -qxF "$key" <<<"$measured" || fail "results.json has no measurement $key"
@@ -68,17 +76,25 @@ done
 
 # Every goal of the benchmark issue must be judged: "case|comparison|goal".
 expected_goals=(
-    "vm|snapshot vs cp -a --sparse=always|1.2" "vm|restore read-only memory.bin vs cp -al|1.5"
+    "vm|snapshot vs cp -a --sparse=always|1.2" "vm|restore read-only memory.bin vs cp -al|2"
     "vm|restore writable disk.img vs cp -a|1.2"
-    "dense|snapshot vs cp -a|1.3" "dense|restore vs cp -a|1.2"
+    "dense|snapshot vs cp -a|1.3" "dense|restore vs cp -a|1.2" "dense|snapshot vs cp -a + sync -f (durable)|0.8"
     "files|snapshot vs cp -a|1.3" "files|restore vs cp -a|1.2"
     "incremental|snapshot unchanged tree vs first snapshot of the tree|0.1"
+    "incremental|snapshot unchanged tree vs rsync -a|1"
     "incremental|snapshot 1 % changed vs restic backup|0.2" "incremental|restore new version vs restic restore|0.2"
+    "incremental|restore new version over the old, in place, vs rsync -a|1"
 )
-for case in vm files dense; do
-    expected_goals+=("$case|snapshot vs restic backup|0.2" "$case|restore vs restic restore|0.2")
+for case in vm dense; do
+    expected_goals+=("$case|snapshot vs restic backup|0.2")
 done
-for case in vm files dense incremental; do
+for case in vm files dense; do
+    expected_goals+=("$case|restore vs restic restore|0.2")
+done
+for case in few_files files most_files; do
+    expected_goals+=("$case|snapshot vs cp -a + sync -f (durable)|1" "$case|snapshot vs restic backup|0.5")
+done
+for case in vm few_files files most_files dense incremental; do
     expected_goals+=("$case|peak memory of snapshotctl, largest in this case|1")
 done
 judged=$(jq -r '.comparisons[] | select(.goal != null) | "\(.case)|\(.comparison)|\(.goal)"' "$JSON")
@@ -101,4 +117,27 @@ results=$(jq '(.comparisons | length) + (.measurements | length)' "$JSON")
 [ "$rows" -ge "$results" ] \
     || fail "results.md has fewer table rows ($rows) than results.json has comparisons and measurements"
 
-echo "bench smoke test: every case ran; results.md and results.json are complete and well-formed"
+# results.svg: well-formed, linked from results.md, one bar per ratio and one goal marker per ratio with a
+# goal, each bar's class and text giving its verdict.
+grep -qF '(results.svg)' "$MD" || fail "results.md does not link the chart results.svg"
+xmllint --noout "$SVG" || fail "results.svg is not well-formed XML"
+svg_count() { xmllint --xpath "count($1)" "$SVG"; }
+bar="//*[local-name()='rect'][contains(concat(' ', @class, ' '), ' bar ')]"
+bars=$(svg_count "$bar")
+ratios=$(jq '[.comparisons[] | select(.ratio != null)] | length' "$JSON")
+[ "$bars" = "$ratios" ] || fail "results.svg has $bars bars for the $ratios ratios of results.json"
+markers=$(svg_count "//*[local-name()='line'][@class='goal']")
+goals=$(jq '[.comparisons[] | select(.ratio != null and .goal != null)] | length' "$JSON")
+[ "$markers" = "$goals" ] || fail "results.svg has $markers goal markers for the $goals ratios with a goal"
+for verdict in met not-met context; do
+    drawn=$(svg_count "$bar[contains(concat(' ', @class, ' '), ' $verdict ')]")
+    expected=$(jq --arg verdict "$verdict" '[.comparisons[] | select(.ratio != null)
+        | select((if .met == null then "context" elif .met then "met" else "not-met" end) == $verdict)] | length' "$JSON")
+    [ "$drawn" = "$expected" ] || fail "results.svg has $drawn bars of class $verdict, results.json $expected"
+done
+texts=$(svg_count "//*[local-name()='text'][contains(., 'NOT met')]")
+not_met=$(jq '[.comparisons[] | select(.met == false)] | length' "$JSON")
+# The legend says "goal NOT met" once besides the bars' own texts.
+[ "$texts" = $((not_met + 1)) ] || fail "results.svg says 'NOT met' $texts times for $not_met goals not met (and the legend)"
+
+echo "bench smoke test: every case ran; results.md, results.json and the chart results.svg are complete and well-formed"
