@@ -48,9 +48,11 @@ status=$?
 expect "snapshot uploads through dfdaemon" 0
 [ "$(ls "$WORK/objects/bucket/prefix/xxh3" | wc -l)" = 2 ] && ok "two objects in object storage" \
     || fail "objects: $(ls -R "$WORK/objects")"
-grep '"method":"UploadPersistentTask"' "$WORK/standin.out" | grep -qF "\"access_key_secret\":\"$SECRET\"" \
+# Through a file, not a pipe: a grep -q that stops early would fail the pipeline (pipefail).
+grep '"method":"UploadPersistentTask"' "$WORK/standin.out" >"$WORK/uploads"
+grep -qF "\"access_key_secret\":\"$SECRET\"" "$WORK/uploads" \
     && ok "the secret from stdin reaches dfdaemon" || fail "the secret did not reach dfdaemon"
-grep '"method":"UploadPersistentTask"' "$WORK/standin.out" | grep -q '"ttl":{"seconds":"3600"}' \
+grep -q '"ttl":{"seconds":"3600"}' "$WORK/uploads" \
     && ok "--ttl reaches dfdaemon" || fail "--ttl did not reach dfdaemon"
 
 forget_local_content
@@ -60,8 +62,8 @@ LD_DEBUG=libs LD_DEBUG_OUTPUT="$WORK/ld" "$CTL" --root "$ROOT" "${DF[@]}" --json
 status=$?
 expect "restore downloads through dfdaemon" 0
 same_tree "$WORK/out-df" "the tree restored through dfdaemon is identical"
-if ! cat "$WORK"/ld.* | grep -q 'calling init: .*libsnapshotter'; then fail "no loader log to check for OpenSSL"
-elif cat "$WORK"/ld.* | grep -qE 'libssl|libcrypto'; then fail "a download through dfdaemon loaded OpenSSL"
+if ! grep -q 'calling init: .*libsnapshotter' "$WORK"/ld.*; then fail "no loader log to check for OpenSSL"
+elif grep -qE 'libssl|libcrypto' "$WORK"/ld.*; then fail "a download through dfdaemon loaded OpenSSL"
 else ok "a download through dfdaemon loads no OpenSSL"; fi
 grep -q '"force_hard_link":true' "$WORK/standin.out" && ok "downloads ask for a hardlink" || fail "no force_hard_link"
 

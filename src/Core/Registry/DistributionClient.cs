@@ -400,7 +400,7 @@ internal sealed class DistributionClient : IDisposable
             }
             catch (HttpRequestException e) when (e.InnerException is AuthenticationException tls)
             {
-                throw new SnapshotterException(ErrorCode.Unauthenticated, $"{spec.What}: TLS: {tls.Message} (trust its certificate authority with ca_file, or set insecure)", e);
+                throw new SnapshotterException(ErrorCode.Unauthenticated, $"{spec.What}: TLS: {tls.Message} (trust its certificate authority with ca_file, or set insecure_skip_verify)", e);
             }
             catch (HttpRequestException e)
             {
