@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
@@ -10,7 +9,7 @@ namespace Snapshotter.Metadata;
 
 /// <summary>
 /// The store's own copy of every committed snapshot, from which the metadata database (an index) can be rebuilt:
-/// storage/recovery/&lt;sha256 of name LF version&gt;.json, one per snapshot. The set of records is kept a subset of
+/// storage/recovery/&lt;128-bit XXH3 of name LF version&gt;.json, one per snapshot. The set of records is kept a subset of
 /// the snapshots the database has committed: a record is written after its snapshot's commit and deleted before its
 /// snapshot's metadata, and whatever a crash leaves between the two (a committed snapshot without a record) is
 /// written by the next open or collection (<see cref="WriteMissing"/>). Writing a record (after checking its snapshot is
@@ -34,6 +33,7 @@ internal sealed class RecoveryRecords
     private const string TempPrefix = ".record-";
     private const int FormatVersion = 1;
     private const uint FileMode = 0x1A4; // 0644
+    private const long NameSecondSeed = 0x5245434F56455259; // "RECOVERY"
 
     private readonly string _incompleteMarker;
     private readonly string _lockPath;
@@ -48,8 +48,15 @@ internal sealed class RecoveryRecords
 
     public string Directory { get; }
 
-    public static string FileNameOf(string name, string version) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name + "\n" + version))) + Extension;
+    /// <summary>
+    /// 128 bits of XXH3 (two seeds) over "name LF version": not SHA-256, which through .NET loads OpenSSL into every
+    /// process that snapshots. A record also holds its name and version, so a reader never trusts the file name alone.
+    /// </summary>
+    public static string FileNameOf(string name, string version)
+    {
+        byte[] key = Encoding.UTF8.GetBytes(name + "\n" + version);
+        return $"{XxHash3.HashToUInt64(key):x16}{XxHash3.HashToUInt64(key, NameSecondSeed):x16}{Extension}";
+    }
 
     public string PathOf(string name, string version) => Path.Join(Directory, FileNameOf(name, version));
 
