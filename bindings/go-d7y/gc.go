@@ -1,7 +1,6 @@
 package snapshotter
 
 import (
-	"fmt"
 	"math"
 	"time"
 
@@ -13,63 +12,47 @@ import (
 const defaultDiskHighThresholdPercent = 90
 
 // gcOptions are the library's GC options for gc: the default where a field is nil and, as
-// d7y.io/snapshotter does, where its value is out of the field's range. Values the library cannot
-// take as they are (a fraction of a percent or of a second, a threshold of 0) are errors naming
-// the field rather than silently different settings.
-func gcOptions(gc GC) (lib.GCOptions, error) {
+// d7y.io/snapshotter does, where its value is out of the field's range. The library counts whole
+// percents and whole seconds, and reads 0 as its default; a value it cannot take as it is becomes the
+// nearest one that collects no less than asked: thresholds round down (a threshold of 0 becomes 1 %,
+// which leaves as little of the store), the interval rounds down (at least a second), the minimum
+// retention rounds up.
+func gcOptions(gc GC) lib.GCOptions {
 	var options lib.GCOptions // zero: the library's defaults
 	high := float64(defaultDiskHighThresholdPercent)
 	if d := gc.Interval; d != nil && *d > 0 {
-		if err := wholeSeconds(*d, "GC.Interval"); err != nil {
-			return options, err
-		}
-		options.Interval = *d
+		options.Interval = maxDuration(d.Truncate(time.Second), time.Second)
 	}
 	if p := gc.DiskHighThresholdPercent; p != nil && *p >= 0 && *p <= 100 {
-		if *p == 0 {
-			return options, fmt.Errorf("GC.DiskHighThresholdPercent 0 (collecting at any disk usage) is not supported: use 1 or more")
-		}
-		percent, err := wholePercent(*p, "GC.DiskHighThresholdPercent")
-		if err != nil {
-			return options, err
-		}
-		options.HighWatermarkPercent, high = percent, *p
+		options.HighWatermarkPercent, high = wholePercent(*p), *p
 	}
 	if p := gc.DiskLowThresholdPercent; p != nil && *p >= 0 && *p <= high {
-		if *p == 0 {
-			return options, fmt.Errorf("GC.DiskLowThresholdPercent 0 (freeing down to an empty disk) is not supported: use 1 or more")
-		}
-		percent, err := wholePercent(*p, "GC.DiskLowThresholdPercent")
-		if err != nil {
-			return options, err
-		}
-		options.LowWatermarkPercent = percent
+		options.LowWatermarkPercent = wholePercent(*p)
 	}
 	if n := gc.BatchSize; n != nil && *n > 0 {
-		if uint64(*n) > math.MaxUint32 {
-			return options, fmt.Errorf("GC.BatchSize %d is too large", *n)
-		}
-		options.BatchSize = uint32(*n)
+		options.BatchSize = uint32(min64(int64(*n), math.MaxUint32))
 	}
 	if d := gc.MinRetentionPeriod; d != nil && *d > 0 {
-		if err := wholeSeconds(*d, "GC.MinRetentionPeriod"); err != nil {
-			return options, err
-		}
-		options.MinRetention = *d
+		options.MinRetention = (*d + time.Second - 1).Truncate(time.Second)
 	}
-	return options, nil
+	return options
 }
 
-func wholeSeconds(d time.Duration, field string) error {
-	if d%time.Second != 0 {
-		return fmt.Errorf("%s %v is not a whole number of seconds", field, d)
-	}
-	return nil
+// wholePercent is p rounded down, and at least 1 (the library reads 0 as its default).
+func wholePercent(p float64) uint32 {
+	return uint32(math.Max(math.Floor(p), 1))
 }
 
-func wholePercent(p float64, field string) (uint32, error) {
-	if p != math.Trunc(p) {
-		return 0, fmt.Errorf("%s %v is not a whole percent", field, p)
+func maxDuration(a, b time.Duration) time.Duration {
+	if a > b {
+		return a
 	}
-	return uint32(p), nil
+	return b
+}
+
+func min64(a, b int64) int64 {
+	if a < b {
+		return a
+	}
+	return b
 }

@@ -214,10 +214,7 @@ func New(config Config, opts ...Option) (Snapshotter, error) {
 		return nil, err
 	}
 
-	gc, err := gcOptions(config.GC)
-	if err != nil {
-		return nil, err
-	}
+	gc := gcOptions(config.GC)
 
 	s := &snapshotter{
 		options: lib.Options{

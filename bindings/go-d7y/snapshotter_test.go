@@ -33,45 +33,44 @@ func TestNewRequiresARootDir(t *testing.T) {
 
 func TestGCFieldsMapToTheLibrarysOptions(t *testing.T) {
 	var defaults lib.GCOptions
-	got, err := gcOptions(GC{})
-	if err != nil || got != defaults {
-		t.Fatalf("nil fields: %+v, %v; want the defaults %+v", got, err, defaults)
+	if got := gcOptions(GC{}); got != defaults {
+		t.Fatalf("nil fields: %+v; want the defaults %+v", got, defaults)
 	}
 
 	interval, retention := 2*time.Minute, time.Hour
 	high, low, batch := 80.0, 60.0, 4
-	got, err = gcOptions(GC{Interval: &interval, DiskHighThresholdPercent: &high, DiskLowThresholdPercent: &low, BatchSize: &batch, MinRetentionPeriod: &retention})
+	got := gcOptions(GC{Interval: &interval, DiskHighThresholdPercent: &high, DiskLowThresholdPercent: &low, BatchSize: &batch, MinRetentionPeriod: &retention})
 	want := defaults
 	want.Interval, want.HighWatermarkPercent, want.LowWatermarkPercent, want.BatchSize, want.MinRetention = interval, 80, 60, 4, retention
-	if err != nil || got != want {
-		t.Fatalf("every field set: %+v, %v; want %+v", got, err, want)
+	if got != want {
+		t.Fatalf("every field set: %+v; want %+v", got, want)
 	}
 
 	// Out of their ranges, values are ignored as d7y.io/snapshotter ignores them.
 	negative, tooHigh, aboveHigh, noBatch := -time.Second, 101.0, 95.0, 0
-	got, err = gcOptions(GC{Interval: &negative, DiskHighThresholdPercent: &tooHigh, DiskLowThresholdPercent: &aboveHigh, BatchSize: &noBatch, MinRetentionPeriod: &negative})
-	if err != nil || got != defaults {
-		t.Fatalf("values out of range: %+v, %v; want the defaults", got, err)
+	got = gcOptions(GC{Interval: &negative, DiskHighThresholdPercent: &tooHigh, DiskLowThresholdPercent: &aboveHigh, BatchSize: &noBatch, MinRetentionPeriod: &negative})
+	if got != defaults {
+		t.Fatalf("values out of range: %+v; want the defaults", got)
 	}
 
-	fraction, halfSecond, zero := 85.5, 1500*time.Millisecond, 0.0
-	for _, c := range []struct {
-		gc    GC
-		field string
-	}{
-		{GC{DiskHighThresholdPercent: &fraction}, "GC.DiskHighThresholdPercent 85.5 is not a whole percent"},
-		{GC{DiskLowThresholdPercent: &fraction}, "GC.DiskLowThresholdPercent 85.5 is not a whole percent"},
-		{GC{DiskHighThresholdPercent: &zero}, "GC.DiskHighThresholdPercent 0"},
-		{GC{DiskLowThresholdPercent: &zero}, "GC.DiskLowThresholdPercent 0"},
-		{GC{Interval: &halfSecond}, "GC.Interval 1.5s is not a whole number of seconds"},
-		{GC{MinRetentionPeriod: &halfSecond}, "GC.MinRetentionPeriod 1.5s"},
-	} {
-		if _, err := gcOptions(c.gc); err == nil || !strings.Contains(err.Error(), c.field) {
-			t.Errorf("%s: %v", c.field, err)
-		}
+	// What the library cannot take as it is rounds to what collects no less: thresholds and the
+	// interval down, the retention up; a threshold of 0 is 1 %.
+	fraction, lowFraction, halfSecond, zero := 85.5, 60.9, 1500*time.Millisecond, 0.0
+	got = gcOptions(GC{Interval: &halfSecond, DiskHighThresholdPercent: &fraction, DiskLowThresholdPercent: &lowFraction, MinRetentionPeriod: &halfSecond})
+	want = defaults
+	want.Interval, want.HighWatermarkPercent, want.LowWatermarkPercent, want.MinRetention = time.Second, 85, 60, 2*time.Second
+	if got != want {
+		t.Fatalf("fractions: %+v; want %+v", got, want)
 	}
-	if _, err := New(Config{RootDir: t.TempDir(), GC: GC{Interval: &halfSecond}}); err == nil || !strings.Contains(err.Error(), "GC.Interval") {
-		t.Errorf("New with a fractional interval: %v", err)
+	tiny := 300 * time.Millisecond
+	got = gcOptions(GC{Interval: &tiny, DiskHighThresholdPercent: &zero, DiskLowThresholdPercent: &zero})
+	want = defaults
+	want.Interval, want.HighWatermarkPercent, want.LowWatermarkPercent = time.Second, 1, 1
+	if got != want {
+		t.Fatalf("zero thresholds and a sub-second interval: %+v; want %+v", got, want)
+	}
+	if _, err := New(Config{RootDir: t.TempDir(), GC: GC{Interval: &halfSecond, DiskHighThresholdPercent: &fraction}}); err != nil {
+		t.Errorf("New with a fractional interval and threshold: %v", err)
 	}
 }
 
