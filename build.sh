@@ -241,6 +241,8 @@ run_tests() {
     log "Core tests (xunit)"
     dotnet test tests/Core.Tests -c Release -nologo --logger "console;verbosity=minimal" \
         -p:TreatWarningsAsErrors=true
+    log "protobuf messages print no secret when compiled like the library (Native AOT probe)"
+    tests/aot/protobuf_secrets_test.sh "$OUT"
     log "C ABI tests"
     tests/c/run.sh "$OUT"
     run_go_tests
