@@ -21,6 +21,7 @@
 #   BENCH_MOST_FILE_BYTES [512] their size: small, so the default run stays within 15 minutes
 #   BENCH_CHANGED_PERCENT [1]   incremental: share of those files rewritten for the new version
 #   BENCH_DENSE_MIB [2048]      one dense file of random data
+#   BENCH_DENSE_SMALLER_MIB [1024]  a second, smaller one: its snapshot against a durable copy only
 #   BENCH_TMPDIR [BUILD_DIR]    where the temporary work directory goes (not tmpfs: that measures memory)
 #   BENCH_DROP_CACHES [0]       1: drop the page cache before every timed run (root only; cold reads)
 #   BENCH_SMOKE [0]             1: tiny sizes and one round, to check the harness itself; needs BENCH_OUT
@@ -38,9 +39,9 @@ die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 SMOKE=${BENCH_SMOKE:-0}
 if [ "$SMOKE" = 1 ]; then
     [ -n "${BENCH_OUT:-}" ] || die "BENCH_SMOKE=1 needs BENCH_OUT: smoke numbers must not replace bench/results.*"
-    defaults=(1 1 16 32 300 1 16 100 600 512)
+    defaults=(1 1 16 32 300 1 16 100 600 512 8)
 else
-    defaults=(3 1 4096 8192 20000 1 2048 5000 100000 512)
+    defaults=(3 1 4096 8192 20000 1 2048 5000 100000 512 1024)
 fi
 ROUNDS=${BENCH_ROUNDS:-${defaults[0]}}
 SLOW_ROUNDS=${BENCH_SLOW_ROUNDS:-${defaults[1]}}
@@ -52,11 +53,13 @@ DENSE_MIB=${BENCH_DENSE_MIB:-${defaults[6]}}
 FEW_FILE_COUNT=${BENCH_FEW_FILES:-${defaults[7]}}
 MOST_FILE_COUNT=${BENCH_MOST_FILES:-${defaults[8]}}
 MOST_FILE_BYTES=${BENCH_MOST_FILE_BYTES:-${defaults[9]}}
+DENSE_SMALLER_MIB=${BENCH_DENSE_SMALLER_MIB:-${defaults[10]}}
 DROP_CACHES=${BENCH_DROP_CACHES:-0}
 OUT_DIR=${BENCH_OUT:-$HERE}
 for setting in BENCH_ROUNDS:ROUNDS BENCH_SLOW_ROUNDS:SLOW_ROUNDS BENCH_VM_MEMORY_MIB:VM_MEMORY_MIB \
     BENCH_VM_DISK_MIB:VM_DISK_MIB BENCH_FILES:FILE_COUNT BENCH_CHANGED_PERCENT:CHANGED_PERCENT BENCH_DENSE_MIB:DENSE_MIB \
-    BENCH_FEW_FILES:FEW_FILE_COUNT BENCH_MOST_FILES:MOST_FILE_COUNT BENCH_MOST_FILE_BYTES:MOST_FILE_BYTES; do
+    BENCH_FEW_FILES:FEW_FILE_COUNT BENCH_MOST_FILES:MOST_FILE_COUNT BENCH_MOST_FILE_BYTES:MOST_FILE_BYTES \
+    BENCH_DENSE_SMALLER_MIB:DENSE_SMALLER_MIB; do
     variable=${setting#*:}
     [[ ${!variable} =~ ^[1-9][0-9]*$ ]] || die "${setting%%:*} must be a positive integer, got '${!variable}'"
 done
@@ -89,7 +92,7 @@ vm_data_mib=$((VM_MEMORY_MIB / 4 + VM_DISK_MIB / 10))
 files_data_mib=$((FILE_COUNT * 36 / 1024 + 1))
 few_files_data_mib=$((FEW_FILE_COUNT * 36 / 1024 + 1))
 most_files_data_mib=$((MOST_FILE_COUNT * ((MOST_FILE_BYTES + 4095) / 4096) * 4 / 1024 + 1))
-need_mib=$(printf '%s\n' $((vm_data_mib * 5 + VM_MEMORY_MIB + VM_DISK_MIB)) $((DENSE_MIB * 6)) \
+need_mib=$(printf '%s\n' $((vm_data_mib * 5 + VM_MEMORY_MIB + VM_DISK_MIB)) $((DENSE_MIB * 6)) $((DENSE_SMALLER_MIB * 3)) \
     $((files_data_mib * (9 * ROUNDS + 8) + (few_files_data_mib + most_files_data_mib) * (4 * ROUNDS + 3))) | sort -n | tail -1)
 need_mib=$((need_mib + 1024))
 free_mib=$(($(df -Pk "$PARENT" | awk 'NR == 2 { print $4 }') / 1024))
@@ -331,6 +334,18 @@ compare_value xxh3 "XXH3-64 of the cached $DENSE_MIB MiB file, MB/s (HashBench -
 ours_peak_memory dense
 rm -rf "$W/store" "$W/copy" "$W/repo" "$SRC"
 
+log "dense_smaller: snapshot of a $DENSE_SMALLER_MIB MiB file of random data (best of $ROUNDS)"
+mkdir -p "$SRC"
+"$GEN" dense "$SRC/dense.bin" $((DENSE_SMALLER_MIB * MiB)) 9
+warm "$SRC"
+measure dense_smaller snapshot "snapshotctl" "$ROUNDS" "$W/store" \
+    "$CTL" --root "$W/store" snapshot --name dense --version v1 --base-dir "$SRC" --rw dense.bin
+measure dense_smaller snapshot "cp -a + sync -f" "$ROUNDS" "$W/dst" "${CP_SYNC[@]}" "$SRC" "$W/dst"
+compare dense_smaller "snapshot vs cp -a + sync -f (durable)" "dense_smaller|snapshot|snapshotctl" \
+    "dense_smaller|snapshot|cp -a + sync -f" 0.8
+ours_peak_memory dense_smaller
+rm -rf "$W/store" "$W/dst" "$SRC"
+
 # ---------------------------------------------------------------------------------------------------
 # 2. Many small files.
 
@@ -509,10 +524,11 @@ case_title() {
         files) echo "2. Many small files: ${FILE_COUNT} files of 1-64 KiB, 100 to a directory" ;;
         most_files) echo "2b. The most small files: ${MOST_FILE_COUNT} files of ${MOST_FILE_BYTES} B, 100 to a directory" ;;
         dense) echo "3. One dense ${DENSE_MIB} MiB file of random data" ;;
+        dense_smaller) echo "3a. One dense ${DENSE_SMALLER_MIB} MiB file of random data: the snapshot against a durable copy" ;;
         incremental) echo "4. Incremental: the small files as new versions of a store holding them, unchanged and with $changed files ($CHANGED_PERCENT %) rewritten" ;;
     esac
 }
-CASES=(vm files few_files most_files dense incremental xxh3)
+CASES=(vm files few_files most_files dense dense_smaller incremental xxh3)
 
 format_value() {
     case "$1" in
@@ -581,9 +597,10 @@ format_value() {
     printf '  "machine": {"cores": %d, "cpu": %s, "memory_mib": %d, "kernel": %s, "filesystem": %s, "mount_type": %s, "load_average_start": %s, "load_average_end": %s},\n' \
         "$CORES" "$(json_string "$CPU")" "$MEMORY_MIB" "$(json_string "$KERNEL")" "$(json_string "$FS_TYPE")" \
         "$(json_string "$MOUNT_TYPE")" "$(json_string "$LOAD_START")" "$(json_string "$LOAD_END")"
-    printf '  "settings": {"rounds": %d, "slow_rounds": %d, "vm_memory_mib": %d, "vm_disk_mib": %d, "files": %d, "few_files": %d, "most_files": %d, "most_file_bytes": %d, "changed_percent": %d, "changed_files": %d, "dense_mib": %d, "drop_caches": %s},\n' \
+    printf '  "settings": {"rounds": %d, "slow_rounds": %d, "vm_memory_mib": %d, "vm_disk_mib": %d, "files": %d, "few_files": %d, "most_files": %d, "most_file_bytes": %d, "changed_percent": %d, "changed_files": %d, "dense_mib": %d, "dense_smaller_mib": %d, "drop_caches": %s},\n' \
         "$ROUNDS" "$SLOW_ROUNDS" "$VM_MEMORY_MIB" "$VM_DISK_MIB" "$FILE_COUNT" "$FEW_FILE_COUNT" "$MOST_FILE_COUNT" \
-        "$MOST_FILE_BYTES" "$CHANGED_PERCENT" "$changed" "$DENSE_MIB" "$([ "$DROP_CACHES" = 1 ] && echo true || echo false)"
+        "$MOST_FILE_BYTES" "$CHANGED_PERCENT" "$changed" "$DENSE_MIB" "$DENSE_SMALLER_MIB" \
+        "$([ "$DROP_CACHES" = 1 ] && echo true || echo false)"
     printf '  "versions": {'
     separator=
     for tool in "${VERSION_ORDER[@]}"; do

@@ -28,6 +28,7 @@ check() {
 }
 check '.smoke == true and .settings.rounds == 1 and .settings.slow_rounds == 1 and .settings.changed_files > 0
     and .settings.few_files > 0 and .settings.most_files > 0 and .settings.most_file_bytes > 0
+    and .settings.dense_smaller_mib > 0
     and (.duration_seconds | type) == "number"'
 check '(.machine.cores | type) == "number" and (.machine.filesystem | length) > 0 and (.machine.kernel | length) > 0
     and (.machine.load_average_start | length) > 0'
@@ -69,6 +70,7 @@ for case in few_files most_files; do
     done
     expected_measurements+=("$case|snapshot|restic backup")
 done
+expected_measurements+=("dense_smaller|snapshot|snapshotctl" "dense_smaller|snapshot|cp -a + sync -f")
 measured=$(jq -r '.measurements[] | "\(.case)|\(.operation)|\(.tool)"' "$JSON")
 for key in "${expected_measurements[@]}"; do
     grep -qxF "$key" <<<"$measured" || fail "results.json has no measurement $key"
@@ -79,6 +81,7 @@ expected_goals=(
     "vm|snapshot vs cp -a --sparse=always|1.2" "vm|restore read-only memory.bin vs cp -al|2"
     "vm|restore writable disk.img vs cp -a|1.2"
     "dense|snapshot vs cp -a|1.3" "dense|restore vs cp -a|1.2" "dense|snapshot vs cp -a + sync -f (durable)|0.8"
+    "dense_smaller|snapshot vs cp -a + sync -f (durable)|0.8"
     "files|snapshot vs cp -a|1.3" "files|restore vs cp -a|1.2"
     "incremental|snapshot unchanged tree vs first snapshot of the tree|0.1"
     "incremental|snapshot unchanged tree vs rsync -a|1"
@@ -94,7 +97,7 @@ done
 for case in few_files files most_files; do
     expected_goals+=("$case|snapshot vs cp -a + sync -f (durable)|1" "$case|snapshot vs restic backup|0.5")
 done
-for case in vm few_files files most_files dense incremental; do
+for case in vm few_files files most_files dense dense_smaller incremental; do
     expected_goals+=("$case|peak memory of snapshotctl, largest in this case|1")
 done
 judged=$(jq -r '.comparisons[] | select(.goal != null) | "\(.case)|\(.comparison)|\(.goal)"' "$JSON")
