@@ -18,7 +18,7 @@ internal sealed class EngineContext
         Fetches = contentProvider is null ? null : new FetchCoordinator(store, contentProvider, ContentStore.DefaultBufferBytes);
         Store = store;
         Metadata = metadata;
-        Recovery = new RecoveryRecords(store.RootDir, metadataDir);
+        Recovery = new RecoveryRecords(store.RootDir, metadataDir, owner.Token);
         Owner = owner;
         OwnersDir = Path.Join(metadataDir, OwnersDirName);
         Time = time;

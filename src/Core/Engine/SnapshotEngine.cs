@@ -103,7 +103,7 @@ public sealed class SnapshotEngine : IDisposable
                 // On a full filesystem SQLite could not even open its shared-memory file: deleting and collecting need that.
                 SpaceReserve.ReleaseIfLow(metadataDir);
                 var store = new ContentStore(rootDir, owner.Token);
-                MetadataStore metadata = new RecoveryRecords(rootDir, metadataDir).OpenIndex(metadataDir, () => ContentStore.StoredDigests(store.ContentDir).Any());
+                MetadataStore metadata = new RecoveryRecords(rootDir, metadataDir, owner.Token).OpenIndex(metadataDir, () => ContentStore.StoredDigests(store.ContentDir).Any());
                 var context = new EngineContext(store, metadata, owner, metadataDir, contentProvider, catalog, options.Time, options.Concurrency);
                 Recover(context);
                 SpaceReserve.Ensure(metadataDir);
@@ -140,6 +140,7 @@ public sealed class SnapshotEngine : IDisposable
         if (ownerDied)
         {
             context.Store.DeleteAbandonedTemps(context.IsOwnerAlive);
+            context.Recovery.DeleteAbandonedTemps(context.IsOwnerAlive, long.MinValue);
             OwnerLock.RemoveDead(context.OwnersDir);
         }
 

@@ -106,7 +106,7 @@ internal sealed class GarbageCollector
         if (!dryRun)
         {
             SpaceReserve.Restore(_metadata, _metadataDir);
-            _recovery.DeleteAbandonedTemps(GraceCutoffNs(nowNs));
+            _recovery.DeleteAbandonedTemps(_isOwnerAlive, GraceCutoffNs(nowNs));
             // Victims a batch skipped after their records went (used or pinned meanwhile) get them back here.
             _recovery.WriteMissing(_metadata);
         }

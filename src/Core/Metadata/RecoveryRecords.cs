@@ -35,11 +35,15 @@ internal sealed class RecoveryRecords
     private const uint FileMode = 0x1A4; // 0644
     private const long NameSecondSeed = 0x5245434F56455259; // "RECOVERY"
 
+    private readonly string _ownerToken;
     private readonly string _incompleteMarker;
     private readonly string _lockPath;
 
-    public RecoveryRecords(string rootDir, string metadataDir)
+    /// <param name="ownerToken">The token of the handle writing through this instance; its temporary records carry it
+    /// (".record-&lt;token&gt;-&lt;random&gt;") so that those of a dead owner can be told apart and removed.</param>
+    public RecoveryRecords(string rootDir, string metadataDir, string ownerToken)
     {
+        _ownerToken = ownerToken;
         Directory = Path.Join(rootDir, "storage", DirectoryName);
         _incompleteMarker = Path.Join(metadataDir, IndexIncompleteFileName);
         _lockPath = Path.Join(metadataDir, LockFileName);
@@ -66,7 +70,7 @@ internal sealed class RecoveryRecords
     /// <summary>Writes (or replaces) a record crash-safely: a temporary file made durable, renamed, the directory synced.</summary>
     public void Write(RecoveryRecord record)
     {
-        string temp = UnixPath.TempPathIn(Directory, TempPrefix);
+        string temp = UnixPath.TempPathIn(Directory, $"{TempPrefix}{_ownerToken}-");
         try
         {
             using (var file = UnixFile.CreateNew(temp, FileMode))
@@ -216,14 +220,19 @@ internal sealed class RecoveryRecords
         return written;
     }
 
-    /// <summary>Removes temporary records of writers killed mid-write, once older than <paramref name="cutoffNs"/> (a
-    /// live writer's is renamed within moments). Returns how many.</summary>
-    public int DeleteAbandonedTemps(long cutoffNs)
+    /// <summary>Removes temporary records of writers killed mid-write: those of owners no longer alive, and any without an
+    /// owner token once older than <paramref name="cutoffNs"/>. Returns how many.</summary>
+    public int DeleteAbandonedTemps(Func<string, bool> isOwnerAlive, long cutoffNs)
     {
         int removed = 0;
         foreach (string temp in System.IO.Directory.EnumerateFiles(Directory, TempPrefix + "*"))
         {
-            if (UnixPath.TryStat(temp, followSymlinks: false) is { } status && status.ChangeTimeNs <= cutoffNs)
+            string name = Path.GetFileName(temp);
+            string token = name.Length > TempPrefix.Length + 16 ? name.Substring(TempPrefix.Length, 16) : "";
+            bool abandoned = OwnerLock.IsToken(token) && name[TempPrefix.Length + 16] == '-'
+                ? !isOwnerAlive(token)
+                : UnixPath.TryStat(temp, followSymlinks: false) is { } status && status.ChangeTimeNs <= cutoffNs;
+            if (abandoned)
             {
                 UnixPath.TryDeleteFile(temp);
                 removed++;

@@ -159,4 +159,21 @@ public sealed class IndexRebuildTests : EngineTestBase
         Assert.Equal(before.Where(s => s.Name != "vm" || s.Version != "v1"), Listed(engine));
         RestoresExactly(engine, "vm", "v2", "model.bin", "state2.bin");
     }
+
+    [Fact]
+    public void A_temporary_record_of_a_dead_handle_is_no_record_and_the_collector_removes_it_within_the_grace_period()
+    {
+        SnapshotEngine engine = OpenEngine(new EngineOptions { RootDir = RootDir, Gc = new GcOptions { Background = false } });
+        SnapshotThree(engine);
+        string recovery = Path.Join(RootDir, "storage", "recovery");
+        string dead = TestFiles.WriteDense(Path.Join(recovery, ".record-00000000deadbeef-0123456789abcdef"), [1, 2, 3]);
+        string foreign = TestFiles.WriteDense(Path.Join(recovery, ".record-0123456789abcdef"), [1, 2, 3]);
+
+        Assert.Empty(engine.Verify(new VerifyRequest()).Problems);
+        engine.Collect(dryRun: false);
+
+        Assert.False(File.Exists(dead));
+        Assert.True(File.Exists(foreign), "a temporary record without an owner token went before the grace period passed");
+        Assert.Equal(4, Directory.EnumerateFiles(recovery).Count());
+    }
 }
