@@ -345,7 +345,7 @@ internal sealed class ContentStore
     }
 
     /// <summary>Removes a digest's content and its read-only inode, whichever exist. Only for content no snapshot
-    /// references any more (see MetadataStore.ReleaseUnreferenced, which calls this under its write lock).</summary>
+    /// references any more (see GcRecords.ReleaseUnreferenced, which calls this under its write lock).</summary>
     public void Remove(Digest digest)
     {
         UnixPath.DeleteFile(ContentPath(digest));

@@ -58,17 +58,17 @@ internal static class MetadataSchema
 
     /// <summary>
     /// Schema 4: file lists recorded once and shared, whole or as deltas (files rows belong to a list, snapshots name
-    /// theirs; see MetadataStore.Lists.cs), and a lease's pinned digests stored as sets, a row per pin call instead of a
+    /// theirs; see FileLists), and a lease's pinned digests stored as sets, a row per pin call instead of a
     /// row per digest. Every committed snapshot gets the whole list its rows make, identical lists recorded once; the
     /// rows of each lease's pins become one set.
     /// </summary>
     private static void MigrateToSharedLists(SqliteConnection connection)
     {
-        MetadataStore.Run(connection, SharedListSchema);
+        MetadataDatabase.Run(connection, SharedListSchema);
         var committed = new List<long>();
         using (var ids = connection.CreateCommand())
         {
-            ids.CommandText = $"SELECT id FROM snapshots WHERE state = {MetadataStore.CommittedState} ORDER BY id";
+            ids.CommandText = $"SELECT id FROM snapshots WHERE state = {SnapshotRecords.CommittedState} ORDER BY id";
             using var reader = ids.ExecuteReader();
             while (reader.Read())
             {
@@ -86,19 +86,19 @@ internal static class MetadataSchema
             """;
         var copyList = copy.Parameters.Add("$list", SqliteType.Integer);
         var copyId = copy.Parameters.Add("$id", SqliteType.Integer);
-        using var read = new RowStatement(connection, $"SELECT {MetadataStore.FileColumns}, 0 FROM files WHERE snapshot_id = ?1");
+        using var read = new RowStatement(connection, $"SELECT {FileLists.FileColumns}, 0 FROM files WHERE snapshot_id = ?1");
         using var name = connection.CreateCommand();
         name.CommandText = "UPDATE snapshots SET list_id = $list WHERE id = $id";
         var nameList = name.Parameters.Add("$list", SqliteType.Integer);
         var nameId = name.Parameters.Add("$id", SqliteType.Integer);
         foreach (long id in committed)
         {
-            List<FileRecord> files = MetadataStore.ReadRows(read.Bind(1, id)).Select(r => r.File).ToList();
+            List<FileRecord> files = FileLists.ReadRows(read.Bind(1, id)).Select(r => r.File).ToList();
             byte[] key = FileListKey.Of(files);
             findKey.Value = key;
             if (find.ExecuteScalar() is not long listId)
             {
-                listId = MetadataStore.InsertFileList(connection, key, files, MetadataStore.StoredBytes(connection, files, []), baseId: null);
+                listId = FileLists.InsertFileList(connection, key, files, FileLists.StoredBytes(connection, files, []), baseId: null);
                 copyList.Value = listId;
                 copyId.Value = id;
                 copy.ExecuteNonQuery();
@@ -125,10 +125,10 @@ internal static class MetadataSchema
 
         foreach (IGrouping<long, (long Lease, Digest Digest)> lease in pins.GroupBy(p => p.Lease))
         {
-            MetadataStore.InsertPinSet(connection, lease.Key, lease.Select(p => p.Digest));
+            LeaseRecords.InsertPinSet(connection, lease.Key, lease.Select(p => p.Digest));
         }
 
-        MetadataStore.Run(connection, SharedListSwap);
+        MetadataDatabase.Run(connection, SharedListSwap);
     }
 
     private const string InitialSchema = """

@@ -8,15 +8,19 @@ namespace Snapshotter.Metadata;
 /// everything the plan assumed (still committed and unused since, not pinned, not referenced), because other
 /// handles and processes keep working while a plan is made.
 /// </summary>
-internal sealed partial class MetadataStore
+internal sealed class GcRecords
 {
     /// <summary>Digests deleted per transaction: each holds SQLite's write lock while it unlinks files.</summary>
     private const int DeletionChunk = 256;
 
+    private readonly MetadataDatabase _database;
+
+    public GcRecords(MetadataDatabase database) => _database = database;
+
     /// <summary>Committed snapshots with their digests, content sizes and live pins, read in one transaction.</summary>
     public GcInventory ReadInventory(Func<string, bool> isOwnerAlive)
     {
-        using var connection = Connect();
+        using var connection = _database.Connect();
         using var transaction = connection.BeginTransaction(deferred: true);
         var digestsBySnapshot = new Dictionary<long, List<Digest>>();
         using (var files = connection.CreateCommand())
@@ -62,7 +66,7 @@ internal sealed partial class MetadataStore
         using (var committed = connection.CreateCommand())
         {
             committed.CommandText = "SELECT id, name, version, created_ns, last_used_ns FROM snapshots WHERE state = $committed";
-            committed.Parameters.AddWithValue("$committed", CommittedState);
+            committed.Parameters.AddWithValue("$committed", SnapshotRecords.CommittedState);
             using var reader = committed.ExecuteReader();
             while (reader.Read())
             {
@@ -78,13 +82,13 @@ internal sealed partial class MetadataStore
             contentBytes[digest] = record.EncodedSize;
         }
 
-        return new GcInventory(snapshots, contentBytes, LivePinnedContent(connection, isOwnerAlive));
+        return new GcInventory(snapshots, contentBytes, LeaseRecords.LivePinnedContent(connection, isOwnerAlive));
     }
 
     /// <summary>Content objects recorded in metadata, with their creation times.</summary>
     public Dictionary<Digest, (ContentRecord Record, long CreatedNs)> ReadContent()
     {
-        using var connection = Connect();
+        using var connection = _database.Connect();
         return ReadContent(connection).ToDictionary(c => c.Digest, c => (c.Record, c.CreatedNs));
     }
 
@@ -108,7 +112,7 @@ internal sealed partial class MetadataStore
     /// <summary>Every digest some snapshot's file references.</summary>
     public HashSet<Digest> ReferencedDigests()
     {
-        using var connection = Connect();
+        using var connection = _database.Connect();
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT DISTINCT digest FROM files";
         using var reader = command.ExecuteReader();
@@ -131,24 +135,24 @@ internal sealed partial class MetadataStore
     /// </summary>
     public HashSet<long> DeleteSnapshots(IReadOnlyList<SnapshotUsage> victims, Func<string, bool> isOwnerAlive)
     {
-        using var connection = Connect();
+        using var connection = _database.Connect();
         using var transaction = connection.BeginTransaction();
         using var delete = connection.CreateCommand();
         delete.CommandText = "DELETE FROM snapshots WHERE id = $id AND state = $committed AND last_used_ns = $lastUsed RETURNING list_id";
         var id = delete.Parameters.Add("$id", SqliteType.Integer);
         var lastUsed = delete.Parameters.Add("$lastUsed", SqliteType.Integer);
-        delete.Parameters.AddWithValue("$committed", CommittedState);
+        delete.Parameters.AddWithValue("$committed", SnapshotRecords.CommittedState);
         var deleted = new HashSet<long>();
         foreach (SnapshotUsage victim in victims)
         {
-            if (IsSnapshotPinned(connection, victim.Id, isOwnerAlive))
+            if (LeaseRecords.IsSnapshotPinned(connection, victim.Id, isOwnerAlive))
             {
                 continue;
             }
 
             id.Value = victim.Id;
             lastUsed.Value = victim.LastUsedNs;
-            if (DropUnusedList(connection, delete))
+            if (SnapshotRecords.DropUnusedList(connection, delete))
             {
                 deleted.Add(victim.Id);
             }
@@ -163,7 +167,7 @@ internal sealed partial class MetadataStore
     /// eviction, and how orphans go): for each candidate, inside a write transaction, re-checks both, drops its
     /// record and lets <paramref name="removeFiles"/> unlink its files. Doing it under the write lock is what makes
     /// concurrent writers safe: a pin committed first is seen here, and a snapshot committing afterwards finds the
-    /// content gone when it checks under the same lock (see <see cref="Commit"/>). A crash before the commit
+    /// content gone when it checks under the same lock (see <see cref="SnapshotRecords.Commit"/>). A crash before the commit
     /// leaves only a record without files and without references, which the next collection drops.
     /// Digests remembered for source files holding that content are forgotten with it.
     /// </summary>
@@ -174,7 +178,7 @@ internal sealed partial class MetadataStore
         for (int start = 0; start < candidates.Count; start += DeletionChunk)
         {
             cancellation.ThrowIfCancellationRequested();
-            using var connection = Connect();
+            using var connection = _database.Connect();
             using var transaction = connection.BeginTransaction();
             using var referenced = connection.CreateCommand();
             referenced.CommandText = "SELECT 1 FROM files WHERE digest = $digest LIMIT 1";
@@ -182,7 +186,7 @@ internal sealed partial class MetadataStore
             using var delete = connection.CreateCommand();
             delete.CommandText = "DELETE FROM content WHERE digest = $digest RETURNING size, encoded_size";
             var deletedDigest = delete.Parameters.Add("$digest", SqliteType.Text);
-            HashSet<Digest> pinned = LivePinnedContent(connection, isOwnerAlive);
+            HashSet<Digest> pinned = LeaseRecords.LivePinnedContent(connection, isOwnerAlive);
             foreach (Digest digest in candidates.Skip(start).Take(DeletionChunk))
             {
                 string text = digest.ToString();
@@ -197,7 +201,7 @@ internal sealed partial class MetadataStore
                     released.Add(reader.Read() ? new ContentRecord(digest, reader.GetInt64(0), reader.GetInt64(1)) : new ContentRecord(digest, 0, 0));
                 }
 
-                ForgetRememberedDigests(connection, text);
+                RememberedDigests.ForgetHolding(connection, text);
                 removeFiles(digest);
             }
 
@@ -205,34 +209,5 @@ internal sealed partial class MetadataStore
         }
 
         return released;
-    }
-
-    /// <summary>SQLite's quick_check plus a foreign key check: an empty list when the database is sound.</summary>
-    public List<string> CheckIntegrity()
-    {
-        using var connection = Connect();
-        var problems = new List<string>();
-        using (var quick = connection.CreateCommand())
-        {
-            quick.CommandText = "PRAGMA quick_check";
-            using var reader = quick.ExecuteReader();
-            while (reader.Read())
-            {
-                if (reader.GetString(0) != "ok")
-                {
-                    problems.Add(reader.GetString(0));
-                }
-            }
-        }
-
-        using var foreignKeys = connection.CreateCommand();
-        foreignKeys.CommandText = "PRAGMA foreign_key_check";
-        using var violations = foreignKeys.ExecuteReader();
-        while (violations.Read())
-        {
-            problems.Add($"table {violations.GetString(0)} row {(violations.IsDBNull(1) ? "?" : violations.GetInt64(1))} refers to a missing {violations.GetString(2)} record");
-        }
-
-        return problems;
     }
 }

@@ -8,13 +8,17 @@ namespace Snapshotter.Metadata;
 /// concurrent handles and processes only ever replace one complete fact with another. Rows are written without
 /// fsync: losing them only means reading files again.
 /// </summary>
-internal sealed partial class MetadataStore
+internal sealed class RememberedDigests
 {
+    private readonly MetadataDatabase _database;
+
+    public RememberedDigests(MetadataDatabase database) => _database = database;
+
     /// <summary>The rows of these inodes written in boot <paramref name="boot"/>, read in one transaction. Rows whose digest
     /// does not parse are left out.</summary>
-    public Dictionary<(ulong Device, ulong Inode), RememberedDigest> FindRememberedDigests(string boot, IEnumerable<(ulong Device, ulong Inode)> inodes)
+    public Dictionary<(ulong Device, ulong Inode), RememberedDigest> Find(string boot, IEnumerable<(ulong Device, ulong Inode)> inodes)
     {
-        using var connection = Connect(durable: false);
+        using var connection = _database.Connect(durable: false);
         using var transaction = connection.BeginTransaction(deferred: true);
         using var find = new RowStatement(connection, """
             SELECT size, mtime_ns, ctime_ns, mode, digest, hashed_ns, used_ns FROM file_identities
@@ -46,9 +50,9 @@ internal sealed partial class MetadataStore
     /// <paramref name="used"/> rows still holding those identities, and, when the table has grown beyond
     /// <paramref name="maxEntries"/>, drops the least recently used rows down to nine tenths of it.
     /// </summary>
-    public void SaveRememberedDigests(string boot, IReadOnlyCollection<RememberedDigest> learned, IReadOnlyCollection<FileIdentity> used, long nowNs, int maxEntries)
+    public void Save(string boot, IReadOnlyCollection<RememberedDigest> learned, IReadOnlyCollection<FileIdentity> used, long nowNs, int maxEntries)
     {
-        using var connection = Connect(durable: false);
+        using var connection = _database.Connect(durable: false);
         using var transaction = connection.BeginTransaction();
         using (var upsert = new RowStatement(connection, """
             INSERT INTO file_identities (device, inode, size, mtime_ns, ctime_ns, mode, digest, boot, hashed_ns, used_ns)
@@ -79,15 +83,15 @@ internal sealed partial class MetadataStore
 
         if (learned.Count > 0)
         {
-            EvictRememberedDigests(connection, maxEntries);
+            EvictLeastRecentlyUsed(connection, maxEntries);
         }
 
         transaction.Commit();
     }
 
-    private static void EvictRememberedDigests(SqliteConnection connection, int maxEntries)
+    private static void EvictLeastRecentlyUsed(SqliteConnection connection, int maxEntries)
     {
-        long entries = CountRememberedDigests(connection);
+        long entries = Count(connection);
         if (entries <= maxEntries)
         {
             return;
@@ -103,13 +107,13 @@ internal sealed partial class MetadataStore
     }
 
     /// <summary>How many digests are remembered.</summary>
-    public long CountRememberedDigests()
+    public long Count()
     {
-        using var connection = Connect(durable: false);
-        return CountRememberedDigests(connection);
+        using var connection = _database.Connect(durable: false);
+        return Count(connection);
     }
 
-    private static long CountRememberedDigests(SqliteConnection connection)
+    private static long Count(SqliteConnection connection)
     {
         using var count = connection.CreateCommand();
         count.CommandText = "SELECT count(*) FROM file_identities";
@@ -118,16 +122,16 @@ internal sealed partial class MetadataStore
 
     /// <summary>Forgets every remembered digest (a repair: whatever the store held before is no longer taken on trust).
     /// Returns how many there were.</summary>
-    public int ForgetRememberedDigests()
+    public int ForgetAll()
     {
-        using var connection = Connect();
+        using var connection = _database.Connect();
         using var delete = connection.CreateCommand();
         delete.CommandText = "DELETE FROM file_identities";
         return delete.ExecuteNonQuery();
     }
 
     /// <summary>Inside a deletion's transaction: forgets the files remembered as holding content being deleted.</summary>
-    private static void ForgetRememberedDigests(SqliteConnection connection, string digest)
+    internal static void ForgetHolding(SqliteConnection connection, string digest)
     {
         using var delete = connection.CreateCommand();
         delete.CommandText = "DELETE FROM file_identities WHERE digest = $digest";

@@ -19,7 +19,7 @@ namespace Snapshotter.Metadata;
 /// last snapshot of a base goes, its deltas are rebased first: the newest becomes whole and the others deltas over it
 /// (or whole, when they drifted too far from it), all in the deleting transaction.
 /// </summary>
-internal sealed partial class MetadataStore
+internal sealed class FileLists
 {
     /// <summary>A delta holds at most 1/DeltaShare of its base's file count in rows.</summary>
     private const int DeltaShare = 4;
@@ -29,16 +29,20 @@ internal sealed partial class MetadataStore
 
     internal const string FileColumns = "relative_path, digest, read_only, mode, uid, gid, size, mtime_ns, mtime_offset_s, typeflag";
 
+    private readonly MetadataDatabase _database;
+
+    public FileLists(MetadataDatabase database) => _database = database;
+
     /// <summary>A whole list read to record another as a delta over it; <see cref="Key"/> tells it from a list recorded
     /// later under a reused id.</summary>
-    private sealed record ListBase(long Id, byte[] Key, Dictionary<string, FileRecord> Files);
+    internal sealed record ListBase(long Id, byte[] Key, Dictionary<string, FileRecord> Files);
 
     /// <summary>A row of a delta: a file, or a base file it lacks.</summary>
     internal readonly record struct ListRow(FileRecord File, bool Removed);
 
     public List<FileRecord> GetFiles(long snapshotId)
     {
-        using var connection = Connect();
+        using var connection = _database.Connect();
         using var transaction = connection.BeginTransaction(deferred: true);
         using var list = connection.CreateCommand();
         list.CommandText = "SELECT list_id FROM snapshots WHERE id = $id";
@@ -109,9 +113,9 @@ internal sealed partial class MetadataStore
     /// delta over, when it is big enough to be a base. Null otherwise, and when a list with <paramref name="key"/> is
     /// recorded already: the commit will most likely share it.
     /// </summary>
-    private ListBase? ReadDeltaBase(string name, byte[] key)
+    internal ListBase? ReadDeltaBase(string name, byte[] key)
     {
-        using var connection = Connect(durable: false);
+        using var connection = _database.Connect(durable: false);
         using var transaction = connection.BeginTransaction(deferred: true);
         using (var recorded = connection.CreateCommand())
         {
@@ -132,7 +136,7 @@ internal sealed partial class MetadataStore
             ORDER BY s.created_ns DESC, s.id DESC LIMIT 1
             """;
         find.Parameters.AddWithValue("$name", name);
-        find.Parameters.AddWithValue("$committed", CommittedState);
+        find.Parameters.AddWithValue("$committed", SnapshotRecords.CommittedState);
         long id;
         byte[] baseKey;
         using (var reader = find.ExecuteReader())
@@ -196,7 +200,7 @@ internal sealed partial class MetadataStore
     /// a delta takes from its base (a base has a snapshot of its own). What is new is checked with
     /// <paramref name="isContentPresent"/> first: the missing digests are returned and nothing is recorded.
     /// </summary>
-    private static (long ListId, IReadOnlyList<Digest> Missing) RecordFileList(
+    internal static (long ListId, IReadOnlyList<Digest> Missing) Record(
         SqliteConnection connection,
         byte[] key,
         IReadOnlyList<FileRecord> files,
@@ -316,37 +320,11 @@ internal sealed partial class MetadataStore
         }
     }
 
-    /// <summary>
-    /// Deletes a snapshot row (only a pending one with <paramref name="onlyPending"/>) inside the caller's write
-    /// transaction, with its file list when no other snapshot names it: deltas over that list are rebased first.
-    /// Returns whether a row was deleted.
-    /// </summary>
-    private static bool DeleteSnapshotRow(SqliteConnection connection, long id, bool onlyPending = false)
+    /// <summary>Inside the caller's write transaction, after a snapshot row naming <paramref name="listId"/> was
+    /// deleted: drops that list when no other snapshot names it, rebasing the deltas over it first.</summary>
+    internal static void DropIfUnnamed(SqliteConnection connection, long listId)
     {
-        using var delete = connection.CreateCommand();
-        delete.CommandText = onlyPending
-            ? "DELETE FROM snapshots WHERE id = $id AND state = $pending RETURNING list_id"
-            : "DELETE FROM snapshots WHERE id = $id RETURNING list_id";
-        delete.Parameters.AddWithValue("$id", id);
-        delete.Parameters.AddWithValue("$pending", PendingState);
-        return DropUnusedList(connection, delete);
-    }
-
-    /// <summary>Runs a snapshot deletion returning list_id, then drops that list if nothing names it any more.</summary>
-    private static bool DropUnusedList(SqliteConnection connection, SqliteCommand deleteReturningList)
-    {
-        object? list;
-        using (var reader = deleteReturningList.ExecuteReader())
-        {
-            if (!reader.Read())
-            {
-                return false;
-            }
-
-            list = reader.IsDBNull(0) ? null : reader.GetInt64(0);
-        }
-
-        if (list is long listId && !IsNamedBySnapshot(connection, listId))
+        if (!IsNamedBySnapshot(connection, listId))
         {
             RebaseDeltasOf(connection, listId);
             using var drop = connection.CreateCommand();
@@ -354,8 +332,6 @@ internal sealed partial class MetadataStore
             drop.Parameters.AddWithValue("$id", listId);
             drop.ExecuteNonQuery();
         }
-
-        return true;
     }
 
     private static bool IsNamedBySnapshot(SqliteConnection connection, long listId)

@@ -12,11 +12,15 @@ namespace Snapshotter.Metadata;
 /// before the pin is already visible on disk to whoever pinned. Leases need not survive power loss (their
 /// owners do not), so they are committed without fsync.
 /// </summary>
-internal sealed partial class MetadataStore
+internal sealed class LeaseRecords
 {
+    private readonly MetadataDatabase _database;
+
+    public LeaseRecords(MetadataDatabase database) => _database = database;
+
     public long CreateLease(string owner, string purpose, long nowNs)
     {
-        using var connection = Connect(durable: false);
+        using var connection = _database.Connect(durable: false);
         using var insert = connection.CreateCommand();
         insert.CommandText = "INSERT INTO leases (owner, purpose, created_ns) VALUES ($owner, $purpose, $now) RETURNING id";
         insert.Parameters.AddWithValue("$owner", owner);
@@ -28,9 +32,9 @@ internal sealed partial class MetadataStore
     /// <summary>Finds a committed snapshot and pins it in one transaction, so no collector can evict it between the two.</summary>
     public SnapshotRecord? PinCommitted(long leaseId, string name, string version)
     {
-        using var connection = Connect(durable: false);
+        using var connection = _database.Connect(durable: false);
         using var transaction = connection.BeginTransaction();
-        SnapshotRecord? snapshot = FindCommitted(connection, name, version);
+        SnapshotRecord? snapshot = SnapshotRecords.FindCommitted(connection, name, version);
         if (snapshot is not null)
         {
             using var pin = connection.CreateCommand();
@@ -47,7 +51,7 @@ internal sealed partial class MetadataStore
     /// <summary>Pins the digests, as one set recorded in one statement.</summary>
     public void PinContent(long leaseId, IEnumerable<Digest> digests)
     {
-        using var connection = Connect(durable: false);
+        using var connection = _database.Connect(durable: false);
         InsertPinSet(connection, leaseId, digests);
     }
 
@@ -72,7 +76,7 @@ internal sealed partial class MetadataStore
 
     /// <summary>Every digest a lease of a live owner pins (read inside the caller's transaction). Each owner is asked
     /// about once.</summary>
-    private static HashSet<Digest> LivePinnedContent(SqliteConnection connection, Func<string, bool> isOwnerAlive)
+    internal static HashSet<Digest> LivePinnedContent(SqliteConnection connection, Func<string, bool> isOwnerAlive)
     {
         var alive = new Dictionary<string, bool>(StringComparer.Ordinal);
         var pinned = new HashSet<Digest>();
@@ -98,7 +102,7 @@ internal sealed partial class MetadataStore
 
     public void DeleteLease(long leaseId)
     {
-        using var connection = Connect(durable: false);
+        using var connection = _database.Connect(durable: false);
         using var delete = connection.CreateCommand();
         delete.CommandText = "DELETE FROM leases WHERE id = $id";
         delete.Parameters.AddWithValue("$id", leaseId);
@@ -108,7 +112,7 @@ internal sealed partial class MetadataStore
     /// <summary>Leases whose owners are no longer alive: dropped (or only counted when <paramref name="delete"/> is false).</summary>
     public int DeleteDeadLeases(Func<string, bool> isOwnerAlive, bool delete = true)
     {
-        using var connection = Connect(durable: false);
+        using var connection = _database.Connect(durable: false);
         var dead = new List<string>();
         using (var owners = connection.CreateCommand())
         {
@@ -145,7 +149,8 @@ internal sealed partial class MetadataStore
         return removed;
     }
 
-    private static bool IsSnapshotPinned(SqliteConnection connection, long snapshotId, Func<string, bool> isOwnerAlive)
+    /// <summary>Whether a lease of a live owner pins the snapshot (read inside the caller's transaction).</summary>
+    internal static bool IsSnapshotPinned(SqliteConnection connection, long snapshotId, Func<string, bool> isOwnerAlive)
     {
         using var query = connection.CreateCommand();
         query.CommandText = "SELECT DISTINCT l.owner FROM leased_snapshots s JOIN leases l ON l.id = s.lease_id WHERE s.snapshot_id = $id";
