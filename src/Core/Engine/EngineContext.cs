@@ -47,6 +47,9 @@ internal sealed class EngineContext
     /// <summary>Whether the handle that left a record or file with this token is still open somewhere.</summary>
     public bool IsOwnerAlive(string token) => OwnerLock.IsAlive(OwnersDir, token);
 
+    /// <summary>Removes the lock files of owners that died (<see cref="OwnerLock.RemoveDead"/>).</summary>
+    public void RemoveDeadOwners() => OwnerLock.RemoveDead(OwnersDir);
+
     public ContentStore Store { get; }
 
     public MetadataStore Metadata { get; }

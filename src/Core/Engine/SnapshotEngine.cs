@@ -31,7 +31,7 @@ public sealed class SnapshotEngine : IDisposable
     {
         _context = context;
         RootDir = rootDir;
-        _collector = new GarbageCollector(context.Store, context.Metadata, context.Recovery, context.IsOwnerAlive, context.Time, context.MetadataDir, gc, disk);
+        _collector = new GarbageCollector(context.Store, context.Metadata, context.Recovery, context.IsOwnerAlive, context.RemoveDeadOwners, context.Time, context.MetadataDir, gc, disk);
         if (gc.Background)
         {
             _background = Task.Factory.StartNew(() => CollectInBackground(gc.Interval), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
@@ -124,9 +124,9 @@ public sealed class SnapshotEngine : IDisposable
     }
 
     /// <summary>
-    /// What handles that died (killed, power loss) left: their pending snapshots, leases and temporary files, and
-    /// recovery records a crash kept from being written (or, on the first open of a store made before records
-    /// existed, all of them). Temporary
+    /// What handles that died (killed, power loss) left: their pending snapshots, leases, temporary files and lock files
+    /// (also of those that died before recording anything), and recovery records a crash kept from being written (or,
+    /// on the first open of a store made before records existed, all of them). Temporary
     /// files are looked for only when a dead owner's lock file is there: listing the store's directories costs as much
     /// as the store is large, and every open would pay it; so the dead owners' lock files are removed once their
     /// leftovers are. Those of an owner that died meanwhile, whose lock file this removes with the others, are left to
@@ -141,7 +141,7 @@ public sealed class SnapshotEngine : IDisposable
         {
             context.Store.DeleteAbandonedTemps(context.IsOwnerAlive);
             context.Recovery.DeleteAbandonedTemps(context.IsOwnerAlive, long.MinValue);
-            OwnerLock.RemoveDead(context.OwnersDir);
+            context.RemoveDeadOwners();
         }
 
         context.Recovery.WriteMissing(context.Metadata);
@@ -210,7 +210,7 @@ public sealed class SnapshotEngine : IDisposable
         ArgumentNullException.ThrowIfNull(request);
         return Run(request.Repair ? "verify and repair the store" : "verify the store", cancellation, token =>
             new StoreVerifier(_context.Store, _context.Metadata,
-                new IndexRebuild(_context.Store, _context.Metadata, _context.Recovery, _context.Owner.Token, _context.IsOwnerAlive, _context.NowNs), _context.ContentProvider, _context.IsOwnerAlive, _context.Time, _context.MetadataDir, request, token).Run());
+                new IndexRebuild(_context.Store, _context.Metadata, _context.Recovery, _context.Owner.Token, _context.IsOwnerAlive, _context.NowNs), _context.ContentProvider, _context.IsOwnerAlive, _context.RemoveDeadOwners, _context.Time, _context.MetadataDir, request, token).Run());
     }
 
     private void CollectInBackground(TimeSpan interval)

@@ -21,19 +21,22 @@ internal sealed class GarbageCollector
     private readonly MetadataStore _metadata;
     private readonly RecoveryRecords _recovery;
     private readonly Func<string, bool> _isOwnerAlive;
+    private readonly Action _removeDeadOwners;
     private readonly TimeProvider _time;
     private readonly GcOptions _options;
     private readonly IDiskUsage _disk;
     private readonly string _metadataDir;
 
     /// <param name="isOwnerAlive">Whether the handle that left a record or temporary file with this owner token is still open.</param>
+    /// <param name="removeDeadOwners">Removes the lock files of handles that died, once their leftovers are gone.</param>
     /// <param name="metadataDir">Where the collector's lock file lives, beside the database and its space reserve.</param>
-    public GarbageCollector(ContentStore store, MetadataStore metadata, RecoveryRecords recovery, Func<string, bool> isOwnerAlive, TimeProvider time, string metadataDir, GcOptions options, IDiskUsage disk)
+    public GarbageCollector(ContentStore store, MetadataStore metadata, RecoveryRecords recovery, Func<string, bool> isOwnerAlive, Action removeDeadOwners, TimeProvider time, string metadataDir, GcOptions options, IDiskUsage disk)
     {
         _recovery = recovery;
         _store = store;
         _metadata = metadata;
         _isOwnerAlive = isOwnerAlive;
+        _removeDeadOwners = removeDeadOwners;
         _time = time;
         _metadataDir = metadataDir;
         LockPath = Path.Join(metadataDir, LockFileName);
@@ -170,7 +173,8 @@ internal sealed class GarbageCollector
 
     private long GraceCutoffNs(long nowNs) => nowNs - _options.OrphanGracePeriod.Ticks * TimeSpan.NanosecondsPerTick;
 
-    /// <summary>Temporary files of dead owners, and foreign ones past the grace period.</summary>
+    /// <summary>Temporary files of dead owners, and foreign ones past the grace period; then the dead owners' lock
+    /// files.</summary>
     private void RemoveAbandonedTemps(long nowNs, bool dryRun, OrphanTally tally, CancellationToken cancellation)
     {
         long graceCutoffNs = GraceCutoffNs(nowNs);
@@ -192,6 +196,11 @@ internal sealed class GarbageCollector
                     UnixPath.DeleteTree(temp.Path);
                 }
             }
+        }
+
+        if (!dryRun)
+        {
+            _removeDeadOwners();
         }
     }
 

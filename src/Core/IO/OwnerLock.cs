@@ -13,7 +13,6 @@ namespace Snapshotter.IO;
 internal sealed class OwnerLock : IDisposable
 {
     private const string Suffix = ".lock";
-    private const string StagingPrefix = ".acquire-";
     private readonly string _path;
     private readonly UnixFile _file;
 
@@ -27,31 +26,37 @@ internal sealed class OwnerLock : IDisposable
     /// <summary>16 lowercase hex digits naming this owner.</summary>
     public string Token { get; }
 
+    /// <summary>
+    /// Takes a new token. The file is locked before it has a name (O_TMPFILE, then linkat): a lock file that another
+    /// process can see is always either held or its owner's gone, so a probe can never take an unnamed-yet lock and
+    /// call a live owner dead.
+    /// </summary>
     public static OwnerLock Acquire(string ownersDir)
     {
         UnixPath.CreateDirectories(ownersDir);
         string token = RandomName.Hex16();
         string path = Path.Join(ownersDir, token + Suffix);
-        // Locked before it gets its name: a named lock file nobody holds is a dead owner's (RemoveDead relies on it).
-        string staging = Path.Join(ownersDir, StagingPrefix + token);
-        var file = UnixFile.CreateNew(staging, 0x180);
+        var file = UnixFile.CreateUnnamed(ownersDir, path, 0x180);
         try
         {
             if (Libc.Flock(file.Fd, Libc.LOCK_EX | Libc.LOCK_NB) != 0)
             {
-                throw Errno.LastException("lock", staging);
+                throw Errno.LastException("lock", path);
             }
 
-            UnixPath.Rename(staging, path);
+            int errno = UnixPath.TryLinkOpenFile(file, path);
+            if (errno != 0)
+            {
+                throw Errno.Exception(errno, "link", path);
+            }
+
+            return new OwnerLock(token, path, file);
         }
         catch
         {
             file.Dispose();
-            UnixPath.TryDeleteFile(staging);
             throw;
         }
-
-        return new OwnerLock(token, path, file);
     }
 
     /// <summary>True while the owner holding <paramref name="token"/> lives (this process included). Nothing is

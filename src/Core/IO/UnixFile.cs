@@ -31,6 +31,14 @@ internal sealed class UnixFile : SafeHandle
     public static UnixFile CreateNew(string path, uint mode) =>
         Open(path, Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOFOLLOW, mode, "create");
 
+    /// <summary>Creates a file without a name in <paramref name="directory"/> (O_TMPFILE): nobody sees it until it is
+    /// linked at <paramref name="path"/> (<see cref="UnixPath.TryLinkOpenFile"/>), and it vanishes if it never is.</summary>
+    public static UnixFile CreateUnnamed(string directory, string path, uint mode)
+    {
+        int fd = OpenRaw(directory, Libc.O_RDWR | Libc.O_TMPFILE, mode);
+        return fd >= 0 ? new UnixFile(fd, path) : throw Errno.LastException("create an unnamed file for", path);
+    }
+
     /// <summary>Takes ownership of a descriptor opened elsewhere.</summary>
     public static UnixFile Adopt(int fd, string path) => new(fd, path);
 

@@ -15,6 +15,10 @@ internal static partial class Libc
     public const int O_CLOEXEC = 0x80000;
 
     public static readonly int O_DIRECTORY = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 0x4000 : 0x10000;
+
+    /// <summary>An unnamed file in the directory opened (__O_TMPFILE | O_DIRECTORY).</summary>
+    public static readonly int O_TMPFILE = 0x400000 | O_DIRECTORY;
+
     public static readonly int O_NOFOLLOW = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 0x8000 : 0x20000;
 
     /// <summary>open(2). Returns a new descriptor, or -1 and errno. <c>mode</c> is used with O_CREAT only.</summary>

@@ -23,6 +23,7 @@ internal sealed class StoreVerifier
     private readonly IContentProvider? _contentProvider;
     private readonly IndexRebuild _indexRebuild;
     private readonly Func<string, bool> _isOwnerAlive;
+    private readonly Action _removeDeadOwners;
     private readonly TimeProvider _time;
     private readonly string _metadataDir;
     private readonly VerifyRequest _request;
@@ -30,18 +31,20 @@ internal sealed class StoreVerifier
     private readonly List<VerifyProblem> _problems = [];
     private readonly bool _restoreOwner = Libc.GetEuid() == 0;
 
+    /// <param name="indexRebuild">Checks the database against the store's recovery records and rebuilds it.</param>
     /// <param name="contentProvider">Where lost content can be fetched again; null in a purely local store.</param>
     /// <param name="isOwnerAlive">Whether the handle that left a record with this owner token is still open.</param>
+    /// <param name="removeDeadOwners">Removes the lock files of handles that died, once their records are gone.</param>
     /// <param name="metadataDir">Where the database and the collector's lock file live.</param>
-    /// <param name="indexRebuild">Checks the database against the store's recovery records and rebuilds it.</param>
-    public StoreVerifier(ContentStore store, MetadataStore metadata, IndexRebuild indexRebuild, IContentProvider? contentProvider, Func<string, bool> isOwnerAlive, TimeProvider time,
-        string metadataDir, VerifyRequest request, CancellationToken cancellation)
+    public StoreVerifier(ContentStore store, MetadataStore metadata, IndexRebuild indexRebuild, IContentProvider? contentProvider, Func<string, bool> isOwnerAlive,
+        Action removeDeadOwners, TimeProvider time, string metadataDir, VerifyRequest request, CancellationToken cancellation)
     {
         Store = store;
         Metadata = metadata;
         _indexRebuild = indexRebuild;
         _contentProvider = contentProvider;
         _isOwnerAlive = isOwnerAlive;
+        _removeDeadOwners = removeDeadOwners;
         _time = time;
         _metadataDir = metadataDir;
         _request = request;
@@ -139,7 +142,7 @@ internal sealed class StoreVerifier
     private void Report(VerifyProblemKind kind, string subject, string message, bool repaired) =>
         _problems.Add(new VerifyProblem(kind, subject, message, repaired));
 
-    /// <summary>Pending snapshots and leases of handles that died. Open and every collection drop them too.</summary>
+    /// <summary>Pending snapshots, leases and lock files of handles that died. Open and every collection drop them too.</summary>
     private void CheckDeadRecords()
     {
         int pending = Metadata.DeleteAbandonedPending(_isOwnerAlive, delete: Repair);
@@ -152,6 +155,12 @@ internal sealed class StoreVerifier
         if (leases > 0)
         {
             Report(VerifyProblemKind.DanglingRecord, "leases", $"{leases} lease(s) of handles that are no longer open", Repair);
+        }
+
+        // A dead owner's lock file says nothing once its records are gone: it is housekeeping, not a problem to report.
+        if (Repair)
+        {
+            _removeDeadOwners();
         }
     }
 

@@ -55,4 +55,21 @@ public sealed class OwnerLockTests : IDisposable
         Assert.Empty(Directory.EnumerateFiles(owners));
         Assert.False(OwnerLock.IsAlive(owners, token));
     }
+
+    [Fact]
+    public void Dead_owners_lock_files_go_whether_or_not_they_left_records()
+    {
+        string owners = _temp.Combine("owners");
+        using OwnerLock live = OwnerLock.Acquire(owners);
+        File.WriteAllText(Path.Join(owners, "00000000deadbeef.lock"), "");
+        File.WriteAllText(Path.Join(owners, "00000000deadbeee.lock"), "");
+        File.WriteAllText(Path.Join(owners, "notes.lock"), "");
+
+        OwnerLock.RemoveDead(owners);
+
+        Assert.Equal(
+            [live.Token + ".lock", "notes.lock"],
+            Directory.EnumerateFiles(owners).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.True(OwnerLock.IsAlive(owners, live.Token));
+    }
 }
