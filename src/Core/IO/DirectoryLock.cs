@@ -18,14 +18,11 @@ internal sealed class DirectoryLock : IDisposable
     public static DirectoryLock Acquire(string path)
     {
         var directory = UnixFile.OpenDirectory(path);
-        while (Libc.Flock(directory.Fd, Libc.LOCK_EX) != 0)
+        if (Libc.Flock(directory.Fd, Libc.LOCK_EX) != 0)
         {
-            int errno = Errno.Last;
-            if (errno != Errno.EINTR)
-            {
-                directory.Dispose();
-                throw Errno.Exception(errno, "lock", path);
-            }
+            SnapshotterException failure = Errno.LastException("lock", path);
+            directory.Dispose();
+            throw failure;
         }
 
         return new DirectoryLock(directory);

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Snapshotter.Interop;
 
 /// <summary>
@@ -7,4 +9,21 @@ namespace Snapshotter.Interop;
 internal static partial class Libc
 {
     private const string Library = "libc";
+    private const int EINTR = 4;
+
+    /// <summary>
+    /// Makes <paramref name="call"/> (a call returning 0 or -1 and errno) again while a signal interrupts it before it
+    /// did anything (EINTR). Calls that change the filesystem or wait (rename, link, flock, the syncs) go through
+    /// this, so a signal handler the host installed without SA_RESTART never fails them.
+    /// </summary>
+    private static int Retrying(Func<int> call)
+    {
+        int result;
+        do
+        {
+            result = call();
+        }
+        while (result == -1 && Marshal.GetLastPInvokeError() == EINTR);
+        return result;
+    }
 }

@@ -4,8 +4,11 @@ namespace Snapshotter.Interop;
 
 internal static partial class Libc
 {
-    /// <summary>syncfs(2): writes back and waits for all dirty data and metadata of the filesystem holding fd.
-    /// Returns 0, or -1 and errno (write-back errors since Linux 5.8).</summary>
+    /// <summary>syncfs(2), again after EINTR: writes back and waits for all dirty data and metadata of the filesystem
+    /// holding fd. Returns 0, or -1 and errno (write-back errors since Linux 5.8).</summary>
+    public static int SyncFs(int fd) =>
+        Retrying(() => SyncFsOnce(fd));
+
     [LibraryImport(Library, EntryPoint = "syncfs", SetLastError = true)]
-    public static partial int SyncFs(int fd);
+    private static partial int SyncFsOnce(int fd);
 }
