@@ -468,8 +468,9 @@ static int list_contains(const struct file_list *list, const char *path)
     return list->count > 0 && bsearch(&key, list->items, list->count, sizeof key, compare_files) != NULL;
 }
 
-/* "./a//b/" -> "a/b", the form --all produces, so explicit and walked paths compare equal. ".."
- * stays, and absolute or empty paths are passed on as given: the library refuses them by name. */
+/* "./a//b" -> "a/b", the form --all produces, so explicit and walked paths compare equal. ".."
+ * stays, and absolute or empty paths and those ending in '/' (a directory's, never a file's) are
+ * passed on as given: the library refuses them by name. */
 static char *normalize(const char *path)
 {
     char *out = checked(malloc(strlen(path) + 1)), *w = out;
@@ -485,7 +486,7 @@ static char *normalize(const char *path)
         p += n + strspn(p + n, "/");
     }
     *w = '\0';
-    if (path[0] == '/' || out[0] == '\0') {
+    if (path[0] == '/' || out[0] == '\0' || path[strlen(path) - 1] == '/') {
         strcpy(out, path);
     }
     return out;

@@ -125,7 +125,7 @@ internal sealed class ImportOperation
             {
                 _cancellation.ThrowIfCancellationRequested();
                 string where = $"archive {source}, member '{entry.Name}' at byte {entry.Offset}";
-                string? path = ArchivePath(entry.Name, where);
+                string? path = ArchivePath(entry.IsDirectory ? entry.Name.TrimEnd('/') : entry.Name, where);
                 if (entry.IsDirectory)
                 {
                     if (path is not null)

@@ -2,6 +2,7 @@ using System.Text;
 using Snapshotter.Errors;
 using Snapshotter.Interop;
 using Snapshotter.IO;
+using Snapshotter.Validation;
 
 namespace Snapshotter.Engine;
 
@@ -14,7 +15,7 @@ namespace Snapshotter.Engine;
 /// </summary>
 internal sealed class RestoreMarker : IDisposable
 {
-    public const string FileName = ".snapshotter-incomplete-restore";
+    public const string FileName = RelativePath.ReservedPrefix + "incomplete-restore";
     private const uint MarkerMode = 0x1A4; // 0644
 
     private readonly UnixFile _file;

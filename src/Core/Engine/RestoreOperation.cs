@@ -30,7 +30,7 @@ namespace Snapshotter.Engine;
 internal sealed class RestoreOperation
 {
     /// <summary>Temporary files beside their targets: ".snapshotter-restore-&lt;owner token&gt;-&lt;random&gt;".</summary>
-    private const string TempPrefix = ".snapshotter-restore-";
+    private const string TempPrefix = RelativePath.ReservedPrefix + "restore-";
     private const uint TempFileMode = 0x180; // 0600
 
     private readonly EngineContext _context;
@@ -112,7 +112,17 @@ internal sealed class RestoreOperation
         List<FileRecord> files = _context.Metadata.GetFiles(snapshot.Id);
         foreach (FileRecord file in files)
         {
-            if (RelativePath.Normalize(file.RelativePath) != file.RelativePath)
+            string canonical;
+            try
+            {
+                canonical = RelativePath.Normalize(file.RelativePath);
+            }
+            catch (SnapshotterException e) when (e.Code == ErrorCode.InvalidArgument)
+            {
+                throw SnapshotterException.Corrupt($"snapshot '{snapshot.Name}:{snapshot.Version}' records a path no restore may write: {e.Message}");
+            }
+
+            if (canonical != file.RelativePath)
             {
                 throw SnapshotterException.Corrupt($"snapshot '{snapshot.Name}:{snapshot.Version}' records a non-canonical path '{file.RelativePath}'");
             }

@@ -12,9 +12,15 @@ internal static class RelativePath
     public const int MaxPathBytes = 4095;
     public const int MaxComponentBytes = 255;
 
+    /// <summary>Names beginning so are the library's own in the directories it restores into (the incomplete-restore
+    /// marker, a restore's temporary files): a snapshot file so named would be taken for one of them, hidden by the
+    /// marker or removed as a dead restore's leftover.</summary>
+    public const string ReservedPrefix = ".snapshotter-";
+
     /// <summary>
-    /// The canonical form ("a/b/c": no empty or "." components) of a path that stays inside any directory
-    /// it is joined to; an invalid-argument error naming the path otherwise.
+    /// The canonical form ("a/b/c": no empty or "." components) of a file's path that stays inside any directory
+    /// it is joined to; an invalid-argument error naming the path otherwise. A trailing '/' names a directory, never
+    /// a file, and components beginning with <see cref="ReservedPrefix"/> are refused.
     /// </summary>
     public static string Normalize(string? path, string field = "relative_path")
     {
@@ -51,6 +57,11 @@ internal static class RelativePath
                 throw SnapshotterException.InvalidArgument($"{field} '{path}' contains '..'");
             }
 
+            if (part.StartsWith(ReservedPrefix, StringComparison.Ordinal))
+            {
+                throw SnapshotterException.InvalidArgument($"{field} '{path}' uses the reserved name '{part}': names beginning with '{ReservedPrefix}' are the library's own");
+            }
+
             if (Encoding.UTF8.GetByteCount(part) > MaxComponentBytes)
             {
                 throw SnapshotterException.InvalidArgument($"{field} '{path}' has a component longer than {MaxComponentBytes} bytes");
@@ -59,8 +70,13 @@ internal static class RelativePath
             parts.Add(part);
         }
 
-        return parts.Count == 0
-            ? throw SnapshotterException.InvalidArgument($"{field} '{path}' names the directory itself, not a file in it")
+        if (parts.Count == 0)
+        {
+            throw SnapshotterException.InvalidArgument($"{field} '{path}' names the directory itself, not a file in it");
+        }
+
+        return path[^1] == '/'
+            ? throw SnapshotterException.InvalidArgument($"{field} '{path}' ends with '/': that names a directory, not a file")
             : string.Join('/', parts);
     }
 

@@ -77,11 +77,19 @@ public sealed class SnapshotInputTests : EngineTestBase
     [Theory]
     [InlineData("good.txt")]
     [InlineData("./good.txt")]
-    [InlineData("good.txt/")]
+    [InlineData("././/good.txt")]
     [InlineData(".//good.txt")]
     public void A_duplicate_path_is_invalid_naming_both_entries(string duplicate)
     {
         AssertRejected(ErrorCode.InvalidArgument, ["files[2]", $"'{duplicate}'", "files[0]"], With(new FileSpec(duplicate, true)));
+    }
+
+    [Theory]
+    [InlineData("good.txt/")]
+    [InlineData(".snapshotter-incomplete-restore")]
+    public void A_directory_path_or_a_reserved_name_is_invalid(string path)
+    {
+        AssertRejected(ErrorCode.InvalidArgument, ["files[2]", $"'{path}'"], With(new FileSpec(path, false)));
     }
 
     [Fact]

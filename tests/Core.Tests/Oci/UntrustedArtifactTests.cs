@@ -42,6 +42,8 @@ public sealed class UntrustedArtifactTests
     [InlineData("", "empty")]
     [InlineData(".", "names the directory itself")]
     [InlineData("a\\u0000b", "NUL")]
+    [InlineData(".snapshotter-incomplete-restore", "reserved name")]
+    [InlineData("sub/", "ends with '/'")]
     public void Paths_that_leave_the_output_dir_are_corrupt(string path, string reason)
     {
         SnapshotterException e = Expect.Error(ErrorCode.Corrupt, () => Parse(Config(Entry("ok"), Entry(path))));
