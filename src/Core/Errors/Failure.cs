@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
 
 namespace Snapshotter.Errors;
@@ -8,6 +9,10 @@ namespace Snapshotter.Errors;
 /// </summary>
 internal static class Failure
 {
+    /// <summary>Where a <see cref="SqliteException"/>'s <see cref="Exception.Data"/> holds the errno behind an SQLite
+    /// I/O error, when the metadata layer could read it.</summary>
+    public const string SqliteSystemErrnoKey = "snapshotter.errno";
+
     private const int SqliteFull = 13;
     private const int SqliteReadOnly = 8;
     private const int SqlitePerm = 3;
@@ -23,7 +28,7 @@ internal static class Failure
         SnapshotterException e => e,
         OperationCanceledException when closing => Closed(operation, exception),
         OperationCanceledException => new SnapshotterException(ErrorCode.Cancelled, $"{operation} was cancelled", exception),
-        SqliteException e => new SnapshotterException(SqliteCode(e.SqliteErrorCode), $"{operation}: metadata database: {e.Message}", e),
+        SqliteException e => Sqlite(e, operation),
         UnauthorizedAccessException e => new SnapshotterException(ErrorCode.PermissionDenied, $"{operation}: {e.Message}", e),
         IOException e => new SnapshotterException(ErrorCode.IO, $"{operation}: {e.Message}", e),
         OutOfMemoryException e => new SnapshotterException(ErrorCode.Internal, $"{operation}: out of memory", e),
@@ -32,6 +37,18 @@ internal static class Failure
 
     private static SnapshotterException Closed(string operation, Exception inner) =>
         new(ErrorCode.Closed, $"{operation} was stopped: the handle was closed", inner);
+
+    /// <summary>By SQLite's result code, except that an I/O error whose errno is known maps as that errno does where it
+    /// says more (ENOSPC, EDQUOT: NO_SPACE; EACCES, EPERM, EROFS: PERMISSION_DENIED).</summary>
+    private static SnapshotterException Sqlite(SqliteException e, string operation)
+    {
+        if (e.Data[SqliteSystemErrnoKey] is int errno && Errno.ToCode(errno) is var code && code is ErrorCode.NoSpace or ErrorCode.PermissionDenied)
+        {
+            return new SnapshotterException(code, $"{operation}: metadata database: {e.Message} ({Marshal.GetPInvokeErrorMessage(errno)})", e) { OsError = errno };
+        }
+
+        return new SnapshotterException(SqliteCode(e.SqliteErrorCode), $"{operation}: metadata database: {e.Message}", e);
+    }
 
     private static ErrorCode SqliteCode(int code) => (code & 0xFF) switch
     {

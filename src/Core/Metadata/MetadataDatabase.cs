@@ -19,6 +19,7 @@ internal sealed class MetadataDatabase
     private static readonly Lazy<bool> SqliteInitialized = new(() =>
     {
         SQLitePCL.Batteries_V2.Init();
+        AppDomain.CurrentDomain.FirstChanceException += MetadataConnection.RecordSystemErrno;
         return true;
     });
 
@@ -54,7 +55,7 @@ internal sealed class MetadataDatabase
     /// process anyway (leases): in WAL mode that skips the fsync but never risks the database's consistency.</param>
     public SqliteConnection Connect(bool durable = true)
     {
-        var connection = new SqliteConnection(_connectionString);
+        var connection = new MetadataConnection(_connectionString);
         try
         {
             connection.Open();
