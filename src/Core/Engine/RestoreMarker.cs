@@ -81,6 +81,13 @@ internal sealed class RestoreMarker : IDisposable
             }
             catch
             {
+                // A marker this restore created but could not make durable (ENOSPC, EIO) says nothing true: it goes,
+                // unless another restore has taken part in it meanwhile.
+                if (created)
+                {
+                    RemoveIfAlone(file, UnixPath.TryDeleteFile);
+                }
+
                 file.Dispose();
                 throw;
             }
@@ -88,7 +95,7 @@ internal sealed class RestoreMarker : IDisposable
     }
 
     /// <summary>The restore finished: the marker goes unless another restore into the dir is still at work.</summary>
-    public void Complete() => RemoveIfAlone();
+    public void Complete() => RemoveIfAlone(_file, UnixPath.DeleteFile);
 
     /// <summary>The restore failed before it placed anything: a marker it created itself says nothing true, so it goes
     /// (unless another restore is at work); one found there stays.</summary>
@@ -96,15 +103,19 @@ internal sealed class RestoreMarker : IDisposable
     {
         if (_created)
         {
-            RemoveIfAlone();
+            RemoveIfAlone(_file, UnixPath.DeleteFile);
         }
     }
 
-    private void RemoveIfAlone()
+    /// <summary>Removes the marker unless another restore holds it. Only a holder of the exclusive lock removes one, so
+    /// once it is held the name still refers to this marker unless it was removed before this restore locked it (then
+    /// the name is free or another restore's new marker, which stays).</summary>
+    private static void RemoveIfAlone(UnixFile file, Action<string> delete)
     {
-        if (Libc.Flock(_file.Fd, Libc.LOCK_EX | Libc.LOCK_NB) == 0)
+        if (Libc.Flock(file.Fd, Libc.LOCK_EX | Libc.LOCK_NB) == 0
+            && UnixPath.TryStat(file.Path, followSymlinks: false) is { } current && current.IsSameInode(file.Stat()))
         {
-            UnixPath.DeleteFile(_file.Path);
+            delete(file.Path);
         }
     }
 
