@@ -107,6 +107,18 @@ expect "ENOSPC extending the database's -shm file" $EXIT_NO_SPACE "No space left
 TRACE=(-P "$ROOT/metadata/snapshotter.db-shm" -e inject=pwrite64:error=EIO)
 traced --root "$ROOT" list
 expect "EIO extending the database's -shm file" $EXIT_IO
+# Syncing the WAL at a commit: ENOSPC again.
+TRACE=(-P "$ROOT/metadata/snapshotter.db-wal" -e inject=fdatasync:error=ENOSPC)
+traced --root "$ROOT" snapshot --name s --version v1 --base-dir "$SRC" --all
+expect "ENOSPC syncing the database's WAL" $EXIT_NO_SPACE "No space left"
+# SQLite opens the database read-only when the read-write open fails, and the first write then fails as READONLY:
+# a failure that passes is retried, one that stays is reported by its errno.
+TRACE=(-P "$ROOT/metadata/snapshotter.db" -e inject=openat:error=EIO:when=1)
+traced --root "$ROOT" list
+expect "a read-write open of the database failing once" 0
+TRACE=(-P "$ROOT/metadata/snapshotter.db" -e inject=openat:error=EIO:when=1+)
+traced --root "$ROOT" list
+expect "every open of the database failing with EIO" $EXIT_IO
 run --root "$ROOT" verify
 expect "verify after SQLite's errors" 0
 

@@ -1,4 +1,6 @@
 using System.Runtime.ExceptionServices;
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
 using Snapshotter.Errors;
 using Snapshotter.Interop;
@@ -6,55 +8,93 @@ using Snapshotter.Interop;
 namespace Snapshotter.Metadata;
 
 /// <summary>
-/// A connection to the metadata database that lets a failure say which operating-system error caused it. SQLite
-/// reports a full disk met while extending its -shm or WAL file, or syncing, as a generic I/O error; the errno it
-/// recorded tells ENOSPC from EIO. That errno lives on the connection, which is gone by the time the error reaches
-/// <see cref="Failure"/>, so it is copied onto the exception when it is thrown (<see cref="RecordSystemErrno"/>),
-/// from the connection of this thread that failed.
+/// A connection to the metadata database whose failures say which operating-system error caused them. SQLite reports
+/// a full disk met while growing its -shm file or syncing its WAL as a generic I/O error, and its own record of the
+/// errno (sqlite3_system_errno) is read after other calls may have changed errno. Its error log is written where the
+/// system call failed, with the errno: each thread keeps the last I/O error logged (<see cref="OnSqliteLog"/>), and
+/// when SQLite's exception is thrown with that very error code, the errno goes with it in
+/// <see cref="Exception.Data"/> under <see cref="Failure.SqliteSystemErrnoKey"/> (<see cref="RecordSystemErrno"/>).
 /// </summary>
-internal sealed class MetadataConnection : SqliteConnection
+internal sealed partial class MetadataConnection : SqliteConnection
 {
     private const int SqliteIoErr = 10;
     private const int SqliteCantOpen = 14;
 
     [ThreadStatic]
-    private static List<MetadataConnection>? t_open;
+    private static (int Code, int Errno) t_lastIoError;
 
     public MetadataConnection(string connectionString)
         : base(connectionString)
     {
     }
 
-    public override void Open()
+    /// <summary>Routes SQLite's error log to <see cref="OnSqliteLog"/> and makes <see cref="RecordSystemErrno"/> see
+    /// every exception; once per process, before the first connection (SQLite takes a log only while uninitialized).</summary>
+    public static unsafe void InstallErrorCapture()
     {
-        base.Open();
-        (t_open ??= []).Add(this);
-    }
-
-    /// <summary>A first-chance handler: stores the errno behind an SQLite I/O error in the exception's
-    /// <see cref="Exception.Data"/> under <see cref="Failure.SqliteSystemErrnoKey"/>.</summary>
-    public static void RecordSystemErrno(object? sender, FirstChanceExceptionEventArgs args)
-    {
-        if (args.Exception is not SqliteException exception || (exception.SqliteErrorCode & 0xFF) is not (SqliteIoErr or SqliteCantOpen)
-            || t_open is not { } open)
+        if (Sqlite3.ConfigLog(Sqlite3.SQLITE_CONFIG_LOG, &OnSqliteLog, IntPtr.Zero) == Sqlite3.SQLITE_MISUSE)
         {
-            return;
+            Sqlite3.Shutdown();
+            Sqlite3.ConfigLog(Sqlite3.SQLITE_CONFIG_LOG, &OnSqliteLog, IntPtr.Zero);
+            Sqlite3.Initialize();
         }
 
-        // The connection that failed still holds its error code: several may be open on this thread.
-        for (int i = open.Count - 1; i >= 0; i--)
+        AppDomain.CurrentDomain.FirstChanceException += RecordSystemErrno;
+    }
+
+    /// <summary>
+    /// Opens the database for reading and writing. When SQLite cannot open the file read-write it opens it read-only
+    /// without saying why, and the first write fails as READONLY whatever the cause was; a read-only handle is
+    /// therefore never kept (nor pooled): the cause is found by opening the file read-write directly, and a failure
+    /// that has passed (an interrupted or transient open) is followed by one more attempt.
+    /// </summary>
+    public override void Open()
+    {
+        for (int attempt = 1; ; attempt++)
         {
-            if (open[i].Handle is { } db && SQLitePCL.raw.sqlite3_extended_errcode(db) == exception.SqliteExtendedErrorCode)
+            base.Open();
+            if (SQLitePCL.raw.sqlite3_db_readonly(Handle, "main") != 1)
             {
-                exception.Data[Failure.SqliteSystemErrnoKey] = Sqlite3.SystemErrno(db.DangerousGetHandle());
                 return;
+            }
+
+            ClearPool(this);
+            Close();
+            int fd = Libc.Open(DataSource, Libc.O_RDWR | Libc.O_CLOEXEC, 0);
+            if (fd < 0)
+            {
+                throw Errno.LastException("open for writing", DataSource);
+            }
+
+            Libc.Close(fd);
+            if (attempt == 2)
+            {
+                throw new SnapshotterException(ErrorCode.IO, $"metadata database '{DataSource}' opens only read-only, yet the file opens read-write");
             }
         }
     }
 
-    protected override void Dispose(bool disposing)
+    [UnmanagedCallersOnly]
+    private static void OnSqliteLog(IntPtr argument, int code, IntPtr message)
     {
-        t_open?.Remove(this);
-        base.Dispose(disposing);
+        if ((code & 0xFF) is SqliteIoErr or SqliteCantOpen
+            && Marshal.PtrToStringUTF8(message) is { } text && LoggedErrno().Match(text) is { Success: true } match)
+        {
+            t_lastIoError = (code, int.Parse(match.Groups[1].ValueSpan));
+        }
     }
+
+    private static void RecordSystemErrno(object? sender, FirstChanceExceptionEventArgs args)
+    {
+        if (args.Exception is SqliteException exception && (exception.SqliteErrorCode & 0xFF) is SqliteIoErr or SqliteCantOpen
+            && t_lastIoError.Code == exception.SqliteExtendedErrorCode)
+        {
+            exception.Data[Failure.SqliteSystemErrnoKey] = t_lastIoError.Errno;
+            t_lastIoError = default;
+        }
+    }
+
+    /// <summary>How SQLite's Unix layer logs a failed system call: "os_unix.c:LINE: (ERRNO) call(path) - text".</summary>
+    [GeneratedRegex(@"^os_unix\.c:\d+: \((\d+)\) ")]
+    private static partial Regex LoggedErrno();
 }

@@ -19,7 +19,7 @@ internal sealed class MetadataDatabase
     private static readonly Lazy<bool> SqliteInitialized = new(() =>
     {
         SQLitePCL.Batteries_V2.Init();
-        AppDomain.CurrentDomain.FirstChanceException += MetadataConnection.RecordSystemErrno;
+        MetadataConnection.InstallErrorCapture();
         return true;
     });
 
