@@ -300,6 +300,7 @@ static int os_error(const struct cli *cli, int errnum, const char *what, const c
 {
     snapshotter_code code = errnum == ENOENT || errnum == ENOTDIR ? SNAPSHOTTER_ERROR_NOT_FOUND
                             : errnum == EACCES || errnum == EPERM ? SNAPSHOTTER_ERROR_PERMISSION_DENIED
+                            : errnum == ENOSPC || errnum == EDQUOT ? SNAPSHOTTER_ERROR_NO_SPACE
                                                                   : SNAPSHOTTER_ERROR_IO;
     report(cli, snapshotter_code_name(code), "%s '%s': %s", what, path, strerror(errnum));
     return EXIT_CODE_BASE + (int)code;
