@@ -38,11 +38,11 @@ internal static class Failure
     private static SnapshotterException Closed(string operation, Exception inner) =>
         new(ErrorCode.Closed, $"{operation} was stopped: the handle was closed", inner);
 
-    /// <summary>By SQLite's result code, except that an I/O error whose errno is known maps as that errno does where it
-    /// says more (ENOSPC, EDQUOT: NO_SPACE; EACCES, EPERM, EROFS: PERMISSION_DENIED).</summary>
+    /// <summary>By SQLite's result code, except that a failure whose errno is known maps as that errno does where it
+    /// says more (ENOSPC, EDQUOT: NO_SPACE; EACCES, EPERM, EROFS: PERMISSION_DENIED; EIO and the like: IO).</summary>
     private static SnapshotterException Sqlite(SqliteException e, string operation)
     {
-        if (e.Data[SqliteSystemErrnoKey] is int errno && Errno.ToCode(errno) is var code && code is ErrorCode.NoSpace or ErrorCode.PermissionDenied)
+        if (e.Data[SqliteSystemErrnoKey] is int errno && Errno.ToCode(errno) is var code && code is ErrorCode.NoSpace or ErrorCode.PermissionDenied or ErrorCode.IO)
         {
             return new SnapshotterException(code, $"{operation}: metadata database: {e.Message} ({Marshal.GetPInvokeErrorMessage(errno)})", e) { OsError = errno };
         }

@@ -14,14 +14,21 @@ namespace Snapshotter.Metadata;
 /// system call failed, with the errno: each thread keeps the last I/O error logged (<see cref="OnSqliteLog"/>), and
 /// when SQLite's exception is thrown with that very error code, the errno goes with it in
 /// <see cref="Exception.Data"/> under <see cref="Failure.SqliteSystemErrnoKey"/> (<see cref="RecordSystemErrno"/>).
+/// SQLite also opens its WAL or -shm file read-only when the read-write open fails, without logging why, and a write
+/// then fails as READONLY: the cause is looked for by opening those files read-write, and a failure that has passed
+/// reads as EIO, not as a permission the files do have.
 /// </summary>
 internal sealed partial class MetadataConnection : SqliteConnection
 {
+    private const int SqliteReadOnly = 8;
     private const int SqliteIoErr = 10;
     private const int SqliteCantOpen = 14;
 
     [ThreadStatic]
     private static (int Code, int Errno) t_lastIoError;
+
+    [ThreadStatic]
+    private static List<MetadataConnection>? t_open;
 
     public MetadataConnection(string connectionString)
         : base(connectionString)
@@ -55,6 +62,7 @@ internal sealed partial class MetadataConnection : SqliteConnection
             base.Open();
             if (SQLitePCL.raw.sqlite3_db_readonly(Handle, "main") != 1)
             {
+                (t_open ??= []).Add(this);
                 return;
             }
 
@@ -86,12 +94,45 @@ internal sealed partial class MetadataConnection : SqliteConnection
 
     private static void RecordSystemErrno(object? sender, FirstChanceExceptionEventArgs args)
     {
-        if (args.Exception is SqliteException exception && (exception.SqliteErrorCode & 0xFF) is SqliteIoErr or SqliteCantOpen
-            && t_lastIoError.Code == exception.SqliteExtendedErrorCode)
+        if (args.Exception is not SqliteException exception)
+        {
+            return;
+        }
+
+        if ((exception.SqliteErrorCode & 0xFF) is SqliteIoErr or SqliteCantOpen && t_lastIoError.Code == exception.SqliteExtendedErrorCode)
         {
             exception.Data[Failure.SqliteSystemErrnoKey] = t_lastIoError.Errno;
             t_lastIoError = default;
         }
+        else if ((exception.SqliteErrorCode & 0xFF) == SqliteReadOnly && t_open is [.., var connection])
+        {
+            exception.Data[Failure.SqliteSystemErrnoKey] = WhyReadOnly(connection.DataSource);
+        }
+    }
+
+    /// <summary>The errno of opening the database, its WAL or its -shm file read-write; EIO when all of them open.</summary>
+    private static int WhyReadOnly(string database)
+    {
+        foreach (string path in new[] { database, database + "-wal", database + "-shm" })
+        {
+            int fd = Libc.Open(path, Libc.O_RDWR | Libc.O_CLOEXEC, 0);
+            if (fd >= 0)
+            {
+                Libc.Close(fd);
+            }
+            else if (Errno.Last != Errno.ENOENT)
+            {
+                return Errno.Last;
+            }
+        }
+
+        return Errno.EIO;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        t_open?.Remove(this);
+        base.Dispose(disposing);
     }
 
     /// <summary>How SQLite's Unix layer logs a failed system call: "os_unix.c:LINE: (ERRNO) call(path) - text".</summary>
