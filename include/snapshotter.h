@@ -517,6 +517,9 @@ SNAPSHOTTER_API snapshotter_code snapshotter_file_init(snapshotter_file *file, u
 /* snapshotter_snapshot_request.flags: read every file, taking no remembered
  * digest on trust (what is read is still remembered for later calls). */
 #define SNAPSHOTTER_SNAPSHOT_REHASH 0x1u
+/* ...and record a snapshot of no files when file_count is 0, which is
+ * INVALID_ARGUMENT without this flag. */
+#define SNAPSHOTTER_SNAPSHOT_ALLOW_EMPTY 0x2u
 
 /* Version 2 moved `flags` before `progress`, as in every request. */
 #define SNAPSHOTTER_SNAPSHOT_REQUEST_VERSION 2
@@ -1197,8 +1200,10 @@ SNAPSHOTTER_API snapshotter_code snapshotter_import_request_init(snapshotter_imp
  * duplicates), links, devices and FIFOs are refused (UNSUPPORTED), and every
  * file's content is hashed into the store's temporary files and, with
  * snapshot.json, must match its digest and size; every file it lists must be
- * there. A truncated, incomplete or damaged input is CORRUPT, and nothing of
- * it becomes visible: only a complete, verified import is committed, in one
+ * there. An input without snapshot.json must hold at least one file
+ * (INVALID_ARGUMENT otherwise): an empty snapshot is imported only from an
+ * export that says it is empty. A truncated, incomplete or damaged input is
+ * CORRUPT, and nothing of it becomes visible: only a complete, verified import is committed, in one
  * transaction. A snapshot of that name and version that exists already is
  * ALREADY_EXISTS, unless it is identical (then the call succeeds). Imported
  * snapshots keep their original creation time. out_stats and out_snapshot

@@ -21,6 +21,9 @@ type SnapshotFlags uint32
 // is read is still remembered for later snapshots.
 const SnapshotRehash SnapshotFlags = C.SNAPSHOTTER_SNAPSHOT_REHASH
 
+// SnapshotAllowEmpty: record a snapshot of no files when Files is empty (refused otherwise).
+const SnapshotAllowEmpty SnapshotFlags = C.SNAPSHOTTER_SNAPSHOT_ALLOW_EMPTY
+
 // File mirrors snapshotter_file: one file of a snapshot.
 type File struct {
 	// RelativePath is relative to the request's BaseDir: no "..", not absolute.

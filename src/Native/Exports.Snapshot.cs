@@ -37,6 +37,7 @@ internal static unsafe partial class Exports
                 Files = ReadFiles(request->Files, request->FileCount),
                 Progress = control.Progress,
                 Rehash = (request->Flags & NativeSnapshotRequest.RehashFlag) != 0,
+                AllowEmpty = (request->Flags & NativeSnapshotRequest.AllowEmptyFlag) != 0,
             };
             WriteStats(stats, engine.Snapshot(snapshotRequest, control.Token));
             return 0;

@@ -108,7 +108,8 @@ internal unsafe struct NativeSnapshotRequest
     public const uint OldestVersion = 2;
     public const uint CurrentVersion = 2;
     public const uint RehashFlag = 0x1;
-    public const uint KnownFlags = RehashFlag;
+    public const uint AllowEmptyFlag = 0x2;
+    public const uint KnownFlags = RehashFlag | AllowEmptyFlag;
 
     public uint Version;
     public byte* Name;

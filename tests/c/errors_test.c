@@ -76,7 +76,8 @@ static void snapshot_refuses_bad_requests(void)
     SNAPSHOT_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "fifo", one_[0].relative_path = "fifo");
     SNAPSHOT_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "files[0].flags", one_[0].flags = 0x2);
     SNAPSHOT_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "files[0].flags", one_[0].flags = 0x80000001u);
-    SNAPSHOT_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "flags 0x2", r.flags = 0x2);
+    SNAPSHOT_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "flags 0x4", r.flags = 0x4);
+    SNAPSHOT_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "no files", r.file_count = 0);
     SNAPSHOT_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "version", r.version = 0);
     SNAPSHOT_FAILS(SNAPSHOTTER_ERROR_UNSUPPORTED, "version", r.version = 99);
     SNAPSHOT_FAILS(SNAPSHOTTER_ERROR_UNSUPPORTED, "snapshotter_snapshot_request.version 1 has a field order",

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Defects found by killing and failing syscalls, each checked where it was found (strace injects the faults):
 # dead owners' lock files, the owner-lock race, reserved names, SQLite's ENOSPC, the restore marker under
-# ENOSPC, EINTR, paths with a trailing '/', the help text.
+# ENOSPC, EINTR, paths with a trailing '/', empty snapshots and imports, the help text.
 #   reliability_test.sh BUILD_DIR
 set -uo pipefail
 BUILD=$(cd "${1:?usage: reliability_test.sh BUILD_DIR}" && pwd)
@@ -154,6 +154,20 @@ run --root "$ROOT" snapshot --name p --version v1 --base-dir "$SRC" --rw a.bin/
 expect "--rw with a trailing '/' on a file" $EXIT_INVALID_ARGUMENT "a\.bin/.*directory"
 run --root "$ROOT" snapshot --name p --version v1 --base-dir "$SRC" --ro sub/b.txt/
 expect "--ro with a trailing '/' on a file" $EXIT_INVALID_ARGUMENT "sub/b\.txt/"
+mkdir -p "$WORK/empty"
+run --root "$ROOT" snapshot --name p --version v1 --base-dir "$WORK/empty" --all
+expect "--all over an empty directory" $EXIT_INVALID_ARGUMENT "no files"
+run --root "$ROOT" snapshot --name p --version v1 --base-dir "$WORK/empty" --all --allow-empty
+expect "--all --allow-empty over an empty directory" 0
+tar -C "$WORK/empty" -cf "$WORK/empty.tar" .
+run --root "$ROOT" import "$WORK/empty.tar" --name p --version v2
+expect "importing an archive of no files" $EXIT_INVALID_ARGUMENT "no files"
+run --root "$ROOT" export p:v1 -o "$WORK/p.tar"
+expect "exporting the empty snapshot" 0
+run --root "$ROOT" delete p:v1
+expect "deleting it" 0
+run --root "$ROOT" import "$WORK/p.tar"
+expect "importing an export that says it is empty" 0
 run --help
 if grep -q '%%' "$WORK/stdout"; then fail "--help prints '%%': $(grep '%%' "$WORK/stdout")"; else ok "--help prints '%' as '%'"; fi
 

@@ -41,7 +41,7 @@ enum {
 static const char usage_text[] =
     "Usage:\n"
     "  snapshotctl [GLOBAL OPTIONS] snapshot --name NAME --version VERSION --base-dir DIR\n"
-    "              [--ro PATH]... [--rw PATH]... [--all] [--rehash]\n"
+    "              [--ro PATH]... [--rw PATH]... [--all] [--rehash] [--allow-empty]\n"
     "  snapshotctl [GLOBAL OPTIONS] restore (REF | --name NAME --version VERSION)\n"
     "              [--output-dir DIR] [--overwrite] [--in-place [--delete-extra]] [--only PATTERN]...\n"
     "  snapshotctl [GLOBAL OPTIONS] list [NAME [--remote]]\n"
@@ -110,6 +110,7 @@ static const char options_text[] =
     "  --all               also every other regular file under --base-dir, as writable\n"
     "                      (symlinks to files included, symlinks to directories not followed)\n"
     "  --rehash            read every file, even those unchanged since a snapshot read them\n"
+    "  --allow-empty       record a snapshot of no files (refused otherwise)\n"
     "  --output-dir DIR    where to restore (created if missing)\n"
     "  --overwrite         replace files in --output-dir that differ from the snapshot\n"
     "  --in-place          restore into an existing tree touching only what differs: differing\n"
@@ -202,7 +203,7 @@ struct cli {
     const char *operands[2];
     int operand_count;
     const char *name, *version, *base_dir, *output_dir, *output, *to_dir;
-    int overwrite, all, rehash, in_place, delete_extra, dry_run, repair, gzip, remote;
+    int overwrite, all, rehash, allow_empty, in_place, delete_extra, dry_run, repair, gzip, remote;
     struct file_list files;
     struct string_list only;
     snapshotter_gc_options gc;
@@ -628,6 +629,7 @@ enum {
     OPT_TO_DIR = 1u << 15,
     OPT_REMOTE = 1u << 16,
     OPT_REHASH = 1u << 17,
+    OPT_ALLOW_EMPTY = 1u << 18,
 };
 
 struct option_spec {
@@ -644,6 +646,7 @@ static const struct option_spec command_options[] = {
     { "--rw", 1, OPT_RW },
     { "--all", 0, OPT_ALL },
     { "--rehash", 0, OPT_REHASH },
+    { "--allow-empty", 0, OPT_ALLOW_EMPTY },
     { "--output-dir", 1, OPT_OUTPUT_DIR },
     { "--overwrite", 0, OPT_OVERWRITE },
     { "--in-place", 0, OPT_IN_PLACE },
@@ -690,7 +693,7 @@ static int run_export(const struct cli *cli, snapshotter *s, snapshotter_cancel 
 static int run_import(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel);
 
 static const struct command commands[] = {
-    { "snapshot", 0, 0, "", OPT_NAME | OPT_VERSION | OPT_BASE_DIR | OPT_RO | OPT_RW | OPT_ALL | OPT_REHASH, run_snapshot },
+    { "snapshot", 0, 0, "", OPT_NAME | OPT_VERSION | OPT_BASE_DIR | OPT_RO | OPT_RW | OPT_ALL | OPT_REHASH | OPT_ALLOW_EMPTY, run_snapshot },
     { "restore", 0, 1, "[REF]",
       OPT_NAME | OPT_VERSION | OPT_OUTPUT_DIR | OPT_OVERWRITE | OPT_IN_PLACE | OPT_DELETE_EXTRA | OPT_ONLY, run_restore },
     { "list", 0, 1, "[NAME]", OPT_REMOTE, run_list },
@@ -865,6 +868,7 @@ static void set_command_option(struct cli *cli, const struct option_spec *option
     case OPT_OUTPUT_DIR: cli->output_dir = value; break;
     case OPT_ALL: cli->all = 1; break;
     case OPT_REHASH: cli->rehash = 1; break;
+    case OPT_ALLOW_EMPTY: cli->allow_empty = 1; break;
     case OPT_OVERWRITE: cli->overwrite = 1; break;
     case OPT_DRY_RUN: cli->dry_run = 1; break;
     case OPT_REPAIR: cli->repair = 1; break;
@@ -980,8 +984,8 @@ static int check_command(struct cli *cli)
         if (cli->base_dir == NULL) {
             return usage_error(cli, "--base-dir is required");
         }
-        if (cli->files.count == 0 && !cli->all) {
-            return usage_error(cli, "no files: give --ro PATH, --rw PATH or --all");
+        if (cli->files.count == 0 && !cli->all && !cli->allow_empty) {
+            return usage_error(cli, "no files: give --ro PATH, --rw PATH or --all (or --allow-empty)");
         }
     }
     if (strcmp(command->name, "export") == 0 && (cli->output == NULL) == (cli->to_dir == NULL)) {
@@ -1083,7 +1087,7 @@ static int run_snapshot(const struct cli *cli, snapshotter *s, snapshotter_cance
     snapshotter_snapshot_request req = SNAPSHOTTER_SNAPSHOT_REQUEST_INIT;
     req.name = cli->name, req.snapshot_version = cli->version, req.base_dir = cli->base_dir;
     req.files = cli->files.items, req.file_count = cli->files.count;
-    req.flags = cli->rehash ? SNAPSHOTTER_SNAPSHOT_REHASH : 0;
+    req.flags = (cli->rehash ? SNAPSHOTTER_SNAPSHOT_REHASH : 0) | (cli->allow_empty ? SNAPSHOTTER_SNAPSHOT_ALLOW_EMPTY : 0);
     req.progress = isatty(STDERR_FILENO) ? show_progress : NULL, req.progress_payload = &line, req.cancel = cancel;
     snapshotter_code code = snapshotter_snapshot(&stats, s, &req, &err);
     int status = finish_call(cli, &line, code, err);

@@ -26,6 +26,8 @@ flags! {
         /// Read every file, taking no digest remembered for an unchanged file on trust; what is read is
         /// still remembered for later snapshots.
         REHASH = sys::SNAPSHOTTER_SNAPSHOT_REHASH;
+        /// Record a snapshot of no files when no file is given (refused otherwise).
+        ALLOW_EMPTY = sys::SNAPSHOTTER_SNAPSHOT_ALLOW_EMPTY;
     }
 }
 

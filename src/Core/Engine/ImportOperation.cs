@@ -225,6 +225,12 @@ internal sealed class ImportOperation
                 $"archive {source} has no {ExportEnvelope.FileName}, so it is not an export: give name and snapshot_version to import its files as a snapshot");
         }
 
+        // An empty snapshot comes only from an export that says so: an archive of no files is more often the wrong one.
+        if (members.Count == 0)
+        {
+            throw SnapshotterException.InvalidArgument($"archive {source} holds no files and no {ExportEnvelope.FileName}: nothing to import as a snapshot");
+        }
+
         List<FileRecord> files = members.Values
             .OrderBy(m => m.Path, StringComparer.Ordinal)
             .Select(m => new FileRecord(m.Path, m.Content.Digest, ReadOnly: false, m.Meta.Mode & FileStatus.PermissionMask, m.Meta.Uid, m.Meta.Gid, m.Content.Size, m.Meta.MtimeNs, 0, FileRecord.RegularFileTypeFlag))

@@ -103,6 +103,11 @@ internal sealed class SnapshotOperation
         }
 
         IReadOnlyList<FileSpec> files = _request.Files ?? throw SnapshotterException.InvalidArgument("files is required");
+        if (files.Count == 0 && !_request.AllowEmpty)
+        {
+            throw SnapshotterException.InvalidArgument($"no files given for snapshot '{_request.Name}:{_request.Version}': an empty snapshot must be asked for (allow empty)");
+        }
+
         var normalized = new string[files.Count];
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < files.Count; i++)

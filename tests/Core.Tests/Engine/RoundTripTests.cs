@@ -1,4 +1,5 @@
 using Snapshotter.Engine;
+using Snapshotter.Errors;
 using Snapshotter.Tests.Support;
 
 namespace Snapshotter.Tests.Engine;
@@ -261,9 +262,17 @@ public sealed class RoundTripTests : EngineTestBase
     }
 
     [Fact]
-    public void A_snapshot_of_no_files_restores_to_an_empty_directory()
+    public void A_snapshot_of_no_files_is_refused_unless_asked_for()
     {
-        OperationStats stats = Snapshot("nothing", "v1");
+        SnapshotterException e = Expect.Error(ErrorCode.InvalidArgument, () => Snapshot("nothing", "v1"));
+        Assert.Contains("no files", e.Message, StringComparison.Ordinal);
+        Assert.Empty(Engine.List());
+    }
+
+    [Fact]
+    public void A_snapshot_of_no_files_asked_for_restores_to_an_empty_directory()
+    {
+        OperationStats stats = Engine.Snapshot(SnapshotOf("nothing", "v1", BaseDir) with { AllowEmpty = true });
         Assert.Equal(0, stats.Files);
         string output = Temp.Combine("out");
         Assert.Equal(0, Restore("nothing", "v1", output).Files);

@@ -175,6 +175,7 @@ pub struct snapshotter_file {
 }
 
 pub const SNAPSHOTTER_SNAPSHOT_REHASH: u32 = 0x1;
+pub const SNAPSHOTTER_SNAPSHOT_ALLOW_EMPTY: u32 = 0x2;
 pub const SNAPSHOTTER_SNAPSHOT_REQUEST_VERSION: c_uint = 2;
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]

@@ -17,4 +17,8 @@ public sealed record SnapshotRequest
     /// <summary>Read every file, taking no digest remembered for an unchanged file on trust (what is read is still
     /// remembered for later snapshots).</summary>
     public bool Rehash { get; init; }
+
+    /// <summary>Record a snapshot of no files when <see cref="Files"/> is empty; without it that is refused, as an empty
+    /// list is more often a selection that went wrong than a wish.</summary>
+    public bool AllowEmpty { get; init; }
 }
