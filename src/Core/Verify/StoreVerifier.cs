@@ -350,8 +350,11 @@ internal sealed class StoreVerifier
         foreach ((Digest digest, FileRecord file) in referenced)
         {
             _cancellation.ThrowIfCancellationRequested();
-            // A storage/snapshot file still there was reported corrupt (and is gone if repairing).
-            if (!file.ReadOnly || goodSnapshotFiles.Contains(digest) || (!Repair && UnixPath.TryStat(Store.SnapshotPath(digest), followSymlinks: false) is not null))
+            // A storage/snapshot file still there was reported corrupt (and is gone if repairing). One missing while the
+            // content is sound is no problem: a restore makes it from the content, as imports and pulls leave it to
+            // the first restore; repair makes it now.
+            if (!file.ReadOnly || goodSnapshotFiles.Contains(digest)
+                || (!Repair && (goodContent.Contains(digest) || UnixPath.TryStat(Store.SnapshotPath(digest), followSymlinks: false) is not null)))
             {
                 continue;
             }

@@ -98,6 +98,22 @@ public sealed class StoreVerifierTests : EngineTestBase
     }
 
     [Fact]
+    public void A_missing_stored_file_whose_content_is_sound_is_no_problem_and_repair_makes_it()
+    {
+        // As an import or a pull leaves it: the first restore makes it from the content.
+        (string model, _) = SnapshotTwoFiles(Engine);
+        File.Delete(StoredPath(model));
+
+        VerifyReport found = Engine.Verify(new VerifyRequest());
+        VerifyReport repaired = Engine.Verify(new VerifyRequest { Repair = true });
+
+        Assert.Empty(found.Problems);
+        Assert.Contains(repaired.Problems, p => p.Kind == VerifyProblemKind.MissingSnapshotFile && p.Subject == model && p.Repaired);
+        Assert.True(File.Exists(StoredPath(model)));
+        RestoresExactly(Engine);
+    }
+
+    [Fact]
     public void A_modified_stored_file_is_removed_and_restores_then_use_the_content()
     {
         (string model, _) = SnapshotTwoFiles(Engine);
