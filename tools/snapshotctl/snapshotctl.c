@@ -1533,8 +1533,9 @@ static int take_stdout_for_archive(const struct cli *cli)
     return archive;
 }
 
-/* A temporary file beside path, to be renamed over it once complete. */
-static int create_beside(const struct cli *cli, const char *path, char **temp)
+/* A temporary file beside path, to be renamed over it once complete; -1 with *status, the exit status of the
+ * error reported, when it cannot be made. */
+static int create_beside(const struct cli *cli, const char *path, char **temp, int *status)
 {
     size_t length = strlen(path) + sizeof ".partial-XXXXXX";
     *temp = checked(malloc(length));
@@ -1542,7 +1543,7 @@ static int create_beside(const struct cli *cli, const char *path, char **temp)
     int fd = mkstemp(*temp);
     if (fd < 0) {
         int saved = errno;
-        os_error(cli, saved, "cannot create", *temp);
+        *status = os_error(cli, saved, "cannot create", *temp);
         free(*temp);
         *temp = NULL;
         return -1;
@@ -1553,7 +1554,7 @@ static int create_beside(const struct cli *cli, const char *path, char **temp)
     umask(mask);
     if (fchmod(fd, 0666 & ~mask) != 0) {
         int saved = errno;
-        os_error(cli, saved, "cannot chmod", *temp);
+        *status = os_error(cli, saved, "cannot chmod", *temp);
         close(fd);
         unlink(*temp);
         free(*temp);
@@ -1574,9 +1575,10 @@ static int run_export(const struct cli *cli, snapshotter *s, snapshotter_cancel 
     req.ref = cli->operands[0], req.output_dir = cli->to_dir;
     req.flags = cli->gzip ? SNAPSHOTTER_EXPORT_GZIP : 0;
     if (cli->output != NULL) {
-        req.fd = to_stdout ? take_stdout_for_archive(cli) : create_beside(cli, cli->output, &temp);
+        int failed = EXIT_USAGE;
+        req.fd = to_stdout ? take_stdout_for_archive(cli) : create_beside(cli, cli->output, &temp, &failed);
         if (req.fd < 0) {
-            return to_stdout ? EXIT_USAGE : EXIT_CODE_BASE + SNAPSHOTTER_ERROR_IO;
+            return failed;
         }
     }
     req.progress = isatty(STDERR_FILENO) ? show_progress : NULL, req.progress_payload = &line, req.cancel = cancel;
