@@ -88,10 +88,12 @@ internal sealed class RecoveryRecords
         }
     }
 
-    /// <summary>Deletes a snapshot's record, durably, before its metadata is deleted (both under <see cref="Lock"/>).</summary>
+    /// <summary>Deletes a snapshot's record, durably, before its metadata is deleted (both under <see cref="Lock"/>). A
+    /// record that cannot be removed fails the deletion: a record left beside deleted metadata would mark the index
+    /// stale.</summary>
     public void Delete(string name, string version)
     {
-        UnixPath.TryDeleteFile(PathOf(name, version));
+        UnixPath.DeleteFile(PathOf(name, version));
         UnixPath.SyncDirectory(Directory);
     }
 
