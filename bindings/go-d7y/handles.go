@@ -29,7 +29,8 @@ func (s *snapshotter) Snapshot(ctx context.Context, req *SnapshotRequest, opts .
 			files[i].Flags = lib.FileReadOnly
 		}
 	}
-	_, err = h.snapshots.Snapshot(ctx, lib.SnapshotRequest{Name: req.Name, Version: req.Version, BaseDir: req.BaseDir, Files: files})
+	// Upstream records a snapshot of no files like any other: so does the drop-in.
+	_, err = h.snapshots.Snapshot(ctx, lib.SnapshotRequest{Name: req.Name, Version: req.Version, BaseDir: req.BaseDir, Files: files, Flags: lib.SnapshotAllowEmpty})
 	if errors.Is(err, lib.ErrAlreadyExists) {
 		return ErrSnapshotAlreadyExists
 	}

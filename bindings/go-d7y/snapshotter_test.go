@@ -153,6 +153,28 @@ func layoutHolds(t *testing.T, dir, version string) bool {
 
 // A registry given to a call replaces the one in use when a non-empty field differs, and stays in use
 // for the calls after it; one equal to it, or none, changes nothing.
+func TestASnapshotOfNoFilesIsRecordedAsUpstreamRecordsIt(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "src"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Config{RootDir: filepath.Join(dir, "root")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := &SnapshotRequest{Name: "empty", Version: "v1", BaseDir: filepath.Join(dir, "src")}
+	if err := s.Snapshot(context.Background(), req); err != nil {
+		t.Fatalf("a snapshot of no files: %v", err)
+	}
+	if err := s.Snapshot(context.Background(), req); err != ErrSnapshotAlreadyExists {
+		t.Fatalf("a second snapshot of no files: %v", err)
+	}
+	out := filepath.Join(dir, "out")
+	if err := s.Restore(context.Background(), &RestoreRequest{Name: "empty", Version: "v1", OutputDir: out}); err != nil {
+		t.Fatalf("a restore of no files: %v", err)
+	}
+}
+
 func TestARegistryGivenPerCallReplacesTheOneInUse(t *testing.T) {
 	dir := t.TempDir()
 	files := tree(t, filepath.Join(dir, "src"), 4096, 2)
