@@ -229,9 +229,9 @@ install_node_packages() {
 run_tests() {
     # The registry tests run a real registry (docker-registry) with htpasswd auth (apache2-utils) and
     # compare with skopeo, curl and Go's own encoding/json; the Dragonfly tests run a dfdaemon stand-in
-    # on node.
+    # on node; the fault campaign and the reliability tests inject faults with strace, driven by python3.
     need xxhsum xxhash docker-registry docker-registry skopeo skopeo htpasswd apache2-utils curl curl go golang-go \
-        node nodejs npm npm
+        node nodejs npm npm strace strace python3 python3
     need_bench_tools
     build
     log "documentation: links resolve, C examples compile"
