@@ -34,7 +34,7 @@ CTL = os.path.join(BUILD, "bin", "snapshotctl")
 STRESS = os.environ.get("STRESS") == "1"
 SEED = int(os.environ.get("SEED", "16"))
 # Sampled points per operation and fault kind; the sample stops early past the time budget (CI: under 5 min).
-SAMPLES_PER_FAULT = 4
+SAMPLES_PER_FAULT = 10
 BUDGET_SECONDS = 210
 CALL_TIMEOUT_SECONDS = 120
 EXIT_IO, EXIT_NOT_FOUND, EXIT_NO_SPACE = 15, 12, 18
@@ -467,7 +467,8 @@ def leftovers(point, killed):
 
 
 def report(started):
-    print("\npoints visited (kill / ENOSPC / EIO), of the state-changing calls counted:")
+    print("--- summary ---")
+    print("points visited (kill / ENOSPC / EIO), of the state-changing calls counted:")
     total = 0
     for name, counted in calls_counted.items():
         row = [visited[(name, fault)] for fault in FAULTS]

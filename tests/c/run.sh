@@ -51,6 +51,8 @@ run_one() {
     took=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
     if [ "$status" = 0 ]; then
         printf 'PASS  %-28s %5s s\n' "$name" "$took"
+        # A passing test's log stays hidden but for what follows a line "--- summary ---" (its counts).
+        awk 'found { print "      " $0 } /^--- summary ---$/ { found = 1 }' "$log"
         passed+=("$name")
     else
         printf 'FAIL  %-28s %5s s  (exit %s)\n' "$name" "$took" "$status"
