@@ -1,5 +1,4 @@
-using Snapshotter.Errors;
-using Snapshotter.Interop;
+using Snapshotter.IO;
 
 namespace Snapshotter.Gc;
 
@@ -13,15 +12,9 @@ internal sealed class StatFsDiskUsage : IDiskUsage
         _path = path;
     }
 
-    public unsafe DiskUsage Measure()
+    public DiskUsage Measure()
     {
-        Libc.StatFsBuffer b;
-        if (Libc.StatFs(_path, &b) != 0)
-        {
-            throw Errno.LastException("measure the filesystem of", _path);
-        }
-
-        long unit = b.FragmentSize > 0 ? b.FragmentSize : b.BlockSize;
-        return new DiskUsage((long)b.Blocks * unit, (long)(b.Blocks - b.FreeBlocks) * unit);
+        FileSystemSpace space = UnixPath.SpaceOf(_path);
+        return new DiskUsage(space.TotalBytes, space.UsedBytes);
     }
 }

@@ -21,6 +21,19 @@ internal static class UnixPath
         return errno is Errno.ENOENT or Errno.ENOTDIR ? null : throw Errno.Exception(errno, "stat", path);
     }
 
+    /// <summary>The space of the filesystem holding <paramref name="path"/>.</summary>
+    public static unsafe FileSystemSpace SpaceOf(string path)
+    {
+        Libc.StatFsBuffer b;
+        if (Libc.StatFs(path, &b) != 0)
+        {
+            throw Errno.LastException("measure the filesystem of", path);
+        }
+
+        long unit = b.FragmentSize > 0 ? b.FragmentSize : b.BlockSize;
+        return new FileSystemSpace((long)b.Blocks * unit, (long)(b.Blocks - b.FreeBlocks) * unit, (long)b.AvailableBlocks * unit);
+    }
+
     /// <summary>statfs(2)'s f_type of the filesystem holding <paramref name="path"/>; null when it cannot be told.</summary>
     public static unsafe long? TryFilesystemType(string path)
     {

@@ -30,7 +30,7 @@ internal static class SpaceReserve
     public static bool ReleaseIfLow(string metadataDir)
     {
         string path = Path.Join(metadataDir, FileName);
-        if (AvailableBytes(metadataDir) >= ReserveBytes || UnixPath.TryStat(path, followSymlinks: false) is null)
+        if (UnixPath.SpaceOf(metadataDir).AvailableBytes >= ReserveBytes || UnixPath.TryStat(path, followSymlinks: false) is null)
         {
             return false;
         }
@@ -46,7 +46,7 @@ internal static class SpaceReserve
     {
         string path = Path.Join(metadataDir, FileName);
         if (UnixPath.TryStat(path, followSymlinks: false) is { AllocatedBytes: >= ReserveBytes }
-            || AvailableBytes(metadataDir) < FreeBytesToReserve)
+            || UnixPath.SpaceOf(metadataDir).AvailableBytes < FreeBytesToReserve)
         {
             return;
         }
@@ -69,17 +69,5 @@ internal static class SpaceReserve
 
         metadata.TruncateLog();
         Ensure(metadataDir);
-    }
-
-    private static unsafe long AvailableBytes(string path)
-    {
-        Libc.StatFsBuffer b;
-        if (Libc.StatFs(path, &b) != 0)
-        {
-            throw Errno.LastException("measure the filesystem of", path);
-        }
-
-        long unit = b.FragmentSize > 0 ? b.FragmentSize : b.BlockSize;
-        return (long)b.AvailableBlocks * unit;
     }
 }
