@@ -25,10 +25,9 @@ internal unsafe struct Arena
 
     public byte* Start { get; }
 
-    /// <summary>A zeroed block of <paramref name="bytes"/>; release it with <see cref="Free"/>.</summary>
-    public static Arena Allocate(nuint bytes) => new((byte*)NativeMemory.AllocZeroed(bytes), bytes);
-
-    public static void Free(void* block) => NativeMemory.Free(block);
+    /// <summary>A zeroed block of <paramref name="bytes"/>: <see cref="Build{T}"/> frees it if filling it fails, and
+    /// <see cref="Release{T}"/> once it was handed out.</summary>
+    private static Arena Allocate(nuint bytes) => new((byte*)NativeMemory.AllocZeroed(bytes), bytes);
 
     /// <summary>Frees a block <see cref="Build{T}"/> made, when <paramref name="header"/> is one still live; anything
     /// else (NULL, freed already, not from this library) is left alone.</summary>
@@ -95,7 +94,7 @@ internal unsafe struct Arena
         }
         catch
         {
-            Free(arena.Start);
+            NativeMemory.Free(arena.Start);
             throw;
         }
     }
