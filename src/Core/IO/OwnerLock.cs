@@ -13,13 +13,11 @@ namespace Snapshotter.IO;
 internal sealed class OwnerLock : IDisposable
 {
     private const string Suffix = ".lock";
-    private readonly string _path;
     private readonly UnixFile _file;
 
-    private OwnerLock(string token, string path, UnixFile file)
+    private OwnerLock(string token, UnixFile file)
     {
         Token = token;
-        _path = path;
         _file = file;
     }
 
@@ -50,7 +48,7 @@ internal sealed class OwnerLock : IDisposable
                 throw Errno.Exception(errno, "link", path);
             }
 
-            return new OwnerLock(token, path, file);
+            return new OwnerLock(token, file);
         }
         catch
         {
@@ -120,7 +118,7 @@ internal sealed class OwnerLock : IDisposable
 
     public void Dispose()
     {
-        UnixPath.TryDeleteFile(_path);
+        UnixPath.TryDeleteFile(_file.Path);
         _file.Dispose();
     }
 }
