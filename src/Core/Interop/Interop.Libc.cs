@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Snapshotter.Errors;
 
 namespace Snapshotter.Interop;
 
@@ -9,7 +10,6 @@ namespace Snapshotter.Interop;
 internal static partial class Libc
 {
     private const string Library = "libc";
-    private const int EINTR = 4;
 
     /// <summary>
     /// Makes <paramref name="call"/> (a call returning 0 or -1 and errno) again while a signal interrupts it before it
@@ -23,7 +23,7 @@ internal static partial class Libc
         {
             result = call();
         }
-        while (result == -1 && Marshal.GetLastPInvokeError() == EINTR);
+        while (result == -1 && Marshal.GetLastPInvokeError() == Errno.EINTR);
         return result;
     }
 }
