@@ -310,29 +310,6 @@ internal sealed class OciLayoutCatalog : IRemoteCatalog
             return;
         }
 
-        string temp = UnixPath.TempPathIn(directory, TempPrefix);
-        try
-        {
-            using (var file = UnixFile.CreateNew(temp, FileMode))
-            {
-                file.Write(0, bytes);
-                file.Sync(dataOnly: true);
-            }
-
-            if (replace)
-            {
-                UnixPath.Rename(temp, target);
-            }
-            else
-            {
-                UnixPath.RenameNoReplace(temp, target);
-            }
-
-            UnixPath.SyncDirectory(directory);
-        }
-        finally
-        {
-            UnixPath.TryDeleteFile(temp);
-        }
+        UnixFile.WriteDurably(target, TempPrefix, bytes, FileMode, replace);
     }
 }

@@ -16,8 +16,8 @@ internal static class Failure
     private const int SqliteFull = 13;
     private const int SqliteReadOnly = 8;
     private const int SqlitePerm = 3;
-    private const int SqliteCorrupt = 11;
-    private const int SqliteNotADatabase = 26;
+    public const int SqliteCorrupt = 11;
+    public const int SqliteNotADatabase = 26;
 
     /// <param name="exception">What escaped.</param>
     /// <param name="operation">"snapshot 'name:version'" or similar, for cancellation messages.</param>

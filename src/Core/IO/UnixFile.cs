@@ -31,6 +31,40 @@ internal sealed class UnixFile : SafeHandle
     public static UnixFile CreateNew(string path, uint mode) =>
         Open(path, Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOFOLLOW, mode, "create");
 
+    /// <summary>
+    /// Writes a whole small file crash-safely: a temporary file named <paramref name="tempPrefix"/>... beside it made
+    /// durable, renamed into place (over an existing file only with <paramref name="replace"/>; otherwise an existing
+    /// file is kept), the directory synced. A crash leaves the old file or the new one, never a part of either.
+    /// </summary>
+    public static void WriteDurably(string path, string tempPrefix, ReadOnlySpan<byte> bytes, uint mode, bool replace)
+    {
+        string directory = System.IO.Path.GetDirectoryName(path)!;
+        string temp = UnixPath.TempPathIn(directory, tempPrefix);
+        try
+        {
+            using (var file = CreateNew(temp, mode))
+            {
+                file.Write(0, bytes);
+                file.Sync(dataOnly: true);
+            }
+
+            if (replace)
+            {
+                UnixPath.Rename(temp, path);
+            }
+            else
+            {
+                UnixPath.RenameNoReplace(temp, path);
+            }
+
+            UnixPath.SyncDirectory(directory);
+        }
+        finally
+        {
+            UnixPath.TryDeleteFile(temp);
+        }
+    }
+
     /// <summary>Creates a file without a name in <paramref name="directory"/> (O_TMPFILE): nobody sees it until it is
     /// linked at <paramref name="path"/> (<see cref="UnixPath.TryLinkOpenFile"/>), and it vanishes if it never is.</summary>
     public static UnixFile CreateUnnamed(string directory, string path, uint mode)

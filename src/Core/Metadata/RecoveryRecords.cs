@@ -25,10 +25,9 @@ internal sealed class RecoveryRecords
     /// <summary>In metadata/: the database was found missing (or corrupt and moved aside) while the store held data.</summary>
     public const string IndexIncompleteFileName = "index.incomplete";
 
+    private const string IncompleteReason = "the metadata database was missing or corrupt when the store was opened";
     private const string IndexLockFileName = "index.lock";
     private const string LockFileName = "recovery.lock";
-    private const int SqliteCorrupt = 11;
-    private const int SqliteNotADatabase = 26;
     private const string Extension = ".json";
     private const string TempPrefix = ".record-";
     private const int FormatVersion = 1;
@@ -70,22 +69,7 @@ internal sealed class RecoveryRecords
     /// <summary>Writes (or replaces) a record crash-safely: a temporary file made durable, renamed, the directory synced.</summary>
     public void Write(RecoveryRecord record)
     {
-        string temp = UnixPath.TempPathIn(Directory, $"{TempPrefix}{_ownerToken}-");
-        try
-        {
-            using (var file = UnixFile.CreateNew(temp, FileMode))
-            {
-                file.Write(0, Serialize(record));
-                file.Sync(dataOnly: true);
-            }
-
-            UnixPath.Rename(temp, PathOf(record.Name, record.Version));
-            UnixPath.SyncDirectory(Directory);
-        }
-        finally
-        {
-            UnixPath.TryDeleteFile(temp);
-        }
+        UnixFile.WriteDurably(PathOf(record.Name, record.Version), $"{TempPrefix}{_ownerToken}-", Serialize(record), FileMode, replace: true);
     }
 
     /// <summary>Deletes a snapshot's record, durably, before its metadata is deleted (both under <see cref="Lock"/>). A
@@ -104,27 +88,28 @@ internal sealed class RecoveryRecords
     /// <summary>Records whose snapshot the database has not committed: empty while the index is sound. The records are
     /// listed before the database is read, under the lock: a record there was written after its snapshot committed and
     /// is deleted only with it, so the read that follows must see that snapshot unless the database is stale.</summary>
-    public List<string> UnknownTo(MetadataStore metadata)
+    public List<string> UnknownTo(MetadataStore metadata) => Read(metadata).Unknown;
+
+    /// <summary>The records and the committed snapshots, read together as <see cref="UnknownTo"/> says, and the records
+    /// among them whose snapshot is not committed.</summary>
+    private (List<string> Records, List<SnapshotSummary> Committed, List<string> Unknown) Read(MetadataStore metadata)
     {
         using IDisposable held = Lock();
         List<string> records = RecordPaths().ToList();
-        var known = metadata.ListCommitted().Select(s => FileNameOf(s.Snapshot.Name, s.Snapshot.Version)).ToHashSet(StringComparer.Ordinal);
-        return records.Where(p => !known.Contains(Path.GetFileName(p))).Order(StringComparer.Ordinal).ToList();
+        List<SnapshotSummary> committed = metadata.ListCommitted().ToList();
+        var known = committed.Select(s => FileNameOf(s.Snapshot.Name, s.Snapshot.Version)).ToHashSet(StringComparer.Ordinal);
+        return (records, committed, records.Where(p => !known.Contains(Path.GetFileName(p))).Order(StringComparer.Ordinal).ToList());
     }
 
     /// <summary>Why the database cannot be trusted to say what the store holds, or null when it can.</summary>
-    public string? WhyIndexIsStale(MetadataStore metadata)
-    {
-        if (IsIndexIncomplete)
-        {
-            return "the metadata database was missing or corrupt when the store was opened";
-        }
+    public string? WhyIndexIsStale(MetadataStore metadata) => IsIndexIncomplete ? IncompleteReason : StaleReason(UnknownTo(metadata));
 
-        List<string> unknown = UnknownTo(metadata);
-        return unknown.Count > 0
-            ? $"{unknown.Count} snapshot(s) recorded in '{Directory}' are not in the metadata database (it is older than the store)"
-            : null;
-    }
+    /// <summary>The same, given the records the database does not know (<see cref="UnknownTo"/>).</summary>
+    public string? WhyIndexIsStale(List<string> unknown) => IsIndexIncomplete ? IncompleteReason : StaleReason(unknown);
+
+    private string? StaleReason(List<string> unknown) => unknown.Count > 0
+        ? $"{unknown.Count} snapshot(s) recorded in '{Directory}' are not in the metadata database (it is older than the store)"
+        : null;
 
     /// <summary>Refuses to go on (CORRUPT, naming the repair) while the database is stale: a collection would take
     /// everything it does not know for garbage.</summary>
@@ -173,7 +158,7 @@ internal sealed class RecoveryRecords
         {
             return MetadataStore.Open(metadataDir);
         }
-        catch (SqliteException e) when (e.SqliteErrorCode is SqliteCorrupt or SqliteNotADatabase)
+        catch (SqliteException e) when (e.SqliteErrorCode is Failure.SqliteCorrupt or Failure.SqliteNotADatabase)
         {
             SqliteConnection.ClearAllPools();
             string aside = $"{database}.corrupt-{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}";
@@ -198,14 +183,20 @@ internal sealed class RecoveryRecords
     /// </summary>
     public int WriteMissing(MetadataStore metadata)
     {
-        if (WhyIndexIsStale(metadata) is not null)
+        if (IsIndexIncomplete)
         {
             return 0;
         }
 
-        var present = RecordPaths().Select(Path.GetFileName).ToHashSet(StringComparer.Ordinal);
+        (List<string> records, List<SnapshotSummary> committed, List<string> unknown) = Read(metadata);
+        if (unknown.Count > 0)
+        {
+            return 0;
+        }
+
+        var present = records.Select(Path.GetFileName).ToHashSet(StringComparer.Ordinal);
         int written = 0;
-        foreach (SnapshotSummary summary in metadata.ListCommitted())
+        foreach (SnapshotSummary summary in committed)
         {
             SnapshotRecord snapshot = summary.Snapshot;
             if (!present.Contains(FileNameOf(snapshot.Name, snapshot.Version)))

@@ -34,12 +34,12 @@ internal sealed class IndexRebuild
     /// <summary>Checks the index and, with <paramref name="repair"/>, rebuilds it; each finding goes to <paramref name="report"/>.</summary>
     public void Run(bool repair, string databasePath, Action<VerifyProblemKind, string, string, bool> report, CancellationToken cancellation)
     {
-        if (_recovery.WhyIndexIsStale(_metadata) is not { } why)
+        List<string> unknown = _recovery.UnknownTo(_metadata);
+        if (_recovery.WhyIndexIsStale(unknown) is not { } why)
         {
             return;
         }
 
-        List<string> unknown = _recovery.UnknownTo(_metadata);
         if (!repair)
         {
             report(VerifyProblemKind.CorruptMetadata, databasePath,
