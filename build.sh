@@ -229,9 +229,10 @@ install_node_packages() {
 run_tests() {
     # The registry tests run a real registry (docker-registry) with htpasswd auth (apache2-utils) and
     # compare with skopeo, curl and Go's own encoding/json; the Dragonfly tests run a dfdaemon stand-in
-    # on node; the fault campaign and the reliability tests inject faults with strace, driven by python3.
+    # on node; the fault campaign and the reliability tests inject faults with strace, driven by python3;
+    # the tree-fidelity suite sets POSIX ACLs with setfacl and compares with GNU tar and rsync.
     need xxhsum xxhash docker-registry docker-registry skopeo skopeo htpasswd apache2-utils curl curl go golang-go \
-        node nodejs npm npm strace strace python3 python3
+        node nodejs npm npm strace strace python3 python3 setfacl acl
     need_bench_tools
     build
     log "documentation: links resolve, C examples compile"
