@@ -217,6 +217,29 @@ run_example_tests() {
     [ "$status" = 0 ] || die "example tests failed"
 }
 
+# containerd's side, in GOPATH mode against Debian's containerd sources: its snapshotter contract suite
+# and a real daemon driven by ctr need root (mounts); outside CI a non-root run skips them with a
+# warning, in CI that is a failure.
+CONTAINERD_SKIPPED=
+need_containerd() {
+    need_go
+    need containerd containerd ctr containerd \
+        /usr/share/gocode/src/github.com/containerd/containerd/snapshots/testsuite golang-github-containerd-containerd-dev
+}
+
+run_containerd_tests() {
+    if [ "$(id -u)" != 0 ]; then
+        local message="the containerd tests need root (they mount snapshots and run a containerd daemon)"
+        [ "${CI:-}" != true ] || die "$message"
+        CONTAINERD_SKIPPED=$message
+        printf 'build.sh: warning: skipping the containerd tests: %s\n' "$message" >&2
+        return 0
+    fi
+    need_containerd
+    log "containerd: its snapshotter suite and a containerd daemon driven by ctr (GOPATH mode, root)"
+    tests/containerd/run.sh "$OUT" || die "the containerd tests failed"
+}
+
 # npm packages of the test tools: installed exactly as locked, again whenever the lock file changes.
 install_node_packages() {
     local dir=$1
@@ -247,11 +270,12 @@ run_tests() {
     log "C ABI tests"
     tests/c/run.sh "$OUT"
     run_go_tests
+    run_containerd_tests
     run_rust_tests
     run_example_tests
     log "benchmark harness smoke run (tiny sizes, no timing checked)"
     bench/smoke_test.sh "$OUT"
-    log "all tests passed${RUST_SKIPPED:+ (Rust skipped: $RUST_SKIPPED)}"
+    log "all tests passed${RUST_SKIPPED:+ (Rust skipped: $RUST_SKIPPED)}${CONTAINERD_SKIPPED:+ (containerd skipped: $CONTAINERD_SKIPPED)}"
 }
 
 # The reference tools the benchmark measures beside the library, GNU time for peak memory, jq to check
