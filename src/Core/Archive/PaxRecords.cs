@@ -6,32 +6,53 @@ namespace Snapshotter.Archive;
 
 /// <summary>
 /// pax extended header records (POSIX.1-2001): "LENGTH KEY=VALUE\n", LENGTH counting the whole record in
-/// decimal, itself included. Keys and values are UTF-8.
+/// decimal, itself included. Keys are UTF-8. Values are bytes: pax says UTF-8, but GNU tar writes a path, link
+/// target or xattr value that is not UTF-8 as its raw bytes (without an hdrcharset record, which it does not
+/// know), and reads them back the same way, so values are kept exactly as they are.
 /// </summary>
 internal static class PaxRecords
 {
-    public static byte[] Encode(IEnumerable<KeyValuePair<string, string>> records)
+    /// <summary>GNU tar's (and star's) record of one extended attribute: this prefix, then the attribute's name.</summary>
+    public const string XattrPrefix = "SCHILY.xattr.";
+
+    public static byte[] Encode(IEnumerable<KeyValuePair<string, byte[]>> records)
     {
-        var text = new StringBuilder();
-        foreach ((string key, string value) in records)
+        var output = new MemoryStream();
+        foreach ((string key, byte[] value) in records)
         {
-            int body = Encoding.UTF8.GetByteCount(key) + Encoding.UTF8.GetByteCount(value) + 3; // ' ', '=', '\n'
+            int body = Encoding.UTF8.GetByteCount(key) + value.Length + 3; // ' ', '=', '\n'
             int length = body + 1;
             while (length != body + length.ToString(CultureInfo.InvariantCulture).Length)
             {
                 length = body + length.ToString(CultureInfo.InvariantCulture).Length;
             }
 
-            text.Append(CultureInfo.InvariantCulture, $"{length} {key}={value}\n");
+            output.Write(Encoding.UTF8.GetBytes(FormattableString.Invariant($"{length} {key}=")));
+            output.Write(value);
+            output.WriteByte((byte)'\n');
         }
 
-        return Encoding.UTF8.GetBytes(text.ToString());
+        return output.ToArray();
     }
 
-    /// <summary>Decodes the records of one extended header; anything malformed is CORRUPT naming <paramref name="where"/>.</summary>
-    public static Dictionary<string, string> Decode(ReadOnlySpan<byte> data, string where)
+    /// <summary>A record whose value is text (a number, a time).</summary>
+    public static KeyValuePair<string, byte[]> Text(string key, string value) => new(key, Encoding.UTF8.GetBytes(value));
+
+    /// <summary>The record key of extended attribute <paramref name="name"/>: as GNU tar writes it, '%' and '=' (which
+    /// would end the key) percent-encoded.</summary>
+    public static string XattrKey(string name) => XattrPrefix + name.Replace("%", "%25", StringComparison.Ordinal).Replace("=", "%3D", StringComparison.Ordinal);
+
+    /// <summary>The attribute name of a <see cref="XattrPrefix"/> key, undoing what <see cref="XattrKey"/> encodes (and
+    /// only that, as GNU tar does).</summary>
+    public static string XattrName(string key) => key[XattrPrefix.Length..].Replace("%3D", "=", StringComparison.Ordinal).Replace("%25", "%", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Decodes the records of one extended header, in order; anything malformed (a key that is not UTF-8 included)
+    /// is CORRUPT naming <paramref name="where"/>.
+    /// </summary>
+    public static List<KeyValuePair<string, byte[]>> Decode(ReadOnlySpan<byte> data, string where)
     {
-        var records = new Dictionary<string, string>(StringComparer.Ordinal);
+        var records = new List<KeyValuePair<string, byte[]>>();
         var strict = new UTF8Encoding(false, throwOnInvalidBytes: true);
         while (!data.IsEmpty)
         {
@@ -51,11 +72,11 @@ internal static class PaxRecords
 
             try
             {
-                records[strict.GetString(record[..equals])] = strict.GetString(record[(equals + 1)..]);
+                records.Add(new(strict.GetString(record[..equals]), record[(equals + 1)..].ToArray()));
             }
             catch (DecoderFallbackException)
             {
-                throw SnapshotterException.Corrupt($"{where}: pax extended header record that is not UTF-8");
+                throw SnapshotterException.Corrupt($"{where}: pax extended header record whose key is not UTF-8");
             }
 
             data = data[length..];

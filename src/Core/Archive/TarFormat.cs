@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Globalization;
 using System.Text;
 
 namespace Snapshotter.Archive;
@@ -22,14 +24,22 @@ internal static class TarFormat
     public const int ChecksumOffset = 148;
     public const int ChecksumLength = 8;
     public const int TypeOffset = 156;
+    public const int LinkNameOffset = 157;
     public const int MagicOffset = 257;
+    public const int DevMajorOffset = 329;
+    public const int DevMinorOffset = 337;
     public const int PrefixOffset = 345;
     public const int PrefixLength = 155;
 
     public const byte RegularType = (byte)'0';
     public const byte OldRegularType = 0;
     public const byte ContiguousType = (byte)'7';
+    public const byte HardLinkType = (byte)'1';
+    public const byte SymlinkType = (byte)'2';
+    public const byte CharDeviceType = (byte)'3';
+    public const byte BlockDeviceType = (byte)'4';
     public const byte DirectoryType = (byte)'5';
+    public const byte FifoType = (byte)'6';
     public const byte PaxLocalType = (byte)'x';
     public const byte PaxGlobalType = (byte)'g';
     public const byte GnuLongNameType = (byte)'L';
@@ -122,10 +132,32 @@ internal static class TarFormat
         header[ChecksumOffset + 7] = (byte)' ';
     }
 
-    /// <summary>A NUL-terminated (or full-width) text field, as UTF-8.</summary>
-    public static string ReadText(ReadOnlySpan<byte> field)
+    /// <summary>A NUL-terminated (or full-width) name field, its bytes as they are.</summary>
+    public static byte[] ReadName(ReadOnlySpan<byte> field)
     {
         int end = field.IndexOf((byte)0);
-        return Encoding.UTF8.GetString(end < 0 ? field : field[..end]);
+        return (end < 0 ? field : field[..end]).ToArray();
+    }
+
+    /// <summary>A name for messages: UTF-8, each byte of an invalid sequence shown as \xNN.</summary>
+    public static string Display(ReadOnlySpan<byte> name)
+    {
+        var text = new StringBuilder(name.Length);
+        while (!name.IsEmpty)
+        {
+            if (Rune.DecodeFromUtf8(name, out Rune rune, out int consumed) == OperationStatus.Done)
+            {
+                text.Append(rune.ToString());
+            }
+            else
+            {
+                consumed = 1;
+                text.Append(CultureInfo.InvariantCulture, $"\\x{name[0]:x2}");
+            }
+
+            name = name[consumed..];
+        }
+
+        return text.ToString();
     }
 }

@@ -9,9 +9,11 @@ namespace Snapshotter.Archive;
 /// checked, every number parsed strictly, pax records and GNU long names bounded in size, a sparse map checked
 /// against the file's size and the entry's data, and a stream that ends before its end-of-archive marker is
 /// reported as truncated with the byte it stopped at. Understands POSIX ustar and pax (local and global extended
-/// headers), GNU tar's own format ('L' long names) and GNU sparse format 1.0. Everything is CORRUPT except member
-/// kinds a snapshot cannot hold (links, devices, old GNU sparse), which are UNSUPPORTED. Paths are returned as
-/// the archive has them; the caller validates them.
+/// headers, SCHILY.xattr records), GNU tar's own format ('L' long names, 'K' long link names) and GNU sparse format
+/// 1.0, and every member type GNU tar writes: regular files, directories, symlinks, hard links, character and block
+/// devices, FIFOs. Everything is CORRUPT except what this reader does not know (old GNU sparse, other member
+/// types), which is UNSUPPORTED. Names and link targets are returned as the archive has them, bytes that need not
+/// be UTF-8; the caller validates them.
 /// </summary>
 internal sealed class TarReader
 {
@@ -23,7 +25,7 @@ internal sealed class TarReader
     private readonly Stream _input;
     private readonly string _source;
     private readonly byte[] _header = new byte[TarFormat.BlockBytes];
-    private readonly Dictionary<string, string> _global = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, byte[]> _global = new(StringComparer.Ordinal);
     private long _offset;
     private long _dataRemaining;
     private long _paddingRemaining;
@@ -45,8 +47,9 @@ internal sealed class TarReader
     {
         Skip(_dataRemaining + _paddingRemaining);
         _dataRemaining = _paddingRemaining = 0;
-        var local = new Dictionary<string, string>(StringComparer.Ordinal);
-        string? longName = null;
+        var local = new List<KeyValuePair<string, byte[]>>();
+        byte[]? longName = null;
+        byte[]? longLink = null;
         long start = _offset;
         while (true)
         {
@@ -66,27 +69,23 @@ internal sealed class TarReader
             switch (type)
             {
                 case TarFormat.PaxLocalType:
-                    foreach ((string key, string value) in PaxRecords.Decode(ReadMetadataBlock(size, MaxExtendedHeaderBytes, headerOffset), Where(headerOffset)))
-                    {
-                        local[key] = value;
-                    }
-
+                    local.AddRange(PaxRecords.Decode(ReadMetadataBlock(size, MaxExtendedHeaderBytes, headerOffset), Where(headerOffset)));
                     continue;
                 case TarFormat.PaxGlobalType:
                     ApplyGlobal(PaxRecords.Decode(ReadMetadataBlock(size, MaxExtendedHeaderBytes, headerOffset), Where(headerOffset)), headerOffset);
                     continue;
                 case TarFormat.GnuLongNameType:
-                    longName = TarFormat.ReadText(ReadMetadataBlock(size, MaxLongNameBytes, headerOffset));
+                    longName = TarFormat.ReadName(ReadMetadataBlock(size, MaxLongNameBytes, headerOffset));
                     continue;
                 case TarFormat.GnuLongLinkType:
-                    ReadMetadataBlock(size, MaxLongNameBytes, headerOffset);
+                    longLink = TarFormat.ReadName(ReadMetadataBlock(size, MaxLongNameBytes, headerOffset));
                     continue;
                 case TarFormat.GnuVolumeLabelType:
                     Skip(Padded(size));
                     continue;
             }
 
-            return Member(type, size, headerOffset, local, longName);
+            return Member(type, size, headerOffset, local, longName, longLink);
         }
     }
 
@@ -124,19 +123,25 @@ internal sealed class TarReader
         }
     }
 
-    private TarEntry Member(byte type, long headerSize, long headerOffset, Dictionary<string, string> local, string? longName)
+    private TarEntry Member(byte type, long headerSize, long headerOffset, List<KeyValuePair<string, byte[]>> local, byte[]? longName, byte[]? longLink)
     {
-        var records = new Dictionary<string, string>(_global, StringComparer.Ordinal);
-        foreach ((string key, string value) in local)
+        var records = new Dictionary<string, byte[]>(_global, StringComparer.Ordinal);
+        var xattrs = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach ((string key, byte[] value) in _global.Concat(local))
         {
             records[key] = value;
+            if (key.StartsWith(PaxRecords.XattrPrefix, StringComparison.Ordinal))
+            {
+                string xattr = PaxRecords.XattrName(key);
+                xattrs[xattr.Length > 0 && !xattr.Contains('\0') ? xattr : throw Corrupt(headerOffset, $"pax record {key} names no extended attribute")] = value;
+            }
         }
 
         bool posix = _header.AsSpan(TarFormat.MagicOffset, TarFormat.PosixMagic.Length).SequenceEqual(TarFormat.PosixMagic);
-        string name = TarFormat.ReadText(_header.AsSpan(TarFormat.NameOffset, TarFormat.NameLength));
-        string prefix = posix ? TarFormat.ReadText(_header.AsSpan(TarFormat.PrefixOffset, TarFormat.PrefixLength)) : "";
-        name = records.GetValueOrDefault("path") ?? longName ?? (prefix.Length > 0 ? $"{prefix}/{name}" : name);
-        _current = name;
+        byte[] name = TarFormat.ReadName(_header.AsSpan(TarFormat.NameOffset, TarFormat.NameLength));
+        byte[] prefix = posix ? TarFormat.ReadName(_header.AsSpan(TarFormat.PrefixOffset, TarFormat.PrefixLength)) : [];
+        name = records.GetValueOrDefault("path") ?? longName ?? (prefix.Length > 0 ? [.. prefix, (byte)'/', .. name] : name);
+        _current = TarFormat.Display(name);
         long size = PaxNumber(records, "size", headerOffset) ?? headerSize;
         var meta = new TarFileMeta(
             (uint)(Number(TarFormat.ModeOffset, TarFormat.IdLength, "mode", headerOffset) & 0xFFF),
@@ -148,46 +153,64 @@ internal sealed class TarReader
 
         if (records.ContainsKey("GNU.sparse.major") || records.ContainsKey("GNU.sparse.map") || records.ContainsKey("GNU.sparse.offset"))
         {
-            if (records.GetValueOrDefault("GNU.sparse.major") != "1" || records.GetValueOrDefault("GNU.sparse.minor") != "0")
+            if (Text(records, "GNU.sparse.major") != "1" || Text(records, "GNU.sparse.minor") != "0")
             {
                 throw new SnapshotterException(ErrorCode.Unsupported,
-                    $"{Where(headerOffset)}: '{name}' is in GNU sparse format 0.x; only format 1.0 is read (GNU tar writes it with --format=posix --sparse)");
+                    $"{Where(headerOffset)}: '{_current}' is in GNU sparse format 0.x; only format 1.0 is read (GNU tar writes it with --format=posix --sparse)");
             }
 
             name = records.GetValueOrDefault("GNU.sparse.name") ?? name;
-            _current = name;
+            _current = TarFormat.Display(name);
             long realSize = PaxNumber(records, "GNU.sparse.realsize", headerOffset)
-                ?? throw Corrupt(headerOffset, $"sparse member '{name}' has no GNU.sparse.realsize");
-            return new TarEntry { Name = name, Type = type, Offset = headerOffset, Meta = meta, Size = realSize, Extents = ReadSparseMap(realSize, headerOffset) };
+                ?? throw Corrupt(headerOffset, $"sparse member '{_current}' has no GNU.sparse.realsize");
+            return new TarEntry
+            {
+                Member = new TarMember(name, type, meta) { Xattrs = [.. xattrs] },
+                Offset = headerOffset,
+                Size = realSize,
+                Extents = ReadSparseMap(realSize, headerOffset),
+            };
         }
 
         if (type == (byte)'S')
         {
             throw new SnapshotterException(ErrorCode.Unsupported,
-                $"{Where(headerOffset)}: '{name}' is in the old GNU sparse format; create the archive with --format=posix (GNU sparse 1.0) or without --sparse");
+                $"{Where(headerOffset)}: '{_current}' is in the old GNU sparse format; create the archive with --format=posix (GNU sparse 1.0) or without --sparse");
         }
 
-        var entry = new TarEntry
+        var member = new TarMember(name, type, meta) { Xattrs = [.. xattrs] };
+        switch (type)
         {
-            Name = name,
-            Type = type,
-            Offset = headerOffset,
-            Meta = meta,
-            Size = size,
-            Extents = size > 0 ? [new Extent(0, size)] : [],
-        };
-        if (!entry.IsRegularFile && !entry.IsDirectory)
-        {
-            throw new SnapshotterException(ErrorCode.Unsupported, $"{Where(headerOffset)}: '{name}' is {Kind(type)}; snapshots hold regular files only");
+            case TarFormat.RegularType or TarFormat.OldRegularType or TarFormat.ContiguousType:
+                return new TarEntry { Member = member, Offset = headerOffset, Size = size, Extents = size > 0 ? [new Extent(0, size)] : [] };
+            case TarFormat.HardLinkType or TarFormat.SymlinkType:
+                member = member with
+                {
+                    LinkName = records.GetValueOrDefault("linkpath") ?? longLink ?? TarFormat.ReadName(_header.AsSpan(TarFormat.LinkNameOffset, TarFormat.NameLength)),
+                };
+                if (member.LinkName.Length == 0)
+                {
+                    throw Corrupt(headerOffset, $"link '{_current}' has no target");
+                }
+
+                break;
+            case TarFormat.CharDeviceType or TarFormat.BlockDeviceType:
+                member = member with
+                {
+                    DevMajor = Device(records, "SCHILY.devmajor", TarFormat.DevMajorOffset, headerOffset),
+                    DevMinor = Device(records, "SCHILY.devminor", TarFormat.DevMinorOffset, headerOffset),
+                };
+                break;
+            case TarFormat.DirectoryType or TarFormat.FifoType:
+                break;
+            default:
+                throw new SnapshotterException(ErrorCode.Unsupported, $"{Where(headerOffset)}: '{_current}' is {TarMember.Kind(type)}, which this reader does not know");
         }
 
-        if (entry.IsDirectory)
-        {
-            Skip(size + _paddingRemaining);
-            _dataRemaining = _paddingRemaining = 0;
-        }
-
-        return entry;
+        // Data of a member that has none to give (pax allows it for hard links) is skipped.
+        Skip(size + _paddingRemaining);
+        _dataRemaining = _paddingRemaining = 0;
+        return new TarEntry { Member = member, Offset = headerOffset, Size = 0, Extents = [] };
     }
 
     /// <summary>
@@ -300,9 +323,9 @@ internal sealed class TarReader
         return true;
     }
 
-    private void ApplyGlobal(Dictionary<string, string> records, long headerOffset)
+    private void ApplyGlobal(List<KeyValuePair<string, byte[]>> records, long headerOffset)
     {
-        foreach ((string key, string value) in records)
+        foreach ((string key, byte[] value) in records)
         {
             if (key is "path" or "size" or "linkpath" || key.StartsWith("GNU.sparse.", StringComparison.Ordinal))
             {
@@ -331,20 +354,30 @@ internal sealed class TarReader
             ? value
             : throw Corrupt(headerOffset, $"the {field} field is not a valid number");
 
-    private uint Id(Dictionary<string, string> records, string key, int offset, long headerOffset)
+    private uint Id(Dictionary<string, byte[]> records, string key, int offset, long headerOffset)
     {
         long value = PaxNumber(records, key, headerOffset) ?? Number(offset, TarFormat.IdLength, key, headerOffset);
         return value <= uint.MaxValue ? (uint)value : throw Corrupt(headerOffset, $"{key} {value} is out of range");
     }
 
-    private long? PaxNumber(Dictionary<string, string> records, string key, long headerOffset) =>
-        !records.TryGetValue(key, out string? text) ? null
+    private uint Device(Dictionary<string, byte[]> records, string key, int offset, long headerOffset)
+    {
+        long value = PaxNumber(records, key, headerOffset) ?? Number(offset, TarFormat.IdLength, "device number", headerOffset);
+        return value <= uint.MaxValue ? (uint)value : throw Corrupt(headerOffset, $"device number {value} is out of range");
+    }
+
+    /// <summary>A record whose value is text (a number, a time, a version), as text; null when absent.</summary>
+    private static string? Text(Dictionary<string, byte[]> records, string key) =>
+        records.TryGetValue(key, out byte[]? value) ? TarFormat.Display(value) : null;
+
+    private long? PaxNumber(Dictionary<string, byte[]> records, string key, long headerOffset) =>
+        Text(records, key) is not { } text ? null
         : PaxRecords.TryParseNumber(text, out long value) ? value
         : throw Corrupt(headerOffset, $"pax record {key}={text} is not a number");
 
-    private long MtimeNs(Dictionary<string, string> records, long headerOffset)
+    private long MtimeNs(Dictionary<string, byte[]> records, long headerOffset)
     {
-        if (records.TryGetValue("mtime", out string? text))
+        if (Text(records, "mtime") is { } text)
         {
             return PaxRecords.TryParseTime(text, out long ns) ? ns : throw Corrupt(headerOffset, $"pax record mtime={text} is not a time");
         }
@@ -357,16 +390,6 @@ internal sealed class TarReader
 
         return seconds * 1_000_000_000;
     }
-
-    private static string Kind(byte type) => type switch
-    {
-        (byte)'1' => "a hard link",
-        (byte)'2' => "a symbolic link",
-        (byte)'3' => "a character device",
-        (byte)'4' => "a block device",
-        (byte)'6' => "a FIFO",
-        _ => string.Create(CultureInfo.InvariantCulture, $"a member of type '{(type is >= 0x20 and < 0x7F ? ((char)type).ToString() : $"\\x{type:x2}")}'"),
-    };
 
     private void Skip(long bytes)
     {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.IO.Compression;
+using System.Text;
 using Snapshotter.Archive;
 using Snapshotter.Content;
 using Snapshotter.Errors;
@@ -70,7 +71,7 @@ internal sealed class ExportOperation
         {
             var tar = new TarWriter(buffered);
             byte[] envelope = EnvelopeCodec.Encode(snapshot, files);
-            tar.BeginFile(ExportEnvelope.FileName, new TarFileMeta(EnvelopeFileMode, 0, 0, snapshot.CreatedNs), envelope.Length);
+            tar.BeginFile(new TarMember(Encoding.UTF8.GetBytes(ExportEnvelope.FileName), TarFormat.RegularType, new TarFileMeta(EnvelopeFileMode, 0, 0, snapshot.CreatedNs)), envelope.Length);
             tar.WriteData(envelope);
             tar.EndEntry();
             foreach (FileRecord file in files.OrderBy(f => f.RelativePath, StringComparer.Ordinal))
@@ -83,15 +84,17 @@ internal sealed class ExportOperation
                     throw SnapshotterException.Corrupt($"content {file.Digest} of '{file.RelativePath}' holds {content.Size} bytes; the snapshot records {file.Size}");
                 }
 
-                string name = $"{ExportEnvelope.FilesDirectory}/{file.RelativePath}";
-                var meta = new TarFileMeta(file.Mode, file.Uid, file.Gid, file.ModificationTimeNs);
+                var member = new TarMember(
+                    Encoding.UTF8.GetBytes($"{ExportEnvelope.FilesDirectory}/{file.RelativePath}"),
+                    TarFormat.RegularType,
+                    new TarFileMeta(file.Mode, file.Uid, file.Gid, file.ModificationTimeNs));
                 if (content.IsDense)
                 {
-                    tar.BeginFile(name, meta, file.Size);
+                    tar.BeginFile(member, file.Size);
                 }
                 else
                 {
-                    tar.BeginSparseFile(name, meta, file.Size, content.Extents);
+                    tar.BeginSparseFile(member, file.Size, content.Extents);
                 }
 
                 long data = content.CopyTo(tar.WriteData, buffer, progress.AddBytes, _cancellation);

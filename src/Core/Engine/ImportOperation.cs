@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.IO.Compression;
+using System.Text;
 using Snapshotter.Archive;
 using Snapshotter.Content;
 using Snapshotter.Diagnostics;
@@ -124,9 +125,16 @@ internal sealed class ImportOperation
             while (reader.Next() is { } entry)
             {
                 _cancellation.ThrowIfCancellationRequested();
-                string where = $"archive {source}, member '{entry.Name}' at byte {entry.Offset}";
-                string? path = ArchivePath(entry.IsDirectory ? entry.Name.TrimEnd('/') : entry.Name, where);
-                if (entry.IsDirectory)
+                TarMember header = entry.Member;
+                string where = $"archive {source}, member '{TarFormat.Display(header.Name)}' at byte {entry.Offset}";
+                string name = Utf8Name(header.Name, where);
+                string? path = ArchivePath(header.IsDirectory ? name.TrimEnd('/') : name, where);
+                if (!header.IsRegularFile && !header.IsDirectory)
+                {
+                    throw new SnapshotterException(ErrorCode.Unsupported, $"{where}: '{name}' is {TarMember.Kind(header.Type)}; snapshots hold regular files only");
+                }
+
+                if (header.IsDirectory)
                 {
                     if (path is not null)
                     {
@@ -138,7 +146,7 @@ internal sealed class ImportOperation
 
                 if (path is null)
                 {
-                    throw SnapshotterException.Corrupt($"{where}: a file may not be named '{entry.Name}'");
+                    throw SnapshotterException.Corrupt($"{where}: a file may not be named '{name}'");
                 }
 
                 if (path == ExportEnvelope.FileName)
@@ -170,7 +178,7 @@ internal sealed class ImportOperation
                     throw SnapshotterException.Corrupt($"{where}: '{path}' is not listed in {ExportEnvelope.FileName}");
                 }
 
-                var member = new Member(path, Stage(reader, entry, buffer), entry.Meta);
+                var member = new Member(path, Stage(reader, entry, buffer), header.Meta);
                 members[path] = member;
                 if (expected is not null)
                 {
@@ -346,7 +354,7 @@ internal sealed class ImportOperation
     private StagedContent Stage(TarReader reader, TarEntry entry, byte[] buffer)
     {
         long data = 0;
-        StagedContent staged = _context.Store.Stage((_, destination) => reader.ReadData(destination), $"archive member '{entry.Name}'", entry.Size, entry.Extents, buffer, n =>
+        StagedContent staged = _context.Store.Stage((_, destination) => reader.ReadData(destination), $"archive member '{TarFormat.Display(entry.Member.Name)}'", entry.Size, entry.Extents, buffer, n =>
         {
             data += n;
             _progress.AddBytes(n);
@@ -384,6 +392,19 @@ internal sealed class ImportOperation
         byte[] json = new byte[entry.Size];
         reader.ReadData(json);
         return json;
+    }
+
+    /// <summary>A member's name as text: snapshot paths are UTF-8.</summary>
+    private static string Utf8Name(byte[] name, string where)
+    {
+        try
+        {
+            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(name);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new SnapshotterException(ErrorCode.Unsupported, $"{where}: the name is not valid UTF-8, which a snapshot path must be");
+        }
     }
 
     /// <summary>The canonical relative path of a member; null for the archive's root directory ("." or "./").</summary>

@@ -79,13 +79,13 @@ public sealed class MaliciousArchiveTests : EngineTestBase
     [InlineData((byte)'S', "old GNU sparse")]
     public void Links_devices_and_fifos_are_refused(byte type, string needle)
     {
-        Refused(new RawTar().File("ok.txt", "fine").Member("link", [], type).End().ToArray(), ErrorCode.Unsupported, needle);
+        Refused(new RawTar().File("ok.txt", "fine").Member("link", [], type, link: "ok.txt").End().ToArray(), ErrorCode.Unsupported, needle);
     }
 
     [Fact]
     public void A_file_through_a_symlink_cannot_be_written_because_no_link_is_accepted()
     {
-        Refused(new RawTar().Member("dir", [], (byte)'2').File("dir/passwd", "evil").End().ToArray(), ErrorCode.Unsupported, "'dir' is a symbolic link");
+        Refused(new RawTar().Symlink("dir", "/etc").File("dir/passwd", "evil").End().ToArray(), ErrorCode.Unsupported, "'dir' is a symbolic link");
     }
 
     [Theory]
@@ -221,7 +221,7 @@ public sealed class MaliciousArchiveTests : EngineTestBase
     {
         var reader = new TarReader(new MemoryStream(export), "export");
         TarEntry entry = reader.Next()!;
-        Assert.Equal("snapshot.json", entry.Name);
+        Assert.Equal("snapshot.json"u8.ToArray(), entry.Member.Name);
         byte[] json = new byte[entry.Size];
         reader.ReadData(json);
         return System.Text.Encoding.UTF8.GetString(json);

@@ -12,10 +12,15 @@ internal sealed class RawTar
     private readonly MemoryStream _bytes = new();
 
     /// <summary>A member: a ustar header (name up to 100 bytes) and its data padded to a block.</summary>
-    public RawTar Member(string name, byte[] data, byte type = (byte)'0', long? size = null, bool badChecksum = false, uint mode = 0x1A4)
+    public RawTar Member(string name, byte[] data, byte type = (byte)'0', long? size = null, bool badChecksum = false, uint mode = 0x1A4, string link = "") =>
+        Member(Encoding.UTF8.GetBytes(name), data, type, size, badChecksum, mode, Encoding.UTF8.GetBytes(link));
+
+    /// <summary>A member named by raw bytes (which need not be UTF-8).</summary>
+    public RawTar Member(byte[] name, byte[] data, byte type = (byte)'0', long? size = null, bool badChecksum = false, uint mode = 0x1A4, byte[]? link = null)
     {
         byte[] header = new byte[TarFormat.BlockBytes];
-        Encoding.UTF8.GetBytes(name, header.AsSpan(0, 100));
+        name.CopyTo(header.AsSpan(0, 100));
+        (link ?? []).CopyTo(header.AsSpan(TarFormat.LinkNameOffset, 100));
         TarFormat.WriteOctal(header.AsSpan(TarFormat.ModeOffset, 8), mode);
         TarFormat.WriteOctal(header.AsSpan(TarFormat.UidOffset, 8), 0);
         TarFormat.WriteOctal(header.AsSpan(TarFormat.GidOffset, 8), 0);
@@ -39,7 +44,15 @@ internal sealed class RawTar
 
     /// <summary>A pax extended header applying to the next member.</summary>
     public RawTar Pax(params (string Key, string Value)[] records) =>
-        Member("PaxHeaders/x", PaxRecords.Encode(records.Select(r => new KeyValuePair<string, string>(r.Key, r.Value))), type: (byte)'x');
+        Member("PaxHeaders/x", PaxRecords.Encode(records.Select(r => PaxRecords.Text(r.Key, r.Value))), type: (byte)'x');
+
+    /// <summary>A symlink to <paramref name="target"/>.</summary>
+    public RawTar Symlink(string name, string target) => Member(name, [], (byte)'2', mode: 0x1FF, link: target);
+
+    /// <summary>A hard link to the member named <paramref name="target"/>.</summary>
+    public RawTar HardLink(string name, string target) => Member(name, [], (byte)'1', link: target);
+
+    public RawTar Directory(string name) => Member(name, [], (byte)'5', mode: 0x1ED);
 
     public RawTar End()
     {
