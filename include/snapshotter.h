@@ -147,6 +147,11 @@ typedef enum snapshotter_code {
     /* A remote service did not answer in time (a registry: on every
      * attempt). */
     SNAPSHOTTER_ERROR_TIMEOUT = 13,
+    /* The object is not in the state the call needs (containerd's failed
+     * precondition): removing a lifecycle snapshot that has children,
+     * committing a view or a committed one, deleting a snapshot a lifecycle
+     * snapshot records. Nothing was changed. */
+    SNAPSHOTTER_ERROR_FAILED_PRECONDITION = 14,
     /* A bug in the library; the message says what happened. */
     SNAPSHOTTER_ERROR_INTERNAL = 100
 } snapshotter_code;
@@ -1213,6 +1218,191 @@ SNAPSHOTTER_API snapshotter_code snapshotter_import_request_init(snapshotter_imp
 SNAPSHOTTER_API snapshotter_code snapshotter_import(snapshotter_stats *out_stats,
                                                     snapshotter_inspection **out_snapshot, snapshotter *s,
                                                     const snapshotter_import_request *req, snapshotter_error **err);
+
+/* ------------------------------------------------ lifecycle (containerd) */
+
+/*
+ * containerd's snapshot lifecycle (its snapshots.Snapshotter) on this store:
+ * an active snapshot is prepared from a committed parent (or from nothing),
+ * mounted by the caller, changed, and committed under a name; a view is a
+ * read-only active that cannot be committed. Keys and names are any
+ * non-empty UTF-8 string (containerd's look like "k8s.io/3/extract-..." or
+ * "sha256:..."): they are stored, never used as paths. Errors: NOT_FOUND
+ * (an unknown key or parent), ALREADY_EXISTS (a key or name in use),
+ * FAILED_PRECONDITION (a parent that is not committed, removing a snapshot
+ * with children, mounts of a committed snapshot), INVALID_ARGUMENT (an empty
+ * key, labels over 4 KiB, an immutable field path); a refused call changes
+ * nothing. The directories live under root_dir/lifecycle (see
+ * docs/containerd.md). Every call is safe from any number of threads,
+ * handles and processes at once.
+ */
+
+/* snapshotter_lifecycle_info.kind, with containerd's values. */
+#define SNAPSHOTTER_LIFECYCLE_VIEW 1u
+#define SNAPSHOTTER_LIFECYCLE_ACTIVE 2u
+#define SNAPSHOTTER_LIFECYCLE_COMMITTED 3u
+
+/* One label. A label set to "" is not kept (as containerd does); a
+ * snapshot's labels (names and values) take at most 4096 bytes. */
+#define SNAPSHOTTER_LABEL_VERSION 1
+typedef struct snapshotter_label {
+    unsigned int version;
+    const char *name;
+    const char *value;
+} snapshotter_label;
+#define SNAPSHOTTER_LABEL_INIT { SNAPSHOTTER_LABEL_VERSION, NULL, NULL }
+SNAPSHOTTER_API snapshotter_code snapshotter_label_init(snapshotter_label *label, unsigned int version);
+
+/* One mount to make, as containerd's mount.Mount: mount(2) `source` with
+ * filesystem `type` ("bind" or "overlay") and `options` (e.g. "ro",
+ * "rbind", "lowerdir=..."). */
+#define SNAPSHOTTER_MOUNT_VERSION 1
+typedef struct snapshotter_mount {
+    unsigned int version;
+    const char *type;
+    const char *source;
+    const char *const *options;
+    size_t option_count;
+} snapshotter_mount;
+
+typedef struct snapshotter_mount_list snapshotter_mount_list;
+/* The number of mounts (to make in order); 0 for NULL. */
+SNAPSHOTTER_API size_t snapshotter_mount_list_count(const snapshotter_mount_list *list);
+/* The index-th mount, owned by list; NULL when index is out of range. */
+SNAPSHOTTER_API const snapshotter_mount *snapshotter_mount_list_get(const snapshotter_mount_list *list, size_t index);
+SNAPSHOTTER_API void snapshotter_mount_list_free(snapshotter_mount_list *list);
+
+/* What stat, update and walk report of a lifecycle snapshot (containerd's
+ * snapshots.Info). Times are nanoseconds since the Unix epoch. */
+#define SNAPSHOTTER_LIFECYCLE_INFO_VERSION 1
+typedef struct snapshotter_lifecycle_info {
+    unsigned int version;
+    uint32_t kind;
+    const char *key;
+    /* NULL: no parent. */
+    const char *parent;
+    /* Ordered by name. */
+    const snapshotter_label *labels;
+    size_t label_count;
+    int64_t created_ns;
+    int64_t updated_ns;
+    /* A committed snapshot's files as a snapshot of the store (restored,
+     * exported, published like any other); NULL for actives and views. */
+    const char *snapshot_name;
+    const char *snapshot_version;
+} snapshotter_lifecycle_info;
+
+typedef struct snapshotter_lifecycle_list snapshotter_lifecycle_list;
+/* The number of snapshots; 0 for NULL. */
+SNAPSHOTTER_API size_t snapshotter_lifecycle_list_count(const snapshotter_lifecycle_list *list);
+/* The index-th snapshot, owned by list; NULL when index is out of range. */
+SNAPSHOTTER_API const snapshotter_lifecycle_info *snapshotter_lifecycle_list_get(const snapshotter_lifecycle_list *list,
+                                                                                  size_t index);
+SNAPSHOTTER_API void snapshotter_lifecycle_list_free(snapshotter_lifecycle_list *list);
+
+#define SNAPSHOTTER_LIFECYCLE_REQUEST_VERSION 1
+typedef struct snapshotter_lifecycle_request {
+    unsigned int version;
+    /* Required: the new snapshot's key. */
+    const char *key;
+    /* The committed parent's name; NULL or "": none. */
+    const char *parent;
+    /* Optional: label_count labels (distinct names). */
+    const snapshotter_label *labels;
+    size_t label_count;
+} snapshotter_lifecycle_request;
+#define SNAPSHOTTER_LIFECYCLE_REQUEST_INIT { SNAPSHOTTER_LIFECYCLE_REQUEST_VERSION, NULL, NULL, NULL, 0 }
+SNAPSHOTTER_API snapshotter_code snapshotter_lifecycle_request_init(snapshotter_lifecycle_request *req,
+                                                                    unsigned int version);
+
+/*
+ * Prepares an active snapshot: on success *out holds the mounts that give
+ * its writable tree (a read-write bind mount of its own directory without a
+ * parent, an overlay of the parent's layers with its own upper and work
+ * directories otherwise), freed with snapshotter_mount_list_free(). Costs
+ * the same whatever the parent holds: nothing is copied.
+ */
+SNAPSHOTTER_API snapshotter_code snapshotter_lifecycle_prepare(snapshotter_mount_list **out, snapshotter *s,
+                                                               const snapshotter_lifecycle_request *req,
+                                                               snapshotter_error **err);
+/* Makes a view: read-only mounts of the parent (a bind mount of its one
+ * layer, or an overlay of its layers without an upper directory). */
+SNAPSHOTTER_API snapshotter_code snapshotter_lifecycle_view(snapshotter_mount_list **out, snapshotter *s,
+                                                            const snapshotter_lifecycle_request *req,
+                                                            snapshotter_error **err);
+/* The mounts of an active or a view, as prepare or view returned them. */
+SNAPSHOTTER_API snapshotter_code snapshotter_lifecycle_mounts(snapshotter_mount_list **out, snapshotter *s,
+                                                              const char *key, snapshotter_error **err);
+/* One snapshot's information: *out is a list of one entry. */
+SNAPSHOTTER_API snapshotter_code snapshotter_lifecycle_stat(snapshotter_lifecycle_list **out, snapshotter *s,
+                                                            const char *key, snapshotter_error **err);
+
+#define SNAPSHOTTER_LIFECYCLE_UPDATE_REQUEST_VERSION 1
+typedef struct snapshotter_lifecycle_update_request {
+    unsigned int version;
+    const char *key;
+    const snapshotter_label *labels;
+    size_t label_count;
+    /* containerd's field paths: none sets the labels to `labels`; "labels"
+     * does the same; "labels.NAME" sets NAME to its value in `labels`, or
+     * removes it when absent there. Any other path is INVALID_ARGUMENT. */
+    const char *const *field_paths;
+    size_t field_path_count;
+} snapshotter_lifecycle_update_request;
+#define SNAPSHOTTER_LIFECYCLE_UPDATE_REQUEST_INIT \
+    { SNAPSHOTTER_LIFECYCLE_UPDATE_REQUEST_VERSION, NULL, NULL, 0, NULL, 0 }
+SNAPSHOTTER_API snapshotter_code snapshotter_lifecycle_update_request_init(snapshotter_lifecycle_update_request *req,
+                                                                           unsigned int version);
+/* Changes a snapshot's labels; *out is a list of one entry: the snapshot as
+ * updated. */
+SNAPSHOTTER_API snapshotter_code snapshotter_lifecycle_update(snapshotter_lifecycle_list **out, snapshotter *s,
+                                                              const snapshotter_lifecycle_update_request *req,
+                                                              snapshotter_error **err);
+
+#define SNAPSHOTTER_LIFECYCLE_WALK_REQUEST_VERSION 1
+typedef struct snapshotter_lifecycle_walk_request {
+    unsigned int version;
+    /* Only this kind (SNAPSHOTTER_LIFECYCLE_*); 0: any. */
+    uint32_t kind;
+    /* Only the children of this key; NULL: any. */
+    const char *parent;
+    /* Only snapshots with this label, set to label_value (NULL: to any
+     * value); NULL: any. */
+    const char *label_name;
+    const char *label_value;
+} snapshotter_lifecycle_walk_request;
+#define SNAPSHOTTER_LIFECYCLE_WALK_REQUEST_INIT { SNAPSHOTTER_LIFECYCLE_WALK_REQUEST_VERSION, 0, NULL, NULL, NULL }
+SNAPSHOTTER_API snapshotter_code snapshotter_lifecycle_walk_request_init(snapshotter_lifecycle_walk_request *req,
+                                                                         unsigned int version);
+/* The snapshots the request keeps (req NULL: all), ordered by key. */
+SNAPSHOTTER_API snapshotter_code snapshotter_lifecycle_walk(snapshotter_lifecycle_list **out, snapshotter *s,
+                                                            const snapshotter_lifecycle_walk_request *req,
+                                                            snapshotter_error **err);
+
+/*
+ * Removes a snapshot and its directory (the caller unmounts it first);
+ * FAILED_PRECONDITION while other snapshots have it as their parent. A
+ * committed one goes with the snapshot of the store its files were recorded
+ * as, and with the content nothing else references; an active's changes are
+ * freed with its directory.
+ */
+SNAPSHOTTER_API snapshotter_code snapshotter_lifecycle_remove(snapshotter *s, const char *key, snapshotter_error **err);
+
+/* Filled by snapshotter_lifecycle_usage(). Set `version`
+ * (SNAPSHOTTER_USAGE_INIT); fields appended later are written only when the
+ * version set asks for them. */
+#define SNAPSHOTTER_USAGE_VERSION 1
+typedef struct snapshotter_usage {
+    unsigned int version;
+    /* Allocated bytes of the snapshot's own directory, each inode once. */
+    int64_t bytes;
+    int64_t inodes;
+} snapshotter_usage;
+#define SNAPSHOTTER_USAGE_INIT { SNAPSHOTTER_USAGE_VERSION, 0, 0 }
+/* The disk a snapshot's own directory takes (containerd's Usage): an
+ * active's changes, a committed snapshot's layer, nothing for a view. */
+SNAPSHOTTER_API snapshotter_code snapshotter_lifecycle_usage(snapshotter_usage *out, snapshotter *s, const char *key,
+                                                             snapshotter_error **err);
 
 #ifdef __cplusplus
 }

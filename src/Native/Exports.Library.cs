@@ -160,6 +160,7 @@ internal static unsafe partial class Exports
         ErrorCode.Unauthenticated => Utf8.Static("UNAUTHENTICATED\0"u8),
         ErrorCode.Unavailable => Utf8.Static("UNAVAILABLE\0"u8),
         ErrorCode.Timeout => Utf8.Static("TIMEOUT\0"u8),
+        ErrorCode.FailedPrecondition => Utf8.Static("FAILED_PRECONDITION\0"u8),
         ErrorCode.Internal => Utf8.Static("INTERNAL\0"u8),
         _ => Utf8.Static("UNKNOWN\0"u8),
     };

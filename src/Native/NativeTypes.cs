@@ -453,3 +453,89 @@ internal unsafe struct NativeImportRequest
     /// <summary>The defaults besides the version (SNAPSHOTTER_IMPORT_REQUEST_INIT): no descriptor.</summary>
     public static void SetDefaults(NativeImportRequest* request) => request->Fd = -1;
 }
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct NativeLabel
+{
+    public const uint CurrentVersion = 1;
+
+    public uint Version;
+    public byte* Name;
+    public byte* Value;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct NativeMount
+{
+    public const uint CurrentVersion = 1;
+
+    public uint Version;
+    public byte* Type;
+    public byte* Source;
+    public byte** Options;
+    public nuint OptionCount;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct NativeLifecycleInfo
+{
+    public const uint CurrentVersion = 1;
+
+    public uint Version;
+    public uint Kind;
+    public byte* Key;
+    public byte* Parent;
+    public NativeLabel* Labels;
+    public nuint LabelCount;
+    public long CreatedNs;
+    public long UpdatedNs;
+    public byte* SnapshotName;
+    public byte* SnapshotVersion;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct NativeLifecycleRequest
+{
+    public const uint CurrentVersion = 1;
+
+    public uint Version;
+    public byte* Key;
+    public byte* Parent;
+    public NativeLabel* Labels;
+    public nuint LabelCount;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct NativeLifecycleUpdateRequest
+{
+    public const uint CurrentVersion = 1;
+
+    public uint Version;
+    public byte* Key;
+    public NativeLabel* Labels;
+    public nuint LabelCount;
+    public byte** FieldPaths;
+    public nuint FieldPathCount;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct NativeLifecycleWalkRequest
+{
+    public const uint CurrentVersion = 1;
+
+    public uint Version;
+    public uint Kind;
+    public byte* Parent;
+    public byte* LabelName;
+    public byte* LabelValue;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal struct NativeUsage
+{
+    public const uint CurrentVersion = 1;
+
+    public uint Version;
+    public long Bytes;
+    public long Inodes;
+}

@@ -249,6 +249,57 @@ LAYOUT(snapshotter_import_request, progress, 40);
 LAYOUT(snapshotter_import_request, progress_payload, 48);
 LAYOUT(snapshotter_import_request, cancel, 56);
 
+_Static_assert(sizeof(snapshotter_label) == 24, "snapshotter_label size");
+LAYOUT(snapshotter_label, version, 0);
+LAYOUT(snapshotter_label, name, 8);
+LAYOUT(snapshotter_label, value, 16);
+
+_Static_assert(sizeof(snapshotter_mount) == 40, "snapshotter_mount size");
+LAYOUT(snapshotter_mount, version, 0);
+LAYOUT(snapshotter_mount, type, 8);
+LAYOUT(snapshotter_mount, source, 16);
+LAYOUT(snapshotter_mount, options, 24);
+LAYOUT(snapshotter_mount, option_count, 32);
+
+_Static_assert(sizeof(snapshotter_lifecycle_info) == 72, "snapshotter_lifecycle_info size");
+LAYOUT(snapshotter_lifecycle_info, version, 0);
+LAYOUT(snapshotter_lifecycle_info, kind, 4);
+LAYOUT(snapshotter_lifecycle_info, key, 8);
+LAYOUT(snapshotter_lifecycle_info, parent, 16);
+LAYOUT(snapshotter_lifecycle_info, labels, 24);
+LAYOUT(snapshotter_lifecycle_info, label_count, 32);
+LAYOUT(snapshotter_lifecycle_info, created_ns, 40);
+LAYOUT(snapshotter_lifecycle_info, updated_ns, 48);
+LAYOUT(snapshotter_lifecycle_info, snapshot_name, 56);
+LAYOUT(snapshotter_lifecycle_info, snapshot_version, 64);
+
+_Static_assert(sizeof(snapshotter_lifecycle_request) == 40, "snapshotter_lifecycle_request size");
+LAYOUT(snapshotter_lifecycle_request, version, 0);
+LAYOUT(snapshotter_lifecycle_request, key, 8);
+LAYOUT(snapshotter_lifecycle_request, parent, 16);
+LAYOUT(snapshotter_lifecycle_request, labels, 24);
+LAYOUT(snapshotter_lifecycle_request, label_count, 32);
+
+_Static_assert(sizeof(snapshotter_lifecycle_update_request) == 48, "snapshotter_lifecycle_update_request size");
+LAYOUT(snapshotter_lifecycle_update_request, version, 0);
+LAYOUT(snapshotter_lifecycle_update_request, key, 8);
+LAYOUT(snapshotter_lifecycle_update_request, labels, 16);
+LAYOUT(snapshotter_lifecycle_update_request, label_count, 24);
+LAYOUT(snapshotter_lifecycle_update_request, field_paths, 32);
+LAYOUT(snapshotter_lifecycle_update_request, field_path_count, 40);
+
+_Static_assert(sizeof(snapshotter_lifecycle_walk_request) == 32, "snapshotter_lifecycle_walk_request size");
+LAYOUT(snapshotter_lifecycle_walk_request, version, 0);
+LAYOUT(snapshotter_lifecycle_walk_request, kind, 4);
+LAYOUT(snapshotter_lifecycle_walk_request, parent, 8);
+LAYOUT(snapshotter_lifecycle_walk_request, label_name, 16);
+LAYOUT(snapshotter_lifecycle_walk_request, label_value, 24);
+
+_Static_assert(sizeof(snapshotter_usage) == 24, "snapshotter_usage size");
+LAYOUT(snapshotter_usage, version, 0);
+LAYOUT(snapshotter_usage, bytes, 8);
+LAYOUT(snapshotter_usage, inodes, 16);
+
 static void layouts_are_pinned(void)
 {
     CHECK(SNAPSHOTTER_FILE_READ_ONLY == 0x1u && SNAPSHOTTER_RESTORE_OVERWRITE == 0x1u, "flag values are pinned");
@@ -282,6 +333,9 @@ static void layouts_are_pinned(void)
           "problem kinds are pinned");
     CHECK(SNAPSHOTTER_ERROR_UNAUTHENTICATED == 11 && SNAPSHOTTER_ERROR_UNAVAILABLE == 12 && SNAPSHOTTER_ERROR_TIMEOUT == 13,
           "remote-service code values are pinned");
+    CHECK(SNAPSHOTTER_ERROR_FAILED_PRECONDITION == 14, "the precondition code value is pinned");
+    CHECK(SNAPSHOTTER_LIFECYCLE_VIEW == 1 && SNAPSHOTTER_LIFECYCLE_ACTIVE == 2 && SNAPSHOTTER_LIFECYCLE_COMMITTED == 3,
+          "lifecycle kinds are containerd's values");
 }
 
 int main(int argc, char **argv)

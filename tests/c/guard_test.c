@@ -79,7 +79,23 @@ static void check_calls_refuse(snapshotter *bad, const char *src)
     snapshotter_import_request imp = SNAPSHOTTER_IMPORT_REQUEST_INIT;
     imp.input_dir = PATH("%s/../export", src);
     CHECK_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "snapshotter handle", snapshotter_import(&stats, &inspection, bad, &imp, CHECK_ERR));
-    CHECK(list == NULL && inspection == NULL && changes == NULL && report == NULL && verified == NULL,
+    snapshotter_lifecycle_request lifecycle = SNAPSHOTTER_LIFECYCLE_REQUEST_INIT;
+    lifecycle.key = "active";
+    snapshotter_mount_list *mounts = NULL;
+    CHECK_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "snapshotter handle", snapshotter_lifecycle_prepare(&mounts, bad, &lifecycle, CHECK_ERR));
+    CHECK_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "snapshotter handle", snapshotter_lifecycle_view(&mounts, bad, &lifecycle, CHECK_ERR));
+    CHECK_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "snapshotter handle", snapshotter_lifecycle_mounts(&mounts, bad, "active", CHECK_ERR));
+    snapshotter_lifecycle_list *infos = NULL;
+    CHECK_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "snapshotter handle", snapshotter_lifecycle_stat(&infos, bad, "active", CHECK_ERR));
+    CHECK_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "snapshotter handle", snapshotter_lifecycle_walk(&infos, bad, NULL, CHECK_ERR));
+    snapshotter_lifecycle_update_request update = SNAPSHOTTER_LIFECYCLE_UPDATE_REQUEST_INIT;
+    update.key = "active";
+    CHECK_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "snapshotter handle", snapshotter_lifecycle_update(&infos, bad, &update, CHECK_ERR));
+    CHECK_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "snapshotter handle", snapshotter_lifecycle_remove(bad, "active", CHECK_ERR));
+    snapshotter_usage usage = SNAPSHOTTER_USAGE_INIT;
+    CHECK_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "snapshotter handle", snapshotter_lifecycle_usage(&usage, bad, "active", CHECK_ERR));
+    CHECK(list == NULL && inspection == NULL && changes == NULL && report == NULL && verified == NULL &&
+              mounts == NULL && infos == NULL && usage.bytes == 0 && usage.inodes == 0,
           "a refused call wrote an output");
     snapshotter_close(bad);
 }
@@ -242,6 +258,66 @@ static void bad_result_objects(void)
     snapshotter_verify_report_free(verified);
 }
 
+/* The lifecycle's result objects, as bad_result_objects checks the others. */
+static void bad_lifecycle_results(void)
+{
+    struct store st = store_with_one_snapshot();
+    snapshotter_lifecycle_request req = SNAPSHOTTER_LIFECYCLE_REQUEST_INIT;
+    req.key = "active";
+    snapshotter_mount_list *mounts = NULL, *freed_mounts = NULL;
+    snapshotter_lifecycle_list *infos = NULL, *freed_infos = NULL;
+    snapshotter_diff_list *changes = NULL;
+    snapshotter_diff_request diff = SNAPSHOTTER_DIFF_REQUEST_INIT;
+    diff.ref = "app:v1";
+    diff.other_dir = st.src;
+    CHECK_CODE(SNAPSHOTTER_OK, snapshotter_lifecycle_prepare(&mounts, st.s, &req, CHECK_ERR));
+    CHECK_CODE(SNAPSHOTTER_OK, snapshotter_lifecycle_mounts(&freed_mounts, st.s, "active", CHECK_ERR));
+    CHECK_CODE(SNAPSHOTTER_OK, snapshotter_lifecycle_walk(&infos, st.s, NULL, CHECK_ERR));
+    CHECK_CODE(SNAPSHOTTER_OK, snapshotter_lifecycle_stat(&freed_infos, st.s, "active", CHECK_ERR));
+    CHECK_CODE(SNAPSHOTTER_OK, snapshotter_diff(&changes, st.s, &diff, CHECK_ERR));
+    snapshotter_mount_list_free(freed_mounts);
+    snapshotter_lifecycle_list_free(freed_infos);
+
+    void *bad[GARBAGE_COUNT + 4];
+    size_t n = 0;
+    bad[n++] = freed_mounts;
+    bad[n++] = freed_infos;
+    bad[n++] = changes;
+    bad[n++] = st.s;
+    memcpy(bad + n, garbage, sizeof garbage);
+    n += GARBAGE_COUNT;
+    for (size_t i = 0; i < n; i++) {
+        CHECK(snapshotter_mount_list_count(bad[i]) == 0 && snapshotter_mount_list_get(bad[i], 0) == NULL,
+              "mount list accessors on bad pointer %zu", i);
+        CHECK(snapshotter_lifecycle_list_count(bad[i]) == 0 && snapshotter_lifecycle_list_get(bad[i], 0) == NULL,
+              "lifecycle list accessors on bad pointer %zu", i);
+    }
+    CHECK(snapshotter_mount_list_count((snapshotter_mount_list *)infos) == 0, "lifecycle list as a mount list");
+    CHECK(snapshotter_lifecycle_list_count((snapshotter_lifecycle_list *)mounts) == 0, "mount list as a lifecycle list");
+    for (size_t i = 0; i < n; i++) {
+        snapshotter_mount_list_free(bad[i]);
+        snapshotter_lifecycle_list_free(bad[i]);
+    }
+    snapshotter_mount_list_free((snapshotter_mount_list *)infos);
+    snapshotter_lifecycle_list_free((snapshotter_lifecycle_list *)mounts);
+    CHECK(snapshotter_mount_list_count(mounts) == 1 && snapshotter_lifecycle_list_count(infos) == 1 &&
+              snapshotter_diff_list_count(changes) == 0,
+          "a live result object was freed through a bad call");
+    const snapshotter_mount *mount = snapshotter_mount_list_get(mounts, 0);
+    CHECK(mount != NULL && strcmp(mount->type, "bind") == 0 && mount->option_count == 2 &&
+              strcmp(mount->options[0], "rw") == 0 && strcmp(mount->options[1], "rbind") == 0,
+          "the live mount list still reads");
+    const snapshotter_lifecycle_info *info = snapshotter_lifecycle_list_get(infos, 0);
+    CHECK(info != NULL && strcmp(info->key, "active") == 0 && info->kind == SNAPSHOTTER_LIFECYCLE_ACTIVE &&
+              info->parent == NULL,
+          "the live lifecycle list still reads");
+    snapshotter_mount_list_free(mounts);
+    snapshotter_lifecycle_list_free(infos);
+    snapshotter_diff_list_free(changes);
+    snapshotter_mount_list_free(mounts);
+    snapshotter_lifecycle_list_free(infos);
+}
+
 int main(int argc, char **argv)
 {
     static const struct check_test tests[] = {
@@ -249,6 +325,7 @@ int main(int argc, char **argv)
         CHECK_TEST(bad_cancel_tokens),
         CHECK_TEST(bad_error_objects),
         CHECK_TEST(bad_result_objects),
+        CHECK_TEST(bad_lifecycle_results),
     };
     return check_main(argc, argv, tests, CHECK_COUNT(tests));
 }

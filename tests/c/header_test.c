@@ -45,6 +45,29 @@ static void init_functions_match_macros(void)
           "options_init fields");
     CHECK(stats_macro.version == SNAPSHOTTER_STATS_VERSION && stats_macro.files == 0 && stats_macro.elapsed_ns == 0,
           "SNAPSHOTTER_STATS_INIT fields");
+    /* Static: their padding is zero, as the init functions leave it. */
+    static const snapshotter_lifecycle_request lifecycle_macro = SNAPSHOTTER_LIFECYCLE_REQUEST_INIT;
+    static const snapshotter_lifecycle_update_request update_macro = SNAPSHOTTER_LIFECYCLE_UPDATE_REQUEST_INIT;
+    static const snapshotter_lifecycle_walk_request walk_macro = SNAPSHOTTER_LIFECYCLE_WALK_REQUEST_INIT;
+    static const snapshotter_label label_macro = SNAPSHOTTER_LABEL_INIT;
+    snapshotter_lifecycle_request lifecycle;
+    snapshotter_lifecycle_update_request update;
+    snapshotter_lifecycle_walk_request walk;
+    snapshotter_label label;
+    memset(&lifecycle, 0xff, sizeof lifecycle);
+    memset(&update, 0xff, sizeof update);
+    memset(&walk, 0xff, sizeof walk);
+    memset(&label, 0xff, sizeof label);
+    CHECK_CODE(SNAPSHOTTER_OK, snapshotter_lifecycle_request_init(&lifecycle, SNAPSHOTTER_LIFECYCLE_REQUEST_VERSION));
+    CHECK_CODE(SNAPSHOTTER_OK,
+               snapshotter_lifecycle_update_request_init(&update, SNAPSHOTTER_LIFECYCLE_UPDATE_REQUEST_VERSION));
+    CHECK_CODE(SNAPSHOTTER_OK, snapshotter_lifecycle_walk_request_init(&walk, SNAPSHOTTER_LIFECYCLE_WALK_REQUEST_VERSION));
+    CHECK_CODE(SNAPSHOTTER_OK, snapshotter_label_init(&label, SNAPSHOTTER_LABEL_VERSION));
+    CHECK(memcmp(&lifecycle, &lifecycle_macro, sizeof lifecycle) == 0, "snapshotter_lifecycle_request_init differs from the macro");
+    CHECK(memcmp(&update, &update_macro, sizeof update) == 0, "snapshotter_lifecycle_update_request_init differs from the macro");
+    CHECK(memcmp(&walk, &walk_macro, sizeof walk) == 0, "snapshotter_lifecycle_walk_request_init differs from the macro");
+    CHECK(memcmp(&label, &label_macro, sizeof label) == 0, "snapshotter_label_init differs from the macro");
+    CHECK(snapshotter_lifecycle_request_init(&lifecycle, 99) == SNAPSHOTTER_ERROR_UNSUPPORTED, "lifecycle version 99");
     snapshotter_content_options content;
     memset(&content, 0, sizeof content);
     CHECK_CODE(SNAPSHOTTER_OK, snapshotter_content_options_init(&content, SNAPSHOTTER_CONTENT_OPTIONS_VERSION));
@@ -213,9 +236,10 @@ static void every_code_has_its_name(void)
         { SNAPSHOTTER_ERROR_UNAUTHENTICATED, "UNAUTHENTICATED" },
         { SNAPSHOTTER_ERROR_UNAVAILABLE, "UNAVAILABLE" },
         { SNAPSHOTTER_ERROR_TIMEOUT, "TIMEOUT" },
+        { SNAPSHOTTER_ERROR_FAILED_PRECONDITION, "FAILED_PRECONDITION" },
         { SNAPSHOTTER_ERROR_INTERNAL, "INTERNAL" },
     };
-    static const int unknown[] = { -1, 14, 15, 50, 99, 101, 1000, 0x7fffffff };
+    static const int unknown[] = { -1, 15, 16, 50, 99, 101, 1000, 0x7fffffff };
     for (size_t i = 0; i < CHECK_COUNT(codes); i++) {
         const char *name = snapshotter_code_name(codes[i].code);
         CHECK(name != NULL && strcmp(name, codes[i].name) == 0, "code %d is named \"%s\", expected \"%s\"",

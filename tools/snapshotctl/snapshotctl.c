@@ -164,7 +164,7 @@ static const char content_options_text[] =
     "  130 interrupted (SIGINT, SIGTERM: nothing partial is kept),\n"
     "  otherwise 10 + the library's code: 11 INVALID_ARGUMENT, 12 NOT_FOUND, 13 ALREADY_EXISTS,\n"
     "  15 IO, 16 CORRUPT, 17 PERMISSION_DENIED, 18 NO_SPACE, 19 UNSUPPORTED, 20 CLOSED,\n"
-    "  21 UNAUTHENTICATED, 22 UNAVAILABLE, 23 TIMEOUT, 110 INTERNAL.\n";
+    "  21 UNAUTHENTICATED, 22 UNAVAILABLE, 23 TIMEOUT, 24 FAILED_PRECONDITION, 110 INTERNAL.\n";
 
 struct file_list {
     snapshotter_file *items;

@@ -109,8 +109,14 @@ internal static class Catalog
         DeletedSnapshot? deleted;
         using (context.Recovery.Lock())
         {
-            if (context.Metadata.FindCommitted(reference.Name, version) is not null)
+            if (context.Metadata.FindCommitted(reference.Name, version) is { } found)
             {
+                // Refused before the recovery record goes; DeleteCommitted checks it again in its transaction.
+                if (context.Metadata.Lifecycle.KeyCommittedAs(found.Id) is { } key)
+                {
+                    throw SnapshotterException.FailedPrecondition($"snapshot '{reference.Name}:{version}' is the committed lifecycle snapshot '{key}': remove that one instead");
+                }
+
                 context.Recovery.Delete(reference.Name, version);
             }
 

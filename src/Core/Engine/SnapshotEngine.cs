@@ -40,6 +40,9 @@ public sealed class SnapshotEngine : IDisposable
 
     public string RootDir { get; }
 
+    /// <summary>What operations above the engine (the lifecycle) share with its own.</summary>
+    internal EngineContext Context => _context;
+
     /// <summary>How many background collections have finished (run or found another collector at work).</summary>
     internal long BackgroundRuns => Interlocked.Read(ref _backgroundRuns);
 
@@ -292,7 +295,9 @@ public sealed class SnapshotEngine : IDisposable
         _context.Owner.Dispose();
     }
 
-    private T Run<T>(string operation, CancellationToken cancellation, Func<CancellationToken, T> body)
+    /// <summary>Runs one call of this handle: refused once it is closed, waited for by <see cref="Dispose"/>, cancelled by
+    /// either token, its failure translated for the caller.</summary>
+    internal T Run<T>(string operation, CancellationToken cancellation, Func<CancellationToken, T> body)
     {
         lock (_gate)
         {

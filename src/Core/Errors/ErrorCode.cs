@@ -20,5 +20,6 @@ public enum ErrorCode
     Unauthenticated = 11,
     Unavailable = 12,
     Timeout = 13,
+    FailedPrecondition = 14,
     Internal = 100,
 }

@@ -24,4 +24,6 @@ public sealed class SnapshotterException : Exception
     public static SnapshotterException AlreadyExists(string message) => new(ErrorCode.AlreadyExists, message);
 
     public static SnapshotterException Corrupt(string message) => new(ErrorCode.Corrupt, message);
+
+    public static SnapshotterException FailedPrecondition(string message) => new(ErrorCode.FailedPrecondition, message);
 }

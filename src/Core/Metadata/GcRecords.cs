@@ -62,6 +62,17 @@ internal sealed class GcRecords
             }
         }
 
+        // A committed lifecycle snapshot goes only with its removal: its directory is a layer actives and views mount.
+        using (var layers = connection.CreateCommand())
+        {
+            layers.CommandText = "SELECT snapshot_id FROM lifecycle WHERE snapshot_id IS NOT NULL";
+            using var reader = layers.ExecuteReader();
+            while (reader.Read())
+            {
+                pinnedSnapshots.Add(reader.GetInt64(0));
+            }
+        }
+
         var snapshots = new List<SnapshotUsage>();
         using (var committed = connection.CreateCommand())
         {
@@ -130,7 +141,8 @@ internal sealed class GcRecords
 
     /// <summary>
     /// Deletes planned victims (their file lists with them, unless another snapshot names one) in one transaction,
-    /// skipping any that is no longer committed, was used since the plan read it, or is pinned by a live lease now.
+    /// skipping any that is no longer committed, was used since the plan read it, is pinned by a live lease now, or was
+    /// made a committed lifecycle snapshot's since.
     /// Returns the ids deleted.
     /// </summary>
     public HashSet<long> DeleteSnapshots(IReadOnlyList<SnapshotUsage> victims, Func<string, bool> isOwnerAlive)
@@ -145,7 +157,7 @@ internal sealed class GcRecords
         var deleted = new HashSet<long>();
         foreach (SnapshotUsage victim in victims)
         {
-            if (LeaseRecords.IsSnapshotPinned(connection, victim.Id, isOwnerAlive))
+            if (LeaseRecords.IsSnapshotPinned(connection, victim.Id, isOwnerAlive) || LifecycleRecords.KeyCommittedAs(connection, victim.Id) is not null)
             {
                 continue;
             }

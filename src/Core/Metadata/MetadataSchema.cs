@@ -11,7 +11,7 @@ namespace Snapshotter.Metadata;
 /// </summary>
 internal static class MetadataSchema
 {
-    public const int Version = 4;
+    public const int Version = 5;
 
     /// <summary>Brings the database <paramref name="connection"/> is open on (at <paramref name="path"/>, for messages) to
     /// <see cref="Version"/>, in one transaction; a database of a newer version is UNSUPPORTED.</summary>
@@ -48,6 +48,11 @@ internal static class MetadataSchema
         if (current < 4)
         {
             MigrateToSharedLists(connection);
+        }
+
+        if (current < 5)
+        {
+            MetadataDatabase.Run(connection, LifecycleSchema);
         }
 
         using var setVersion = connection.CreateCommand();
@@ -252,6 +257,32 @@ internal static class MetadataSchema
             digests BLOB NOT NULL
         );
         CREATE INDEX leased_content_by_lease ON leased_content (lease_id);
+
+        """;
+
+    /// <summary>
+    /// Schema 5: containerd's snapshot lifecycle (see <see cref="LifecycleRecords"/>). A lifecycle snapshot's id names
+    /// its directory, so ids are never reused (AUTOINCREMENT): a directory a crash left behind can never be taken for a
+    /// later snapshot's. A committed one names the snapshot row its files were recorded as.
+    /// </summary>
+    private const string LifecycleSchema = """
+        CREATE TABLE lifecycle (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            key TEXT NOT NULL UNIQUE,
+            kind INTEGER NOT NULL,
+            parent_id INTEGER REFERENCES lifecycle (id),
+            created_ns INTEGER NOT NULL,
+            updated_ns INTEGER NOT NULL,
+            snapshot_id INTEGER REFERENCES snapshots (id)
+        );
+        CREATE INDEX lifecycle_by_parent ON lifecycle (parent_id);
+        CREATE INDEX lifecycle_by_snapshot ON lifecycle (snapshot_id);
+        CREATE TABLE lifecycle_labels (
+            lifecycle_id INTEGER NOT NULL REFERENCES lifecycle (id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (lifecycle_id, name)
+        ) WITHOUT ROWID;
 
         """;
 

@@ -8,8 +8,9 @@ namespace Snapshotter.Metadata;
 /// <see cref="SnapshotRecords"/> (reserving, committing, listing and deleting snapshots), <see cref="FileLists"/> (the
 /// files of a snapshot, shared between snapshots and recorded as deltas), <see cref="LeaseRecords"/> (what running
 /// operations pin), <see cref="RememberedDigests"/> (digests by file identity), <see cref="UploadRecords"/> (what was
-/// uploaded where) and <see cref="GcRecords"/> (what the collector and the verifier read and delete); the schema and
-/// its migrations are <see cref="MetadataSchema"/>.
+/// uploaded where), <see cref="GcRecords"/> (what the collector and the verifier read and delete) and
+/// <see cref="LifecycleRecords"/> (containerd's snapshot lifecycle, handed out whole as <see cref="Lifecycle"/>: its
+/// operations use nothing else here); the schema and its migrations are <see cref="MetadataSchema"/>.
 /// </summary>
 internal sealed class MetadataStore
 {
@@ -22,6 +23,7 @@ internal sealed class MetadataStore
     private readonly RememberedDigests _remembered;
     private readonly UploadRecords _uploads;
     private readonly GcRecords _gc;
+    private readonly LifecycleRecords _lifecycle;
 
     private MetadataStore(MetadataDatabase database)
     {
@@ -32,9 +34,13 @@ internal sealed class MetadataStore
         _remembered = new RememberedDigests(database);
         _uploads = new UploadRecords(database);
         _gc = new GcRecords(database);
+        _lifecycle = new LifecycleRecords(database);
     }
 
     public string Path => _database.Path;
+
+    /// <summary>containerd's snapshot lifecycle (views, actives and the snapshots committed from them).</summary>
+    public LifecycleRecords Lifecycle => _lifecycle;
 
     public static MetadataStore Open(string metadataDir) => new(MetadataDatabase.Open(metadataDir));
 

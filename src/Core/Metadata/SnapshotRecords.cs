@@ -307,29 +307,44 @@ internal sealed class SnapshotRecords
     /// <summary>
     /// Deletes a committed snapshot's metadata, in one transaction, its file list with it unless another snapshot
     /// shares the list: the first half of a delete, metadata before content. Returns the digests it referenced
-    /// (candidates for <see cref="GcRecords.ReleaseUnreferenced"/>), or null when no such snapshot is committed.
+    /// (candidates for <see cref="GcRecords.ReleaseUnreferenced"/>), or null when no such snapshot is committed. A
+    /// snapshot a lifecycle snapshot was committed as is FAILED_PRECONDITION: it goes with that one's removal.
     /// </summary>
     public DeletedSnapshot? DeleteCommitted(string name, string version)
     {
         using var connection = _database.Connect();
         using var transaction = connection.BeginTransaction();
+        if (FindCommitted(connection, name, version) is not { } snapshot)
+        {
+            return null;
+        }
+
+        if (LifecycleRecords.KeyCommittedAs(connection, snapshot.Id) is { } key)
+        {
+            throw SnapshotterException.FailedPrecondition($"snapshot '{name}:{version}' is the committed lifecycle snapshot '{key}': remove that one instead");
+        }
+
+        DeletedSnapshot deleted = DeleteCommitted(connection, snapshot.Id);
+        transaction.Commit();
+        return deleted;
+    }
+
+    /// <summary>Deletes the committed snapshot <paramref name="id"/> inside the caller's write transaction, as
+    /// <see cref="DeleteCommitted(string, string)"/> does.</summary>
+    internal static DeletedSnapshot DeleteCommitted(SqliteConnection connection, long id)
+    {
         using var find = connection.CreateCommand();
-        find.CommandText = """
-            SELECT s.id, s.list_id, l.files FROM snapshots s JOIN file_lists l ON l.id = s.list_id
-            WHERE s.name = $name AND s.version = $version AND s.state = $committed
-            """;
-        find.Parameters.AddWithValue("$name", name);
-        find.Parameters.AddWithValue("$version", version);
-        find.Parameters.AddWithValue("$committed", CommittedState);
-        long id, listId, files;
+        find.CommandText = "SELECT s.list_id, l.files FROM snapshots s JOIN file_lists l ON l.id = s.list_id WHERE s.id = $id";
+        find.Parameters.AddWithValue("$id", id);
+        long listId, files;
         using (var reader = find.ExecuteReader())
         {
             if (!reader.Read())
             {
-                return null;
+                throw new SnapshotterException(ErrorCode.Internal, $"committed snapshot record {id} has no file list");
             }
 
-            (id, listId, files) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+            (listId, files) = (reader.GetInt64(0), reader.GetInt64(1));
         }
 
         // The rows of the snapshot's own list name everything its deletion can leave unreferenced: a delta's base stays
@@ -347,7 +362,6 @@ internal sealed class SnapshotRecords
         }
 
         DeleteSnapshotRow(connection, id);
-        transaction.Commit();
         return new DeletedSnapshot(files, referenced);
     }
 

@@ -263,7 +263,7 @@ public sealed class MetadataStoreTests : IDisposable
         SqliteConnection.ClearAllPools();
         SnapshotterException e = Expect.Error(ErrorCode.Unsupported, () => Open());
         Assert.Contains(store.Path, e.Message, StringComparison.Ordinal);
-        Assert.Contains("up to 4", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"up to {MetadataSchema.Version}", e.Message, StringComparison.Ordinal);
     }
 
     private void Execute(string path, string sql)
@@ -316,7 +316,7 @@ public sealed class MetadataStoreTests : IDisposable
 
         MetadataStore store = Open();
 
-        Assert.Equal(4, Count(path, "PRAGMA user_version"));
+        Assert.Equal(MetadataSchema.Version, Count(path, "PRAGMA user_version"));
         Assert.Empty(store.CheckIntegrity());
         const long Mtime = 1793527200123456789;
         FileRecord x = new("x.txt", new Digest(0x50d6615c4b0048f2), false, 420, 0, 0, 10, Mtime, 0, 0);

@@ -1,0 +1,101 @@
+using System.Globalization;
+using Snapshotter.Errors;
+using Snapshotter.Interop;
+using Snapshotter.IO;
+
+namespace Snapshotter.Lifecycle;
+
+/// <summary>
+/// The directories of lifecycle snapshots, under ROOT/lifecycle, named by id (keys are never paths): ID/fs is an
+/// active's upper directory (or, with no parent, its whole tree) and a committed snapshot's layer, ID/work an
+/// overlay's work directory. ROOT/lifecycle is 0700: layers may hold hardlinks of the store's read-only objects, which
+/// only mounts may expose.
+/// </summary>
+internal sealed class LayerDirectories
+{
+    private const uint PrivateMode = 0x1C0; // 0700
+    private const uint TreeMode = 0x1ED; // 0755
+    private const string RemovedPrefix = ".removed-";
+
+    public LayerDirectories(string rootDir) => Root = Path.Join(rootDir, "lifecycle");
+
+    public string Root { get; }
+
+    public string Of(long id) => Path.Join(Root, id.ToString(CultureInfo.InvariantCulture));
+
+    public string Tree(long id) => Path.Join(Of(id), "fs");
+
+    public string Work(long id) => Path.Join(Of(id), "work");
+
+    /// <summary>
+    /// Makes the directories of a new snapshot, durably. Something already at its place can only be what a crash left
+    /// while creating a snapshot whose transaction never committed (ids are otherwise never reused): it is removed.
+    /// </summary>
+    public void Create(long id, bool withWork)
+    {
+        if (Libc.MkDir(Root, PrivateMode) != 0 && Errno.Last != Errno.EEXIST)
+        {
+            throw Errno.LastException("create directory", Root);
+        }
+
+        string directory = Of(id);
+        if (UnixPath.TryStat(directory, followSymlinks: false) is not null)
+        {
+            UnixPath.DeleteTree(directory);
+        }
+
+        MakeDirectory(directory, PrivateMode);
+        MakeDirectory(Tree(id), TreeMode);
+        if (withWork)
+        {
+            MakeDirectory(Work(id), PrivateMode);
+        }
+
+        UnixPath.SyncDirectory(directory);
+        UnixPath.SyncDirectory(Root);
+    }
+
+    /// <summary>Removes a snapshot's directories: renamed aside first, so a crash midway leaves a name
+    /// <see cref="Sweep"/> recognises, never a half-deleted layer under a live id.</summary>
+    public void Remove(long id)
+    {
+        string directory = Of(id);
+        if (UnixPath.TryStat(directory, followSymlinks: false) is null)
+        {
+            return;
+        }
+
+        string aside = UnixPath.TempPathIn(Root, RemovedPrefix);
+        UnixPath.Rename(directory, aside);
+        UnixPath.DeleteTree(aside);
+    }
+
+    /// <summary>Removes what crashes left: directories set aside for removal, and those of ids not in <paramref name="live"/>.</summary>
+    public void Sweep(HashSet<long> live)
+    {
+        if (UnixPath.TryStat(Root, followSymlinks: false) is not { IsDirectory: true })
+        {
+            return;
+        }
+
+        using UnixDirectory root = UnixDirectory.Open(Root);
+        foreach (UnixDirectory.Entry entry in root.ReadEntries())
+        {
+            string name = entry.Display;
+            bool removable = name.StartsWith(RemovedPrefix, StringComparison.Ordinal)
+                || (long.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out long id) && !live.Contains(id));
+            if (removable)
+            {
+                UnixPath.DeleteTree(Path.Join(Root, name));
+            }
+        }
+    }
+
+    private static void MakeDirectory(string path, uint mode)
+    {
+        if (Libc.MkDir(path, mode) != 0)
+        {
+            throw Errno.LastException("create directory", path);
+        }
+    }
+}
