@@ -120,7 +120,7 @@ internal sealed class DiffOperation
         BoundedParallel.For(toHash.Count, _context.Concurrency, _cancellation, (i, token) =>
         {
             (FileRecord file, FileStatus status, DiffReasons attributes) = toHash[i];
-            DiffReasons reasons = attributes | (comparer.ContentMatches(file, Path.Join(root, file.RelativePath), status, token) ? DiffReasons.None : DiffReasons.Content);
+            DiffReasons reasons = attributes | (comparer.ContentMatches(file, status, () => UnixFile.OpenRead(Path.Join(root, file.RelativePath), followSymlinks: false), token) ? DiffReasons.None : DiffReasons.Content);
             changed[i] = reasons == DiffReasons.None ? null : new DiffEntry(file.RelativePath, DiffKind.Changed, reasons);
             progress.FileDone(status.Size);
         });

@@ -8,10 +8,9 @@ namespace Snapshotter.Engine;
 /// What an in-place restore with delete-extra removes: everything under the output dir that the snapshot does not
 /// hold (within the selection of a partial restore), directories left empty included. The walk goes through
 /// directory descriptors and never follows a symlink: a link is removed as a link, a directory swapped for a link
-/// mid-walk is refused by O_NOFOLLOW, so nothing outside the output dir is touched. Kept are the snapshot's files
-/// as recorded and as resolved (a parent may be a symlink to a directory inside the output dir, which restore
-/// writes through), the directories and links leading to them, the store's own root should it lie inside, and
-/// the incomplete-restore marker.
+/// mid-walk is refused by O_NOFOLLOW, so nothing outside the output dir is touched. Kept are the snapshot's files,
+/// the directories leading to them (or whatever a partial restore left at such a path), the store's own root should
+/// it lie inside, and the incomplete-restore marker.
 /// </summary>
 internal sealed class ExtraFiles
 {
@@ -31,15 +30,9 @@ internal sealed class ExtraFiles
 
         // The marker of the restores at work in this dir (this one included) says whether the tree is whole.
         Keep(RestoreMarker.FileName);
-        var resolvedParents = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (FileRecord file in snapshotFiles)
         {
             Keep(file.RelativePath);
-            int slash = file.RelativePath.LastIndexOf('/');
-            if (slash > 0 && Resolve(file.RelativePath[..slash], resolvedParents) is { } parent)
-            {
-                Keep(parent.Length == 0 ? file.RelativePath[(slash + 1)..] : $"{parent}/{file.RelativePath[(slash + 1)..]}");
-            }
         }
     }
 
@@ -106,23 +99,5 @@ internal sealed class ExtraFiles
         {
             _keptDirectories.Add(relative[..slash]);
         }
-    }
-
-    /// <summary>Where a parent directory really is, relative to the output dir; null when it does not exist or
-    /// resolves outside (restore refuses to write through such a parent anyway).</summary>
-    private string? Resolve(string relativeParent, Dictionary<string, string?> cache)
-    {
-        if (cache.TryGetValue(relativeParent, out string? known))
-        {
-            return known;
-        }
-
-        string joined = Path.Join(_outputDir, relativeParent);
-        string? resolved = UnixPath.TryStat(joined, followSymlinks: true) is { IsDirectory: true } ? UnixPath.RealPath(joined) : null;
-        string? relative = resolved is not null && RelativePath.IsInside(resolved, _outputDir)
-            ? (resolved == _outputDir ? "" : resolved[(_outputDir.Length + (_outputDir == "/" ? 0 : 1))..])
-            : null;
-        cache[relativeParent] = relative;
-        return relative;
     }
 }

@@ -1,36 +1,32 @@
 using System.Collections.Concurrent;
 using Snapshotter.Errors;
 using Snapshotter.IO;
-using Snapshotter.Validation;
 
 namespace Snapshotter.Engine;
 
 /// <summary>
 /// The parent directories of a restore's targets during one pass over its files (planning or staging), each
-/// checked once per pass rather than once per file: many files share few directories. A parent is refused when
-/// it resolves outside the output dir (an existing symlink pointing away); the staging pass creates missing
-/// parents and replaces a non-directory in the way when overwriting (without overwrite the planning pass has
-/// already refused it). Thread-safe, as both passes run on several threads; walks racing to a parent nobody has
-/// recorded yet may each check it, which costs no more than a repeated stat.
+/// checked once per pass rather than once per file: many files share few directories. Every parent is looked at
+/// through the output tree's descriptors (<see cref="OutputTree"/>), never following a symlink: a symlink where the
+/// snapshot has a directory is in the way like a file is, whether it points inside the output dir or out of it. The
+/// staging pass creates missing parents and replaces whatever is in the way when overwriting (without overwrite the
+/// planning pass has already refused it). Thread-safe, as both passes run on several threads; walks racing to a
+/// parent nobody has recorded yet may each check it, which costs no more than a repeated stat.
 /// <para>
-/// Why checking once per pass is as safe as checking per file: within a pass, nothing the restore does turns a
-/// directory into anything else (staging only replaces non-directories, and only under a lock, looking again
-/// first), so what a pass found stays true unless someone else rearranges the output dir while it runs. The check
-/// never defended against that: every later step goes by path, and the final renames come only after the whole
-/// staging pass, so a parent swapped for a symlink after the last check below it was followed before too. Checking
-/// once per pass only moves the start of that window from a parent's last check to its first one. Staging records
-/// only parents it found or made directories; a refused parent is never recorded (it fails the restore).
+/// Why checking once per pass is enough: within a pass, nothing the restore does turns a directory into anything
+/// else (staging only replaces non-directories, and only under a lock, looking again first). Should somebody else
+/// swap a parent for a symlink after its check, the restore still cannot be led through it: every later step opens
+/// the parent again beneath the output dir without following symlinks, and fails instead.
 /// </para>
 /// <para>
 /// Planning's findings are not carried into staging, which starts afresh: content may be fetched for a long time
-/// between the two, and staging's own check, right before anything is written, is what refuses a symlink put in
-/// place meanwhile. A parent planning found missing or blocked by a file is also exactly what staging changes.
-/// That costs one more check per directory, not per file.
+/// between the two, and a parent planning found missing or blocked is exactly what staging changes. That costs one
+/// more check per directory, not per file.
 /// </para>
 /// </summary>
 internal sealed class ParentDirectories
 {
-    private readonly string _outputDir;
+    private readonly OutputTree _tree;
     private readonly bool _create;
     private readonly bool _overwrite;
 
@@ -40,18 +36,18 @@ internal sealed class ParentDirectories
     /// <summary>Held while staging creates or replaces a parent, so two walks never both replace the same one.</summary>
     private readonly Lock _changing = new();
 
-    private ParentDirectories(string outputDir, bool create, bool overwrite)
+    private ParentDirectories(OutputTree tree, bool create, bool overwrite)
     {
-        _outputDir = outputDir;
+        _tree = tree;
         _create = create;
         _overwrite = overwrite;
     }
 
     /// <summary>For planning: finds what is there and changes nothing.</summary>
-    public static ParentDirectories ForPlanning(string outputDir) => new(outputDir, create: false, overwrite: false);
+    public static ParentDirectories ForPlanning(OutputTree tree) => new(tree, create: false, overwrite: false);
 
     /// <summary>For staging: makes every parent a directory, or fails.</summary>
-    public static ParentDirectories ForStaging(string outputDir, bool overwrite) => new(outputDir, create: true, overwrite);
+    public static ParentDirectories ForStaging(OutputTree tree, bool overwrite) => new(tree, create: true, overwrite);
 
     /// <summary>
     /// Walks the parents of a target, starting below the deepest one this pass already knows. When staging, the
@@ -94,8 +90,10 @@ internal sealed class ParentDirectories
 
     private ParentState Check(string directory, string relativePath)
     {
-        string path = Path.Join(_outputDir, directory);
-        FileStatus? status = Inspect(path, relativePath);
+        int slash = directory.LastIndexOf('/');
+        string name = directory[(slash + 1)..];
+        using TreeDirectory parent = _tree.OpenDirectory(slash < 0 ? "" : directory[..slash]);
+        FileStatus? status = parent.Stat(name);
         if (status is { IsDirectory: true })
         {
             return ParentState.Present;
@@ -109,43 +107,28 @@ internal sealed class ParentDirectories
         lock (_changing)
         {
             // Another target's walk may have made it a directory meanwhile.
-            status = Inspect(path, relativePath);
+            status = parent.Stat(name);
             if (status is { IsDirectory: true })
             {
                 return ParentState.Present;
             }
 
-            if (status is not null)
+            if (status is { } blocker)
             {
                 if (!_overwrite)
                 {
-                    throw SnapshotterException.AlreadyExists($"'{path}' is in the way of '{relativePath}' and is not a directory");
+                    throw SnapshotterException.AlreadyExists($"'{parent.PathOf(name)}' is in the way of '{relativePath}' and is not a directory{(blocker.IsSymlink ? " (a symlink, which restore never follows)" : "")}");
                 }
 
-                UnixPath.DeleteFile(path);
+                parent.Remove(name);
             }
 
-            UnixPath.CreateDirectories(path);
+            if (!parent.TryCreateDirectory(name, UnixPath.DirectoryMode) && parent.Stat(name) is not { IsDirectory: true })
+            {
+                throw SnapshotterException.AlreadyExists($"'{parent.PathOf(name)}' appeared in output_dir as something other than a directory while it was being restored");
+            }
         }
 
         return ParentState.Present;
-    }
-
-    /// <summary>What is at a parent's path, through a symlink when it is one; refused if that leads outside the output dir.</summary>
-    private FileStatus? Inspect(string path, string relativePath)
-    {
-        FileStatus? status = UnixPath.TryStat(path, followSymlinks: false);
-        if (status is not { IsSymlink: true })
-        {
-            return status;
-        }
-
-        string resolved = UnixPath.RealPath(path);
-        if (!RelativePath.IsInside(resolved, _outputDir))
-        {
-            throw SnapshotterException.InvalidArgument($"'{relativePath}' would be restored through '{path}', which resolves to '{resolved}', outside output_dir '{_outputDir}'");
-        }
-
-        return UnixPath.TryStat(resolved, followSymlinks: false);
     }
 }

@@ -42,6 +42,7 @@ internal sealed class RestoreOperation
     private readonly bool _overwrite;
     private readonly ConcurrentDictionary<string, Staged> _staged = new(StringComparer.Ordinal);
     private readonly Durability _durability = new();
+    private OutputTree? _tree;
     private volatile bool _placed;
     // Whether this restore wrote file data (copies, or a stored inode recreated), which must be durable before
     // anything is renamed onto it.
@@ -69,7 +70,9 @@ internal sealed class RestoreOperation
         Different,
     }
 
-    private readonly record struct Staged(string Target, FileRecord File, bool Replace);
+    /// <summary>A temporary entry <paramref name="TempName"/> in <paramref name="Directory"/> (relative to the output dir),
+    /// to be renamed to <paramref name="Name"/> beside it.</summary>
+    private readonly record struct Staged(string Directory, string TempName, string Name, FileRecord File, bool Replace);
 
     public OperationStats Run()
     {
@@ -86,7 +89,8 @@ internal sealed class RestoreOperation
         List<FileRecord> snapshotFiles = ReadFiles(snapshot);
         List<FileRecord> files = Selected(snapshotFiles, selection, snapshot.Name, snapshot.Version);
         string? outputDir = CreateOutputDir();
-        (TargetState State, FileStatus? Status)[]? plan = outputDir is null ? null : Plan(files, outputDir);
+        using OutputTree? tree = _tree = outputDir is null ? null : OutputTree.Open(outputDir);
+        (TargetState State, FileStatus? Status)[]? plan = outputDir is null ? null : Plan(files);
 
         // Planned first, so a conflict fails before any download, and targets whose content already matches
         // need none. A pulled snapshot's content was all fetched before it was recorded, and the lease pins it.
@@ -187,7 +191,7 @@ internal sealed class RestoreOperation
         }
 
         _durability.Track(_context.Store.SnapshotDir);
-        var parents = ParentDirectories.ForStaging(outputDir, _overwrite);
+        var parents = ParentDirectories.ForStaging(_tree!, _overwrite);
         try
         {
             BoundedParallel.For(files.Count, _context.Concurrency, _cancellation, (i, token) =>
@@ -199,12 +203,12 @@ internal sealed class RestoreOperation
                         progress.FileDone(files[i].Size);
                         break;
                     case TargetState.AttributesOnly:
-                        SetAttributes(files[i], Path.Join(outputDir, files[i].RelativePath), plan[i].Status!.Value);
+                        SetAttributes(files[i], plan[i].Status!.Value);
                         _stats.Reused();
                         progress.FileDone(files[i].Size);
                         break;
                     default:
-                        Stage(files[i], outputDir, parents, plan[i].State == TargetState.Different, progress, token);
+                        Stage(files[i], parents, plan[i].State == TargetState.Different, progress, token);
                         break;
                 }
             });
@@ -218,7 +222,7 @@ internal sealed class RestoreOperation
             foreach ((string temp, Staged staged) in _staged)
             {
                 _cancellation.ThrowIfCancellationRequested();
-                Place(temp, staged);
+                Place(staged);
                 _staged.TryRemove(temp, out _);
             }
 
@@ -238,9 +242,10 @@ internal sealed class RestoreOperation
         }
         finally
         {
-            foreach (string temp in _staged.Keys)
+            foreach (Staged staged in _staged.Values)
             {
-                UnixPath.TryDeleteFile(temp);
+                using TreeDirectory? directory = _tree!.TryOpenDirectory(staged.Directory, out _);
+                directory?.TryRemove(staged.TempName);
             }
         }
 
@@ -253,21 +258,39 @@ internal sealed class RestoreOperation
     }
 
     /// <summary>
-    /// Removes the temporary files that restores of dead owners left anywhere below the output dir (they are
-    /// named with their owner's token). Only called when a marker says some restore did not finish.
+    /// Removes the temporary entries that restores of dead owners left anywhere below the output dir (they are named
+    /// with their owner's token). Only called when a marker says some restore did not finish. The walk goes through
+    /// directory descriptors and never follows a symlink.
     /// </summary>
     private void DeleteDeadRestoresTemps(string outputDir)
     {
-        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true };
-        foreach (string path in Directory.EnumerateFiles(outputDir, TempPrefix + "*", options))
+        using UnixDirectory root = UnixDirectory.Open(outputDir);
+        DeleteDeadRestoresTemps(root);
+    }
+
+    private void DeleteDeadRestoresTemps(UnixDirectory directory)
+    {
+        foreach (UnixDirectory.Entry entry in directory.ReadEntries())
         {
-            string name = Path.GetFileName(path);
-            string token = name.Length > TempPrefix.Length + 16 ? name.Substring(TempPrefix.Length, 16) : "";
-            if (OwnerLock.IsToken(token) && name[TempPrefix.Length + 16] == '-' && !_context.IsOwnerAlive(token))
+            _cancellation.ThrowIfCancellationRequested();
+            if (entry.Name is { } name && IsDeadRestoresTemp(name))
             {
-                UnixPath.TryDeleteFile(path);
+                directory.RemoveFile(entry);
+            }
+            else if (directory.OpenChild(entry) is { } child)
+            {
+                using (child)
+                {
+                    DeleteDeadRestoresTemps(child);
+                }
             }
         }
+    }
+
+    private bool IsDeadRestoresTemp(string name)
+    {
+        string token = name.StartsWith(TempPrefix, StringComparison.Ordinal) && name.Length > TempPrefix.Length + 16 ? name.Substring(TempPrefix.Length, 16) : "";
+        return OwnerLock.IsToken(token) && name[TempPrefix.Length + 16] == '-' && !_context.IsOwnerAlive(token);
     }
 
     /// <summary>
@@ -362,24 +385,18 @@ internal sealed class RestoreOperation
         new(_request.Progress, _context.Time, files.Count, files.Sum(f => f.Size) + fetchBytes);
 
     /// <summary>Decides for each file whether its target is absent, identical or different, writing nothing.</summary>
-    private (TargetState State, FileStatus? Status)[] Plan(List<FileRecord> files, string outputDir)
+    private (TargetState State, FileStatus? Status)[] Plan(List<FileRecord> files)
     {
         var plan = new (TargetState State, FileStatus? Status)[files.Count];
-        var parents = ParentDirectories.ForPlanning(outputDir);
+        var parents = ParentDirectories.ForPlanning(_tree!);
         BoundedParallel.For(files.Count, _context.Concurrency, _cancellation, (i, token) =>
         {
             FileRecord file = files[i];
-            string target = Path.Join(outputDir, file.RelativePath);
             plan[i] = parents.Walk(file.RelativePath) switch
             {
                 ParentState.Missing => (TargetState.Absent, null),
                 ParentState.BlockedByFile => (TargetState.Different, null),
-                _ => UnixPath.TryStat(target, followSymlinks: false) switch
-                {
-                    null => (TargetState.Absent, null),
-                    { IsDirectory: true } => throw SnapshotterException.AlreadyExists($"'{file.RelativePath}' exists in output_dir as a directory"),
-                    { } status => (Classify(file, target, status, token), status),
-                },
+                _ => PlanPresent(file, token),
             };
         });
 
@@ -390,18 +407,37 @@ internal sealed class RestoreOperation
             {
                 string first = files[Array.FindIndex(plan, p => p.State == TargetState.Different)].RelativePath;
                 throw SnapshotterException.AlreadyExists(
-                    $"{different} file(s) in output_dir '{outputDir}' differ from the snapshot, the first is '{first}'; nothing was written (restore with overwrite to replace them)");
+                    $"{different} file(s) in output_dir '{_tree!.Root}' differ from the snapshot, the first is '{first}'; nothing was written (restore with overwrite to replace them)");
             }
         }
 
         return plan;
     }
 
+    private (TargetState State, FileStatus? Status) PlanPresent(FileRecord file, CancellationToken token)
+    {
+        (string directory, string name) = Split(file.RelativePath);
+        using TreeDirectory parent = _tree!.OpenDirectory(directory);
+        return parent.Stat(name) switch
+        {
+            null => (TargetState.Absent, null),
+            { IsDirectory: true } => throw SnapshotterException.AlreadyExists($"'{file.RelativePath}' exists in output_dir as a directory"),
+            { } status => (Classify(file, parent, name, status, token), status),
+        };
+    }
+
+    /// <summary>The directory of a relative path ("" for the output dir itself) and its last name.</summary>
+    private static (string Directory, string Name) Split(string relativePath)
+    {
+        int slash = relativePath.LastIndexOf('/');
+        return slash < 0 ? ("", relativePath) : (relativePath[..slash], relativePath[(slash + 1)..]);
+    }
+
     /// <summary>
     /// How an existing target compares with its record. Only an in-place restore looks at the content of a file
     /// whose attributes differ (to fix just those); otherwise such a file is rewritten without being read.
     /// </summary>
-    private TargetState Classify(FileRecord file, string target, in FileStatus status, CancellationToken token)
+    private TargetState Classify(FileRecord file, TreeDirectory parent, string name, in FileStatus status, CancellationToken token)
     {
         if (!status.IsRegularFile)
         {
@@ -417,7 +453,7 @@ internal sealed class RestoreOperation
 
         DiffReasons attributes = _comparer.AttributeDifferences(file, status);
         bool fixable = _request.InPlace && status.LinkCount == 1 && (attributes & DiffReasons.Size) == 0;
-        if ((attributes != DiffReasons.None && !fixable) || !_comparer.ContentMatches(file, target, status, token))
+        if ((attributes != DiffReasons.None && !fixable) || !_comparer.ContentMatches(file, status, () => parent.OpenRead(name), token))
         {
             return TargetState.Different;
         }
@@ -426,9 +462,11 @@ internal sealed class RestoreOperation
     }
 
     /// <summary>Sets a kept file's mode, owner and mtime, provided it is still the inode the plan examined.</summary>
-    private void SetAttributes(FileRecord file, string target, in FileStatus planned)
+    private void SetAttributes(FileRecord file, in FileStatus planned)
     {
-        using var existing = UnixFile.OpenRead(target, followSymlinks: false);
+        (string directory, string name) = Split(file.RelativePath);
+        using TreeDirectory parent = _tree!.OpenDirectory(directory);
+        using UnixFile existing = parent.OpenRead(name);
         FileStatus now = existing.Stat();
         if (!now.IsSameInode(planned) || now.Size != planned.Size || now.ModificationTimeNs != planned.ModificationTimeNs)
         {
@@ -439,28 +477,28 @@ internal sealed class RestoreOperation
         existing.SetAttributes(file.Mode, file.Uid, file.Gid, file.ModificationTimeNs, _restoreOwner);
     }
 
-    private void Stage(FileRecord file, string outputDir, ParentDirectories parents, bool replace, ProgressTracker progress, CancellationToken token)
+    private void Stage(FileRecord file, ParentDirectories parents, bool replace, ProgressTracker progress, CancellationToken token)
     {
-        string target = Path.Join(outputDir, file.RelativePath);
-        string parent = Path.GetDirectoryName(target)!;
         parents.Walk(file.RelativePath);
+        (string directory, string name) = Split(file.RelativePath);
+        using TreeDirectory parent = _tree!.OpenDirectory(directory);
         _durability.Track(parent);
 
-        if (file.ReadOnly && !_request.PrivateCopies && TryLink(file, target, parent, replace))
+        if (file.ReadOnly && !_request.PrivateCopies && TryLink(file, parent, directory, name, replace))
         {
             _stats.Linked();
             progress.FileDone(file.Size);
             return;
         }
 
-        string temp = UnixPath.TempPathIn(parent, OwnTempPrefix);
-        _staged[temp] = new Staged(target, file, replace);
+        string temp = NewTempName();
+        _staged[Path.Join(directory, temp)] = new Staged(directory, temp, name, file, replace);
         _wroteData = true;
         byte[] buffer = ArrayPool<byte>.Shared.Rent(_context.BufferBytes);
         try
         {
             long dataBytes = 0;
-            using var output = UnixFile.CreateNew(temp, TempFileMode);
+            using UnixFile output = parent.CreateFile(temp, TempFileMode);
             _stats.Read(_context.Store.DecodeInto(file.Digest, output, buffer, n =>
             {
                 dataBytes += n;
@@ -480,7 +518,7 @@ internal sealed class RestoreOperation
     /// Hardlinks the stored inode to the target when it carries the recorded attributes, recreating it from the
     /// content when it is missing. Returns false when a private copy is needed instead.
     /// </summary>
-    private bool TryLink(FileRecord file, string target, string parent, bool replace)
+    private bool TryLink(FileRecord file, TreeDirectory parent, string directory, string name, bool replace)
     {
         string stored = _context.Store.SnapshotPath(file.Digest);
         if (UnixPath.TryStat(stored, followSymlinks: false) is null && _context.Store.HasContent(file.Digest))
@@ -502,8 +540,8 @@ internal sealed class RestoreOperation
             return false;
         }
 
-        string linkPath = replace ? UnixPath.TempPathIn(parent, OwnTempPrefix) : target;
-        int errno = UnixPath.TryLink(stored, linkPath);
+        string linkName = replace ? NewTempName() : name;
+        int errno = parent.TryLinkFrom(stored, linkName);
         if (errno is Errno.EXDEV or Errno.EMLINK or Errno.EPERM)
         {
             return false;
@@ -512,17 +550,17 @@ internal sealed class RestoreOperation
         if (errno == Errno.EEXIST && !replace)
         {
             // Another call restored the same path meanwhile: fine if it is what this snapshot holds.
-            return AppearedIdentical(file, target) || (_overwrite && TryLink(file, target, parent, replace: true));
+            return AppearedIdentical(file, parent, name) || (_overwrite && TryLink(file, parent, directory, name, replace: true));
         }
 
         if (errno != 0)
         {
-            throw Errno.Exception(errno, "link", linkPath);
+            throw Errno.Exception(errno, "link", parent.PathOf(linkName));
         }
 
         if (replace)
         {
-            _staged[linkPath] = new Staged(target, file, Replace: true);
+            _staged[Path.Join(directory, linkName)] = new Staged(directory, linkName, name, file, Replace: true);
         }
         else
         {
@@ -532,23 +570,24 @@ internal sealed class RestoreOperation
         return true;
     }
 
-    private void Place(string temp, Staged staged)
+    private void Place(Staged staged)
     {
         _placed = true;
+        using TreeDirectory parent = _tree!.OpenDirectory(staged.Directory);
         if (staged.Replace)
         {
-            UnixPath.Rename(temp, staged.Target);
+            parent.Rename(staged.TempName, staged.Name);
         }
-        else if (!UnixPath.RenameNoReplace(temp, staged.Target))
+        else if (!parent.RenameNoReplace(staged.TempName, staged.Name))
         {
             // Another call restored the same path meanwhile: keep its file if it is what this snapshot holds.
-            if (AppearedIdentical(staged.File, staged.Target))
+            if (AppearedIdentical(staged.File, parent, staged.Name))
             {
-                UnixPath.TryDeleteFile(temp);
+                parent.TryRemove(staged.TempName);
             }
             else if (_overwrite)
             {
-                UnixPath.Rename(temp, staged.Target);
+                parent.Rename(staged.TempName, staged.Name);
             }
             else
             {
@@ -557,6 +596,8 @@ internal sealed class RestoreOperation
         }
     }
 
-    private bool AppearedIdentical(FileRecord file, string target) =>
-        UnixPath.TryStat(target, followSymlinks: false) is { } status && Classify(file, target, status, _cancellation) == TargetState.Identical;
+    private string NewTempName() => OwnTempPrefix + RandomName.Hex16();
+
+    private bool AppearedIdentical(FileRecord file, TreeDirectory parent, string name) =>
+        parent.Stat(name) is { } status && Classify(file, parent, name, status, _cancellation) == TargetState.Identical;
 }

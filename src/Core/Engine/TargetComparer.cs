@@ -37,10 +37,11 @@ internal sealed class TargetComparer
             : null;
 
     /// <summary>
-    /// Whether the regular file at <paramref name="path"/> holds the recorded content: the stored inode itself when it
-    /// still carries the recorded attributes, or else a file whose SPF1 encoding hashes to the digest (one read).
+    /// Whether the regular file <paramref name="status"/> describes holds the recorded content: the stored inode itself
+    /// when it still carries the recorded attributes, or else a file whose SPF1 encoding hashes to the digest (one read,
+    /// of the file <paramref name="open"/> opens, which must still be that inode).
     /// </summary>
-    public bool ContentMatches(FileRecord file, string path, in FileStatus status, CancellationToken cancellation)
+    public bool ContentMatches(FileRecord file, in FileStatus status, Func<UnixFile> open, CancellationToken cancellation)
     {
         if (status.Size != file.Size)
         {
@@ -55,7 +56,7 @@ internal sealed class TargetComparer
         byte[] buffer = ArrayPool<byte>.Shared.Rent(_context.BufferBytes);
         try
         {
-            using var existing = UnixFile.OpenRead(path, followSymlinks: false);
+            using UnixFile existing = open();
             return existing.Stat().IsSameInode(status) && Spf1Encoder.DigestOf(existing, status.Size, buffer, cancellation) == file.Digest;
         }
         finally

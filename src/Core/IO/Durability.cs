@@ -32,6 +32,15 @@ internal sealed class Durability
         Track(directory, status.Device);
     }
 
+    /// <summary>Notes that something in the open <paramref name="directory"/> must be made durable.</summary>
+    public void Track(TreeDirectory directory)
+    {
+        if (_trackedDirectories.TryAdd(directory.Path, 0))
+        {
+            Track(directory.Path, directory.Status().Device);
+        }
+    }
+
     public void Flush()
     {
         foreach (string directory in _directoriesByDevice.Values)

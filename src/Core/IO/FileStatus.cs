@@ -23,6 +23,9 @@ internal readonly record struct FileStatus(
     /// <summary>The rwx bits for owner, group and others: what snapshots record and restore (as the Go library does).</summary>
     public const uint PermissionMask = 0x1FF;
 
+    /// <summary>The permission bits with setuid, setgid and sticky: everything chmod(2) sets.</summary>
+    public const uint ModeBitsMask = 0xFFF;
+
     public bool IsRegularFile => (Mode & TypeMask) == RegularType;
 
     public bool IsDirectory => (Mode & TypeMask) == DirectoryType;

@@ -218,11 +218,7 @@ internal sealed class UnixFile : SafeHandle
     {
         var times = stackalloc Libc.TimeSpec[2];
         times[0] = new Libc.TimeSpec { Seconds = 0, Nanoseconds = Libc.UTIME_OMIT };
-        times[1] = new Libc.TimeSpec
-        {
-            Seconds = Math.DivRem(unixNs, 1_000_000_000L, out long ns) - (ns < 0 ? 1 : 0),
-            Nanoseconds = ns < 0 ? ns + 1_000_000_000L : ns,
-        };
+        times[1] = Libc.TimeSpec.FromUnixNs(unixNs);
         if (Libc.FutImens(Fd, times) != 0)
         {
             throw Errno.LastException("set times of", Path);

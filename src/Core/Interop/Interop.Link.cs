@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Snapshotter.Interop;
 
-internal static partial class Libc
+internal static unsafe partial class Libc
 {
     /// <summary>linkat(2), again after EINTR. Returns 0, or -1 and errno (EEXIST, EXDEV across filesystems, EMLINK at
     /// the link limit).</summary>
@@ -11,4 +11,16 @@ internal static partial class Libc
 
     [LibraryImport(Library, EntryPoint = "linkat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int LinkAtOnce(int oldDirFd, string oldPath, int newDirFd, string newPath, int flags);
+
+    /// <summary>linkat(2) of raw names relative to directory descriptors, again after EINTR; without AT_SYMLINK_FOLLOW a
+    /// symlink at the old name is linked itself. Returns 0, or -1 and errno (EEXIST, EXDEV, EMLINK).</summary>
+    public static int LinkAt(int oldDirFd, byte* oldName, int newDirFd, byte* newName, int flags)
+    {
+        nint oldP = (nint)oldName;
+        nint newP = (nint)newName;
+        return Retrying(() => LinkAtRaw(oldDirFd, (byte*)oldP, newDirFd, (byte*)newP, flags));
+    }
+
+    [LibraryImport(Library, EntryPoint = "linkat", SetLastError = true)]
+    private static partial int LinkAtRaw(int oldDirFd, byte* oldName, int newDirFd, byte* newName, int flags);
 }

@@ -138,9 +138,10 @@ public sealed class InPlaceRestoreTests : EngineTestBase
     }
 
     [Fact]
-    public void Delete_extra_keeps_links_restore_wrote_through_and_the_store()
+    public void Delete_extra_after_a_symlinked_parent_was_replaced_keeps_the_store()
     {
-        // nested/ is a link to real/ inside the output dir: restore writes nested/c.bin into real/c.bin.
+        // nested/ is a link to real/ inside the output dir: restore never writes through it, but replaces it with the
+        // directory the snapshot has; real/ is then an extra.
         string output = Temp.Combine("linked");
         Directory.CreateDirectory(Path.Join(output, "real"));
         File.CreateSymbolicLink(Path.Join(output, "nested"), "real");
@@ -153,10 +154,10 @@ public sealed class InPlaceRestoreTests : EngineTestBase
             OperationStats stats = inside.Restore(new RestoreRequest { Name = "tree", Version = "v1", OutputDir = output, InPlace = true, DeleteExtra = true });
 
             Assert.Equal(1, stats.FilesRemoved);
-            Assert.True(File.Exists(Path.Join(output, "real/c.bin")));
-            Assert.True(File.Exists(Path.Join(output, "real/deep/d.txt")));
-            Assert.False(File.Exists(Path.Join(output, "real/extra.txt")));
-            Assert.True(Inode.Of(Path.Join(output, "nested")).IsSymlink);
+            Assert.True(File.Exists(Path.Join(output, "nested/c.bin")));
+            Assert.True(File.Exists(Path.Join(output, "nested/deep/d.txt")));
+            Assert.False(Inode.Of(Path.Join(output, "nested")).IsSymlink);
+            Assert.False(Directory.Exists(Path.Join(output, "real")));
             Assert.NotEmpty(inside.List());
         }
         finally

@@ -62,6 +62,10 @@ internal static unsafe partial class Native
     [LibraryImport("libc", EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Link(string existing, string newPath);
 
+    /// <summary>lgetxattr(2): the value's length, or -1 and errno (ENODATA when the attribute is absent).</summary>
+    [LibraryImport("libc", EntryPoint = "lgetxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial nint LGetXattr(string path, string name, byte* value, nuint size);
+
     [LibraryImport("libc", EntryPoint = "geteuid")]
     public static partial uint GetEuid();
 }

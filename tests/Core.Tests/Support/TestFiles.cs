@@ -12,6 +12,8 @@ internal static class TestFiles
     private const int Enxio = 6;
 
     /// <summary>Deterministic, non-repeating-looking bytes (a seeded PRNG), never all zero.</summary>
+    private const int NoData = 61;
+
     public static byte[] Pattern(int length, int seed)
     {
         var bytes = new byte[length];
@@ -108,6 +110,24 @@ internal static class TestFiles
         if (Native.MkFifo(path, 0x1A4) != 0)
         {
             throw new IOException($"mkfifo '{path}' failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
+    /// <summary>The value of an extended attribute of the entry at <paramref name="path"/> (a symlink not followed); null
+    /// when it has none of that name.</summary>
+    public static unsafe byte[]? GetXattr(string path, string name)
+    {
+        var value = new byte[65536];
+        fixed (byte* p = value)
+        {
+            nint n = Native.LGetXattr(path, name, p, (nuint)value.Length);
+            if (n < 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                return errno == NoData ? null : throw new IOException($"lgetxattr '{path}' '{name}' failed: errno {errno}");
+            }
+
+            return value[..(int)n];
         }
     }
 

@@ -1,0 +1,273 @@
+using System.Text;
+using Snapshotter.Errors;
+using Snapshotter.Interop;
+
+namespace Snapshotter.IO;
+
+/// <summary>
+/// One directory of an <see cref="OutputTree"/>, held by an O_PATH descriptor (which opens even a directory its
+/// caller may not list). Entries are created, examined, linked, renamed and removed relative to it by name, and no
+/// call follows a symlink at the name: what a snapshot or anybody else put there is acted on as a link, never
+/// written through.
+/// </summary>
+internal sealed unsafe class TreeDirectory : IDisposable
+{
+    private readonly UnixFile _handle;
+
+    internal TreeDirectory(UnixFile handle) => _handle = handle;
+
+    /// <summary>The path this directory was reached by, for messages.</summary>
+    public string Path => _handle.Path;
+
+    public int Fd => _handle.Fd;
+
+    /// <summary>The path of an entry, for messages.</summary>
+    public string PathOf(string name) => System.IO.Path.Join(Path, name);
+
+    public FileStatus Status() => _handle.Stat();
+
+    /// <summary>What is at <paramref name="name"/>, a symlink not followed; null when nothing is.</summary>
+    public FileStatus? Stat(string name)
+    {
+        Libc.StatxBuffer b;
+        fixed (byte* p = Encode(name))
+        {
+            if (Libc.Statx(Fd, p, Libc.AT_SYMLINK_NOFOLLOW, Libc.STATX_BASIC_STATS, &b) == 0)
+            {
+                return FileStatus.From(b);
+            }
+        }
+
+        int errno = Errno.Last;
+        return errno == Errno.ENOENT ? null : throw Errno.Exception(errno, "stat", PathOf(name));
+    }
+
+    /// <summary>Creates a regular file that must not exist yet (a symlink at the name is EEXIST, never followed).</summary>
+    public UnixFile CreateFile(string name, uint mode) => Open(name, Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL, mode, "create");
+
+    /// <summary>Opens the regular file at <paramref name="name"/> for reading; a symlink there is refused (ELOOP).</summary>
+    public UnixFile OpenRead(string name) => Open(name, Libc.O_RDONLY, 0, "open");
+
+    /// <summary>The directory at <paramref name="name"/>; null when it is missing, or is a symlink or not a directory.</summary>
+    public TreeDirectory? TryOpenChild(string name)
+    {
+        int fd;
+        fixed (byte* p = Encode(name))
+        {
+            fd = Libc.OpenAt(Fd, p, Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
+        }
+
+        if (fd >= 0)
+        {
+            return new TreeDirectory(UnixFile.Adopt(fd, PathOf(name)));
+        }
+
+        int errno = Errno.Last;
+        return errno is Errno.ENOENT or Errno.ENOTDIR or Errno.ELOOP ? null : throw Errno.Exception(errno, "open directory", PathOf(name));
+    }
+
+    /// <summary>Hardlinks the file at <paramref name="sourcePath"/> (a path outside the tree, such as the store's) at
+    /// <paramref name="name"/>. Returns the errno (0 on success) so callers can react to EEXIST and EXDEV.</summary>
+    public int TryLinkFrom(string sourcePath, string name)
+    {
+        fixed (byte* source = Encode(sourcePath))
+        fixed (byte* p = Encode(name))
+        {
+            return Libc.LinkAt(Libc.AT_FDCWD, source, Fd, p, 0) == 0 ? 0 : Errno.Last;
+        }
+    }
+
+    /// <summary>Hardlinks the entry <paramref name="sourceName"/> of <paramref name="source"/> (itself when it is a
+    /// symlink) at <paramref name="name"/>. Returns the errno (0 on success).</summary>
+    public int TryLinkFrom(TreeDirectory source, string sourceName, string name)
+    {
+        fixed (byte* from = Encode(sourceName))
+        fixed (byte* p = Encode(name))
+        {
+            return Libc.LinkAt(source.Fd, from, Fd, p, 0) == 0 ? 0 : Errno.Last;
+        }
+    }
+
+    /// <summary>Creates a directory. Returns false when something (a symlink included) is at the name already.</summary>
+    public bool TryCreateDirectory(string name, uint mode)
+    {
+        fixed (byte* p = Encode(name))
+        {
+            if (Libc.MkDirAt(Fd, p, mode) == 0)
+            {
+                return true;
+            }
+        }
+
+        return Errno.Last == Errno.EEXIST ? false : throw Errno.LastException("create directory", PathOf(name));
+    }
+
+    /// <summary>Creates a symlink holding <paramref name="target"/>, which is stored as given and never resolved.</summary>
+    public void CreateSymlink(string target, string name)
+    {
+        fixed (byte* t = Encode(target))
+        fixed (byte* p = Encode(name))
+        {
+            if (Libc.SymlinkAt(t, Fd, p) != 0)
+            {
+                throw Errno.LastException("create symlink", PathOf(name));
+            }
+        }
+    }
+
+    /// <summary>Creates a FIFO or a device node (<paramref name="mode"/> carries its S_IF* type).</summary>
+    public void CreateNode(string name, uint mode, ulong device)
+    {
+        fixed (byte* p = Encode(name))
+        {
+            if (Libc.MknodAt(Fd, p, mode, device) != 0)
+            {
+                throw Errno.LastException("create node", PathOf(name));
+            }
+        }
+    }
+
+    /// <summary>Moves the entry <paramref name="from"/> to <paramref name="to"/> in this directory, replacing what is there
+    /// (a symlink is replaced, not followed).</summary>
+    public void Rename(string from, string to)
+    {
+        fixed (byte* f = Encode(from))
+        fixed (byte* t = Encode(to))
+        {
+            if (Libc.RenameAt2(Fd, f, Fd, t, 0) != 0)
+            {
+                throw Errno.LastException("rename to", PathOf(to));
+            }
+        }
+    }
+
+    /// <summary>Moves <paramref name="from"/> to <paramref name="to"/> unless something is at <paramref name="to"/>.
+    /// Returns false (leaving <paramref name="from"/> in place) when something is.</summary>
+    public bool RenameNoReplace(string from, string to)
+    {
+        fixed (byte* f = Encode(from))
+        fixed (byte* t = Encode(to))
+        {
+            if (Libc.RenameAt2(Fd, f, Fd, t, Libc.RENAME_NOREPLACE) == 0)
+            {
+                return true;
+            }
+
+            int errno = Errno.Last;
+            if (errno == Errno.EEXIST)
+            {
+                return false;
+            }
+
+            if (errno is not (Errno.EINVAL or Errno.ENOSYS))
+            {
+                throw Errno.Exception(errno, "rename to", PathOf(to));
+            }
+
+            // No RENAME_NOREPLACE here: link then unlink gives the same no-clobber guarantee.
+            if (Libc.LinkAt(Fd, f, Fd, t, 0) != 0)
+            {
+                return Errno.Last == Errno.EEXIST ? false : throw Errno.LastException("link to", PathOf(to));
+            }
+        }
+
+        Remove(from);
+        return true;
+    }
+
+    /// <summary>Removes a file, symlink or other non-directory; one already gone is fine.</summary>
+    public void Remove(string name)
+    {
+        fixed (byte* p = Encode(name))
+        {
+            if (Libc.UnlinkAt(Fd, p, 0) != 0 && Errno.Last != Errno.ENOENT)
+            {
+                throw Errno.LastException("remove", PathOf(name));
+            }
+        }
+    }
+
+    /// <summary>Best-effort removal for cleanup paths that must not hide the original error.</summary>
+    public void TryRemove(string name)
+    {
+        fixed (byte* p = Encode(name))
+        {
+            Libc.UnlinkAt(Fd, p, 0);
+        }
+    }
+
+    /// <summary>Sets owner, then permission bits (setuid, setgid and sticky included: chown clears them, so they come
+    /// after it), then the modification time, of the entry at <paramref name="name"/> without following a symlink.
+    /// A symlink has no mode of its own, so only its owner and time are set.</summary>
+    public void SetAttributes(string name, uint mode, uint uid, uint gid, long mtimeNs, bool setOwner, bool isSymlink)
+    {
+        fixed (byte* p = Encode(name))
+        {
+            if (setOwner && Libc.FChownAt(Fd, p, uid, gid, Libc.AT_SYMLINK_NOFOLLOW) != 0)
+            {
+                throw Errno.LastException("chown", PathOf(name));
+            }
+
+            if (!isSymlink && Libc.FChmodAt(Fd, p, mode & FileStatus.ModeBitsMask, Libc.AT_SYMLINK_NOFOLLOW) != 0)
+            {
+                throw Errno.LastException("chmod", PathOf(name));
+            }
+
+            var times = stackalloc Libc.TimeSpec[2];
+            times[0] = new Libc.TimeSpec { Seconds = 0, Nanoseconds = Libc.UTIME_OMIT };
+            times[1] = Libc.TimeSpec.FromUnixNs(mtimeNs);
+            if (Libc.UtimensAt(Fd, p, times, Libc.AT_SYMLINK_NOFOLLOW) != 0)
+            {
+                throw Errno.LastException("set times of", PathOf(name));
+            }
+        }
+    }
+
+    /// <summary>Sets the extended attribute <paramref name="attribute"/> of the entry at <paramref name="name"/>, a
+    /// symlink not followed. The entry is reached through this directory's descriptor (/proc/self/fd/N/name), since
+    /// there is no lsetxattr relative to a directory.</summary>
+    public void SetXattr(string name, string attribute, ReadOnlySpan<byte> value)
+    {
+        byte[] path = Encode($"/proc/self/fd/{Fd}/{name}");
+        fixed (byte* p = path)
+        fixed (byte* a = Encode(attribute))
+        fixed (byte* v = value)
+        {
+            if (Libc.LSetXattr(p, a, v, (nuint)value.Length, 0) != 0)
+            {
+                throw Errno.LastException($"set extended attribute '{attribute}' of", PathOf(name));
+            }
+        }
+    }
+
+    public void Dispose() => _handle.Dispose();
+
+    /// <summary>A name as the kernel takes it: its bytes, NUL-terminated.</summary>
+    internal static byte[] Encode(string name)
+    {
+        var bytes = new byte[Encoding.UTF8.GetByteCount(name) + 1];
+        Encoding.UTF8.GetBytes(name, bytes);
+        return bytes;
+    }
+
+    private UnixFile Open(string name, int flags, uint mode, string operation)
+    {
+        string path = PathOf(name);
+        fixed (byte* p = Encode(name))
+        {
+            while (true)
+            {
+                int fd = Libc.OpenAt(Fd, p, flags | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, mode);
+                if (fd >= 0)
+                {
+                    return UnixFile.Adopt(fd, path);
+                }
+
+                if (Errno.Last != Errno.EINTR)
+                {
+                    throw Errno.LastException(operation, path);
+                }
+            }
+        }
+    }
+}
