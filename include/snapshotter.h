@@ -1379,6 +1379,50 @@ SNAPSHOTTER_API snapshotter_code snapshotter_lifecycle_walk(snapshotter_lifecycl
                                                             const snapshotter_lifecycle_walk_request *req,
                                                             snapshotter_error **err);
 
+#define SNAPSHOTTER_LIFECYCLE_COMMIT_REQUEST_VERSION 1
+typedef struct snapshotter_lifecycle_commit_request {
+    unsigned int version;
+    /* Required: the committed snapshot's name (a key like any other). */
+    const char *name;
+    /* Required: the active to commit (unmounted by the caller). */
+    const char *key;
+    /* Optional: the committed snapshot's labels. */
+    const snapshotter_label *labels;
+    size_t label_count;
+    /* Optional: the snapshot of the store its files are recorded as
+     * (snapshot_name:snapshot_version, rules as for snapshots); NULL:
+     * "lifecycle" and the snapshot's numeric id. */
+    const char *snapshot_name;
+    const char *snapshot_version;
+    /* Optional; progress counts the changed files stored. */
+    snapshotter_progress_cb progress;
+    void *progress_payload;
+    snapshotter_cancel *cancel;
+} snapshotter_lifecycle_commit_request;
+#define SNAPSHOTTER_LIFECYCLE_COMMIT_REQUEST_INIT \
+    { SNAPSHOTTER_LIFECYCLE_COMMIT_REQUEST_VERSION, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL }
+SNAPSHOTTER_API snapshotter_code snapshotter_lifecycle_commit_request_init(snapshotter_lifecycle_commit_request *req,
+                                                                           unsigned int version);
+/*
+ * Commits an active as a committed snapshot named `name`, whose parent is
+ * the active's parent; the active is gone, and its directory is the layer
+ * its children mount. Only what the active changed is read: its new and
+ * changed regular files are stored (content already stored is not stored
+ * again), overlayfs whiteouts and opaque directories remove the parent's
+ * files, and the result (the parent's files as the active changed them) is
+ * recorded as a snapshot of the store, a delta over the parent's, which
+ * restores, exports and publishes like any other (with a registry
+ * configured, it is published as it is committed). Directories, symlinks
+ * and other special files stay in the layer, for mounts, but are not
+ * recorded in that snapshot, which holds regular files. A view or a
+ * committed snapshot is FAILED_PRECONDITION, a name in use ALREADY_EXISTS;
+ * a refused or failed commit changes nothing. out_stats may be NULL: its
+ * files are the changed files stored.
+ */
+SNAPSHOTTER_API snapshotter_code snapshotter_lifecycle_commit(snapshotter_stats *out_stats, snapshotter *s,
+                                                              const snapshotter_lifecycle_commit_request *req,
+                                                              snapshotter_error **err);
+
 /*
  * Removes a snapshot and its directory (the caller unmounts it first);
  * FAILED_PRECONDITION while other snapshots have it as their parent. A

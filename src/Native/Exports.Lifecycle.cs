@@ -154,6 +154,34 @@ internal static unsafe partial class Exports
         }
     }
 
+    [UnmanagedCallersOnly(EntryPoint = "snapshotter_lifecycle_commit_request_init")]
+    public static int LifecycleCommitRequestInit(NativeLifecycleCommitRequest* request, uint version) =>
+        InitStruct(request, version, NativeLifecycleCommitRequest.CurrentVersion, "snapshotter_lifecycle_commit_request");
+
+    [UnmanagedCallersOnly(EntryPoint = "snapshotter_lifecycle_commit")]
+    public static int LifecycleCommit(NativeStats* stats, IntPtr handle, NativeLifecycleCommitRequest* request, NativeError** err)
+    {
+        try
+        {
+            SnapshotEngine engine = Handles.Engine(handle);
+            RequireOut(request, "req");
+            RequireVersion(request->Version, NativeLifecycleCommitRequest.CurrentVersion, "snapshotter_lifecycle_commit_request");
+            CheckStats(stats);
+            string name = Utf8.Required(request->Name, "name");
+            string key = Utf8.Required(request->Key, "key");
+            Dictionary<string, string> labels = ReadLabels(request->Labels, request->LabelCount);
+            string? snapshotName = Utf8.Optional(request->SnapshotName, "snapshot_name");
+            string? snapshotVersion = Utf8.Optional(request->SnapshotVersion, "snapshot_version");
+            using var control = new CallControl(request->Cancel, request->Progress, request->ProgressPayload);
+            WriteStats(stats, new LifecycleSnapshots(engine).Commit(name, key, labels, snapshotName, snapshotVersion, control.Progress, control.Token));
+            return 0;
+        }
+        catch (Exception e)
+        {
+            return NativeError.Report(err, e);
+        }
+    }
+
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_lifecycle_remove")]
     public static int LifecycleRemove(IntPtr handle, byte* key, NativeError** err)
     {

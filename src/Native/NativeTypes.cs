@@ -539,3 +539,20 @@ internal struct NativeUsage
     public long Bytes;
     public long Inodes;
 }
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct NativeLifecycleCommitRequest
+{
+    public const uint CurrentVersion = 1;
+
+    public uint Version;
+    public byte* Name;
+    public byte* Key;
+    public NativeLabel* Labels;
+    public nuint LabelCount;
+    public byte* SnapshotName;
+    public byte* SnapshotVersion;
+    public delegate* unmanaged<NativeProgress*, void*, int> Progress;
+    public void* ProgressPayload;
+    public IntPtr Cancel;
+}

@@ -295,6 +295,18 @@ LAYOUT(snapshotter_lifecycle_walk_request, parent, 8);
 LAYOUT(snapshotter_lifecycle_walk_request, label_name, 16);
 LAYOUT(snapshotter_lifecycle_walk_request, label_value, 24);
 
+_Static_assert(sizeof(snapshotter_lifecycle_commit_request) == 80, "snapshotter_lifecycle_commit_request size");
+LAYOUT(snapshotter_lifecycle_commit_request, version, 0);
+LAYOUT(snapshotter_lifecycle_commit_request, name, 8);
+LAYOUT(snapshotter_lifecycle_commit_request, key, 16);
+LAYOUT(snapshotter_lifecycle_commit_request, labels, 24);
+LAYOUT(snapshotter_lifecycle_commit_request, label_count, 32);
+LAYOUT(snapshotter_lifecycle_commit_request, snapshot_name, 40);
+LAYOUT(snapshotter_lifecycle_commit_request, snapshot_version, 48);
+LAYOUT(snapshotter_lifecycle_commit_request, progress, 56);
+LAYOUT(snapshotter_lifecycle_commit_request, progress_payload, 64);
+LAYOUT(snapshotter_lifecycle_commit_request, cancel, 72);
+
 _Static_assert(sizeof(snapshotter_usage) == 24, "snapshotter_usage size");
 LAYOUT(snapshotter_usage, version, 0);
 LAYOUT(snapshotter_usage, bytes, 8);

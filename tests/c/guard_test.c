@@ -92,6 +92,10 @@ static void check_calls_refuse(snapshotter *bad, const char *src)
     update.key = "active";
     CHECK_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "snapshotter handle", snapshotter_lifecycle_update(&infos, bad, &update, CHECK_ERR));
     CHECK_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "snapshotter handle", snapshotter_lifecycle_remove(bad, "active", CHECK_ERR));
+    snapshotter_lifecycle_commit_request commit = SNAPSHOTTER_LIFECYCLE_COMMIT_REQUEST_INIT;
+    commit.name = "committed";
+    commit.key = "active";
+    CHECK_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "snapshotter handle", snapshotter_lifecycle_commit(&stats, bad, &commit, CHECK_ERR));
     snapshotter_usage usage = SNAPSHOTTER_USAGE_INIT;
     CHECK_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "snapshotter handle", snapshotter_lifecycle_usage(&usage, bad, "active", CHECK_ERR));
     CHECK(list == NULL && inspection == NULL && changes == NULL && report == NULL && verified == NULL &&

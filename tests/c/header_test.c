@@ -50,6 +50,8 @@ static void init_functions_match_macros(void)
     static const snapshotter_lifecycle_update_request update_macro = SNAPSHOTTER_LIFECYCLE_UPDATE_REQUEST_INIT;
     static const snapshotter_lifecycle_walk_request walk_macro = SNAPSHOTTER_LIFECYCLE_WALK_REQUEST_INIT;
     static const snapshotter_label label_macro = SNAPSHOTTER_LABEL_INIT;
+    static const snapshotter_lifecycle_commit_request commit_macro = SNAPSHOTTER_LIFECYCLE_COMMIT_REQUEST_INIT;
+    snapshotter_lifecycle_commit_request commit;
     snapshotter_lifecycle_request lifecycle;
     snapshotter_lifecycle_update_request update;
     snapshotter_lifecycle_walk_request walk;
@@ -58,6 +60,10 @@ static void init_functions_match_macros(void)
     memset(&update, 0xff, sizeof update);
     memset(&walk, 0xff, sizeof walk);
     memset(&label, 0xff, sizeof label);
+    memset(&commit, 0xff, sizeof commit);
+    CHECK_CODE(SNAPSHOTTER_OK,
+               snapshotter_lifecycle_commit_request_init(&commit, SNAPSHOTTER_LIFECYCLE_COMMIT_REQUEST_VERSION));
+    CHECK(memcmp(&commit, &commit_macro, sizeof commit) == 0, "snapshotter_lifecycle_commit_request_init differs from the macro");
     CHECK_CODE(SNAPSHOTTER_OK, snapshotter_lifecycle_request_init(&lifecycle, SNAPSHOTTER_LIFECYCLE_REQUEST_VERSION));
     CHECK_CODE(SNAPSHOTTER_OK,
                snapshotter_lifecycle_update_request_init(&update, SNAPSHOTTER_LIFECYCLE_UPDATE_REQUEST_VERSION));

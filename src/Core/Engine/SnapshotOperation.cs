@@ -70,8 +70,8 @@ internal sealed class SnapshotOperation
             });
 
             PlaceNewContent(records, lease, pendingContent);
-            UploadContent(records);
-            PushToCatalog(records);
+            UploadContent(WithInherited(records));
+            PushToCatalog(WithInherited(records));
             Commit(pendingId, sources, records, lease, pendingContent, contents);
             progress.Complete();
             return _stats.ToStats(sources.Length, totalBytes, Stopwatch.GetElapsedTime(started));
@@ -181,7 +181,7 @@ internal sealed class SnapshotOperation
             () =>
             {
                 _identities.Save();
-                return _context.Metadata.Commit(pendingId, records, contents, _context.NowNs, _context.Store.HasContent);
+                return _context.Metadata.Commit(pendingId, WithInherited(records), contents, _context.NowNs, _context.Store.HasContent, lifecycle: _request.Lifecycle);
             },
             missing =>
             {
@@ -197,6 +197,19 @@ internal sealed class SnapshotOperation
             },
             "while the snapshot was being committed; snapshot it again");
         _context.Recovery.TryWrite(_context.Metadata, _request.Name, _request.Version);
+    }
+
+    /// <summary>What the snapshot records: the files stored by this call and the request's inherited ones they do not
+    /// replace, by path.</summary>
+    private IReadOnlyList<FileRecord> WithInherited(FileRecord[] records)
+    {
+        if (_request.InheritedFiles.Count == 0)
+        {
+            return records;
+        }
+
+        var stored = records.Select(r => r.RelativePath).ToHashSet(StringComparer.Ordinal);
+        return [.. _request.InheritedFiles.Where(f => !stored.Contains(f.RelativePath)).Concat(records).OrderBy(f => f.RelativePath, StringComparer.Ordinal)];
     }
 
     private FileRecord Store(
@@ -323,7 +336,7 @@ internal sealed class SnapshotOperation
     /// no reader elsewhere can see it without its content being there. Content recorded as uploaded to the
     /// same location is not uploaded again.
     /// </summary>
-    private void UploadContent(FileRecord[] records)
+    private void UploadContent(IReadOnlyList<FileRecord> records)
     {
         if (_context.ContentProvider is not { } provider)
         {
@@ -361,7 +374,7 @@ internal sealed class SnapshotOperation
     /// locally. The catalog is checked again right before pushing: another writer may have published
     /// name:version meanwhile. The same snapshot there already is success; another one is ALREADY_EXISTS.
     /// </summary>
-    private void PushToCatalog(FileRecord[] records)
+    private void PushToCatalog(IReadOnlyList<FileRecord> records)
     {
         if (_context.RemoteCatalog is not { } catalog)
         {

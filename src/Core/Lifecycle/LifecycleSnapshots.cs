@@ -1,7 +1,10 @@
+using System.Globalization;
+using Snapshotter.Diagnostics;
 using Snapshotter.Engine;
 using Snapshotter.Errors;
 using Snapshotter.IO;
 using Snapshotter.Metadata;
+using Snapshotter.Progress;
 
 namespace Snapshotter.Lifecycle;
 
@@ -14,6 +17,9 @@ namespace Snapshotter.Lifecycle;
 /// </summary>
 public sealed class LifecycleSnapshots
 {
+    /// <summary>The snapshot name a commit records its files under unless told another.</summary>
+    public const string DefaultSnapshotName = "lifecycle";
+
     private readonly SnapshotEngine _engine;
     private readonly EngineContext _context;
     private readonly LifecycleRecords _records;
@@ -49,6 +55,74 @@ public sealed class LifecycleSnapshots
 
             return MountsOf(record);
         });
+
+    /// <summary>
+    /// Commits the active <paramref name="key"/> (unmounted by the caller) as the committed snapshot
+    /// <paramref name="name"/>, whose parent is the active's parent; the active is gone. Its directory becomes the
+    /// layer children mount. The files it changed are stored (content found stored already is not stored again), and
+    /// the layer's files (its parent's as it changed them) are recorded as snapshot
+    /// <paramref name="snapshotName"/>:<paramref name="snapshotVersion"/> (by default lifecycle:ID), a delta over the
+    /// parent's: restored, exported and published like any other snapshot. A view or a committed snapshot is
+    /// FAILED_PRECONDITION, a name in use ALREADY_EXISTS; a refused or failed commit changes nothing.
+    /// </summary>
+    public OperationStats Commit(
+        string name,
+        string key,
+        IReadOnlyDictionary<string, string>? labels = null,
+        string? snapshotName = null,
+        string? snapshotVersion = null,
+        Action<ProgressReport>? progress = null,
+        CancellationToken cancellation = default) =>
+        _engine.Run($"commit '{key}' as '{name}'", cancellation, token =>
+        {
+            RequireKey(name, "name");
+            LifecycleRecord active = Find(key);
+            if (active.Kind != LifecycleRecords.ActiveKind)
+            {
+                throw SnapshotterException.FailedPrecondition($"'{key}' is {LifecycleRecords.KindName(active.Kind)}: only active snapshots can be committed");
+            }
+
+            SortedDictionary<string, string> kept = Labels.Validate(labels, name);
+            if (_records.Find(name) is not null)
+            {
+                throw SnapshotterException.AlreadyExists($"lifecycle snapshot '{name}' already exists");
+            }
+
+            long? parentSnapshot = active.ParentKey is { } parentKey ? _records.Find(parentKey)?.SnapshotId : null;
+            string tree = _directories.Tree(active.Id);
+            LayerChanges changes = LayerChanges.Read(tree, token);
+            List<FileRecord> inherited = parentSnapshot is { } parentId
+                ? _context.Metadata.GetFiles(parentId).Where(f => changes.Keeps(f.RelativePath)).ToList()
+                : [];
+            var request = new SnapshotRequest
+            {
+                Name = snapshotName ?? DefaultSnapshotName,
+                Version = snapshotVersion ?? active.Id.ToString(CultureInfo.InvariantCulture),
+                BaseDir = tree,
+                Files = changes.Files.Select(f => new FileSpec(f, ReadOnly: false)).ToList(),
+                AllowEmpty = true,
+                Progress = progress,
+                InheritedFiles = inherited,
+                Lifecycle = new LifecycleCommit(active.Id, key, name, kept, parentSnapshot),
+            };
+            OperationStats stats = new SnapshotOperation(_context, request, token).Run();
+            RemoveWorkDirectory(active.Id);
+            return stats;
+        });
+
+    /// <summary>A committed layer is only ever a lower directory: its overlay work directory has done its job. Failing to
+    /// remove it fails nothing (the commit is made); it goes with the layer.</summary>
+    private void RemoveWorkDirectory(long id)
+    {
+        try
+        {
+            UnixPath.DeleteTree(_directories.Work(id));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or SnapshotterException)
+        {
+            LibraryLog.Write(LogLevel.Warning, $"lifecycle snapshot {id}: its overlay work directory stays until it is removed: {e.Message}");
+        }
+    }
 
     public LifecycleInfo Stat(string key, CancellationToken cancellation = default) =>
         _engine.Run($"stat '{key}'", cancellation, _ => Info(Find(key)));

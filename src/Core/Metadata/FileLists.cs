@@ -113,7 +113,13 @@ internal sealed class FileLists
     /// delta over, when it is big enough to be a base. Null otherwise, and when a list with <paramref name="key"/> is
     /// recorded already: the commit will most likely share it.
     /// </summary>
-    internal ListBase? ReadDeltaBase(string name, byte[] key)
+    internal ListBase? ReadDeltaBase(string name, byte[] key) => ReadDeltaBase(key, "s.name = $name", "$name", name);
+
+    /// <summary>As <see cref="ReadDeltaBase(string, byte[])"/>, over the list of the snapshot <paramref name="snapshotId"/>
+    /// (a lifecycle commit's parent), whatever its name.</summary>
+    internal ListBase? ReadDeltaBaseOf(long snapshotId, byte[] key) => ReadDeltaBase(key, "s.id = $id", "$id", snapshotId);
+
+    private ListBase? ReadDeltaBase(byte[] key, string snapshotCondition, string parameter, object value)
     {
         using var connection = _database.Connect(durable: false);
         using var transaction = connection.BeginTransaction(deferred: true);
@@ -128,14 +134,14 @@ internal sealed class FileLists
         }
 
         using var find = connection.CreateCommand();
-        find.CommandText = """
+        find.CommandText = $"""
             SELECT b.id, b.key, b.files FROM snapshots s
             JOIN file_lists l ON l.id = s.list_id
             JOIN file_lists b ON b.id = coalesce(l.base_id, l.id)
-            WHERE s.name = $name AND s.state = $committed
+            WHERE {snapshotCondition} AND s.state = $committed
             ORDER BY s.created_ns DESC, s.id DESC LIMIT 1
             """;
-        find.Parameters.AddWithValue("$name", name);
+        find.Parameters.AddWithValue(parameter, value);
         find.Parameters.AddWithValue("$committed", SnapshotRecords.CommittedState);
         long id;
         byte[] baseKey;

@@ -140,12 +140,14 @@ internal sealed class LifecycleRecords
     }
 
     /// <summary>
-    /// Turns the active <paramref name="key"/> into the committed snapshot <paramref name="name"/> (same id, same
-    /// parent, new labels), recorded as snapshot <paramref name="snapshotId"/>, inside the caller's write transaction
-    /// (the one that commits that snapshot). Everything the commit was checked for before it began is checked again.
+    /// Turns the active <see cref="LifecycleCommit.Key"/> into the committed snapshot <see cref="LifecycleCommit.Name"/>
+    /// (same id, same parent, new labels), recorded as snapshot <paramref name="snapshotId"/>, inside the caller's write
+    /// transaction (the one that commits that snapshot). Everything the commit was checked for before it began is
+    /// checked again: a failure here rolls the snapshot back with it.
     /// </summary>
-    internal static void CommitActive(SqliteConnection connection, long id, string key, string name, IReadOnlyDictionary<string, string> labels, long snapshotId, long nowNs)
+    internal static void CommitActive(SqliteConnection connection, LifecycleCommit lifecycle, long snapshotId, long nowNs)
     {
+        (long id, string key, string name) = (lifecycle.Id, lifecycle.Key, lifecycle.Name);
         LifecycleRecord active = Find(connection, key) ?? throw SnapshotterException.NotFound($"active snapshot '{key}' does not exist");
         if (active.Id != id || active.Kind != ActiveKind)
         {
@@ -171,7 +173,7 @@ internal sealed class LifecycleRecords
             commit.ExecuteNonQuery();
         }
 
-        WriteLabels(connection, id, labels);
+        WriteLabels(connection, id, lifecycle.Labels);
     }
 
     /// <summary>

@@ -55,8 +55,9 @@ internal sealed class MetadataStore
         IReadOnlyCollection<ContentRecord> contents,
         long nowNs,
         Func<Digest, bool>? isContentPresent = null,
-        long? createdNs = null) =>
-        _snapshots.Commit(snapshotId, files, contents, nowNs, isContentPresent, createdNs);
+        long? createdNs = null,
+        LifecycleCommit? lifecycle = null) =>
+        _snapshots.Commit(snapshotId, files, contents, nowNs, isContentPresent, createdNs, lifecycle);
 
     public (SnapshotRecord? Snapshot, IReadOnlyList<Digest> Missing) CommitPulled(
         string name,

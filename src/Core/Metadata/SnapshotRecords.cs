@@ -104,6 +104,8 @@ internal sealed class SnapshotRecords
     /// stored or found it is returned and nothing is committed, so a snapshot never becomes visible without its
     /// content. <paramref name="createdNs"/> keeps a creation time from elsewhere (an imported snapshot's).
     /// </summary>
+    /// <param name="lifecycle">The active this snapshot commits, turned committed in the same transaction (see
+    /// <see cref="LifecycleRecords.CommitActive"/>); its files are recorded as a delta over its parent's.</param>
     /// <returns>The digests found missing; empty when the snapshot was committed.</returns>
     public IReadOnlyList<Digest> Commit(
         long snapshotId,
@@ -111,10 +113,13 @@ internal sealed class SnapshotRecords
         IReadOnlyCollection<ContentRecord> contents,
         long nowNs,
         Func<Digest, bool>? isContentPresent = null,
-        long? createdNs = null)
+        long? createdNs = null,
+        LifecycleCommit? lifecycle = null)
     {
         byte[] key = FileListKey.Of(files);
-        FileLists.ListBase? deltaBase = PendingName(snapshotId) is { } name ? _lists.ReadDeltaBase(name, key) : null;
+        FileLists.ListBase? deltaBase = lifecycle is { ParentSnapshotId: { } parent } ? _lists.ReadDeltaBaseOf(parent, key)
+            : lifecycle is null && PendingName(snapshotId) is { } name ? _lists.ReadDeltaBase(name, key)
+            : null;
         using var connection = _database.Connect();
         using var transaction = connection.BeginTransaction();
         (long listId, IReadOnlyList<Digest> missing) = FileLists.Record(connection, key, files, contents, deltaBase, nowNs, isContentPresent);
@@ -139,6 +144,11 @@ internal sealed class SnapshotRecords
             {
                 throw new SnapshotterException(ErrorCode.Internal, $"pending snapshot record {snapshotId} disappeared before it was committed");
             }
+        }
+
+        if (lifecycle is not null)
+        {
+            LifecycleRecords.CommitActive(connection, lifecycle, snapshotId, nowNs);
         }
 
         transaction.Commit();

@@ -1,3 +1,4 @@
+using Snapshotter.Metadata;
 using Snapshotter.Progress;
 
 namespace Snapshotter.Engine;
@@ -21,4 +22,11 @@ public sealed record SnapshotRequest
     /// <summary>Record a snapshot of no files when <see cref="Files"/> is empty; without it that is refused, as an empty
     /// list is more often a selection that went wrong than a wish.</summary>
     public bool AllowEmpty { get; init; }
+
+    /// <summary>Files already stored that the snapshot records beside those of <see cref="Files"/> (which replace any
+    /// of the same path): what a lifecycle commit keeps of its parent.</summary>
+    internal IReadOnlyList<FileRecord> InheritedFiles { get; init; } = [];
+
+    /// <summary>The active a lifecycle commit turns committed in the snapshot's own commit transaction.</summary>
+    internal LifecycleCommit? Lifecycle { get; init; }
 }
