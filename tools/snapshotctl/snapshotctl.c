@@ -52,6 +52,13 @@ static const char usage_text[] =
     "  snapshotctl [GLOBAL OPTIONS] import (FILE | DIR | -) [--name NAME --version VERSION]\n"
     "  snapshotctl [GLOBAL OPTIONS] [GC OPTIONS] gc [--dry-run]\n"
     "  snapshotctl [GLOBAL OPTIONS] verify [--repair]\n"
+    "  snapshotctl [GLOBAL OPTIONS] (prepare | view) KEY [PARENT] [--label K=V]... [--target DIR]\n"
+    "  snapshotctl [GLOBAL OPTIONS] mounts KEY [--target DIR]\n"
+    "  snapshotctl [GLOBAL OPTIONS] commit NAME KEY [--label K=V]... [--name NAME] [--version VERSION]\n"
+    "  snapshotctl [GLOBAL OPTIONS] (rm | info) KEY\n"
+    "  snapshotctl [GLOBAL OPTIONS] label KEY [--label K=V]...\n"
+    "  snapshotctl [GLOBAL OPTIONS] usage [KEY]\n"
+    "  snapshotctl [GLOBAL OPTIONS] tree\n"
     "  snapshotctl --version | --help\n"
     "\n"
     "Commands:\n"
@@ -84,6 +91,23 @@ static const char usage_text[] =
     "\n";
 
 /* The rest of --help: one string would exceed what ISO C compilers must support. */
+static const char lifecycle_text[] =
+    "containerd's snapshot lifecycle (keys and names: any text, never paths; see\n"
+    "docs/containerd.md):\n"
+    "  prepare             a new active snapshot KEY over the committed PARENT (or over\n"
+    "                      nothing); prints the mounts that give its writable tree\n"
+    "  view                a read-only view KEY of PARENT; prints its mounts\n"
+    "  mounts              the mounts of an active or a view, as mount(8) commands\n"
+    "  commit              commit the (unmounted) active KEY as NAME, its parent's child;\n"
+    "                      its files become the store snapshot --name:--version\n"
+    "                      (default lifecycle:ID)\n"
+    "  rm                  remove KEY (refused while it has children)\n"
+    "  info                KEY's kind, parent, times, labels and store snapshot\n"
+    "  label               set labels of KEY (K= removes K); prints its labels\n"
+    "  usage               disk taken by KEY's own directory (or by every snapshot's)\n"
+    "  tree                the snapshots as parent chains, as `ctr snapshot tree` draws them\n"
+    "\n";
+
 static const char options_text[] =
     "Global options (also accepted after the command):\n"
     "  --root DIR          the store (default: $SNAPSHOTTER_ROOT)\n"
@@ -129,6 +153,8 @@ static const char options_text[] =
     "                      that very manifest go with it\n"
     "  --dry-run           (gc) only list what a collection would do\n"
     "  --repair            (verify) repair what can be repaired\n"
+    "  --label K=V         (prepare, view, commit, label) a label; repeatable\n"
+    "  --target DIR        (prepare, view, mounts) the mount point the printed commands name\n"
     "\n"
     "GC options (global; defaults: the library's, those of Dragonfly's Go snapshotter):\n"
     "  --high-watermark PCT     evict for disk usage from PCT % used (90; 0: never)\n"
@@ -206,6 +232,8 @@ struct cli {
     int overwrite, all, rehash, allow_empty, in_place, delete_extra, dry_run, repair, gzip, remote;
     struct file_list files;
     struct string_list only;
+    struct string_list labels;
+    const char *target;
     snapshotter_gc_options gc;
 };
 
@@ -630,6 +658,8 @@ enum {
     OPT_REMOTE = 1u << 16,
     OPT_REHASH = 1u << 17,
     OPT_ALLOW_EMPTY = 1u << 18,
+    OPT_LABEL = 1u << 19,
+    OPT_TARGET = 1u << 20,
 };
 
 struct option_spec {
@@ -659,6 +689,8 @@ static const struct option_spec command_options[] = {
     { "--gzip", 0, OPT_GZIP },
     { "--to-dir", 1, OPT_TO_DIR },
     { "--remote", 0, OPT_REMOTE },
+    { "--label", 1, OPT_LABEL },
+    { "--target", 1, OPT_TARGET },
 };
 
 static const char *const global_valued_options[] = { "--root",          "--content",      "--concurrency",
@@ -691,6 +723,14 @@ static int run_verify(const struct cli *cli, snapshotter *s, snapshotter_cancel 
 static int run_diff(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel);
 static int run_export(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel);
 static int run_import(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel);
+static int run_prepare(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel);
+static int run_mounts(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel);
+static int run_commit(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel);
+static int run_rm(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel);
+static int run_info(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel);
+static int run_label(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel);
+static int run_usage(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel);
+static int run_tree(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel);
 
 static const struct command commands[] = {
     { "snapshot", 0, 0, "", OPT_NAME | OPT_VERSION | OPT_BASE_DIR | OPT_RO | OPT_RW | OPT_ALL | OPT_REHASH | OPT_ALLOW_EMPTY, run_snapshot },
@@ -704,6 +744,15 @@ static const struct command commands[] = {
     { "diff", 2, 2, "REF and a second REF or DIR", 0, run_diff },
     { "export", 1, 1, "REF", OPT_OUTPUT | OPT_GZIP | OPT_TO_DIR, run_export },
     { "import", 1, 1, "FILE, DIR or -", OPT_NAME | OPT_VERSION, run_import },
+    { "prepare", 1, 2, "KEY [PARENT]", OPT_LABEL | OPT_TARGET, run_prepare },
+    { "view", 1, 2, "KEY [PARENT]", OPT_LABEL | OPT_TARGET, run_prepare },
+    { "mounts", 1, 1, "KEY", OPT_TARGET, run_mounts },
+    { "commit", 2, 2, "NAME and KEY", OPT_LABEL | OPT_NAME | OPT_VERSION, run_commit },
+    { "rm", 1, 1, "KEY", 0, run_rm },
+    { "info", 1, 1, "KEY", 0, run_info },
+    { "label", 1, 1, "KEY", OPT_LABEL, run_label },
+    { "usage", 0, 1, "[KEY]", 0, run_usage },
+    { "tree", 0, 0, "", 0, run_tree },
 };
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
 
@@ -858,6 +907,15 @@ static int set_global_option(struct cli *cli, const char *option, const char *va
     return 0;
 }
 
+static void string_list_add(struct string_list *list, const char *value)
+{
+    if (list->count == list->capacity) {
+        list->capacity = list->capacity == 0 ? 8 : list->capacity * 2;
+        list->items = checked(realloc(list->items, list->capacity * sizeof list->items[0]));
+    }
+    list->items[list->count++] = value;
+}
+
 static void set_command_option(struct cli *cli, const struct option_spec *option, const char *value)
 {
     cli->given |= option->bit;
@@ -878,13 +936,9 @@ static void set_command_option(struct cli *cli, const struct option_spec *option
     case OPT_REMOTE: cli->remote = 1; break;
     case OPT_TO_DIR: cli->to_dir = value; break;
     case OPT_DELETE_EXTRA: cli->delete_extra = 1; break;
-    case OPT_ONLY:
-        if (cli->only.count == cli->only.capacity) {
-            cli->only.capacity = cli->only.capacity == 0 ? 8 : cli->only.capacity * 2;
-            cli->only.items = checked(realloc(cli->only.items, cli->only.capacity * sizeof cli->only.items[0]));
-        }
-        cli->only.items[cli->only.count++] = value;
-        break;
+    case OPT_ONLY: string_list_add(&cli->only, value); break;
+    case OPT_LABEL: string_list_add(&cli->labels, value); break;
+    case OPT_TARGET: cli->target = value; break;
     case OPT_RO:
     case OPT_RW: list_add(&cli->files, normalize(value), option->bit == OPT_RO ? SNAPSHOTTER_FILE_READ_ONLY : 0); break;
     default: break;
@@ -994,6 +1048,11 @@ static int check_command(struct cli *cli)
     if (strcmp(command->name, "export") == 0 && cli->gzip && cli->to_dir != NULL) {
         return usage_error(cli, "--gzip compresses a tar stream, not a --to-dir export");
     }
+    for (size_t i = 0; i < cli->labels.count; i++) {
+        if (strchr(cli->labels.items[i], '=') == NULL || cli->labels.items[i][0] == '=') {
+            return usage_error(cli, "--label '%s' is not K=V", cli->labels.items[i]);
+        }
+    }
     if (strcmp(command->name, "import") == 0 && (cli->name == NULL) != (cli->version == NULL)) {
         return usage_error(cli, "import takes --name and --version together, or neither");
     }
@@ -1020,6 +1079,7 @@ static int parse_args(struct cli *cli, int argc, char **argv)
         const struct option_spec *option = find_command_option(arg);
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
             fputs(usage_text, stdout);
+            fputs(lifecycle_text, stdout);
             fputs(options_text, stdout);
             fputs(content_options_text, stdout);
             return 0;
@@ -1653,6 +1713,324 @@ static int run_import(const struct cli *cli, snapshotter *s, snapshotter_cancel 
 }
 
 /* Opens the store and runs the command, with interrupts turned into cancellation. */
+/* ------------------------------------------------- containerd's lifecycle */
+
+/* The --label K=V options as labels: names point into the arguments, cut at their first '='. */
+static snapshotter_label *labels_of(const struct cli *cli)
+{
+    snapshotter_label *labels = checked(calloc(cli->labels.count + 1, sizeof *labels));
+    for (size_t i = 0; i < cli->labels.count; i++) {
+        char *name = (char *)cli->labels.items[i];
+        char *equals = strchr(name, '=');
+        *equals = '\0';
+        labels[i].version = SNAPSHOTTER_LABEL_VERSION, labels[i].name = name, labels[i].value = equals + 1;
+    }
+    return labels;
+}
+
+static const char *kind_name(uint32_t kind)
+{
+    return kind == SNAPSHOTTER_LIFECYCLE_VIEW ? "view" : kind == SNAPSHOTTER_LIFECYCLE_ACTIVE ? "active" : "committed";
+}
+
+static void print_mounts(const struct cli *cli, const snapshotter_mount_list *mounts)
+{
+    size_t count = snapshotter_mount_list_count(mounts);
+    if (cli->json) {
+        printf("{\"command\":\"%s\",\"key\":", cli->command);
+        json_string(cli->operands[0]);
+        fputs(",\"mounts\":[", stdout);
+        for (size_t i = 0; i < count; i++) {
+            const snapshotter_mount *m = snapshotter_mount_list_get(mounts, i);
+            fputs(i > 0 ? ",{\"type\":" : "{\"type\":", stdout);
+            json_string(m->type);
+            fputs(",\"source\":", stdout);
+            json_string(m->source);
+            fputs(",\"options\":[", stdout);
+            for (size_t j = 0; j < m->option_count; j++) {
+                fputs(j > 0 ? "," : "", stdout);
+                json_string(m->options[j]);
+            }
+            fputs("]}", stdout);
+        }
+        fputs("]}\n", stdout);
+        return;
+    }
+    /* As `ctr snapshot mounts` prints them: commands to run. */
+    for (size_t i = 0; i < count; i++) {
+        const snapshotter_mount *m = snapshotter_mount_list_get(mounts, i);
+        printf("mount -t %s %s %s -o ", m->type, m->source, cli->target != NULL ? cli->target : "TARGET");
+        for (size_t j = 0; j < m->option_count; j++) {
+            printf("%s%s", j > 0 ? "," : "", m->options[j]);
+        }
+        putchar('\n');
+    }
+}
+
+static int run_prepare(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel)
+{
+    (void)cancel;
+    snapshotter_lifecycle_request req = SNAPSHOTTER_LIFECYCLE_REQUEST_INIT;
+    snapshotter_mount_list *mounts = NULL;
+    snapshotter_error *err = NULL;
+    snapshotter_label *labels = labels_of(cli);
+    req.key = cli->operands[0], req.parent = cli->operand_count > 1 ? cli->operands[1] : NULL;
+    req.labels = labels, req.label_count = cli->labels.count;
+    snapshotter_code code = strcmp(cli->command, "view") == 0 ? snapshotter_lifecycle_view(&mounts, s, &req, &err)
+                                                              : snapshotter_lifecycle_prepare(&mounts, s, &req, &err);
+    free(labels);
+    if (code != SNAPSHOTTER_OK) {
+        return library_error(cli, code, err);
+    }
+    print_mounts(cli, mounts);
+    snapshotter_mount_list_free(mounts);
+    return 0;
+}
+
+static int run_mounts(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel)
+{
+    (void)cancel;
+    snapshotter_mount_list *mounts = NULL;
+    snapshotter_error *err = NULL;
+    snapshotter_code code = snapshotter_lifecycle_mounts(&mounts, s, cli->operands[0], &err);
+    if (code != SNAPSHOTTER_OK) {
+        return library_error(cli, code, err);
+    }
+    print_mounts(cli, mounts);
+    snapshotter_mount_list_free(mounts);
+    return 0;
+}
+
+static void json_lifecycle_info(const snapshotter_lifecycle_info *info)
+{
+    fputs("{\"key\":", stdout);
+    json_string(info->key);
+    printf(",\"kind\":\"%s\",\"parent\":", kind_name(info->kind));
+    info->parent != NULL ? json_string(info->parent) : (void)fputs("null", stdout);
+    fputs(",\"labels\":{", stdout);
+    for (size_t i = 0; i < info->label_count; i++) {
+        fputs(i > 0 ? "," : "", stdout);
+        json_string(info->labels[i].name);
+        putchar(':');
+        json_string(info->labels[i].value);
+    }
+    fputs("},", stdout);
+    json_time("created", info->created_ns);
+    putchar(',');
+    json_time("updated", info->updated_ns);
+    fputs(",\"snapshot\":", stdout);
+    if (info->snapshot_name != NULL) {
+        fputs("{\"name\":", stdout);
+        json_string(info->snapshot_name);
+        fputs(",\"version\":", stdout);
+        json_string(info->snapshot_version);
+        putchar('}');
+    } else {
+        fputs("null", stdout);
+    }
+    putchar('}');
+}
+
+static void print_lifecycle_info(const struct cli *cli, const snapshotter_lifecycle_info *info)
+{
+    if (cli->json) {
+        printf("{\"command\":\"%s\",\"snapshot\":", cli->command);
+        json_lifecycle_info(info);
+        fputs("}\n", stdout);
+        return;
+    }
+    char created[48], updated[48];
+    format_time(info->created_ns, created);
+    format_time(info->updated_ns, updated);
+    printf("key:       %s\nkind:      %s\nparent:    %s\ncreated:   %s\nupdated:   %s\n", info->key,
+           kind_name(info->kind), info->parent != NULL ? info->parent : "-", created, updated);
+    if (info->snapshot_name != NULL) {
+        printf("snapshot:  %s:%s\n", info->snapshot_name, info->snapshot_version);
+    }
+    for (size_t i = 0; i < info->label_count; i++) {
+        printf("label:     %s=%s\n", info->labels[i].name, info->labels[i].value);
+    }
+}
+
+static int run_info(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel)
+{
+    (void)cancel;
+    snapshotter_lifecycle_list *list = NULL;
+    snapshotter_error *err = NULL;
+    snapshotter_code code = snapshotter_lifecycle_stat(&list, s, cli->operands[0], &err);
+    if (code != SNAPSHOTTER_OK) {
+        return library_error(cli, code, err);
+    }
+    print_lifecycle_info(cli, snapshotter_lifecycle_list_get(list, 0));
+    snapshotter_lifecycle_list_free(list);
+    return 0;
+}
+
+/* Sets each --label K=V (K= removes K), leaving the other labels as they are. */
+static int run_label(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel)
+{
+    if (cli->labels.count == 0) {
+        return run_info(cli, s, cancel);
+    }
+    snapshotter_label *labels = labels_of(cli);
+    char **paths = checked(calloc(cli->labels.count, sizeof *paths));
+    for (size_t i = 0; i < cli->labels.count; i++) {
+        paths[i] = checked(malloc(strlen(labels[i].name) + sizeof "labels."));
+        sprintf(paths[i], "labels.%s", labels[i].name);
+    }
+    snapshotter_lifecycle_update_request req = SNAPSHOTTER_LIFECYCLE_UPDATE_REQUEST_INIT;
+    snapshotter_lifecycle_list *list = NULL;
+    snapshotter_error *err = NULL;
+    req.key = cli->operands[0], req.labels = labels, req.label_count = cli->labels.count;
+    req.field_paths = (const char *const *)paths, req.field_path_count = cli->labels.count;
+    snapshotter_code code = snapshotter_lifecycle_update(&list, s, &req, &err);
+    for (size_t i = 0; i < cli->labels.count; i++) {
+        free(paths[i]);
+    }
+    free(paths);
+    free(labels);
+    if (code != SNAPSHOTTER_OK) {
+        return library_error(cli, code, err);
+    }
+    print_lifecycle_info(cli, snapshotter_lifecycle_list_get(list, 0));
+    snapshotter_lifecycle_list_free(list);
+    return 0;
+}
+
+static int run_commit(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel)
+{
+    snapshotter_stats stats = SNAPSHOTTER_STATS_INIT;
+    snapshotter_error *err = NULL;
+    struct progress_line line = { cli->command, 0, 0 };
+    snapshotter_label *labels = labels_of(cli);
+    snapshotter_lifecycle_commit_request req = SNAPSHOTTER_LIFECYCLE_COMMIT_REQUEST_INIT;
+    req.name = cli->operands[0], req.key = cli->operands[1];
+    req.labels = labels, req.label_count = cli->labels.count;
+    req.snapshot_name = cli->name, req.snapshot_version = cli->version;
+    req.progress = isatty(STDERR_FILENO) ? show_progress : NULL, req.progress_payload = &line, req.cancel = cancel;
+    snapshotter_code code = snapshotter_lifecycle_commit(&stats, s, &req, &err);
+    free(labels);
+    int status = finish_call(cli, &line, code, err);
+    if (status != 0) {
+        return status;
+    }
+    snapshotter_lifecycle_list *list = NULL;
+    code = snapshotter_lifecycle_stat(&list, s, req.name, &err);
+    if (code != SNAPSHOTTER_OK) {
+        return library_error(cli, code, err);
+    }
+    const snapshotter_lifecycle_info *info = snapshotter_lifecycle_list_get(list, 0);
+    struct summary what = { NULL, info->snapshot_name, info->snapshot_version, "lifecycle", req.name, "as" };
+    print_stats(cli, &what, &stats);
+    snapshotter_lifecycle_list_free(list);
+    return 0;
+}
+
+static int run_rm(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel)
+{
+    (void)cancel;
+    snapshotter_error *err = NULL;
+    snapshotter_code code = snapshotter_lifecycle_remove(s, cli->operands[0], &err);
+    if (code != SNAPSHOTTER_OK) {
+        return library_error(cli, code, err);
+    }
+    if (cli->json) {
+        fputs("{\"command\":\"rm\",\"key\":", stdout);
+        json_string(cli->operands[0]);
+        fputs("}\n", stdout);
+    } else {
+        printf("removed %s\n", cli->operands[0]);
+    }
+    return 0;
+}
+
+static int run_usage(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel)
+{
+    (void)cancel;
+    snapshotter_lifecycle_list *list = NULL;
+    snapshotter_error *err = NULL;
+    snapshotter_code code = cli->operand_count > 0 ? snapshotter_lifecycle_stat(&list, s, cli->operands[0], &err)
+                                                   : snapshotter_lifecycle_walk(&list, s, NULL, &err);
+    if (code != SNAPSHOTTER_OK) {
+        return library_error(cli, code, err);
+    }
+    size_t count = snapshotter_lifecycle_list_count(list);
+    if (cli->json) {
+        fputs("{\"command\":\"usage\",\"usage\":[", stdout);
+    } else {
+        printf("%-40s  %10s  %8s\n", "KEY", "SIZE", "INODES");
+    }
+    int status = 0;
+    for (size_t i = 0; i < count && status == 0; i++) {
+        const snapshotter_lifecycle_info *info = snapshotter_lifecycle_list_get(list, i);
+        snapshotter_usage usage = SNAPSHOTTER_USAGE_INIT;
+        code = snapshotter_lifecycle_usage(&usage, s, info->key, &err);
+        if (code != SNAPSHOTTER_OK) {
+            status = library_error(cli, code, err);
+        } else if (cli->json) {
+            fputs(i > 0 ? ",{\"key\":" : "{\"key\":", stdout);
+            json_string(info->key);
+            printf(",\"bytes\":%" PRId64 ",\"inodes\":%" PRId64 "}", usage.bytes, usage.inodes);
+        } else {
+            char size[16];
+            human_bytes((uint64_t)usage.bytes, size);
+            printf("%-40s  %10s  %8" PRId64 "\n", info->key, size, usage.inodes);
+        }
+    }
+    if (cli->json && status == 0) {
+        fputs("]}\n", stdout);
+    }
+    snapshotter_lifecycle_list_free(list);
+    return status;
+}
+
+/* Prints `info` and, below it, its children (they follow it in the walk's key order), as `ctr snapshot tree`:
+ * a root unindented, each level two spaces deeper with "\_". */
+static void print_tree_node(const struct cli *cli, const snapshotter_lifecycle_list *list, size_t index, int level)
+{
+    const snapshotter_lifecycle_info *info = snapshotter_lifecycle_list_get(list, index);
+    if (cli->json) {
+        fputs("{\"key\":", stdout);
+        json_string(info->key);
+        printf(",\"kind\":\"%s\",\"children\":[", kind_name(info->kind));
+    } else {
+        printf("%*s%s %s\n", level * 2, "", level > 0 ? "\\_" : "", info->key);
+    }
+    int first = 1;
+    for (size_t i = 0; i < snapshotter_lifecycle_list_count(list); i++) {
+        const snapshotter_lifecycle_info *child = snapshotter_lifecycle_list_get(list, i);
+        if (child->parent != NULL && strcmp(child->parent, info->key) == 0) {
+            fputs(cli->json && !first ? "," : "", stdout);
+            first = 0;
+            print_tree_node(cli, list, i, level + 1);
+        }
+    }
+    fputs(cli->json ? "]}" : "", stdout);
+}
+
+static int run_tree(const struct cli *cli, snapshotter *s, snapshotter_cancel *cancel)
+{
+    (void)cancel;
+    snapshotter_lifecycle_list *list = NULL;
+    snapshotter_error *err = NULL;
+    snapshotter_code code = snapshotter_lifecycle_walk(&list, s, NULL, &err);
+    if (code != SNAPSHOTTER_OK) {
+        return library_error(cli, code, err);
+    }
+    fputs(cli->json ? "{\"command\":\"tree\",\"tree\":[" : "", stdout);
+    int first = 1;
+    for (size_t i = 0; i < snapshotter_lifecycle_list_count(list); i++) {
+        if (snapshotter_lifecycle_list_get(list, i)->parent == NULL) {
+            fputs(cli->json && !first ? "," : "", stdout);
+            first = 0;
+            print_tree_node(cli, list, i, 0);
+        }
+    }
+    fputs(cli->json ? "]}\n" : "", stdout);
+    snapshotter_lifecycle_list_free(list);
+    return 0;
+}
+
 static int run(const struct cli *cli, const sigset_t *signals)
 {
     struct interrupt_watch watch;
@@ -1738,6 +2116,7 @@ int main(int argc, char **argv)
     }
     list_free(&cli.files);
     free(cli.only.items);
+    free(cli.labels.items);
     free(cli.password);
     free(cli.dragonfly.access_key_secret);
     return status;
