@@ -35,6 +35,9 @@ pub enum ErrorKind {
     Unavailable,
     /// A remote service did not answer in time (a registry: on every attempt).
     Timeout,
+    /// The object is not in the state the call needs (containerd's failed precondition): a lifecycle snapshot
+    /// with children removed, a parent that is not committed, a view committed.
+    FailedPrecondition,
     /// A bug in the library; the message says what happened.
     Internal,
     /// A code this binding does not know, from a newer library: see [`Error::code`].
@@ -57,6 +60,7 @@ impl ErrorKind {
             sys::SNAPSHOTTER_ERROR_UNAUTHENTICATED => ErrorKind::Unauthenticated,
             sys::SNAPSHOTTER_ERROR_UNAVAILABLE => ErrorKind::Unavailable,
             sys::SNAPSHOTTER_ERROR_TIMEOUT => ErrorKind::Timeout,
+            sys::SNAPSHOTTER_ERROR_FAILED_PRECONDITION => ErrorKind::FailedPrecondition,
             sys::SNAPSHOTTER_ERROR_INTERNAL => ErrorKind::Internal,
             _ => ErrorKind::Other,
         }

@@ -32,6 +32,7 @@ mod error;
 mod flags;
 mod gc;
 mod handle;
+mod lifecycle;
 mod log;
 mod options;
 mod progress;
@@ -53,6 +54,7 @@ pub use gc::{
 };
 pub use handle::Snapshotter;
 pub use libsnapshotter_sys as sys;
+pub use lifecycle::{CommitRequest, LifecycleInfo, LifecycleKind, Mount, Usage, WalkFilter};
 pub use log::{clear_logger, set_logger, LogLevel};
 pub use options::{ContentOptions, Options, RegistryOptions};
 pub use progress::Progress;

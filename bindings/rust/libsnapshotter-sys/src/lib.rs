@@ -31,6 +31,7 @@ pub const SNAPSHOTTER_ERROR_CLOSED: snapshotter_code = 10;
 pub const SNAPSHOTTER_ERROR_UNAUTHENTICATED: snapshotter_code = 11;
 pub const SNAPSHOTTER_ERROR_UNAVAILABLE: snapshotter_code = 12;
 pub const SNAPSHOTTER_ERROR_TIMEOUT: snapshotter_code = 13;
+pub const SNAPSHOTTER_ERROR_FAILED_PRECONDITION: snapshotter_code = 14;
 pub const SNAPSHOTTER_ERROR_INTERNAL: snapshotter_code = 100;
 
 /// Opaque types: only ever behind pointers, neither Send nor Sync nor Unpin by themselves.
@@ -51,7 +52,9 @@ opaque!(
     snapshotter_inspection,
     snapshotter_diff_list,
     snapshotter_gc_report,
-    snapshotter_verify_report
+    snapshotter_verify_report,
+    snapshotter_mount_list,
+    snapshotter_lifecycle_list
 );
 
 /// `enum snapshotter_log_level`: an int, as the callback receives it.
@@ -451,6 +454,105 @@ pub struct snapshotter_verify_problem {
     pub message: *const c_char,
 }
 
+pub const SNAPSHOTTER_LIFECYCLE_VIEW: u32 = 1;
+pub const SNAPSHOTTER_LIFECYCLE_ACTIVE: u32 = 2;
+pub const SNAPSHOTTER_LIFECYCLE_COMMITTED: u32 = 3;
+
+pub const SNAPSHOTTER_LABEL_VERSION: c_uint = 1;
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct snapshotter_label {
+    pub version: c_uint,
+    pub name: *const c_char,
+    pub value: *const c_char,
+}
+
+pub const SNAPSHOTTER_MOUNT_VERSION: c_uint = 1;
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct snapshotter_mount {
+    pub version: c_uint,
+    pub r#type: *const c_char,
+    pub source: *const c_char,
+    pub options: *const *const c_char,
+    pub option_count: usize,
+}
+
+pub const SNAPSHOTTER_LIFECYCLE_INFO_VERSION: c_uint = 1;
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct snapshotter_lifecycle_info {
+    pub version: c_uint,
+    pub kind: u32,
+    pub key: *const c_char,
+    pub parent: *const c_char,
+    pub labels: *const snapshotter_label,
+    pub label_count: usize,
+    pub created_ns: i64,
+    pub updated_ns: i64,
+    pub snapshot_name: *const c_char,
+    pub snapshot_version: *const c_char,
+}
+
+pub const SNAPSHOTTER_LIFECYCLE_REQUEST_VERSION: c_uint = 1;
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct snapshotter_lifecycle_request {
+    pub version: c_uint,
+    pub key: *const c_char,
+    pub parent: *const c_char,
+    pub labels: *const snapshotter_label,
+    pub label_count: usize,
+}
+
+pub const SNAPSHOTTER_LIFECYCLE_UPDATE_REQUEST_VERSION: c_uint = 1;
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct snapshotter_lifecycle_update_request {
+    pub version: c_uint,
+    pub key: *const c_char,
+    pub labels: *const snapshotter_label,
+    pub label_count: usize,
+    pub field_paths: *const *const c_char,
+    pub field_path_count: usize,
+}
+
+pub const SNAPSHOTTER_LIFECYCLE_WALK_REQUEST_VERSION: c_uint = 1;
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct snapshotter_lifecycle_walk_request {
+    pub version: c_uint,
+    pub kind: u32,
+    pub parent: *const c_char,
+    pub label_name: *const c_char,
+    pub label_value: *const c_char,
+}
+
+pub const SNAPSHOTTER_LIFECYCLE_COMMIT_REQUEST_VERSION: c_uint = 1;
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct snapshotter_lifecycle_commit_request {
+    pub version: c_uint,
+    pub name: *const c_char,
+    pub key: *const c_char,
+    pub labels: *const snapshotter_label,
+    pub label_count: usize,
+    pub snapshot_name: *const c_char,
+    pub snapshot_version: *const c_char,
+    pub progress: snapshotter_progress_cb,
+    pub progress_payload: *mut c_void,
+    pub cancel: *mut snapshotter_cancel,
+}
+
+pub const SNAPSHOTTER_USAGE_VERSION: c_uint = 1;
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct snapshotter_usage {
+    pub version: c_uint,
+    pub bytes: i64,
+    pub inodes: i64,
+}
+
 extern "C" {
     pub fn snapshotter_code_name(code: snapshotter_code) -> *const c_char;
     pub fn snapshotter_version() -> *const c_char;
@@ -610,6 +712,86 @@ extern "C" {
         out_snapshot: *mut *mut snapshotter_inspection,
         s: *mut snapshotter,
         req: *const snapshotter_import_request,
+        err: *mut *mut snapshotter_error,
+    ) -> snapshotter_code;
+
+    pub fn snapshotter_label_init(label: *mut snapshotter_label, version: c_uint) -> snapshotter_code;
+    pub fn snapshotter_mount_list_count(list: *const snapshotter_mount_list) -> usize;
+    pub fn snapshotter_mount_list_get(list: *const snapshotter_mount_list, index: usize) -> *const snapshotter_mount;
+    pub fn snapshotter_mount_list_free(list: *mut snapshotter_mount_list);
+    pub fn snapshotter_lifecycle_list_count(list: *const snapshotter_lifecycle_list) -> usize;
+    pub fn snapshotter_lifecycle_list_get(
+        list: *const snapshotter_lifecycle_list,
+        index: usize,
+    ) -> *const snapshotter_lifecycle_info;
+    pub fn snapshotter_lifecycle_list_free(list: *mut snapshotter_lifecycle_list);
+    pub fn snapshotter_lifecycle_request_init(
+        req: *mut snapshotter_lifecycle_request,
+        version: c_uint,
+    ) -> snapshotter_code;
+    pub fn snapshotter_lifecycle_prepare(
+        out: *mut *mut snapshotter_mount_list,
+        s: *mut snapshotter,
+        req: *const snapshotter_lifecycle_request,
+        err: *mut *mut snapshotter_error,
+    ) -> snapshotter_code;
+    pub fn snapshotter_lifecycle_view(
+        out: *mut *mut snapshotter_mount_list,
+        s: *mut snapshotter,
+        req: *const snapshotter_lifecycle_request,
+        err: *mut *mut snapshotter_error,
+    ) -> snapshotter_code;
+    pub fn snapshotter_lifecycle_mounts(
+        out: *mut *mut snapshotter_mount_list,
+        s: *mut snapshotter,
+        key: *const c_char,
+        err: *mut *mut snapshotter_error,
+    ) -> snapshotter_code;
+    pub fn snapshotter_lifecycle_stat(
+        out: *mut *mut snapshotter_lifecycle_list,
+        s: *mut snapshotter,
+        key: *const c_char,
+        err: *mut *mut snapshotter_error,
+    ) -> snapshotter_code;
+    pub fn snapshotter_lifecycle_update_request_init(
+        req: *mut snapshotter_lifecycle_update_request,
+        version: c_uint,
+    ) -> snapshotter_code;
+    pub fn snapshotter_lifecycle_update(
+        out: *mut *mut snapshotter_lifecycle_list,
+        s: *mut snapshotter,
+        req: *const snapshotter_lifecycle_update_request,
+        err: *mut *mut snapshotter_error,
+    ) -> snapshotter_code;
+    pub fn snapshotter_lifecycle_walk_request_init(
+        req: *mut snapshotter_lifecycle_walk_request,
+        version: c_uint,
+    ) -> snapshotter_code;
+    pub fn snapshotter_lifecycle_walk(
+        out: *mut *mut snapshotter_lifecycle_list,
+        s: *mut snapshotter,
+        req: *const snapshotter_lifecycle_walk_request,
+        err: *mut *mut snapshotter_error,
+    ) -> snapshotter_code;
+    pub fn snapshotter_lifecycle_commit_request_init(
+        req: *mut snapshotter_lifecycle_commit_request,
+        version: c_uint,
+    ) -> snapshotter_code;
+    pub fn snapshotter_lifecycle_commit(
+        out_stats: *mut snapshotter_stats,
+        s: *mut snapshotter,
+        req: *const snapshotter_lifecycle_commit_request,
+        err: *mut *mut snapshotter_error,
+    ) -> snapshotter_code;
+    pub fn snapshotter_lifecycle_remove(
+        s: *mut snapshotter,
+        key: *const c_char,
+        err: *mut *mut snapshotter_error,
+    ) -> snapshotter_code;
+    pub fn snapshotter_lifecycle_usage(
+        out: *mut snapshotter_usage,
+        s: *mut snapshotter,
+        key: *const c_char,
         err: *mut *mut snapshotter_error,
     ) -> snapshotter_code;
 }

@@ -94,6 +94,19 @@ fn rust_layouts() -> Vec<Layout> {
         snapshotter_import_request {
             version, name, snapshot_version, fd, input_dir, progress, progress_payload, cancel
         }
+        snapshotter_label { version, name, value }
+        snapshotter_mount { version, r#type, source, options, option_count }
+        snapshotter_lifecycle_info {
+            version, kind, key, parent, labels, label_count, created_ns, updated_ns, snapshot_name, snapshot_version
+        }
+        snapshotter_lifecycle_request { version, key, parent, labels, label_count }
+        snapshotter_lifecycle_update_request { version, key, labels, label_count, field_paths, field_path_count }
+        snapshotter_lifecycle_walk_request { version, kind, parent, label_name, label_value }
+        snapshotter_lifecycle_commit_request {
+            version, name, key, labels, label_count, snapshot_name, snapshot_version, progress, progress_payload,
+            cancel
+        }
+        snapshotter_usage { version, bytes, inodes }
     }
 }
 
@@ -117,6 +130,7 @@ fn rust_constants() -> Vec<(String, i128)> {
         SNAPSHOTTER_ERROR_UNAUTHENTICATED,
         SNAPSHOTTER_ERROR_UNAVAILABLE,
         SNAPSHOTTER_ERROR_TIMEOUT,
+        SNAPSHOTTER_ERROR_FAILED_PRECONDITION,
         SNAPSHOTTER_ERROR_INTERNAL,
         SNAPSHOTTER_LOG_NONE,
         SNAPSHOTTER_LOG_ERROR,
@@ -188,6 +202,17 @@ fn rust_constants() -> Vec<(String, i128)> {
         SNAPSHOTTER_DELETE_REMOTE,
         SNAPSHOTTER_EXPORT_REQUEST_VERSION,
         SNAPSHOTTER_IMPORT_REQUEST_VERSION,
+        SNAPSHOTTER_LIFECYCLE_VIEW,
+        SNAPSHOTTER_LIFECYCLE_ACTIVE,
+        SNAPSHOTTER_LIFECYCLE_COMMITTED,
+        SNAPSHOTTER_LABEL_VERSION,
+        SNAPSHOTTER_MOUNT_VERSION,
+        SNAPSHOTTER_LIFECYCLE_INFO_VERSION,
+        SNAPSHOTTER_LIFECYCLE_REQUEST_VERSION,
+        SNAPSHOTTER_LIFECYCLE_UPDATE_REQUEST_VERSION,
+        SNAPSHOTTER_LIFECYCLE_WALK_REQUEST_VERSION,
+        SNAPSHOTTER_LIFECYCLE_COMMIT_REQUEST_VERSION,
+        SNAPSHOTTER_USAGE_VERSION,
     ]
 }
 
