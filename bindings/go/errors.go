@@ -24,25 +24,29 @@ const (
 	CodeUnauthenticated  Code = C.SNAPSHOTTER_ERROR_UNAUTHENTICATED
 	CodeUnavailable      Code = C.SNAPSHOTTER_ERROR_UNAVAILABLE
 	CodeTimeout          Code = C.SNAPSHOTTER_ERROR_TIMEOUT
-	CodeInternal         Code = C.SNAPSHOTTER_ERROR_INTERNAL
+	// CodeFailedPrecondition: the object is not in the state the call needs (removing a lifecycle
+	// snapshot that has children, committing a view); nothing was changed.
+	CodeFailedPrecondition Code = C.SNAPSHOTTER_ERROR_FAILED_PRECONDITION
+	CodeInternal           Code = C.SNAPSHOTTER_ERROR_INTERNAL
 )
 
 // Sentinels for errors.Is: an *Error matches the sentinel of its code.
 var (
-	ErrInvalidArgument  = &Error{Code: CodeInvalidArgument}
-	ErrNotFound         = &Error{Code: CodeNotFound}
-	ErrAlreadyExists    = &Error{Code: CodeAlreadyExists}
-	ErrCancelled        = &Error{Code: CodeCancelled}
-	ErrIO               = &Error{Code: CodeIO}
-	ErrCorrupt          = &Error{Code: CodeCorrupt}
-	ErrPermissionDenied = &Error{Code: CodePermissionDenied}
-	ErrNoSpace          = &Error{Code: CodeNoSpace}
-	ErrUnsupported      = &Error{Code: CodeUnsupported}
-	ErrClosed           = &Error{Code: CodeClosed}
-	ErrUnauthenticated  = &Error{Code: CodeUnauthenticated}
-	ErrUnavailable      = &Error{Code: CodeUnavailable}
-	ErrTimeout          = &Error{Code: CodeTimeout}
-	ErrInternal         = &Error{Code: CodeInternal}
+	ErrInvalidArgument    = &Error{Code: CodeInvalidArgument}
+	ErrNotFound           = &Error{Code: CodeNotFound}
+	ErrAlreadyExists      = &Error{Code: CodeAlreadyExists}
+	ErrCancelled          = &Error{Code: CodeCancelled}
+	ErrIO                 = &Error{Code: CodeIO}
+	ErrCorrupt            = &Error{Code: CodeCorrupt}
+	ErrPermissionDenied   = &Error{Code: CodePermissionDenied}
+	ErrNoSpace            = &Error{Code: CodeNoSpace}
+	ErrUnsupported        = &Error{Code: CodeUnsupported}
+	ErrClosed             = &Error{Code: CodeClosed}
+	ErrUnauthenticated    = &Error{Code: CodeUnauthenticated}
+	ErrUnavailable        = &Error{Code: CodeUnavailable}
+	ErrTimeout            = &Error{Code: CodeTimeout}
+	ErrFailedPrecondition = &Error{Code: CodeFailedPrecondition}
+	ErrInternal           = &Error{Code: CodeInternal}
 )
 
 // String is the code's name without prefix, as the library spells it ("NOT_FOUND"), "UNKNOWN" for

@@ -14,7 +14,7 @@ var sentinels = []*snapshotter.Error{
 	snapshotter.ErrInvalidArgument, snapshotter.ErrNotFound, snapshotter.ErrAlreadyExists,
 	snapshotter.ErrCancelled, snapshotter.ErrIO, snapshotter.ErrCorrupt, snapshotter.ErrPermissionDenied,
 	snapshotter.ErrNoSpace, snapshotter.ErrUnsupported, snapshotter.ErrClosed, snapshotter.ErrUnauthenticated,
-	snapshotter.ErrUnavailable, snapshotter.ErrTimeout, snapshotter.ErrInternal,
+	snapshotter.ErrUnavailable, snapshotter.ErrTimeout, snapshotter.ErrFailedPrecondition, snapshotter.ErrInternal,
 }
 
 // checkError fails the test unless err is an *Error matching want and no other sentinel, whose
@@ -81,7 +81,8 @@ func TestCodesHaveTheLibrarysNames(t *testing.T) {
 	for code, name := range map[snapshotter.Code]string{
 		snapshotter.CodeOK: "OK", snapshotter.CodeNotFound: "NOT_FOUND", snapshotter.CodeClosed: "CLOSED",
 		snapshotter.CodeUnauthenticated: "UNAUTHENTICATED", snapshotter.CodeUnavailable: "UNAVAILABLE",
-		snapshotter.CodeTimeout: "TIMEOUT", snapshotter.CodeInternal: "INTERNAL", snapshotter.Code(12345): "UNKNOWN",
+		snapshotter.CodeTimeout: "TIMEOUT", snapshotter.CodeFailedPrecondition: "FAILED_PRECONDITION", snapshotter.CodeInternal: "INTERNAL",
+		snapshotter.Code(12345): "UNKNOWN",
 	} {
 		if code.String() != name {
 			t.Errorf("Code(%d).String() = %q, want %q", int(code), code.String(), name)
