@@ -1,7 +1,9 @@
 using Snapshotter.Engine;
 using Snapshotter.Errors;
+using Snapshotter.Gc;
 using Snapshotter.Lifecycle;
 using Snapshotter.Tests.Support;
+using Snapshotter.Verify;
 
 namespace Snapshotter.Tests.Lifecycle;
 
@@ -167,6 +169,31 @@ public sealed class LifecycleCommitTests : EngineTestBase
         Assert.Empty(Engine.List(LifecycleSnapshots.DefaultSnapshotName));
         Assert.Empty(Directory.GetFiles(ContentDir));
         Assert.Empty(Directory.GetFileSystemEntries(Path.Join(RootDir, "lifecycle")));
+    }
+
+    [Fact]
+    public void TheCollectorEvictsOtherSnapshotsButNeverALifecycleLayer()
+    {
+        SnapshotEngine engine = OpenEngine(new EngineOptions
+        {
+            RootDir = RootDir,
+            Gc = new GcOptions { Background = false, HighWatermarkPercent = 1, LowWatermarkPercent = 0, MinRetention = TimeSpan.Zero, OrphanGracePeriod = TimeSpan.Zero },
+        });
+        var lifecycle = new LifecycleSnapshots(engine);
+        IReadOnlyList<LifecycleMount> mounts = lifecycle.Prepare("work", null);
+        File.WriteAllText(Path.Join(mounts[0].Source, "layer.txt"), "layer");
+        lifecycle.Commit("layer", "work");
+        lifecycle.Prepare("child", "layer");
+        Source("plain.txt", TestFiles.Pattern(1000, 5));
+        engine.Snapshot(SnapshotOf("plain", "v1", BaseDir, new FileSpec("plain.txt", false)));
+
+        GcReport report = engine.Collect(dryRun: false);
+
+        Assert.Equal(["plain"], report.Evicted.Select(e => e.Name));
+        LifecycleInfo layer = lifecycle.Stat("layer");
+        Assert.Equal(layer.SnapshotVersion, Assert.Single(engine.List()).Version);
+        Assert.Single(Directory.GetFiles(ContentDir));
+        Assert.Empty(engine.Verify(new VerifyRequest()).Problems);
     }
 
     [Fact]
