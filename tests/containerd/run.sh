@@ -18,6 +18,6 @@ done
 . "$ROOT/tests/containerd/gopath.sh"
 containerd_gopath "$ROOT" "$BUILD"
 # GOPATH mode does not follow the symlink for "..." patterns: the packages are listed.
-packages=(libsnapshotter.dev/bindings/go/containerd)
+packages=(libsnapshotter.dev/bindings/go/containerd libsnapshotter.dev/bindings/go/containerd/cmd/containerd-libsnapshotter)
 go vet "${packages[@]}"
 go test -count=1 "$@" "${packages[@]}" -args -test.root

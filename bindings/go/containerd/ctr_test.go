@@ -61,7 +61,7 @@ func ctrSnapshotLifecycle(t *testing.T, d *daemon, snapshotter string) {
 		}
 	}
 
-	root, unmount = mountAt(t, mountsOf(t, sn("view", "--mounts", view, p1)))
+	root, unmount = mountAt(t, d.view(t, snapshotter, view, p1))
 	expectTree(t, root, map[string]string{"etc/os-release": "P0\n", "bin/tool": "tool v2\n", "new/file": "new\n"})
 	if err := os.WriteFile(filepath.Join(root, "etc/os-release"), []byte("changed"), 0o644); err == nil {
 		t.Errorf("a view of %s was writable", p1)
@@ -193,6 +193,14 @@ func expectTree(t *testing.T, root string, files map[string]string) {
 	}
 }
 
+func TestCtrSnapshotLifecycle(t *testing.T) {
+	socket, _ := startPlugin(t)
+	d := startContainerd(t, map[string]string{"libsnapshotter": socket})
+	ctrSnapshotLifecycle(t, d, "libsnapshotter")
+}
+
+// TestCtrSnapshotLifecycleOverlayfs holds containerd's overlayfs snapshotter to the same scenario: the
+// control that the scenario asks what containerd's own snapshotters do.
 func TestCtrSnapshotLifecycleOverlayfs(t *testing.T) {
 	d := startContainerd(t, nil)
 	ctrSnapshotLifecycle(t, d, "overlayfs")

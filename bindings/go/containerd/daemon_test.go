@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -173,4 +175,113 @@ func unmountUnder(t *testing.T, dir string) {
 			t.Errorf("unmounting %s: %v", targets[i], err)
 		}
 	}
+}
+
+// pluginBinary is the proxy plugin program, built once per test run by buildPlugin.
+var (
+	pluginOnce   sync.Once
+	pluginBinary string
+	pluginErr    error
+)
+
+// buildPlugin builds cmd/containerd-libsnapshotter with the go command and environment (GOPATH mode)
+// this test runs under.
+func buildPlugin(t *testing.T) string {
+	t.Helper()
+	pluginOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "ctrd-plugin")
+		if err != nil {
+			pluginErr = err
+			return
+		}
+		cleanups = append(cleanups, func() { os.RemoveAll(dir) })
+		pluginBinary = filepath.Join(dir, "containerd-libsnapshotter")
+		out, err := exec.Command("go", "build", "-o", pluginBinary, "libsnapshotter.dev/bindings/go/containerd/cmd/containerd-libsnapshotter").CombinedOutput()
+		if err != nil {
+			pluginErr = fmt.Errorf("building the proxy plugin: %v\n%s", err, out)
+		}
+	})
+	if pluginErr != nil {
+		t.Fatal(pluginErr)
+	}
+	return pluginBinary
+}
+
+// cleanups run once every test has run.
+var cleanups []func()
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, cleanup := range cleanups {
+		cleanup()
+	}
+	os.Exit(code)
+}
+
+// startPlugin starts the proxy plugin on a store of its own and returns its socket once it accepts
+// connections; it is stopped when the test ends.
+func startPlugin(t *testing.T) (socket, storeRoot string) {
+	t.Helper()
+	binary := buildPlugin(t)
+	dir, err := os.MkdirTemp("", "ctrd-store")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		unmountUnder(t, dir)
+		os.RemoveAll(dir)
+	})
+	socket, storeRoot = filepath.Join(dir, "plugin.sock"), filepath.Join(dir, "store")
+	var log bytes.Buffer
+	cmd := exec.Command(binary, "-root", storeRoot, "-address", socket)
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-exited:
+			if err != nil {
+				t.Errorf("the proxy plugin exited with %v:\n%s", err, log.String())
+			}
+		case <-time.After(waitLimit):
+			cmd.Process.Kill()
+			<-exited
+			t.Errorf("the proxy plugin did not stop within %v of SIGTERM:\n%s", waitLimit, log.String())
+		}
+	})
+	deadline := time.Now().Add(waitLimit)
+	for {
+		if conn, err := net.Dial("unix", socket); err == nil {
+			conn.Close()
+			return socket, storeRoot
+		}
+		select {
+		case err := <-exited:
+			exited <- err
+			t.Fatalf("the proxy plugin exited while starting (%v):\n%s", err, log.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the proxy plugin did not listen within %v:\n%s", waitLimit, log.String())
+		}
+	}
+}
+
+// view makes a view with `ctr snapshot view --mounts` and returns its mounts. Unlike prepare and commit,
+// ctr's view gives the view no containerd.io/gc.root label, so containerd's collector (which runs soon
+// after any deletion, such as the removal of the actives an unpack committed) could remove it while the
+// test uses it: the collector is run to completion first (deleting a lease with --sync waits for it),
+// leaving nothing that would schedule it again before the view is labelled a root.
+func (d *daemon) view(t *testing.T, snapshotter, key, parent string) []mount.Mount {
+	t.Helper()
+	lease := strings.TrimSpace(d.ctr(t, "leases", "create"))
+	d.ctr(t, "leases", "delete", "--sync", lease)
+	sn := []string{"snapshot", "--snapshotter", snapshotter}
+	mounts := mountsOf(t, d.ctr(t, append(sn, "view", "--mounts", key, parent)...))
+	d.ctr(t, append(sn, "label", key, "containerd.io/gc.root="+time.Now().UTC().Format(time.RFC3339))...)
+	return mounts
 }

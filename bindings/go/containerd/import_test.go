@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"github.com/opencontainers/go-digest"
 	specs "github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	lib "libsnapshotter.dev/bindings/go"
 )
 
 // entry is one file of a layer or of a tree: its type ('d', 'f', 'l'), permission bits, and its content
@@ -259,7 +261,7 @@ func ctrImageImport(t *testing.T, d *daemon, snapshotter string) {
 	d.ctr(t, "image", "import", "--base-name", "example.test/layers", "--snapshotter", snapshotter, archive)
 
 	sn := []string{"snapshot", "--snapshotter", snapshotter}
-	root, unmount := mountAt(t, mountsOf(t, d.ctr(t, append(sn, "view", "--mounts", "rootfs", chain.String())...)))
+	root, unmount := mountAt(t, d.view(t, snapshotter, "rootfs", chain.String()))
 	got, want := readTree(t, root), applyLayers(testLayers)
 	unmount()
 	for name, w := range want {
@@ -282,6 +284,25 @@ func ctrImageImport(t *testing.T, d *daemon, snapshotter string) {
 	}
 }
 
+func TestCtrImageImport(t *testing.T) {
+	socket, storeRoot := startPlugin(t)
+	d := startContainerd(t, map[string]string{"libsnapshotter": socket})
+	ctrImageImport(t, d, "libsnapshotter")
+
+	// containerd's collector removed the image's snapshots from the plugin's store itself, not only from
+	// its own metadata: a second handle on the store, beside the plugin's, sees none.
+	store, err := lib.Open(lib.Options{RootDir: storeRoot})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if left, err := store.Walk(context.Background(), lib.WalkRequest{}); err != nil || len(left) != 0 {
+		t.Errorf("the store still holds %+v (%v) after the image was removed", left, err)
+	}
+}
+
+// TestCtrImageImportOverlayfs is the control: containerd's overlayfs snapshotter unpacks the image into
+// the tree applyLayers expects.
 func TestCtrImageImportOverlayfs(t *testing.T) {
 	d := startContainerd(t, nil)
 	ctrImageImport(t, d, "overlayfs")
