@@ -34,17 +34,19 @@ internal sealed class StoredContent : IDisposable
 
     public bool IsDense => Extents.Count == 0 ? Size == 0 : Extents.Count == 1 && Extents[0] == new Extent(0, Size);
 
-    /// <summary>Opens the SPF1 content of <paramref name="file"/>, or its stored inode when <paramref name="storedInode"/>.</summary>
+    /// <summary>Opens the SPF1 content of <paramref name="file"/> (an entry with content), or its stored inode when
+    /// <paramref name="storedInode"/>.</summary>
     public static StoredContent Open(ContentStore store, FileRecord file, bool storedInode)
     {
+        Digest digest = file.ContentDigest;
         if (!storedInode)
         {
-            UnixFile content = UnixFile.TryOpenRead(store.ContentPath(file.Digest))
-                ?? throw SnapshotterException.NotFound($"content {file.Digest} of '{file.RelativePath}' is not in the local store");
+            UnixFile content = UnixFile.TryOpenRead(store.ContentPath(digest))
+                ?? throw SnapshotterException.NotFound($"content {digest} of '{file.RelativePath}' is not in the local store");
             try
             {
                 Spf1Layout layout = Spf1Layout.Read(content);
-                return new StoredContent(content, layout.Size, layout.Extents, layout.DataOffsets, file.Digest);
+                return new StoredContent(content, layout.Size, layout.Extents, layout.DataOffsets, digest);
             }
             catch
             {
@@ -53,12 +55,12 @@ internal sealed class StoredContent : IDisposable
             }
         }
 
-        UnixFile decoded = UnixFile.OpenRead(store.SnapshotPath(file.Digest), followSymlinks: false);
+        UnixFile decoded = UnixFile.OpenRead(store.SnapshotPath(digest), followSymlinks: false);
         try
         {
             long size = decoded.Stat().Size;
             List<Extent> extents = SparseFile.GetExtents(decoded, size);
-            return new StoredContent(decoded, size, extents, extents.Select(e => e.Offset).ToList(), file.Digest);
+            return new StoredContent(decoded, size, extents, extents.Select(e => e.Offset).ToList(), digest);
         }
         catch
         {

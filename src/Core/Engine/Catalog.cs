@@ -26,6 +26,18 @@ internal static class Catalog
             ?? throw SnapshotterException.NotFound($"snapshot '{reference.Name}:{version}' not found");
     }
 
+    /// <summary>UNSUPPORTED naming the first entry that is not a regular file: what <paramref name="operation"/> cannot
+    /// write yet (directories, links, special files) it refuses rather than leaving out.</summary>
+    public static void RequireRegularFiles(IEnumerable<FileRecord> files, SnapshotRecord snapshot, string operation)
+    {
+        if (files.FirstOrDefault(f => f.Type != EntryType.Regular) is { } entry)
+        {
+            throw new SnapshotterException(
+                ErrorCode.Unsupported,
+                $"snapshot '{snapshot.Name}:{snapshot.Version}' holds '{entry.RelativePath}', an entry of type {(int)entry.Type} ({entry.Type}): {operation} handles regular files only");
+        }
+    }
+
     /// <summary>
     /// Local snapshots, all or those of <paramref name="name"/>. With <paramref name="remote"/>, also the versions of
     /// that name the remote catalog tags (its whole tag list): local ones are marked as in both places when tagged
@@ -70,12 +82,13 @@ internal static class Catalog
         foreach (FileRecord file in files)
         {
             cancellation.ThrowIfCancellationRequested();
-            if (!local.TryGetValue(file.Digest, out bool present))
+            bool present = true;
+            if (file.Digest is { } digest && !local.TryGetValue(digest, out present))
             {
-                present = local[file.Digest] = context.Store.HasContent(file.Digest);
+                present = local[digest] = context.Store.HasContent(digest);
             }
 
-            infos.Add(new SnapshotFileInfo(file.RelativePath, file.Digest.ToString(), file.Size, file.ModificationTimeNs, file.Mode, file.Uid, file.Gid, file.ReadOnly, present));
+            infos.Add(new SnapshotFileInfo(file.RelativePath, file.Digest?.ToString() ?? "", file.Size, file.ModificationTimeNs, file.Mode, file.Uid, file.Gid, file.ReadOnly, present));
         }
 
         return new SnapshotDetails(ToInfo(summary), infos);

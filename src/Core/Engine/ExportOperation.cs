@@ -49,6 +49,7 @@ internal sealed class ExportOperation
         using var lease = Lease.Acquire(_context, $"export {_request.Target}");
         SnapshotRecord snapshot = Catalog.FindAndPin(_context, _request.Snapshot, lease);
         List<FileRecord> files = _context.Metadata.GetFiles(snapshot.Id);
+        Catalog.RequireRegularFiles(files, snapshot, "export");
         OperationStats stats = _request.Descriptor is { } fd
             ? ExportTar(snapshot, files, fd, started)
             : ExportDirectory(snapshot, files, _request.OutputDir!, started);
@@ -77,7 +78,7 @@ internal sealed class ExportOperation
             foreach (FileRecord file in files.OrderBy(f => f.RelativePath, StringComparer.Ordinal))
             {
                 _cancellation.ThrowIfCancellationRequested();
-                bool storedInode = !_context.Store.HasContent(file.Digest);
+                bool storedInode = !_context.Store.HasContent(file.ContentDigest);
                 using var content = StoredContent.Open(_context.Store, file, storedInode);
                 if (content.Size != file.Size)
                 {

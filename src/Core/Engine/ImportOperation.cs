@@ -241,7 +241,7 @@ internal sealed class ImportOperation
 
         List<FileRecord> files = members.Values
             .OrderBy(m => m.Path, StringComparer.Ordinal)
-            .Select(m => new FileRecord(m.Path, m.Content.Digest, ReadOnly: false, m.Meta.Mode & FileStatus.PermissionMask, m.Meta.Uid, m.Meta.Gid, m.Content.Size, m.Meta.MtimeNs, 0, FileRecord.RegularFileTypeFlag))
+            .Select(m => new FileRecord(m.Path, m.Content.Digest, ReadOnly: false, m.Meta.Mode & FileStatus.PermissionMask, m.Meta.Uid, m.Meta.Gid, m.Content.Size, m.Meta.MtimeNs, 0, EntryType.Regular))
             .ToList();
         EnvelopeCodec.CheckPaths(files.Select(f => f.RelativePath).Concat(directories.Where(members.ContainsKey)), $"archive {source}");
         RefuseConflictingSnapshot(_request.Name, _request.Version, files);

@@ -8,7 +8,7 @@ namespace Snapshotter.Engine;
 /// <summary>What a restore or an export needs before it reads the store: every file's content there.</summary>
 internal static class LocalContent
 {
-    /// <summary>One file for each digest the local store lacks. With <paramref name="linkedCopyWillDo"/>, a read-only file
+    /// <summary>One entry for each digest the local store lacks (entries without content need none). With <paramref name="linkedCopyWillDo"/>, a read-only file
     /// whose stored inode still matches needs no content.</summary>
     public static List<FileRecord> Missing(EngineContext context, TargetComparer comparer, IEnumerable<FileRecord> files, bool linkedCopyWillDo, CancellationToken cancellation)
     {
@@ -16,10 +16,10 @@ internal static class LocalContent
         foreach (FileRecord file in files)
         {
             cancellation.ThrowIfCancellationRequested();
-            if (!missing.ContainsKey(file.Digest) && !context.Store.HasContent(file.Digest)
+            if (file.Digest is { } digest && !missing.ContainsKey(digest) && !context.Store.HasContent(digest)
                 && !(linkedCopyWillDo && file.ReadOnly && comparer.StoredInodeMatches(file) is not null))
             {
-                missing.Add(file.Digest, file);
+                missing.Add(digest, file);
             }
         }
 
@@ -50,7 +50,7 @@ internal static class LocalContent
             long estimate = missing[i].Size;
             long counted = 0;
             var gate = new object();
-            fetches.Fetch(missing[i].Digest, received =>
+            fetches.Fetch(missing[i].ContentDigest, received =>
             {
                 long add;
                 lock (gate)

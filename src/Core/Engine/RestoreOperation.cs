@@ -114,6 +114,7 @@ internal sealed class RestoreOperation
     private List<FileRecord> ReadFiles(SnapshotRecord snapshot)
     {
         List<FileRecord> files = _context.Metadata.GetFiles(snapshot.Id);
+        Catalog.RequireRegularFiles(files, snapshot, "restore");
         foreach (FileRecord file in files)
         {
             string canonical;
@@ -322,7 +323,7 @@ internal sealed class RestoreOperation
         RemoteSnapshot pulled = remote.Pull(name, version, _cancellation)
             ?? throw SnapshotterException.NotFound($"snapshot '{name}:{version}' not found, neither locally nor in {remote.Location}");
         var files = pulled.Files.ToList();
-        lease.PinContent(files.Select(f => f.Digest));
+        lease.PinContent(files.Where(f => f.HasContent).Select(f => f.ContentDigest));
 
         List<FileRecord> restored = Selected(files, selection, name, version);
         List<FileRecord> toFetch = LocalContent.Missing(_context, _comparer, files, linkedCopyWillDo: false, _cancellation);
@@ -349,19 +350,20 @@ internal sealed class RestoreOperation
     {
         vanished = default;
         var contents = new Dictionary<Digest, ContentRecord>();
-        foreach (FileRecord file in files)
+        foreach (FileRecord file in files.Where(f => f.HasContent))
         {
-            if (!contents.TryGetValue(file.Digest, out ContentRecord? content))
+            Digest digest = file.ContentDigest;
+            if (!contents.TryGetValue(digest, out ContentRecord? content))
             {
-                using UnixFile? stored = UnixFile.TryOpenRead(_context.Store.ContentPath(file.Digest));
+                using UnixFile? stored = UnixFile.TryOpenRead(_context.Store.ContentPath(digest));
                 if (stored is null)
                 {
-                    vanished = file.Digest;
+                    vanished = digest;
                     return null;
                 }
 
-                content = new ContentRecord(file.Digest, Spf1.ReadLogicalSize(stored), stored.Stat().Size);
-                contents.Add(file.Digest, content);
+                content = new ContentRecord(digest, Spf1.ReadLogicalSize(stored), stored.Stat().Size);
+                contents.Add(digest, content);
             }
 
             if (content.Size != file.Size)
@@ -499,7 +501,7 @@ internal sealed class RestoreOperation
         {
             long dataBytes = 0;
             using UnixFile output = parent.CreateFile(temp, TempFileMode);
-            _stats.Read(_context.Store.DecodeInto(file.Digest, output, buffer, n =>
+            _stats.Read(_context.Store.DecodeInto(file.ContentDigest, output, buffer, n =>
             {
                 dataBytes += n;
                 progress.AddBytes(n);
@@ -520,14 +522,15 @@ internal sealed class RestoreOperation
     /// </summary>
     private bool TryLink(FileRecord file, TreeDirectory parent, string directory, string name, bool replace)
     {
-        string stored = _context.Store.SnapshotPath(file.Digest);
-        if (UnixPath.TryStat(stored, followSymlinks: false) is null && _context.Store.HasContent(file.Digest))
+        Digest digest = file.ContentDigest;
+        string stored = _context.Store.SnapshotPath(digest);
+        if (UnixPath.TryStat(stored, followSymlinks: false) is null && _context.Store.HasContent(digest))
         {
             _wroteData = true;
             byte[] buffer = ArrayPool<byte>.Shared.Rent(_context.BufferBytes);
             try
             {
-                _context.Store.MaterializeSnapshotFile(file.Digest, _context.Store.ContentPath(file.Digest), file.Mode, file.Uid, file.Gid, file.ModificationTimeNs, _restoreOwner, buffer, _cancellation);
+                _context.Store.MaterializeSnapshotFile(digest, _context.Store.ContentPath(digest), file.Mode, file.Uid, file.Gid, file.ModificationTimeNs, _restoreOwner, buffer, _cancellation);
             }
             finally
             {

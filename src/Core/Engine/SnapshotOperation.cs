@@ -186,7 +186,7 @@ internal sealed class SnapshotOperation
             missing =>
             {
                 var vanished = missing.ToHashSet();
-                int[] again = Enumerable.Range(0, records.Length).Where(i => vanished.Contains(records[i].Digest)).ToArray();
+                int[] again = Enumerable.Range(0, records.Length).Where(i => records[i].Digest is { } digest && vanished.Contains(digest)).ToArray();
                 var unreported = new ProgressTracker(null, _context.Time, again.Length, 0);
                 BoundedParallel.For(again.Length, _context.Concurrency, _cancellation, (j, token) =>
                 {
@@ -304,7 +304,7 @@ internal sealed class SnapshotOperation
         status.Size,
         status.ModificationTimeNs,
         LocalOffsetSeconds(status.ModificationTimeNs),
-        FileRecord.RegularFileTypeFlag);
+        EntryType.Regular);
 
     /// <summary>New content is pinned (in one transaction: stored content was pinned when found) and becomes durable,
     /// then is renamed into place, then the renames become durable. Hardlinks of read-only sources made earlier are
@@ -312,7 +312,7 @@ internal sealed class SnapshotOperation
     /// another writer may have placed without having made it durable yet).</summary>
     private void PlaceNewContent(FileRecord[] records, Lease lease, ConcurrentDictionary<Digest, string> pendingContent)
     {
-        lease.PinContent(records.Select(r => r.Digest));
+        lease.PinContent(records.Where(r => r.HasContent).Select(r => r.ContentDigest));
         var durability = new Durability();
         durability.Track(_context.Store.ContentDir);
         durability.Track(_context.Store.SnapshotDir);
@@ -343,7 +343,7 @@ internal sealed class SnapshotOperation
             return;
         }
 
-        List<Digest> needed = _context.Metadata.NotUploaded(records.Select(r => r.Digest).Distinct(), provider.Location);
+        List<Digest> needed = _context.Metadata.NotUploaded(records.Where(r => r.HasContent).Select(r => r.ContentDigest).Distinct(), provider.Location);
         BoundedParallel.For(needed.Count, _context.Concurrency, _cancellation, (i, token) =>
             provider.Upload(needed[i], _context.Store.ContentPath(needed[i]), token));
         _context.Metadata.MarkUploaded(needed, provider.Location, _context.NowNs);
@@ -362,7 +362,7 @@ internal sealed class SnapshotOperation
         }
 
         IEnumerable<FileRecord> planned = sources.Select(s => new FileRecord(
-            s.RelativePath, default, s.ReadOnly, s.Status.Permissions, s.Status.Uid, s.Status.Gid, s.Status.Size, s.Status.ModificationTimeNs, 0, FileRecord.RegularFileTypeFlag));
+            s.RelativePath, default, s.ReadOnly, s.Status.Permissions, s.Status.Uid, s.Status.Gid, s.Status.Size, s.Status.ModificationTimeNs, 0, EntryType.Regular));
         if (!published.HasSameFiles(planned, compareContent: false))
         {
             throw SnapshotterException.AlreadyExists($"snapshot '{_request.Name}:{_request.Version}' already exists in {_context.RemoteCatalog.Location} with other files");

@@ -31,7 +31,7 @@ internal sealed class TargetComparer
 
     /// <summary>The stored read-only inode, when it is a regular file carrying exactly the recorded attributes.</summary>
     public FileStatus? StoredInodeMatches(FileRecord file) =>
-        UnixPath.TryStat(_context.Store.SnapshotPath(file.Digest), followSymlinks: false) is { IsRegularFile: true } stored
+        UnixPath.TryStat(_context.Store.SnapshotPath(file.ContentDigest), followSymlinks: false) is { IsRegularFile: true } stored
         && AttributeDifferences(file, stored) == DiffReasons.None
             ? stored
             : null;

@@ -1,6 +1,7 @@
+using System.Buffers;
 using System.Buffers.Binary;
-using System.Text;
 using Snapshotter.Hashing;
+using Snapshotter.IO;
 
 namespace Snapshotter.Metadata;
 
@@ -19,8 +20,13 @@ internal static class FileListKey
     /// <summary>The second hash's seed ("SNAPLIST"); the first is seed 0.</summary>
     private const long SecondSeed = 0x534E41504C495354;
 
-    /// <summary>The encoding of one file: path length and path (UTF-8), then the fixed-size fields.</summary>
+    /// <summary>The encoding of one file: path length and path (its bytes), then the fixed-size fields; then, for an
+    /// entry with a link target, device numbers or extended attributes, those (see <see cref="AppendTreeFields"/>).</summary>
     private const int FixedBytes = 4 + 8 + 1 + 4 + 4 + 4 + 8 + 8 + 4 + 4;
+
+    /// <summary>Set in the encoded typeflag of an entry whose tree fields follow it: entries without them encode as
+    /// they did before those fields existed, so their lists keep their keys.</summary>
+    private const int TreeFieldsFollow = 0x100;
 
     public static byte[] Of(IReadOnlyCollection<FileRecord> files)
     {
@@ -31,9 +37,11 @@ internal static class FileListKey
         first.Append(count);
         second.Append(count);
         byte[] record = new byte[256];
+        var tree = new ArrayBufferWriter<byte>();
         foreach (FileRecord file in files.OrderBy(f => f.RelativePath, StringComparer.Ordinal))
         {
-            int pathBytes = Encoding.UTF8.GetByteCount(file.RelativePath);
+            byte[] path = PathEncoding.GetBytes(file.RelativePath);
+            int pathBytes = path.Length;
             if (record.Length < FixedBytes + pathBytes)
             {
                 record = new byte[FixedBytes + pathBytes];
@@ -41,9 +49,9 @@ internal static class FileListKey
 
             Span<byte> span = record.AsSpan(0, FixedBytes + pathBytes);
             BinaryPrimitives.WriteInt32LittleEndian(span, pathBytes);
-            Encoding.UTF8.GetBytes(file.RelativePath, span[4..]);
+            path.CopyTo(span[4..]);
             Span<byte> rest = span[(4 + pathBytes)..];
-            BinaryPrimitives.WriteUInt64LittleEndian(rest, file.Digest.Value);
+            BinaryPrimitives.WriteUInt64LittleEndian(rest, file.Digest?.Value ?? 0);
             rest[8] = file.ReadOnly ? (byte)1 : (byte)0;
             BinaryPrimitives.WriteUInt32LittleEndian(rest[9..], file.Mode);
             BinaryPrimitives.WriteUInt32LittleEndian(rest[13..], file.Uid);
@@ -51,14 +59,47 @@ internal static class FileListKey
             BinaryPrimitives.WriteInt64LittleEndian(rest[21..], file.Size);
             BinaryPrimitives.WriteInt64LittleEndian(rest[29..], file.ModificationTimeNs);
             BinaryPrimitives.WriteInt32LittleEndian(rest[37..], file.ModificationTimeOffsetSeconds);
-            BinaryPrimitives.WriteInt32LittleEndian(rest[41..], file.TypeFlag);
+            bool hasTreeFields = file.LinkTarget is not null || file.DeviceMajor != 0 || file.DeviceMinor != 0 || file.Xattrs is not null;
+            BinaryPrimitives.WriteInt32LittleEndian(rest[41..], (int)file.Type | (hasTreeFields ? TreeFieldsFollow : 0));
             first.Append(span);
             second.Append(span);
+            if (hasTreeFields)
+            {
+                tree.ResetWrittenCount();
+                AppendTreeFields(tree, file);
+                first.Append(tree.WrittenSpan);
+                second.Append(tree.WrittenSpan);
+            }
         }
 
         byte[] key = new byte[Length];
         BinaryPrimitives.WriteUInt64BigEndian(key, first.GetCurrentHashAsUInt64());
         BinaryPrimitives.WriteUInt64BigEndian(key.AsSpan(8), second.GetCurrentHashAsUInt64());
         return key;
+    }
+
+    /// <summary>The link target (length -1 without one) and its bytes, the device numbers, then the extended attributes
+    /// as the database stores them (none: a count of 0), every length a 32-bit little-endian prefix.</summary>
+    private static void AppendTreeFields(ArrayBufferWriter<byte> output, FileRecord file)
+    {
+        byte[]? target = file.LinkTarget is null ? null : PathEncoding.GetBytes(file.LinkTarget);
+        AppendInt32(output, target?.Length ?? -1);
+        output.Write(target);
+        AppendInt32(output, (int)file.DeviceMajor);
+        AppendInt32(output, (int)file.DeviceMinor);
+        if (file.Xattrs is { } xattrs)
+        {
+            output.Write(xattrs.Encode());
+        }
+        else
+        {
+            AppendInt32(output, 0);
+        }
+    }
+
+    private static void AppendInt32(ArrayBufferWriter<byte> output, int value)
+    {
+        BinaryPrimitives.WriteInt32LittleEndian(output.GetSpan(4), value);
+        output.Advance(4);
     }
 }

@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.Data.Sqlite;
 using Snapshotter.Errors;
 using Snapshotter.Hashing;
+using Snapshotter.IO;
 
 namespace Snapshotter.Metadata;
 
@@ -27,7 +28,7 @@ internal sealed class FileLists
     /// <summary>Bases smaller than this are not worth a delta: such lists are recorded whole.</summary>
     private const int MinDeltaBaseFiles = 64;
 
-    internal const string FileColumns = "relative_path, digest, read_only, mode, uid, gid, size, mtime_ns, mtime_offset_s, typeflag";
+    internal const string FileColumns = "relative_path, digest, read_only, mode, uid, gid, size, mtime_ns, mtime_offset_s, typeflag, link_target, dev_major, dev_minor, xattrs";
 
     private readonly MetadataDatabase _database;
 
@@ -83,15 +84,29 @@ internal sealed class FileLists
         var rows = new List<ListRow>();
         while (query.Read())
         {
-            if (!Digest.TryParseUtf8(query.Text(1), out Digest digest))
+            string path = PathEncoding.FromBytes(query.Text(0));
+            Digest? digest = null;
+            ExtendedAttributes? xattrs = null;
+            try
+            {
+                if (!query.IsNull(1))
+                {
+                    digest = Digest.TryParseUtf8(query.Text(1), out Digest parsed)
+                        ? parsed
+                        : throw new FormatException($"a malformed digest '{Encoding.UTF8.GetString(query.Text(1))}'");
+                }
+
+                xattrs = query.IsNull(13) ? null : ExtendedAttributes.Decode(query.Blob(13));
+            }
+            catch (FormatException e)
             {
                 query.Reset();
-                throw SnapshotterException.Corrupt($"metadata names a malformed digest '{Encoding.UTF8.GetString(query.Text(1))}' for '{Encoding.UTF8.GetString(query.Text(0))}'");
+                throw SnapshotterException.Corrupt($"metadata names {e.Message} for '{PathEncoding.Printable(path)}'");
             }
 
             rows.Add(new ListRow(
                 new FileRecord(
-                    RelativePath: Encoding.UTF8.GetString(query.Text(0)),
+                    RelativePath: path,
                     Digest: digest,
                     ReadOnly: query.Int64(2) != 0,
                     Mode: (uint)query.Int64(3),
@@ -100,8 +115,12 @@ internal sealed class FileLists
                     Size: query.Int64(6),
                     ModificationTimeNs: query.Int64(7),
                     ModificationTimeOffsetSeconds: (int)query.Int64(8),
-                    TypeFlag: (int)query.Int64(9)),
-                query.Int64(10) != 0));
+                    Type: (EntryType)query.Int64(9),
+                    LinkTarget: query.IsNull(10) ? null : PathEncoding.FromBytes(query.Text(10)),
+                    DeviceMajor: (uint)query.Int64(11),
+                    DeviceMinor: (uint)query.Int64(12),
+                    Xattrs: xattrs),
+                query.Int64(14) != 0));
         }
 
         return rows;
@@ -227,7 +246,7 @@ internal sealed class FileLists
 
         List<ListRow>? delta = deltaBase is null || !IsWholeList(connection, deltaBase) ? null : Delta(deltaBase.Files, files);
         List<ListRow> rows = delta ?? WholeRows(files);
-        var added = rows.Where(r => !r.Removed).Select(r => r.File.Digest).ToHashSet();
+        var added = rows.Where(r => !r.Removed && r.File.HasContent).Select(r => r.File.ContentDigest).ToHashSet();
         if (isContentPresent is not null)
         {
             List<Digest> missing = added.Where(d => !isContentPresent(d)).ToList();
@@ -281,7 +300,7 @@ internal sealed class FileLists
 
         long total = 0;
         using var recorded = new RowStatement(connection, "SELECT encoded_size FROM content WHERE digest = ?1");
-        foreach (Digest digest in files.Select(f => f.Digest).Distinct())
+        foreach (Digest digest in files.Where(f => f.HasContent).Select(f => f.ContentDigest).Distinct())
         {
             if (sizes.TryGetValue(digest, out long size))
             {
@@ -315,14 +334,41 @@ internal sealed class FileLists
     private static void InsertRows(SqliteConnection connection, long listId, IEnumerable<ListRow> rows)
     {
         using var insert = new RowStatement(connection, $"""
-            INSERT INTO files (list_id, {FileColumns}, removed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+            INSERT INTO files (list_id, {FileColumns}, removed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
             """);
         insert.Bind(1, listId);
-        foreach ((FileRecord file, bool removed) in rows.OrderBy(r => r.File.Digest.Value))
+        foreach ((FileRecord file, bool removed) in rows.OrderBy(r => r.File.Digest?.Value ?? 0))
         {
-            insert.Bind(2, file.RelativePath).Bind(3, file.Digest).Bind(4, file.ReadOnly ? 1 : 0).Bind(5, file.Mode).Bind(6, file.Uid)
+            if (file.Digest is { } digest)
+            {
+                insert.Bind(3, digest);
+            }
+            else
+            {
+                insert.BindNull(3);
+            }
+
+            if (file.LinkTarget is { } target)
+            {
+                insert.Bind(12, target);
+            }
+            else
+            {
+                insert.BindNull(12);
+            }
+
+            if (file.Xattrs is { } xattrs)
+            {
+                insert.Bind(15, xattrs.Encode());
+            }
+            else
+            {
+                insert.BindNull(15);
+            }
+
+            insert.Bind(2, file.RelativePath).Bind(4, file.ReadOnly ? 1 : 0).Bind(5, file.Mode).Bind(6, file.Uid)
                 .Bind(7, file.Gid).Bind(8, file.Size).Bind(9, file.ModificationTimeNs).Bind(10, file.ModificationTimeOffsetSeconds)
-                .Bind(11, file.TypeFlag).Bind(12, removed ? 1 : 0).Execute();
+                .Bind(11, (int)file.Type).Bind(13, file.DeviceMajor).Bind(14, file.DeviceMinor).Bind(16, removed ? 1 : 0).Execute();
         }
     }
 

@@ -27,10 +27,10 @@ internal sealed class GcRecords
         {
             // Each snapshot's own files: a delta's rows and the base rows it does not override.
             files.CommandText = """
-                SELECT s.id, f.digest FROM snapshots s JOIN files f ON f.list_id = s.list_id WHERE f.removed = 0
+                SELECT s.id, f.digest FROM snapshots s JOIN files f ON f.list_id = s.list_id WHERE f.removed = 0 AND f.digest IS NOT NULL
                 UNION
                 SELECT s.id, b.digest FROM snapshots s JOIN file_lists l ON l.id = s.list_id JOIN files b ON b.list_id = l.base_id
-                WHERE NOT EXISTS (SELECT 1 FROM files o WHERE o.list_id = l.id AND o.relative_path = b.relative_path)
+                WHERE b.digest IS NOT NULL AND NOT EXISTS (SELECT 1 FROM files o WHERE o.list_id = l.id AND o.relative_path = b.relative_path)
                 """;
             using var reader = files.ExecuteReader();
             while (reader.Read())
@@ -125,7 +125,7 @@ internal sealed class GcRecords
     {
         using var connection = _database.Connect();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT DISTINCT digest FROM files";
+        command.CommandText = "SELECT DISTINCT digest FROM files WHERE digest IS NOT NULL";
         using var reader = command.ExecuteReader();
         var digests = new HashSet<Digest>();
         while (reader.Read())

@@ -11,7 +11,7 @@ namespace Snapshotter.Metadata;
 /// </summary>
 internal static class MetadataSchema
 {
-    public const int Version = 5;
+    public const int Version = 6;
 
     /// <summary>Brings the database <paramref name="connection"/> is open on (at <paramref name="path"/>, for messages) to
     /// <see cref="Version"/>, in one transaction; a database of a newer version is UNSUPPORTED.</summary>
@@ -55,6 +55,11 @@ internal static class MetadataSchema
             MetadataDatabase.Run(connection, LifecycleSchema);
         }
 
+        if (current < 6)
+        {
+            MetadataDatabase.Run(connection, TreeEntrySchema);
+        }
+
         using var setVersion = connection.CreateCommand();
         setVersion.CommandText = $"PRAGMA user_version = {Version};";
         setVersion.ExecuteNonQuery();
@@ -91,7 +96,11 @@ internal static class MetadataSchema
             """;
         var copyList = copy.Parameters.Add("$list", SqliteType.Integer);
         var copyId = copy.Parameters.Add("$id", SqliteType.Integer);
-        using var read = new RowStatement(connection, $"SELECT {FileLists.FileColumns}, 0 FROM files WHERE snapshot_id = ?1");
+        // Schema 3's rows, with the columns schema 5 adds as they read for a regular file.
+        using var read = new RowStatement(connection, """
+            SELECT relative_path, digest, read_only, mode, uid, gid, size, mtime_ns, mtime_offset_s, typeflag, NULL, 0, 0, NULL, 0
+            FROM files WHERE snapshot_id = ?1
+            """);
         using var name = connection.CreateCommand();
         name.CommandText = "UPDATE snapshots SET list_id = $list WHERE id = $id";
         var nameList = name.Parameters.Add("$list", SqliteType.Integer);
@@ -283,6 +292,42 @@ internal static class MetadataSchema
             value TEXT NOT NULL,
             PRIMARY KEY (lifecycle_id, name)
         ) WITHOUT ROWID;
+
+        """;
+
+    /// <summary>
+    /// Schema 6: entries of every type (see <see cref="EntryType"/>). The digest may be NULL (directories, symlinks,
+    /// devices and FIFOs have no content), which SQLite cannot change in place: the table is copied into its new shape.
+    /// Added: the link target (text, as its bytes: a name need not be UTF-8, and relative_path holds such names the same
+    /// way), device numbers, and the extended attributes encoded by <see cref="ExtendedAttributes.Encode"/>.
+    /// </summary>
+    private const string TreeEntrySchema = """
+        CREATE TABLE tree_files (
+            list_id INTEGER NOT NULL REFERENCES file_lists (id) ON DELETE CASCADE,
+            relative_path TEXT NOT NULL,
+            digest TEXT REFERENCES content (digest),
+            read_only INTEGER NOT NULL,
+            mode INTEGER NOT NULL,
+            uid INTEGER NOT NULL,
+            gid INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            mtime_offset_s INTEGER NOT NULL,
+            typeflag INTEGER NOT NULL,
+            link_target TEXT,
+            dev_major INTEGER NOT NULL,
+            dev_minor INTEGER NOT NULL,
+            xattrs BLOB,
+            removed INTEGER NOT NULL,
+            PRIMARY KEY (list_id, relative_path)
+        ) WITHOUT ROWID;
+        INSERT INTO tree_files (list_id, relative_path, digest, read_only, mode, uid, gid, size, mtime_ns, mtime_offset_s, typeflag,
+                                link_target, dev_major, dev_minor, xattrs, removed)
+            SELECT list_id, relative_path, digest, read_only, mode, uid, gid, size, mtime_ns, mtime_offset_s, typeflag, NULL, 0, 0, NULL, removed
+            FROM files;
+        DROP TABLE files;
+        ALTER TABLE tree_files RENAME TO files;
+        CREATE INDEX files_by_digest ON files (digest);
 
         """;
 

@@ -270,8 +270,12 @@ internal sealed class RecoveryRecords
             foreach (FileRecord file in record.Files)
             {
                 json.WriteStartObject();
-                json.WriteString("path", file.RelativePath);
-                json.WriteString("digest", file.Digest.ToString());
+                WriteName(json, "path", "rawPath", file.RelativePath);
+                if (file.Digest is { } digest)
+                {
+                    json.WriteString("digest", digest.ToString());
+                }
+
                 json.WriteBoolean("readOnly", file.ReadOnly);
                 json.WriteNumber("mode", file.Mode);
                 json.WriteNumber("uid", file.Uid);
@@ -279,7 +283,29 @@ internal sealed class RecoveryRecords
                 json.WriteNumber("size", file.Size);
                 json.WriteNumber("mtimeNs", file.ModificationTimeNs);
                 json.WriteNumber("mtimeOffsetSeconds", file.ModificationTimeOffsetSeconds);
-                json.WriteNumber("typeflag", file.TypeFlag);
+                json.WriteNumber("typeflag", (int)file.Type);
+                if (file.LinkTarget is { } target)
+                {
+                    WriteName(json, "linkTarget", "rawLinkTarget", target);
+                }
+
+                if (file.Type is EntryType.CharacterDevice or EntryType.BlockDevice)
+                {
+                    json.WriteNumber("devMajor", file.DeviceMajor);
+                    json.WriteNumber("devMinor", file.DeviceMinor);
+                }
+
+                if (file.Xattrs is { } xattrs)
+                {
+                    json.WriteStartObject("xattrs");
+                    foreach ((string name, byte[] value) in xattrs.Entries)
+                    {
+                        json.WriteBase64String(name, value);
+                    }
+
+                    json.WriteEndObject();
+                }
+
                 json.WriteEndObject();
             }
 
@@ -306,8 +332,8 @@ internal sealed class RecoveryRecords
             foreach (JsonElement file in root.GetProperty("files").EnumerateArray())
             {
                 files.Add(new FileRecord(
-                    file.GetProperty("path").GetString() ?? throw new FormatException("a file without a path"),
-                    Digest.Parse(file.GetProperty("digest").GetString() ?? ""),
+                    ReadName(file, "path", "rawPath") ?? throw new FormatException("a file without a path"),
+                    file.TryGetProperty("digest", out JsonElement digest) ? Digest.Parse(digest.GetString() ?? "") : null,
                     file.GetProperty("readOnly").GetBoolean(),
                     file.GetProperty("mode").GetUInt32(),
                     file.GetProperty("uid").GetUInt32(),
@@ -315,7 +341,13 @@ internal sealed class RecoveryRecords
                     file.GetProperty("size").GetInt64(),
                     file.GetProperty("mtimeNs").GetInt64(),
                     file.GetProperty("mtimeOffsetSeconds").GetInt32(),
-                    file.GetProperty("typeflag").GetInt32()));
+                    (EntryType)file.GetProperty("typeflag").GetInt32(),
+                    ReadName(file, "linkTarget", "rawLinkTarget"),
+                    file.TryGetProperty("devMajor", out JsonElement major) ? major.GetUInt32() : 0,
+                    file.TryGetProperty("devMinor", out JsonElement minor) ? minor.GetUInt32() : 0,
+                    file.TryGetProperty("xattrs", out JsonElement xattrs)
+                        ? new ExtendedAttributes(xattrs.EnumerateObject().Select(x => new KeyValuePair<string, byte[]>(x.Name, x.Value.GetBytesFromBase64())))
+                        : null));
             }
 
             var record = new RecoveryRecord(
@@ -335,4 +367,20 @@ internal sealed class RecoveryRecords
             throw SnapshotterException.Corrupt($"recovery record '{path}' is unreadable: {e.Message}");
         }
     }
+
+    /// <summary>A name as valid UTF-8 text under <paramref name="property"/>; one that is not UTF-8 also as its bytes
+    /// (base64) under <paramref name="rawProperty"/>, which readers take instead.</summary>
+    private static void WriteName(Utf8JsonWriter json, string property, string rawProperty, string name)
+    {
+        json.WriteString(property, PathEncoding.Lossy(name));
+        if (!PathEncoding.IsUtf8(name))
+        {
+            json.WriteBase64String(rawProperty, PathEncoding.GetBytes(name));
+        }
+    }
+
+    private static string? ReadName(JsonElement entry, string property, string rawProperty) =>
+        entry.TryGetProperty(rawProperty, out JsonElement raw) ? PathEncoding.FromBytes(raw.GetBytesFromBase64())
+        : entry.TryGetProperty(property, out JsonElement text) ? text.GetString()
+        : null;
 }

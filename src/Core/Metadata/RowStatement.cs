@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 using Snapshotter.Hashing;
+using Snapshotter.IO;
 
 namespace Snapshotter.Metadata;
 
@@ -32,8 +33,16 @@ internal sealed class RowStatement : IDisposable
         return this;
     }
 
+    /// <summary>Binds text as its bytes: UTF-8, and a name that is not UTF-8 as its own bytes (see
+    /// <see cref="PathEncoding"/>), so every path is stored losslessly.</summary>
     public RowStatement Bind(int index, string value)
     {
+        if (!PathEncoding.IsUtf8(value))
+        {
+            Check(raw.sqlite3_bind_text(_statement, index, PathEncoding.GetBytes(value)));
+            return this;
+        }
+
         int maxBytes = Encoding.UTF8.GetMaxByteCount(value.Length);
         byte[]? rented = maxBytes > StackTextBytes ? ArrayPool<byte>.Shared.Rent(maxBytes) : null;
         try
@@ -56,6 +65,12 @@ internal sealed class RowStatement : IDisposable
     public RowStatement Bind(int index, ReadOnlySpan<byte> blob)
     {
         Check(raw.sqlite3_bind_blob(_statement, index, blob));
+        return this;
+    }
+
+    public RowStatement BindNull(int index)
+    {
+        Check(raw.sqlite3_bind_null(_statement, index));
         return this;
     }
 
@@ -109,7 +124,9 @@ internal sealed class RowStatement : IDisposable
 
     public long Int64(int column) => raw.sqlite3_column_int64(_statement, column);
 
-    /// <summary>A text column's UTF-8 bytes, valid until the next step or reset.</summary>
+    public bool IsNull(int column) => raw.sqlite3_column_type(_statement, column) == raw.SQLITE_NULL;
+
+    /// <summary>A text column's bytes (UTF-8, or a name's own bytes), valid until the next step or reset.</summary>
     public ReadOnlySpan<byte> Text(int column) => raw.sqlite3_column_blob(_statement, column);
 
     /// <summary>A blob column's bytes, valid until the next step or reset.</summary>

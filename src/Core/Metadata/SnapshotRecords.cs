@@ -360,7 +360,7 @@ internal sealed class SnapshotRecords
         // The rows of the snapshot's own list name everything its deletion can leave unreferenced: a delta's base stays
         // with the base's own snapshot, and a base's rows are its own.
         using var digests = connection.CreateCommand();
-        digests.CommandText = "SELECT DISTINCT digest FROM files WHERE list_id = $list";
+        digests.CommandText = "SELECT DISTINCT digest FROM files WHERE list_id = $list AND digest IS NOT NULL";
         digests.Parameters.AddWithValue("$list", listId);
         var referenced = new List<Digest>();
         using (var reader = digests.ExecuteReader())

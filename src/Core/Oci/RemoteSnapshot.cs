@@ -36,7 +36,8 @@ internal sealed record RemoteSnapshot(string ManifestDigest, IReadOnlyList<FileR
         return count == theirs.Count;
     }
 
+    /// <summary>Every field alike but the UTC offset the time was written in (and the digest, unless
+    /// <paramref name="compareContent"/>).</summary>
     private static bool SameFile(FileRecord a, FileRecord b, bool compareContent) =>
-        (!compareContent || a.Digest == b.Digest) && a.ReadOnly == b.ReadOnly && a.Mode == b.Mode && a.Uid == b.Uid && a.Gid == b.Gid
-        && a.Size == b.Size && a.ModificationTimeNs == b.ModificationTimeNs && a.TypeFlag == b.TypeFlag;
+        a with { Digest = compareContent ? a.Digest : b.Digest, ModificationTimeOffsetSeconds = b.ModificationTimeOffsetSeconds } == b;
 }

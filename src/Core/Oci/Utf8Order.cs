@@ -1,8 +1,11 @@
+using Snapshotter.IO;
+
 namespace Snapshotter.Oci;
 
 /// <summary>
 /// Orders strings by their UTF-8 bytes (that is, by code point), as Go's sort.Strings does. Ordinal UTF-16
-/// order differs exactly where a surrogate pair meets a character in U+E000..U+FFFF.
+/// order differs exactly where a surrogate pair meets a character in U+E000..U+FFFF. Names that are not UTF-8
+/// (see <see cref="PathEncoding"/>) are ordered by their bytes too.
 /// </summary>
 internal sealed class Utf8Order : IComparer<string>
 {
@@ -13,6 +16,11 @@ internal sealed class Utf8Order : IComparer<string>
         if (x is null || y is null)
         {
             return x is null ? (y is null ? 0 : -1) : 1;
+        }
+
+        if (!PathEncoding.IsUtf8(x) || !PathEncoding.IsUtf8(y))
+        {
+            return PathEncoding.GetBytes(x).AsSpan().SequenceCompareTo(PathEncoding.GetBytes(y));
         }
 
         int length = Math.Min(x.Length, y.Length);

@@ -1,5 +1,5 @@
-using System.Text;
 using Snapshotter.Errors;
+using Snapshotter.IO;
 
 namespace Snapshotter.Validation;
 
@@ -31,7 +31,7 @@ internal static class RelativePath
 
         if (path[0] == '/')
         {
-            throw SnapshotterException.InvalidArgument($"{field} '{path}' is absolute; paths must be relative");
+            throw SnapshotterException.InvalidArgument($"{field} '{PathEncoding.Printable(path)}' is absolute; paths must be relative");
         }
 
         if (path.Contains('\0'))
@@ -39,9 +39,11 @@ internal static class RelativePath
             throw SnapshotterException.InvalidArgument($"{field} '{path.Replace("\0", "\\0")}' contains a NUL character");
         }
 
-        if (Encoding.UTF8.GetByteCount(path) > MaxPathBytes)
+        // Also refuses a string that stands for no name (see PathEncoding), before its bytes are counted.
+
+        if (PathEncoding.GetByteCount(path) > MaxPathBytes)
         {
-            throw SnapshotterException.InvalidArgument($"{field} '{path}' is longer than {MaxPathBytes} bytes");
+            throw SnapshotterException.InvalidArgument($"{field} '{PathEncoding.Printable(path)}' is longer than {MaxPathBytes} bytes");
         }
 
         var parts = new List<string>();
@@ -54,17 +56,17 @@ internal static class RelativePath
 
             if (part == "..")
             {
-                throw SnapshotterException.InvalidArgument($"{field} '{path}' contains '..'");
+                throw SnapshotterException.InvalidArgument($"{field} '{PathEncoding.Printable(path)}' contains '..'");
             }
 
             if (part.StartsWith(ReservedPrefix, StringComparison.Ordinal))
             {
-                throw SnapshotterException.InvalidArgument($"{field} '{path}' uses the reserved name '{part}': names beginning with '{ReservedPrefix}' are the library's own");
+                throw SnapshotterException.InvalidArgument($"{field} '{PathEncoding.Printable(path)}' uses the reserved name '{part}': names beginning with '{ReservedPrefix}' are the library's own");
             }
 
-            if (Encoding.UTF8.GetByteCount(part) > MaxComponentBytes)
+            if (PathEncoding.GetByteCount(part) > MaxComponentBytes)
             {
-                throw SnapshotterException.InvalidArgument($"{field} '{path}' has a component longer than {MaxComponentBytes} bytes");
+                throw SnapshotterException.InvalidArgument($"{field} '{PathEncoding.Printable(path)}' has a component longer than {MaxComponentBytes} bytes");
             }
 
             parts.Add(part);
@@ -72,11 +74,11 @@ internal static class RelativePath
 
         if (parts.Count == 0)
         {
-            throw SnapshotterException.InvalidArgument($"{field} '{path}' names the directory itself, not a file in it");
+            throw SnapshotterException.InvalidArgument($"{field} '{PathEncoding.Printable(path)}' names the directory itself, not a file in it");
         }
 
         return path[^1] == '/'
-            ? throw SnapshotterException.InvalidArgument($"{field} '{path}' ends with '/': that names a directory, not a file")
+            ? throw SnapshotterException.InvalidArgument($"{field} '{PathEncoding.Printable(path)}' ends with '/': that names a directory, not a file")
             : string.Join('/', parts);
     }
 

@@ -84,7 +84,8 @@ internal sealed class IndexRebuild
             failed == 0);
     }
 
-    private bool IsStored(FileRecord file) => _store.HasContent(file.Digest) || (file.ReadOnly && _store.HasSnapshotFile(file.Digest));
+    private bool IsStored(FileRecord file) =>
+        file.Digest is not { } digest || _store.HasContent(digest) || (file.ReadOnly && _store.HasSnapshotFile(digest));
 
     /// <summary>A record is the store's own file, but a damaged one must not put a path into the database that a restore
     /// would refuse or, worse, follow.</summary>
@@ -111,7 +112,8 @@ internal sealed class IndexRebuild
     private void Commit(RecoveryRecord record)
     {
         var contents = record.Files
-            .GroupBy(f => f.Digest)
+            .Where(f => f.HasContent)
+            .GroupBy(f => f.ContentDigest)
             .Select(g => new ContentRecord(g.Key, g.First().Size, _store.StoredSize(g.Key) ?? 0))
             .ToList();
         long id = _metadata.InsertPending(record.Name, record.Version, _nowNs, _ownerToken, _isOwnerAlive);

@@ -71,12 +71,12 @@ internal sealed class StoreVerifier
         CheckDeadRecords();
         List<(SnapshotRecord Snapshot, List<FileRecord> Files)> snapshots = ReadSnapshots();
         var referenced = new Dictionary<Digest, FileRecord>();
-        foreach (FileRecord file in snapshots.SelectMany(s => s.Files))
+        foreach (FileRecord file in snapshots.SelectMany(s => s.Files).Where(f => f.HasContent))
         {
             // Prefer a read-only entry: its attributes are what a recreated storage/snapshot file must carry.
-            if (!referenced.TryGetValue(file.Digest, out FileRecord? known) || (file.ReadOnly && !known.ReadOnly))
+            if (!referenced.TryGetValue(file.ContentDigest, out FileRecord? known) || (file.ReadOnly && !known.ReadOnly))
             {
-                referenced[file.Digest] = file;
+                referenced[file.ContentDigest] = file;
             }
         }
 
@@ -112,7 +112,7 @@ internal sealed class StoreVerifier
 
         foreach ((SnapshotRecord snapshot, List<FileRecord> files) in snapshots)
         {
-            FileRecord? lost = files.FirstOrDefault(f => !goodContent.Contains(f.Digest) && !(f.ReadOnly && goodSnapshotFiles.Contains(f.Digest)));
+            FileRecord? lost = files.FirstOrDefault(f => f.Digest is { } digest && !goodContent.Contains(digest) && !(f.ReadOnly && goodSnapshotFiles.Contains(digest)));
             if (lost is not null)
             {
                 Report(VerifyProblemKind.UnrestorableSnapshot, $"{snapshot.Name}:{snapshot.Version}",
@@ -379,7 +379,7 @@ internal sealed class StoreVerifier
     /// </summary>
     private void CheckSnapshotFileAttributes(IEnumerable<FileRecord> readOnlyEntries, HashSet<Digest> goodContent, HashSet<Digest> goodSnapshotFiles, byte[] buffer)
     {
-        foreach (IGrouping<Digest, FileRecord> entries in readOnlyEntries.Where(f => goodSnapshotFiles.Contains(f.Digest)).GroupBy(f => f.Digest))
+        foreach (IGrouping<Digest, FileRecord> entries in readOnlyEntries.Where(f => f.Digest is { } digest && goodSnapshotFiles.Contains(digest)).GroupBy(f => f.ContentDigest))
         {
             _cancellation.ThrowIfCancellationRequested();
             string path = Store.SnapshotPath(entries.Key);

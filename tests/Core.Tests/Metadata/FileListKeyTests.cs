@@ -5,7 +5,7 @@ namespace Snapshotter.Tests.Metadata;
 
 public sealed class FileListKeyTests
 {
-    private static readonly FileRecord Base = new("dir/a.bin", new Digest(0x5e0ba398f628c5e4), false, 0x1A4, 1000, 1000, 12, 1_767_000_000_123_456_789, 3600, FileRecord.RegularFileTypeFlag);
+    private static readonly FileRecord Base = new("dir/a.bin", new Digest(0x5e0ba398f628c5e4), false, 0x1A4, 1000, 1000, 12, 1_767_000_000_123_456_789, 3600, EntryType.Regular);
 
     [Fact]
     public void The_key_is_128_bits_independent_of_the_order_files_come_in()
@@ -30,8 +30,16 @@ public sealed class FileListKeyTests
         ["size"] = Base with { Size = 13 },
         ["mtime"] = Base with { ModificationTimeNs = Base.ModificationTimeNs + 1 },
         ["offset"] = Base with { ModificationTimeOffsetSeconds = 0 },
-        ["typeflag"] = Base with { TypeFlag = 5 },
+        ["typeflag"] = Base with { Type = EntryType.Directory },
         ["a long path"] = Base with { RelativePath = new string('p', 4000) },
+        ["a path not UTF-8"] = Base with { RelativePath = "dir/a.bi\uDCED" },
+        ["link target"] = Base with { Type = EntryType.Hardlink, LinkTarget = "dir/b" },
+        ["symlink target bytes"] = Base with { Digest = null, Type = EntryType.Symlink, LinkTarget = "\uDCFF" },
+        ["device major"] = Base with { Digest = null, Type = EntryType.CharacterDevice, DeviceMajor = 1 },
+        ["device minor"] = Base with { Digest = null, Type = EntryType.CharacterDevice, DeviceMinor = 1 },
+        ["no attributes"] = Base with { Xattrs = new([]) },
+        ["an attribute"] = Base with { Xattrs = new([new("user.a", [1])]) },
+        ["an attribute value"] = Base with { Xattrs = new([new("user.a", [2])]) },
     };
 
     public static TheoryData<string> Fields() => new(Changed.Keys);

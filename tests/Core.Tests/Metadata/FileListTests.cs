@@ -26,7 +26,7 @@ public sealed class FileListTests : IDisposable
     }
 
     private static FileRecord File(int index, ulong digest, uint mode = 0x1A4) =>
-        new($"d{index % 7}/f{index:D4}", new Digest(digest), index % 5 == 0, mode, 1000, 1000, 100 + index, Now - index, 0, FileRecord.RegularFileTypeFlag);
+        new($"d{index % 7}/f{index:D4}", new Digest(digest), index % 5 == 0, mode, 1000, 1000, 100 + index, Now - index, 0, EntryType.Regular);
 
     private static FileRecord[] Tree(int count, ulong digestBase = 0x1000) =>
         Enumerable.Range(0, count).Select(i => File(i, digestBase + (ulong)i)).ToArray();
@@ -34,7 +34,7 @@ public sealed class FileListTests : IDisposable
     private long Commit(string version, IReadOnlyList<FileRecord> files, long nowNs = Now)
     {
         long id = _store.InsertPending("tree", version, nowNs, "owner", _ => true);
-        ContentRecord[] contents = files.Select(f => f.Digest).Distinct().Select(d => new ContentRecord(d, 10, 46)).ToArray();
+        ContentRecord[] contents = files.Select(f => f.ContentDigest).Distinct().Select(d => new ContentRecord(d, 10, 46)).ToArray();
         Assert.Empty(_store.Commit(id, files, contents, nowNs));
         return id;
     }
@@ -93,7 +93,7 @@ public sealed class FileListTests : IDisposable
 
         FileRecord[] small = Tree(10);
         long id = _store.InsertPending("small", "v1", Now, "owner", _ => true);
-        _store.Commit(id, small, small.Select(f => new ContentRecord(f.Digest, 10, 46)).ToArray(), Now);
+        _store.Commit(id, small, small.Select(f => new ContentRecord(f.ContentDigest, 10, 46)).ToArray(), Now);
         FileRecord[] smallChanged = [small[0] with { Mode = 0x180 }, .. small[1..]];
         long changedId = _store.InsertPending("small", "v2", Now + 1, "owner", _ => true);
         _store.Commit(changedId, smallChanged, [], Now + 1);
@@ -135,7 +135,7 @@ public sealed class FileListTests : IDisposable
         Assert.Equal(2, Scalar("SELECT count(*) FROM file_lists"));
         var removed = new List<Digest>();
         _store.ReleaseUnreferenced(deleted.Digests, _ => false, removed.Add);
-        Assert.Equal([v1[0].Digest], removed);
+        Assert.Equal([v1[0].ContentDigest], removed);
         Assert.Empty(_store.CheckIntegrity());
 
         // The collector's path: the whole list goes, the last delta becomes whole.
@@ -143,8 +143,8 @@ public sealed class FileListTests : IDisposable
         Assert.Single(_store.DeleteSnapshots([inventory.Snapshots.Single(s => s.Version == "v3")], _ => false));
         Assert.Equal(Sorted(v2), Files("v2"));
         Assert.Equal((100, -1), (RowsOf("v2"), BaseOf("v2")));
-        _store.ReleaseUnreferenced([.. v3.Select(f => f.Digest)], _ => false, removed.Add);
-        Assert.Equal([v1[0].Digest, new Digest(0xA2), new Digest(0xB2)], removed);
+        _store.ReleaseUnreferenced([.. v3.Select(f => f.ContentDigest)], _ => false, removed.Add);
+        Assert.Equal([v1[0].ContentDigest, new Digest(0xA2), new Digest(0xB2)], removed);
         Assert.Empty(_store.CheckIntegrity());
     }
 
@@ -224,11 +224,11 @@ public sealed class FileListTests : IDisposable
 
             foreach (Dictionary<string, FileRecord> files in model.Values)
             {
-                allDigests.UnionWith(files.Values.Select(f => f.Digest));
+                allDigests.UnionWith(files.Values.Select(f => f.ContentDigest));
             }
 
             _store.ReleaseUnreferenced([.. allDigests], _ => false, _ => { });
-            var expectedReferenced = model.Values.SelectMany(f => f.Values).Select(f => f.Digest).ToHashSet();
+            var expectedReferenced = model.Values.SelectMany(f => f.Values).Select(f => f.ContentDigest).ToHashSet();
             foreach ((string version, Dictionary<string, FileRecord> files) in model)
             {
                 Assert.Equal(Sorted(files.Values), Files(version));
@@ -238,7 +238,7 @@ public sealed class FileListTests : IDisposable
             Assert.Equal(model.Count, inventory.Snapshots.Count());
             foreach (SnapshotUsage usage in inventory.Snapshots)
             {
-                Assert.True(model[usage.Version].Values.Select(f => f.Digest).ToHashSet().SetEquals(usage.Digests), $"step {step}: {usage.Version}");
+                Assert.True(model[usage.Version].Values.Select(f => f.ContentDigest).ToHashSet().SetEquals(usage.Digests), $"step {step}: {usage.Version}");
             }
 
             Assert.True(expectedReferenced.SetEquals(_store.ReferencedDigests()), $"step {step}: referenced digests");
@@ -246,7 +246,7 @@ public sealed class FileListTests : IDisposable
             foreach (SnapshotSummary summary in _store.ListCommitted("tree"))
             {
                 Dictionary<string, FileRecord> files = model[summary.Snapshot.Version];
-                long stored = files.Values.Select(f => f.Digest).Distinct().Count() * 46L;
+                long stored = files.Values.Select(f => f.ContentDigest).Distinct().Count() * 46L;
                 Assert.Equal((files.Count, files.Values.Sum(f => f.Size), stored), ((int)summary.Files, summary.Bytes, summary.StoredBytes));
             }
 

@@ -27,16 +27,28 @@ public sealed class MetadataStoreTests : IDisposable
     private MetadataStore Open() => MetadataStore.Open(_dir);
 
     private static FileRecord File(string path, ulong digest, bool readOnly = false, uint mode = 0x1A4, uint uid = 0, uint gid = 0, long size = 12, long mtimeNs = Now, int offsetSeconds = 0) =>
-        new(path, new Digest(digest), readOnly, mode, uid, gid, size, mtimeNs, offsetSeconds, FileRecord.RegularFileTypeFlag);
+        new(path, new Digest(digest), readOnly, mode, uid, gid, size, mtimeNs, offsetSeconds, EntryType.Regular);
 
     private static ContentRecord[] ContentOf(params FileRecord[] files) =>
-        files.Select(f => f.Digest).Distinct().Select(d => new ContentRecord(d, 12, 48)).ToArray();
+        files.Where(f => f.HasContent).Select(f => f.ContentDigest).Distinct().Select(d => new ContentRecord(d, 12, 48)).ToArray();
 
     private static long Pending(MetadataStore store, string name, string version, long now = Now) =>
         store.InsertPending(name, version, now, LiveOwner, _ => true);
 
     /// <summary>An owner token whose liveness the tests decide through the callback they pass.</summary>
     private const string LiveOwner = "00000000000000aa";
+
+    /// <summary>One entry of each type without content, a hardlink, extended attributes and names that are not UTF-8.</summary>
+    internal static readonly FileRecord[] TreeEntries =
+    [
+        new("t", null, false, 0xFED, 0, 0, 0, Now, 3600, EntryType.Directory, Xattrs: new([new("user.b", [1, 2]), new("user.a", [])])),
+        new("t/link", null, false, 0x1FF, 1, 2, 0, 4, 3600, EntryType.Symlink, LinkTarget: "../outside/\uDCFF\uDC80target"),
+        new("t/hard", new Digest(0xabc), true, 0x124, 0, 0, 0, -1_500_000_001, -18000, EntryType.Hardlink, LinkTarget: "z/last"),
+        new("t/null", null, false, 0x1B6, 0, 0, 0, Now, 0, EntryType.CharacterDevice, DeviceMajor: 1, DeviceMinor: 3),
+        new("t/disk", null, false, 0x1B0, 0, 6, 0, Now, 0, EntryType.BlockDevice, DeviceMajor: 0xFFF, DeviceMinor: 0xFFFFF),
+        new("t/fifo\uDCE9", null, false, 0x1A4, 0, 0, 0, Now, 0, EntryType.Fifo),
+        new("t/caf\uDCE9", new Digest(0x3), false, 0xDED, 0, 0, 5, Now, 0, EntryType.Regular, Xattrs: new([new("security.capability", new byte[20])])),
+    ];
 
     [Fact]
     public void A_pending_snapshot_is_not_visible()
@@ -55,12 +67,10 @@ public sealed class MetadataStoreTests : IDisposable
         long id = Pending(store, "snap", "v1", Now - 1000);
         FileRecord[] files =
         [
-            new("z/last", new Digest(0xabc), ReadOnly: true, Mode: 0x124, Uid: 0, Gid: 0, Size: 0, ModificationTimeNs: -1_500_000_001, ModificationTimeOffsetSeconds: -18000, TypeFlag: 0),
-            new("a/first", new Digest(0xffffffffffffffff), ReadOnly: false, Mode: 0x1ED, Uid: 4_294_967_294, Gid: 65534, Size: 1L << 40, ModificationTimeNs: Now, ModificationTimeOffsetSeconds: 28800, TypeFlag: 0),
-            new("m/é ü/x", new Digest(0x1), ReadOnly: false, Mode: 0x180, Uid: 1000, Gid: 1001, Size: 12, ModificationTimeNs: 999_999_999, ModificationTimeOffsetSeconds: 0, TypeFlag: 0),
-
-            // Snapshots only hold regular files (typeflag 0); the store must still keep whatever it is given.
-            new("t/symlink-flag", new Digest(0x2), ReadOnly: true, Mode: 0x1FF, Uid: 1, Gid: 2, Size: 3, ModificationTimeNs: 4, ModificationTimeOffsetSeconds: 3600, TypeFlag: 2),
+            new("z/last", new Digest(0xabc), ReadOnly: true, Mode: 0x124, Uid: 0, Gid: 0, Size: 0, ModificationTimeNs: -1_500_000_001, ModificationTimeOffsetSeconds: -18000, Type: EntryType.Regular),
+            new("a/first", new Digest(0xffffffffffffffff), ReadOnly: false, Mode: 0x1ED, Uid: 4_294_967_294, Gid: 65534, Size: 1L << 40, ModificationTimeNs: Now, ModificationTimeOffsetSeconds: 28800, Type: EntryType.Regular),
+            new("m/é ü/x", new Digest(0x1), ReadOnly: false, Mode: 0x180, Uid: 1000, Gid: 1001, Size: 12, ModificationTimeNs: 999_999_999, ModificationTimeOffsetSeconds: 0, Type: EntryType.Regular),
+            .. TreeEntries,
         ];
 
         store.Commit(id, files, ContentOf(files), Now);
@@ -309,7 +319,7 @@ public sealed class MetadataStoreTests : IDisposable
     }
 
     [Fact]
-    public void A_schema_3_database_gets_shared_file_lists_and_pin_sets_and_keeps_everything_it_held()
+    public void A_schema_3_database_gets_shared_file_lists_pin_sets_and_tree_columns_and_keeps_everything_it_held()
     {
         string path = Path.Join(_dir, MetadataStore.DatabaseFileName);
         Execute(path, SchemaThree);
@@ -411,7 +421,7 @@ public sealed class MetadataStoreTests : IDisposable
         store.PinContent(first, []);
         store.PinContent(second, [new Digest(0x3), new Digest(0xffffffffffffffff)]);
         store.DeleteCommitted("snap", "v1");
-        Digest[] all = files.Select(f => f.Digest).ToArray();
+        Digest[] all = files.Select(f => f.ContentDigest).ToArray();
         var removed = new List<Digest>();
 
         store.ReleaseUnreferenced(all, owner => owner is "owner-1" or "owner-2", removed.Add);

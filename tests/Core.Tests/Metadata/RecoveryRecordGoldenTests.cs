@@ -42,4 +42,18 @@ public sealed class RecoveryRecordGoldenTests
         Assert.Equal((Golden.Name, Golden.Version, Golden.CreatedNs), (read.Name, read.Version, read.CreatedNs));
         Assert.Equal(Golden.Files, read.Files);
     }
+
+    [Fact]
+    public void A_record_of_a_tree_reads_back_entry_for_entry()
+    {
+        using var temp = new TempDirectory();
+        var record = new RecoveryRecord("tree", "v1", 1_767_060_001_000_000_000L, [.. Golden.Files, .. MetadataStoreTests.TreeEntries]);
+        string path = temp.Combine(RecoveryRecords.FileNameOf("tree", "v1"));
+        System.IO.File.WriteAllBytes(path, RecoveryRecords.Serialize(record));
+
+        RecoveryRecord read = RecoveryRecords.Read(path);
+
+        Assert.Equal(record.Files, read.Files);
+        Assert.True(System.Text.Unicode.Utf8.IsValid(System.IO.File.ReadAllBytes(path)));
+    }
 }

@@ -19,7 +19,7 @@ public sealed class ArtifactGoldenTests
     /// mtime 2025-12-30T10:00:00.123456789+08:00.</summary>
     internal static readonly FileRecord GoldenFile = new(
         "dir/file", new Digest(0x5e0ba398f628c5e4), ReadOnly: true, Mode: 420, Uid: 0, Gid: 0, Size: 12,
-        ModificationTimeNs: (1_767_060_000L * 1_000_000_000) + 123_456_789, ModificationTimeOffsetSeconds: 28800, TypeFlag: 0);
+        ModificationTimeNs: (1_767_060_000L * 1_000_000_000) + 123_456_789, ModificationTimeOffsetSeconds: 28800, Type: EntryType.Regular);
 
     [Fact]
     public void The_golden_file_gives_the_golden_config_manifest_and_descriptors()
@@ -62,8 +62,8 @@ public sealed class ArtifactGoldenTests
     [Fact]
     public void Files_are_sorted_by_the_utf8_bytes_of_their_path_whatever_order_they_come_in()
     {
-        string[] paths = ["b", "\U0001F600.bin", "a/z", "\uE000.bin", "A", "a"];
-        string[] expected = ["A", "a", "a/z", "b", "\uE000.bin", "\U0001F600.bin"];
+        string[] paths = ["b", "\U0001F600.bin", "a0/z", "\uE000.bin", "A", "a"];
+        string[] expected = ["A", "a", "a0/z", "b", "\uE000.bin", "\U0001F600.bin"];
         FileRecord[] files = paths.Select(p => GoldenFile with { RelativePath = p }).ToArray();
 
         List<FileRecord> written = SnapshotConfig.Parse(SnapshotConfig.Serialize(files), "test");
@@ -110,17 +110,8 @@ public sealed class ArtifactGoldenTests
     /// SnapshotOperation); the writer still matches Go.</summary>
     private static readonly FileRecord LocalMeanTime = GoldenFile with { RelativePath = "lmt", ModificationTimeNs = -2_000_000_000L * 1_000_000_000, ModificationTimeOffsetSeconds = 1050 };
 
-    private static string GoProgram(IEnumerable<FileRecord> files)
-    {
-        var program = new StringBuilder("""
-            package main
-
-            import (
-            	"encoding/json"
-            	"os"
-            	"time"
-            )
-
+    /// <summary>The Go library's config structs (internal/metadata/config.go), for Go programs that need "time".</summary>
+    internal const string GoConfigTypes = """
             type FileMetadata struct {
             	Mode     uint32    `json:"mode"`
             	Uid      uint32    `json:"uid"`
@@ -141,6 +132,21 @@ public sealed class ArtifactGoldenTests
             	Files []File `json:"files"`
             }
 
+            """;
+
+    private static string GoProgram(IEnumerable<FileRecord> files)
+    {
+        var program = new StringBuilder($$"""
+            package main
+
+            import (
+            	"encoding/json"
+            	"os"
+            	"time"
+            )
+
+            {{GoConfigTypes}}
+
             func main() {
             	config := Config{Files: make([]File, 0)}
 
@@ -154,8 +160,8 @@ public sealed class ArtifactGoldenTests
                 nanos += 1_000_000_000;
             }
 
-            program.Append(CultureInfo.InvariantCulture, $"\tconfig.Files = append(config.Files, File{{Digest: {GoString(f.Digest.ToString())}, ReadOnly: {(f.ReadOnly ? "true" : "false")}, RelativePath: {GoString(f.RelativePath)}, ")
-                .Append(CultureInfo.InvariantCulture, $"Metadata: FileMetadata{{Mode: {f.Mode}, Uid: {f.Uid}, Gid: {f.Gid}, Size: {f.Size}, ModTime: time.Unix({seconds}, {nanos}).In(time.FixedZone(\"\", {f.ModificationTimeOffsetSeconds})), Typeflag: {f.TypeFlag}}}}})\n");
+            program.Append(CultureInfo.InvariantCulture, $"\tconfig.Files = append(config.Files, File{{Digest: {GoString(f.ContentDigest.ToString())}, ReadOnly: {(f.ReadOnly ? "true" : "false")}, RelativePath: {GoString(f.RelativePath)}, ")
+                .Append(CultureInfo.InvariantCulture, $"Metadata: FileMetadata{{Mode: {f.Mode}, Uid: {f.Uid}, Gid: {f.Gid}, Size: {f.Size}, ModTime: time.Unix({seconds}, {nanos}).In(time.FixedZone(\"\", {f.ModificationTimeOffsetSeconds})), Typeflag: {(int)f.Type}}}}})\n");
         }
 
         return program.Append("\tbytes, err := json.Marshal(config)\n\tif err != nil {\n\t\tpanic(err)\n\t}\n\tos.Stdout.Write(bytes)\n}\n").ToString();

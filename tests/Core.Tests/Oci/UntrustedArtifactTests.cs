@@ -82,13 +82,13 @@ public sealed class UntrustedArtifactTests
     }
 
     [Theory]
-    [InlineData("2048", "mode 04000")]
+    [InlineData("4096", "mode 010000")]
     [InlineData("4294967296", "mode is not an integer")]
-    public void Modes_beyond_permission_bits_are_corrupt(string mode, string reason) =>
+    public void Modes_beyond_permission_and_special_bits_are_corrupt(string mode, string reason) =>
         Assert.Contains(reason, Expect.Error(ErrorCode.Corrupt, () => Parse(Config(Entry("setuid", mode: mode)))).Message);
 
     [Fact]
-    public void Only_regular_files_are_supported() =>
+    public void Files_holds_regular_files_and_hardlinks_only() =>
         Assert.Contains("typeflag 5", Expect.Error(ErrorCode.Unsupported, () => Parse(Config(Entry("dir", typeflag: "5")))).Message);
 
     [Theory]
