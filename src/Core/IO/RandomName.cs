@@ -4,14 +4,32 @@ using Snapshotter.Interop;
 namespace Snapshotter.IO;
 
 /// <summary>
-/// Random hex names for owner tokens and temporary files, straight from getrandom(2). .NET's
-/// RandomNumberGenerator would do, but it loads OpenSSL on first use, which costs every short-lived process
-/// several milliseconds and is needed for nothing else unless TLS is.
+/// Random hex names for owner tokens and temporary files. The process draws one 64-bit key from getrandom(2), and each
+/// name is the SplitMix64 finalizer (a bijection) of the key plus a counter: names never repeat within a process, and
+/// those of two processes meet only if their keys do, as likely as two draws of 64 random bits. One getrandom per
+/// process instead of one per name: a snapshot of 20,000 new files made 20,000 of them, one per temporary file. Names
+/// only need to be unique, never secret: every file named so is created with O_EXCL. .NET's RandomNumberGenerator
+/// would do, but it loads OpenSSL on first use, which costs every short-lived process several milliseconds and is
+/// needed for nothing else unless TLS is.
 /// </summary>
 internal static class RandomName
 {
-    /// <summary>16 lowercase hex digits (64 random bits).</summary>
-    public static unsafe string Hex16()
+    /// <summary>Drawn at the first name; a failed draw is not kept, so it fails that call alone.</summary>
+    private static readonly Lazy<ulong> Key = new(DrawKey, LazyThreadSafetyMode.PublicationOnly);
+    private static long s_counter;
+
+    /// <summary>16 lowercase hex digits (64 bits).</summary>
+    public static string Hex16() => Mix(Key.Value + (ulong)Interlocked.Increment(ref s_counter)).ToString("x16");
+
+    /// <summary>SplitMix64's output function: every bit of the result depends on every bit of the input.</summary>
+    private static ulong Mix(ulong z)
+    {
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+
+    private static unsafe ulong DrawKey()
     {
         ulong value;
         byte* buffer = (byte*)&value;
@@ -33,6 +51,6 @@ internal static class RandomName
             filled += (nuint)n;
         }
 
-        return value.ToString("x16");
+        return value;
     }
 }
