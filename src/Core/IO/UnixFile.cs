@@ -36,7 +36,12 @@ internal sealed class UnixFile : SafeHandle
     /// durable, renamed into place (over an existing file only with <paramref name="replace"/>; otherwise an existing
     /// file is kept), the directory synced. A crash leaves the old file or the new one, never a part of either.
     /// </summary>
-    public static void WriteDurably(string path, string tempPrefix, ReadOnlySpan<byte> bytes, uint mode, bool replace)
+    public static void WriteDurably(string path, string tempPrefix, byte[] bytes, uint mode, bool replace) =>
+        WriteDurably(path, tempPrefix, stream => stream.Write(bytes), mode, replace);
+
+    /// <summary>As above, the content written by <paramref name="write"/> to a sequential stream over the temporary file:
+    /// a large file never has to be whole in memory first.</summary>
+    public static void WriteDurably(string path, string tempPrefix, Action<Stream> write, uint mode, bool replace)
     {
         string directory = System.IO.Path.GetDirectoryName(path)!;
         string temp = UnixPath.TempPathIn(directory, tempPrefix);
@@ -44,7 +49,11 @@ internal sealed class UnixFile : SafeHandle
         {
             using (var file = CreateNew(temp, mode))
             {
-                file.Write(0, bytes);
+                using (var stream = new DescriptorStream(file.Fd, writing: true, CancellationToken.None))
+                {
+                    write(stream);
+                }
+
                 file.Sync(dataOnly: true);
             }
 

@@ -69,7 +69,7 @@ internal sealed class RecoveryRecords
     /// <summary>Writes (or replaces) a record crash-safely: a temporary file made durable, renamed, the directory synced.</summary>
     public void Write(RecoveryRecord record)
     {
-        UnixFile.WriteDurably(PathOf(record.Name, record.Version), $"{TempPrefix}{_ownerToken}-", Serialize(record), FileMode, replace: true);
+        UnixFile.WriteDurably(PathOf(record.Name, record.Version), $"{TempPrefix}{_ownerToken}-", stream => Serialize(record, stream), FileMode, replace: true);
     }
 
     /// <summary>Deletes a snapshot's record, durably, before its metadata is deleted (both under <see cref="Lock"/>). A
@@ -256,10 +256,13 @@ internal sealed class RecoveryRecords
         }
     }
 
-    public static byte[] Serialize(RecoveryRecord record)
+    /// <summary>Writes a record's JSON to <paramref name="output"/> as it goes, a batch of files at a time: the record of
+    /// a snapshot of 100,000 files is about 20 MB, which buffering the whole (the writer's buffer and a memory stream,
+    /// each grown by doubling, then a copy out) held several times over at the peak of the snapshot's memory.</summary>
+    public static void Serialize(RecoveryRecord record, Stream output)
     {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
+        const int FlushBytes = 64 << 10;
+        using (var json = new Utf8JsonWriter(output))
         {
             json.WriteStartObject();
             json.WriteNumber("format", FormatVersion);
@@ -307,13 +310,15 @@ internal sealed class RecoveryRecords
                 }
 
                 json.WriteEndObject();
+                if (json.BytesPending >= FlushBytes)
+                {
+                    json.Flush();
+                }
             }
 
             json.WriteEndArray();
             json.WriteEndObject();
         }
-
-        return buffer.ToArray();
     }
 
     /// <summary>Reads a record; CORRUPT naming the file when it is not one this format describes.</summary>

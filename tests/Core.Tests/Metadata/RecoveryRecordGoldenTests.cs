@@ -31,7 +31,9 @@ public sealed class RecoveryRecordGoldenTests
 
         Assert.StartsWith(seedZero, GoldenFileName, StringComparison.Ordinal);
         Assert.Equal(GoldenFileName, RecoveryRecords.FileNameOf("vm", "v1"));
-        Assert.Equal(GoldenVectors.Bytes($"recovery/{GoldenFileName}"), RecoveryRecords.Serialize(Golden));
+        using var serialized = new MemoryStream();
+        RecoveryRecords.Serialize(Golden, serialized);
+        Assert.Equal(GoldenVectors.Bytes($"recovery/{GoldenFileName}"), serialized.ToArray());
     }
 
     [Fact]
@@ -49,11 +51,34 @@ public sealed class RecoveryRecordGoldenTests
         using var temp = new TempDirectory();
         var record = new RecoveryRecord("tree", "v1", 1_767_060_001_000_000_000L, [.. Golden.Files, .. MetadataStoreTests.TreeEntries]);
         string path = temp.Combine(RecoveryRecords.FileNameOf("tree", "v1"));
-        System.IO.File.WriteAllBytes(path, RecoveryRecords.Serialize(record));
+        using (FileStream file = System.IO.File.Create(path))
+        {
+            RecoveryRecords.Serialize(record, file);
+        }
 
         RecoveryRecord read = RecoveryRecords.Read(path);
 
         Assert.Equal(record.Files, read.Files);
         Assert.True(System.Text.Unicode.Utf8.IsValid(System.IO.File.ReadAllBytes(path)));
+    }
+
+    [Fact]
+    public void A_record_far_larger_than_one_flush_of_its_writer_is_written_whole_and_reads_back()
+    {
+        using var temp = new TempDirectory();
+        var records = new RecoveryRecords(temp.Path, temp.Combine("metadata"), "0123456789abcdef");
+        FileRecord[] files = Enumerable.Range(0, 5_000).Select(i => ArtifactGoldenTests.GoldenFile with
+        {
+            RelativePath = $"dir{i / 100}/file{i}", Digest = new Digest((ulong)i * 0x9E3779B97F4A7C15UL), Size = i,
+        }).ToArray();
+        var record = new RecoveryRecord("many", "v1", 1_767_060_001_000_000_000L, files);
+
+        records.Write(record);
+        string path = records.PathOf("many", "v1");
+        RecoveryRecord read = RecoveryRecords.Read(path);
+
+        Assert.True(new FileInfo(path).Length > 4 * (64 << 10), $"the record is only {new FileInfo(path).Length} bytes");
+        Assert.Equal((record.Name, record.Version, record.CreatedNs), (read.Name, read.Version, read.CreatedNs));
+        Assert.Equal(files, read.Files);
     }
 }
