@@ -184,10 +184,10 @@ internal sealed class UnixFile : SafeHandle
     public bool TryWriteBack() =>
         Libc.SyncFileRange(Fd, 0, 0, Libc.SYNC_FILE_RANGE_WAIT_BEFORE | Libc.SYNC_FILE_RANGE_WRITE | Libc.SYNC_FILE_RANGE_WAIT_AFTER) == 0;
 
-    /// <summary>Starts writing back the file's dirty pages without waiting for them (sync_file_range, WRITE only), so
+    /// <summary>Starts writing back the dirty pages of a range without waiting for them (sync_file_range, WRITE only), so
     /// the disk works while more is written and the sync that ends the operation has less left to wait for. Errors
     /// are left to that sync.</summary>
-    public void StartWriteBack() => _ = Libc.SyncFileRange(Fd, 0, 0, Libc.SYNC_FILE_RANGE_WRITE);
+    public void StartWriteBack(long offset, long length) => _ = Libc.SyncFileRange(Fd, offset, length, Libc.SYNC_FILE_RANGE_WRITE);
 
     public void SetLength(long length)
     {

@@ -10,10 +10,19 @@ namespace Snapshotter.Sparse;
 /// output that runs out of space stops being written while hashing goes on to the end: content the store already
 /// holds needs no copy, and only the digest can tell (<see cref="Spf1Result.OutputFull"/>).
 /// </summary>
+/// <remarks>
+/// Writeback of the output starts every few MiB behind the write position (<see cref="WriteBehind"/>), so the
+/// disk writes while reading and hashing go on and the sync that makes the batch durable has little left (after a
+/// 1 GiB file here: 3-6 ms instead of 0.53-0.56 s). The price falls on content found stored
+/// already, whose temporary copy is dropped after its pages went to disk for nothing; such a copy is rare, since a
+/// file unchanged since a snapshot read it is not read again (its identity is remembered), and files
+/// smaller than one interval are never written back early.
+/// </remarks>
 internal sealed class Spf1Encoder
 {
     private readonly XxHash3 _hash = new();
     private UnixFile? _output;
+    private WriteBehind? _writeBehind;
     private SnapshotterException? _outputFull;
     private readonly byte[] _buffer;
     private readonly Action<long>? _onDataBytes;
@@ -24,6 +33,7 @@ internal sealed class Spf1Encoder
     private Spf1Encoder(UnixFile? output, byte[] buffer, Action<long>? onDataBytes, CancellationToken cancellation)
     {
         _output = output;
+        _writeBehind = output is null ? null : new WriteBehind(output);
         _buffer = buffer;
         _onDataBytes = onDataBytes;
         _cancellation = cancellation;
@@ -116,11 +126,13 @@ internal sealed class Spf1Encoder
         try
         {
             _output?.Write(_written, chunk);
+            _writeBehind?.Wrote(_written, chunk.Length);
         }
         catch (SnapshotterException e) when (e.Code == ErrorCode.NoSpace)
         {
             _outputFull = e;
             _output = null;
+            _writeBehind = null;
         }
 
         _written += _fill;

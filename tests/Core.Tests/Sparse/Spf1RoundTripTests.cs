@@ -1,4 +1,5 @@
 using Snapshotter.Hashing;
+using Snapshotter.IO;
 using Snapshotter.Sparse;
 using Snapshotter.Tests.Support;
 
@@ -14,7 +15,7 @@ public sealed class Spf1RoundTripTests : IDisposable
     public static TheoryData<string, int> Shapes()
     {
         var data = new TheoryData<string, int>();
-        foreach (string shape in new[] { "empty", "tiny", "dense", "holes-only", "start", "middle", "end", "many", "multi-mib" })
+        foreach (string shape in new[] { "empty", "tiny", "dense", "holes-only", "start", "middle", "end", "many", "multi-mib", "past-writeback" })
         {
             // Buffers far smaller than the data push every chunk, extent header and refill across buffer ends.
             foreach (int buffer in new[] { 64, 4099, 1 << 20 })
@@ -40,6 +41,9 @@ public sealed class Spf1RoundTripTests : IDisposable
             "end" => TestFiles.WriteSparse(path, (1 << 20) + 17, ((1 << 20) - 10, TestFiles.Pattern(27, 4))),
             "many" => TestFiles.WriteSparse(path, 200 * Block, Enumerable.Range(0, 50).Select(i => ((long)i * 4 * Block, TestFiles.Pattern(100 + i, 5 + i))).ToArray()),
             "multi-mib" => TestFiles.WriteSparse(path, 16 << 20, (0, TestFiles.Pattern(3 << 20, 60)), (8 << 20, TestFiles.Pattern((2 << 20) + 5, 61))),
+            // Each extent spans more than one writeback interval, so encoding and decoding start writeback mid-extent
+            // and again in the next one, across the hole.
+            "past-writeback" => TestFiles.WriteSparse(path, 5 * WriteBehind.IntervalBytes, (0, TestFiles.Pattern((int)WriteBehind.IntervalBytes + 4097, 62)), (3 * WriteBehind.IntervalBytes, TestFiles.Pattern((int)(WriteBehind.IntervalBytes * 3 / 2), 63))),
             _ => throw new ArgumentOutOfRangeException(nameof(shape)),
         };
     }
