@@ -207,9 +207,17 @@ internal sealed class ContentStore
 
     /// <summary>Renames durable pending content into place. Returns false (and drops it) when another writer
     /// stored the same digest first.</summary>
-    public bool PlacePending(string pendingPath, Digest digest)
+    public bool PlacePending(string pendingPath, Digest digest) => DropUnlessPlaced(UnixPath.RenameNoReplace(pendingPath, ContentPath(digest)), pendingPath);
+
+    /// <summary>As <see cref="PlacePending(string, Digest)"/> through <paramref name="contentDirectory"/>, the content dir
+    /// opened once (<see cref="OpenContentDirectory"/>) for a whole batch of pending content.</summary>
+    public bool PlacePending(UnixFile contentDirectory, string pendingPath, Digest digest) =>
+        DropUnlessPlaced(UnixPath.RenameNoReplaceIn(contentDirectory, Path.GetFileName(pendingPath), digest.Hex), pendingPath);
+
+    public UnixFile OpenContentDirectory() => UnixFile.OpenDirectory(ContentDir);
+
+    private static bool DropUnlessPlaced(bool placed, string pendingPath)
     {
-        bool placed = UnixPath.RenameNoReplace(pendingPath, ContentPath(digest));
         if (!placed)
         {
             UnixPath.TryDeleteFile(pendingPath);

@@ -321,11 +321,14 @@ internal sealed class SnapshotOperation
             durability.Flush();
         }
 
-        foreach ((Digest digest, string path) in pendingContent)
+        using (UnixFile contentDirectory = _context.Store.OpenContentDirectory())
         {
-            _cancellation.ThrowIfCancellationRequested();
-            _context.Store.PlacePending(path, digest);
-            pendingContent.TryRemove(digest, out _);
+            foreach ((Digest digest, string path) in pendingContent)
+            {
+                _cancellation.ThrowIfCancellationRequested();
+                _context.Store.PlacePending(contentDirectory, path, digest);
+                pendingContent.TryRemove(digest, out _);
+            }
         }
 
         durability.Flush();
