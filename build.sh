@@ -286,6 +286,8 @@ need_bench_tools() {
 
 run_bench() {
     need_bench_tools
+    # The containerd case builds the proxy plugin and runs containerd (bench/containerd.sh).
+    [ "${BENCH_CONTAINERD:-1}" = 0 ] || need_containerd
     build
     "$ROOT/bench/run.sh" "$OUT"
 }

@@ -22,6 +22,9 @@
 #   BENCH_CHANGED_PERCENT [1]   incremental: share of those files rewritten for the new version
 #   BENCH_DENSE_MIB [2048]      one dense file of random data
 #   BENCH_DENSE_SMALLER_MIB [1024]  a second, smaller one: its snapshot against a durable copy only
+#   BENCH_CONTAINERD [1]        0 skips the containerd case, which needs root (mounts and a containerd daemon)
+#   BENCH_CONTAINERD_FILES [2000]  containerd: files of the tree committed, prepared and committed again
+#   BENCH_CONTAINERD_MIB [1024]    containerd: their total size
 #   BENCH_TMPDIR [BUILD_DIR]    where the temporary work directory goes (not tmpfs: that measures memory)
 #   BENCH_DROP_CACHES [0]       1: drop the page cache before every timed run (root only; cold reads)
 #   BENCH_SMOKE [0]             1: tiny sizes and one round, to check the harness itself; needs BENCH_OUT
@@ -39,9 +42,9 @@ die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 SMOKE=${BENCH_SMOKE:-0}
 if [ "$SMOKE" = 1 ]; then
     [ -n "${BENCH_OUT:-}" ] || die "BENCH_SMOKE=1 needs BENCH_OUT: smoke numbers must not replace bench/results.*"
-    defaults=(1 1 16 32 300 1 16 100 600 512 8)
+    defaults=(1 1 16 32 300 1 16 100 600 512 8 40 8)
 else
-    defaults=(3 1 4096 8192 20000 1 2048 5000 100000 512 1024)
+    defaults=(3 1 4096 8192 20000 1 2048 5000 100000 512 1024 2000 1024)
 fi
 ROUNDS=${BENCH_ROUNDS:-${defaults[0]}}
 SLOW_ROUNDS=${BENCH_SLOW_ROUNDS:-${defaults[1]}}
@@ -54,23 +57,33 @@ FEW_FILE_COUNT=${BENCH_FEW_FILES:-${defaults[7]}}
 MOST_FILE_COUNT=${BENCH_MOST_FILES:-${defaults[8]}}
 MOST_FILE_BYTES=${BENCH_MOST_FILE_BYTES:-${defaults[9]}}
 DENSE_SMALLER_MIB=${BENCH_DENSE_SMALLER_MIB:-${defaults[10]}}
+CONTAINERD_FILES=${BENCH_CONTAINERD_FILES:-${defaults[11]}}
+CONTAINERD_MIB=${BENCH_CONTAINERD_MIB:-${defaults[12]}}
+CONTAINERD=${BENCH_CONTAINERD:-1}
 DROP_CACHES=${BENCH_DROP_CACHES:-0}
 OUT_DIR=${BENCH_OUT:-$HERE}
 for setting in BENCH_ROUNDS:ROUNDS BENCH_SLOW_ROUNDS:SLOW_ROUNDS BENCH_VM_MEMORY_MIB:VM_MEMORY_MIB \
     BENCH_VM_DISK_MIB:VM_DISK_MIB BENCH_FILES:FILE_COUNT BENCH_CHANGED_PERCENT:CHANGED_PERCENT BENCH_DENSE_MIB:DENSE_MIB \
     BENCH_FEW_FILES:FEW_FILE_COUNT BENCH_MOST_FILES:MOST_FILE_COUNT BENCH_MOST_FILE_BYTES:MOST_FILE_BYTES \
-    BENCH_DENSE_SMALLER_MIB:DENSE_SMALLER_MIB; do
+    BENCH_DENSE_SMALLER_MIB:DENSE_SMALLER_MIB BENCH_CONTAINERD_FILES:CONTAINERD_FILES BENCH_CONTAINERD_MIB:CONTAINERD_MIB; do
     variable=${setting#*:}
     [[ ${!variable} =~ ^[1-9][0-9]*$ ]] || die "${setting%%:*} must be a positive integer, got '${!variable}'"
 done
 [ "$CHANGED_PERCENT" -le 100 ] || die "BENCH_CHANGED_PERCENT must be at most 100, got $CHANGED_PERCENT"
+case "$CONTAINERD" in
+    0) ;;
+    1) [ "$(id -u)" = 0 ] || die "the containerd case needs root (mounts and a containerd daemon): run as root, or set BENCH_CONTAINERD=0 to skip it" ;;
+    *) die "BENCH_CONTAINERD must be 0 or 1, got '$CONTAINERD'" ;;
+esac
 if [ "$DROP_CACHES" = 1 ] && [ "$(id -u)" != 0 ]; then
     die "BENCH_DROP_CACHES=1 needs root (it writes /proc/sys/vm/drop_caches)"
 fi
 for tool in "$CTL" /usr/bin/time; do
     [ -x "$tool" ] || die "$tool is missing (run through ./build.sh bench, which builds and installs it)"
 done
-for tool in cp rsync restic xxhsum gcc dotnet jq; do
+containerd_tools=()
+[ "$CONTAINERD" = 0 ] || containerd_tools=(containerd ctr go)
+for tool in cp rsync restic xxhsum gcc dotnet jq "${containerd_tools[@]}"; do
     command -v "$tool" >/dev/null 2>&1 || die "$tool is missing (./build.sh bench installs what it needs)"
 done
 mkdir -p "$OUT_DIR"
@@ -87,13 +100,15 @@ esac
 # repository (and, for the incremental case, a copy of it) and a restored tree, which restic writes
 # without holes. The many-file cases keep every round's output until the run ends (see clear_path), so
 # theirs add up: 9 trees a round and 8 more for the full comparison, 4 a round and 3 more for the others,
-# each file taking whole 4 KiB blocks. Plus 1 GiB of slack.
+# each file taking whole 4 KiB blocks; the containerd case holds its source, a copy in each snapshotter and
+# the changed files. Plus 1 GiB of slack.
 vm_data_mib=$((VM_MEMORY_MIB / 4 + VM_DISK_MIB / 10))
 files_data_mib=$((FILE_COUNT * 36 / 1024 + 1))
 few_files_data_mib=$((FEW_FILE_COUNT * 36 / 1024 + 1))
 most_files_data_mib=$((MOST_FILE_COUNT * ((MOST_FILE_BYTES + 4095) / 4096) * 4 / 1024 + 1))
 need_mib=$(printf '%s\n' $((vm_data_mib * 5 + VM_MEMORY_MIB + VM_DISK_MIB)) $((DENSE_MIB * 6)) $((DENSE_SMALLER_MIB * 3)) \
-    $((files_data_mib * (9 * ROUNDS + 8) + (few_files_data_mib + most_files_data_mib) * (4 * ROUNDS + 3))) | sort -n | tail -1)
+    $((files_data_mib * (9 * ROUNDS + 8) + (few_files_data_mib + most_files_data_mib) * (4 * ROUNDS + 3))) \
+    $((CONTAINERD * CONTAINERD_MIB * 4)) | sort -n | tail -1)
 need_mib=$((need_mib + 1024))
 free_mib=$(($(df -Pk "$PARENT" | awk 'NR == 2 { print $4 }') / 1024))
 if [ "$free_mib" -lt "$need_mib" ]; then
@@ -103,7 +118,9 @@ fi
 # Other work on the machine is the main source of noise: its load is recorded at the start and the end.
 LOAD_START=$(cut -d ' ' -f 1-3 /proc/loadavg)
 W=$(mktemp -d "$PARENT/snapshotter-bench.XXXXXX")
-trap 'rm -rf "$W"' EXIT
+. "$HERE/containerd.sh"
+ROOT_DIR=$(dirname "$HERE")
+trap 'containerd_case_stop; rm -rf "$W"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 export RESTIC_PASSWORD=bench RESTIC_CACHE_DIR=$W/restic-cache
@@ -476,6 +493,12 @@ small_files_at few_files "$FEW_FILE_COUNT" 1024 $((64 * 1024)) 7
 small_files_at most_files "$MOST_FILE_COUNT" "$MOST_FILE_BYTES" "$MOST_FILE_BYTES" 8
 
 # ---------------------------------------------------------------------------------------------------
+# 5. containerd (bench/containerd.sh).
+
+CONTAINERD_CHANGED=0
+[ "$CONTAINERD" = 0 ] || run_containerd_case
+
+# ---------------------------------------------------------------------------------------------------
 # Results.
 
 log "writing $OUT_DIR/results.md and $OUT_DIR/results.json"
@@ -525,10 +548,12 @@ case_title() {
         most_files) echo "2b. The most small files: ${MOST_FILE_COUNT} files of ${MOST_FILE_BYTES} B, 100 to a directory" ;;
         dense) echo "3. One dense ${DENSE_MIB} MiB file of random data" ;;
         dense_smaller) echo "3a. One dense ${DENSE_SMALLER_MIB} MiB file of random data: the snapshot against a durable copy" ;;
+        containerd) echo "5. containerd: a tree of ${CONTAINERD_FILES} files (${CONTAINERD_MIB} MiB) committed through \`ctr snapshot\`, prepared again, ${CONTAINERD_CHANGED} files ($CHANGED_PERCENT %) rewritten and committed: the adapter as a proxy plugin vs containerd's overlayfs snapshotter" ;;
         incremental) echo "4. Incremental: the small files as new versions of a store holding them, unchanged and with $changed files ($CHANGED_PERCENT %) rewritten" ;;
     esac
 }
 CASES=(vm files few_files most_files dense dense_smaller incremental xxh3)
+[ "$CONTAINERD" = 0 ] || CASES+=(containerd)
 
 format_value() {
     case "$1" in
@@ -597,9 +622,10 @@ format_value() {
     printf '  "machine": {"cores": %d, "cpu": %s, "memory_mib": %d, "kernel": %s, "filesystem": %s, "mount_type": %s, "load_average_start": %s, "load_average_end": %s},\n' \
         "$CORES" "$(json_string "$CPU")" "$MEMORY_MIB" "$(json_string "$KERNEL")" "$(json_string "$FS_TYPE")" \
         "$(json_string "$MOUNT_TYPE")" "$(json_string "$LOAD_START")" "$(json_string "$LOAD_END")"
-    printf '  "settings": {"rounds": %d, "slow_rounds": %d, "vm_memory_mib": %d, "vm_disk_mib": %d, "files": %d, "few_files": %d, "most_files": %d, "most_file_bytes": %d, "changed_percent": %d, "changed_files": %d, "dense_mib": %d, "dense_smaller_mib": %d, "drop_caches": %s},\n' \
+    printf '  "settings": {"rounds": %d, "slow_rounds": %d, "vm_memory_mib": %d, "vm_disk_mib": %d, "files": %d, "few_files": %d, "most_files": %d, "most_file_bytes": %d, "changed_percent": %d, "changed_files": %d, "dense_mib": %d, "dense_smaller_mib": %d, "containerd": %s, "containerd_files": %d, "containerd_mib": %d, "containerd_changed_files": %d, "drop_caches": %s},\n' \
         "$ROUNDS" "$SLOW_ROUNDS" "$VM_MEMORY_MIB" "$VM_DISK_MIB" "$FILE_COUNT" "$FEW_FILE_COUNT" "$MOST_FILE_COUNT" \
         "$MOST_FILE_BYTES" "$CHANGED_PERCENT" "$changed" "$DENSE_MIB" "$DENSE_SMALLER_MIB" \
+        "$([ "$CONTAINERD" = 1 ] && echo true || echo false)" "$CONTAINERD_FILES" "$CONTAINERD_MIB" "$CONTAINERD_CHANGED" \
         "$([ "$DROP_CACHES" = 1 ] && echo true || echo false)"
     printf '  "versions": {'
     separator=
