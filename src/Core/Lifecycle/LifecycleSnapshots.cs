@@ -110,6 +110,24 @@ public sealed class LifecycleSnapshots
             return stats;
         });
 
+    /// <summary>
+    /// Removes what is left on disk of the removed snapshot <paramref name="id"/>, and what crashes left of others. The
+    /// snapshot is gone once its row is: a directory that cannot be removed now (still mounted, say) fails nothing and
+    /// goes with a later removal's sweep.
+    /// </summary>
+    private void RemoveDirectories(long id)
+    {
+        try
+        {
+            _directories.Remove(id);
+            _records.SweepUnrecorded(_directories.Sweep);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or SnapshotterException)
+        {
+            LibraryLog.Write(LogLevel.Warning, $"lifecycle snapshot {id} is removed, but not yet its directory, which a later removal sweeps: {e.Message}");
+        }
+    }
+
     /// <summary>A committed layer is only ever a lower directory: its overlay work directory has done its job. Failing to
     /// remove it fails nothing (the commit is made); it goes with the layer.</summary>
     private void RemoveWorkDirectory(long id)
@@ -163,8 +181,7 @@ public sealed class LifecycleSnapshots
             (LifecycleRecord removed, DeletedSnapshot? snapshot) = found.SnapshotName is { } name && found.SnapshotVersion is { } version
                 ? RemoveCommitted(key, name, version)
                 : _records.Remove(key);
-            _directories.Remove(removed.Id);
-            _records.SweepUnrecorded(_directories.Sweep);
+            RemoveDirectories(removed.Id);
             if (snapshot is not null)
             {
                 _context.Metadata.ReleaseUnreferenced(snapshot.Digests, _context.IsOwnerAlive, _context.Store.Remove);
