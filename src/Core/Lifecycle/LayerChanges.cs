@@ -1,6 +1,7 @@
 using Snapshotter.Errors;
 using Snapshotter.Interop;
 using Snapshotter.IO;
+using Snapshotter.Validation;
 
 namespace Snapshotter.Lifecycle;
 
@@ -29,7 +30,7 @@ internal sealed class LayerChanges
     {
         var changes = new LayerChanges();
         using UnixDirectory root = UnixDirectory.Open(tree);
-        changes.Read(root, tree, "", cancellation);
+        changes.Read(root, tree, "", recordable: true, cancellation);
         return changes;
     }
 
@@ -52,7 +53,8 @@ internal sealed class LayerChanges
         return true;
     }
 
-    private void Read(UnixDirectory directory, string directoryPath, string relativeDir, CancellationToken cancellation)
+    /// <param name="recordable">Whether the files below can be recorded: not below a directory whose name cannot.</param>
+    private void Read(UnixDirectory directory, string directoryPath, string relativeDir, bool recordable, CancellationToken cancellation)
     {
         foreach (UnixDirectory.Entry entry in directory.ReadEntries())
         {
@@ -68,7 +70,7 @@ internal sealed class LayerChanges
             if (!status.IsDirectory)
             {
                 _hidingBelow.Add(relative);
-                if (status.IsRegularFile)
+                if (status.IsRegularFile && recordable && IsRecordable(entry))
                 {
                     Files.Add(relative);
                 }
@@ -76,7 +78,8 @@ internal sealed class LayerChanges
                 continue;
             }
 
-            if (IsOpaque(path))
+            // A name that is not UTF-8 has no path to ask (Display is lossy), and nothing the parent recorded is below it.
+            if (entry.Name is not null && IsOpaque(path))
             {
                 _hidingBelow.Add(relative);
             }
@@ -85,11 +88,19 @@ internal sealed class LayerChanges
             {
                 using (child)
                 {
-                    Read(child, path, relative, cancellation);
+                    Read(child, path, relative, recordable && IsRecordable(entry), cancellation);
                 }
             }
         }
     }
+
+    /// <summary>
+    /// Whether a snapshot can record a file of this name: a name that is not UTF-8, or one the library reserves for its
+    /// own files, stays in the layer (mounts show it) but not in the snapshot the commit records, rather than fail a
+    /// commit of a tree containerd wrote.
+    /// </summary>
+    private static bool IsRecordable(UnixDirectory.Entry entry) =>
+        entry.Name is { } name && !name.StartsWith(RelativePath.ReservedPrefix, StringComparison.Ordinal);
 
     private static unsafe bool IsOpaque(string path)
     {

@@ -41,7 +41,7 @@ internal sealed class LayerDirectories
         string directory = Of(id);
         if (UnixPath.TryStat(directory, followSymlinks: false) is not null)
         {
-            UnixPath.DeleteTree(directory);
+            DeleteTree(directory);
         }
 
         MakeDirectory(directory, PrivateMode);
@@ -67,7 +67,16 @@ internal sealed class LayerDirectories
 
         string aside = UnixPath.TempPathIn(Root, RemovedPrefix);
         UnixPath.Rename(directory, aside);
-        UnixPath.DeleteTree(aside);
+        DeleteTree(aside);
+    }
+
+    /// <summary>Removes a committed layer's overlay work directory, which it no longer needs.</summary>
+    public void RemoveWork(long id)
+    {
+        if (UnixPath.TryStat(Work(id), followSymlinks: false) is { IsDirectory: true })
+        {
+            DeleteTree(Work(id));
+        }
     }
 
     /// <summary>Removes what crashes left: directories set aside for removal, and those of ids not in <paramref name="live"/>.</summary>
@@ -86,7 +95,43 @@ internal sealed class LayerDirectories
                 || (long.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out long id) && !live.Contains(id));
             if (removable)
             {
-                UnixPath.DeleteTree(Path.Join(Root, name));
+                DeleteTree(Path.Join(Root, name));
+            }
+        }
+    }
+
+    /// <summary>Removes a directory and everything in it through descriptors and raw names, never following a symlink:
+    /// a layer may hold names that are not UTF-8, which no path string reaches.</summary>
+    private static void DeleteTree(string path)
+    {
+        using (UnixDirectory directory = UnixDirectory.Open(path))
+        {
+            Empty(directory);
+        }
+
+        using UnixDirectory parent = UnixDirectory.Open(Path.GetDirectoryName(path)!);
+        if (!parent.TryRemoveDirectory(UnixDirectory.EntryOf(Path.GetFileName(path))) && UnixPath.TryStat(path, followSymlinks: false) is not null)
+        {
+            throw new SnapshotterException(ErrorCode.IO, $"'{path}' is not empty after its content was removed: something is writing into it");
+        }
+    }
+
+    private static void Empty(UnixDirectory directory)
+    {
+        foreach (UnixDirectory.Entry entry in directory.ReadEntries())
+        {
+            if (directory.OpenChild(entry) is { } child)
+            {
+                using (child)
+                {
+                    Empty(child);
+                }
+
+                directory.TryRemoveDirectory(entry);
+            }
+            else
+            {
+                directory.RemoveFile(entry);
             }
         }
     }

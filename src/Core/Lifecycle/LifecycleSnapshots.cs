@@ -134,7 +134,7 @@ public sealed class LifecycleSnapshots
     {
         try
         {
-            UnixPath.DeleteTree(_directories.Work(id));
+            _directories.RemoveWork(id);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or SnapshotterException)
         {

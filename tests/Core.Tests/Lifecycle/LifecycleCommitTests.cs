@@ -128,6 +128,25 @@ public sealed class LifecycleCommitTests : EngineTestBase
     }
 
     [Fact]
+    public void NamesASnapshotCannotRecordStayInTheLayerOnly()
+    {
+        PrepareChangeCommit("odd-work", null, "odd", root =>
+        {
+            Write(root, "plain.txt", "plain");
+            Write(root, ".snapshotter-reserved", "reserved");
+            Tool.Run("bash", "-c", "d=\"$1/$(printf 'dir\\377')\"; mkdir \"$d\" && echo x >\"$d/inner.txt\" && echo y >\"$1/$(printf 'file\\376')\"", "bash", root);
+        });
+
+        Assert.Equal(new Dictionary<string, string> { ["plain.txt"] = "plain" }, RestoredFiles("odd"));
+        string layer = Assert.Single(Lifecycle.View("odd-view", "odd")).Source;
+        Assert.Equal(4, Tool.Run("find", layer, "-type", "f").Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+
+        Lifecycle.Remove("odd-view");
+        Lifecycle.Remove("odd");
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Join(RootDir, "lifecycle")));
+    }
+
+    [Fact]
     public void CommitStoresOnlyWhatChangedAndContentOnce()
     {
         byte[] big = TestFiles.Pattern(4 << 20, 3);
