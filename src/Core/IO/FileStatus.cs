@@ -2,7 +2,8 @@ using Snapshotter.Interop;
 
 namespace Snapshotter.IO;
 
-/// <summary>What statx(2) says about one inode, with times as nanoseconds since the Unix epoch.</summary>
+/// <summary>What statx(2) says about one inode, with times as nanoseconds since the Unix epoch. A device node's own
+/// numbers are <see cref="NodeMajor"/> and <see cref="NodeMinor"/> (the device it lives on is <see cref="Device"/>).</summary>
 internal readonly record struct FileStatus(
     ulong Device,
     ulong Inode,
@@ -13,12 +14,18 @@ internal readonly record struct FileStatus(
     long ModificationTimeNs,
     long ChangeTimeNs,
     uint LinkCount,
-    long AllocatedBytes)
+    long AllocatedBytes,
+    uint NodeMajor = 0,
+    uint NodeMinor = 0)
 {
     private const uint TypeMask = 0xF000;
     private const uint RegularType = 0x8000;
     private const uint DirectoryType = 0x4000;
     private const uint SymlinkType = 0xA000;
+    private const uint FifoType = 0x1000;
+    private const uint CharacterDeviceType = 0x2000;
+    private const uint BlockDeviceType = 0x6000;
+    private const uint SocketType = 0xC000;
 
     /// <summary>The rwx bits for owner, group and others: what snapshots record and restore (as the Go library does).</summary>
     public const uint PermissionMask = 0x1FF;
@@ -31,6 +38,17 @@ internal readonly record struct FileStatus(
     public bool IsDirectory => (Mode & TypeMask) == DirectoryType;
 
     public bool IsSymlink => (Mode & TypeMask) == SymlinkType;
+
+    public bool IsFifo => (Mode & TypeMask) == FifoType;
+
+    public bool IsCharacterDevice => (Mode & TypeMask) == CharacterDeviceType;
+
+    public bool IsBlockDevice => (Mode & TypeMask) == BlockDeviceType;
+
+    public bool IsSocket => (Mode & TypeMask) == SocketType;
+
+    /// <summary>The permission bits with setuid, setgid and sticky: what a tree's entries record.</summary>
+    public uint ModeBits => Mode & 0xFFF;
 
     public uint Permissions => Mode & PermissionMask;
 
@@ -46,5 +64,7 @@ internal readonly record struct FileStatus(
         ModificationTimeNs: (b.MtimeSeconds * 1_000_000_000L) + b.MtimeNanoseconds,
         ChangeTimeNs: (b.CtimeSeconds * 1_000_000_000L) + b.CtimeNanoseconds,
         LinkCount: b.Nlink,
-        AllocatedBytes: (long)b.Blocks * 512);
+        AllocatedBytes: (long)b.Blocks * 512,
+        NodeMajor: b.RdevMajor,
+        NodeMinor: b.RdevMinor);
 }

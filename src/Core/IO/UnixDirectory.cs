@@ -31,12 +31,15 @@ internal sealed unsafe class UnixDirectory : IDisposable
     {
         /// <summary>The name for messages: its text, or the bytes with invalid sequences replaced.</summary>
         public string Display => Name ?? Encoding.UTF8.GetString(RawName);
+
+        /// <summary>The name as the library keeps names: lossless, whatever its bytes (see <see cref="PathEncoding"/>).</summary>
+        public string Text => Name ?? PathEncoding.FromBytes(RawName);
     }
 
     /// <summary>Opens a directory by path; a symlink at the last component is refused (ELOOP), as is a non-directory.</summary>
     public static UnixDirectory Open(string path)
     {
-        byte[] name = NulTerminated(Encoding.UTF8.GetBytes(path));
+        byte[] name = PathEncoding.GetNullTerminatedBytes(path);
         fixed (byte* p = name)
         {
             return FromDescriptor(Libc.OpenAt(Libc.AT_FDCWD, p, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0), path)
@@ -120,6 +123,37 @@ internal sealed unsafe class UnixDirectory : IDisposable
 
         int errno = Errno.Last;
         return errno == Errno.ENOENT ? null : throw Errno.Exception(errno, "stat", System.IO.Path.Join(Path, entry.Display));
+    }
+
+    /// <summary>The target of the symlink <paramref name="entry"/>, as stored (never resolved); null when it is gone or is no
+    /// longer a symlink.</summary>
+    public string? ReadLink(Entry entry)
+    {
+        // PATH_MAX: Linux refuses longer targets, so a result filling the buffer cannot be one cut short.
+        byte[] target = new byte[4096];
+        nint length;
+        fixed (byte* p = NulTerminated(entry.RawName))
+        fixed (byte* t = target)
+        {
+            length = Libc.ReadLinkAt(_fd, p, t, (nuint)target.Length);
+        }
+
+        if (length >= 0)
+        {
+            return PathEncoding.FromBytes(target.AsSpan(0, (int)length));
+        }
+
+        int errno = Errno.Last;
+        return errno is Errno.ENOENT or Errno.EINVAL ? null : throw Errno.Exception(errno, "read the symlink", System.IO.Path.Join(Path, entry.Display));
+    }
+
+    /// <summary>What this directory itself is.</summary>
+    public FileStatus Stat()
+    {
+        Libc.StatxBuffer b;
+        return Libc.Statx(_fd, "", Libc.AT_EMPTY_PATH, Libc.STATX_BASIC_STATS, &b) == 0
+            ? FileStatus.From(b)
+            : throw Errno.LastException("stat", Path);
     }
 
     /// <summary>Removes a file, symlink or other non-directory entry; one already gone is fine.</summary>

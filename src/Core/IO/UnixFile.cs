@@ -110,11 +110,16 @@ internal sealed class UnixFile : SafeHandle
         return fd >= 0 ? new UnixFile(fd, path) : throw Errno.LastException(operation, path);
     }
 
-    private static int OpenRaw(string path, int flags, uint mode = 0)
+    private static unsafe int OpenRaw(string path, int flags, uint mode = 0)
     {
         while (true)
         {
-            int fd = Libc.Open(path, flags | Libc.O_CLOEXEC, mode);
+            int fd;
+            fixed (byte* p = PathEncoding.GetNullTerminatedBytes(path))
+            {
+                fd = Libc.OpenAt(Libc.AT_FDCWD, p, flags | Libc.O_CLOEXEC, mode);
+            }
+
             if (fd >= 0 || Errno.Last != Errno.EINTR)
             {
                 return fd;

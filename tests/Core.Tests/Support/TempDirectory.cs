@@ -34,7 +34,15 @@ public sealed class TempDirectory : IDisposable
         }
 
         TryChmod(Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        Directory.Delete(Path, recursive: true);
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // .NET reaches entries by their names as UTF-16, so it cannot name those that are not UTF-8; rm can.
+            Tools.Run("rm", "-rf", "--", Path);
+        }
     }
 
     private static void TryChmod(string path, UnixFileMode mode)

@@ -113,6 +113,18 @@ internal static class TestFiles
         }
     }
 
+    /// <summary>Sets an extended attribute of the entry at <paramref name="path"/> (a symlink not followed).</summary>
+    public static unsafe void SetXattr(string path, string name, byte[] value)
+    {
+        fixed (byte* p = value)
+        {
+            if (Native.LSetXattr(path, name, p, (nuint)value.Length, 0) != 0)
+            {
+                throw new IOException($"lsetxattr '{path}' '{name}' failed: errno {Marshal.GetLastPInvokeError()}");
+            }
+        }
+    }
+
     /// <summary>The value of an extended attribute of the entry at <paramref name="path"/> (a symlink not followed); null
     /// when it has none of that name.</summary>
     public static unsafe byte[]? GetXattr(string path, string name)

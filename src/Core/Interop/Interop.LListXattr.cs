@@ -1,0 +1,17 @@
+using System.Runtime.InteropServices;
+
+namespace Snapshotter.Interop;
+
+internal static unsafe partial class Libc
+{
+    /// <summary>llistxattr(2): the names of the extended attributes of <c>path</c> (NUL-terminated; a symlink itself),
+    /// each NUL-terminated, into <c>list</c>; with <c>size</c> 0 only their length. Returns that length, or -1 and errno
+    /// (ERANGE: <c>size</c> too small; ENOTSUP: the filesystem has none).</summary>
+    [LibraryImport(Library, EntryPoint = "llistxattr", SetLastError = true)]
+    public static partial nint LListXattr(byte* path, byte* list, nuint size);
+
+    /// <summary>lgetxattr(2) of a NUL-terminated path and name, as <see cref="LGetXattr(string, string, byte*, nuint)"/>
+    /// for paths that need not be UTF-8.</summary>
+    [LibraryImport(Library, EntryPoint = "lgetxattr", SetLastError = true)]
+    public static partial nint LGetXattr(byte* path, byte* name, byte* value, nuint size);
+}

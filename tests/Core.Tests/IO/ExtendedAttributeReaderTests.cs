@@ -1,0 +1,44 @@
+using Snapshotter.Errors;
+using Snapshotter.IO;
+using Snapshotter.Tests.Support;
+
+namespace Snapshotter.Tests.IO;
+
+/// <summary>Extended attributes read by path: the ones asked for, a symlink's own, nothing for an inode without any.</summary>
+public sealed class ExtendedAttributeReaderTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public void The_attributes_asked_for_are_read_with_their_values()
+    {
+        string file = TestFiles.WriteDense(_temp.Combine("f"), "x"u8);
+        TestFiles.SetXattr(file, "user.a", [1, 2, 3]);
+        TestFiles.SetXattr(file, "user.empty", []);
+        TestFiles.SetXattr(file, "user.big", TestFiles.Pattern(4000, 1));
+
+        List<KeyValuePair<string, byte[]>> read = ExtendedAttributeReader.Read(file, name => name != "user.big")!;
+
+        Assert.Equal(new Dictionary<string, byte[]> { ["user.a"] = [1, 2, 3], ["user.empty"] = [] }, read.ToDictionary(x => x.Key, x => x.Value));
+        Assert.Equal(TestFiles.Pattern(4000, 1), ExtendedAttributeReader.Read(file, name => name == "user.big")!.Single().Value);
+    }
+
+    [Fact]
+    public void None_is_null_and_a_symlink_is_not_followed()
+    {
+        string file = TestFiles.WriteDense(_temp.Combine("target"), "x"u8);
+        TestFiles.SetXattr(file, "user.a", [1]);
+        string link = _temp.Combine("link");
+        File.CreateSymbolicLink(link, file);
+
+        Assert.Null(ExtendedAttributeReader.Read(TestFiles.WriteDense(_temp.Combine("plain"), "y"u8), _ => true));
+        Assert.Null(ExtendedAttributeReader.Read(link, name => name.StartsWith("user.", StringComparison.Ordinal)));
+        Assert.NotNull(ExtendedAttributeReader.Read(file, name => name.StartsWith("user.", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void A_missing_path_is_not_found_naming_it() =>
+        Assert.Contains("missing", Expect.Error(ErrorCode.NotFound, () => ExtendedAttributeReader.Read(_temp.Combine("missing"), _ => true)).Message, StringComparison.Ordinal);
+}
