@@ -216,6 +216,60 @@ public sealed class LifecycleCommitTests : EngineTestBase
     }
 
     [Fact]
+    public void ConcurrentCommitsOfOneActiveFromTwoHandles_ExactlyOneWins()
+    {
+        var handles = new[] { new LifecycleSnapshots(OpenEngine()), new LifecycleSnapshots(OpenEngine()) };
+        IReadOnlyList<LifecycleMount> mounts = handles[0].Prepare("contended", null);
+        File.WriteAllBytes(Path.Join(mounts[0].Source, "data.bin"), TestFiles.Pattern(1 << 20, 9));
+        var outcomes = new ErrorCode[2];
+
+        Parallel.For(0, 2, i =>
+        {
+            try
+            {
+                handles[i].Commit($"winner-{i}", "contended");
+                outcomes[i] = ErrorCode.Ok;
+            }
+            catch (SnapshotterException e)
+            {
+                outcomes[i] = e.Code;
+            }
+        });
+
+        Assert.Single(outcomes, ErrorCode.Ok);
+        // The loser finds the store snapshot being recorded (ALREADY_EXISTS), or the active gone (committed: NOT_FOUND
+        // or FAILED_PRECONDITION), depending on how far the winner got.
+        Assert.All(outcomes.Where(o => o != ErrorCode.Ok), o => Assert.Contains(o, new[] { ErrorCode.AlreadyExists, ErrorCode.FailedPrecondition, ErrorCode.NotFound }));
+        LifecycleInfo winner = Assert.Single(Lifecycle.Walk());
+        Assert.Equal(LifecycleKind.Committed, winner.Kind);
+        Assert.Equal(winner.SnapshotVersion, Assert.Single(Engine.List()).Version);
+        Assert.Equal(TestFiles.Pattern(1 << 20, 9), File.ReadAllBytes(Path.Join(Restore(winner.Key), "data.bin")));
+    }
+
+    [Fact]
+    public void ConcurrentPreparesOfOneKey_ExactlyOneWins()
+    {
+        var handles = new[] { new LifecycleSnapshots(OpenEngine()), new LifecycleSnapshots(OpenEngine()) };
+        var outcomes = new ErrorCode[2];
+
+        Parallel.For(0, 2, i =>
+        {
+            try
+            {
+                handles[i].Prepare("same key", null);
+                outcomes[i] = ErrorCode.Ok;
+            }
+            catch (SnapshotterException e)
+            {
+                outcomes[i] = e.Code;
+            }
+        });
+
+        Assert.Equal([ErrorCode.Ok, ErrorCode.AlreadyExists], outcomes.Order());
+        Assert.Single(Directory.GetFileSystemEntries(Path.Join(RootDir, "lifecycle")));
+    }
+
+    [Fact]
     public void CommitUnderAChosenSnapshotName()
     {
         IReadOnlyList<LifecycleMount> mounts = Lifecycle.Prepare("work", null);
