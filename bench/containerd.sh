@@ -135,7 +135,9 @@ run_containerd_case() {
         log "containerd, $CTRD_SN: commit of the tree, prepare from it, commit of $changed_count changed files (best of $ROUNDS; prepare: $prepare_rounds)"
         BEFORE=before_first_commit
         measure containerd "first commit" "$tool" "$ROUNDS" - "${ctr[@]}" commit base base-active
-        ctr_sn "$CTRD_SN" view check base >/dev/null
+        # An active, not a view: ctr labels what it prepares a root for containerd's collector, which runs
+        # soon after the commit's removal of its active and would take an unlabelled view.
+        ctr_sn "$CTRD_SN" prepare check base >/dev/null
         with_mounted "$CTRD_SN" check same_as_source
         remove_keys "$CTRD_SN" check
         BEFORE=before_prepare
