@@ -614,6 +614,12 @@ SNAPSHOTTER_API snapshotter_code snapshotter_snapshot(snapshotter_stats *out_sta
  * outside output_dir is touched, even if the tree changes meanwhile; the
  * store's root directory is never removed. */
 #define SNAPSHOTTER_RESTORE_DELETE_EXTRA 0x4u
+/* Leave out the snapshot's character and block devices instead of failing.
+ * Only root (CAP_MKNOD) creates device nodes: without this flag, a restore
+ * of a snapshot holding one by any other user fails with PERMISSION_DENIED
+ * naming it, before anything is written. Each device skipped is logged as
+ * a warning naming it. */
+#define SNAPSHOTTER_RESTORE_SKIP_DEVICES 0x8u
 
 /* Version 2 moved `ref` first and `only` before `flags`, as in every request. */
 #define SNAPSHOTTER_RESTORE_REQUEST_VERSION 2
@@ -863,7 +869,7 @@ SNAPSHOTTER_API snapshotter_code snapshotter_delete(snapshotter_delete_stats *ou
  * digest covers the hole layout). */
 #define SNAPSHOTTER_DIFF_CONTENT 0x1u
 #define SNAPSHOTTER_DIFF_SIZE 0x2u
-/* Permission bits. */
+/* Permission bits, setuid, setgid and sticky included. */
 #define SNAPSHOTTER_DIFF_MODE 0x4u
 /* Modification time, to the nanosecond. */
 #define SNAPSHOTTER_DIFF_MTIME 0x8u
@@ -872,8 +878,15 @@ SNAPSHOTTER_API snapshotter_code snapshotter_delete(snapshotter_delete_stats *ou
 /* uid or gid; against a directory only when running as root (only root
  * restores owners). */
 #define SNAPSHOTTER_DIFF_OWNER 0x20u
-/* The directory holds something other than a regular file there. */
+/* The entry is of another type there (a regular file, directory, symlink,
+ * hardlink, FIFO or device on one side, something else on the other). */
 #define SNAPSHOTTER_DIFF_TYPE 0x40u
+/* A symlink points elsewhere, or a hardlink shares another path's inode. */
+#define SNAPSHOTTER_DIFF_LINK_TARGET 0x80u
+/* Extended attributes: one present on one side only, or another value. */
+#define SNAPSHOTTER_DIFF_XATTRS 0x100u
+/* A device node's major or minor number. */
+#define SNAPSHOTTER_DIFF_DEVICE 0x200u
 
 #define SNAPSHOTTER_DIFF_ENTRY_VERSION 1
 typedef struct snapshotter_diff_entry {
@@ -894,10 +907,10 @@ typedef struct snapshotter_diff_request {
     const char *snapshot_version;
     /* The second side, exactly one of: another snapshot (a reference)... */
     const char *other_ref;
-    /* ...or a directory, walked without following symlinks (a symlink or
-     * other non-regular entry where the snapshot has a file is a TYPE
-     * change; elsewhere such entries are not reported, snapshots holding
-     * regular files only). */
+    /* ...or a directory, walked without following symlinks (an entry of
+     * another type than the snapshot's is a TYPE change; what the directory
+     * holds beyond the snapshot is ADDED, but for the directories on the way
+     * to the snapshot's entries). */
     const char *other_dir;
     /* Optional; progress counts the files read to compare content. */
     snapshotter_progress_cb progress;

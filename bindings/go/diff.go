@@ -28,8 +28,15 @@ const (
 	DiffReadOnly DiffReasons = C.SNAPSHOTTER_DIFF_READ_ONLY
 	// DiffOwner: uid or gid; against a directory only when running as root.
 	DiffOwner DiffReasons = C.SNAPSHOTTER_DIFF_OWNER
-	// DiffType: the directory holds something other than a regular file there.
+	// DiffType: the entry is of another type (a regular file on one side, a directory or a symlink
+	// on the other...).
 	DiffType DiffReasons = C.SNAPSHOTTER_DIFF_TYPE
+	// DiffLinkTarget: a symlink points elsewhere, or a hardlink shares another path's inode.
+	DiffLinkTarget DiffReasons = C.SNAPSHOTTER_DIFF_LINK_TARGET
+	// DiffXattrs: an extended attribute present on one side only, or with another value.
+	DiffXattrs DiffReasons = C.SNAPSHOTTER_DIFF_XATTRS
+	// DiffDevice: a device node's major or minor number.
+	DiffDevice DiffReasons = C.SNAPSHOTTER_DIFF_DEVICE
 )
 
 // DiffEntry mirrors snapshotter_diff_entry.

@@ -21,6 +21,9 @@ const (
 	// RestoreDeleteExtra, with RestoreInPlace, then removes what the output dir holds beyond the
 	// snapshot (within Only), never following symlinks.
 	RestoreDeleteExtra RestoreFlags = C.SNAPSHOTTER_RESTORE_DELETE_EXTRA
+	// RestoreSkipDevices leaves out the snapshot's character and block devices instead of failing
+	// with ErrPermissionDenied when not running as root; each one skipped is logged as a warning.
+	RestoreSkipDevices RestoreFlags = C.SNAPSHOTTER_RESTORE_SKIP_DEVICES
 )
 
 // RestoreRequest mirrors snapshotter_restore_request. The snapshot is Name and Version, or Ref

@@ -31,6 +31,7 @@ internal static unsafe partial class Exports
                 Overwrite = (request->Flags & NativeRestoreRequest.OverwriteFlag) != 0,
                 InPlace = (request->Flags & NativeRestoreRequest.InPlaceFlag) != 0,
                 DeleteExtra = (request->Flags & NativeRestoreRequest.DeleteExtraFlag) != 0,
+                SkipDevices = (request->Flags & NativeRestoreRequest.SkipDevicesFlag) != 0,
                 Only = ReadStrings(request->Only, request->OnlyCount, "only"),
                 Progress = control.Progress,
             };

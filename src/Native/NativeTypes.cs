@@ -132,7 +132,8 @@ internal unsafe struct NativeRestoreRequest
     public const uint OverwriteFlag = 0x1;
     public const uint InPlaceFlag = 0x2;
     public const uint DeleteExtraFlag = 0x4;
-    public const uint KnownFlags = OverwriteFlag | InPlaceFlag | DeleteExtraFlag;
+    public const uint SkipDevicesFlag = 0x8;
+    public const uint KnownFlags = OverwriteFlag | InPlaceFlag | DeleteExtraFlag | SkipDevicesFlag;
 
     public uint Version;
     public byte* Ref;

@@ -131,7 +131,7 @@ static void restore_refuses_bad_requests(void)
     RESTORE_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "snapshot_version", r.snapshot_version = NULL);
     RESTORE_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "-x", r.snapshot_version = "-x");
     RESTORE_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "output_dir", r.output_dir = "out\xff");
-    RESTORE_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "flags", r.flags = 0x8);
+    RESTORE_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "flags", r.flags = 0x10);
     RESTORE_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "version", r.version = 0);
     RESTORE_FAILS(SNAPSHOTTER_ERROR_UNSUPPORTED, "version", r.version = 99);
     RESTORE_FAILS(SNAPSHOTTER_ERROR_UNSUPPORTED, "snapshotter_restore_request.version 1 has a field order",

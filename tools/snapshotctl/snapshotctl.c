@@ -44,6 +44,7 @@ static const char usage_text[] =
     "              [--ro PATH]... [--rw PATH]... [--all] [--rehash] [--allow-empty]\n"
     "  snapshotctl [GLOBAL OPTIONS] restore (REF | --name NAME --version VERSION)\n"
     "              [--output-dir DIR] [--overwrite] [--in-place [--delete-extra]] [--only PATTERN]...\n"
+    "              [--skip-devices]\n"
     "  snapshotctl [GLOBAL OPTIONS] list [NAME [--remote]]\n"
     "  snapshotctl [GLOBAL OPTIONS] inspect REF\n"
     "  snapshotctl [GLOBAL OPTIONS] delete REF [--remote]\n"
@@ -142,6 +143,8 @@ static const char options_text[] =
     "                      identical files untouched (each kept file is read once to be sure)\n"
     "  --delete-extra      with --in-place: also remove what --output-dir holds beyond the\n"
     "                      snapshot (within --only), never following symlinks\n"
+    "  --skip-devices      leave out the snapshot's device nodes (only root creates them);\n"
+    "                      each one skipped is logged as a warning\n"
     "  --only PATTERN      restore only the files PATTERN selects: a path, or a glob with *, ?,\n"
     "                      [a-z] and ** (any number of directories); a directory selects all\n"
     "                      below it. Repeatable\n"
@@ -229,7 +232,7 @@ struct cli {
     const char *operands[2];
     int operand_count;
     const char *name, *version, *base_dir, *output_dir, *output, *to_dir;
-    int overwrite, all, rehash, allow_empty, in_place, delete_extra, dry_run, repair, gzip, remote;
+    int overwrite, all, rehash, allow_empty, in_place, delete_extra, skip_devices, dry_run, repair, gzip, remote;
     struct file_list files;
     struct string_list only;
     struct string_list labels;
@@ -660,6 +663,7 @@ enum {
     OPT_ALLOW_EMPTY = 1u << 18,
     OPT_LABEL = 1u << 19,
     OPT_TARGET = 1u << 20,
+    OPT_SKIP_DEVICES = 1u << 21,
 };
 
 struct option_spec {
@@ -681,6 +685,7 @@ static const struct option_spec command_options[] = {
     { "--overwrite", 0, OPT_OVERWRITE },
     { "--in-place", 0, OPT_IN_PLACE },
     { "--delete-extra", 0, OPT_DELETE_EXTRA },
+    { "--skip-devices", 0, OPT_SKIP_DEVICES },
     { "--only", 1, OPT_ONLY },
     { "--dry-run", 0, OPT_DRY_RUN },
     { "--repair", 0, OPT_REPAIR },
@@ -735,7 +740,8 @@ static int run_tree(const struct cli *cli, snapshotter *s, snapshotter_cancel *c
 static const struct command commands[] = {
     { "snapshot", 0, 0, "", OPT_NAME | OPT_VERSION | OPT_BASE_DIR | OPT_RO | OPT_RW | OPT_ALL | OPT_REHASH | OPT_ALLOW_EMPTY, run_snapshot },
     { "restore", 0, 1, "[REF]",
-      OPT_NAME | OPT_VERSION | OPT_OUTPUT_DIR | OPT_OVERWRITE | OPT_IN_PLACE | OPT_DELETE_EXTRA | OPT_ONLY, run_restore },
+      OPT_NAME | OPT_VERSION | OPT_OUTPUT_DIR | OPT_OVERWRITE | OPT_IN_PLACE | OPT_DELETE_EXTRA | OPT_ONLY | OPT_SKIP_DEVICES,
+      run_restore },
     { "list", 0, 1, "[NAME]", OPT_REMOTE, run_list },
     { "gc", 0, 0, "", OPT_DRY_RUN, run_gc },
     { "verify", 0, 0, "", OPT_REPAIR, run_verify },
@@ -939,6 +945,7 @@ static void set_command_option(struct cli *cli, const struct option_spec *option
     case OPT_ONLY: string_list_add(&cli->only, value); break;
     case OPT_LABEL: string_list_add(&cli->labels, value); break;
     case OPT_TARGET: cli->target = value; break;
+    case OPT_SKIP_DEVICES: cli->skip_devices = 1; break;
     case OPT_RO:
     case OPT_RW: list_add(&cli->files, normalize(value), option->bit == OPT_RO ? SNAPSHOTTER_FILE_READ_ONLY : 0); break;
     default: break;
@@ -1167,7 +1174,7 @@ static int run_restore(const struct cli *cli, snapshotter *s, snapshotter_cancel
     req.name = cli->name, req.snapshot_version = cli->version, req.ref = cli->operands[0];
     req.output_dir = cli->output_dir;
     req.flags = (cli->overwrite ? SNAPSHOTTER_RESTORE_OVERWRITE : 0) | (cli->in_place ? SNAPSHOTTER_RESTORE_IN_PLACE : 0) |
-                (cli->delete_extra ? SNAPSHOTTER_RESTORE_DELETE_EXTRA : 0);
+                (cli->delete_extra ? SNAPSHOTTER_RESTORE_DELETE_EXTRA : 0) | (cli->skip_devices ? SNAPSHOTTER_RESTORE_SKIP_DEVICES : 0);
     req.only = cli->only.items, req.only_count = cli->only.count;
     req.progress = isatty(STDERR_FILENO) ? show_progress : NULL, req.progress_payload = &line, req.cancel = cancel;
     snapshotter_code code = snapshotter_restore(&stats, s, &req, &err);
@@ -1377,7 +1384,8 @@ static int is_directory_operand(const char *operand)
     return strchr(operand, '/') != NULL || strcmp(operand, ".") == 0 || strcmp(operand, "..") == 0;
 }
 
-static const char *const diff_reason_names[] = { "content", "size", "mode", "mtime", "read-only", "owner", "type" };
+static const char *const diff_reason_names[] = { "content", "size", "mode",        "mtime",  "read-only",
+                                                 "owner",   "type", "link-target", "xattrs", "device" };
 #define DIFF_REASON_COUNT (sizeof diff_reason_names / sizeof diff_reason_names[0])
 
 static const char *diff_kind_name(uint32_t kind)

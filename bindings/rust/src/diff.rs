@@ -38,8 +38,15 @@ flags! {
         READ_ONLY = sys::SNAPSHOTTER_DIFF_READ_ONLY;
         /// uid or gid; against a directory only when running as root.
         OWNER = sys::SNAPSHOTTER_DIFF_OWNER;
-        /// The directory holds something other than a regular file there.
+        /// The entry is of another type (a regular file on one side, a directory or a symlink on the
+        /// other...).
         TYPE = sys::SNAPSHOTTER_DIFF_TYPE;
+        /// A symlink points elsewhere, or a hardlink shares another path's inode.
+        LINK_TARGET = sys::SNAPSHOTTER_DIFF_LINK_TARGET;
+        /// An extended attribute present on one side only, or with another value.
+        XATTRS = sys::SNAPSHOTTER_DIFF_XATTRS;
+        /// A device node's major or minor number.
+        DEVICE = sys::SNAPSHOTTER_DIFF_DEVICE;
     }
 }
 

@@ -22,6 +22,10 @@ flags! {
         /// With `IN_PLACE`: then remove what the output dir holds beyond the snapshot (within
         /// [`RestoreRequest::only`]), never following symlinks.
         DELETE_EXTRA = sys::SNAPSHOTTER_RESTORE_DELETE_EXTRA;
+        /// Leave out the snapshot's character and block devices instead of failing with
+        /// [`crate::ErrorKind::PermissionDenied`] when not running as root; each one skipped is logged
+        /// as a warning.
+        SKIP_DEVICES = sys::SNAPSHOTTER_RESTORE_SKIP_DEVICES;
     }
 }
 

@@ -32,7 +32,15 @@ internal sealed class ExtraFiles
         Keep(RestoreMarker.FileName);
         foreach (FileRecord file in snapshotFiles)
         {
-            Keep(file.RelativePath);
+            if (file.Type == EntryType.Directory)
+            {
+                // Kept, even empty, and swept: what it holds beyond the snapshot goes.
+                Keep(file.RelativePath + "/");
+            }
+            else
+            {
+                Keep(file.RelativePath);
+            }
         }
     }
 
@@ -91,10 +99,15 @@ internal sealed class ExtraFiles
 
     private bool Selected(string relative) => _selection is null || _selection.Selects(relative);
 
-    /// <summary>Records a file to keep and every directory (or link to one) on its way.</summary>
+    /// <summary>Records a file to keep and every directory (or link to one) on its way; a path ending in '/' is a
+    /// directory to keep, not a file.</summary>
     private void Keep(string relative)
     {
-        _keptFiles.Add(relative);
+        if (!relative.EndsWith('/'))
+        {
+            _keptFiles.Add(relative);
+        }
+
         for (int slash = relative.IndexOf('/'); slash > 0; slash = relative.IndexOf('/', slash + 1))
         {
             _keptDirectories.Add(relative[..slash]);

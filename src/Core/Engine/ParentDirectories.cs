@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using Snapshotter.Errors;
+using Snapshotter.Interop;
 using Snapshotter.IO;
+using Snapshotter.Validation;
 
 namespace Snapshotter.Engine;
 
@@ -26,6 +28,8 @@ namespace Snapshotter.Engine;
 /// </summary>
 internal sealed class ParentDirectories
 {
+    private const uint OwnerWriteSearch = 0x0C0; // u+wx
+
     private readonly OutputTree _tree;
     private readonly bool _create;
     private readonly bool _overwrite;
@@ -35,6 +39,12 @@ internal sealed class ParentDirectories
 
     /// <summary>Held while staging creates or replaces a parent, so two walks never both replace the same one.</summary>
     private readonly Lock _changing = new();
+
+    /// <summary>Directories staging gave their owner write and search permission to put entries in them (only root may
+    /// write into a directory of mode 0500 otherwise), with the mode each had.</summary>
+    private readonly ConcurrentDictionary<string, uint> _loosened = new(StringComparer.Ordinal);
+
+    private readonly bool _mayNeedPermission = Libc.GetEuid() != 0;
 
     private ParentDirectories(OutputTree tree, bool create, bool overwrite)
     {
@@ -88,14 +98,36 @@ internal sealed class ParentDirectories
         return ParentState.Present;
     }
 
+    /// <summary>Gives the directories opened up for writing their mode back, but those in <paramref name="entries"/>
+    /// (the snapshot's own, whose recorded mode is set anyway). Returns whether any changed.</summary>
+    public bool RestoreLoosened(IEnumerable<string> entries)
+    {
+        var recorded = new HashSet<string>(entries, StringComparer.Ordinal);
+        bool changed = false;
+        foreach ((string directory, uint mode) in _loosened.Where(l => !recorded.Contains(l.Key)).OrderByDescending(l => l.Key, StringComparer.Ordinal))
+        {
+            (string parentDir, string name) = RelativePath.Split(directory);
+            using TreeDirectory parent = _tree.OpenDirectory(parentDir);
+            parent.SetOwnerAndMode(name, mode, 0, 0, setOwner: false, isSymlink: false);
+            changed = true;
+        }
+
+        return changed;
+    }
+
     private ParentState Check(string directory, string relativePath)
     {
-        int slash = directory.LastIndexOf('/');
-        string name = directory[(slash + 1)..];
-        using TreeDirectory parent = _tree.OpenDirectory(slash < 0 ? "" : directory[..slash]);
+        (string parentDir, string name) = RelativePath.Split(directory);
+        using TreeDirectory parent = _tree.OpenDirectory(parentDir);
         FileStatus? status = parent.Stat(name);
-        if (status is { IsDirectory: true })
+        if (status is { IsDirectory: true } present)
         {
+            if (_create && _mayNeedPermission && (present.Mode & OwnerWriteSearch) != OwnerWriteSearch)
+            {
+                _loosened.TryAdd(directory, present.ModeBits);
+                parent.SetOwnerAndMode(name, present.Mode | OwnerWriteSearch, 0, 0, setOwner: false, isSymlink: false);
+            }
+
             return ParentState.Present;
         }
 

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Snapshotter.Catalogs;
+using Snapshotter.Diagnostics;
 using Snapshotter.Errors;
 using Snapshotter.Hashing;
 using Snapshotter.IO;
@@ -41,6 +42,12 @@ internal sealed class RestoreOperation
     private readonly bool _restoreOwner;
     private readonly bool _overwrite;
     private readonly ConcurrentDictionary<string, Staged> _staged = new(StringComparer.Ordinal);
+
+    /// <summary>For each regular file that selected hardlinks share: its index among the entries restored.</summary>
+    private readonly Dictionary<string, int> _groupFile = new(StringComparer.Ordinal);
+
+    /// <summary>For each such file: how many selected hardlinks share it.</summary>
+    private readonly Dictionary<string, int> _groupLinks = new(StringComparer.Ordinal);
     private readonly Durability _durability = new();
     private OutputTree? _tree;
     private volatile bool _placed;
@@ -89,6 +96,12 @@ internal sealed class RestoreOperation
         List<FileRecord> snapshotFiles = ReadFiles(snapshot);
         List<FileRecord> files = Selected(snapshotFiles, selection, snapshot.Name, snapshot.Version);
         string? outputDir = CreateOutputDir();
+        if (outputDir is not null)
+        {
+            files = Writable(files, $"{snapshot.Name}:{snapshot.Version}");
+            IndexGroups(files);
+        }
+
         using OutputTree? tree = _tree = outputDir is null ? null : OutputTree.Open(outputDir);
         (TargetState State, FileStatus? Status)[]? plan = outputDir is null ? null : Plan(files);
 
@@ -110,11 +123,11 @@ internal sealed class RestoreOperation
         return _stats.ToStats(files.Count, totalBytes, Stopwatch.GetElapsedTime(started));
     }
 
-    /// <summary>The snapshot's files, every path checked to be canonical (CORRUPT otherwise).</summary>
+    /// <summary>The snapshot's entries, every path canonical and the whole a tree (<see cref="SnapshotConfig.CheckTree"/>):
+    /// CORRUPT otherwise, before anything is written.</summary>
     private List<FileRecord> ReadFiles(SnapshotRecord snapshot)
     {
         List<FileRecord> files = _context.Metadata.GetFiles(snapshot.Id);
-        Catalog.RequireRegularFiles(files, snapshot, "restore");
         foreach (FileRecord file in files)
         {
             string canonical;
@@ -129,8 +142,36 @@ internal sealed class RestoreOperation
 
             if (canonical != file.RelativePath)
             {
-                throw SnapshotterException.Corrupt($"snapshot '{snapshot.Name}:{snapshot.Version}' records a non-canonical path '{file.RelativePath}'");
+                throw SnapshotterException.Corrupt($"snapshot '{snapshot.Name}:{snapshot.Version}' records a non-canonical path '{PathEncoding.Printable(file.RelativePath)}'");
             }
+        }
+
+        SnapshotConfig.CheckTree(files, $"snapshot '{snapshot.Name}:{snapshot.Version}'");
+        return files;
+    }
+
+    /// <summary>
+    /// The entries to write: device nodes left out when asked (each logged), refused by name before anything is written
+    /// when this process cannot create them (only root can) and was not asked to leave them out.
+    /// </summary>
+    private List<FileRecord> Writable(List<FileRecord> files, string snapshot)
+    {
+        static bool IsDevice(FileRecord f) => f.Type is EntryType.CharacterDevice or EntryType.BlockDevice;
+        if (_request.SkipDevices)
+        {
+            foreach (FileRecord device in files.Where(IsDevice))
+            {
+                LibraryLog.Write(LogLevel.Warning, $"restore of '{snapshot}': '{PathEncoding.Printable(device.RelativePath)}', a {device.Type}, was left out, as asked");
+            }
+
+            return files.Where(f => !IsDevice(f)).ToList();
+        }
+
+        if (!_restoreOwner && files.FirstOrDefault(IsDevice) is { } first)
+        {
+            throw new SnapshotterException(
+                ErrorCode.PermissionDenied,
+                $"snapshot '{snapshot}' holds '{PathEncoding.Printable(first.RelativePath)}', a {first.Type}, and only root creates device nodes; nothing was written (restore as root, or leave devices out with skip_devices)");
         }
 
         return files;
@@ -170,8 +211,10 @@ internal sealed class RestoreOperation
 
     /// <summary>
     /// Writes what the plan says differs, under a marker that tells a later restore into the same directory that this
-    /// one did not finish: copies and links are staged beside their targets, made durable, then renamed into place;
-    /// extra files go last when asked.
+    /// one did not finish. Directories come first (parents before children), so every other entry has its place;
+    /// copies, links of the stored inodes, symlinks and special files are staged beside their targets, made durable,
+    /// then renamed into place; the other paths of a hardlink group are linked to the placed file; extra files go when
+    /// asked; last, directories get their mode, owner, xattrs and mtime, deepest first, once nothing changes in them.
     /// </summary>
     private void WriteTargets(
         SnapshotRecord snapshot,
@@ -182,7 +225,7 @@ internal sealed class RestoreOperation
         string outputDir,
         ProgressTracker progress)
     {
-        bool writes = _request.DeleteExtra || plan.Any(p => p.State != TargetState.Identical);
+        bool writes = _request.DeleteExtra || plan.Any(p => p.State != TargetState.Identical) || files.Any(f => f.Type == EntryType.Directory);
         using RestoreMarker? marker = writes || UnixPath.TryStat(RestoreMarker.PathIn(outputDir), followSymlinks: false) is not null
             ? RestoreMarker.Enter(outputDir, $"{snapshot.Name}:{snapshot.Version}")
             : null;
@@ -192,25 +235,54 @@ internal sealed class RestoreOperation
         }
 
         _durability.Track(_context.Store.SnapshotDir);
-        var parents = ParentDirectories.ForStaging(_tree!, _overwrite);
+        using (TreeDirectory root = _tree!.OpenDirectory(""))
+        {
+            _durability.Track(root);
+        }
+
+        var parents = ParentDirectories.ForStaging(_tree, _overwrite);
         try
         {
+            // Parents before children; a directory already there needs nothing until its attributes are set.
+            foreach (int i in Enumerable.Range(0, files.Count).Where(i => files[i].Type == EntryType.Directory && plan[i].State != TargetState.Identical).OrderBy(i => files[i].RelativePath, StringComparer.Ordinal))
+            {
+                _cancellation.ThrowIfCancellationRequested();
+                _placed = true;
+                parents.Walk(files[i].RelativePath + "/");
+            }
+
             BoundedParallel.For(files.Count, _context.Concurrency, _cancellation, (i, token) =>
             {
-                switch (plan[i].State)
+                FileRecord file = files[i];
+                TargetState state = plan[i].State;
+                if (state == TargetState.Identical)
                 {
-                    case TargetState.Identical:
-                        _stats.Reused();
-                        progress.FileDone(files[i].Size);
-                        break;
-                    case TargetState.AttributesOnly:
-                        SetAttributes(files[i], plan[i].Status!.Value);
-                        _stats.Reused();
-                        progress.FileDone(files[i].Size);
-                        break;
-                    default:
-                        Stage(files[i], parents, plan[i].State == TargetState.Different, progress, token);
-                        break;
+                    _stats.Reused();
+                    progress.FileDone(file.Size);
+                }
+                else if (state == TargetState.AttributesOnly)
+                {
+                    SetAttributes(file, plan[i].Status!.Value);
+                    _stats.Reused();
+                    progress.FileDone(file.Size);
+                }
+                else if (file.Type == EntryType.Directory)
+                {
+                    // Made above, before anything that goes in it.
+                    progress.FileDone(0);
+                }
+                else if (IsGroupLink(file))
+                {
+                    // Linked once the file whose inode it shares is in place.
+                }
+                else if (file.HasContent)
+                {
+                    Stage(file, parents, state == TargetState.Different, progress, token);
+                }
+                else
+                {
+                    StageNode(file, parents, state == TargetState.Different);
+                    progress.FileDone(0);
                 }
             });
 
@@ -225,6 +297,16 @@ internal sealed class RestoreOperation
                 _cancellation.ThrowIfCancellationRequested();
                 Place(staged);
                 _staged.TryRemove(temp, out _);
+            }
+
+            for (int i = 0; i < files.Count; i++)
+            {
+                if (IsGroupLink(files[i]) && plan[i].State != TargetState.Identical)
+                {
+                    _cancellation.ThrowIfCancellationRequested();
+                    LinkToGroup(files[i], plan[i].State == TargetState.Different);
+                    progress.FileDone(files[i].Size);
+                }
             }
 
             if (_placed)
@@ -255,7 +337,39 @@ internal sealed class RestoreOperation
             _stats.Removed(new ExtraFiles(outputDir, snapshotFiles, selection, _context.Store.RootDir, _cancellation).Remove());
         }
 
+        if (FinishDirectories(files, parents))
+        {
+            _durability.Flush();
+        }
+
         marker?.Complete();
+    }
+
+    /// <summary>
+    /// Gives every directory entry its recorded mode, owner, xattrs and mtime where they differ, deepest first: only
+    /// now, since creating anything in a directory moves its mtime, and a directory of mode 0500 takes no new entries
+    /// from anybody but root. Directories the snapshot does not hold but this restore had to open up for writing get
+    /// their mode back. Returns whether anything changed.
+    /// </summary>
+    private bool FinishDirectories(List<FileRecord> files, ParentDirectories parents)
+    {
+        bool changed = parents.RestoreLoosened(files.Where(f => f.Type == EntryType.Directory).Select(f => f.RelativePath));
+        foreach (FileRecord directory in files.Where(f => f.Type == EntryType.Directory).OrderByDescending(f => f.RelativePath, StringComparer.Ordinal))
+        {
+            _cancellation.ThrowIfCancellationRequested();
+            (string parentDir, string name) = RelativePath.Split(directory.RelativePath);
+            using TreeDirectory parent = _tree!.OpenDirectory(parentDir);
+            FileStatus status = parent.Stat(name) is { IsDirectory: true } found
+                ? found
+                : throw SnapshotterException.AlreadyExists($"'{directory.RelativePath}' is no longer a directory in output_dir: it changed while it was being restored");
+            if (_comparer.AttributeDifferences(directory, status) != DiffReasons.None || TargetComparer.XattrsDiffer(directory, parent, name))
+            {
+                SetEntryAttributes(parent, name, directory);
+                changed = true;
+            }
+        }
+
+        return changed;
     }
 
     /// <summary>
@@ -276,7 +390,20 @@ internal sealed class RestoreOperation
             _cancellation.ThrowIfCancellationRequested();
             if (entry.Name is { } name && IsDeadRestoresTemp(name))
             {
-                directory.RemoveFile(entry);
+                // A directory set aside to be replaced goes with everything in it.
+                if (directory.OpenChild(entry) is { } aside)
+                {
+                    using (aside)
+                    {
+                        aside.RemoveEverything(_cancellation);
+                    }
+
+                    directory.TryRemoveDirectory(entry);
+                }
+                else
+                {
+                    directory.RemoveFile(entry);
+                }
             }
             else if (directory.OpenChild(entry) is { } child)
             {
@@ -402,6 +529,18 @@ internal sealed class RestoreOperation
             };
         });
 
+        // A path of a hardlink group is right only when it is the very inode of the group's file, and that file stays.
+        for (int i = 0; i < files.Count; i++)
+        {
+            if (IsGroupLink(files[i]) && plan[i] is (TargetState.Identical, { } status))
+            {
+                (TargetState State, FileStatus? Status) shared = plan[_groupFile[files[i].LinkTarget!]];
+                plan[i] = shared is (TargetState.Identical or TargetState.AttributesOnly, { } sharedStatus) && sharedStatus.IsSameInode(status)
+                    ? plan[i]
+                    : (TargetState.Different, status);
+            }
+        }
+
         if (!_overwrite)
         {
             int different = plan.Count(p => p.State == TargetState.Different);
@@ -409,7 +548,7 @@ internal sealed class RestoreOperation
             {
                 string first = files[Array.FindIndex(plan, p => p.State == TargetState.Different)].RelativePath;
                 throw SnapshotterException.AlreadyExists(
-                    $"{different} file(s) in output_dir '{_tree!.Root}' differ from the snapshot, the first is '{first}'; nothing was written (restore with overwrite to replace them)");
+                    $"{different} file(s) in output_dir '{_tree!.Root}' differ from the snapshot, the first is '{PathEncoding.Printable(first)}'; nothing was written (restore with overwrite to replace them)");
             }
         }
 
@@ -418,44 +557,78 @@ internal sealed class RestoreOperation
 
     private (TargetState State, FileStatus? Status) PlanPresent(FileRecord file, CancellationToken token)
     {
-        (string directory, string name) = Split(file.RelativePath);
+        (string directory, string name) = RelativePath.Split(file.RelativePath);
         using TreeDirectory parent = _tree!.OpenDirectory(directory);
-        return parent.Stat(name) switch
-        {
-            null => (TargetState.Absent, null),
-            { IsDirectory: true } => throw SnapshotterException.AlreadyExists($"'{file.RelativePath}' exists in output_dir as a directory"),
-            { } status => (Classify(file, parent, name, status, token), status),
-        };
-    }
-
-    /// <summary>The directory of a relative path ("" for the output dir itself) and its last name.</summary>
-    private static (string Directory, string Name) Split(string relativePath)
-    {
-        int slash = relativePath.LastIndexOf('/');
-        return slash < 0 ? ("", relativePath) : (relativePath[..slash], relativePath[(slash + 1)..]);
+        return parent.Stat(name) is { } status ? (Classify(file, parent, name, status, token), status) : (TargetState.Absent, null);
     }
 
     /// <summary>
+    /// Notes, for each regular file whose inode other selected paths share (hardlinks), where it is among
+    /// <paramref name="files"/>. A hardlink whose file is not selected is restored from its content on its own.
+    /// </summary>
+    private void IndexGroups(List<FileRecord> files)
+    {
+        var regular = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < files.Count; i++)
+        {
+            if (files[i].Type == EntryType.Regular)
+            {
+                regular[files[i].RelativePath] = i;
+            }
+        }
+
+        foreach (FileRecord link in files.Where(f => f.Type == EntryType.Hardlink))
+        {
+            if (regular.TryGetValue(link.LinkTarget!, out int index))
+            {
+                _groupFile[link.LinkTarget!] = index;
+                _groupLinks[link.LinkTarget!] = _groupLinks.GetValueOrDefault(link.LinkTarget!) + 1;
+            }
+        }
+    }
+
+    /// <summary>A hardlink whose file is restored too: it becomes a link of that file once the file is in place.</summary>
+    private bool IsGroupLink(FileRecord file) => file.Type == EntryType.Hardlink && _groupFile.ContainsKey(file.LinkTarget!);
+
+    /// <summary>
     /// How an existing target compares with its record. Only an in-place restore looks at the content of a file
-    /// whose attributes differ (to fix just those); otherwise such a file is rewritten without being read.
+    /// whose attributes differ (to fix just those); otherwise such a file is rewritten without being read. An entry of
+    /// another type is different (with overwrite it is replaced, a directory with everything in it).
     /// </summary>
     private TargetState Classify(FileRecord file, TreeDirectory parent, string name, in FileStatus status, CancellationToken token)
     {
-        if (!status.IsRegularFile)
+        if (!TargetComparer.IsOfType(file, status))
         {
             return TargetState.Different;
         }
 
-        if (_comparer.StoredInodeMatches(file) is { } stored && stored.IsSameInode(status))
+        switch (file.Type)
+        {
+            case EntryType.Directory:
+                // Its mode, owner, xattrs and mtime are set once everything in it is done.
+                return TargetState.Identical;
+            case EntryType.Symlink when parent.ReadLink(name) != file.LinkTarget:
+            case EntryType.CharacterDevice or EntryType.BlockDevice when status.NodeMajor != file.DeviceMajor || status.NodeMinor != file.DeviceMinor:
+                return TargetState.Different;
+            case EntryType.Hardlink when IsGroupLink(file):
+                // The group's file decides (see Plan): this path is right when it is that file's inode.
+                return TargetState.Identical;
+        }
+
+        if (file.HasContent && _comparer.StoredInodeMatches(file) is { } stored && stored.IsSameInode(status))
         {
             // A link of the stored inode is right for a read-only entry; a writable one must be a private copy,
             // or writing to it would rewrite the store (and the original it was linked from).
-            return file.ReadOnly ? TargetState.Identical : TargetState.Different;
+            return file.ReadOnly && CanLinkStored(file) ? TargetState.Identical : TargetState.Different;
         }
 
-        DiffReasons attributes = _comparer.AttributeDifferences(file, status);
-        bool fixable = _request.InPlace && status.LinkCount == 1 && (attributes & DiffReasons.Size) == 0;
-        if ((attributes != DiffReasons.None && !fixable) || !_comparer.ContentMatches(file, status, () => parent.OpenRead(name), token))
+        DiffReasons attributes = _comparer.AttributeDifferences(file, status) | (TargetComparer.XattrsDiffer(file, parent, name) ? DiffReasons.Xattrs : DiffReasons.None);
+
+        // Every path sharing the inode is this snapshot's own (the group's file and its hardlinks): fixing its
+        // attributes touches nothing else.
+        bool fixable = _request.InPlace && status.LinkCount == 1 + (file.Type == EntryType.Regular ? _groupLinks.GetValueOrDefault(file.RelativePath) : 0)
+            && (attributes & DiffReasons.Size) == 0;
+        if ((attributes != DiffReasons.None && !fixable) || (file.HasContent && !_comparer.ContentMatches(file, status, () => parent.OpenRead(name), token)))
         {
             return TargetState.Different;
         }
@@ -463,30 +636,41 @@ internal sealed class RestoreOperation
         return attributes == DiffReasons.None ? TargetState.Identical : TargetState.AttributesOnly;
     }
 
-    /// <summary>Sets a kept file's mode, owner and mtime, provided it is still the inode the plan examined.</summary>
+    /// <summary>Sets a kept entry's mode, owner, xattrs and mtime, provided it is still the inode the plan examined.</summary>
     private void SetAttributes(FileRecord file, in FileStatus planned)
     {
-        (string directory, string name) = Split(file.RelativePath);
+        (string directory, string name) = RelativePath.Split(file.RelativePath);
         using TreeDirectory parent = _tree!.OpenDirectory(directory);
-        using UnixFile existing = parent.OpenRead(name);
-        FileStatus now = existing.Stat();
-        if (!now.IsSameInode(planned) || now.Size != planned.Size || now.ModificationTimeNs != planned.ModificationTimeNs)
+        FileStatus? now = parent.Stat(name);
+        if (now is not { } current || !current.IsSameInode(planned) || current.Size != planned.Size || current.ModificationTimeNs != planned.ModificationTimeNs)
         {
-            throw SnapshotterException.AlreadyExists($"'{file.RelativePath}' changed in output_dir while it was being restored");
+            throw SnapshotterException.AlreadyExists($"'{PathEncoding.Printable(file.RelativePath)}' changed in output_dir while it was being restored");
         }
 
         _placed = true;
-        existing.SetAttributes(file.Mode, file.Uid, file.Gid, file.ModificationTimeNs, _restoreOwner);
+        SetEntryAttributes(parent, name, file);
+    }
+
+    /// <summary>
+    /// Owner (as root), then mode (setuid, setgid and sticky survive: chown clears them, so they come after it), then
+    /// xattrs (a changed owner clears security.capability too), then the mtime, of the entry at <paramref name="name"/>,
+    /// never following a symlink there. Extra xattrs the entry carries go.
+    /// </summary>
+    private void SetEntryAttributes(TreeDirectory parent, string name, FileRecord file)
+    {
+        parent.SetOwnerAndMode(name, file.Mode, file.Uid, file.Gid, _restoreOwner, isSymlink: file.Type == EntryType.Symlink);
+        parent.ReplaceXattrs(name, file.Xattrs?.Entries);
+        parent.SetModificationTime(name, file.ModificationTimeNs);
     }
 
     private void Stage(FileRecord file, ParentDirectories parents, bool replace, ProgressTracker progress, CancellationToken token)
     {
         parents.Walk(file.RelativePath);
-        (string directory, string name) = Split(file.RelativePath);
+        (string directory, string name) = RelativePath.Split(file.RelativePath);
         using TreeDirectory parent = _tree!.OpenDirectory(directory);
         _durability.Track(parent);
 
-        if (file.ReadOnly && !_request.PrivateCopies && TryLink(file, parent, directory, name, replace))
+        if (file.ReadOnly && !_request.PrivateCopies && CanLinkStored(file) && TryLink(file, parent, directory, name, replace))
         {
             _stats.Linked();
             progress.FileDone(file.Size);
@@ -506,7 +690,21 @@ internal sealed class RestoreOperation
                 dataBytes += n;
                 progress.AddBytes(n);
             }, token));
-            output.SetAttributes(file.Mode, file.Uid, file.Gid, file.ModificationTimeNs, _restoreOwner);
+            if (_restoreOwner)
+            {
+                output.SetOwner(file.Uid, file.Gid);
+            }
+
+            output.SetPermissions(file.Mode);
+            if (file.Xattrs is { } xattrs)
+            {
+                foreach ((string attribute, byte[] value) in xattrs.Entries)
+                {
+                    output.SetXattr(attribute, value);
+                }
+            }
+
+            output.SetModificationTime(file.ModificationTimeNs);
             _stats.Wrote(dataBytes);
             progress.FileDone(file.Size - dataBytes);
         }
@@ -514,6 +712,66 @@ internal sealed class RestoreOperation
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>
+    /// The store's read-only inodes carry mode, owner and mtime only: an entry with setuid, setgid or sticky bits or
+    /// with xattrs gets a private copy instead (setting those on the stored inode would change every link of it).
+    /// </summary>
+    private static bool CanLinkStored(FileRecord file) =>
+        (file.Mode & ~FileStatus.PermissionMask) == 0 && file.Xattrs is not { Count: > 0 };
+
+    /// <summary>A symlink, FIFO or device node, created under a temporary name beside its target with all its attributes,
+    /// to be renamed into place with the copies.</summary>
+    private void StageNode(FileRecord file, ParentDirectories parents, bool replace)
+    {
+        parents.Walk(file.RelativePath);
+        (string directory, string name) = RelativePath.Split(file.RelativePath);
+        using TreeDirectory parent = _tree!.OpenDirectory(directory);
+        _durability.Track(parent);
+        string temp = NewTempName();
+        _staged[Path.Join(directory, temp)] = new Staged(directory, temp, name, file, replace);
+        switch (file.Type)
+        {
+            case EntryType.Symlink:
+                parent.CreateSymlink(file.LinkTarget!, temp);
+                break;
+            case EntryType.Fifo:
+                parent.CreateNode(temp, Libc.S_IFIFO | TempFileMode, 0);
+                break;
+            case EntryType.CharacterDevice or EntryType.BlockDevice:
+                parent.CreateNode(temp, (file.Type == EntryType.CharacterDevice ? Libc.S_IFCHR : Libc.S_IFBLK) | TempFileMode, Libc.MakeDevice(file.DeviceMajor, file.DeviceMinor));
+                break;
+            default:
+                throw new InvalidOperationException($"'{file.RelativePath}' ({file.Type}) is not a node");
+        }
+
+        SetEntryAttributes(parent, temp, file);
+    }
+
+    /// <summary>
+    /// Links a path of a hardlink group to its file, now in place: under a temporary name first, then renamed over
+    /// what is there, so the path never holds anything but the old entry or the group's inode.
+    /// </summary>
+    private void LinkToGroup(FileRecord link, bool replace)
+    {
+        (string fileDir, string fileName) = RelativePath.Split(link.LinkTarget!);
+        (string directory, string name) = RelativePath.Split(link.RelativePath);
+        using TreeDirectory source = _tree!.OpenDirectory(fileDir);
+        using TreeDirectory parent = _tree.OpenDirectory(directory);
+        string temp = NewTempName();
+        var staged = new Staged(directory, temp, name, link, replace);
+        _staged[Path.Join(directory, temp)] = staged;
+        int errno = parent.TryLinkFrom(source, fileName, temp);
+        if (errno != 0)
+        {
+            throw Errno.Exception(errno, $"link '{PathEncoding.Printable(link.LinkTarget!)}' to", parent.PathOf(name));
+        }
+
+        _durability.Track(parent);
+        Place(staged);
+        _staged.TryRemove(Path.Join(directory, temp), out _);
+        _stats.Linked();
     }
 
     /// <summary>
@@ -579,7 +837,7 @@ internal sealed class RestoreOperation
         using TreeDirectory parent = _tree!.OpenDirectory(staged.Directory);
         if (staged.Replace)
         {
-            parent.Rename(staged.TempName, staged.Name);
+            ReplaceWith(parent, staged.TempName, staged.Name);
         }
         else if (!parent.RenameNoReplace(staged.TempName, staged.Name))
         {
@@ -590,13 +848,44 @@ internal sealed class RestoreOperation
             }
             else if (_overwrite)
             {
-                parent.Rename(staged.TempName, staged.Name);
+                ReplaceWith(parent, staged.TempName, staged.Name);
             }
             else
             {
                 throw SnapshotterException.AlreadyExists($"'{staged.File.RelativePath}' appeared in output_dir while it was being restored, and differs from the snapshot");
             }
         }
+    }
+
+    /// <summary>
+    /// Renames <paramref name="temp"/> over <paramref name="name"/>. A directory there (the snapshot has a file, link or
+    /// node where the tree has a directory) is first renamed aside under a temporary name, then removed with
+    /// everything in it: the path holds the old entry or the new one at every moment, and a crash leaves the directory
+    /// under a name the next restore into this dir removes.
+    /// </summary>
+    private void ReplaceWith(TreeDirectory parent, string temp, string name)
+    {
+        if (parent.Stat(name) is not { IsDirectory: true })
+        {
+            parent.Rename(temp, name);
+            return;
+        }
+
+        string aside = NewTempName();
+        parent.Rename(name, aside);
+        try
+        {
+            parent.Rename(temp, name);
+        }
+        catch
+        {
+            parent.RenameNoReplace(aside, name);
+            throw;
+        }
+
+        using UnixDirectory moved = UnixDirectory.OpenIn(parent, aside);
+        moved.RemoveEverything(_cancellation);
+        parent.RemoveDirectory(aside);
     }
 
     private string NewTempName() => OwnTempPrefix + RandomName.Hex16();

@@ -23,11 +23,34 @@ internal sealed class TargetComparer
     /// <summary>Owners count only where this process can restore them: as root.</summary>
     public bool CompareOwner { get; }
 
+    /// <summary>Size (of an entry with content), mode (a symlink has none of its own), mtime and owner (as root).</summary>
     public DiffReasons AttributeDifferences(FileRecord file, in FileStatus status) =>
-        (status.Size != file.Size ? DiffReasons.Size | DiffReasons.Content : DiffReasons.None)
-        | (status.Permissions != file.Mode ? DiffReasons.Mode : DiffReasons.None)
+        (file.HasContent && status.Size != file.Size ? DiffReasons.Size | DiffReasons.Content : DiffReasons.None)
+        | (!status.IsSymlink && status.ModeBits != file.Mode ? DiffReasons.Mode : DiffReasons.None)
         | (status.ModificationTimeNs != file.ModificationTimeNs ? DiffReasons.Mtime : DiffReasons.None)
         | (CompareOwner && (status.Uid != file.Uid || status.Gid != file.Gid) ? DiffReasons.Owner : DiffReasons.None);
+
+    /// <summary>Whether what is on disk is of the entry's type (a hardlink is a regular file on disk).</summary>
+    public static bool IsOfType(FileRecord file, in FileStatus status) => file.Type switch
+    {
+        EntryType.Regular or EntryType.Hardlink => status.IsRegularFile,
+        EntryType.Directory => status.IsDirectory,
+        EntryType.Symlink => status.IsSymlink,
+        EntryType.Fifo => status.IsFifo,
+        EntryType.CharacterDevice => status.IsCharacterDevice,
+        EntryType.BlockDevice => status.IsBlockDevice,
+        _ => false,
+    };
+
+    /// <summary>Whether the entry's recorded xattrs differ from those at the name (none recorded and none there is
+    /// the same).</summary>
+    public static bool XattrsDiffer(FileRecord file, TreeDirectory parent, string name)
+    {
+        Dictionary<string, byte[]> present = parent.ReadXattrs(name) ?? [];
+        IReadOnlyList<KeyValuePair<string, byte[]>> recorded = file.Xattrs?.Entries ?? [];
+        return present.Count != recorded.Count
+            || recorded.Any(r => !present.TryGetValue(r.Key, out byte[]? value) || !value.AsSpan().SequenceEqual(r.Value));
+    }
 
     /// <summary>The stored read-only inode, when it is a regular file carrying exactly the recorded attributes.</summary>
     public FileStatus? StoredInodeMatches(FileRecord file) =>

@@ -196,10 +196,10 @@ internal sealed unsafe class TreeDirectory : IDisposable
         }
     }
 
-    /// <summary>Sets owner, then permission bits (setuid, setgid and sticky included: chown clears them, so they come
-    /// after it), then the modification time, of the entry at <paramref name="name"/> without following a symlink.
-    /// A symlink has no mode of its own, so only its owner and time are set.</summary>
-    public void SetAttributes(string name, uint mode, uint uid, uint gid, long mtimeNs, bool setOwner, bool isSymlink)
+    /// <summary>Sets the owner (when asked), then the permission bits (setuid, setgid and sticky included: chown clears
+    /// them, so they come after it) of the entry at <paramref name="name"/> without following a symlink. A symlink has
+    /// no mode of its own: only its owner is set.</summary>
+    public void SetOwnerAndMode(string name, uint mode, uint uid, uint gid, bool setOwner, bool isSymlink)
     {
         fixed (byte* p = Encode(name))
         {
@@ -212,13 +212,82 @@ internal sealed unsafe class TreeDirectory : IDisposable
             {
                 throw Errno.LastException("chmod", PathOf(name));
             }
+        }
+    }
 
-            var times = stackalloc Libc.TimeSpec[2];
-            times[0] = new Libc.TimeSpec { Seconds = 0, Nanoseconds = Libc.UTIME_OMIT };
-            times[1] = Libc.TimeSpec.FromUnixNs(mtimeNs);
+    /// <summary>Sets the modification time of the entry at <paramref name="name"/> (a symlink's own), leaving the access
+    /// time alone.</summary>
+    public void SetModificationTime(string name, long mtimeNs)
+    {
+        var times = stackalloc Libc.TimeSpec[2];
+        times[0] = new Libc.TimeSpec { Seconds = 0, Nanoseconds = Libc.UTIME_OMIT };
+        times[1] = Libc.TimeSpec.FromUnixNs(mtimeNs);
+        fixed (byte* p = Encode(name))
+        {
             if (Libc.UtimensAt(Fd, p, times, Libc.AT_SYMLINK_NOFOLLOW) != 0)
             {
                 throw Errno.LastException("set times of", PathOf(name));
+            }
+        }
+    }
+
+    /// <summary>The target the symlink at <paramref name="name"/> holds, as the string of its bytes
+    /// (<see cref="PathEncoding"/>); null when the name is not a symlink or is gone.</summary>
+    public string? ReadLink(string name)
+    {
+        fixed (byte* p = Encode(name))
+        {
+            for (int size = 256; ; size *= 2)
+            {
+                var buffer = new byte[size];
+                nint n;
+                fixed (byte* b = buffer)
+                {
+                    n = Libc.ReadLinkAt(Fd, p, b, (nuint)size);
+                }
+
+                if (n < 0)
+                {
+                    int errno = Errno.Last;
+                    return errno is Errno.EINVAL or Errno.ENOENT ? null : throw Errno.Exception(errno, "read symlink", PathOf(name));
+                }
+
+                if (n < size)
+                {
+                    return PathEncoding.FromBytes(buffer.AsSpan(0, (int)n));
+                }
+            }
+        }
+    }
+
+    /// <summary>The extended attributes of the entry at <paramref name="name"/> (a symlink's own), by name; null when it
+    /// has none or the filesystem keeps none.</summary>
+    public Dictionary<string, byte[]>? ReadXattrs(string name) =>
+        ExtendedAttributeReader.Read(ProcPathOf(name), _ => true)?.ToDictionary(StringComparer.Ordinal);
+
+    /// <summary>Makes the extended attributes of the entry at <paramref name="name"/> exactly <paramref name="wanted"/>
+    /// (none when null): those it lacks or holds with another value are set, those not wanted removed.</summary>
+    public void ReplaceXattrs(string name, IEnumerable<KeyValuePair<string, byte[]>>? wanted)
+    {
+        Dictionary<string, byte[]> present = ReadXattrs(name) ?? [];
+        foreach ((string attribute, byte[] value) in wanted ?? [])
+        {
+            if (!present.Remove(attribute, out byte[]? old) || !old.AsSpan().SequenceEqual(value))
+            {
+                SetXattr(name, attribute, value);
+            }
+        }
+
+        byte[] path = ProcPath(name);
+        foreach (string extra in present.Keys)
+        {
+            fixed (byte* p = path)
+            fixed (byte* a = Encode(extra))
+            {
+                if (Libc.LRemoveXattr(p, a) != 0 && Errno.Last != Errno.ENODATA)
+                {
+                    throw Errno.LastException($"remove extended attribute '{extra}' of", PathOf(name));
+                }
             }
         }
     }
@@ -228,8 +297,7 @@ internal sealed unsafe class TreeDirectory : IDisposable
     /// there is no lsetxattr relative to a directory.</summary>
     public void SetXattr(string name, string attribute, ReadOnlySpan<byte> value)
     {
-        byte[] path = Encode($"/proc/self/fd/{Fd}/{name}");
-        fixed (byte* p = path)
+        fixed (byte* p = ProcPath(name))
         fixed (byte* a = Encode(attribute))
         fixed (byte* v = value)
         {
@@ -240,15 +308,28 @@ internal sealed unsafe class TreeDirectory : IDisposable
         }
     }
 
+    /// <summary>Removes the empty directory at <paramref name="name"/>.</summary>
+    public void RemoveDirectory(string name)
+    {
+        fixed (byte* p = Encode(name))
+        {
+            if (Libc.UnlinkAt(Fd, p, Libc.AT_REMOVEDIR) != 0)
+            {
+                throw Errno.LastException("remove directory", PathOf(name));
+            }
+        }
+    }
+
     public void Dispose() => _handle.Dispose();
 
-    /// <summary>A name as the kernel takes it: its bytes, NUL-terminated.</summary>
-    internal static byte[] Encode(string name)
-    {
-        var bytes = new byte[Encoding.UTF8.GetByteCount(name) + 1];
-        Encoding.UTF8.GetBytes(name, bytes);
-        return bytes;
-    }
+    /// <summary>The entry reached through this directory's descriptor, for the calls that take only a path: the magic link
+    /// /proc/self/fd/N is this very directory, whatever happened to its path.</summary>
+    private string ProcPathOf(string name) => $"/proc/self/fd/{Fd}/{name}";
+
+    private byte[] ProcPath(string name) => Encode(ProcPathOf(name));
+
+    /// <summary>A name as the kernel takes it: its bytes (<see cref="PathEncoding"/>), NUL-terminated.</summary>
+    internal static byte[] Encode(string name) => PathEncoding.GetNullTerminatedBytes(name);
 
     private UnixFile Open(string name, int flags, uint mode, string operation)
     {

@@ -47,6 +47,43 @@ internal sealed unsafe class UnixDirectory : IDisposable
         }
     }
 
+    /// <summary>The directory <paramref name="name"/> of an output tree's directory, for reading and removing what is in it;
+    /// a symlink there is refused (ELOOP), never followed.</summary>
+    public static UnixDirectory OpenIn(TreeDirectory parent, string name)
+    {
+        fixed (byte* p = TreeDirectory.Encode(name))
+        {
+            return FromDescriptor(Libc.OpenAt(parent.Fd, p, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0), parent.PathOf(name))
+                ?? throw Errno.LastException("open directory", parent.PathOf(name));
+        }
+    }
+
+    /// <summary>Removes everything in this directory, descending through descriptors only: a symlink is removed as a
+    /// link, never followed.</summary>
+    public void RemoveEverything(CancellationToken cancellation)
+    {
+        foreach (Entry entry in ReadEntries())
+        {
+            cancellation.ThrowIfCancellationRequested();
+            if (OpenChild(entry) is { } child)
+            {
+                using (child)
+                {
+                    child.RemoveEverything(cancellation);
+                }
+
+                if (!TryRemoveDirectory(entry))
+                {
+                    throw SnapshotterException.AlreadyExists($"'{System.IO.Path.Join(Path, entry.Display)}' took new entries while it was being removed");
+                }
+            }
+            else
+            {
+                RemoveFile(entry);
+            }
+        }
+    }
+
     /// <summary>The child directory <paramref name="entry"/>, or null when it is not (or no longer) a directory
     /// (ENOTDIR, ELOOP: a symlink) or is gone.</summary>
     public UnixDirectory? OpenChild(Entry entry)

@@ -213,7 +213,7 @@ internal sealed class UnixFile : SafeHandle
 
     public void SetPermissions(uint mode)
     {
-        if (Libc.FChmod(Fd, mode & FileStatus.PermissionMask) != 0)
+        if (Libc.FChmod(Fd, mode & FileStatus.ModeBitsMask) != 0)
         {
             throw Errno.LastException("chmod", Path);
         }
@@ -224,6 +224,19 @@ internal sealed class UnixFile : SafeHandle
         if (Libc.FChown(Fd, uid, gid) != 0)
         {
             throw Errno.LastException("chown", Path);
+        }
+    }
+
+    /// <summary>Sets the extended attribute <paramref name="attribute"/> (created or replaced).</summary>
+    public unsafe void SetXattr(string attribute, ReadOnlySpan<byte> value)
+    {
+        fixed (byte* a = TreeDirectory.Encode(attribute))
+        fixed (byte* v = value)
+        {
+            if (Libc.FSetXattr(Fd, a, v, (nuint)value.Length, 0) != 0)
+            {
+                throw Errno.LastException($"set extended attribute '{attribute}' of", Path);
+            }
         }
     }
 

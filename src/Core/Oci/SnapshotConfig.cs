@@ -519,7 +519,7 @@ internal static class SnapshotConfig
     /// all, where writing it would write through the link), and a hardlink names a regular file of the config sharing its
     /// content and attributes (what a restore gives them both, being one inode).
     /// </summary>
-    private static void CheckTree(List<FileRecord> files, string source)
+    public static void CheckTree(List<FileRecord> files, string source)
     {
         var byPath = files.ToDictionary(f => f.RelativePath, StringComparer.Ordinal);
         foreach (FileRecord file in files)

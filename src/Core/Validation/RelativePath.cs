@@ -91,4 +91,11 @@ internal static class RelativePath
     /// <summary>True when <paramref name="path"/> (absolute, resolved) is <paramref name="root"/> or lies below it.</summary>
     public static bool IsInside(string path, string root) =>
         path == root || (path.StartsWith(root, StringComparison.Ordinal) && (root == "/" || path[root.Length] == '/'));
+
+    /// <summary>The directory of a canonical relative path ("" for the root itself) and its last name.</summary>
+    public static (string Directory, string Name) Split(string relativePath)
+    {
+        int slash = relativePath.LastIndexOf('/');
+        return slash < 0 ? ("", relativePath) : (relativePath[..slash], relativePath[(slash + 1)..]);
+    }
 }

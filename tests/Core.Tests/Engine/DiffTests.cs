@@ -63,15 +63,17 @@ public sealed class DiffTests : EngineTestBase
         File.Delete(Path.Join(output, "ro.bin"));
         File.CreateSymbolicLink(Path.Join(output, "ro.bin"), Path.Join(BaseDir, "ro.bin"));
         TestFiles.WriteDense(Path.Join(output, "extra/new.bin"), _a);
-        File.CreateSymbolicLink(Path.Join(output, "link-not-reported"), "same.bin");
+        File.CreateSymbolicLink(Path.Join(output, "link"), "same.bin");
         TestFiles.WriteDense(Path.Join(output, "dir/grown.txt"), "x"u8);
 
         Assert.Equal(
             [
                 Changed("dir/changes.txt", DiffReasons.Content),
                 new("dir/grown.txt", DiffKind.Added, DiffReasons.None),
+                new("extra", DiffKind.Added, DiffReasons.None),
                 new("extra/new.bin", DiffKind.Added, DiffReasons.None),
                 Changed("gone.txt", DiffReasons.Type),
+                new("link", DiffKind.Added, DiffReasons.None),
                 Changed("ro.bin", DiffReasons.Type),
                 Changed("same.bin", DiffReasons.Mode | DiffReasons.Mtime),
             ],

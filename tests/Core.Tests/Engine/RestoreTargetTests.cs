@@ -129,18 +129,23 @@ public sealed class RestoreTargetTests : EngineTestBase
     }
 
     [Fact]
-    public void A_directory_in_the_way_is_already_exists_even_with_overwrite()
+    public void A_directory_in_the_way_is_already_exists_and_replaced_with_everything_in_it_with_overwrite()
     {
         SnapshotAll();
         string output = Temp.CreateDirectory("out");
         Temp.CreateDirectory("out", "data.bin", "inside");
+        string outside = TestFiles.WriteDense(Temp.Combine("outside", "kept"), [5]);
+        File.CreateSymbolicLink(Path.Join(output, "data.bin", "inside", "link"), Path.GetDirectoryName(outside)!);
 
-        foreach (bool overwrite in new[] { false, true })
-        {
-            SnapshotterException e = Expect.Error(ErrorCode.AlreadyExists, () => Restore("snap", "v1", output, overwrite));
-            Assert.Contains("data.bin", e.Message, StringComparison.Ordinal);
-            Assert.Equal(["data.bin", "data.bin/inside"], TestFiles.Tree(output));
-        }
+        SnapshotterException e = Expect.Error(ErrorCode.AlreadyExists, () => Restore("snap", "v1", output));
+        Assert.Contains("data.bin", e.Message, StringComparison.Ordinal);
+        Assert.Equal(["data.bin", "data.bin/inside", "data.bin/inside/link", "data.bin/inside/link/kept"], TestFiles.Tree(output));
+
+        Restore("snap", "v1", output, overwrite: true);
+
+        Assert.Equal(_data, File.ReadAllBytes(Path.Join(output, "data.bin")));
+        Assert.Equal([5], File.ReadAllBytes(outside));
+        Assert.Empty(TestFiles.TempFiles(output));
     }
 
     [Fact]

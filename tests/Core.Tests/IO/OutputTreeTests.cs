@@ -78,7 +78,8 @@ public sealed class OutputTreeTests : IDisposable
         Expect.Error(ErrorCode.AlreadyExists, () => b.CreateSymlink("elsewhere", "link"));
         Expect.Error(ErrorCode.AlreadyExists, () => b.CreateNode("link", Interop.Libc.S_IFIFO | 0x1A4, 0));
         Expect.Error(ErrorCode.IO, () => b.OpenRead("link"));
-        b.SetAttributes("link", 0x1FF, 0, 0, 1_000_000_123L, setOwner: false, isSymlink: true);
+        b.SetOwnerAndMode("link", 0x1FF, 0, 0, setOwner: false, isSymlink: true);
+        b.SetModificationTime("link", 1_000_000_123L);
 
         Assert.Equal([7], File.ReadAllBytes(victim));
         Assert.Equal(0x1A4u, Inode.Of(victim).Permissions);
@@ -116,7 +117,8 @@ public sealed class OutputTreeTests : IDisposable
 
         Assert.True(a.TryCreateDirectory("d", 0x1C0));
         Assert.False(a.TryCreateDirectory("d", 0x1C0));
-        a.SetAttributes("d", 0x3ED, 0, 0, 5_000_000_007L, setOwner: false, isSymlink: false);
+        a.SetOwnerAndMode("d", 0x3ED, 0, 0, setOwner: false, isSymlink: false);
+        a.SetModificationTime("d", 5_000_000_007L);
         Inode d = Inode.Of(Path.Join(_root, "a", "d"));
         Assert.Equal(0x3EDu, d.Mode & 0xFFF);
         Assert.Equal(5_000_000_007L, d.MtimeNs);
@@ -169,5 +171,6 @@ public sealed class OutputTreeTests : IDisposable
     public void Names_pass_to_the_kernel_byte_for_byte()
     {
         Assert.Equal(Encoding.UTF8.GetBytes("é/x\0"), TreeDirectory.Encode("é/x"));
+        Assert.Equal([0x61, 0xFF, 0x62, 0], TreeDirectory.Encode("a\uDCFFb"));
     }
 }

@@ -198,6 +198,7 @@ pub struct snapshotter_snapshot_request {
 pub const SNAPSHOTTER_RESTORE_OVERWRITE: u32 = 0x1;
 pub const SNAPSHOTTER_RESTORE_IN_PLACE: u32 = 0x2;
 pub const SNAPSHOTTER_RESTORE_DELETE_EXTRA: u32 = 0x4;
+pub const SNAPSHOTTER_RESTORE_SKIP_DEVICES: u32 = 0x8;
 pub const SNAPSHOTTER_RESTORE_REQUEST_VERSION: c_uint = 2;
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
@@ -293,6 +294,9 @@ pub const SNAPSHOTTER_DIFF_MTIME: u32 = 0x8;
 pub const SNAPSHOTTER_DIFF_READ_ONLY: u32 = 0x10;
 pub const SNAPSHOTTER_DIFF_OWNER: u32 = 0x20;
 pub const SNAPSHOTTER_DIFF_TYPE: u32 = 0x40;
+pub const SNAPSHOTTER_DIFF_LINK_TARGET: u32 = 0x80;
+pub const SNAPSHOTTER_DIFF_XATTRS: u32 = 0x100;
+pub const SNAPSHOTTER_DIFF_DEVICE: u32 = 0x200;
 pub const SNAPSHOTTER_DIFF_ENTRY_VERSION: c_uint = 1;
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]

@@ -10,7 +10,7 @@ public enum DiffReasons
     Content = 0x1,
     Size = 0x2,
 
-    /// <summary>Permission bits.</summary>
+    /// <summary>Permission bits, setuid, setgid and sticky included.</summary>
     Mode = 0x4,
 
     /// <summary>Modification time, to the nanosecond.</summary>
@@ -22,6 +22,15 @@ public enum DiffReasons
     /// <summary>uid or gid (against a directory: only when running as root, since only root restores owners).</summary>
     Owner = 0x20,
 
-    /// <summary>The directory holds something other than a regular file at the path (a directory, a symlink...).</summary>
+    /// <summary>The entry is of another type (a regular file on one side, a directory or a symlink on the other...).</summary>
     Type = 0x40,
+
+    /// <summary>A symlink points elsewhere, or a hardlink shares another path's inode.</summary>
+    LinkTarget = 0x80,
+
+    /// <summary>Extended attributes: one present on one side only, or another value.</summary>
+    Xattrs = 0x100,
+
+    /// <summary>A device node's major or minor number.</summary>
+    Device = 0x200,
 }

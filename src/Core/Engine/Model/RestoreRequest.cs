@@ -30,6 +30,10 @@ public sealed record RestoreRequest
     /// <see cref="Only"/> when given), never following symlinks.</summary>
     public bool DeleteExtra { get; init; }
 
+    /// <summary>Leave out the snapshot's character and block devices instead of failing: only root creates them. Each one
+    /// skipped is logged as a warning naming it.</summary>
+    public bool SkipDevices { get; init; }
+
     /// <summary>Paths or globs (see Validation.PathPattern): restore only the files they select. Null or empty: all.</summary>
     public IReadOnlyList<string>? Only { get; init; }
 
