@@ -16,7 +16,11 @@
  *   `snapshotter_error **err`, may be NULL; when it is not NULL and the call
  *   fails, *err receives an error object the caller frees with
  *   snapshotter_error_free(). Errors are per call, never thread-local.
- * - Strings are NUL-terminated UTF-8. A NULL or malformed argument is
+ * - Strings are NUL-terminated UTF-8, except file system paths below a
+ *   directory (base_dir, relative_path, output_dir, input_dir, other_dir,
+ *   restore's `only`, and the relative paths in results): those are bytes,
+ *   any but NUL, as the kernel takes them, UTF-8 or not, passed through and
+ *   returned unchanged. A NULL or malformed argument is
  *   SNAPSHOTTER_ERROR_INVALID_ARGUMENT, never a crash. Handles (the pointers
  *   the library gives out) are looked up before use: one that was freed, is
  *   of another type or never came from the library is refused the same way,

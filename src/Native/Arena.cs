@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using Snapshotter.Errors;
+using Snapshotter.IO;
 
 namespace Snapshotter.Native;
 
@@ -44,8 +45,9 @@ internal unsafe struct Arena
     public static nuint SizeOf<T>(nuint count)
         where T : unmanaged => Align((nuint)sizeof(T) * count);
 
-    /// <summary>Bytes a NUL-terminated UTF-8 copy of <paramref name="value"/> takes.</summary>
-    public static nuint SizeOf(string value) => (nuint)Encoding.UTF8.GetByteCount(value) + 1;
+    /// <summary>Bytes a NUL-terminated copy of <paramref name="value"/> takes: UTF-8, or a path's own bytes when they are
+    /// not (see <see cref="PathEncoding"/>).</summary>
+    public static nuint SizeOf(string value) => (nuint)PathEncoding.GetByteCount(value) + 1;
 
     /// <summary>
     /// A result list in one block: the header, the items converted by <paramref name="convert"/> and the strings
@@ -118,7 +120,9 @@ internal unsafe struct Arena
     public byte* String(string value)
     {
         byte* p = Carve(SizeOf(value));
-        int length = Encoding.UTF8.GetBytes(value, new Span<byte>(p, (int)(_end - p)));
+        byte[] bytes = PathEncoding.GetBytes(value);
+        bytes.CopyTo(new Span<byte>(p, (int)(_end - p)));
+        int length = bytes.Length;
         p[length] = 0;
         return p;
     }

@@ -20,7 +20,7 @@ internal static unsafe partial class Exports
             RequireOut(request, "req");
             RequireVersion(request->Version, NativeDiffRequest.CurrentVersion, "snapshotter_diff_request");
             string? otherRef = Utf8.Optional(request->OtherRef, "other_ref");
-            string? otherDir = Utf8.Optional(request->OtherDir, "other_dir");
+            string? otherDir = Utf8.OptionalPath(request->OtherDir);
             if ((otherRef is null) == (otherDir is null))
             {
                 throw SnapshotterException.InvalidArgument("give exactly one of other_ref (a snapshot) and other_dir (a directory) to compare with");

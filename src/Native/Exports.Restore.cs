@@ -27,7 +27,7 @@ internal static unsafe partial class Exports
                 Name = Utf8.Optional(request->Name, "name"),
                 Version = Utf8.Optional(request->SnapshotVersion, "snapshot_version"),
                 Reference = Utf8.Optional(request->Ref, "ref") is { } reference ? SnapshotReference.Parse(reference) : null,
-                OutputDir = Utf8.Optional(request->OutputDir, "output_dir"),
+                OutputDir = Utf8.OptionalPath(request->OutputDir),
                 Overwrite = (request->Flags & NativeRestoreRequest.OverwriteFlag) != 0,
                 InPlace = (request->Flags & NativeRestoreRequest.InPlaceFlag) != 0,
                 DeleteExtra = (request->Flags & NativeRestoreRequest.DeleteExtraFlag) != 0,
@@ -60,7 +60,7 @@ internal static unsafe partial class Exports
         var values = new string[(int)count];
         for (int i = 0; i < values.Length; i++)
         {
-            values[i] = Utf8.Required(strings[i], $"{field}[{i}]");
+            values[i] = Utf8.RequiredPath(strings[i], $"{field}[{i}]");
         }
 
         return values;

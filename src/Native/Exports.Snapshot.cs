@@ -33,7 +33,7 @@ internal static unsafe partial class Exports
             {
                 Name = Utf8.Required(request->Name, "name"),
                 Version = Utf8.Required(request->SnapshotVersion, "snapshot_version"),
-                BaseDir = Utf8.Required(request->BaseDir, "base_dir"),
+                BaseDir = Utf8.RequiredPath(request->BaseDir, "base_dir"),
                 Files = ReadFiles(request->Files, request->FileCount),
                 Progress = control.Progress,
                 Rehash = (request->Flags & NativeSnapshotRequest.RehashFlag) != 0,
@@ -80,7 +80,7 @@ internal static unsafe partial class Exports
 
             RequireKnownFlags(file->Flags, NativeFile.KnownFlags, $"files[{i}].flags");
             specs[i] = new FileSpec(
-                Utf8.Required(file->RelativePath, $"files[{i}].relative_path"),
+                Utf8.RequiredPath(file->RelativePath, $"files[{i}].relative_path"),
                 (file->Flags & NativeFile.ReadOnlyFlag) != 0);
         }
 

@@ -30,7 +30,7 @@ internal static unsafe partial class Exports
             {
                 Snapshot = ReadReference(request->Ref, request->Name, request->SnapshotVersion),
                 Descriptor = ReadDescriptor(request->Fd),
-                OutputDir = Utf8.Optional(request->OutputDir, "output_dir"),
+                OutputDir = Utf8.OptionalPath(request->OutputDir),
                 Gzip = (request->Flags & NativeExportRequest.GzipFlag) != 0,
                 Progress = control.Progress,
             };
@@ -56,7 +56,7 @@ internal static unsafe partial class Exports
             var importRequest = new ImportRequest
             {
                 Descriptor = ReadDescriptor(request->Fd),
-                InputDir = Utf8.Optional(request->InputDir, "input_dir"),
+                InputDir = Utf8.OptionalPath(request->InputDir),
                 Name = Utf8.Optional(request->Name, "name"),
                 Version = Utf8.Optional(request->SnapshotVersion, "snapshot_version"),
                 Progress = control.Progress,

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using Snapshotter.Errors;
+using Snapshotter.IO;
 
 namespace Snapshotter.Native;
 
@@ -31,6 +32,15 @@ internal static unsafe class Utf8
             throw SnapshotterException.InvalidArgument($"{field} is not valid UTF-8");
         }
     }
+
+    /// <summary>A required path argument: any bytes but NUL, UTF-8 or not, kept losslessly (see
+    /// <see cref="PathEncoding"/>); NULL is INVALID_ARGUMENT naming <paramref name="field"/>.</summary>
+    public static string RequiredPath(byte* value, string field) =>
+        OptionalPath(value) ?? throw SnapshotterException.InvalidArgument($"{field} is NULL");
+
+    /// <summary>An optional path argument: NULL gives null; otherwise as <see cref="RequiredPath"/>.</summary>
+    public static string? OptionalPath(byte* value) =>
+        value == null ? null : PathEncoding.FromBytes(MemoryMarshal.CreateReadOnlySpanFromNullTerminated(value));
 
     /// <summary>A NUL-terminated copy in native memory, released with NativeMemory.Free.</summary>
     public static byte* Allocate(string value)

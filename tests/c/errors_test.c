@@ -67,7 +67,6 @@ static void snapshot_refuses_bad_requests(void)
     SNAPSHOT_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "files[0].relative_path", one_[0].relative_path = NULL);
     SNAPSHOT_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "files[0].relative_path", one_[0].relative_path = "");
     SNAPSHOT_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "files[0].relative_path", one_[0].relative_path = "./.");
-    SNAPSHOT_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "files[0].relative_path", one_[0].relative_path = "a\xff");
     SNAPSHOT_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "../a.txt", one_[0].relative_path = "../a.txt");
     SNAPSHOT_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "subdir/../a.txt", one_[0].relative_path = "subdir/../a.txt");
     SNAPSHOT_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "/etc/hostname", one_[0].relative_path = "/etc/hostname");
@@ -130,7 +129,6 @@ static void restore_refuses_bad_requests(void)
     RESTORE_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "name", r.name = "\xc0\xaf");
     RESTORE_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "snapshot_version", r.snapshot_version = NULL);
     RESTORE_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "-x", r.snapshot_version = "-x");
-    RESTORE_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "output_dir", r.output_dir = "out\xff");
     RESTORE_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "flags", r.flags = 0x10);
     RESTORE_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "version", r.version = 0);
     RESTORE_FAILS(SNAPSHOTTER_ERROR_UNSUPPORTED, "version", r.version = 99);

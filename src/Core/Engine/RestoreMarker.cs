@@ -39,11 +39,11 @@ internal sealed class RestoreMarker : IDisposable
         while (true)
         {
             bool created = true;
-            int fd = Libc.Open(path, Libc.O_RDWR | Libc.O_APPEND | Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, MarkerMode);
+            int fd = UnixFile.OpenDescriptor(path, Libc.O_RDWR | Libc.O_APPEND | Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, MarkerMode);
             if (fd < 0 && Errno.Last == Errno.EEXIST)
             {
                 created = false;
-                fd = Libc.Open(path, Libc.O_RDWR | Libc.O_APPEND | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
+                fd = UnixFile.OpenDescriptor(path, Libc.O_RDWR | Libc.O_APPEND | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
                 if (fd < 0 && Errno.Last == Errno.ENOENT)
                 {
                     continue;

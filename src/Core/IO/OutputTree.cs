@@ -33,7 +33,7 @@ internal sealed unsafe class OutputTree : IDisposable
     /// every walk go component by component even where openat2 exists (tests of that path).</summary>
     public static OutputTree Open(string root, bool componentWalk = false)
     {
-        int fd = Libc.Open(root, Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
+        int fd = UnixFile.OpenDescriptor(root, Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
         return fd >= 0 ? new OutputTree(UnixFile.Adopt(fd, root), componentWalk) : throw Errno.LastException("open directory", root);
     }
 

@@ -12,7 +12,7 @@ namespace Snapshotter.IO;
 /// lone surrogate, so every byte string has exactly one string and comes back from it byte for byte. A string
 /// holding other lone surrogates, or escapes of bytes that together are valid UTF-8, stands for no name.
 /// </summary>
-internal static class PathEncoding
+public static class PathEncoding
 {
     private const char FirstEscape = '\uDC80';
     private const char LastEscape = '\uDCFF';
@@ -125,6 +125,9 @@ internal static class PathEncoding
         bytes[length] = 0;
         return bytes[..(length + 1)];
     }
+
+    /// <summary>"" NUL-terminated: the empty path that, with AT_EMPTY_PATH, names a descriptor itself.</summary>
+    public static readonly byte[] EmptyPath = [0];
 
     /// <summary>The name for messages and logs: escaped bytes shown as \xHH, everything else as is.</summary>
     public static string Printable(string name)

@@ -4,8 +4,8 @@ namespace Snapshotter.IO;
 internal static class TreeWalk
 {
     /// <summary>
-    /// Everything below <paramref name="directory"/> by relative path, directories included (a name that is not
-    /// UTF-8 is shown with replacement characters). A symlink is listed as what it is, never descended into.
+    /// Everything below <paramref name="directory"/> by relative path, directories included (names kept whole, UTF-8 or
+    /// not: see <see cref="PathEncoding"/>). A symlink is listed as what it is, never descended into.
     /// </summary>
     public static Dictionary<string, FileStatus> Collect(UnixDirectory directory, CancellationToken cancellation)
     {
@@ -24,7 +24,7 @@ internal static class TreeWalk
                 continue;
             }
 
-            string relative = relativeDir.Length == 0 ? entry.Display : $"{relativeDir}/{entry.Display}";
+            string relative = relativeDir.Length == 0 ? entry.Text : $"{relativeDir}/{entry.Text}";
             found[relative] = status;
             if (status.IsDirectory && directory.OpenChild(entry) is { } child)
             {

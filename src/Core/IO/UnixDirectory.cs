@@ -120,7 +120,7 @@ internal sealed unsafe class UnixDirectory : IDisposable
     }
 
     /// <summary>The entry of this name (for names the caller knows, such as "snapshot.json").</summary>
-    public static Entry EntryOf(string name) => new(Encoding.UTF8.GetBytes(name), name);
+    public static Entry EntryOf(string name) => new(PathEncoding.GetBytes(name), PathEncoding.IsUtf8(name) ? name : null);
 
     /// <summary>Every entry but "." and "..", in directory order.</summary>
     public List<Entry> ReadEntries()
@@ -188,9 +188,12 @@ internal sealed unsafe class UnixDirectory : IDisposable
     public FileStatus Stat()
     {
         Libc.StatxBuffer b;
-        return Libc.Statx(_fd, "", Libc.AT_EMPTY_PATH, Libc.STATX_BASIC_STATS, &b) == 0
-            ? FileStatus.From(b)
-            : throw Errno.LastException("stat", Path);
+        fixed (byte* empty = PathEncoding.EmptyPath)
+        {
+            return Libc.Statx(_fd, empty, Libc.AT_EMPTY_PATH, Libc.STATX_BASIC_STATS, &b) == 0
+                ? FileStatus.From(b)
+                : throw Errno.LastException("stat", Path);
+        }
     }
 
     /// <summary>Removes a file, symlink or other non-directory entry; one already gone is fine.</summary>

@@ -78,7 +78,7 @@ internal sealed class UnixFile : SafeHandle
     /// linked at <paramref name="path"/> (<see cref="UnixPath.TryLinkOpenFile"/>), and it vanishes if it never is.</summary>
     public static UnixFile CreateUnnamed(string directory, string path, uint mode)
     {
-        int fd = OpenRaw(directory, Libc.O_RDWR | Libc.O_TMPFILE, mode);
+        int fd = OpenDescriptor(directory, Libc.O_RDWR | Libc.O_TMPFILE, mode);
         return fd >= 0 ? new UnixFile(fd, path) : throw Errno.LastException("create an unnamed file for", path);
     }
 
@@ -94,7 +94,7 @@ internal sealed class UnixFile : SafeHandle
     /// <summary>Opens with the given flags; returns null instead of throwing when the path does not exist.</summary>
     public static UnixFile? TryOpenRead(string path)
     {
-        int fd = OpenRaw(path, Libc.O_RDONLY);
+        int fd = OpenDescriptor(path, Libc.O_RDONLY);
         if (fd >= 0)
         {
             return new UnixFile(fd, path);
@@ -106,11 +106,13 @@ internal sealed class UnixFile : SafeHandle
 
     private static UnixFile Open(string path, int flags, uint mode, string operation)
     {
-        int fd = OpenRaw(path, flags, mode);
+        int fd = OpenDescriptor(path, flags, mode);
         return fd >= 0 ? new UnixFile(fd, path) : throw Errno.LastException(operation, path);
     }
 
-    private static unsafe int OpenRaw(string path, int flags, uint mode = 0)
+    /// <summary>open(2) of a path (its bytes: see <see cref="PathEncoding"/>), with O_CLOEXEC, again after EINTR: a new
+    /// descriptor, or -1 and errno.</summary>
+    internal static unsafe int OpenDescriptor(string path, int flags, uint mode = 0)
     {
         while (true)
         {
@@ -178,9 +180,15 @@ internal sealed class UnixFile : SafeHandle
     public unsafe FileStatus Stat()
     {
         Libc.StatxBuffer b;
-        return Libc.Statx(Fd, "", Libc.AT_EMPTY_PATH, Libc.STATX_BASIC_STATS, &b) == 0
-            ? FileStatus.From(b)
-            : throw Errno.LastException("stat", Path);
+        fixed (byte* empty = PathEncoding.EmptyPath)
+        {
+            if (Libc.Statx(Fd, empty, Libc.AT_EMPTY_PATH, Libc.STATX_BASIC_STATS, &b) == 0)
+            {
+                return FileStatus.From(b);
+            }
+        }
+
+        throw Errno.LastException("stat", Path);
     }
 
     /// <summary>Writes back the file's dirty pages and waits for them (sync_file_range; no metadata, no cache flush).

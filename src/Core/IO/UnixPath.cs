@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Snapshotter.Errors;
 using Snapshotter.Interop;
 
@@ -12,9 +13,12 @@ internal static class UnixPath
     public static unsafe FileStatus? TryStat(string path, bool followSymlinks)
     {
         Libc.StatxBuffer b;
-        if (Libc.Statx(Libc.AT_FDCWD, path, followSymlinks ? 0 : Libc.AT_SYMLINK_NOFOLLOW, Libc.STATX_BASIC_STATS, &b) == 0)
+        fixed (byte* p = PathEncoding.GetNullTerminatedBytes(path))
         {
-            return FileStatus.From(b);
+            if (Libc.Statx(Libc.AT_FDCWD, p, followSymlinks ? 0 : Libc.AT_SYMLINK_NOFOLLOW, Libc.STATX_BASIC_STATS, &b) == 0)
+            {
+                return FileStatus.From(b);
+            }
         }
 
         int errno = Errno.Last;
@@ -25,9 +29,12 @@ internal static class UnixPath
     public static unsafe FileSystemSpace SpaceOf(string path)
     {
         Libc.StatFsBuffer b;
-        if (Libc.StatFs(path, &b) != 0)
+        fixed (byte* p = PathEncoding.GetNullTerminatedBytes(path))
         {
-            throw Errno.LastException("measure the filesystem of", path);
+            if (Libc.StatFs(p, &b) != 0)
+            {
+                throw Errno.LastException("measure the filesystem of", path);
+            }
         }
 
         long unit = b.FragmentSize > 0 ? b.FragmentSize : b.BlockSize;
@@ -38,13 +45,16 @@ internal static class UnixPath
     public static unsafe long? TryFilesystemType(string path)
     {
         Libc.StatFsBuffer b;
-        return Libc.StatFs(path, &b) == 0 ? b.Type : null;
+        fixed (byte* p = PathEncoding.GetNullTerminatedBytes(path))
+        {
+            return Libc.StatFs(p, &b) == 0 ? b.Type : null;
+        }
     }
 
     /// <summary>Creates the directory and its missing parents (mkdir -p).</summary>
     public static void CreateDirectories(string path)
     {
-        if (Libc.MkDir(path, DirectoryMode) == 0)
+        if (MakeDirectory(path, DirectoryMode) == 0)
         {
             return;
         }
@@ -72,7 +82,7 @@ internal static class UnixPath
         }
 
         CreateDirectories(parent);
-        if (Libc.MkDir(path, DirectoryMode) != 0 && Errno.Last != Errno.EEXIST)
+        if (MakeDirectory(path, DirectoryMode) != 0 && Errno.Last != Errno.EEXIST)
         {
             throw Errno.LastException("create directory", path);
         }
@@ -81,7 +91,12 @@ internal static class UnixPath
     /// <summary>The canonical absolute path with every symlink resolved.</summary>
     public static unsafe string RealPath(string path)
     {
-        byte* resolved = Libc.RealPath(path, null);
+        byte* resolved;
+        fixed (byte* p = PathEncoding.GetNullTerminatedBytes(path))
+        {
+            resolved = Libc.RealPath(p, null);
+        }
+
         if (resolved == null)
         {
             throw Errno.LastException("resolve", path);
@@ -89,7 +104,7 @@ internal static class UnixPath
 
         try
         {
-            return new string((sbyte*)resolved);
+            return PathEncoding.FromBytes(MemoryMarshal.CreateReadOnlySpanFromNullTerminated(resolved));
         }
         finally
         {
@@ -126,28 +141,65 @@ internal static class UnixPath
     /// <summary>Removes a file; a file that is already gone is fine.</summary>
     public static void DeleteFile(string path)
     {
-        if (Libc.Unlink(path) != 0 && Errno.Last != Errno.ENOENT)
+        if (Unlink(path) != 0 && Errno.Last != Errno.ENOENT)
         {
             throw Errno.LastException("remove", path);
         }
     }
 
     /// <summary>Best-effort removal for cleanup paths that must not hide the original error.</summary>
-    public static void TryDeleteFile(string path) => Libc.Unlink(path);
+    public static void TryDeleteFile(string path) => Unlink(path);
+
+    /// <summary>mkdir(2) of a path (its bytes): 0, or -1 and errno.</summary>
+    public static unsafe int MakeDirectory(string path, uint mode)
+    {
+        fixed (byte* p = PathEncoding.GetNullTerminatedBytes(path))
+        {
+            return Libc.MkDir(p, mode);
+        }
+    }
+
+    private static unsafe int Unlink(string path)
+    {
+        fixed (byte* p = PathEncoding.GetNullTerminatedBytes(path))
+        {
+            return Libc.Unlink(p);
+        }
+    }
+
+    /// <summary>linkat(2) of two paths relative to directory descriptors: 0, or -1 and errno.</summary>
+    private static unsafe int LinkAt(int fromDirFd, string from, int toDirFd, string to, int flags)
+    {
+        fixed (byte* f = PathEncoding.GetNullTerminatedBytes(from))
+        fixed (byte* t = PathEncoding.GetNullTerminatedBytes(to))
+        {
+            return Libc.LinkAt(fromDirFd, f, toDirFd, t, flags);
+        }
+    }
+
+    /// <summary>renameat2(2) of two paths relative to directory descriptors: 0, or -1 and errno.</summary>
+    private static unsafe int RenameAt(int fromDirFd, string from, int toDirFd, string to, uint flags)
+    {
+        fixed (byte* f = PathEncoding.GetNullTerminatedBytes(from))
+        fixed (byte* t = PathEncoding.GetNullTerminatedBytes(to))
+        {
+            return Libc.RenameAt2(fromDirFd, f, toDirFd, t, flags);
+        }
+    }
 
     /// <summary>Hardlinks <paramref name="target"/> at <paramref name="linkPath"/>. Returns the errno (0 on success)
     /// so callers can react to EEXIST and EXDEV.</summary>
     public static int TryLink(string target, string linkPath) =>
-        Libc.LinkAt(Libc.AT_FDCWD, target, Libc.AT_FDCWD, linkPath, 0) == 0 ? 0 : Errno.Last;
+        LinkAt(Libc.AT_FDCWD, target, Libc.AT_FDCWD, linkPath, 0) == 0 ? 0 : Errno.Last;
 
     /// <summary>Hardlinks the inode behind an open descriptor, whatever happened to its path since it was opened.</summary>
     public static int TryLinkOpenFile(UnixFile file, string linkPath) =>
-        Libc.LinkAt(Libc.AT_FDCWD, $"/proc/self/fd/{file.Fd}", Libc.AT_FDCWD, linkPath, Libc.AT_SYMLINK_FOLLOW) == 0 ? 0 : Errno.Last;
+        LinkAt(Libc.AT_FDCWD, $"/proc/self/fd/{file.Fd}", Libc.AT_FDCWD, linkPath, Libc.AT_SYMLINK_FOLLOW) == 0 ? 0 : Errno.Last;
 
     /// <summary>Moves <paramref name="from"/> to <paramref name="to"/>, replacing what is there.</summary>
     public static void Rename(string from, string to)
     {
-        if (Libc.Rename(from, to) != 0)
+        if (RenameAt(Libc.AT_FDCWD, from, Libc.AT_FDCWD, to, 0) != 0)
         {
             throw Errno.LastException("rename to", to);
         }
@@ -167,7 +219,7 @@ internal static class UnixPath
     /// <param name="toPath">The path <paramref name="to"/> names, for messages.</param>
     private static bool RenameNoReplaceAt(int dirFd, string from, string to, string fromPath, string toPath)
     {
-        if (Libc.RenameAt2(dirFd, from, dirFd, to, Libc.RENAME_NOREPLACE) == 0)
+        if (RenameAt(dirFd, from, dirFd, to, Libc.RENAME_NOREPLACE) == 0)
         {
             return true;
         }
@@ -184,7 +236,7 @@ internal static class UnixPath
         }
 
         // No RENAME_NOREPLACE here: link then unlink gives the same no-clobber guarantee.
-        int linkErrno = Libc.LinkAt(dirFd, from, dirFd, to, 0) == 0 ? 0 : Errno.Last;
+        int linkErrno = LinkAt(dirFd, from, dirFd, to, 0) == 0 ? 0 : Errno.Last;
         if (linkErrno == Errno.EEXIST)
         {
             return false;

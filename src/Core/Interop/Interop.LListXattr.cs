@@ -10,8 +10,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Library, EntryPoint = "llistxattr", SetLastError = true)]
     public static partial nint LListXattr(byte* path, byte* list, nuint size);
 
-    /// <summary>lgetxattr(2) of a NUL-terminated path and name, as <see cref="LGetXattr(string, string, byte*, nuint)"/>
-    /// for paths that need not be UTF-8.</summary>
+    /// <summary>lgetxattr(2): the value of attribute <c>name</c> of <c>path</c> (both NUL-terminated; a symlink itself,
+    /// not followed) into <c>value</c>. Returns its length, or -1 and errno (ENODATA: no such attribute; ERANGE:
+    /// <c>size</c> too small).</summary>
     [LibraryImport(Library, EntryPoint = "lgetxattr", SetLastError = true)]
     public static partial nint LGetXattr(byte* path, byte* name, byte* value, nuint size);
 }

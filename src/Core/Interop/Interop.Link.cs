@@ -4,14 +4,6 @@ namespace Snapshotter.Interop;
 
 internal static unsafe partial class Libc
 {
-    /// <summary>linkat(2), again after EINTR. Returns 0, or -1 and errno (EEXIST, EXDEV across filesystems, EMLINK at
-    /// the link limit).</summary>
-    public static int LinkAt(int oldDirFd, string oldPath, int newDirFd, string newPath, int flags) =>
-        Retrying(() => LinkAtOnce(oldDirFd, oldPath, newDirFd, newPath, flags));
-
-    [LibraryImport(Library, EntryPoint = "linkat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int LinkAtOnce(int oldDirFd, string oldPath, int newDirFd, string newPath, int flags);
-
     /// <summary>linkat(2) of raw names relative to directory descriptors, again after EINTR; without AT_SYMLINK_FOLLOW a
     /// symlink at the old name is linked itself. Returns 0, or -1 and errno (EEXIST, EXDEV, EMLINK).</summary>
     public static int LinkAt(int oldDirFd, byte* oldName, int newDirFd, byte* newName, int flags)

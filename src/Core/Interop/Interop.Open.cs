@@ -21,7 +21,8 @@ internal static partial class Libc
 
     public static readonly int O_NOFOLLOW = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 0x8000 : 0x20000;
 
-    /// <summary>open(2). Returns a new descriptor, or -1 and errno. <c>mode</c> is used with O_CREAT only.</summary>
-    [LibraryImport(Library, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial int Open(string path, int flags, uint mode);
+    /// <summary>open(2) of a NUL-terminated path (its bytes, UTF-8 or not). Returns a new descriptor, or -1 and
+    /// errno. <c>mode</c> is used with O_CREAT only.</summary>
+    [LibraryImport(Library, EntryPoint = "open", SetLastError = true)]
+    public static unsafe partial int Open(byte* path, int flags, uint mode);
 }

@@ -6,8 +6,8 @@ internal static partial class Libc
 {
     /// <summary>realpath(3) with a NULL buffer. Returns a malloc'd absolute path with every symlink resolved
     /// (release it with <see cref="Free"/>), or NULL and errno.</summary>
-    [LibraryImport(Library, EntryPoint = "realpath", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    public static unsafe partial byte* RealPath(string path, byte* resolved);
+    [LibraryImport(Library, EntryPoint = "realpath", SetLastError = true)]
+    public static unsafe partial byte* RealPath(byte* path, byte* resolved);
 
     /// <summary>free(3) for memory the C library allocated.</summary>
     [LibraryImport(Library, EntryPoint = "free")]

@@ -18,6 +18,6 @@ internal static partial class Libc
 
     /// <summary>statfs(2): the filesystem holding <c>path</c>. Returns 0, or -1 and errno. Block counts are in units
     /// of f_frsize (f_bsize where the filesystem leaves f_frsize 0).</summary>
-    [LibraryImport(Library, EntryPoint = "statfs", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    public static unsafe partial int StatFs(string path, StatFsBuffer* buffer);
+    [LibraryImport(Library, EntryPoint = "statfs", SetLastError = true)]
+    public static unsafe partial int StatFs(byte* path, StatFsBuffer* buffer);
 }

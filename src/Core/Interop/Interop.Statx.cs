@@ -31,11 +31,8 @@ internal static partial class Libc
         [FieldOffset(140)] public uint DevMinor;
     }
 
-    /// <summary>statx(2). Returns 0, or -1 and errno. With AT_EMPTY_PATH and "" it describes <c>dirfd</c> itself.</summary>
-    [LibraryImport(Library, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    public static unsafe partial int Statx(int dirfd, string path, int flags, uint mask, StatxBuffer* buffer);
-
-    /// <summary>statx(2) of a raw NUL-terminated name relative to <c>dirfd</c>, for names that need not be UTF-8.</summary>
+    /// <summary>statx(2) of a NUL-terminated path or name relative to <c>dirfd</c> (its bytes, UTF-8 or not). Returns 0, or
+    /// -1 and errno. With AT_EMPTY_PATH and "" it describes <c>dirfd</c> itself.</summary>
     [LibraryImport(Library, EntryPoint = "statx", SetLastError = true)]
     public static unsafe partial int Statx(int dirfd, byte* name, int flags, uint mask, StatxBuffer* buffer);
 }

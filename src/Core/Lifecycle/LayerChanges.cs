@@ -105,7 +105,13 @@ internal sealed class LayerChanges
     private static unsafe bool IsOpaque(string path)
     {
         byte value;
-        nint length = Libc.LGetXattr(path, OpaqueAttribute, &value, 1);
+        nint length;
+        fixed (byte* p = PathEncoding.GetNullTerminatedBytes(path))
+        fixed (byte* name = PathEncoding.GetNullTerminatedBytes(OpaqueAttribute))
+        {
+            length = Libc.LGetXattr(p, name, &value, 1);
+        }
+
         if (length >= 0)
         {
             return length == 1 && value == (byte)'y';

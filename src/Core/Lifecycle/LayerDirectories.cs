@@ -33,7 +33,7 @@ internal sealed class LayerDirectories
     /// </summary>
     public void Create(long id, bool withWork)
     {
-        if (Libc.MkDir(Root, PrivateMode) != 0 && Errno.Last != Errno.EEXIST)
+        if (UnixPath.MakeDirectory(Root, PrivateMode) != 0 && Errno.Last != Errno.EEXIST)
         {
             throw Errno.LastException("create directory", Root);
         }
@@ -138,7 +138,7 @@ internal sealed class LayerDirectories
 
     private static void MakeDirectory(string path, uint mode)
     {
-        if (Libc.MkDir(path, mode) != 0)
+        if (UnixPath.MakeDirectory(path, mode) != 0)
         {
             throw Errno.LastException("create directory", path);
         }

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
 using Snapshotter.Errors;
 using Snapshotter.Interop;
+using Snapshotter.IO;
 
 namespace Snapshotter.Metadata;
 
@@ -68,7 +69,7 @@ internal sealed partial class MetadataConnection : SqliteConnection
 
             ClearPool(this);
             Close();
-            int fd = Libc.Open(DataSource, Libc.O_RDWR | Libc.O_CLOEXEC, 0);
+            int fd = UnixFile.OpenDescriptor(DataSource, Libc.O_RDWR | Libc.O_CLOEXEC, 0);
             if (fd < 0)
             {
                 throw Errno.LastException("open for writing", DataSource);
@@ -115,7 +116,7 @@ internal sealed partial class MetadataConnection : SqliteConnection
     {
         foreach (string path in new[] { database, database + "-wal", database + "-shm" })
         {
-            int fd = Libc.Open(path, Libc.O_RDWR | Libc.O_CLOEXEC, 0);
+            int fd = UnixFile.OpenDescriptor(path, Libc.O_RDWR | Libc.O_CLOEXEC, 0);
             if (fd >= 0)
             {
                 Libc.Close(fd);
