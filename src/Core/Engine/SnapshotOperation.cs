@@ -200,16 +200,17 @@ internal sealed class SnapshotOperation
     }
 
     /// <summary>What the snapshot records: the files stored by this call and the request's inherited ones they do not
-    /// replace, by path.</summary>
+    /// replace, by path, as the request's <see cref="SnapshotRequest.CompleteRecords"/> completes them.</summary>
     private IReadOnlyList<FileRecord> WithInherited(FileRecord[] records)
     {
-        if (_request.InheritedFiles.Count == 0)
+        IReadOnlyList<FileRecord> recorded = records;
+        if (_request.InheritedFiles.Count > 0)
         {
-            return records;
+            var stored = records.Select(r => r.RelativePath).ToHashSet(StringComparer.Ordinal);
+            recorded = [.. _request.InheritedFiles.Where(f => !stored.Contains(f.RelativePath)).Concat(records).OrderBy(f => f.RelativePath, StringComparer.Ordinal)];
         }
 
-        var stored = records.Select(r => r.RelativePath).ToHashSet(StringComparer.Ordinal);
-        return [.. _request.InheritedFiles.Where(f => !stored.Contains(f.RelativePath)).Concat(records).OrderBy(f => f.RelativePath, StringComparer.Ordinal)];
+        return _request.CompleteRecords is { } complete ? complete(recorded) : recorded;
     }
 
     private FileRecord Store(
@@ -415,7 +416,7 @@ internal sealed class SnapshotOperation
     /// seconds (local mean time, before the 20th century in most zones) cannot be written exactly in RFC 3339:
     /// Go would shift the clock by it but print whole minutes, changing the instant. UTC is recorded instead.
     /// </summary>
-    private static int LocalOffsetSeconds(long unixNs)
+    internal static int LocalOffsetSeconds(long unixNs)
     {
         long ticks = unixNs / TimeSpan.NanosecondsPerTick;
         if (ticks <= DateTimeOffset.MinValue.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks || ticks >= DateTimeOffset.MaxValue.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks)

@@ -103,6 +103,7 @@ public sealed class LifecycleSnapshots
                 AllowEmpty = true,
                 Progress = progress,
                 InheritedFiles = inherited,
+                CompleteRecords = changes.Complete,
                 Lifecycle = new LifecycleCommit(active.Id, key, name, kept, parentSnapshot),
             };
             OperationStats stats = new SnapshotOperation(_context, request, token).Run();

@@ -27,6 +27,10 @@ public sealed record SnapshotRequest
     /// of the same path): what a lifecycle commit keeps of its parent.</summary>
     internal IReadOnlyList<FileRecord> InheritedFiles { get; init; } = [];
 
+    /// <summary>What completes the records of stored and inherited files (ordered by path) into everything the snapshot
+    /// records, ordered by path: a lifecycle commit's entries of its layer that are not stored files.</summary>
+    internal Func<IReadOnlyList<FileRecord>, IReadOnlyList<FileRecord>>? CompleteRecords { get; init; }
+
     /// <summary>The active a lifecycle commit turns committed in the snapshot's own commit transaction.</summary>
     internal LifecycleCommit? Lifecycle { get; init; }
 }
