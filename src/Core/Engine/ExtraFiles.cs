@@ -58,26 +58,26 @@ internal sealed class ExtraFiles
         foreach (UnixDirectory.Entry entry in directory.ReadEntries())
         {
             _cancellation.ThrowIfCancellationRequested();
-            string relative = relativeDir.Length == 0 ? entry.Display : $"{relativeDir}/{entry.Display}";
-            bool named = entry.Name is not null;
+            // Text keeps a name that is not UTF-8 as the snapshot's paths hold it, so such an entry is kept, not swept.
+            string relative = relativeDir.Length == 0 ? entry.Text : $"{relativeDir}/{entry.Text}";
             FileStatus? status = directory.Stat(entry);
             if (status is null)
             {
                 continue;
             }
 
-            if ((named && _keptFiles.Contains(relative)) || (_storeRoot is { } store && status.Value.IsSameInode(store)))
+            if (_keptFiles.Contains(relative) || (_storeRoot is { } store && status.Value.IsSameInode(store)))
             {
                 emptied = false;
             }
             else if (status.Value.IsDirectory)
             {
-                bool kept = named && _keptDirectories.Contains(relative);
+                bool kept = _keptDirectories.Contains(relative);
                 (long inside, bool childEmptied) = SweepChild(directory, entry, relative);
                 removed += inside;
                 emptied &= !kept && childEmptied && Selected(relative) && directory.TryRemoveDirectory(entry);
             }
-            else if ((named && _keptDirectories.Contains(relative)) || !Selected(relative))
+            else if (_keptDirectories.Contains(relative) || !Selected(relative))
             {
                 emptied = false;
             }

@@ -242,6 +242,27 @@ public sealed class TreeRestoreTests : EngineTestBase
     }
 
     [Fact]
+    public void In_place_with_delete_extra_keeps_entries_whose_names_are_not_UTF8()
+    {
+        string directory = PathEncoding.FromBytes([(byte)'d', (byte)'i', (byte)'r', (byte)'-', 0xC3, (byte)'(']);
+        string file = directory + "/" + PathEncoding.FromBytes([(byte)'c', (byte)'a', (byte)'f', 0xE9]);
+        List<FileRecord> tree =
+        [
+            Entry(directory, EntryType.Directory, 0x1ED, 1_600_000_000 * Second),
+            Regular(file, 0x1A4, 1_600_000_001 * Second, source: "other.txt"),
+        ];
+        Publish("v1", tree);
+        RestoreTree("v1");
+
+        OperationStats stats = RestoreTree("v1", inPlace: true, deleteExtra: true);
+
+        Assert.Equal(0, stats.FilesRemoved);
+        string listing = Tool.Run("ls", "-bR", Output);
+        Assert.Contains("dir-\\303(:", listing);
+        Assert.Contains("caf\\351", listing);
+    }
+
+    [Fact]
     public void Devices_need_root_or_are_left_out_when_asked()
     {
         FileRecord device = Entry("dev/null", EntryType.CharacterDevice, 0x1B6, Second, major: 1, minor: 3);
