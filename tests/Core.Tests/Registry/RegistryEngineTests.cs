@@ -277,6 +277,40 @@ public sealed class RegistryEngineTests : IClassFixture<RegistryFixture>, IDispo
         Assert.False(Directory.Exists(_temp.Combine("out")));
     }
 
+    public static TheoryData<string, string> HostileTrees => new()
+    {
+        { "symlink-then-file", "'link/etc/evil' lies beneath 'link'" },
+        { "absolute-link-as-path", "'abs/passwd' lies beneath 'abs'" },
+        { "hardlink-outside", "'../../etc/passwd'" },
+        { "hardlink-to-symlink", "hardlink 'hl' names 'link'" },
+    };
+
+    [Theory]
+    [MemberData(nameof(HostileTrees))]
+    public void A_hostile_tree_from_the_registry_is_refused_by_name_before_anything_is_recorded_or_written(string kind, string named)
+    {
+        string name = RegistryFixture.UniqueName();
+        FileRecord file = ArtifactGoldenTests.GoldenFile with { RelativePath = "file" };
+        FileRecord Link(string path, string target) =>
+            new(path, null, false, 0x1FF, 0, 0, 0, file.ModificationTimeNs, 0, EntryType.Symlink, target);
+        List<FileRecord> entries = kind switch
+        {
+            "symlink-then-file" => [Link("link", _temp.Combine("victim")), file with { RelativePath = "link/etc/evil" }],
+            "absolute-link-as-path" => [Link("abs", "/etc"), file with { RelativePath = "abs/passwd" }],
+            "hardlink-outside" => [file, file with { RelativePath = "hl", Type = EntryType.Hardlink, LinkTarget = "../../etc/passwd" }],
+            _ => [Link("link", "file"), file, file with { RelativePath = "hl", Type = EntryType.Hardlink, LinkTarget = "link" }],
+        };
+        Catalog().Push(name, "v1", SnapshotArtifact.Build(entries), CancellationToken.None);
+        SnapshotEngine b = Node("b");
+
+        SnapshotterException e = Expect.Error(ErrorCode.Corrupt, () => b.Restore(new RestoreRequest { Name = name, Version = "v1", OutputDir = _temp.Combine("out") }));
+
+        Assert.Contains(named, e.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_temp.Combine("out")));
+        Assert.False(Directory.Exists(_temp.Combine("victim")));
+        Assert.Null(MetadataStore.Open(Path.Join(Root("b"), "metadata")).FindCommitted(name, "v1"));
+    }
+
     [Fact]
     public void An_oci_layout_carries_snapshots_between_nodes()
     {
