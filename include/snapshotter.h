@@ -513,9 +513,15 @@ typedef struct snapshotter_stats {
 #define SNAPSHOTTER_FILE_VERSION 1
 typedef struct snapshotter_file {
     unsigned int version;
-    /* Path relative to the base dir: no "..", not absolute. A symlink is
-     * followed and must resolve inside the base dir; the file it points to
-     * must be a regular file. */
+    /* Path relative to the base dir: no "..", not absolute; "." is the base
+     * dir itself. A symlink on the way is followed and must resolve inside
+     * the base dir. A regular file is captured with its content; a
+     * directory with everything beneath it, walked without following
+     * symlinks: directories, symlinks (their targets as stored), hardlinks,
+     * FIFOs and devices are recorded as what they are, with extended
+     * attributes; sockets are skipped and logged; an entry that vanishes or
+     * cannot be read fails the call naming it. Where paths overlap, the
+     * deepest one decides the flags of what it covers. */
     const char *relative_path;
     /* SNAPSHOTTER_FILE_READ_ONLY. */
     uint32_t flags;

@@ -41,21 +41,20 @@ internal sealed class SnapshotOperation
         _identities = new IdentityCache(context.Metadata, context.Time);
     }
 
-    private readonly record struct SourceFile(string RelativePath, string ResolvedPath, bool ReadOnly, FileStatus Status);
-
     public OperationStats Run()
     {
         long started = Stopwatch.GetTimestamp();
         NameRules.ValidateName(_request.Name);
         NameRules.ValidateVersion(_request.Version);
-        SourceFile[] sources = Resolve();
+        SourceTree tree = Resolve();
+        SourceFile[] sources = tree.Files;
 
         using var lease = Lease.Acquire(_context, $"snapshot {_request.Name}:{_request.Version}");
         long pendingId = _context.Metadata.InsertPending(_request.Name, _request.Version, _context.NowNs, _context.Owner.Token, _context.IsOwnerAlive);
         var pendingContent = new ConcurrentDictionary<Digest, string>();
         try
         {
-            CheckCatalog(sources);
+            CheckCatalog(tree);
             var records = new FileRecord[sources.Length];
             var contents = new ContentRecord[sources.Length];
             long totalBytes = sources.Sum(s => s.Status.Size);
@@ -70,11 +69,11 @@ internal sealed class SnapshotOperation
             });
 
             PlaceNewContent(records, lease, pendingContent);
-            UploadContent(WithInherited(records));
-            PushToCatalog(WithInherited(records));
-            Commit(pendingId, sources, records, lease, pendingContent, contents);
+            UploadContent(WithInherited(Recorded(tree, records)));
+            PushToCatalog(WithInherited(Recorded(tree, records)));
+            Commit(pendingId, tree, records, lease, pendingContent, contents);
             progress.Complete();
-            return _stats.ToStats(sources.Length, totalBytes, Stopwatch.GetElapsedTime(started));
+            return _stats.ToStats(tree.EntryCount, totalBytes, Stopwatch.GetElapsedTime(started));
         }
         catch
         {
@@ -88,8 +87,9 @@ internal sealed class SnapshotOperation
         }
     }
 
-    /// <summary>Checks every path before anything is written: canonical, unique, inside the base dir, a regular file.</summary>
-    private SourceFile[] Resolve()
+    /// <summary>Checks every path before anything is written: canonical, unique, inside the base dir, and together a tree
+    /// (see <see cref="SourceTree"/>).</summary>
+    private SourceTree Resolve()
     {
         if (string.IsNullOrEmpty(_request.BaseDir))
         {
@@ -108,61 +108,30 @@ internal sealed class SnapshotOperation
             throw SnapshotterException.InvalidArgument($"no files given for snapshot '{_request.Name}:{_request.Version}': an empty snapshot must be asked for (allow empty)");
         }
 
-        var normalized = new string[files.Count];
-        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int i = 0; i < files.Count; i++)
+        SourceTree tree = SourceTree.Resolve(baseDir, files, _context.Concurrency, _cancellation);
+        if (TreeShape.FirstBeneathNonDirectory(Planned(tree)) is { } misplaced)
         {
-            normalized[i] = RelativePath.Normalize(files[i].RelativePath, $"files[{i}].relative_path");
-            if (!seen.TryAdd(normalized[i], i))
-            {
-                throw SnapshotterException.InvalidArgument($"files[{i}].relative_path '{files[i].RelativePath}' duplicates files[{seen[normalized[i]]}]");
-            }
+            throw SnapshotterException.InvalidArgument(
+                $"'{PathEncoding.Printable(misplaced.Entry.RelativePath)}' lies beneath '{PathEncoding.Printable(misplaced.Parent.RelativePath)}', which the snapshot records as a {misplaced.Parent.Type}: name the path without the symlink");
         }
 
-        var sources = new SourceFile[files.Count];
-        var directories = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
-        BoundedParallel.For(files.Count, _context.Concurrency, _cancellation, (i, _) =>
-        {
-            string relative = normalized[i];
-            (string resolved, FileStatus? status) = ResolveSource(baseDir, relative, directories, i);
-            if (!RelativePath.IsInside(resolved, baseDir))
-            {
-                throw SnapshotterException.InvalidArgument($"files[{i}] '{relative}' resolves to '{resolved}', outside base_dir '{baseDir}'");
-            }
-
-            status ??= UnixPath.TryStat(resolved, followSymlinks: false)
-                ?? throw SnapshotterException.NotFound($"files[{i}] '{relative}' disappeared while being checked");
-            if (!status.Value.IsRegularFile)
-            {
-                throw SnapshotterException.InvalidArgument($"files[{i}] '{relative}' is not a regular file");
-            }
-
-            sources[i] = new SourceFile(relative, resolved, files[i].ReadOnly, status.Value);
-        });
-        return sources;
+        return tree;
     }
 
-    /// <summary>
-    /// The real path of base_dir/<paramref name="relative"/> (symlinks resolved, as realpath(3) gives it), with the
-    /// status of what it names when that was read on the way. Each directory is resolved once for all the files in it
-    /// (<paramref name="directories"/>, by relative path): a file that is not a symlink itself resolves to its
-    /// directory's real path and its name, so a tree of many files costs one lstat per file.
-    /// </summary>
-    private static (string Resolved, FileStatus? Status) ResolveSource(string baseDir, string relative, ConcurrentDictionary<string, string> directories, int index)
-    {
-        try
+    /// <summary>What the snapshot will record, but the digests: known before any file is read.</summary>
+    private static List<FileRecord> Planned(SourceTree tree) => Recorded(tree, tree.Files.Select(f => Record(f, null, f.Status)).ToArray());
+
+    /// <summary>Every entry the snapshot records: the files stored (<paramref name="records"/>, by index of
+    /// <see cref="SourceTree.Files"/>), the hardlinks to them and the entries without content.</summary>
+    private static List<FileRecord> Recorded(SourceTree tree, FileRecord[] records) =>
+    [
+        .. records,
+        .. tree.Links.Select(link => records[link.Leader] with
         {
-            int slash = relative.LastIndexOf('/');
-            string directory = slash < 0 ? baseDir : directories.GetOrAdd(relative[..slash], d => UnixPath.RealPath(Path.Join(baseDir, d)));
-            string candidate = Path.Join(directory, relative.AsSpan(slash + 1));
-            FileStatus? status = UnixPath.TryStat(candidate, followSymlinks: false);
-            return status is { IsSymlink: true } or null ? (UnixPath.RealPath(candidate), null) : (candidate, status);
-        }
-        catch (SnapshotterException e) when (e.Code == ErrorCode.NotFound)
-        {
-            throw SnapshotterException.NotFound($"files[{index}] '{relative}' does not exist in base_dir '{baseDir}'");
-        }
-    }
+            RelativePath = link.RelativePath, Type = EntryType.Hardlink, LinkTarget = records[link.Leader].RelativePath,
+        }),
+        .. tree.Others,
+    ];
 
     /// <summary>
     /// Commits, the metadata store checking under its write lock that every digest is still stored. Content that a
@@ -171,7 +140,7 @@ internal sealed class SnapshotOperation
     /// </summary>
     private void Commit(
         long pendingId,
-        SourceFile[] sources,
+        SourceTree tree,
         FileRecord[] records,
         Lease lease,
         ConcurrentDictionary<Digest, string> pendingContent,
@@ -181,7 +150,7 @@ internal sealed class SnapshotOperation
             () =>
             {
                 _identities.Save();
-                return _context.Metadata.Commit(pendingId, WithInherited(records), contents, _context.NowNs, _context.Store.HasContent, lifecycle: _request.Lifecycle);
+                return _context.Metadata.Commit(pendingId, WithInherited(Recorded(tree, records)), contents, _context.NowNs, _context.Store.HasContent, lifecycle: _request.Lifecycle);
             },
             missing =>
             {
@@ -190,10 +159,10 @@ internal sealed class SnapshotOperation
                 var unreported = new ProgressTracker(null, _context.Time, again.Length, 0);
                 BoundedParallel.For(again.Length, _context.Concurrency, _cancellation, (j, token) =>
                 {
-                    records[again[j]] = Store(sources[again[j]], lease, pendingContent, out contents[again[j]], unreported, token);
+                    records[again[j]] = Store(tree.Files[again[j]], lease, pendingContent, out contents[again[j]], unreported, token);
                 });
                 PlaceNewContent(records, lease, pendingContent);
-                UploadContent(records);
+                UploadContent(WithInherited(Recorded(tree, records)));
             },
             "while the snapshot was being committed; snapshot it again");
         _context.Recovery.TryWrite(_context.Metadata, _request.Name, _request.Version);
@@ -201,7 +170,7 @@ internal sealed class SnapshotOperation
 
     /// <summary>What the snapshot records: the files stored by this call and the request's inherited ones they do not
     /// replace, by path, as the request's <see cref="SnapshotRequest.CompleteRecords"/> completes them.</summary>
-    private IReadOnlyList<FileRecord> WithInherited(FileRecord[] records)
+    private IReadOnlyList<FileRecord> WithInherited(IReadOnlyList<FileRecord> records)
     {
         IReadOnlyList<FileRecord> recorded = records;
         if (_request.InheritedFiles.Count > 0)
@@ -295,17 +264,18 @@ internal sealed class SnapshotOperation
         return Record(source, digest, source.Status);
     }
 
-    private static FileRecord Record(SourceFile source, Digest digest, in FileStatus status) => new(
+    private static FileRecord Record(SourceFile source, Digest? digest, in FileStatus status) => new(
         source.RelativePath,
         digest,
         source.ReadOnly,
-        status.Permissions,
+        status.ModeBits,
         status.Uid,
         status.Gid,
         status.Size,
         status.ModificationTimeNs,
         LocalOffsetSeconds(status.ModificationTimeNs),
-        EntryType.Regular);
+        EntryType.Regular,
+        Xattrs: source.Xattrs);
 
     /// <summary>New content is pinned (in one transaction: stored content was pinned when found) and becomes durable,
     /// then is renamed into place, then the renames become durable. Hardlinks of read-only sources made earlier are
@@ -358,16 +328,14 @@ internal sealed class SnapshotOperation
     /// not known yet, so everything else is compared (paths, sizes, modes, owners, mtimes); a difference there
     /// is ALREADY_EXISTS before anything is written. A match is confirmed with digests just before pushing.
     /// </summary>
-    private void CheckCatalog(SourceFile[] sources)
+    private void CheckCatalog(SourceTree tree)
     {
         if (_context.RemoteCatalog is not { } catalog || PullFromCatalog(catalog) is not { } published)
         {
             return;
         }
 
-        IEnumerable<FileRecord> planned = sources.Select(s => new FileRecord(
-            s.RelativePath, default, s.ReadOnly, s.Status.Permissions, s.Status.Uid, s.Status.Gid, s.Status.Size, s.Status.ModificationTimeNs, 0, EntryType.Regular));
-        if (!published.HasSameFiles(planned, compareContent: false))
+        if (!published.HasSameFiles(Planned(tree), compareContent: false))
         {
             throw SnapshotterException.AlreadyExists($"snapshot '{_request.Name}:{_request.Version}' already exists in {_context.RemoteCatalog.Location} with other files");
         }

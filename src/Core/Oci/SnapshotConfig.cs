@@ -521,18 +521,15 @@ internal static class SnapshotConfig
     /// </summary>
     public static void CheckTree(List<FileRecord> files, string source)
     {
+        if (TreeShape.FirstBeneathNonDirectory(files) is { } misplaced)
+        {
+            throw SnapshotterException.Corrupt(
+                $"{source}: '{PathEncoding.Printable(misplaced.Entry.RelativePath)}' lies beneath '{PathEncoding.Printable(misplaced.Parent.RelativePath)}', which is a {misplaced.Parent.Type}, not a directory");
+        }
+
         var byPath = files.ToDictionary(f => f.RelativePath, StringComparer.Ordinal);
         foreach (FileRecord file in files)
         {
-            for (int slash = file.RelativePath.IndexOf('/'); slash >= 0; slash = file.RelativePath.IndexOf('/', slash + 1))
-            {
-                if (byPath.TryGetValue(file.RelativePath[..slash], out FileRecord? parent) && parent.Type != EntryType.Directory)
-                {
-                    throw SnapshotterException.Corrupt(
-                        $"{source}: '{PathEncoding.Printable(file.RelativePath)}' lies beneath '{PathEncoding.Printable(parent.RelativePath)}', which is a {parent.Type}, not a directory");
-                }
-            }
-
             if (file.Type != EntryType.Hardlink)
             {
                 continue;

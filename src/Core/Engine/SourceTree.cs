@@ -1,0 +1,293 @@
+using System.Collections.Concurrent;
+using Snapshotter.Diagnostics;
+using Snapshotter.Errors;
+using Snapshotter.Interop;
+using Snapshotter.IO;
+using Snapshotter.Metadata;
+using Snapshotter.Validation;
+
+namespace Snapshotter.Engine;
+
+/// <summary>A regular file a snapshot reads: where it is, how it is captured, and what it was when found.</summary>
+internal sealed record SourceFile(string RelativePath, string ResolvedPath, bool ReadOnly, FileStatus Status, ExtendedAttributes? Xattrs);
+
+/// <summary>A path sharing the inode of <see cref="Leader"/> (an index into <see cref="SourceTree.Files"/>), recorded as
+/// a hardlink to it.</summary>
+internal readonly record struct SourceLink(string RelativePath, int Leader);
+
+/// <summary>
+/// What a snapshot request names, resolved before anything is written. A file spec names a regular file or a
+/// directory (or, through symlinks inside the base dir, one of those), or "." for the base dir itself. A directory
+/// means it and everything beneath it, walked through directory descriptors without following symlinks: directories,
+/// symlinks (their targets as stored), FIFOs and devices are recorded as what they are, sockets are skipped and
+/// logged, and an entry that vanishes or cannot be read fails the call naming it. Where specs overlap, the deepest one
+/// decides how an entry is captured (--ro DIR --rw DIR/log). Regular files sharing an inode become one file and
+/// hardlinks to it, read-only only when all of them are.
+/// </summary>
+internal sealed class SourceTree
+{
+    private readonly string _baseDir;
+    private readonly bool _captureRootAttributes;
+    private readonly CancellationToken _cancellation;
+    private readonly Dictionary<string, Captured> _entries = new(StringComparer.Ordinal);
+
+    /// <summary>One path of the tree as found: a regular file to read, or the record of an entry without content.</summary>
+    private sealed record Captured(SourceFile? File, FileRecord? Entry, int Spec);
+
+    private SourceTree(string baseDir, CancellationToken cancellation)
+    {
+        _baseDir = baseDir;
+        _captureRootAttributes = Libc.GetEuid() == 0;
+        _cancellation = cancellation;
+    }
+
+    /// <summary>The regular files to read, one per inode.</summary>
+    public SourceFile[] Files { get; private set; } = [];
+
+    /// <summary>The other paths of inodes in <see cref="Files"/>.</summary>
+    public SourceLink[] Links { get; private set; } = [];
+
+    /// <summary>Directories, symlinks, FIFOs and devices.</summary>
+    public FileRecord[] Others { get; private set; } = [];
+
+    public int EntryCount => Files.Length + Links.Length + Others.Length;
+
+    /// <summary>Extended attributes a snapshot records: user.*, and as root the file capabilities and POSIX ACLs, which only
+    /// root can restore. Others (security.selinux, trusted.*) belong to the host's policy and are left out.</summary>
+    public bool IsCapturedAttribute(string name) =>
+        name.StartsWith("user.", StringComparison.Ordinal)
+        || (_captureRootAttributes && name is "security.capability" or "system.posix_acl_access" or "system.posix_acl_default");
+
+    public static SourceTree Resolve(string baseDir, IReadOnlyList<FileSpec> specs, int concurrency, CancellationToken cancellation)
+    {
+        var tree = new SourceTree(baseDir, cancellation);
+        string?[] normalized = new string?[specs.Count];
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < specs.Count; i++)
+        {
+            // "dir/" names a directory: the '/' is checked against what is there once it is resolved.
+            string? path = specs[i].RelativePath?.TrimEnd('/') is { Length: > 0 } trimmed ? trimmed : specs[i].RelativePath;
+            normalized[i] = IsBaseDir(path) ? "" : RelativePath.Normalize(path, $"files[{i}].relative_path");
+            if (!seen.TryAdd(normalized[i]!, i))
+            {
+                throw SnapshotterException.InvalidArgument($"files[{i}].relative_path '{PathEncoding.Printable(specs[i].RelativePath)}' duplicates files[{seen[normalized[i]!]}]");
+            }
+        }
+
+        var found = new (string Resolved, FileStatus Status)[specs.Count];
+        var directories = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+        BoundedParallel.For(specs.Count, concurrency, cancellation, (i, _) =>
+        {
+            found[i] = ResolveSpec(baseDir, normalized[i]!, directories, i);
+            if (specs[i].RelativePath.EndsWith('/') && !found[i].Status.IsDirectory)
+            {
+                throw SnapshotterException.InvalidArgument($"files[{i}] '{PathEncoding.Printable(specs[i].RelativePath)}' ends with '/' but is not a directory");
+            }
+        });
+
+        // Deepest first: an entry is captured as the most specific spec covering it says.
+        foreach (int i in Enumerable.Range(0, specs.Count).OrderByDescending(i => Depth(normalized[i]!)))
+        {
+            tree.Add(normalized[i]!, found[i].Resolved, found[i].Status, specs[i].ReadOnly, i, parent: null, default);
+        }
+
+        tree.GroupHardlinks();
+        return tree;
+    }
+
+    /// <summary>"." (or "./", ".//."): the base dir itself.</summary>
+    private static bool IsBaseDir(string? path) => !string.IsNullOrEmpty(path) && path.Split('/').All(part => part is "" or ".") && path[0] != '/';
+
+    private static int Depth(string relative) => relative.Length == 0 ? 0 : relative.Count(c => c == '/') + 1;
+
+    /// <summary>
+    /// The real path of base_dir/<paramref name="relative"/> (symlinks resolved, as realpath(3) gives it) and what it
+    /// names. Each directory is resolved once for all the specs in it (<paramref name="directories"/>, by relative path):
+    /// a spec that is not a symlink itself resolves to its directory's real path and its name, one lstat per spec.
+    /// </summary>
+    private static (string Resolved, FileStatus Status) ResolveSpec(string baseDir, string relative, ConcurrentDictionary<string, string> directories, int index)
+    {
+        string resolved;
+        FileStatus? status;
+        try
+        {
+            if (relative.Length == 0)
+            {
+                (resolved, status) = (baseDir, null);
+            }
+            else
+            {
+                int slash = relative.LastIndexOf('/');
+                string directory = slash < 0 ? baseDir : directories.GetOrAdd(relative[..slash], d => UnixPath.RealPath(Path.Join(baseDir, d)));
+                string candidate = Path.Join(directory, relative.AsSpan(slash + 1));
+                status = UnixPath.TryStat(candidate, followSymlinks: false);
+                (resolved, status) = status is { IsSymlink: true } or null ? (UnixPath.RealPath(candidate), null) : (candidate, status);
+            }
+        }
+        catch (SnapshotterException e) when (e.Code == ErrorCode.NotFound)
+        {
+            throw SnapshotterException.NotFound($"files[{index}] '{PathEncoding.Printable(relative)}' does not exist in base_dir '{baseDir}'");
+        }
+
+        if (!RelativePath.IsInside(resolved, baseDir))
+        {
+            throw SnapshotterException.InvalidArgument($"files[{index}] '{PathEncoding.Printable(relative)}' resolves to '{PathEncoding.Printable(resolved)}', outside base_dir '{baseDir}'");
+        }
+
+        status ??= UnixPath.TryStat(resolved, followSymlinks: false)
+            ?? throw SnapshotterException.NotFound($"files[{index}] '{PathEncoding.Printable(relative)}' disappeared while being checked");
+        if (status.Value.IsSocket)
+        {
+            throw SnapshotterException.InvalidArgument($"files[{index}] '{PathEncoding.Printable(relative)}' is a socket, which has no content to snapshot");
+        }
+
+        return (resolved, status.Value);
+    }
+
+    /// <summary>Records what <paramref name="relative"/> names, and for a directory everything beneath it that no deeper spec
+    /// took already. <paramref name="resolved"/> is its path, for the calls made by path (opening a file, reading
+    /// extended attributes); a directory found in a walk is opened through its <paramref name="parent"/>.</summary>
+    private void Add(string relative, string resolved, in FileStatus status, bool readOnly, int spec, UnixDirectory? parent, UnixDirectory.Entry entry)
+    {
+        _cancellation.ThrowIfCancellationRequested();
+        if (_entries.ContainsKey(relative))
+        {
+            return;
+        }
+
+        if (relative.Length > 0)
+        {
+            ExtendedAttributes? xattrs = ReadXattrs(resolved);
+            _entries[relative] = status.IsRegularFile
+                ? new Captured(new SourceFile(relative, resolved, readOnly, status, xattrs), null, spec)
+                : new Captured(null, EntryOf(relative, status, xattrs, linkTarget: null), spec);
+        }
+
+        if (!status.IsDirectory)
+        {
+            return;
+        }
+
+        using UnixDirectory directory = (parent is null ? UnixDirectory.Open(resolved) : parent.OpenChild(entry))
+            ?? throw Vanished(relative, "vanished or stopped being a directory");
+        if (!directory.Stat().IsSameInode(status))
+        {
+            throw Vanished(relative, "was replaced");
+        }
+
+        foreach (UnixDirectory.Entry childEntry in directory.ReadEntries())
+        {
+            string name = childEntry.Text;
+            string childRelative = RelativePath.Normalize(relative.Length == 0 ? name : $"{relative}/{name}", "a path beneath base_dir");
+            string childResolved = $"{resolved}/{name}";
+            FileStatus child = directory.Stat(childEntry) ?? throw Vanished(childRelative, "vanished");
+            if (child.IsSocket)
+            {
+                LibraryLog.Write(LogLevel.Warning, $"snapshot of '{_baseDir}': '{PathEncoding.Printable(childRelative)}' is a socket, which has no content: not recorded");
+                continue;
+            }
+
+            if (child.IsSymlink)
+            {
+                if (!_entries.ContainsKey(childRelative))
+                {
+                    string target = directory.ReadLink(childEntry) ?? throw Vanished(childRelative, "vanished or stopped being a symlink");
+                    _entries[childRelative] = new Captured(null, EntryOf(childRelative, child, ReadXattrs(childResolved), target), spec);
+                }
+
+                continue;
+            }
+
+            Add(childRelative, childResolved, child, readOnly, spec, directory, childEntry);
+        }
+    }
+
+    private static SnapshotterException Vanished(string relative, string what) =>
+        SnapshotterException.NotFound($"'{PathEncoding.Printable(relative)}' {what} while base_dir was being read; nothing was recorded");
+
+    private ExtendedAttributes? ReadXattrs(string path) =>
+        ExtendedAttributeReader.Read(path, IsCapturedAttribute) is { } found ? new ExtendedAttributes(found) : null;
+
+    private static FileRecord EntryOf(string relative, in FileStatus status, ExtendedAttributes? xattrs, string? linkTarget)
+    {
+        EntryType type = status switch
+        {
+            { IsDirectory: true } => EntryType.Directory,
+            { IsSymlink: true } => EntryType.Symlink,
+            { IsFifo: true } => EntryType.Fifo,
+            { IsCharacterDevice: true } => EntryType.CharacterDevice,
+            { IsBlockDevice: true } => EntryType.BlockDevice,
+            _ => throw new SnapshotterException(ErrorCode.Unsupported, $"'{PathEncoding.Printable(relative)}' has file type 0{Convert.ToString(status.Mode >> 12, 8)}, which a snapshot cannot record"),
+        };
+        bool device = type is EntryType.CharacterDevice or EntryType.BlockDevice;
+        return new FileRecord(
+            relative,
+            Digest: null,
+            ReadOnly: false,
+            status.ModeBits,
+            status.Uid,
+            status.Gid,
+            Size: 0,
+            status.ModificationTimeNs,
+            SnapshotOperation.LocalOffsetSeconds(status.ModificationTimeNs),
+            type,
+            linkTarget,
+            device ? status.NodeMajor : 0,
+            device ? status.NodeMinor : 0,
+            xattrs);
+    }
+
+    /// <summary>
+    /// Splits what was found into files, hardlinks and other entries. Regular files on one inode (reached by distinct
+    /// paths, not the same path twice through a symlinked directory) are one group: the first path in byte order is the
+    /// file, read-only when every path of the group is, and the others link to it.
+    /// </summary>
+    private void GroupHardlinks()
+    {
+        var files = new List<SourceFile>();
+        var links = new List<SourceLink>();
+        var others = new List<FileRecord>();
+        var groups = new Dictionary<(ulong Device, ulong Inode), List<SourceFile>>();
+        // In the order of the specs, as the caller listed them (the walk went deepest spec first).
+        foreach (Captured captured in _entries.Values.OrderBy(c => c.Spec))
+        {
+            if (captured.Entry is { } entry)
+            {
+                others.Add(entry);
+            }
+            else if (captured.File is { Status.LinkCount: > 1 } linked)
+            {
+                (groups.TryGetValue((linked.Status.Device, linked.Status.Inode), out List<SourceFile>? group)
+                    ? group
+                    : groups[(linked.Status.Device, linked.Status.Inode)] = []).Add(linked);
+            }
+            else
+            {
+                files.Add(captured.File!);
+            }
+        }
+
+        foreach (List<SourceFile> group in groups.Values)
+        {
+            group.Sort((a, b) => Oci.Utf8Order.Instance.Compare(a.RelativePath, b.RelativePath));
+            SourceFile leader = group[0] with { ReadOnly = group.All(f => f.ReadOnly) };
+            int leaderIndex = files.Count;
+            files.Add(leader);
+            foreach (SourceFile member in group.Skip(1))
+            {
+                if (member.ResolvedPath == leader.ResolvedPath)
+                {
+                    files.Add(member);
+                }
+                else
+                {
+                    links.Add(new SourceLink(member.RelativePath, leaderIndex));
+                }
+            }
+        }
+
+        Files = [.. files];
+        Links = [.. links];
+        Others = [.. others];
+    }
+}

@@ -1,0 +1,31 @@
+namespace Snapshotter.Metadata;
+
+/// <summary>What makes a set of entries one tree that can be written out.</summary>
+internal static class TreeShape
+{
+    /// <summary>
+    /// The first entry (with the entry above it) that lies beneath an entry that is not a directory: a file beneath a
+    /// file, or beneath a symlink, where writing it would write through the link. Null when there is none.
+    /// </summary>
+    public static (FileRecord Entry, FileRecord Parent)? FirstBeneathNonDirectory(IReadOnlyCollection<FileRecord> entries)
+    {
+        var byPath = new Dictionary<string, FileRecord>(entries.Count, StringComparer.Ordinal);
+        foreach (FileRecord entry in entries)
+        {
+            byPath.TryAdd(entry.RelativePath, entry);
+        }
+
+        foreach (FileRecord entry in entries)
+        {
+            for (int slash = entry.RelativePath.IndexOf('/'); slash >= 0; slash = entry.RelativePath.IndexOf('/', slash + 1))
+            {
+                if (byPath.TryGetValue(entry.RelativePath[..slash], out FileRecord? parent) && parent.Type != EntryType.Directory)
+                {
+                    return (entry, parent);
+                }
+            }
+        }
+
+        return null;
+    }
+}
