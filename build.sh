@@ -147,11 +147,12 @@ run_go_tests() {
     need_go
     log "Go binding tests (go vet, go test -race)"
     local unformatted
-    unformatted=$(gofmt -l bindings/go bindings/go-d7y examples/go)
+    unformatted=$(gofmt -l bindings/go bindings/go-d7y examples/go tests/tree/go)
     [ -z "$unformatted" ] || die "not gofmt-formatted: $unformatted"
     # The binding's release is the library's version: every module that requires it names that version.
     local stale
     stale=$(grep -l 'libsnapshotter.dev/bindings/go v' bindings/go-d7y/go.mod bindings/go-d7y/e2e/go.mod examples/go/go.mod \
+        tests/tree/go/go.mod \
         | xargs grep -L "libsnapshotter.dev/bindings/go v$(version_string)\b" || true)
     [ -z "$stale" ] || die "these go.mod files require a binding version other than $(version_string): $stale"
     local module
