@@ -108,6 +108,10 @@ internal sealed partial class MetadataConnection : SqliteConnection
         else if ((exception.SqliteErrorCode & 0xFF) == SqliteReadOnly && t_open is [.., var connection])
         {
             exception.Data[Failure.SqliteSystemErrnoKey] = WhyReadOnly(connection.DataSource);
+
+            // The handle keeps its read-only WAL for as long as it lives: returned to the pool, it would fail every
+            // later write of a long-lived process, though the cause has passed.
+            ClearPool(connection);
         }
     }
 
