@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -80,14 +81,14 @@ internal sealed class DfdaemonClient : IDisposable
     /// <summary>UploadPersistentTask: publishes a file as an object of object storage and a persistent task.</summary>
     public async Task<PersistentTask> UploadPersistentTaskAsync(UploadPersistentTaskRequest request, TimeSpan timeout, CancellationToken cancellation)
     {
-        DateTime deadline = DeadlineAfter(timeout);
+        long started = Stopwatch.GetTimestamp();
         try
         {
-            return await _download.UploadPersistentTaskAsync(request, new CallOptions(deadline: deadline, cancellationToken: cancellation)).ConfigureAwait(false);
+            return await _download.UploadPersistentTaskAsync(request, new CallOptions(deadline: DeadlineAfter(timeout), cancellationToken: cancellation)).ConfigureAwait(false);
         }
         catch (RpcException e)
         {
-            throw Resolved(e, deadline, timeout, cancellation);
+            throw Resolved(e, started, timeout, cancellation);
         }
     }
 
@@ -97,11 +98,11 @@ internal sealed class DfdaemonClient : IDisposable
     /// </summary>
     public async Task DownloadPersistentTaskAsync(DownloadPersistentTaskRequest request, TimeSpan timeout, Action<DownloadPersistentTaskResponse> onResponse, CancellationToken cancellation)
     {
-        DateTime deadline = DeadlineAfter(timeout);
+        long started = Stopwatch.GetTimestamp();
         try
         {
             using AsyncServerStreamingCall<DownloadPersistentTaskResponse> call =
-                _download.DownloadPersistentTask(request, new CallOptions(deadline: deadline, cancellationToken: cancellation));
+                _download.DownloadPersistentTask(request, new CallOptions(deadline: DeadlineAfter(timeout), cancellationToken: cancellation));
             await foreach (DownloadPersistentTaskResponse response in call.ResponseStream.ReadAllAsync(cancellation).ConfigureAwait(false))
             {
                 onResponse(response);
@@ -109,7 +110,7 @@ internal sealed class DfdaemonClient : IDisposable
         }
         catch (RpcException e)
         {
-            throw Resolved(e, deadline, timeout, cancellation);
+            throw Resolved(e, started, timeout, cancellation);
         }
     }
 
@@ -165,15 +166,17 @@ internal sealed class DfdaemonClient : IDisposable
     /// grpc-timeout ("Deadline exceeded"), whose order on a busy machine is a race; a DEADLINE_EXCEEDED that
     /// dfdaemon sent well before the deadline keeps its own detail. A dfdaemon that could not be connected to is
     /// named with the reason, instead of the HTTP address the client shows for it (localhost:80 for a socket).
+    /// Whether the time ran out is measured on the monotonic clock from the call's start: the wall clock the
+    /// deadline is given in can be stepped while a call runs.
     /// </summary>
-    private Exception Resolved(RpcException e, DateTime deadline, TimeSpan timeout, CancellationToken cancellation)
+    private Exception Resolved(RpcException e, long started, TimeSpan timeout, CancellationToken cancellation)
     {
         if (e.StatusCode == StatusCode.Cancelled && cancellation.IsCancellationRequested)
         {
             return new OperationCanceledException(e.Message, e, cancellation);
         }
 
-        if (e.StatusCode == StatusCode.DeadlineExceeded && DateTime.UtcNow + PeerDeadlineLeeway >= deadline)
+        if (e.StatusCode == StatusCode.DeadlineExceeded && Stopwatch.GetElapsedTime(started) + PeerDeadlineLeeway >= timeout)
         {
             return new RpcException(new Status(StatusCode.DeadlineExceeded, $"did not finish within {Format(timeout)}"));
         }
