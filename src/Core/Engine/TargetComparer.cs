@@ -42,11 +42,16 @@ internal sealed class TargetComparer
         _ => false,
     };
 
+    /// <summary>The extended attributes snapshots record: user.*, the file capabilities and the POSIX ACLs. Others on disk
+    /// (security.selinux, trusted.*) belong to the host's policy: restore neither compares nor removes them.</summary>
+    public static bool IsRecordedXattr(string name) =>
+        name.StartsWith("user.", StringComparison.Ordinal) || name is "security.capability" or "system.posix_acl_access" or "system.posix_acl_default";
+
     /// <summary>Whether the entry's recorded xattrs differ from those at the name (none recorded and none there is
     /// the same).</summary>
     public static bool XattrsDiffer(FileRecord file, TreeDirectory parent, string name)
     {
-        Dictionary<string, byte[]> present = parent.ReadXattrs(name) ?? [];
+        Dictionary<string, byte[]> present = parent.ReadXattrs(name, IsRecordedXattr) ?? [];
         IReadOnlyList<KeyValuePair<string, byte[]>> recorded = file.Xattrs?.Entries ?? [];
         return present.Count != recorded.Count
             || recorded.Any(r => !present.TryGetValue(r.Key, out byte[]? value) || !value.AsSpan().SequenceEqual(r.Value));

@@ -260,16 +260,17 @@ internal sealed unsafe class TreeDirectory : IDisposable
         }
     }
 
-    /// <summary>The extended attributes of the entry at <paramref name="name"/> (a symlink's own), by name; null when it
-    /// has none or the filesystem keeps none.</summary>
-    public Dictionary<string, byte[]>? ReadXattrs(string name) =>
-        ExtendedAttributeReader.Read(ProcPathOf(name), _ => true)?.ToDictionary(StringComparer.Ordinal);
+    /// <summary>The extended attributes of the entry at <paramref name="name"/> (a symlink's own) whose names
+    /// <paramref name="wanted"/> accepts, by name; null when it has none of them or the filesystem keeps none.</summary>
+    public Dictionary<string, byte[]>? ReadXattrs(string name, Predicate<string> wanted) =>
+        ExtendedAttributeReader.Read(ProcPathOf(name), wanted)?.ToDictionary(StringComparer.Ordinal);
 
-    /// <summary>Makes the extended attributes of the entry at <paramref name="name"/> exactly <paramref name="wanted"/>
-    /// (none when null): those it lacks or holds with another value are set, those not wanted removed.</summary>
-    public void ReplaceXattrs(string name, IEnumerable<KeyValuePair<string, byte[]>>? wanted)
+    /// <summary>Makes the extended attributes of the entry at <paramref name="name"/> whose names <paramref name="managed"/>
+    /// accepts exactly <paramref name="wanted"/> (none when null): those it lacks or holds with another value are set,
+    /// those not wanted removed; the others are left alone.</summary>
+    public void ReplaceXattrs(string name, IEnumerable<KeyValuePair<string, byte[]>>? wanted, Predicate<string> managed)
     {
-        Dictionary<string, byte[]> present = ReadXattrs(name) ?? [];
+        Dictionary<string, byte[]> present = ReadXattrs(name, managed) ?? [];
         foreach ((string attribute, byte[] value) in wanted ?? [])
         {
             if (!present.Remove(attribute, out byte[]? old) || !old.AsSpan().SequenceEqual(value))

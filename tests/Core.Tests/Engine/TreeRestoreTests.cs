@@ -400,6 +400,33 @@ public sealed class TreeRestoreTests : EngineTestBase
         Assert.Equal(Changes(DiffReasons.Xattrs), DiffWith("tree:v1", to: "tree:v2"));
     }
 
+    [Fact]
+    public void Xattrs_of_the_hosts_own_namespaces_are_neither_compared_nor_removed()
+    {
+        if (!IsRoot)
+        {
+            return;
+        }
+
+        List<FileRecord> tree = Tree(withDevice: false);
+        Publish("v1", tree);
+        RestoreTree("v1");
+        using (OutputTree output = OutputTree.Open(Output))
+        using (TreeDirectory dir = output.OpenDirectory("dir"))
+        {
+            dir.SetXattr("file.txt", "trusted.host-policy", [9]);
+        }
+
+        Inode before = Inode.Of(Path.Join(Output, "dir/file.txt"));
+
+        Assert.Empty(DiffWith("tree:v1", directory: Output));
+        RestoreTree("v1", inPlace: true);
+
+        Assert.Equal(before, Inode.Of(Path.Join(Output, "dir/file.txt")));
+        Assert.Equal([9], TestFiles.GetXattr(Path.Join(Output, "dir/file.txt"), "trusted.host-policy") ?? []);
+        AssertTree(tree);
+    }
+
     private IReadOnlyList<DiffEntry> DiffWith(string from, string? to = null, string? directory = null) =>
         _node.Diff(new DiffRequest { From = SnapshotReference.Parse(from), To = to is null ? null : SnapshotReference.Parse(to), Directory = directory });
 }
