@@ -659,7 +659,7 @@ internal sealed class RestoreOperation
     private void SetEntryAttributes(TreeDirectory parent, string name, FileRecord file)
     {
         parent.SetOwnerAndMode(name, file.Mode, file.Uid, file.Gid, _restoreOwner, isSymlink: file.Type == EntryType.Symlink);
-        parent.ReplaceXattrs(name, file.Xattrs?.Entries, TargetComparer.IsRecordedXattr);
+        parent.ReplaceXattrs(name, file.Xattrs?.Entries, TargetComparer.ManagedXattrs(file));
         parent.SetModificationTime(name, file.ModificationTimeNs);
     }
 

@@ -54,9 +54,7 @@ internal sealed class SourceTree
 
     /// <summary>Extended attributes a snapshot records: user.*, and as root the file capabilities and POSIX ACLs, which only
     /// root can restore. Others (security.selinux, trusted.*) belong to the host's policy and are left out.</summary>
-    public bool IsCapturedAttribute(string name) =>
-        name.StartsWith("user.", StringComparison.Ordinal)
-        || (_captureRootAttributes && name is "security.capability" or "system.posix_acl_access" or "system.posix_acl_default");
+    public bool IsCapturedAttribute(string name) => ExtendedAttributes.IsCaptured(name, _captureRootAttributes);
 
     public static SourceTree Resolve(string baseDir, IReadOnlyList<FileSpec> specs, int concurrency, CancellationToken cancellation)
     {

@@ -42,16 +42,17 @@ internal sealed class TargetComparer
         _ => false,
     };
 
-    /// <summary>The extended attributes snapshots record: user.*, the file capabilities and the POSIX ACLs. Others on disk
-    /// (security.selinux, trusted.*) belong to the host's policy: restore neither compares nor removes them.</summary>
-    public static bool IsRecordedXattr(string name) =>
-        name.StartsWith("user.", StringComparison.Ordinal) || name is "security.capability" or "system.posix_acl_access" or "system.posix_acl_default";
+    /// <summary>The extended attributes restore compares and replaces on the entry: those a snapshot of a directory
+    /// records, and any other its record holds (a committed layer's or an imported archive's). The host's others on disk
+    /// (security.selinux, trusted.*) belong to its policy: restore neither compares nor removes them.</summary>
+    public static Predicate<string> ManagedXattrs(FileRecord file) =>
+        name => ExtendedAttributes.IsCaptured(name, asRoot: true) || file.Xattrs?.Contains(name) == true;
 
     /// <summary>Whether the entry's recorded xattrs differ from those at the name (none recorded and none there is
     /// the same).</summary>
     public static bool XattrsDiffer(FileRecord file, TreeDirectory parent, string name)
     {
-        Dictionary<string, byte[]> present = parent.ReadXattrs(name, IsRecordedXattr) ?? [];
+        Dictionary<string, byte[]> present = parent.ReadXattrs(name, ManagedXattrs(file)) ?? [];
         IReadOnlyList<KeyValuePair<string, byte[]>> recorded = file.Xattrs?.Entries ?? [];
         return present.Count != recorded.Count
             || recorded.Any(r => !present.TryGetValue(r.Key, out byte[]? value) || !value.AsSpan().SequenceEqual(r.Value));

@@ -24,6 +24,15 @@ internal sealed class ExtendedAttributes : IEquatable<ExtendedAttributes>
     private static readonly Comparer<string> ByUtf8Bytes =
         Comparer<string>.Create((a, b) => Encoding.UTF8.GetBytes(a).AsSpan().SequenceCompareTo(Encoding.UTF8.GetBytes(b)));
 
+    /// <summary>Whether a snapshot of a directory records the attribute: user.*, and as root the file capabilities and
+    /// POSIX ACLs, which only root can set again. Others (security.selinux, trusted.*) belong to the host's policy.</summary>
+    public static bool IsCaptured(string name, bool asRoot) =>
+        name.StartsWith("user.", StringComparison.Ordinal)
+        || (asRoot && name is "security.capability" or "system.posix_acl_access" or "system.posix_acl_default");
+
+    /// <summary>Whether the set holds an attribute of this name.</summary>
+    public bool Contains(string name) => _entries.Any(e => e.Key == name);
+
     /// <summary>A set of distinct names (the caller's to check) with their values.</summary>
     public ExtendedAttributes(IEnumerable<KeyValuePair<string, byte[]>> entries) =>
         _entries = entries.OrderBy(e => e.Key, ByUtf8Bytes).ToArray();

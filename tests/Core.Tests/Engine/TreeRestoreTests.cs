@@ -427,6 +427,31 @@ public sealed class TreeRestoreTests : EngineTestBase
         AssertTree(tree);
     }
 
+    [Fact]
+    public void An_xattr_of_the_hosts_namespaces_that_the_record_holds_is_restored_and_compared()
+    {
+        if (!IsRoot)
+        {
+            return;
+        }
+
+        // A committed layer or an imported archive may record one (trusted.*): restore manages it like user.*.
+        List<FileRecord> tree = Tree(withDevice: false)
+            .Select(e => e.RelativePath == "empty" ? e with { Xattrs = Xattrs(("trusted.layer", [7])) } : e)
+            .ToList();
+        Publish("v1", tree);
+        RestoreTree("v1");
+
+        Assert.Equal([7], TestFiles.GetXattr(Path.Join(Output, "empty"), "trusted.layer") ?? []);
+        Assert.Empty(DiffWith("tree:v1", directory: Output));
+
+        TestFiles.SetXattr(Path.Join(Output, "empty"), "trusted.layer", [8]);
+
+        Assert.Equal([new DiffEntry("empty", DiffKind.Changed, DiffReasons.Xattrs)], DiffWith("tree:v1", directory: Output));
+        RestoreTree("v1", inPlace: true);
+        AssertTree(tree);
+    }
+
     private IReadOnlyList<DiffEntry> DiffWith(string from, string? to = null, string? directory = null) =>
         _node.Diff(new DiffRequest { From = SnapshotReference.Parse(from), To = to is null ? null : SnapshotReference.Parse(to), Directory = directory });
 }
