@@ -88,8 +88,8 @@ internal sealed class LayerChanges
                 continue;
             }
 
-            string relative = relativeDir.Length == 0 ? entry.Display : $"{relativeDir}/{entry.Display}";
-            string path = Path.Join(directoryPath, entry.Display);
+            string relative = relativeDir.Length == 0 ? entry.Text : $"{relativeDir}/{entry.Text}";
+            string path = Path.Join(directoryPath, entry.Text);
             _replaced.Add(relative);
             bool record = recordable && IsRecordable(entry);
             if (!status.IsDirectory)
@@ -108,8 +108,7 @@ internal sealed class LayerChanges
                 RecordEntry(directory, entry, relative, path, status, inodes);
             }
 
-            // A name that is not UTF-8 has no path to ask (Display is lossy), and nothing the parent recorded is below it.
-            if (entry.Name is not null && IsOpaque(path))
+            if (IsOpaque(path))
             {
                 _hidingBelow.Add(relative);
             }
@@ -224,12 +223,12 @@ internal sealed class LayerChanges
     private static bool IsWhiteout(in FileStatus status) => status is { IsCharacterDevice: true, NodeMajor: 0, NodeMinor: 0 };
 
     /// <summary>
-    /// Whether a snapshot can record a file of this name: a name that is not UTF-8, or one the library reserves for its
-    /// own files, stays in the layer (mounts show it) but not in the snapshot the commit records, rather than fail a
-    /// commit of a tree containerd wrote.
+    /// Whether a snapshot can record an entry of this name: one the library reserves for its own files stays in the
+    /// layer (mounts show it) but not in the snapshot the commit records, rather than fail a commit of a tree
+    /// containerd wrote. Names that are not UTF-8 are recorded as every snapshot records them (format.md).
     /// </summary>
     private static bool IsRecordable(UnixDirectory.Entry entry) =>
-        entry.Name is { } name && !name.StartsWith(RelativePath.ReservedPrefix, StringComparison.Ordinal);
+        !entry.Text.StartsWith(RelativePath.ReservedPrefix, StringComparison.Ordinal);
 
     private static unsafe bool IsOpaque(string path)
     {

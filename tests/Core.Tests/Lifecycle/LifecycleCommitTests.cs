@@ -128,7 +128,7 @@ public sealed class LifecycleCommitTests : EngineTestBase
     }
 
     [Fact]
-    public void NamesASnapshotCannotRecordStayInTheLayerOnly()
+    public void ReservedNamesStayInTheLayerOnlyAndNamesThatAreNotUtf8AreRecordedByteForByte()
     {
         PrepareChangeCommit("odd-work", null, "odd", root =>
         {
@@ -137,7 +137,10 @@ public sealed class LifecycleCommitTests : EngineTestBase
             Tool.Run("bash", "-c", "d=\"$1/$(printf 'dir\\377')\"; mkdir \"$d\" && echo x >\"$d/inner.txt\" && echo y >\"$1/$(printf 'file\\376')\"", "bash", root);
         });
 
-        Assert.Equal(new Dictionary<string, string> { ["plain.txt"] = "plain" }, RestoredFiles("odd"));
+        string restored = Restore("odd");
+        Assert.Equal("plain", File.ReadAllText(Path.Join(restored, "plain.txt")));
+        Assert.False(File.Exists(Path.Join(restored, ".snapshotter-reserved")));
+        Assert.Equal("x\ny\n", Tool.Run("bash", "-c", "cat \"$1/$(printf 'dir\\377')/inner.txt\" \"$1/$(printf 'file\\376')\"", "bash", restored));
         string layer = Assert.Single(Lifecycle.View("odd-view", "odd")).Source;
         Assert.Equal(4, Tool.Run("find", layer, "-type", "f").Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
 
