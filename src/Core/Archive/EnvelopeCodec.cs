@@ -71,36 +71,7 @@ internal static class EnvelopeCodec
         }
 
         List<FileRecord> files = SnapshotConfig.Parse(Encoding.UTF8.GetBytes(envelope.Config.GetRawText()), $"the config in {where}");
-        CheckPaths(files.Select(f => f.RelativePath), where);
         return new Decoded(envelope.Name, envelope.Version, createdNs, files);
-    }
-
-    /// <summary>
-    /// Paths that a snapshot can hold together: no two alike, and none that is also a directory of another
-    /// ("a" and "a/b"), which no restore could write.
-    /// </summary>
-    public static void CheckPaths(IEnumerable<string> paths, string where)
-    {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var all = paths.ToList();
-        foreach (string path in all)
-        {
-            if (!seen.Add(path))
-            {
-                throw SnapshotterException.Corrupt($"{where} lists '{path}' twice");
-            }
-        }
-
-        foreach (string path in all)
-        {
-            for (int slash = path.IndexOf('/'); slash > 0; slash = path.IndexOf('/', slash + 1))
-            {
-                if (seen.Contains(path[..slash]))
-                {
-                    throw SnapshotterException.Corrupt($"{where} lists '{path[..slash]}' as a file and as the directory of '{path}'");
-                }
-            }
-        }
     }
 
     /// <summary>Runs a validation meant for arguments on data from an archive, reporting it as CORRUPT.</summary>

@@ -1,6 +1,4 @@
-using System.Buffers;
-using System.Globalization;
-using System.Text;
+using Snapshotter.IO;
 
 namespace Snapshotter.Archive;
 
@@ -139,25 +137,6 @@ internal static class TarFormat
         return (end < 0 ? field : field[..end]).ToArray();
     }
 
-    /// <summary>A name for messages: UTF-8, each byte of an invalid sequence shown as \xNN.</summary>
-    public static string Display(ReadOnlySpan<byte> name)
-    {
-        var text = new StringBuilder(name.Length);
-        while (!name.IsEmpty)
-        {
-            if (Rune.DecodeFromUtf8(name, out Rune rune, out int consumed) == OperationStatus.Done)
-            {
-                text.Append(rune.ToString());
-            }
-            else
-            {
-                consumed = 1;
-                text.Append(CultureInfo.InvariantCulture, $"\\x{name[0]:x2}");
-            }
-
-            name = name[consumed..];
-        }
-
-        return text.ToString();
-    }
+    /// <summary>A name for messages: as the library shows any name, each byte that is not UTF-8 as \xNN.</summary>
+    public static string Display(ReadOnlySpan<byte> name) => PathEncoding.Printable(PathEncoding.FromBytes(name));
 }

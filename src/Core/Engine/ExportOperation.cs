@@ -1,19 +1,22 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.IO.Compression;
-using System.Text;
 using Snapshotter.Archive;
 using Snapshotter.Content;
 using Snapshotter.Errors;
+using Snapshotter.Hashing;
 using Snapshotter.IO;
 using Snapshotter.Metadata;
+using Snapshotter.Oci;
 using Snapshotter.Progress;
 
 namespace Snapshotter.Engine;
 
 /// <summary>
-/// One export call. A tar stream holds snapshot.json (the envelope) first, then each file under files/, with
-/// its holes in GNU sparse format 1.0, every byte verified against its digest as it is read from the store; the
+/// One export call. A tar stream holds snapshot.json (the envelope) first, then each entry under files/ as the
+/// member GNU tar would write for it (directories, symlinks, hard links, devices, FIFOs; owners, modes with
+/// setuid/setgid/sticky, nanosecond mtimes and extended attributes in pax records), regular files with their
+/// holes in GNU sparse format 1.0, every byte verified against its digest as it is read from the store; the
 /// stream is written in order, so a failed export leaves a truncated stream the caller must discard (its
 /// missing end-of-archive marker makes any reader refuse it). A directory export restores the files as private
 /// copies under files/ and then writes snapshot.json atomically: until it exists the directory is incomplete.
@@ -49,7 +52,6 @@ internal sealed class ExportOperation
         using var lease = Lease.Acquire(_context, $"export {_request.Target}");
         SnapshotRecord snapshot = Catalog.FindAndPin(_context, _request.Snapshot, lease);
         List<FileRecord> files = _context.Metadata.GetFiles(snapshot.Id);
-        Catalog.RequireRegularFiles(files, snapshot, "export");
         OperationStats stats = _request.Descriptor is { } fd
             ? ExportTar(snapshot, files, fd, started)
             : ExportDirectory(snapshot, files, _request.OutputDir!, started);
@@ -60,7 +62,7 @@ internal sealed class ExportOperation
     private OperationStats ExportTar(SnapshotRecord snapshot, List<FileRecord> files, int fd, long started)
     {
         List<FileRecord> missing = LocalContent.Missing(_context, new TargetComparer(_context), files, linkedCopyWillDo: true, _cancellation);
-        long totalBytes = files.Sum(f => f.Size);
+        long totalBytes = files.Where(f => f.Type == EntryType.Regular).Sum(f => f.Size);
         var progress = new ProgressTracker(_request.Progress, _context.Time, files.Count, totalBytes + missing.Sum(f => f.Size));
         LocalContent.Fetch(_context, missing, progress, _cancellation);
         var stats = new StatsCounter();
@@ -72,36 +74,25 @@ internal sealed class ExportOperation
         {
             var tar = new TarWriter(buffered);
             byte[] envelope = EnvelopeCodec.Encode(snapshot, files);
-            tar.BeginFile(new TarMember(Encoding.UTF8.GetBytes(ExportEnvelope.FileName), TarFormat.RegularType, new TarFileMeta(EnvelopeFileMode, 0, 0, snapshot.CreatedNs)), envelope.Length);
+            tar.BeginFile(new TarMember(PathEncoding.GetBytes(ExportEnvelope.FileName), TarFormat.RegularType, new TarFileMeta(EnvelopeFileMode, 0, 0, snapshot.CreatedNs)), envelope.Length);
             tar.WriteData(envelope);
             tar.EndEntry();
-            foreach (FileRecord file in files.OrderBy(f => f.RelativePath, StringComparer.Ordinal))
+
+            // In path order, parents before children. Of the paths sharing an inode, the first carries the data and
+            // the others link to it, as GNU tar archives them: extraction then creates each link in its place,
+            // after the file it names and before its directory's mtime is set.
+            var firstOfInode = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (FileRecord entry in files.OrderBy(f => f.RelativePath, Utf8Order.Instance))
             {
                 _cancellation.ThrowIfCancellationRequested();
-                bool storedInode = !_context.Store.HasContent(file.ContentDigest);
-                using var content = StoredContent.Open(_context.Store, file, storedInode);
-                if (content.Size != file.Size)
+                string? first = null;
+                if (entry.HasContent)
                 {
-                    throw SnapshotterException.Corrupt($"content {file.Digest} of '{file.RelativePath}' holds {content.Size} bytes; the snapshot records {file.Size}");
+                    string inode = entry.Type == EntryType.Hardlink ? entry.LinkTarget! : entry.RelativePath;
+                    first = firstOfInode.TryAdd(inode, entry.RelativePath) ? null : firstOfInode[inode];
                 }
 
-                var member = new TarMember(
-                    Encoding.UTF8.GetBytes($"{ExportEnvelope.FilesDirectory}/{file.RelativePath}"),
-                    TarFormat.RegularType,
-                    new TarFileMeta(file.Mode, file.Uid, file.Gid, file.ModificationTimeNs));
-                if (content.IsDense)
-                {
-                    tar.BeginFile(member, file.Size);
-                }
-                else
-                {
-                    tar.BeginSparseFile(member, file.Size, content.Extents);
-                }
-
-                long data = content.CopyTo(tar.WriteData, buffer, progress.AddBytes, _cancellation);
-                tar.EndEntry();
-                stats.Read(data);
-                progress.FileDone(file.Size - data);
+                WriteEntry(tar, entry, first, buffer, stats, progress);
             }
 
             tar.Finish();
@@ -121,6 +112,52 @@ internal sealed class ExportOperation
         progress.Complete();
         return stats.ToStats(files.Count, totalBytes, Stopwatch.GetElapsedTime(started));
     }
+
+    /// <summary>One entry as a member under files/: an entry with content as a regular file with its data (read from
+    /// the store, verified against its digest, holes kept), or as a hard link to <paramref name="linkTo"/> when an
+    /// earlier member has the inode; every other type as its header alone.</summary>
+    private void WriteEntry(TarWriter tar, FileRecord entry, string? linkTo, byte[] buffer, StatsCounter stats, ProgressTracker progress)
+    {
+        var member = new TarMember(
+            InFilesDirectory(entry.RelativePath),
+            entry.HasContent ? TarFormat.RegularType : (byte)('0' + (int)entry.Type),
+            new TarFileMeta(entry.Mode, entry.Uid, entry.Gid, entry.ModificationTimeNs))
+        {
+            Xattrs = entry.Xattrs?.Entries ?? [],
+        };
+        if (!entry.HasContent || linkTo is not null)
+        {
+            // A hard link's inode attributes travel with the member that carries its data.
+            tar.WriteMember(linkTo is not null ? member with { Type = TarFormat.HardLinkType, LinkName = InFilesDirectory(linkTo), Xattrs = [] }
+                : entry.Type == EntryType.Symlink ? member with { LinkName = PathEncoding.GetBytes(entry.LinkTarget!) }
+                : member with { DevMajor = entry.DeviceMajor, DevMinor = entry.DeviceMinor });
+            progress.FileDone(0);
+            return;
+        }
+
+        Digest digest = entry.ContentDigest;
+        using var content = StoredContent.Open(_context.Store, entry, storedInode: !_context.Store.HasContent(digest));
+        if (content.Size != entry.Size)
+        {
+            throw SnapshotterException.Corrupt($"content {digest} of '{PathEncoding.Printable(entry.RelativePath)}' holds {content.Size} bytes; the snapshot records {entry.Size}");
+        }
+
+        if (content.IsDense)
+        {
+            tar.BeginFile(member, entry.Size);
+        }
+        else
+        {
+            tar.BeginSparseFile(member, entry.Size, content.Extents);
+        }
+
+        long data = content.CopyTo(tar.WriteData, buffer, progress.AddBytes, _cancellation);
+        tar.EndEntry();
+        stats.Read(data);
+        progress.FileDone(entry.Size - data);
+    }
+
+    private static byte[] InFilesDirectory(string relativePath) => PathEncoding.GetBytes($"{ExportEnvelope.FilesDirectory}/{relativePath}");
 
     private OperationStats ExportDirectory(SnapshotRecord snapshot, List<FileRecord> files, string outputDir, long started)
     {

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.IO.Compression;
-using System.Text;
 using Snapshotter.Archive;
 using Snapshotter.Content;
 using Snapshotter.Diagnostics;
@@ -16,14 +15,16 @@ namespace Snapshotter.Engine;
 
 /// <summary>
 /// One import call, from a tar stream (gzip recognised by its magic) or from an export directory. Nothing from
-/// the input is trusted: paths are validated (no "..", nothing absolute, no duplicates, no file that is also a
-/// directory), every file's content is encoded and hashed into the store's temporary files as it arrives, and
-/// with snapshot.json every digest and size must match it and every file it lists must be there. Only then is
-/// the name reserved, the content linked into place and the snapshot committed in one transaction, so a
-/// truncated, damaged or malicious input leaves nothing behind. Every digest is pinned by the call's lease
-/// before the store is checked for it, so content found already stored cannot be collected before the commit. A tar without snapshot.json is imported as the
-/// files it holds (writable, with the modes, owners and mtimes of its headers), under the name and version the
-/// caller gives. Importing a snapshot that exists succeeds only when it is identical.
+/// the input is trusted: every member is checked before its data is read (<see cref="ArchiveEntries"/>: no "..",
+/// nothing absolute, no duplicates, nothing beneath a symlink or a file, hard links only to earlier regular files),
+/// every file's content is encoded and hashed into the store's temporary files as it arrives, and with
+/// snapshot.json every entry must match it and every entry it lists must be there. Only then is the name reserved,
+/// the content linked into place and the snapshot committed in one transaction, so a truncated, damaged or
+/// malicious input leaves nothing behind. Every digest is pinned by the call's lease before the store is checked
+/// for it, so content found already stored cannot be collected before the commit. A tar without snapshot.json is
+/// imported as the entries it holds (regular files writable, everything with the modes, owners, mtimes and
+/// extended attributes of its headers), under the name and version the caller gives. Importing a snapshot that
+/// exists succeeds only when it is identical.
 /// </summary>
 internal sealed class ImportOperation
 {
@@ -51,9 +52,6 @@ internal sealed class ImportOperation
 
     /// <summary>A snapshot as read from the input: its name, version, creation time (null: now) and files.</summary>
     private sealed record Contents(string Name, string Version, long? CreatedNs, IReadOnlyList<FileRecord> Files);
-
-    /// <summary>A file staged from an archive member, with what its header says.</summary>
-    private sealed record Member(string Path, StagedContent Content, TarFileMeta Meta);
 
     public ImportResult Run()
     {
@@ -116,40 +114,16 @@ internal sealed class ImportOperation
     private Contents ReadMembers(TarReader reader, string source)
     {
         EnvelopeCodec.Decoded? envelope = null;
-        Dictionary<string, FileRecord>? listed = null;
-        var members = new Dictionary<string, Member>(StringComparer.Ordinal);
-        var directories = new HashSet<string>(StringComparer.Ordinal);
+        HashSet<string>? listed = null;
+        var entries = new ArchiveEntries(source);
         byte[] buffer = ArrayPool<byte>.Shared.Rent(_context.BufferBytes);
         try
         {
             while (reader.Next() is { } entry)
             {
                 _cancellation.ThrowIfCancellationRequested();
-                TarMember header = entry.Member;
-                string where = $"archive {source}, member '{TarFormat.Display(header.Name)}' at byte {entry.Offset}";
-                string name = Utf8Name(header.Name, where);
-                string? path = ArchivePath(header.IsDirectory ? name.TrimEnd('/') : name, where);
-                if (!header.IsRegularFile && !header.IsDirectory)
-                {
-                    throw new SnapshotterException(ErrorCode.Unsupported, $"{where}: '{name}' is {TarMember.Kind(header.Type)}; snapshots hold regular files only");
-                }
-
-                if (header.IsDirectory)
-                {
-                    if (path is not null)
-                    {
-                        directories.Add(path);
-                    }
-
-                    continue;
-                }
-
-                if (path is null)
-                {
-                    throw SnapshotterException.Corrupt($"{where}: a file may not be named '{name}'");
-                }
-
-                if (path == ExportEnvelope.FileName)
+                string where = entries.Where(entry);
+                if (entry.Member.IsRegularFile && PathEncoding.FromBytes(entry.Member.Name) is ExportEnvelope.FileName or "./" + ExportEnvelope.FileName)
                 {
                     if (envelope is not null)
                     {
@@ -157,32 +131,36 @@ internal sealed class ImportOperation
                     }
 
                     envelope = EnvelopeCodec.Decode(ReadWhole(reader, entry, where), $"{ExportEnvelope.FileName} of archive {source}");
-                    listed = envelope.Files.ToDictionary(f => $"{ExportEnvelope.FilesDirectory}/{f.RelativePath}", StringComparer.Ordinal);
-                    if (members.Count == 0)
+                    listed = envelope.Files.Select(f => $"{ExportEnvelope.FilesDirectory}/{f.RelativePath}").ToHashSet(StringComparer.Ordinal);
+                    if (entries.Count == 0)
                     {
-                        _progress = new ProgressTracker(_request.Progress, _context.Time, envelope.Files.Count, envelope.Files.Sum(f => f.Size));
+                        List<FileRecord> files = envelope.Files.Where(f => f.Type == EntryType.Regular).ToList();
+                        _progress = new ProgressTracker(_request.Progress, _context.Time, files.Count, files.Sum(f => f.Size));
                     }
 
                     RefuseConflictingSnapshot(_request.Name ?? envelope.Name, _request.Version ?? envelope.Version, envelope.Files);
                     continue;
                 }
 
-                if (members.ContainsKey(path))
+                if (entries.PathOf(entry) is not { } path)
                 {
-                    throw SnapshotterException.Corrupt($"{where}: '{path}' is in the archive twice");
+                    continue;
                 }
 
-                FileRecord? expected = null;
-                if (listed is not null && !listed.TryGetValue(path, out expected))
+                // A directory that is no entry of its own may hold ones that are (GNU tar writes one for each).
+                if (listed is not null && !listed.Contains(path) && !entry.Member.IsDirectory)
                 {
-                    throw SnapshotterException.Corrupt($"{where}: '{path}' is not listed in {ExportEnvelope.FileName}");
+                    throw SnapshotterException.Corrupt($"{where}: '{PathEncoding.Printable(path)}' is not listed in {ExportEnvelope.FileName}");
                 }
 
-                var member = new Member(path, Stage(reader, entry, buffer), header.Meta);
-                members[path] = member;
-                if (expected is not null)
+                if (entry.Member.IsRegularFile)
                 {
-                    Verify(member.Content, expected, $"archive {source}");
+                    StagedContent content = Stage(reader, entry, buffer);
+                    entries.AddFile(entry, path, content.Digest, content.Size);
+                }
+                else
+                {
+                    entries.AddOther(entry, path);
                 }
             }
 
@@ -193,39 +171,19 @@ internal sealed class ImportOperation
             ArrayPool<byte>.Shared.Return(buffer);
         }
 
-        return envelope is null ? PlainArchive(members, directories, source) : ExportArchive(envelope, members, directories, source);
+        return envelope is null ? PlainArchive(entries, source) : ExportArchive(envelope, entries);
     }
 
-    /// <summary>An archive with snapshot.json: exactly the files it lists, each matching it.</summary>
-    private Contents ExportArchive(EnvelopeCodec.Decoded envelope, Dictionary<string, Member> members, HashSet<string> directories, string source)
+    /// <summary>An archive with snapshot.json: exactly the entries it lists, each matching it.</summary>
+    private Contents ExportArchive(EnvelopeCodec.Decoded envelope, ArchiveEntries entries)
     {
-        foreach (FileRecord file in envelope.Files)
-        {
-            string path = $"{ExportEnvelope.FilesDirectory}/{file.RelativePath}";
-            if (!members.Remove(path, out Member? member))
-            {
-                throw SnapshotterException.Corrupt($"archive {source} is incomplete: '{path}', listed in {ExportEnvelope.FileName}, is missing");
-            }
-
-            if (directories.Contains(path))
-            {
-                throw SnapshotterException.Corrupt($"archive {source} has '{path}' as a file and as a directory");
-            }
-
-            Verify(member.Content, file, $"archive {source}");
-        }
-
-        if (members.Count > 0)
-        {
-            throw SnapshotterException.Corrupt($"archive {source}: '{members.Keys.First()}' is not listed in {ExportEnvelope.FileName}");
-        }
-
+        entries.Match(envelope.Files, ExportEnvelope.FilesDirectory);
         return new Contents(_request.Name ?? envelope.Name, _request.Version ?? envelope.Version, envelope.CreatedNs, envelope.Files);
     }
 
-    /// <summary>An archive without snapshot.json (made by tar from a directory): its regular files, as its headers
-    /// describe them, under the name and version the caller gave.</summary>
-    private Contents PlainArchive(Dictionary<string, Member> members, HashSet<string> directories, string source)
+    /// <summary>An archive without snapshot.json (made by tar from a directory): its entries as its headers describe
+    /// them, regular files writable, under the name and version the caller gave.</summary>
+    private Contents PlainArchive(ArchiveEntries entries, string source)
     {
         if (_request.Name is null || _request.Version is null)
         {
@@ -233,17 +191,13 @@ internal sealed class ImportOperation
                 $"archive {source} has no {ExportEnvelope.FileName}, so it is not an export: give name and snapshot_version to import its files as a snapshot");
         }
 
-        // An empty snapshot comes only from an export that says so: an archive of no files is more often the wrong one.
-        if (members.Count == 0)
+        // An empty snapshot comes only from an export that says so: an archive of nothing is more often the wrong one.
+        if (entries.Count == 0)
         {
             throw SnapshotterException.InvalidArgument($"archive {source} holds no files and no {ExportEnvelope.FileName}: nothing to import as a snapshot");
         }
 
-        List<FileRecord> files = members.Values
-            .OrderBy(m => m.Path, StringComparer.Ordinal)
-            .Select(m => new FileRecord(m.Path, m.Content.Digest, ReadOnly: false, m.Meta.Mode & FileStatus.PermissionMask, m.Meta.Uid, m.Meta.Gid, m.Content.Size, m.Meta.MtimeNs, 0, EntryType.Regular))
-            .ToList();
-        EnvelopeCodec.CheckPaths(files.Select(f => f.RelativePath).Concat(directories.Where(members.ContainsKey)), $"archive {source}");
+        List<FileRecord> files = entries.Entries;
         RefuseConflictingSnapshot(_request.Name, _request.Version, files);
         return new Contents(_request.Name, _request.Version, null, files);
     }
@@ -270,37 +224,48 @@ internal sealed class ImportOperation
         }
 
         string filesRoot = Path.Join(root, ExportEnvelope.FilesDirectory);
+        var listed = envelope.Files.ToDictionary(f => f.RelativePath, StringComparer.Ordinal);
         foreach ((string path, FileStatus status) in present)
         {
-            if (!status.IsDirectory && !status.IsRegularFile)
+            string shown = $"{ExportEnvelope.FilesDirectory}/{PathEncoding.Printable(path)}";
+            if (listed.TryGetValue(path, out FileRecord? entry) ? !IsOfType(status, entry.Type) : !status.IsDirectory)
             {
-                throw new SnapshotterException(ErrorCode.Unsupported, $"{where}: '{ExportEnvelope.FilesDirectory}/{path}' is not a regular file (a symlink, device or FIFO); an export holds regular files only");
+                // A directory that is no entry of its own may hold ones that are.
+                throw SnapshotterException.Corrupt(entry is null
+                    ? $"{where}: '{shown}' is not listed in {ExportEnvelope.FileName}"
+                    : $"{where}: '{shown}' is not of the type {ExportEnvelope.FileName} lists for it ({entry.Type})");
             }
         }
 
-        foreach (FileRecord file in envelope.Files)
+        if (envelope.Files.FirstOrDefault(f => !present.ContainsKey(f.RelativePath)) is { } missing)
         {
-            if (!present.TryGetValue(file.RelativePath, out FileStatus status) || !status.IsRegularFile)
-            {
-                throw SnapshotterException.Corrupt($"{where} is incomplete: '{ExportEnvelope.FilesDirectory}/{file.RelativePath}', listed in {ExportEnvelope.FileName}, is missing");
-            }
-        }
-
-        var listed = envelope.Files.Select(f => f.RelativePath).ToHashSet(StringComparer.Ordinal);
-        if (present.FirstOrDefault(p => p.Value.IsRegularFile && !listed.Contains(p.Key)).Key is { } extra)
-        {
-            throw SnapshotterException.Corrupt($"{where}: '{ExportEnvelope.FilesDirectory}/{extra}' is not listed in {ExportEnvelope.FileName}");
+            throw SnapshotterException.Corrupt($"{where} is incomplete: '{ExportEnvelope.FilesDirectory}/{PathEncoding.Printable(missing.RelativePath)}', listed in {ExportEnvelope.FileName}, is missing");
         }
 
         RefuseConflictingSnapshot(_request.Name ?? envelope.Name, _request.Version ?? envelope.Version, envelope.Files);
-        _progress = new ProgressTracker(_request.Progress, _context.Time, envelope.Files.Count, envelope.Files.Sum(f => f.Size));
-        BoundedParallel.For(envelope.Files.Count, _context.Concurrency, _cancellation, (i, token) =>
+        // A hard link's content is the file's it names: each inode is read once.
+        List<FileRecord> regular = envelope.Files.Where(f => f.Type == EntryType.Regular).ToList();
+        _progress = new ProgressTracker(_request.Progress, _context.Time, regular.Count, regular.Sum(f => f.Size));
+        BoundedParallel.For(regular.Count, _context.Concurrency, _cancellation, (i, token) =>
         {
-            FileRecord file = envelope.Files[i];
+            FileRecord file = regular[i];
             Verify(Ingest(Path.Join(filesRoot, file.RelativePath), present[file.RelativePath], token), file, where);
         });
         return new Contents(_request.Name ?? envelope.Name, _request.Version ?? envelope.Version, envelope.CreatedNs, envelope.Files);
     }
+
+    /// <summary>Whether what lies in an export directory is of the type snapshot.json gives it (a hard link is the
+    /// regular file it shares an inode with).</summary>
+    private static bool IsOfType(FileStatus status, EntryType type) => type switch
+    {
+        EntryType.Regular or EntryType.Hardlink => status.IsRegularFile,
+        EntryType.Symlink => status.IsSymlink,
+        EntryType.CharacterDevice => status.IsCharacterDevice,
+        EntryType.BlockDevice => status.IsBlockDevice,
+        EntryType.Directory => status.IsDirectory,
+        EntryType.Fifo => status.IsFifo,
+        _ => false,
+    };
 
     private static byte[] ReadEnvelopeFile(UnixDirectory top, string where)
     {
@@ -392,37 +357,6 @@ internal sealed class ImportOperation
         byte[] json = new byte[entry.Size];
         reader.ReadData(json);
         return json;
-    }
-
-    /// <summary>A member's name as text: snapshot paths are UTF-8.</summary>
-    private static string Utf8Name(byte[] name, string where)
-    {
-        try
-        {
-            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(name);
-        }
-        catch (DecoderFallbackException)
-        {
-            throw new SnapshotterException(ErrorCode.Unsupported, $"{where}: the name is not valid UTF-8, which a snapshot path must be");
-        }
-    }
-
-    /// <summary>The canonical relative path of a member; null for the archive's root directory ("." or "./").</summary>
-    private static string? ArchivePath(string name, string where)
-    {
-        if (name.TrimEnd('/') is "" or ".")
-        {
-            return null;
-        }
-
-        try
-        {
-            return RelativePath.Normalize(name, "member");
-        }
-        catch (SnapshotterException e) when (e.Code == ErrorCode.InvalidArgument)
-        {
-            throw SnapshotterException.Corrupt($"{where}: {e.Message}; nothing outside the snapshot may be named");
-        }
     }
 
     private static void Verify(StagedContent content, FileRecord expected, string where)

@@ -62,14 +62,14 @@ public sealed class ExportDirectoryTests : EngineTestBase
         File.WriteAllText(Path.Join(outside, "a.txt"), "alpha\n");
         File.Delete(Path.Join(_exported, "files/a.txt"));
         File.CreateSymbolicLink(Path.Join(_exported, "files/a.txt"), Path.Join(outside, "a.txt"));
-        Refused(ErrorCode.Unsupported, "'files/a.txt' is not a regular file");
+        Refused(ErrorCode.Corrupt, "'files/a.txt' is not of the type snapshot.json lists for it (Regular)");
 
         File.Delete(Path.Join(_exported, "files/a.txt"));
         File.Move(Path.Join(_exported, "files/sub/b.bin"), Path.Join(outside, "b.bin"));
         Directory.Delete(Path.Join(_exported, "files/sub"));
         File.Copy(Path.Join(outside, "a.txt"), Path.Join(_exported, "files/a.txt"));
         File.CreateSymbolicLink(Path.Join(_exported, "files/sub"), outside);
-        Refused(ErrorCode.Unsupported, "'files/sub' is not a regular file");
+        Refused(ErrorCode.Corrupt, "'files/sub' is not listed in snapshot.json");
     }
 
     [Fact]

@@ -80,7 +80,8 @@ public sealed class GnuTarInteropTests : EngineTestBase
 
         ImportResult result = Import(archive, "plain", "v1");
 
-        Assert.Equal(Paths.Length, result.Stats.Files);
+        // Its directories are entries too: "dir" and the one of the long name.
+        Assert.Equal(Paths.Length + 2, result.Stats.Files);
         string output = Temp.Combine("out");
         Engine.Restore(new RestoreRequest { Name = "plain", Version = "v1", OutputDir = output });
         foreach (string path in Paths.Where(p => !p.EndsWith(".img", StringComparison.Ordinal)))
@@ -100,7 +101,7 @@ public sealed class GnuTarInteropTests : EngineTestBase
         Import(archive, "sparse", "v1");
 
         Assert.Equal(Engine.Inspect(SnapshotReference.Parse("app:v1")).Files.Select(f => (f.RelativePath, f.Digest, f.Size)),
-            Engine.Inspect(SnapshotReference.Parse("sparse:v1")).Files.Select(f => (f.RelativePath, f.Digest, f.Size)));
+            Engine.Inspect(SnapshotReference.Parse("sparse:v1")).Files.Where(f => f.Digest.Length > 0).Select(f => (f.RelativePath, f.Digest, f.Size)));
     }
 
     [Fact]

@@ -7,7 +7,8 @@ using Snapshotter.Tests.Support;
 namespace Snapshotter.Tests.Archive;
 
 /// <summary>
-/// Imports of archives no honest writer makes: paths leaving the snapshot, links and devices, duplicates, lies in
+/// Imports of archives no honest writer makes: paths leaving the snapshot, members beneath symlinks, hard links to
+/// what the archive does not hold before them, member types a snapshot cannot hold, duplicates, lies in
 /// sizes, maps and checksums, truncation at every kind of place, and exports whose data or listing was altered.
 /// Each is refused with a clear error, and leaves no snapshot, no temporary file and nothing outside the store.
 /// </summary>
@@ -72,26 +73,48 @@ public sealed class MaliciousArchiveTests : EngineTestBase
     }
 
     [Theory]
-    [InlineData((byte)'2', "a symbolic link")]
-    [InlineData((byte)'1', "a hard link")]
-    [InlineData((byte)'3', "a character device")]
-    [InlineData((byte)'6', "a FIFO")]
     [InlineData((byte)'S', "old GNU sparse")]
-    public void Links_devices_and_fifos_are_refused(byte type, string needle)
+    [InlineData((byte)'D', "type 'D'")]
+    public void Member_types_a_snapshot_cannot_hold_are_refused(byte type, string needle)
     {
-        Refused(new RawTar().File("ok.txt", "fine").Member("link", [], type, link: "ok.txt").End().ToArray(), ErrorCode.Unsupported, needle);
+        Refused(new RawTar().File("ok.txt", "fine").Member("odd", [], type).End().ToArray(), ErrorCode.Unsupported, needle);
+    }
+
+    [Theory]
+    [InlineData("dir", "/etc", "dir/passwd", "'dir/passwd' lies beneath the symlink 'dir'")]
+    [InlineData("root", "/", "root/etc/passwd", "'root/etc/passwd' lies beneath the symlink 'root'")]
+    [InlineData("up", "..", "up/escape.txt", "'up/escape.txt' lies beneath the symlink 'up'")]
+    [InlineData("loop", ".", "loop/loop/x", "'loop/loop/x' lies beneath the symlink 'loop'")]
+    public void A_member_beneath_a_symlink_member_is_refused_by_name(string link, string target, string beneath, string needle)
+    {
+        Refused(new RawTar().File("ok.txt", "fine").Symlink(link, target).File(beneath, "evil").End().ToArray(), ErrorCode.Corrupt, needle);
+        Refused(new RawTar().Symlink(link, target).Directory(beneath + "/").End().ToArray(), ErrorCode.Corrupt, needle);
+    }
+
+    [Theory]
+    [InlineData("../../etc/passwd", "contains '..'")]
+    [InlineData("/etc/passwd", "is absolute")]
+    [InlineData("nowhere", "hard link 'h' names 'nowhere', which is no earlier regular file of the archive")]
+    [InlineData("later.txt", "hard link 'h' names 'later.txt', which is no earlier regular file of the archive")]
+    [InlineData("link", "hard link 'h' names 'link', which is no earlier regular file of the archive")]
+    [InlineData("dir", "hard link 'h' names 'dir', which is no earlier regular file of the archive")]
+    public void A_hard_link_to_anything_but_an_earlier_regular_file_is_refused(string target, string needle)
+    {
+        byte[] archive = new RawTar().File("ok.txt", "fine").Symlink("link", "ok.txt").Directory("dir/").HardLink("h", target).File("later.txt", "later").End().ToArray();
+        Refused(archive, ErrorCode.Corrupt, needle);
     }
 
     [Fact]
-    public void A_file_through_a_symlink_cannot_be_written_because_no_link_is_accepted()
+    public void A_symlink_and_a_file_of_one_name_are_refused()
     {
-        Refused(new RawTar().Symlink("dir", "/etc").File("dir/passwd", "evil").End().ToArray(), ErrorCode.Unsupported, "'dir' is a symbolic link");
+        Refused(new RawTar().Symlink("x", "/etc/passwd").File("x", "evil").End().ToArray(), ErrorCode.Corrupt, "'x' is in the archive twice");
+        Refused(new RawTar().File("d/inner", "x").Symlink("d", "/etc").End().ToArray(), ErrorCode.Corrupt, "'d' is a symbolic link and the directory of earlier members");
     }
 
     [Theory]
     [InlineData("same.txt", "same.txt", "twice")]
     [InlineData("same.txt", "./same.txt", "twice")]
-    [InlineData("a", "a/b", "as a file and as the directory")]
+    [InlineData("a", "a/b", "'a/b' lies beneath 'a', which is a regular file, not a directory")]
     public void Duplicate_and_conflicting_members_are_refused(string first, string second, string needle)
     {
         Refused(new RawTar().File(first, "one").File(second, "two").End().ToArray(), ErrorCode.Corrupt, needle);
