@@ -228,7 +228,7 @@ internal sealed class ImportOperation
         foreach ((string path, FileStatus status) in present)
         {
             string shown = $"{ExportEnvelope.FilesDirectory}/{PathEncoding.Printable(path)}";
-            if (listed.TryGetValue(path, out FileRecord? entry) ? !IsOfType(status, entry.Type) : !status.IsDirectory)
+            if (listed.TryGetValue(path, out FileRecord? entry) ? !TargetComparer.IsOfType(entry, status) : !status.IsDirectory)
             {
                 // A directory that is no entry of its own may hold ones that are.
                 throw SnapshotterException.Corrupt(entry is null
@@ -253,19 +253,6 @@ internal sealed class ImportOperation
         });
         return new Contents(_request.Name ?? envelope.Name, _request.Version ?? envelope.Version, envelope.CreatedNs, envelope.Files);
     }
-
-    /// <summary>Whether what lies in an export directory is of the type snapshot.json gives it (a hard link is the
-    /// regular file it shares an inode with).</summary>
-    private static bool IsOfType(FileStatus status, EntryType type) => type switch
-    {
-        EntryType.Regular or EntryType.Hardlink => status.IsRegularFile,
-        EntryType.Symlink => status.IsSymlink,
-        EntryType.CharacterDevice => status.IsCharacterDevice,
-        EntryType.BlockDevice => status.IsBlockDevice,
-        EntryType.Directory => status.IsDirectory,
-        EntryType.Fifo => status.IsFifo,
-        _ => false,
-    };
 
     private static byte[] ReadEnvelopeFile(UnixDirectory top, string where)
     {
