@@ -31,13 +31,21 @@ internal unsafe struct Arena
     private static Arena Allocate(nuint bytes) => new((byte*)NativeMemory.AllocZeroed(bytes), bytes);
 
     /// <summary>Frees a block <see cref="Build{T}"/> made, when <paramref name="header"/> is one still live; anything
-    /// else (NULL, freed already, not from this library) is left alone.</summary>
+    /// else (NULL, freed already, not from this library) is left alone. Never throws: the *_free exports have no
+    /// error channel, and nothing may cross the boundary.</summary>
     public static void Release<T>(T* header)
         where T : unmanaged
     {
-        if (Handles.Unregister(header, typeof(T)))
+        try
         {
-            NativeMemory.Free(header);
+            if (Handles.Unregister(header, typeof(T)))
+            {
+                NativeMemory.Free(header);
+            }
+        }
+        catch (Exception)
+        {
+            // Unregistering takes no lock and allocates nothing: this is only the boundary's guarantee.
         }
     }
 

@@ -39,43 +39,16 @@ internal static unsafe partial class Exports
     }
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_snapshot_list_count")]
-    public static nuint SnapshotListCount(NativeList<NativeSnapshotInfo>* list)
-    {
-        try
-        {
-            return NativeList<NativeSnapshotInfo>.CountOf(list);
-        }
-        catch (Exception)
-        {
-            return 0;
-        }
-    }
+    public static nuint SnapshotListCount(NativeList<NativeSnapshotInfo>* list) =>
+        NativeList<NativeSnapshotInfo>.CountOf(list);
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_snapshot_list_get")]
-    public static NativeSnapshotInfo* SnapshotListGet(NativeList<NativeSnapshotInfo>* list, nuint index)
-    {
-        try
-        {
-            return NativeList<NativeSnapshotInfo>.Get(list, index);
-        }
-        catch (Exception)
-        {
-            return null;
-        }
-    }
+    public static NativeSnapshotInfo* SnapshotListGet(NativeList<NativeSnapshotInfo>* list, nuint index) =>
+        NativeList<NativeSnapshotInfo>.Get(list, index);
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_snapshot_list_free")]
-    public static void SnapshotListFree(NativeList<NativeSnapshotInfo>* list)
-    {
-        try
-        {
-            Arena.Release(list);
-        }
-        catch (Exception)
-        {
-            // Freeing has no error channel, and nothing may cross the boundary.
-        }
-    }
+    public static void SnapshotListFree(NativeList<NativeSnapshotInfo>* list) =>
+        Arena.Release(list);
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_inspect")]
     public static int Inspect(NativeInspection** result, IntPtr handle, NativeInspectRequest* request, NativeError** err)
@@ -97,56 +70,20 @@ internal static unsafe partial class Exports
     }
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_inspection_snapshot")]
-    public static NativeSnapshotInfo* InspectionSnapshot(NativeInspection* inspection)
-    {
-        try
-        {
-            return NativeInspection.SummaryOf(inspection);
-        }
-        catch (Exception)
-        {
-            return null;
-        }
-    }
+    public static NativeSnapshotInfo* InspectionSnapshot(NativeInspection* inspection) =>
+        NativeInspection.SummaryOf(inspection);
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_inspection_file_count")]
-    public static nuint InspectionFileCount(NativeInspection* inspection)
-    {
-        try
-        {
-            return NativeInspection.CountOf(inspection);
-        }
-        catch (Exception)
-        {
-            return 0;
-        }
-    }
+    public static nuint InspectionFileCount(NativeInspection* inspection) =>
+        NativeInspection.CountOf(inspection);
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_inspection_file_get")]
-    public static NativeFileInfo* InspectionFileGet(NativeInspection* inspection, nuint index)
-    {
-        try
-        {
-            return NativeInspection.Get(inspection, index);
-        }
-        catch (Exception)
-        {
-            return null;
-        }
-    }
+    public static NativeFileInfo* InspectionFileGet(NativeInspection* inspection, nuint index) =>
+        NativeInspection.Get(inspection, index);
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_inspection_free")]
-    public static void InspectionFree(NativeInspection* inspection)
-    {
-        try
-        {
-            Arena.Release(inspection);
-        }
-        catch (Exception)
-        {
-            // Freeing has no error channel, and nothing may cross the boundary.
-        }
-    }
+    public static void InspectionFree(NativeInspection* inspection) =>
+        Arena.Release(inspection);
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_delete")]
     public static int Delete(NativeDeleteStats* stats, IntPtr handle, NativeDeleteRequest* request, NativeError** err)

@@ -50,41 +50,14 @@ internal static unsafe partial class Exports
     }
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_diff_list_count")]
-    public static nuint DiffListCount(NativeList<NativeDiffEntry>* list)
-    {
-        try
-        {
-            return NativeList<NativeDiffEntry>.CountOf(list);
-        }
-        catch (Exception)
-        {
-            return 0;
-        }
-    }
+    public static nuint DiffListCount(NativeList<NativeDiffEntry>* list) =>
+        NativeList<NativeDiffEntry>.CountOf(list);
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_diff_list_get")]
-    public static NativeDiffEntry* DiffListGet(NativeList<NativeDiffEntry>* list, nuint index)
-    {
-        try
-        {
-            return NativeList<NativeDiffEntry>.Get(list, index);
-        }
-        catch (Exception)
-        {
-            return null;
-        }
-    }
+    public static NativeDiffEntry* DiffListGet(NativeList<NativeDiffEntry>* list, nuint index) =>
+        NativeList<NativeDiffEntry>.Get(list, index);
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_diff_list_free")]
-    public static void DiffListFree(NativeList<NativeDiffEntry>* list)
-    {
-        try
-        {
-            Arena.Release(list);
-        }
-        catch (Exception)
-        {
-            // Freeing has no error channel, and nothing may cross the boundary.
-        }
-    }
+    public static void DiffListFree(NativeList<NativeDiffEntry>* list) =>
+        Arena.Release(list);
 }

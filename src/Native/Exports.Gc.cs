@@ -39,56 +39,20 @@ internal static unsafe partial class Exports
     }
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_gc_report_summary")]
-    public static NativeGcSummary* GcReportSummary(NativeGcReport* report)
-    {
-        try
-        {
-            return NativeGcReport.SummaryOf(report);
-        }
-        catch (Exception)
-        {
-            return null;
-        }
-    }
+    public static NativeGcSummary* GcReportSummary(NativeGcReport* report) =>
+        NativeGcReport.SummaryOf(report);
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_gc_report_evicted_count")]
-    public static nuint GcReportEvictedCount(NativeGcReport* report)
-    {
-        try
-        {
-            return NativeGcReport.CountOf(report);
-        }
-        catch (Exception)
-        {
-            return 0;
-        }
-    }
+    public static nuint GcReportEvictedCount(NativeGcReport* report) =>
+        NativeGcReport.CountOf(report);
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_gc_report_evicted_get")]
-    public static NativeGcEvicted* GcReportEvictedGet(NativeGcReport* report, nuint index)
-    {
-        try
-        {
-            return NativeGcReport.Get(report, index);
-        }
-        catch (Exception)
-        {
-            return null;
-        }
-    }
+    public static NativeGcEvicted* GcReportEvictedGet(NativeGcReport* report, nuint index) =>
+        NativeGcReport.Get(report, index);
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_gc_report_free")]
-    public static void GcReportFree(NativeGcReport* report)
-    {
-        try
-        {
-            Arena.Release(report);
-        }
-        catch (Exception)
-        {
-            // Freeing has no error channel, and nothing may cross the boundary.
-        }
-    }
+    public static void GcReportFree(NativeGcReport* report) =>
+        Arena.Release(report);
 
     /// <summary>
     /// The collector's options; 0 in a field means its default (GcOptions'), and a flag turns off what 0 cannot.

@@ -217,82 +217,28 @@ internal static unsafe partial class Exports
     }
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_mount_list_count")]
-    public static nuint MountListCount(NativeList<NativeMount>* list)
-    {
-        try
-        {
-            return NativeList<NativeMount>.CountOf(list);
-        }
-        catch (Exception)
-        {
-            return 0;
-        }
-    }
+    public static nuint MountListCount(NativeList<NativeMount>* list) =>
+        NativeList<NativeMount>.CountOf(list);
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_mount_list_get")]
-    public static NativeMount* MountListGet(NativeList<NativeMount>* list, nuint index)
-    {
-        try
-        {
-            return NativeList<NativeMount>.Get(list, index);
-        }
-        catch (Exception)
-        {
-            return null;
-        }
-    }
+    public static NativeMount* MountListGet(NativeList<NativeMount>* list, nuint index) =>
+        NativeList<NativeMount>.Get(list, index);
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_mount_list_free")]
-    public static void MountListFree(NativeList<NativeMount>* list)
-    {
-        try
-        {
-            Arena.Release(list);
-        }
-        catch (Exception)
-        {
-            // Freeing has no error channel, and nothing may cross the boundary.
-        }
-    }
+    public static void MountListFree(NativeList<NativeMount>* list) =>
+        Arena.Release(list);
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_lifecycle_list_count")]
-    public static nuint LifecycleListCount(NativeList<NativeLifecycleInfo>* list)
-    {
-        try
-        {
-            return NativeList<NativeLifecycleInfo>.CountOf(list);
-        }
-        catch (Exception)
-        {
-            return 0;
-        }
-    }
+    public static nuint LifecycleListCount(NativeList<NativeLifecycleInfo>* list) =>
+        NativeList<NativeLifecycleInfo>.CountOf(list);
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_lifecycle_list_get")]
-    public static NativeLifecycleInfo* LifecycleListGet(NativeList<NativeLifecycleInfo>* list, nuint index)
-    {
-        try
-        {
-            return NativeList<NativeLifecycleInfo>.Get(list, index);
-        }
-        catch (Exception)
-        {
-            return null;
-        }
-    }
+    public static NativeLifecycleInfo* LifecycleListGet(NativeList<NativeLifecycleInfo>* list, nuint index) =>
+        NativeList<NativeLifecycleInfo>.Get(list, index);
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_lifecycle_list_free")]
-    public static void LifecycleListFree(NativeList<NativeLifecycleInfo>* list)
-    {
-        try
-        {
-            Arena.Release(list);
-        }
-        catch (Exception)
-        {
-            // Freeing has no error channel, and nothing may cross the boundary.
-        }
-    }
+    public static void LifecycleListFree(NativeList<NativeLifecycleInfo>* list) =>
+        Arena.Release(list);
 
     /// <summary>Labels by name; a repeated name is INVALID_ARGUMENT (which one wins would be a guess).</summary>
     private static Dictionary<string, string> ReadLabels(NativeLabel* labels, nuint count)

@@ -34,56 +34,20 @@ internal static unsafe partial class Exports
     }
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_verify_report_summary")]
-    public static NativeVerifySummary* VerifyReportSummary(NativeVerifyReport* report)
-    {
-        try
-        {
-            return NativeVerifyReport.SummaryOf(report);
-        }
-        catch (Exception)
-        {
-            return null;
-        }
-    }
+    public static NativeVerifySummary* VerifyReportSummary(NativeVerifyReport* report) =>
+        NativeVerifyReport.SummaryOf(report);
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_verify_report_problem_count")]
-    public static nuint VerifyReportProblemCount(NativeVerifyReport* report)
-    {
-        try
-        {
-            return NativeVerifyReport.CountOf(report);
-        }
-        catch (Exception)
-        {
-            return 0;
-        }
-    }
+    public static nuint VerifyReportProblemCount(NativeVerifyReport* report) =>
+        NativeVerifyReport.CountOf(report);
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_verify_report_problem_get")]
-    public static NativeVerifyProblem* VerifyReportProblemGet(NativeVerifyReport* report, nuint index)
-    {
-        try
-        {
-            return NativeVerifyReport.Get(report, index);
-        }
-        catch (Exception)
-        {
-            return null;
-        }
-    }
+    public static NativeVerifyProblem* VerifyReportProblemGet(NativeVerifyReport* report, nuint index) =>
+        NativeVerifyReport.Get(report, index);
 
     [UnmanagedCallersOnly(EntryPoint = "snapshotter_verify_report_free")]
-    public static void VerifyReportFree(NativeVerifyReport* report)
-    {
-        try
-        {
-            Arena.Release(report);
-        }
-        catch (Exception)
-        {
-            // Freeing has no error channel, and nothing may cross the boundary.
-        }
-    }
+    public static void VerifyReportFree(NativeVerifyReport* report) =>
+        Arena.Release(report);
 
     private static NativeVerifyReport* ToNative(VerifyReport result) => Arena.Report(
         0,

@@ -191,11 +191,31 @@ internal unsafe struct NativeList<T>
     public nuint Count;
     public T* Items;
 
-    /// <summary>The item count; 0 for anything but a live list.</summary>
-    public static nuint CountOf(NativeList<T>* list) => Handles.IsLive(list) ? list->Count : 0;
+    /// <summary>The item count; 0 for anything but a live list. Never throws: the *_count exports return it as it is.</summary>
+    public static nuint CountOf(NativeList<T>* list)
+    {
+        try
+        {
+            return Handles.IsLive(list) ? list->Count : 0;
+        }
+        catch (Exception)
+        {
+            return 0;
+        }
+    }
 
-    /// <summary>The index-th item, or null when the list is not a live list or the index out of range.</summary>
-    public static T* Get(NativeList<T>* list, nuint index) => Handles.IsLive(list) ? list->ItemAt(index) : null;
+    /// <summary>The index-th item, or null when the list is not a live list or the index out of range. Never throws.</summary>
+    public static T* Get(NativeList<T>* list, nuint index)
+    {
+        try
+        {
+            return Handles.IsLive(list) ? list->ItemAt(index) : null;
+        }
+        catch (Exception)
+        {
+            return null;
+        }
+    }
 
     /// <summary>The index-th item, or null when the index is out of range.</summary>
     public readonly T* ItemAt(nuint index) => index < Count ? &Items[index] : null;
@@ -213,15 +233,45 @@ internal unsafe struct NativeReport<TSummary, TItem>
     public TSummary Summary;
     public NativeList<TItem> Items;
 
-    /// <summary>The summary; null for anything but a live report of this type.</summary>
-    public static TSummary* SummaryOf(NativeReport<TSummary, TItem>* report) => Handles.IsLive(report) ? &report->Summary : null;
+    /// <summary>The summary; null for anything but a live report of this type. Never throws.</summary>
+    public static TSummary* SummaryOf(NativeReport<TSummary, TItem>* report)
+    {
+        try
+        {
+            return Handles.IsLive(report) ? &report->Summary : null;
+        }
+        catch (Exception)
+        {
+            return null;
+        }
+    }
 
-    /// <summary>The item count; 0 for anything but a live report of this type.</summary>
-    public static nuint CountOf(NativeReport<TSummary, TItem>* report) => Handles.IsLive(report) ? report->Items.Count : 0;
+    /// <summary>The item count; 0 for anything but a live report of this type. Never throws.</summary>
+    public static nuint CountOf(NativeReport<TSummary, TItem>* report)
+    {
+        try
+        {
+            return Handles.IsLive(report) ? report->Items.Count : 0;
+        }
+        catch (Exception)
+        {
+            return 0;
+        }
+    }
 
-    /// <summary>The index-th item, or null when the report is not a live report of this type or the index out of range.</summary>
-    public static TItem* Get(NativeReport<TSummary, TItem>* report, nuint index) =>
-        Handles.IsLive(report) ? report->Items.ItemAt(index) : null;
+    /// <summary>The index-th item, or null when the report is not a live report of this type or the index out of range.
+    /// Never throws.</summary>
+    public static TItem* Get(NativeReport<TSummary, TItem>* report, nuint index)
+    {
+        try
+        {
+            return Handles.IsLive(report) ? report->Items.ItemAt(index) : null;
+        }
+        catch (Exception)
+        {
+            return null;
+        }
+    }
 }
 
 [StructLayout(LayoutKind.Sequential)]
