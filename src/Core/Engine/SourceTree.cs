@@ -206,7 +206,9 @@ internal sealed class SourceTree
     private ExtendedAttributes? ReadXattrs(string path) =>
         ExtendedAttributeReader.Read(path, IsCapturedAttribute) is { } found ? new ExtendedAttributes(found) : null;
 
-    private static FileRecord EntryOf(string relative, in FileStatus status, ExtendedAttributes? xattrs, string? linkTarget)
+    /// <summary>The record of an entry that is not a regular file, as it is on disk (a lifecycle commit records its
+    /// layer's entries with it too); a type no snapshot records (a socket) is UNSUPPORTED naming it.</summary>
+    internal static FileRecord EntryOf(string relative, in FileStatus status, ExtendedAttributes? xattrs, string? linkTarget)
     {
         EntryType type = status switch
         {

@@ -147,30 +147,10 @@ internal sealed class LayerChanges
             return;
         }
 
-        (EntryType type, string? target) = status switch
-        {
-            { IsDirectory: true } => (EntryType.Directory, null),
-            { IsSymlink: true } => (EntryType.Symlink, directory.ReadLink(entry) ?? throw SnapshotterException.NotFound($"'{path}' changed while the commit read it")),
-            { IsFifo: true } => (EntryType.Fifo, null),
-            { IsCharacterDevice: true } => (EntryType.CharacterDevice, null),
-            _ => (EntryType.BlockDevice, (string?)null),
-        };
-        bool device = type is EntryType.CharacterDevice or EntryType.BlockDevice;
-        _entries.Add(new FileRecord(
-            relative,
-            null,
-            false,
-            status.ModeBits,
-            status.Uid,
-            status.Gid,
-            0,
-            status.ModificationTimeNs,
-            SnapshotOperation.LocalOffsetSeconds(status.ModificationTimeNs),
-            type,
-            target,
-            device ? status.NodeMajor : 0,
-            device ? status.NodeMinor : 0,
-            xattrs));
+        string? target = status.IsSymlink
+            ? directory.ReadLink(entry) ?? throw SnapshotterException.NotFound($"'{path}' changed while the commit read it")
+            : null;
+        _entries.Add(SourceTree.EntryOf(relative, status, xattrs, target));
     }
 
     /// <summary>
