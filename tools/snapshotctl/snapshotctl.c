@@ -10,9 +10,7 @@
  * but it enters the .NET runtime, which is not async-signal-safe.
  */
 #define _POSIX_C_SOURCE 200809L
-#define _DEFAULT_SOURCE /* d_type and its DT_ values */
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -130,10 +128,9 @@ static const char options_text[] =
     "                      (import: record the snapshot under this name instead)\n"
     "  --version VERSION   [A-Za-z0-9_][A-Za-z0-9._-]{0,127}\n"
     "  --base-dir DIR      the directory PATHs are relative to\n"
-    "  --ro PATH           a read-only file: stored and restored as a hardlink\n"
-    "  --rw PATH           a writable file: restored as a private copy\n"
-    "  --all               also every other regular file under --base-dir, as writable\n"
-    "                      (symlinks to files included, symlinks to directories not followed)\n"
+    "  --ro PATH           read-only (hardlinked); a directory: all beneath it, \".\" the base\n"
+    "  --rw PATH           writable (a private copy on restore); a directory: as --ro\n"
+    "  --all               --rw . (symlinks kept as symlinks, sockets skipped)\n"
     "  --rehash            read every file, even those unchanged since a snapshot read them\n"
     "  --allow-empty       record a snapshot of no files (refused otherwise)\n"
     "  --output-dir DIR    where to restore (created if missing)\n"
@@ -501,9 +498,9 @@ static int list_contains(const struct file_list *list, const char *path)
     return list->count > 0 && bsearch(&key, list->items, list->count, sizeof key, compare_files) != NULL;
 }
 
-/* "./a//b" -> "a/b", the form --all produces, so explicit and walked paths compare equal. ".."
- * stays, and absolute or empty paths and those ending in '/' (a directory's, never a file's) are
- * passed on as given: the library refuses them by name. */
+/* "./a//b" -> "a/b", so that one path given twice compares equal; "./" -> "." (the base dir); "a//" -> "a/" (the
+ * library checks that it is a directory). ".." stays, and absolute or empty paths are passed on as given: the
+ * library refuses them by name. */
 static char *normalize(const char *path)
 {
     char *out = checked(malloc(strlen(path) + 1)), *w = out;
@@ -519,21 +516,14 @@ static char *normalize(const char *path)
         p += n + strspn(p + n, "/");
     }
     *w = '\0';
-    if (path[0] == '/' || out[0] == '\0' || path[strlen(path) - 1] == '/') {
+    if (path[0] == '/' || path[0] == '\0') {
         strcpy(out, path);
+    } else if (out[0] == '\0') {
+        strcpy(out, ".");
+    } else if (path[strlen(path) - 1] == '/') {
+        strcat(out, "/");
     }
     return out;
-}
-
-static char *join(const char *dir, const char *name)
-{
-    size_t dir_length = strlen(dir), name_length = strlen(name);
-    size_t slash = dir_length > 0 && name_length > 0 ? 1 : 0;
-    char *path = checked(malloc(dir_length + slash + name_length + 1));
-    memcpy(path, dir, dir_length);
-    path[dir_length] = '/';
-    memcpy(path + dir_length + slash, name, name_length + 1);
-    return path;
 }
 
 /* Sorted and without repeats; a path given both read-only and writable is a usage error. */
@@ -555,86 +545,15 @@ static int settle_explicit_files(const struct cli *cli, struct file_list *files)
     return 0;
 }
 
-struct walk {
-    const struct cli *cli;
-    const struct file_list *explicit;
-    struct file_list found;
-};
-
-/* Adds the regular files below the directory open as dir_fd (base_dir/rel; the fd is closed here) that were not named
- * explicitly. Names are looked up relative to their directory, and the type readdir reports spares a stat where the
- * filesystem gives one. */
-static int walk_dir(struct walk *walk, int dir_fd, const char *rel)
-{
-    DIR *dir = fdopendir(dir_fd);
-    int status = 0;
-    if (dir == NULL) {
-        char *dir_path = join(walk->cli->base_dir, rel);
-        status = os_error(walk->cli, errno, "cannot read directory", dir_path);
-        free(dir_path);
-        close(dir_fd);
-        return status;
-    }
-    struct dirent *entry;
-    while (status == 0 && (errno = 0, entry = readdir(dir)) != NULL) {
-        if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0) {
-            continue;
-        }
-        char *child_rel = join(rel, entry->d_name);
-        unsigned char type = entry->d_type;
-        struct stat st;
-        if (type == DT_UNKNOWN) {
-            if (fstatat(dirfd(dir), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-                type = IFTODT(st.st_mode);
-            } else {
-                char *child = join(walk->cli->base_dir, child_rel);
-                status = os_error(walk->cli, errno, "cannot stat", child);
-                free(child);
-            }
-        }
-        if (type == DT_LNK) {
-            /* Symlinks count when they name a regular file, as the library resolves them; a dangling one does not. */
-            type = fstatat(dirfd(dir), entry->d_name, &st, 0) == 0 && S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
-        }
-        if (status == 0 && type == DT_DIR) {
-            int child_fd = openat(dirfd(dir), entry->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-            if (child_fd < 0) {
-                char *child = join(walk->cli->base_dir, child_rel);
-                status = os_error(walk->cli, errno, "cannot read directory", child);
-                free(child);
-            } else {
-                status = walk_dir(walk, child_fd, child_rel);
-            }
-        } else if (status == 0 && type == DT_REG && !list_contains(walk->explicit, child_rel)) {
-            list_add(&walk->found, child_rel, 0);
-            child_rel = NULL;
-        }
-        free(child_rel);
-    }
-    if (status == 0 && errno != 0) {
-        char *dir_path = join(walk->cli->base_dir, rel);
-        status = os_error(walk->cli, errno, "cannot read directory", dir_path);
-        free(dir_path);
-    }
-    closedir(dir);
-    return status;
-}
-
-/* The request's files: the explicit ones, plus with --all the rest of the tree, sorted. */
+/* The request's files: the explicit ones, and with --all the base dir itself ("."), writable. The library walks
+ * directories (symlinks recorded, never followed), and an explicit --ro or --rw decides for what it covers. */
 static int collect_files(struct cli *cli)
 {
     int status = settle_explicit_files(cli, &cli->files);
-    if (status != 0 || !cli->all) {
-        return status;
+    if (status == 0 && cli->all && !list_contains(&cli->files, ".")) {
+        list_add(&cli->files, checked(strdup(".")), 0);
+        qsort(cli->files.items, cli->files.count, sizeof cli->files.items[0], compare_files);
     }
-    struct walk walk = { cli, &cli->files, { NULL, 0, 0 } };
-    int base_fd = open(cli->base_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    status = base_fd < 0 ? os_error(cli, errno, "cannot read directory", cli->base_dir) : walk_dir(&walk, base_fd, "");
-    for (size_t i = 0; i < walk.found.count; i++) {
-        list_add(&cli->files, (char *)walk.found.items[i].relative_path, 0);
-    }
-    free(walk.found.items);
-    qsort(cli->files.items, cli->files.count, sizeof cli->files.items[0], compare_files);
     return status;
 }
 
