@@ -532,7 +532,8 @@ SNAPSHOTTER_API snapshotter_code snapshotter_file_init(snapshotter_file *file, u
 /* snapshotter_snapshot_request.flags: read every file, taking no remembered
  * digest on trust (what is read is still remembered for later calls). */
 #define SNAPSHOTTER_SNAPSHOT_REHASH 0x1u
-/* ...and record a snapshot of no files when file_count is 0, which is
+/* ...and record a snapshot of no entries (file_count 0, or only directories
+ * walked to nothing, such as "." over an empty base_dir), which is
  * INVALID_ARGUMENT without this flag. */
 #define SNAPSHOTTER_SNAPSHOT_ALLOW_EMPTY 0x2u
 

@@ -103,12 +103,16 @@ internal sealed class SnapshotOperation
         }
 
         IReadOnlyList<FileSpec> files = _request.Files ?? throw SnapshotterException.InvalidArgument("files is required");
-        if (files.Count == 0 && !_request.AllowEmpty)
+        SourceTree tree = SourceTree.Resolve(baseDir, files, _context.Concurrency, _cancellation);
+
+        // No files given and "." over an empty base dir alike: an empty snapshot is more often a mistake than meant.
+        if (tree.EntryCount == 0 && !_request.AllowEmpty)
         {
-            throw SnapshotterException.InvalidArgument($"no files given for snapshot '{_request.Name}:{_request.Version}': an empty snapshot must be asked for (allow empty)");
+            throw SnapshotterException.InvalidArgument(files.Count == 0
+                ? $"no files given for snapshot '{_request.Name}:{_request.Version}': an empty snapshot must be asked for (allow empty)"
+                : $"no files beneath the paths given for snapshot '{_request.Name}:{_request.Version}': an empty snapshot must be asked for (allow empty)");
         }
 
-        SourceTree tree = SourceTree.Resolve(baseDir, files, _context.Concurrency, _cancellation);
         if (TreeShape.FirstBeneathNonDirectory(Planned(tree)) is { } misplaced)
         {
             throw SnapshotterException.InvalidArgument(

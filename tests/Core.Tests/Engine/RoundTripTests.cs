@@ -270,6 +270,19 @@ public sealed class RoundTripTests : EngineTestBase
     }
 
     [Fact]
+    public void A_snapshot_of_an_empty_base_dir_is_refused_unless_asked_for()
+    {
+        string empty = Temp.Combine("empty");
+        Directory.CreateDirectory(empty);
+
+        SnapshotterException e = Expect.Error(ErrorCode.InvalidArgument, () => Engine.Snapshot(SnapshotOf("nothing", "v1", empty, new FileSpec(".", false))));
+        Assert.Contains("no files beneath the paths given", e.Message, StringComparison.Ordinal);
+        Assert.Empty(Engine.List());
+
+        Assert.Equal(0, Engine.Snapshot(SnapshotOf("nothing", "v1", empty, new FileSpec(".", false)) with { AllowEmpty = true }).Files);
+    }
+
+    [Fact]
     public void A_snapshot_of_no_files_asked_for_restores_to_an_empty_directory()
     {
         OperationStats stats = Engine.Snapshot(SnapshotOf("nothing", "v1", BaseDir) with { AllowEmpty = true });
