@@ -432,6 +432,35 @@ static int show_progress(const snapshotter_progress *p, void *payload)
     return 0;
 }
 
+/* -------------------------------------------------------------------- log */
+
+/* The library's warnings and errors that no call returns (a socket skipped while a tree is read, a device
+ * left out by --skip-devices, a clean-up left for later): one line each on stderr, as
+ * "snapshotctl: warning: message". It runs on library threads, possibly several at once: the line is
+ * written under stderr's lock, so lines never interleave, and a line break inside a message becomes a
+ * space. On a terminal the progress line is cleared first; the next update draws it again. */
+static void print_log(snapshotter_log_level level, const char *message, void *payload)
+{
+    const int *terminal = payload;
+    flockfile(stderr);
+    fputs(*terminal ? "\r\033[Ksnapshotctl: " : "snapshotctl: ", stderr);
+    fputs(level == SNAPSHOTTER_LOG_ERROR ? "error: " : "warning: ", stderr);
+    for (const char *c = message; *c != '\0'; c++) {
+        putc_unlocked(*c == '\n' || *c == '\r' ? ' ' : *c, stderr);
+    }
+    putc_unlocked('\n', stderr);
+    funlockfile(stderr);
+}
+
+static int install_log_hook(const struct cli *cli)
+{
+    static int terminal;
+    terminal = isatty(STDERR_FILENO);
+    snapshotter_error *err = NULL;
+    snapshotter_code code = snapshotter_log_set(SNAPSHOTTER_LOG_WARNING, print_log, &terminal, &err);
+    return code == SNAPSHOTTER_OK ? 0 : library_error(cli, code, err);
+}
+
 /* ------------------------------------------------------------- interrupts */
 
 struct interrupt_watch {
@@ -2036,6 +2065,9 @@ int main(int argc, char **argv)
         }
         if (status == 0 && strcmp(cli.command, "snapshot") == 0) {
             status = collect_files(&cli);
+        }
+        if (status == 0) {
+            status = install_log_hook(&cli);
         }
         if (status == 0) {
             status = run(&cli, &signals);
