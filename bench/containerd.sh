@@ -94,7 +94,7 @@ rewrite_some() {
     local path
     for path in "${CTRD_CHANGED[@]}"; do "$GEN" rewrite "$CTRD_MOUNT/$path" 77; done
 }
-same_as_source() { diff -r "$CTRD_SRC" "$CTRD_MOUNT" >/dev/null || die "$CTRD_SN: the committed tree differs from its source"; }
+same_as_source() { diff -r --no-dereference "$CTRD_SRC" "$CTRD_MOUNT" >/dev/null || die "$CTRD_SN: the committed tree differs from its source"; }
 
 # The untimed steps before each round of a measurement, for the snapshotter in CTRD_SN.
 before_first_commit() {

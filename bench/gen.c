@@ -7,7 +7,10 @@
  *       a file of logical size BYTES whose data is DATA_PERCENT % of it, in runs of RUN_BYTES at distinct
  *       RUN_BYTES-aligned offsets chosen at random; the rest are holes
  *   gen tree DIR COUNT MIN_BYTES MAX_BYTES SEED
- *       COUNT files of MIN_BYTES..MAX_BYTES in DIR/dNN/dNN/fNNNNN.bin, 100 files to a directory
+ *       COUNT files of MIN_BYTES..MAX_BYTES in DIR/dNN/dNN/fNNNNN.bin, 100 files to a directory; each such
+ *       directory also holds a symlink lNNNNN.bin to every tenth of its files, a symlink `first` to the
+ *       first of these directories (../../d00/d00) and an empty directory `empty`: a tree as users keep
+ *       one, with more than regular files
  *   gen rewrite FILE SEED
  *       new bytes for FILE in place (same inode, same size), as an application rewriting it would
  */
@@ -157,26 +160,41 @@ static void make_directory(const char *path)
     }
 }
 
+static void make_symlink(const char *target, const char *path)
+{
+    if (symlink(target, path) != 0) {
+        fail("cannot create symlink", path);
+    }
+}
+
 static void make_tree(const char *dir, uint64_t count, uint64_t min_bytes, uint64_t max_bytes)
 {
     if (min_bytes > max_bytes) {
         fprintf(stderr, "gen: tree needs MIN_BYTES <= MAX_BYTES\n");
         exit(2);
     }
-    char path[4096];
+    char leaf_dir[4096], path[4200], target[64];
     make_directory(dir);
     for (uint64_t i = 0; i < count; i++) {
         uint64_t leaf = i / 100;
+        snprintf(leaf_dir, sizeof leaf_dir, "%s/d%02llu/d%02llu", dir, (unsigned long long)(leaf / 10),
+            (unsigned long long)(leaf % 10));
         if (i % 100 == 0) {
             snprintf(path, sizeof path, "%s/d%02llu", dir, (unsigned long long)(leaf / 10));
             make_directory(path);
-            snprintf(path, sizeof path, "%s/d%02llu/d%02llu", dir, (unsigned long long)(leaf / 10),
-                (unsigned long long)(leaf % 10));
+            make_directory(leaf_dir);
+            snprintf(path, sizeof path, "%s/empty", leaf_dir);
             make_directory(path);
+            snprintf(path, sizeof path, "%s/first", leaf_dir);
+            make_symlink("../../d00/d00", path);
         }
-        snprintf(path, sizeof path, "%s/d%02llu/d%02llu/f%05llu.bin", dir, (unsigned long long)(leaf / 10),
-            (unsigned long long)(leaf % 10), (unsigned long long)i);
+        snprintf(path, sizeof path, "%s/f%05llu.bin", leaf_dir, (unsigned long long)i);
         make_dense(path, min_bytes + next_random() % (max_bytes - min_bytes + 1));
+        if (i % 10 == 0) {
+            snprintf(target, sizeof target, "f%05llu.bin", (unsigned long long)i);
+            snprintf(path, sizeof path, "%s/l%05llu.bin", leaf_dir, (unsigned long long)i);
+            make_symlink(target, path);
+        }
     }
 }
 

@@ -225,8 +225,8 @@ warm() { find "$1" -type f -exec cat {} + >/dev/null; }
 
 restic_init() { rm -rf "$W/repo"; restic init --quiet -r "$W/repo" >/dev/null; }
 
-# verify_restore SRC OUT: the restored tree must equal the source, bytes and all.
-verify_restore() { diff -r "$1" "$2" >/dev/null || die "the restored tree $2 differs from $1"; }
+# verify_restore SRC OUT: the restored tree must equal the source, bytes, symlinks and empty directories.
+verify_restore() { diff -r --no-dereference "$1" "$2" >/dev/null || die "the restored tree $2 differs from $1"; }
 
 # cp_sync SRC DST: cp -a followed by syncfs of DST's filesystem, the durability snapshotctl gives.
 cp_sync() { printf '%s\n' "cp -a \"\$1\" \"\$2\" && sync -f \"\$2\""; }
