@@ -65,7 +65,7 @@ internal sealed class ContentStore
     /// read of the source). When that content is already stored the temporary file is dropped (so content already
     /// stored is taken even when the disk has no room for a copy: the hash goes on past a full disk, and only new
     /// content fails, with NO_SPACE and its temporary file removed); otherwise it is
-    /// returned as <see cref="IngestResult.PendingPath"/> for <see cref="PlacePending"/> once the caller has made its
+    /// returned as <see cref="IngestResult.PendingId"/> for <see cref="PlacePending(ulong, Digest)"/> once the caller has made its
     /// batch durable (and pinned it: new content is not pinned here). A read-only source is also hardlinked as
     /// storage/snapshot/xxh3/&lt;hex&gt; (the very inode that was read), or, where it cannot be, decoded from this
     /// call's own encoding.
@@ -77,7 +77,8 @@ internal sealed class ContentStore
     public IngestResult Ingest(UnixFile source, in FileStatus status, bool readOnly, byte[] buffer, Action<long>? onDataBytes, CancellationToken cancellation, Action<Digest>? pin = null)
     {
         List<Extent> extents = SparseFile.GetExtents(source, status.Size);
-        string tempPath = UnixPath.TempPathIn(ContentDir, $"{TempContentPrefix}{_ownerToken}-");
+        ulong pendingId = RandomName.Next();
+        string tempPath = PendingPath(pendingId);
         bool keep = false;
         bool returned = false;
         try
@@ -114,7 +115,7 @@ internal sealed class ContentStore
             string encodedPath = encoded.OutputFull is null ? tempPath : ContentPath(encoded.Digest);
             bool linked = readOnly && LinkReadOnlySource(source, status, encoded.Digest, encodedPath, buffer, cancellation);
             returned = true;
-            return new IngestResult(encoded.Digest, status.Size, encoded.EncodedLength, keep ? tempPath : null, linked, afterRead);
+            return new IngestResult(encoded.Digest, status.Size, encoded.EncodedLength, keep ? pendingId : null, linked, afterRead);
         }
         finally
         {
@@ -205,22 +206,29 @@ internal sealed class ContentStore
         }
     }
 
+    /// <summary>The temporary name of the new content <see cref="Ingest"/> returned as <paramref name="pendingId"/>. A
+    /// caller holding many pending objects keeps their ids (8 bytes each) and spells their paths only when it uses them:
+    /// a snapshot of 100,000 new files held 100,000 paths of about 90 characters until it placed them.</summary>
+    public string PendingPath(ulong pendingId) => Path.Join(ContentDir, PendingName(pendingId));
+
+    private string PendingName(ulong pendingId) => $"{TempContentPrefix}{_ownerToken}-{pendingId:x16}";
+
     /// <summary>Renames durable pending content into place. Returns false (and drops it) when another writer
     /// stored the same digest first.</summary>
-    public bool PlacePending(string pendingPath, Digest digest) => DropUnlessPlaced(UnixPath.RenameNoReplace(pendingPath, ContentPath(digest)), pendingPath);
+    public bool PlacePending(ulong pendingId, Digest digest) => DropUnlessPlaced(UnixPath.RenameNoReplace(PendingPath(pendingId), ContentPath(digest)), pendingId);
 
-    /// <summary>As <see cref="PlacePending(string, Digest)"/> through <paramref name="contentDirectory"/>, the content dir
+    /// <summary>As <see cref="PlacePending(ulong, Digest)"/> through <paramref name="contentDirectory"/>, the content dir
     /// opened once (<see cref="OpenContentDirectory"/>) for a whole batch of pending content.</summary>
-    public bool PlacePending(UnixFile contentDirectory, string pendingPath, Digest digest) =>
-        DropUnlessPlaced(UnixPath.RenameNoReplaceIn(contentDirectory, Path.GetFileName(pendingPath), digest.Hex), pendingPath);
+    public bool PlacePending(UnixFile contentDirectory, ulong pendingId, Digest digest) =>
+        DropUnlessPlaced(UnixPath.RenameNoReplaceIn(contentDirectory, PendingName(pendingId), digest.Hex), pendingId);
 
     public UnixFile OpenContentDirectory() => UnixFile.OpenDirectory(ContentDir);
 
-    private static bool DropUnlessPlaced(bool placed, string pendingPath)
+    private bool DropUnlessPlaced(bool placed, ulong pendingId)
     {
         if (!placed)
         {
-            UnixPath.TryDeleteFile(pendingPath);
+            UnixPath.TryDeleteFile(PendingPath(pendingId));
         }
 
         return placed;

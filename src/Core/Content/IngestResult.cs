@@ -8,4 +8,4 @@ namespace Snapshotter.Content;
 /// durable nor in place (null when that content was already stored); whether the read-only source itself was
 /// hardlinked into the store; the source's status once it had been read (before any link).
 /// </summary>
-internal readonly record struct IngestResult(Digest Digest, long Size, long EncodedSize, string? PendingPath, bool Linked, FileStatus StatusAfterRead);
+internal readonly record struct IngestResult(Digest Digest, long Size, long EncodedSize, ulong? PendingId, bool Linked, FileStatus StatusAfterRead);

@@ -292,7 +292,7 @@ internal sealed class ImportOperation
                 data += n;
                 _progress.AddBytes(n);
             }, token, _lease!.PinContent);
-            var staged = new StagedContent(result.Digest, result.Size, result.EncodedSize, result.PendingPath);
+            var staged = new StagedContent(result.Digest, result.Size, result.EncodedSize, result.PendingId is { } pending ? _context.Store.PendingPath(pending) : null);
             Track(staged, data);
             _progress.FileDone(status.Size - data);
             return staged;

@@ -51,7 +51,7 @@ internal sealed class SnapshotOperation
 
         using var lease = Lease.Acquire(_context, $"snapshot {_request.Name}:{_request.Version}");
         long pendingId = _context.Metadata.InsertPending(_request.Name, _request.Version, _context.NowNs, _context.Owner.Token, _context.IsOwnerAlive);
-        var pendingContent = new ConcurrentDictionary<Digest, string>();
+        var pendingContent = new ConcurrentDictionary<Digest, ulong>();
         try
         {
             CheckCatalog(tree);
@@ -77,9 +77,9 @@ internal sealed class SnapshotOperation
         }
         catch
         {
-            foreach (string path in pendingContent.Values)
+            foreach (ulong pending in pendingContent.Values)
             {
-                UnixPath.TryDeleteFile(path);
+                UnixPath.TryDeleteFile(_context.Store.PendingPath(pending));
             }
 
             TryDeletePending(pendingId);
@@ -147,7 +147,7 @@ internal sealed class SnapshotOperation
         SourceTree tree,
         FileRecord[] records,
         Lease lease,
-        ConcurrentDictionary<Digest, string> pendingContent,
+        ConcurrentDictionary<Digest, ulong> pendingContent,
         ContentRecord[] contents)
     {
         CommitRetry.Run(
@@ -189,7 +189,7 @@ internal sealed class SnapshotOperation
     private FileRecord Store(
         SourceFile source,
         Lease lease,
-        ConcurrentDictionary<Digest, string> pendingContent,
+        ConcurrentDictionary<Digest, ulong> pendingContent,
         out ContentRecord content,
         ProgressTracker progress,
         CancellationToken token)
@@ -220,12 +220,12 @@ internal sealed class SnapshotOperation
             }
 
             _stats.Read(dataBytes);
-            if (result.PendingPath is { } pending && !pendingContent.TryAdd(result.Digest, pending))
+            if (result.PendingId is { } pending && !pendingContent.TryAdd(result.Digest, pending))
             {
-                UnixPath.TryDeleteFile(pending);
+                UnixPath.TryDeleteFile(_context.Store.PendingPath(pending));
                 _stats.Reused();
             }
-            else if (result.PendingPath is null)
+            else if (result.PendingId is null)
             {
                 _stats.Reused();
             }
@@ -285,7 +285,7 @@ internal sealed class SnapshotOperation
     /// then is renamed into place, then the renames become durable. Hardlinks of read-only sources made earlier are
     /// covered by the same flushes; with nothing to rename, one flush covers them (and content found stored, which
     /// another writer may have placed without having made it durable yet).</summary>
-    private void PlaceNewContent(FileRecord[] records, Lease lease, ConcurrentDictionary<Digest, string> pendingContent)
+    private void PlaceNewContent(FileRecord[] records, Lease lease, ConcurrentDictionary<Digest, ulong> pendingContent)
     {
         lease.PinContent(records.Where(r => r.HasContent).Select(r => r.ContentDigest));
         var durability = new Durability();
@@ -298,10 +298,10 @@ internal sealed class SnapshotOperation
 
         using (UnixFile contentDirectory = _context.Store.OpenContentDirectory())
         {
-            foreach ((Digest digest, string path) in pendingContent)
+            foreach ((Digest digest, ulong pending) in pendingContent)
             {
                 _cancellation.ThrowIfCancellationRequested();
-                _context.Store.PlacePending(contentDirectory, path, digest);
+                _context.Store.PlacePending(contentDirectory, pending, digest);
                 pendingContent.TryRemove(digest, out _);
             }
         }

@@ -19,7 +19,10 @@ internal static class RandomName
     private static long s_counter;
 
     /// <summary>16 lowercase hex digits (64 bits).</summary>
-    public static string Hex16() => Mix(Key.Value + (ulong)Interlocked.Increment(ref s_counter)).ToString("x16");
+    public static string Hex16() => Next().ToString("x16");
+
+    /// <summary>The 64 bits a name is made of, for a caller that keeps names by their bits and spells them as <see cref="Hex16"/> does.</summary>
+    public static ulong Next() => Mix(Key.Value + (ulong)Interlocked.Increment(ref s_counter));
 
     /// <summary>SplitMix64's output function: every bit of the result depends on every bit of the input.</summary>
     private static ulong Mix(ulong z)

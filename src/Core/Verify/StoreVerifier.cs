@@ -326,14 +326,14 @@ internal sealed class StoreVerifier
 
         using UnixFile source = UnixFile.OpenRead(Store.SnapshotPath(digest));
         IngestResult result = Store.Ingest(source, source.Stat(), readOnly: false, buffer, onDataBytes: null, _cancellation);
-        if (result.PendingPath is not { } pending)
+        if (result.PendingId is not { } pending)
         {
             return "re-encoded from its storage/snapshot file";
         }
 
         if (result.Digest != digest)
         {
-            UnixPath.TryDeleteFile(pending);
+            UnixPath.TryDeleteFile(Store.PendingPath(pending));
             return "";
         }
 

@@ -64,10 +64,10 @@ public abstract class ContentStoreContractTests : IDisposable
         Assert.Equal(1 << 20, result.Size);
         Assert.Equal(expected.Length, result.EncodedSize);
         Assert.False(result.Linked);
-        Assert.NotNull(result.PendingPath);
-        Assert.Equal(expected, File.ReadAllBytes(result.PendingPath));
+        Assert.NotNull(result.PendingId);
+        Assert.Equal(expected, File.ReadAllBytes(Store.PendingPath(result.PendingId!.Value)));
 
-        Assert.True(Store.PlacePending(result.PendingPath, result.Digest));
+        Assert.True(Store.PlacePending(result.PendingId!.Value, result.Digest));
         Assert.Equal(expected, File.ReadAllBytes(Store.ContentPath(result.Digest)));
         Assert.True(Store.HasContent(result.Digest));
         Assert.Equal([result.Digest.Hex], ContentListing());
@@ -77,9 +77,9 @@ public abstract class ContentStoreContractTests : IDisposable
     public void Content_files_are_mode_0444_before_and_after_publishing()
     {
         IngestResult result = IngestPath(Store, SparseSource("a", 2), readOnly: false);
-        Assert.Equal(0x124u, Inode.Of(result.PendingPath!).Permissions);
+        Assert.Equal(0x124u, Inode.Of(Store.PendingPath(result.PendingId!.Value)).Permissions);
 
-        Store.PlacePending(result.PendingPath!, result.Digest);
+        Store.PlacePending(result.PendingId!.Value, result.Digest);
         Assert.Equal(0x124u, Inode.Of(Store.ContentPath(result.Digest)).Permissions);
     }
 
@@ -88,7 +88,7 @@ public abstract class ContentStoreContractTests : IDisposable
     {
         string first = SparseSource("a", 3);
         IngestResult stored = IngestPath(Store, first, readOnly: false);
-        Store.PlacePending(stored.PendingPath!, stored.Digest);
+        Store.PlacePending(stored.PendingId!.Value, stored.Digest);
         Inode storedInode = Inode.Of(Store.ContentPath(stored.Digest));
 
         string second = TestFiles.WriteSparse(Temp.Combine("src", "b"), 1 << 20, (0, TestFiles.Pattern(5000, 3)), (600_000, TestFiles.Pattern(10_000, 4)));
@@ -97,7 +97,7 @@ public abstract class ContentStoreContractTests : IDisposable
         IngestResult again = IngestPath(Store, second, readOnly: false);
 
         Assert.Equal(stored.Digest, again.Digest);
-        Assert.Null(again.PendingPath);
+        Assert.Null(again.PendingId);
         Assert.Equal(stored.EncodedSize, again.EncodedSize);
         Assert.Equal([stored.Digest.Hex], ContentListing());
         Assert.True(storedInode.IsSameAs(Inode.Of(Store.ContentPath(stored.Digest))));
@@ -190,14 +190,14 @@ public abstract class ContentStoreContractTests : IDisposable
     {
         string first = SparseSource("ro1", 9);
         IngestResult one = IngestPath(Store, first, readOnly: true);
-        Store.PlacePending(one.PendingPath!, one.Digest);
+        Store.PlacePending(one.PendingId!.Value, one.Digest);
 
         string second = SparseSource("ro2", 9);
         IngestResult two = IngestPath(Store, second, readOnly: true);
 
         Assert.Equal(one.Digest, two.Digest);
         Assert.False(two.Linked);
-        Assert.Null(two.PendingPath);
+        Assert.Null(two.PendingId);
         Assert.True(Inode.Of(first).IsSameAs(Inode.Of(Store.SnapshotPath(one.Digest))));
         Assert.Equal(1u, Inode.Of(second).LinkCount);
     }
@@ -209,16 +209,16 @@ public abstract class ContentStoreContractTests : IDisposable
         IngestResult one = IngestPath(Store, SparseSource("a", 10), readOnly: false);
         IngestResult two = IngestPath(Store, SparseSource("b", 10), readOnly: false);
         Assert.Equal(one.Digest, two.Digest);
-        Assert.NotNull(one.PendingPath);
-        Assert.NotNull(two.PendingPath);
-        Assert.NotEqual(one.PendingPath, two.PendingPath);
+        Assert.NotNull(one.PendingId);
+        Assert.NotNull(two.PendingId);
+        Assert.NotEqual(one.PendingId, two.PendingId);
 
-        Assert.True(Store.PlacePending(one.PendingPath, one.Digest));
+        Assert.True(Store.PlacePending(one.PendingId!.Value, one.Digest));
         Inode published = Inode.Of(Store.ContentPath(one.Digest));
-        Assert.False(Store.PlacePending(two.PendingPath, two.Digest));
+        Assert.False(Store.PlacePending(two.PendingId!.Value, two.Digest));
 
         Assert.Equal([one.Digest.Hex], ContentListing());
-        Assert.False(File.Exists(two.PendingPath));
+        Assert.False(File.Exists(Store.PendingPath(two.PendingId!.Value)));
         Assert.True(published.IsSameAs(Inode.Of(Store.ContentPath(one.Digest))));
     }
 
@@ -227,7 +227,7 @@ public abstract class ContentStoreContractTests : IDisposable
     {
         string source = SparseSource("a", 11);
         IngestResult result = IngestPath(Store, source, readOnly: false);
-        Store.PlacePending(result.PendingPath!, result.Digest);
+        Store.PlacePending(result.PendingId!.Value, result.Digest);
 
         string output = Temp.Combine("decoded");
         using (UnixFile file = UnixFile.CreateNew(output, 0x1A4))

@@ -79,7 +79,7 @@ public sealed class GoldenVectorTests : IDisposable
         var store = new ContentStore(_temp.Combine("root"), ownerToken: "0123456789abcdef");
 
         IngestResult result = Ingest(store, file);
-        Assert.True(store.PlacePending(result.PendingPath!, result.Digest));
+        Assert.True(store.PlacePending(result.PendingId!.Value, result.Digest));
 
         Assert.Equal(vector["digest"], result.Digest.ToString());
         string contentPath = _temp.Combine("root", "storage", "content", "xxh3", vector["digest"]["xxh3:".Length..]);
