@@ -60,7 +60,7 @@ internal sealed class SnapshotOperation
             long totalBytes = sources.Sum(s => s.Status.Size);
             var progress = new ProgressTracker(_request.Progress, _context.Time, sources.Length, totalBytes);
 
-            Dictionary<int, Digest> remembered = _request.Rehash ? [] : _identities.Recall(sources.Select(s => (s.ResolvedPath, s.Status)).ToArray());
+            Dictionary<int, Digest> remembered = _request.Rehash ? [] : _identities.Recall(sources.Length, i => sources[i].Status, i => sources[i].ResolvedPath);
             lease.PinContent(remembered.Values);
             BoundedParallel.For(sources.Length, _context.Concurrency, _cancellation, (i, token) =>
             {

@@ -84,26 +84,27 @@ internal sealed class IdentityCache
     public long NowNs => _time.GetUnixTimeNs();
 
     /// <summary>
-    /// The digests remembered for files whose identity is exactly <paramref name="files"/>' current status, by index,
-    /// read in one transaction. Each is only a candidate: its content must still be in the store.
+    /// The digests remembered for the <paramref name="count"/> files whose identity is exactly their current status, by
+    /// index, read in one transaction. Each is only a candidate: its content must still be in the store. A file's path is
+    /// asked for only when its identity matches.
     /// </summary>
-    public Dictionary<int, Digest> Recall(IReadOnlyList<(string Path, FileStatus Status)> files)
+    public Dictionary<int, Digest> Recall(int count, Func<int, FileStatus> statusOf, Func<int, string> pathOf)
     {
         if (_boot is null)
         {
             return [];
         }
 
-        Dictionary<(ulong, ulong), RememberedDigest> remembered = _metadata.FindRememberedDigests(_boot, files.Select(f => (f.Status.Device, f.Status.Inode)));
+        Dictionary<(ulong, ulong), RememberedDigest> remembered = _metadata.FindRememberedDigests(_boot, Enumerable.Range(0, count).Select(i => (statusOf(i).Device, statusOf(i).Inode)));
         long refreshBeforeNs = NowNs - (long)(UseRefreshInterval.Ticks * TimeSpan.NanosecondsPerTick);
         var recalled = new Dictionary<int, Digest>();
-        for (int i = 0; i < files.Count; i++)
+        for (int i = 0; i < count; i++)
         {
-            FileStatus status = files[i].Status;
+            FileStatus status = statusOf(i);
             if (remembered.TryGetValue((status.Device, status.Inode), out RememberedDigest entry)
                 && entry.Identity == FileIdentity.Of(status)
                 && IsSettled(status.ChangeTimeNs, entry.HashedNs)
-                && TrustsFilesystem(files[i].Path, status.Device))
+                && TrustsFilesystem(pathOf(i), status.Device))
             {
                 recalled[i] = entry.Digest;
                 if (entry.UsedNs < refreshBeforeNs)
