@@ -39,6 +39,12 @@ internal sealed class IdentityCache
     /// <summary>Some 200 bytes a row with the digest index: at most about 100 MB, small beside the content of that many files.</summary>
     public const int MaxEntries = 500_000;
 
+    /// <summary>Learned digests are written this many at a time while a snapshot reads its files, not all at its commit: a
+    /// snapshot of 100,000 new files held 100,000 of them (72 bytes each, in a list grown by doubling) until then. Writing
+    /// them before the commit is safe: a digest is what the file held whatever becomes of the snapshot, and it is only
+    /// ever taken while its content is stored.</summary>
+    private const int SaveBatchEntries = 4096;
+
     /// <summary>A remembered digest that is used has its use time refreshed at most this often, so that repeated
     /// snapshots of an unchanged tree write nothing to the cache.</summary>
     public static readonly TimeSpan UseRefreshInterval = TimeSpan.FromDays(1);
@@ -128,7 +134,8 @@ internal sealed class IdentityCache
         _boot is not null
         && IsSettled(status.ChangeTimeNs, readStartNs) && TrustsFilesystem(file.Path, status.Device) && file.TryWriteBack();
 
-    /// <summary>Remembers <paramref name="digest"/> when the file was prepared and its identity did not change while it was read.</summary>
+    /// <summary>Remembers <paramref name="digest"/> when the file was prepared and its identity did not change while it was read.
+    /// What was learned is written <see cref="SaveBatchEntries"/> at a time as it comes.</summary>
     public void Learn(bool prepared, in FileStatus before, in FileStatus after, Digest digest, long readStartNs)
     {
         FileIdentity identity = FileIdentity.Of(before);
@@ -137,6 +144,10 @@ internal sealed class IdentityCache
             lock (_gate)
             {
                 _learned.Add(new RememberedDigest(identity, digest, readStartNs, readStartNs));
+                if (_learned.Count >= SaveBatchEntries)
+                {
+                    SaveHeld();
+                }
             }
         }
     }
@@ -147,14 +158,20 @@ internal sealed class IdentityCache
     {
         lock (_gate)
         {
-            if (_boot is not null && (_learned.Count > 0 || _used.Count > 0))
-            {
-                _metadata.SaveRememberedDigests(_boot, _learned, _used, NowNs, MaxEntries);
-            }
-
-            _learned.Clear();
-            _used.Clear();
+            SaveHeld();
         }
+    }
+
+    /// <summary><see cref="Save"/> with <see cref="_gate"/> held.</summary>
+    private void SaveHeld()
+    {
+        if (_boot is not null && (_learned.Count > 0 || _used.Count > 0))
+        {
+            _metadata.SaveRememberedDigests(_boot, _learned, _used, NowNs, MaxEntries);
+        }
+
+        _learned.Clear();
+        _used.Clear();
     }
 
     private static bool IsSettled(long changeTimeNs, long readStartNs) =>
