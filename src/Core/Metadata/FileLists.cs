@@ -41,19 +41,23 @@ internal sealed class FileLists
     /// <summary>A row of a delta: a file, or a base file it lacks.</summary>
     internal readonly record struct ListRow(FileRecord File, bool Removed);
 
-    public List<FileRecord> GetFiles(long snapshotId)
+    public List<FileRecord> GetFiles(long snapshotId) => EnumerateFiles(snapshotId).ToList();
+
+    /// <summary>The files of a snapshot, whole list or delta, by path, read as they are enumerated, in one read transaction
+    /// that lasts until the enumeration ends: a caller writing them out (a recovery record) holds one at a time, not
+    /// every file of the snapshot.</summary>
+    public IEnumerable<FileRecord> EnumerateFiles(long snapshotId)
     {
         using var connection = _database.Connect();
         using var transaction = connection.BeginTransaction(deferred: true);
         using var list = connection.CreateCommand();
         list.CommandText = "SELECT list_id FROM snapshots WHERE id = $id";
         list.Parameters.AddWithValue("$id", snapshotId);
-        return list.ExecuteScalar() is long listId ? ReadEffectiveFiles(connection, listId) : [];
-    }
+        if (list.ExecuteScalar() is not long listId)
+        {
+            yield break;
+        }
 
-    /// <summary>The files of a list, whole or delta, by path.</summary>
-    private static List<FileRecord> ReadEffectiveFiles(SqliteConnection connection, long listId)
-    {
         using var query = new RowStatement(connection, $"""
             SELECT {FileColumns}, 0 FROM files WHERE list_id = ?1 AND removed = 0
             UNION ALL
@@ -61,7 +65,10 @@ internal sealed class FileLists
                 AND NOT EXISTS (SELECT 1 FROM files o WHERE o.list_id = ?1 AND o.relative_path = b.relative_path)
             ORDER BY relative_path
             """);
-        return ReadRows(query.Bind(1, listId)).Select(r => r.File).ToList();
+        foreach (ListRow row in EnumerateRows(query.Bind(1, listId)))
+        {
+            yield return row.File;
+        }
     }
 
     /// <summary>The rows of a list as stored (a delta's own rows only), with their removal marks.</summary>
@@ -79,9 +86,11 @@ internal sealed class FileLists
     private static List<ListRow> WholeRows(IEnumerable<FileRecord> files) => files.Select(f => new ListRow(f, Removed: false)).ToList();
 
     /// <summary>Reads a query selecting <see cref="FileColumns"/> and a removal mark to its end.</summary>
-    internal static List<ListRow> ReadRows(RowStatement query)
+    internal static List<ListRow> ReadRows(RowStatement query) => EnumerateRows(query).ToList();
+
+    /// <summary>As <see cref="ReadRows"/>, a row at a time.</summary>
+    private static IEnumerable<ListRow> EnumerateRows(RowStatement query)
     {
-        var rows = new List<ListRow>();
         while (query.Read())
         {
             string path = PathEncoding.FromBytes(query.Text(0));
@@ -104,7 +113,7 @@ internal sealed class FileLists
                 throw SnapshotterException.Corrupt($"metadata names {e.Message} for '{PathEncoding.Printable(path)}'");
             }
 
-            rows.Add(new ListRow(
+            yield return new ListRow(
                 new FileRecord(
                     RelativePath: path,
                     Digest: digest,
@@ -120,10 +129,8 @@ internal sealed class FileLists
                     DeviceMajor: (uint)query.Int64(11),
                     DeviceMinor: (uint)query.Int64(12),
                     Xattrs: xattrs),
-                query.Int64(14) != 0));
+                query.Int64(14) != 0);
         }
-
-        return rows;
     }
 
     /// <summary>

@@ -83,6 +83,9 @@ internal sealed class MetadataStore
 
     public List<FileRecord> GetFiles(long snapshotId) => _lists.GetFiles(snapshotId);
 
+    /// <inheritdoc cref="FileLists.EnumerateFiles"/>
+    public IEnumerable<FileRecord> EnumerateFiles(long snapshotId) => _lists.EnumerateFiles(snapshotId);
+
     public long CreateLease(string owner, string purpose, long nowNs) => _leases.CreateLease(owner, purpose, nowNs);
 
     public SnapshotRecord? PinCommitted(long leaseId, string name, string version) => _leases.PinCommitted(leaseId, name, version);
