@@ -203,7 +203,8 @@ SNAPSHOTTER_API void snapshotter_cancel_free(snapshotter_cancel *cancel);
 
 /*
  * What no call can return: failures of background work (the collector of a
- * handle) and clean-ups a call that succeeded could not finish. Messages go to
+ * handle), clean-ups a call that succeeded could not finish, and what such a
+ * call left out (a socket in a tree, a device skipped). Messages go to
  * one hook per process; without one (the initial state) they are dropped.
  * A hook set for a level receives the messages of that level and of the more
  * important ones (lower values). Values are pinned.
@@ -214,8 +215,9 @@ typedef enum snapshotter_log_level {
     /* Something failed that no call returns: a background collection (it is
      * retried at the next interval). */
     SNAPSHOTTER_LOG_ERROR = 1,
-    /* A call succeeded but left something (a lease, a reservation) for the
-     * next open or collection to clean up. */
+    /* A call succeeded but left something out (a socket while a tree is read,
+     * a device SNAPSHOTTER_RESTORE_SKIP_DEVICES skips) or left something (a
+     * lease, a reservation) for the next open or collection to clean up. */
     SNAPSHOTTER_LOG_WARNING = 2,
     /* What background work did: a collection that removed something. */
     SNAPSHOTTER_LOG_INFO = 3,

@@ -24,7 +24,8 @@ type LogLevel int
 const (
 	// LogError: something failed that no call returns, such as a background collection.
 	LogError LogLevel = C.SNAPSHOTTER_LOG_ERROR
-	// LogWarning: a call succeeded but left something for a later open or collection to clean up.
+	// LogWarning: a call succeeded but left something out (a socket in a tree, a skipped device) or left
+	// something for a later open or collection to clean up.
 	LogWarning LogLevel = C.SNAPSHOTTER_LOG_WARNING
 	// LogInfo: what background work did.
 	LogInfo LogLevel = C.SNAPSHOTTER_LOG_INFO

@@ -15,7 +15,8 @@ use crate::sys;
 pub enum LogLevel {
     /// Something failed that no call returns, such as a background collection.
     Error,
-    /// A call succeeded but left something for a later open or collection to clean up.
+    /// A call succeeded but left something out (a socket in a tree, a skipped device) or left
+    /// something for a later open or collection to clean up.
     Warning,
     /// What background work did.
     Info,
