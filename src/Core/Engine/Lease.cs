@@ -12,11 +12,14 @@ namespace Snapshotter.Engine;
 /// </summary>
 internal sealed class Lease : IDisposable
 {
-    /// <summary>What <see cref="_pinnedContent"/> holds for digests pinned in bulk: nothing left to do.</summary>
-    private static readonly Lazy<bool> Pinned = new(() => true);
-
     private readonly MetadataStore _metadata;
+
+    /// <summary>Digests pinned one at a time: a pin in progress is waited for by every thread that asks for it.</summary>
     private readonly ConcurrentDictionary<Digest, Lazy<bool>> _pinnedContent = new();
+
+    /// <summary>Digests pinned in bulk (guarded by itself): a set of values rather than a dictionary node each, as a
+    /// snapshot pins every one of its new digests at once.</summary>
+    private readonly HashSet<Digest> _pinnedInBulk = [];
 
     private Lease(MetadataStore metadata, long id)
     {
@@ -34,26 +37,41 @@ internal sealed class Lease : IDisposable
     public SnapshotRecord? PinCommitted(string name, string version) => _metadata.PinCommitted(Id, name, version);
 
     /// <summary>Pins a digest. Returns once the pin is committed, also to a thread that asks while another pins it.</summary>
-    public void PinContent(Digest digest) =>
+    public void PinContent(Digest digest)
+    {
+        lock (_pinnedInBulk)
+        {
+            if (_pinnedInBulk.Contains(digest))
+            {
+                return;
+            }
+        }
+
         _ = _pinnedContent.GetOrAdd(digest, d => new Lazy<bool>(() =>
         {
             _metadata.PinContent(Id, [d]);
             return true;
         })).Value;
+    }
 
     /// <summary>Pins the digests not pinned yet, all at once.</summary>
     public void PinContent(IEnumerable<Digest> digests)
     {
-        Digest[] fresh = digests.Where(d => !_pinnedContent.ContainsKey(d)).Distinct().ToArray();
+        Digest[] fresh;
+        lock (_pinnedInBulk)
+        {
+            fresh = digests.Where(d => !_pinnedInBulk.Contains(d) && !_pinnedContent.ContainsKey(d)).ToArray();
+        }
+
         if (fresh.Length == 0)
         {
             return;
         }
 
         _metadata.PinContent(Id, fresh);
-        foreach (Digest digest in fresh)
+        lock (_pinnedInBulk)
         {
-            _pinnedContent.TryAdd(digest, Pinned);
+            _pinnedInBulk.UnionWith(fresh);
         }
     }
 

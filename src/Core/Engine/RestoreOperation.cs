@@ -480,7 +480,7 @@ internal sealed class RestoreOperation
         foreach (FileRecord file in files.Where(f => f.HasContent))
         {
             Digest digest = file.ContentDigest;
-            if (!contents.TryGetValue(digest, out ContentRecord? content))
+            if (!contents.TryGetValue(digest, out ContentRecord content))
             {
                 using UnixFile? stored = UnixFile.TryOpenRead(_context.Store.ContentPath(digest));
                 if (stored is null)

@@ -68,7 +68,7 @@ internal sealed class SnapshotOperation
                     ?? Store(sources[i], lease, pendingContent, out contents[i], progress, token);
             });
 
-            PlaceNewContent(records, lease, pendingContent);
+            PlaceNewContent(lease, pendingContent);
             UploadContent(WithInherited(Recorded(tree, records)));
             PushToCatalog(WithInherited(Recorded(tree, records)));
             Commit(pendingId, tree, records, lease, pendingContent, contents);
@@ -165,7 +165,7 @@ internal sealed class SnapshotOperation
                 {
                     records[again[j]] = Store(tree.Files[again[j]], lease, pendingContent, out contents[again[j]], unreported, token);
                 });
-                PlaceNewContent(records, lease, pendingContent);
+                PlaceNewContent(lease, pendingContent);
                 UploadContent(WithInherited(Recorded(tree, records)));
             },
             "while the snapshot was being committed; snapshot it again");
@@ -258,7 +258,7 @@ internal sealed class SnapshotOperation
     {
         if (_context.Store.StoredSize(digest) is not { } encodedSize || (source.ReadOnly && !_context.Store.HasSnapshotFile(digest)))
         {
-            content = null!;
+            content = default;
             return null;
         }
 
@@ -281,13 +281,13 @@ internal sealed class SnapshotOperation
         EntryType.Regular,
         Xattrs: source.Xattrs);
 
-    /// <summary>New content is pinned (in one transaction: stored content was pinned when found) and becomes durable,
-    /// then is renamed into place, then the renames become durable. Hardlinks of read-only sources made earlier are
-    /// covered by the same flushes; with nothing to rename, one flush covers them (and content found stored, which
-    /// another writer may have placed without having made it durable yet).</summary>
-    private void PlaceNewContent(FileRecord[] records, Lease lease, ConcurrentDictionary<Digest, ulong> pendingContent)
+    /// <summary>New content is pinned (in one transaction: stored content was pinned when found, remembered content
+    /// before it was taken) and becomes durable, then is renamed into place, then the renames become durable. Hardlinks
+    /// of read-only sources made earlier are covered by the same flushes; with nothing to rename, one flush covers them
+    /// (and content found stored, which another writer may have placed without having made it durable yet).</summary>
+    private void PlaceNewContent(Lease lease, ConcurrentDictionary<Digest, ulong> pendingContent)
     {
-        lease.PinContent(records.Where(r => r.HasContent).Select(r => r.ContentDigest));
+        lease.PinContent(pendingContent.Keys);
         var durability = new Durability();
         durability.Track(_context.Store.ContentDir);
         durability.Track(_context.Store.SnapshotDir);

@@ -253,7 +253,10 @@ internal sealed class FileLists
 
         List<ListRow>? delta = deltaBase is null || !IsWholeList(connection, deltaBase) ? null : Delta(deltaBase.Files, files);
         List<ListRow> rows = delta ?? WholeRows(files);
-        var added = rows.Where(r => !r.Removed && r.File.HasContent).Select(r => r.File.ContentDigest).ToHashSet();
+        // Sets and maps over every file are made at their final size: grown by doubling, a list of 100,000 files left
+        // each one's smaller copies behind as garbage at the commit, the snapshot's peak.
+        var added = new HashSet<Digest>(rows.Count);
+        added.UnionWith(rows.Where(r => !r.Removed && r.File.HasContent).Select(r => r.File.ContentDigest));
         if (isContentPresent is not null)
         {
             List<Digest> missing = added.Where(d => !isContentPresent(d)).ToList();
@@ -299,7 +302,7 @@ internal sealed class FileLists
     /// from the content records (inside the caller's transaction) for digests it does not cover.</summary>
     internal static long StoredBytes(SqliteConnection connection, IReadOnlyCollection<FileRecord> files, IReadOnlyCollection<ContentRecord> contents)
     {
-        var sizes = new Dictionary<Digest, long>();
+        var sizes = new Dictionary<Digest, long>(contents.Count);
         foreach (ContentRecord content in contents)
         {
             sizes.TryAdd(content.Digest, content.EncodedSize);
@@ -307,7 +310,8 @@ internal sealed class FileLists
 
         long total = 0;
         using var recorded = new RowStatement(connection, "SELECT encoded_size FROM content WHERE digest = ?1");
-        foreach (Digest digest in files.Where(f => f.HasContent).Select(f => f.ContentDigest).Distinct())
+        var counted = new HashSet<Digest>(sizes.Count);
+        foreach (Digest digest in files.Where(f => f.HasContent).Select(f => f.ContentDigest).Where(counted.Add))
         {
             if (sizes.TryGetValue(digest, out long size))
             {

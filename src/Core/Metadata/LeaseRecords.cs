@@ -58,14 +58,25 @@ internal sealed class LeaseRecords
     /// <summary>A set of pinned digests: their values, 8 bytes each (big-endian), in ascending order.</summary>
     internal static void InsertPinSet(SqliteConnection connection, long leaseId, IEnumerable<Digest> digests)
     {
-        ulong[] values = digests.Select(d => d.Value).Distinct().Order().ToArray();
+        // Sorted, then written without repeats: no set of every digest beside the array (a snapshot pins 100,000 at once).
+        ulong[] values = digests.Select(d => d.Value).ToArray();
         if (values.Length == 0)
         {
             return;
         }
 
-        byte[] set = new byte[values.Length * sizeof(ulong)];
+        Array.Sort(values);
+        int distinct = 0;
         for (int i = 0; i < values.Length; i++)
+        {
+            if (i == 0 || values[i] != values[i - 1])
+            {
+                values[distinct++] = values[i];
+            }
+        }
+
+        byte[] set = new byte[distinct * sizeof(ulong)];
+        for (int i = 0; i < distinct; i++)
         {
             BinaryPrimitives.WriteUInt64BigEndian(set.AsSpan(i * sizeof(ulong)), values[i]);
         }
