@@ -27,6 +27,9 @@ namespace Snapshotter.Engine;
 /// </summary>
 internal sealed class SnapshotOperation
 {
+    /// <summary>From this many entries a snapshot collects its garbage between phases (<see cref="CollectBetweenPhases"/>).</summary>
+    private const int CollectFromEntries = 10_000;
+
     private readonly EngineContext _context;
     private readonly SnapshotRequest _request;
     private readonly CancellationToken _cancellation;
@@ -48,6 +51,7 @@ internal sealed class SnapshotOperation
         NameRules.ValidateVersion(_request.Version);
         SourceTree tree = Resolve();
         SourceFile[] sources = tree.Files;
+        CollectBetweenPhases(tree);
 
         using var lease = Lease.Acquire(_context, $"snapshot {_request.Name}:{_request.Version}");
         long pendingId = _context.Metadata.InsertPending(_request.Name, _request.Version, _context.NowNs, _context.Owner.Token, _context.IsOwnerAlive);
@@ -68,6 +72,7 @@ internal sealed class SnapshotOperation
                     ?? Store(sources[i], lease, pendingContent, out contents[i], progress, token);
             });
 
+            CollectBetweenPhases(tree);
             PlaceNewContent(lease, pendingContent);
             UploadContent(WithInherited(Recorded(tree, records)));
             PushToCatalog(WithInherited(Recorded(tree, records)));
@@ -84,6 +89,21 @@ internal sealed class SnapshotOperation
 
             TryDeletePending(pendingId);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// A full, compacting collection where a phase of a large snapshot has just left its garbage: the walk of the tree
+    /// (every name and path it built) and the storing of the files. Left to its own pace, set by what survives, the
+    /// collector kept about twice the live heap: at 100,000 files of 512 B the peak went from about 120 MB to 99 MB with
+    /// these two collections. Below <see cref="CollectFromEntries"/> entries the heap is small and
+    /// this is left to the collector.
+    /// </summary>
+    private static void CollectBetweenPhases(SourceTree tree)
+    {
+        if (tree.EntryCount >= CollectFromEntries)
+        {
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
         }
     }
 
