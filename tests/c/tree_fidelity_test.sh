@@ -4,7 +4,8 @@
 # (tests/tree/compare.py: type, mode, owner, bytes, holes and blocks, link targets, devices, xattrs and ACLs,
 # ns mtimes, hardlink groups). The ways: snapshotctl snapshot --all then restore (fresh, in place over a
 # changed tree, through a registry to another root), export then GNU tar's extraction, GNU tar's archive
-# then import and restore, and snapshot then restore through the C ABI, the Go binding and the Rust binding.
+# then import and restore; and again, but for the in-place restore, through the C ABI, the Go binding and
+# the Rust binding (tests/tree/roundtrip.c and its two twins).
 # Sockets are left out of the comparison: a snapshot skips them and names each in a warning.
 #   tree_fidelity_test.sh BUILD_DIR
 set -uo pipefail
@@ -35,6 +36,16 @@ same_as_reference() {
     else
         fail "$1: the tree differs from rsync -aHAXS's:"
         sed 's/^/        /' "$WORK/compare.out"
+    fi
+}
+# extracted_same_as_reference WHAT ARCHIVE DIR: GNU tar extracts our export ARCHIVE into DIR as its docs say
+# (as root: owners, devices and every xattr namespace), and DIR/files holds what the reference holds.
+extracted_same_as_reference() {
+    mkdir "$3"
+    if tar --xattrs --xattrs-include='*' -xpf "$2" -C "$3" 2>"$WORK/tar.err"; then
+        same_as_reference "$1" "$3/files"
+    else
+        fail "$1: GNU tar could not extract the export:"; sed 's/^/        /' "$WORK/tar.err"
     fi
 }
 ROOT=$WORK/root
@@ -76,15 +87,9 @@ same_as_reference "restore in place over a changed tree" "$CHANGED"
     || fail "the in-place restore wrote into $OUTSIDE: $(ls -A "$OUTSIDE")"
 
 # ------------------------------------------------------------------ export, import and GNU tar
-# Our export, extracted by GNU tar as its docs say (as root: owners, devices and every xattr namespace).
 run --root "$ROOT" export tree:v1 -o "$WORK/export.tar"
 expect "export" 0
-mkdir "$WORK/untarred"
-if tar --xattrs --xattrs-include='*' -xpf "$WORK/export.tar" -C "$WORK/untarred" 2>"$WORK/tar.err"; then
-    same_as_reference "export, then GNU tar -x" "$WORK/untarred/files"
-else
-    fail "GNU tar could not extract the export:"; sed 's/^/        /' "$WORK/tar.err"
-fi
+extracted_same_as_reference "export, then GNU tar -x" "$WORK/export.tar" "$WORK/untarred"
 
 # GNU tar's own archive of the tree (pax, with its holes and xattrs), imported and restored. tar skips the
 # socket and says so; nothing else may go wrong.
@@ -100,7 +105,8 @@ same_as_reference "GNU tar -c, then import and restore" "$WORK/imported"
 
 # ------------------------------------------------------------------ a registry, then another root
 start_registry fidelity ''
-REGISTRY=(--registry "http://127.0.0.1:$PORT" --namespace fidelity --content "dir:$WORK/content")
+REGISTRY_URL=http://127.0.0.1:$PORT
+REGISTRY=(--registry "$REGISTRY_URL" --namespace fidelity --content "dir:$WORK/content")
 run --root "$WORK/publisher" "${REGISTRY[@]}" snapshot --name tree --version v1 --base-dir "$SRC" --all
 expect "snapshot published to a registry" 0
 run --root "$WORK/puller" "${REGISTRY[@]}" restore tree:v1 --output-dir "$WORK/pulled"
@@ -108,17 +114,36 @@ expect "restore pulled from the registry on another root" 0
 same_as_reference "registry publish, then pull on another root" "$WORK/pulled"
 
 # ------------------------------------------------------------------ the C ABI and both bindings
-# through_program WHAT NAME COMMAND...: COMMAND ROOT BASE_DIR OUTPUT_DIR snapshots the tree with "." and
-# restores it into $WORK/NAME, printing the library's warnings.
+# through_program WHAT NAME PROGRAM...: takes the tree each way through PROGRAM MODE ARGS... (the usage
+# of tests/tree/roundtrip.c), its stores, archives and trees under $WORK/NAME. Its snapshots are its own
+# (name:version tree:NAME), published with its own content dir, so each way runs through it alone.
 through_program() {
-    local what=$1 name=$2
+    local what=$1 dir=$WORK/$2
     shift 2
-    if ! "$@" "$WORK/root-$name" "$SRC" "$WORK/$name" >"$WORK/stdout" 2>"$WORK/stderr"; then
-        fail "$what: the snapshot and restore failed"; show; return
+    mkdir "$dir"
+    if program "$what: snapshot, then restore" "$@" restore "$dir/root" "$SRC" "$dir/restored"; then
+        grep -q 'special/socket' "$WORK/stderr" && ok "$what: the skipped socket is named in a warning" \
+            || { fail "$what: no warning names the skipped socket"; show; }
+        same_as_reference "$what: snapshot, then restore" "$dir/restored"
     fi
-    grep -q 'special/socket' "$WORK/stderr" && ok "$what: the skipped socket is named in a warning" \
-        || { fail "$what: no warning names the skipped socket"; show; }
-    same_as_reference "$what" "$WORK/$name"
+    program "$what: snapshot, then export" "$@" export "$dir/export-root" "$SRC" "$dir/export.tar" \
+        && extracted_same_as_reference "$what: export, then GNU tar -x" "$dir/export.tar" "$dir/untarred"
+    program "$what: import of GNU tar's archive, then restore" \
+            "$@" import "$dir/import-root" "$WORK/gnu.tar" "$dir/imported" \
+        && same_as_reference "$what: GNU tar -c, then import and restore" "$dir/imported"
+    program "$what: snapshot published to a registry" \
+            "$@" publish "$dir/publisher" "$SRC" "$REGISTRY_URL" fidelity "$dir/content" \
+        && program "$what: restore pulled from the registry on another root" \
+            "$@" pull "$dir/puller" "$dir/pulled" "$REGISTRY_URL" fidelity "$dir/content" \
+        && same_as_reference "$what: registry publish, then pull on another root" "$dir/pulled"
+}
+# program WHAT COMMAND...: runs COMMAND; when it fails, says so with its output and returns false.
+program() {
+    local what=$1
+    shift
+    "$@" >"$WORK/stdout" 2>"$WORK/stderr" && return 0
+    fail "$what: exit $?"; show
+    return 1
 }
 
 if gcc -std=c11 -O2 -Wall -Wextra -Werror -pedantic -I"$BUILD/include" -o "$WORK/c-roundtrip" "$TREE/roundtrip.c" \
