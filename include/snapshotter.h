@@ -1142,13 +1142,16 @@ SNAPSHOTTER_API void snapshotter_verify_report_free(snapshotter_verify_report *r
  *
  * Layout. A tar stream starts with "snapshot.json", an envelope holding a
  * format version and the snapshot's metadata: name, version, creation time,
- * and its config as its OCI artifact carries it (each file's path, digest,
- * read-only flag, mode, owner, size and mtime to the nanosecond). Then comes each file under "files/", in POSIX pax
- * format as GNU tar writes it with --format=posix; a file with holes is
- * stored in GNU sparse format 1.0, so `tar -xf` recreates its holes. An
- * export directory has the same layout: files/ is written first, and
- * snapshot.json last and atomically, as the marker that the export is
- * complete.
+ * and its config as its OCI artifact carries it (each entry's path, type,
+ * digest, read-only flag, mode, owner, size, mtime to the nanosecond, link
+ * target, device numbers and extended attributes). Then comes each entry
+ * under "files/" as the member GNU tar writes for it with --format=posix
+ * (directories, symlinks, hard links, devices and FIFOs as what they are,
+ * extended attributes as pax records); a file with holes is stored in GNU
+ * sparse format 1.0, so `tar --xattrs --xattrs-include='*' -xpf` recreates
+ * the tree, holes included. An export directory has the same layout: files/
+ * is written first, and snapshot.json last and atomically, as the marker that
+ * the export is complete.
  *
  * Streams cross this API as file descriptors that the caller owns: a
  * descriptor is a file, a pipe, a socket, stdin or stdout alike, in every
@@ -1204,9 +1207,9 @@ typedef struct snapshotter_import_request {
     unsigned int version;
     /* Record the snapshot under this name and version instead of the
      * envelope's (both or neither). Required for a tar stream without
-     * snapshot.json, e.g. one tar made from a directory: its regular files
-     * are imported as writable files with the modes, owners and mtimes of
-     * their headers. */
+     * snapshot.json, e.g. one tar made from a directory: its entries are
+     * imported as what they are, regular files as writable files, with the
+     * modes, owners, mtimes and extended attributes of their headers. */
     const char *name;
     const char *snapshot_version;
     /* Where from, exactly one of: a descriptor open for reading (a tar
@@ -1228,12 +1231,13 @@ SNAPSHOTTER_API snapshotter_code snapshotter_import_request_init(snapshotter_imp
 /*
  * Imports a snapshot. The input is untrusted: every header and number is
  * checked, paths must stay inside the snapshot (no "..", nothing absolute, no
- * duplicates), links, devices and FIFOs are refused (UNSUPPORTED), and every
- * file's content is hashed into the store's temporary files and, with
- * snapshot.json, must match its digest and size; every file it lists must be
- * there. An input without snapshot.json must hold at least one file
- * (INVALID_ARGUMENT otherwise): an empty snapshot is imported only from an
- * export that says it is empty. A truncated, incomplete or damaged input is
+ * duplicates, nothing beneath a symlink or anything else but a directory; a
+ * hard link only to an earlier regular file), and every file's content is
+ * hashed into the store's temporary files; with snapshot.json, every entry
+ * must match it (type, digest and size, link target, device numbers) and
+ * every entry it lists must be there. An input without snapshot.json must
+ * hold at least one entry (INVALID_ARGUMENT otherwise): an empty snapshot is
+ * imported only from an export that says it is empty. A truncated, incomplete or damaged input is
  * CORRUPT, and nothing of it becomes visible: only a complete, verified import is committed, in one
  * transaction. A snapshot of that name and version that exists already is
  * ALREADY_EXISTS, unless it is identical (then the call succeeds). Imported
