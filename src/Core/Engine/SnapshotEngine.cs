@@ -292,6 +292,7 @@ public sealed class SnapshotEngine : IDisposable
         _context.Fetches?.Dispose();
         (_context.ContentProvider as IDisposable)?.Dispose();
         _context.RemoteCatalog?.Dispose();
+        _context.Metadata.CloseIdleConnections();
         _context.Owner.Dispose();
     }
 

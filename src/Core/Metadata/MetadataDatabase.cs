@@ -72,6 +72,17 @@ internal sealed class MetadataDatabase
         }
     }
 
+    /// <summary>
+    /// Closes the connections the pool keeps idle for this database (one in use closes when it is returned): a
+    /// closed handle leaves no descriptor open on the database, its WAL or its -shm, and the last connection
+    /// closing writes the WAL back, so the next process to open the database does not read it all again.
+    /// </summary>
+    public void CloseIdleConnections()
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(connection);
+    }
+
     /// <summary>Writes the write-ahead log back into the database and truncates it, giving its space back to the
     /// filesystem. Readers elsewhere can keep it from finishing: it then waits at most a second and leaves the log to
     /// SQLite's own checkpoints.</summary>

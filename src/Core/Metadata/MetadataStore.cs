@@ -44,6 +44,10 @@ internal sealed class MetadataStore
 
     public static MetadataStore Open(string metadataDir) => new(MetadataDatabase.Open(metadataDir));
 
+    /// <summary>Closes the idle connections to the database (see <see cref="MetadataDatabase.CloseIdleConnections"/>),
+    /// for a handle that is closing.</summary>
+    public void CloseIdleConnections() => _database.CloseIdleConnections();
+
     public long InsertPending(string name, string version, long nowNs, string owner, Func<string, bool> isOwnerAlive) =>
         _snapshots.InsertPending(name, version, nowNs, owner, isOwnerAlive);
 

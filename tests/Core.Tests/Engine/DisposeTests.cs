@@ -47,6 +47,40 @@ public sealed class DisposeTests : EngineTestBase
     }
 
     [Fact]
+    public void Dispose_leaves_no_descriptor_open_on_the_metadata_database()
+    {
+        SnapshotEngine engine = OpenEngine();
+        File.WriteAllText(Path.Join(BaseDir, "a.txt"), "a");
+        engine.Snapshot(SnapshotOf("fds", "v1", BaseDir, new FileSpec("a.txt", false)));
+        string database = Path.Join(RootDir, "metadata", "snapshotter.db");
+        Assert.Contains(OpenPaths(), p => p.StartsWith(database, StringComparison.Ordinal));
+
+        engine.Dispose();
+
+        Assert.DoesNotContain(OpenPaths(), p => p.StartsWith(database, StringComparison.Ordinal));
+        Assert.False(File.Exists(database + "-wal") && new FileInfo(database + "-wal").Length > 0, "the last connection left its WAL to be read again");
+    }
+
+    /// <summary>What this process's descriptors point at.</summary>
+    private static List<string> OpenPaths()
+    {
+        var paths = new List<string>();
+        foreach (string fd in Directory.GetFileSystemEntries("/proc/self/fd"))
+        {
+            try
+            {
+                paths.Add(new FileInfo(fd).LinkTarget ?? "");
+            }
+            catch (IOException)
+            {
+                // Closed between the listing and the read.
+            }
+        }
+
+        return paths;
+    }
+
+    [Fact]
     public void Dispose_during_a_snapshot_makes_it_fail_with_closed_and_leaves_nothing()
     {
         SnapshotEngine engine = OpenEngine(new SteppingTimeProvider());
