@@ -63,48 +63,57 @@ internal static class ExtendedAttributeReader
 
     private unsafe delegate nint SizedCall(byte* buffer, nuint size);
 
-    /// <summary>A list or value read whole: its size first, then the read, again while it grew in between (ERANGE). Null
-    /// when the filesystem keeps no attributes, or (with <paramref name="missingIsNone"/>) the attribute is gone.</summary>
+    /// <summary>What the first read of a list or value offers: most entries have no attributes or a few short ones, and
+    /// then one call reads them (asking for the size first would double the calls for every entry of a tree).</summary>
+    private const int FirstReadBytes = 1024;
+
+    /// <summary>A list or value read whole: into <see cref="FirstReadBytes"/> first; when it is longer (ERANGE), its
+    /// size, then the read, again while it grew in between. Null when the filesystem keeps no attributes, or (with
+    /// <paramref name="missingIsNone"/>) the attribute is gone.</summary>
     private static unsafe byte[]? ReadSized(string path, string operation, SizedCall call, bool missingIsNone = false)
     {
+        int bytes = FirstReadBytes;
         for (int attempt = 0; attempt < MaxAttempts; attempt++)
         {
+            byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Max(bytes, 1));
+            try
+            {
+                nint read;
+                fixed (byte* b = buffer)
+                {
+                    read = call(b, (nuint)buffer.Length);
+                }
+
+                if (read >= 0)
+                {
+                    return buffer[..(int)read];
+                }
+
+                if (Errno.Last != Errno.ERANGE)
+                {
+                    return Failed(Errno.Last, path, operation, missingIsNone);
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
             nint size = call(null, 0);
-            if (size >= 0)
+            if (size < 0)
             {
-                byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Max((int)size, 1));
-                try
-                {
-                    fixed (byte* b = buffer)
-                    {
-                        size = call(b, (nuint)buffer.Length);
-                    }
-
-                    if (size >= 0)
-                    {
-                        return buffer[..(int)size];
-                    }
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                }
+                return Failed(Errno.Last, path, operation, missingIsNone);
             }
 
-            int errno = Errno.Last;
-            if (errno == Errno.ERANGE)
-            {
-                continue;
-            }
-
-            if (errno is Errno.EOPNOTSUPP || (missingIsNone && errno == Errno.ENODATA))
-            {
-                return null;
-            }
-
-            throw Errno.Exception(errno, operation, PathEncoding.Printable(path));
+            bytes = (int)size;
         }
 
         throw new SnapshotterException(ErrorCode.IO, $"the extended attributes of '{PathEncoding.Printable(path)}' kept changing while being read");
     }
+
+    /// <summary>A failed read other than ERANGE: null where there is nothing to read, else the error naming the path.</summary>
+    private static byte[]? Failed(int errno, string path, string operation, bool missingIsNone) =>
+        errno is Errno.EOPNOTSUPP || (missingIsNone && errno == Errno.ENODATA)
+            ? null
+            : throw Errno.Exception(errno, operation, PathEncoding.Printable(path));
 }

@@ -26,6 +26,20 @@ public sealed class ExtendedAttributeReaderTests : IDisposable
     }
 
     [Fact]
+    public void A_list_of_names_longer_than_the_first_read_is_read_whole()
+    {
+        string file = TestFiles.WriteDense(_temp.Combine("many"), "x"u8);
+        var expected = new Dictionary<string, byte[]>();
+        for (int i = 0; i < 40; i++)
+        {
+            expected[$"user.an-attribute-with-a-long-name-{i:D2}"] = [(byte)i];
+            TestFiles.SetXattr(file, $"user.an-attribute-with-a-long-name-{i:D2}", [(byte)i]);
+        }
+
+        Assert.Equal(expected, ExtendedAttributeReader.Read(file, _ => true)!.ToDictionary(x => x.Key, x => x.Value));
+    }
+
+    [Fact]
     public void None_is_null_and_a_symlink_is_not_followed()
     {
         string file = TestFiles.WriteDense(_temp.Combine("target"), "x"u8);
