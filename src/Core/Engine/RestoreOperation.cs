@@ -628,7 +628,7 @@ internal sealed class RestoreOperation
         // attributes touches nothing else.
         bool fixable = _request.InPlace && status.LinkCount == 1 + (file.Type == EntryType.Regular ? _groupLinks.GetValueOrDefault(file.RelativePath) : 0)
             && (attributes & DiffReasons.Size) == 0;
-        if ((attributes != DiffReasons.None && !fixable) || (file.HasContent && !_comparer.ContentMatches(file, status, () => parent.OpenRead(name), token)))
+        if ((attributes != DiffReasons.None && !fixable) || (file.HasContent && !_comparer.ContentMatches(file, status, () => parent.OpenRead(name), token, notTheStoredInode: true)))
         {
             return TargetState.Different;
         }
