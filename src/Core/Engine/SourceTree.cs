@@ -99,6 +99,7 @@ internal sealed class SourceTree
         }
 
         tree.GroupHardlinks();
+        tree.ReadFileXattrs(concurrency);
         return tree;
     }
 
@@ -164,10 +165,10 @@ internal sealed class SourceTree
 
         if (relative.Length > 0)
         {
-            ExtendedAttributes? xattrs = ReadXattrs(resolved);
+            // A regular file's attributes are read once the walk is done, by several threads (ReadFileXattrs).
             _entries[relative] = status.IsRegularFile
-                ? new Captured(Located(relative, resolved, readOnly, status, xattrs), null, spec)
-                : new Captured(null, EntryOf(relative, status, xattrs, linkTarget: null), spec);
+                ? new Captured(Located(relative, resolved, readOnly, status), null, spec)
+                : new Captured(null, EntryOf(relative, status, ReadXattrs(resolved), linkTarget: null), spec);
         }
 
         if (!status.IsDirectory)
@@ -210,7 +211,7 @@ internal sealed class SourceTree
     }
 
     /// <summary>The file found at <paramref name="resolved"/>, its directory's path shared with the files beside it.</summary>
-    private SourceFile Located(string relative, string resolved, bool readOnly, in FileStatus status, ExtendedAttributes? xattrs)
+    private SourceFile Located(string relative, string resolved, bool readOnly, in FileStatus status)
     {
         int slash = resolved.LastIndexOf('/');
         ReadOnlySpan<char> name = resolved.AsSpan(slash + 1);
@@ -222,11 +223,25 @@ internal sealed class SourceTree
         }
 
         bool ownName = relative.AsSpan(relative.LastIndexOf('/') + 1).SequenceEqual(name);
-        return new SourceFile(relative, directory, ownName ? null : name.ToString(), readOnly, status, xattrs);
+        return new SourceFile(relative, directory, ownName ? null : name.ToString(), readOnly, status, Xattrs: null);
     }
 
     private static SnapshotterException Vanished(string relative, string what) =>
         SnapshotterException.NotFound($"'{PathEncoding.Printable(relative)}' {what} while base_dir was being read; nothing was recorded");
+
+    /// <summary>The extended attributes of every file in <see cref="Files"/>, read in parallel: one call per file (most
+    /// have none), which the walk would otherwise make one after another with its own.</summary>
+    private void ReadFileXattrs(int concurrency)
+    {
+        SourceFile[] files = Files;
+        BoundedParallel.For(files.Length, concurrency, _cancellation, (i, _) =>
+        {
+            if (ReadXattrs(files[i].ResolvedPath) is { } xattrs)
+            {
+                files[i] = files[i] with { Xattrs = xattrs };
+            }
+        });
+    }
 
     private ExtendedAttributes? ReadXattrs(string path) =>
         ExtendedAttributeReader.Read(path, IsCapturedAttribute) is { } found ? new ExtendedAttributes(found) : null;
