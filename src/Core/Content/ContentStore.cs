@@ -60,6 +60,28 @@ internal sealed class ContentStore
 
     public bool HasSnapshotFile(Digest digest) => UnixPath.TryStat(SnapshotPath(digest), followSymlinks: false) is not null;
 
+    /// <summary>Opens the content and snapshot directories for many lookups by digest (see <see cref="Lookup"/>).</summary>
+    public Lookup OpenLookup() => new(UnixDirectory.Open(ContentDir), UnixDirectory.Open(SnapshotDir));
+
+    /// <summary>
+    /// <see cref="StoredSize"/> and <see cref="HasSnapshotFile"/> by name in the open directories, for callers that ask
+    /// for many digests at once (a snapshot of an unchanged tree asks once per file): each lookup is one statx of a
+    /// name, not a walk of the store's path from the root. Safe for concurrent use.
+    /// </summary>
+    public sealed class Lookup(UnixDirectory content, UnixDirectory snapshot) : IDisposable
+    {
+        public long? StoredSize(Digest digest) =>
+            content.Stat(UnixDirectory.EntryOf(digest.Hex)) is { IsRegularFile: true } stored ? stored.Size : null;
+
+        public bool HasSnapshotFile(Digest digest) => snapshot.Stat(UnixDirectory.EntryOf(digest.Hex)) is not null;
+
+        public void Dispose()
+        {
+            content.Dispose();
+            snapshot.Dispose();
+        }
+    }
+
     /// <summary>
     /// Stores an open source file: its SPF1 encoding is written to a temporary file while being hashed (one
     /// read of the source). When that content is already stored the temporary file is dropped (so content already

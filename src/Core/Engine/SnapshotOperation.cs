@@ -66,11 +66,14 @@ internal sealed class SnapshotOperation
 
             Dictionary<int, Digest> remembered = _request.Rehash ? [] : _identities.Recall(sources.Length, i => sources[i].Status, i => sources[i].ResolvedPath);
             lease.PinContent(remembered.Values);
-            BoundedParallel.For(sources.Length, _context.Concurrency, _cancellation, (i, token) =>
+            using (ContentStore.Lookup? stored = remembered.Count > 0 ? _context.Store.OpenLookup() : null)
             {
-                records[i] = (remembered.TryGetValue(i, out Digest digest) ? Reuse(sources[i], digest, out contents[i], progress) : null)
-                    ?? Store(sources[i], lease, pendingContent, out contents[i], progress, token);
-            });
+                BoundedParallel.For(sources.Length, _context.Concurrency, _cancellation, (i, token) =>
+                {
+                    records[i] = (remembered.TryGetValue(i, out Digest digest) ? Reuse(sources[i], digest, stored!, out contents[i], progress) : null)
+                        ?? Store(sources[i], lease, pendingContent, out contents[i], progress, token);
+                });
+            }
 
             CollectBetweenPhases(tree);
             PlaceNewContent(lease, pendingContent);
@@ -274,9 +277,9 @@ internal sealed class SnapshotOperation
     /// holds that content and, for a read-only file, its storage/snapshot inode: what storing it would have found.
     /// Null otherwise, and the file is read.
     /// </summary>
-    private FileRecord? Reuse(SourceFile source, Digest digest, out ContentRecord content, ProgressTracker progress)
+    private FileRecord? Reuse(SourceFile source, Digest digest, ContentStore.Lookup stored, out ContentRecord content, ProgressTracker progress)
     {
-        if (_context.Store.StoredSize(digest) is not { } encodedSize || (source.ReadOnly && !_context.Store.HasSnapshotFile(digest)))
+        if (stored.StoredSize(digest) is not { } encodedSize || (source.ReadOnly && !stored.HasSnapshotFile(digest)))
         {
             content = default;
             return null;
