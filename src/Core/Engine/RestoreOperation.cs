@@ -67,7 +67,7 @@ internal sealed class RestoreOperation
         _overwrite = request.Overwrite || request.InPlace;
     }
 
-    private enum TargetState
+    private enum TargetState : byte
     {
         Absent,
         Identical,
@@ -75,6 +75,18 @@ internal sealed class RestoreOperation
         /// <summary>Same content; only mode, owner or mtime differ, on an inode nobody else links (in place only).</summary>
         AttributesOnly,
         Different,
+    }
+
+    /// <summary>
+    /// What planning found for each entry restored, by its index: its state, and the status it saw of the entries a later
+    /// step looks at again (one whose attributes alone are to be set, and the file and links of a hardlink group). A
+    /// status kept for every entry took 96 bytes each, about 10 MB of a restore of 100,000 files.
+    /// </summary>
+    private sealed class TargetPlan(int count)
+    {
+        public TargetState[] States { get; } = new TargetState[count];
+
+        public ConcurrentDictionary<int, FileStatus> Statuses { get; } = new();
     }
 
     /// <summary>A temporary entry <paramref name="TempName"/> in <paramref name="Directory"/> (relative to the output dir),
@@ -161,7 +173,7 @@ internal sealed class RestoreOperation
         }
 
         using OutputTree? tree = _tree = outputDir is null ? null : OutputTree.Open(outputDir);
-        (TargetState State, FileStatus? Status)[]? plan = outputDir is null ? null : Plan(files);
+        TargetPlan? plan = outputDir is null ? null : Plan(files);
 
         // Planned first, so a conflict fails before any download, and targets whose content already matches
         // need none. A pulled snapshot's content was all fetched before it was recorded, and the lease pins it.
@@ -259,9 +271,9 @@ internal sealed class RestoreOperation
 
     /// <summary>Fetches the content the planned targets lack (all of it without an output directory), and starts the
     /// call's progress with that fetch.</summary>
-    private ProgressTracker FetchMissing(List<FileRecord> files, (TargetState State, FileStatus? Status)[]? plan)
+    private ProgressTracker FetchMissing(List<FileRecord> files, TargetPlan? plan)
     {
-        List<FileRecord> missing = LocalContent.Missing(_context, _comparer, plan is null ? files : files.Where((_, i) => plan[i].State is TargetState.Absent or TargetState.Different), linkedCopyWillDo: true, _cancellation);
+        List<FileRecord> missing = LocalContent.Missing(_context, _comparer, plan is null ? files : files.Where((_, i) => plan.States[i] is TargetState.Absent or TargetState.Different), linkedCopyWillDo: true, _cancellation);
         ProgressTracker progress = NewProgress(files, missing.Sum(f => f.Size));
         LocalContent.Fetch(_context, missing, progress, _cancellation);
         return progress;
@@ -279,11 +291,11 @@ internal sealed class RestoreOperation
         List<FileRecord> snapshotFiles,
         PathSelection? selection,
         List<FileRecord> files,
-        (TargetState State, FileStatus? Status)[] plan,
+        TargetPlan plan,
         string outputDir,
         ProgressTracker progress)
     {
-        bool writes = _request.DeleteExtra || plan.Any(p => p.State != TargetState.Identical) || files.Any(f => f.Type == EntryType.Directory);
+        bool writes = _request.DeleteExtra || plan.States.Any(s => s != TargetState.Identical) || files.Any(f => f.Type == EntryType.Directory);
         using RestoreMarker? marker = writes || UnixPath.TryStat(RestoreMarker.PathIn(outputDir), followSymlinks: false) is not null
             ? RestoreMarker.Enter(outputDir, $"{snapshot.Name}:{snapshot.Version}")
             : null;
@@ -303,7 +315,7 @@ internal sealed class RestoreOperation
         try
         {
             // Parents before children; a directory already there needs nothing until its attributes are set.
-            foreach (int i in Enumerable.Range(0, files.Count).Where(i => files[i].Type == EntryType.Directory && plan[i].State != TargetState.Identical).OrderBy(i => files[i].RelativePath, StringComparer.Ordinal))
+            foreach (int i in Enumerable.Range(0, files.Count).Where(i => files[i].Type == EntryType.Directory && plan.States[i] != TargetState.Identical).OrderBy(i => files[i].RelativePath, StringComparer.Ordinal))
             {
                 _cancellation.ThrowIfCancellationRequested();
                 _placed = true;
@@ -313,7 +325,7 @@ internal sealed class RestoreOperation
             BoundedParallel.For(files.Count, _context.Concurrency, _cancellation, (i, token) =>
             {
                 FileRecord file = files[i];
-                TargetState state = plan[i].State;
+                TargetState state = plan.States[i];
                 if (state == TargetState.Identical)
                 {
                     _stats.Reused();
@@ -321,7 +333,7 @@ internal sealed class RestoreOperation
                 }
                 else if (state == TargetState.AttributesOnly)
                 {
-                    SetAttributes(file, plan[i].Status!.Value);
+                    SetAttributes(file, plan.Statuses[i]);
                     _stats.Reused();
                     progress.FileDone(file.Size);
                 }
@@ -360,10 +372,10 @@ internal sealed class RestoreOperation
 
             for (int i = 0; i < files.Count; i++)
             {
-                if (IsGroupLink(files[i]) && plan[i].State != TargetState.Identical)
+                if (IsGroupLink(files[i]) && plan.States[i] != TargetState.Identical)
                 {
                     _cancellation.ThrowIfCancellationRequested();
-                    LinkToGroup(i, files[i], plan[i].State == TargetState.Different);
+                    LinkToGroup(i, files[i], plan.States[i] == TargetState.Different);
                     progress.FileDone(files[i].Size);
                 }
             }
@@ -574,39 +586,46 @@ internal sealed class RestoreOperation
         new(_request.Progress, _context.Time, files.Count, files.Sum(f => f.Size) + fetchBytes);
 
     /// <summary>Decides for each file whether its target is absent, identical or different, writing nothing.</summary>
-    private (TargetState State, FileStatus? Status)[] Plan(List<FileRecord> files)
+    private TargetPlan Plan(List<FileRecord> files)
     {
-        var plan = new (TargetState State, FileStatus? Status)[files.Count];
+        var plan = new TargetPlan(files.Count);
         var parents = ParentDirectories.ForPlanning(_tree!);
         BoundedParallel.For(files.Count, _context.Concurrency, _cancellation, (i, token) =>
         {
             FileRecord file = files[i];
-            plan[i] = parents.Walk(file.RelativePath) switch
+            (TargetState state, FileStatus? status) = parents.Walk(file.RelativePath) switch
             {
                 ParentState.Missing => (TargetState.Absent, null),
                 ParentState.BlockedByFile => (TargetState.Different, null),
                 _ => PlanPresent(file, token),
             };
+            plan.States[i] = state;
+            if (status is { } seen && (state == TargetState.AttributesOnly || (state == TargetState.Identical && IsInGroup(file))))
+            {
+                plan.Statuses[i] = seen;
+            }
         });
 
         // A path of a hardlink group is right only when it is the very inode of the group's file, and that file stays.
         for (int i = 0; i < files.Count; i++)
         {
-            if (IsGroupLink(files[i]) && plan[i] is (TargetState.Identical, { } status))
+            if (IsGroupLink(files[i]) && plan.States[i] == TargetState.Identical)
             {
-                (TargetState State, FileStatus? Status) shared = plan[_groupFile[files[i].LinkTarget!]];
-                plan[i] = shared is (TargetState.Identical or TargetState.AttributesOnly, { } sharedStatus) && sharedStatus.IsSameInode(status)
-                    ? plan[i]
-                    : (TargetState.Different, status);
+                int shared = _groupFile[files[i].LinkTarget!];
+                if (plan.States[shared] is not (TargetState.Identical or TargetState.AttributesOnly)
+                    || !plan.Statuses[shared].IsSameInode(plan.Statuses[i]))
+                {
+                    plan.States[i] = TargetState.Different;
+                }
             }
         }
 
         if (!_overwrite)
         {
-            int different = plan.Count(p => p.State == TargetState.Different);
+            int different = plan.States.Count(s => s == TargetState.Different);
             if (different > 0)
             {
-                string first = files[Array.FindIndex(plan, p => p.State == TargetState.Different)].RelativePath;
+                string first = files[Array.IndexOf(plan.States, TargetState.Different)].RelativePath;
                 throw SnapshotterException.AlreadyExists(
                     $"{different} file(s) in output_dir '{_tree!.Root}' differ from the snapshot, the first is '{PathEncoding.Printable(first)}'; nothing was written (restore with overwrite to replace them)");
             }
@@ -649,6 +668,9 @@ internal sealed class RestoreOperation
 
     /// <summary>A hardlink whose file is restored too: it becomes a link of that file once the file is in place.</summary>
     private bool IsGroupLink(FileRecord file) => file.Type == EntryType.Hardlink && _groupFile.ContainsKey(file.LinkTarget!);
+
+    /// <summary>A path of a hardlink group restored together: the group's file or one of its links.</summary>
+    private bool IsInGroup(FileRecord file) => IsGroupLink(file) || (file.Type == EntryType.Regular && _groupFile.ContainsKey(file.RelativePath));
 
     /// <summary>
     /// How an existing target compares with its record. Only an in-place restore looks at the content of a file
