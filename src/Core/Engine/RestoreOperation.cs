@@ -647,10 +647,13 @@ internal sealed class RestoreOperation
     /// </summary>
     private void IndexGroups(List<FileRecord> files)
     {
-        var regular = new Dictionary<string, int>(StringComparer.Ordinal);
+        // Only the files hardlinks name: a map of every regular file took a few MB of a restore of 100,000 files, which
+        // most often holds no hardlink at all.
+        HashSet<string> linked = TreeShape.HardlinkTargets(files);
+        var regular = new Dictionary<string, int>(linked.Count, StringComparer.Ordinal);
         for (int i = 0; i < files.Count; i++)
         {
-            if (files[i].Type == EntryType.Regular)
+            if (files[i].Type == EntryType.Regular && linked.Contains(files[i].RelativePath))
             {
                 regular[files[i].RelativePath] = i;
             }

@@ -3,6 +3,11 @@ namespace Snapshotter.Metadata;
 /// <summary>What makes a set of entries one tree that can be written out.</summary>
 internal static class TreeShape
 {
+    /// <summary>The paths the hardlinks among <paramref name="entries"/> name: all that a map of entries by path needs to
+    /// hold to find their files.</summary>
+    public static HashSet<string> HardlinkTargets(IEnumerable<FileRecord> entries) =>
+        entries.Where(e => e.Type == EntryType.Hardlink).Select(e => e.LinkTarget!).ToHashSet(StringComparer.Ordinal);
+
     /// <summary>
     /// The first entry (with the entry above it) that lies beneath an entry that is not a directory: a file beneath a
     /// file, or beneath a symlink, where writing it would write through the link. Null when there is none.

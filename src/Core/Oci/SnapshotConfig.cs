@@ -527,7 +527,9 @@ internal static class SnapshotConfig
                 $"{source}: '{PathEncoding.Printable(misplaced.Entry.RelativePath)}' lies beneath '{PathEncoding.Printable(misplaced.Parent.RelativePath)}', which is a {misplaced.Parent.Type}, not a directory");
         }
 
-        var byPath = files.ToDictionary(f => f.RelativePath, StringComparer.Ordinal);
+        // Only the entries hardlinks name: a map of every entry took a few MB of a restore of 100,000 files.
+        HashSet<string> linked = TreeShape.HardlinkTargets(files);
+        var byPath = files.Where(f => linked.Contains(f.RelativePath)).ToDictionary(f => f.RelativePath, StringComparer.Ordinal);
         foreach (FileRecord file in files)
         {
             if (file.Type != EntryType.Hardlink)
