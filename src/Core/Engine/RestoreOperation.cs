@@ -136,8 +136,8 @@ internal sealed class RestoreOperation
             }
         }
 
-        /// <summary>The temporary name spelled from <paramref name="name"/>, as <see cref="RandomName.Hex16"/> spells it.</summary>
-        public string TempName(ulong name) => tempPrefix + name.ToString("x16");
+        /// <summary>The temporary name spelled from <paramref name="name"/>.</summary>
+        public string TempName(ulong name) => tempPrefix + RandomName.Spell(name);
 
         /// <summary>Notes that the entry at <paramref name="index"/> is (or is about to be) at the temporary name spelled from
         /// <paramref name="name"/> (a <see cref="RandomName.Next"/>); returns that name.</summary>

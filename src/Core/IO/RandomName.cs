@@ -19,10 +19,14 @@ internal static class RandomName
     private static long s_counter;
 
     /// <summary>16 lowercase hex digits (64 bits).</summary>
-    public static string Hex16() => Next().ToString("x16");
+    public static string Hex16() => Spell(Next());
 
-    /// <summary>The 64 bits a name is made of, for a caller that keeps names by their bits and spells them as <see cref="Hex16"/> does.</summary>
+    /// <summary>The 64 bits a name is made of, for a caller that keeps names by their bits and spells them with
+    /// <see cref="Spell"/> when it uses them.</summary>
     public static ulong Next() => Mix(Key.Value + (ulong)Interlocked.Increment(ref s_counter));
+
+    /// <summary>The name <paramref name="bits"/> (from <see cref="Next"/>) stand for, as <see cref="Hex16"/> gives it.</summary>
+    public static string Spell(ulong bits) => bits.ToString("x16");
 
     /// <summary>SplitMix64's output function: every bit of the result depends on every bit of the input.</summary>
     private static ulong Mix(ulong z)
