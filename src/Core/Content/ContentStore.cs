@@ -55,10 +55,12 @@ internal sealed class ContentStore
     public bool HasContent(Digest digest) => StoredSize(digest) is not null;
 
     /// <summary>The size of a digest's content object (its SPF1 encoding), or null when the store does not hold it.</summary>
-    public long? StoredSize(Digest digest) =>
-        UnixPath.TryStat(ContentPath(digest), followSymlinks: false) is { IsRegularFile: true } stored ? stored.Size : null;
+    public long? StoredSize(Digest digest) => ObjectSize(UnixPath.TryStat(ContentPath(digest), followSymlinks: false));
 
     public bool HasSnapshotFile(Digest digest) => UnixPath.TryStat(SnapshotPath(digest), followSymlinks: false) is not null;
+
+    /// <summary>What a content object found at a digest's name holds: its size when it is a regular file, else nothing.</summary>
+    private static long? ObjectSize(FileStatus? found) => found is { IsRegularFile: true } stored ? stored.Size : null;
 
     /// <summary>Opens the content and snapshot directories for many lookups by digest (see <see cref="Lookup"/>).</summary>
     public Lookup OpenLookup() => new(UnixDirectory.Open(ContentDir), UnixDirectory.Open(SnapshotDir));
@@ -70,8 +72,7 @@ internal sealed class ContentStore
     /// </summary>
     public sealed class Lookup(UnixDirectory content, UnixDirectory snapshot) : IDisposable
     {
-        public long? StoredSize(Digest digest) =>
-            content.Stat(UnixDirectory.EntryOf(digest.Hex)) is { IsRegularFile: true } stored ? stored.Size : null;
+        public long? StoredSize(Digest digest) => ObjectSize(content.Stat(UnixDirectory.EntryOf(digest.Hex)));
 
         public bool HasSnapshotFile(Digest digest) => snapshot.Stat(UnixDirectory.EntryOf(digest.Hex)) is not null;
 
@@ -233,7 +234,7 @@ internal sealed class ContentStore
     /// a snapshot of 100,000 new files held 100,000 paths of about 90 characters until it placed them.</summary>
     public string PendingPath(ulong pendingId) => Path.Join(ContentDir, PendingName(pendingId));
 
-    private string PendingName(ulong pendingId) => $"{TempContentPrefix}{_ownerToken}-{pendingId:x16}";
+    private string PendingName(ulong pendingId) => $"{TempContentPrefix}{_ownerToken}-{RandomName.Spell(pendingId)}";
 
     /// <summary>Renames durable pending content into place. Returns false (and drops it) when another writer
     /// stored the same digest first.</summary>
