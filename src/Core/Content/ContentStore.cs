@@ -88,7 +88,7 @@ internal sealed class ContentStore
     /// read of the source). When that content is already stored the temporary file is dropped (so content already
     /// stored is taken even when the disk has no room for a copy: the hash goes on past a full disk, and only new
     /// content fails, with NO_SPACE and its temporary file removed); otherwise it is
-    /// returned as <see cref="IngestResult.PendingId"/> for <see cref="PlacePending(ulong, Digest)"/> once the caller has made its
+    /// returned as <see cref="IngestResult.PendingId"/> for <see cref="PlacePending"/> once the caller has made its
     /// batch durable (and pinned it: new content is not pinned here). A read-only source is also hardlinked as
     /// storage/snapshot/xxh3/&lt;hex&gt; (the very inode that was read), or, where it cannot be, decoded from this
     /// call's own encoding.
@@ -97,18 +97,20 @@ internal sealed class ContentStore
     /// taken there keeps it from being collected before the snapshot commits. The store is checked again after the
     /// pin; content collected in between is kept as new. For a read-only source it is called before the first check.
     /// New content of a writable source is not pinned here: the caller pins it before placing it.</param>
-    public IngestResult Ingest(UnixFile source, in FileStatus status, bool readOnly, byte[] buffer, Action<long>? onDataBytes, CancellationToken cancellation, Action<Digest>? pin = null)
+    /// <param name="area">Where new content waits to be placed (<see cref="PendingArea.Place"/>); without one, beside its
+    /// final place (<see cref="PendingPath"/>).</param>
+    public IngestResult Ingest(UnixFile source, in FileStatus status, bool readOnly, byte[] buffer, Action<long>? onDataBytes, CancellationToken cancellation, Action<Digest>? pin = null, PendingArea? area = null)
     {
         List<Extent> extents = SparseFile.GetExtents(source, status.Size);
         ulong pendingId = RandomName.Next();
-        string tempPath = PendingPath(pendingId);
+        string tempPath = area?.PathOf(pendingId) ?? PendingPath(pendingId);
         bool keep = false;
         bool returned = false;
         try
         {
             Spf1Result encoded;
             FileStatus afterRead;
-            using (var temp = UnixFile.CreateNew(tempPath, TempFileMode))
+            using (UnixFile temp = area?.Create(pendingId, TempFileMode) ?? UnixFile.CreateNew(tempPath, TempFileMode))
             {
                 encoded = Spf1Encoder.Encode(source, status.Size, extents, temp, buffer, onDataBytes, cancellation);
                 GiveBackIfIncomplete(temp, encoded);
@@ -240,12 +242,10 @@ internal sealed class ContentStore
     /// stored the same digest first.</summary>
     public bool PlacePending(ulong pendingId, Digest digest) => DropUnlessPlaced(UnixPath.RenameNoReplace(PendingPath(pendingId), ContentPath(digest)), pendingId);
 
-    /// <summary>As <see cref="PlacePending(ulong, Digest)"/> through <paramref name="contentDirectory"/>, the content dir
-    /// opened once (<see cref="OpenContentDirectory"/>) for a whole batch of pending content.</summary>
-    public bool PlacePending(UnixFile contentDirectory, ulong pendingId, Digest digest) =>
-        DropUnlessPlaced(UnixPath.RenameNoReplaceIn(contentDirectory, PendingName(pendingId), digest.Hex), pendingId);
-
     public UnixFile OpenContentDirectory() => UnixFile.OpenDirectory(ContentDir);
+
+    /// <summary>A <see cref="PendingArea"/> of this store's owner, for one operation's new content.</summary>
+    public PendingArea OpenPendingArea() => new(this, _ownerToken);
 
     private bool DropUnlessPlaced(bool placed, ulong pendingId)
     {

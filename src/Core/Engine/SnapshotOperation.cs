@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using Snapshotter.Catalogs;
 using Snapshotter.Content;
@@ -17,10 +16,10 @@ namespace Snapshotter.Engine;
 
 /// <summary>
 /// One snapshot call. Everything is validated before anything is written; then name:version is reserved
-/// as pending, every file is stored (new content under temporary names), the batch is made durable, the
-/// content renamed into place and made durable again, and one transaction makes the snapshot visible.
+/// as pending, every file is stored (new content under temporary names, placed in batches while storing goes on: see
+/// <see cref="ContentPlacement"/>), the renames are made durable, and one transaction makes the snapshot visible.
 /// Content found already stored is pinned by the call's lease before it is taken as stored (the store is checked
-/// again after the pin), and new content all at once before it is published, so nothing the snapshot relies on can
+/// again after the pin), and new content a batch at a time before it is placed, so nothing the snapshot relies on can
 /// be collected before the commit references it. Any failure drops the reservation and every
 /// temporary file. A file whose identity is unchanged since a snapshot read it is not read again: its remembered
 /// digest is taken when its content is still stored (see <see cref="IdentityCache"/> for when one is remembered).
@@ -55,7 +54,7 @@ internal sealed class SnapshotOperation
 
         using var lease = Lease.Acquire(_context, $"snapshot {_request.Name}:{_request.Version}");
         long pendingId = _context.Metadata.InsertPending(_request.Name, _request.Version, _context.NowNs, _context.Owner.Token, _context.IsOwnerAlive);
-        var pendingContent = new ConcurrentDictionary<Digest, ulong>();
+        using var placement = new ContentPlacement(_context.Store, lease, _cancellation);
         try
         {
             CheckCatalog(tree);
@@ -71,25 +70,21 @@ internal sealed class SnapshotOperation
                 BoundedParallel.For(sources.Length, _context.Concurrency, _cancellation, (i, token) =>
                 {
                     records[i] = (remembered.TryGetValue(i, out Digest digest) ? Reuse(sources[i], digest, stored!, out contents[i], progress) : null)
-                        ?? Store(sources[i], lease, pendingContent, out contents[i], progress, token);
+                        ?? Store(sources[i], lease, placement, out contents[i], progress, token);
                 });
             }
 
+            placement.Complete();
             CollectBetweenPhases(tree);
-            PlaceNewContent(lease, pendingContent);
             UploadContent(WithInherited(Recorded(tree, records)));
             PushToCatalog(WithInherited(Recorded(tree, records)));
-            Commit(pendingId, tree, records, lease, pendingContent, contents);
+            Commit(pendingId, tree, records, lease, contents);
             progress.Complete();
             return _stats.ToStats(tree.EntryCount, totalBytes, Stopwatch.GetElapsedTime(started));
         }
         catch
         {
-            foreach (ulong pending in pendingContent.Values)
-            {
-                UnixPath.TryDeleteFile(_context.Store.PendingPath(pending));
-            }
-
+            placement.Dispose();
             TryDeletePending(pendingId);
             throw;
         }
@@ -170,7 +165,6 @@ internal sealed class SnapshotOperation
         SourceTree tree,
         FileRecord[] records,
         Lease lease,
-        ConcurrentDictionary<Digest, ulong> pendingContent,
         ContentRecord[] contents)
     {
         CommitRetry.Run(
@@ -184,11 +178,12 @@ internal sealed class SnapshotOperation
                 var vanished = missing.ToHashSet();
                 int[] again = Enumerable.Range(0, records.Length).Where(i => records[i].Digest is { } digest && vanished.Contains(digest)).ToArray();
                 var unreported = new ProgressTracker(null, _context.Time, again.Length, 0);
+                using var placement = new ContentPlacement(_context.Store, lease, _cancellation);
                 BoundedParallel.For(again.Length, _context.Concurrency, _cancellation, (j, token) =>
                 {
-                    records[again[j]] = Store(tree.Files[again[j]], lease, pendingContent, out contents[again[j]], unreported, token);
+                    records[again[j]] = Store(tree.Files[again[j]], lease, placement, out contents[again[j]], unreported, token);
                 });
-                PlaceNewContent(lease, pendingContent);
+                placement.Complete();
                 UploadContent(WithInherited(Recorded(tree, records)));
             },
             "while the snapshot was being committed; snapshot it again");
@@ -212,7 +207,7 @@ internal sealed class SnapshotOperation
     private FileRecord Store(
         SourceFile source,
         Lease lease,
-        ConcurrentDictionary<Digest, ulong> pendingContent,
+        ContentPlacement placement,
         out ContentRecord content,
         ProgressTracker progress,
         CancellationToken token)
@@ -234,7 +229,7 @@ internal sealed class SnapshotOperation
             {
                 dataBytes += n;
                 progress.AddBytes(n);
-            }, token, lease.PinContent);
+            }, token, lease.PinContent, placement.Area);
 
             // The link of a read-only source has just moved its change time: the identity read is already stale.
             if (!result.Linked)
@@ -243,9 +238,8 @@ internal sealed class SnapshotOperation
             }
 
             _stats.Read(dataBytes);
-            if (result.PendingId is { } pending && !pendingContent.TryAdd(result.Digest, pending))
+            if (result.PendingId is { } pending && !placement.TryAdd(result.Digest, pending))
             {
-                UnixPath.TryDeleteFile(_context.Store.PendingPath(pending));
                 _stats.Reused();
             }
             else if (result.PendingId is null)
@@ -303,34 +297,6 @@ internal sealed class SnapshotOperation
         LocalOffsetSeconds(status.ModificationTimeNs),
         EntryType.Regular,
         Xattrs: source.Xattrs);
-
-    /// <summary>New content is pinned (in one transaction: stored content was pinned when found, remembered content
-    /// before it was taken) and becomes durable, then is renamed into place, then the renames become durable. Hardlinks
-    /// of read-only sources made earlier are covered by the same flushes; with nothing to rename, one flush covers them
-    /// (and content found stored, which another writer may have placed without having made it durable yet).</summary>
-    private void PlaceNewContent(Lease lease, ConcurrentDictionary<Digest, ulong> pendingContent)
-    {
-        lease.PinContent(pendingContent.Keys);
-        var durability = new Durability();
-        durability.Track(_context.Store.ContentDir);
-        durability.Track(_context.Store.SnapshotDir);
-        if (!pendingContent.IsEmpty)
-        {
-            durability.Flush();
-        }
-
-        using (UnixFile contentDirectory = _context.Store.OpenContentDirectory())
-        {
-            foreach ((Digest digest, ulong pending) in pendingContent)
-            {
-                _cancellation.ThrowIfCancellationRequested();
-                _context.Store.PlacePending(contentDirectory, pending, digest);
-                pendingContent.TryRemove(digest, out _);
-            }
-        }
-
-        durability.Flush();
-    }
 
     /// <summary>
     /// Uploads the snapshot's content to the content provider, before the snapshot becomes visible, so

@@ -1,0 +1,173 @@
+using System.Runtime.ExceptionServices;
+using Snapshotter.Content;
+using Snapshotter.Hashing;
+using Snapshotter.IO;
+
+namespace Snapshotter.Engine;
+
+/// <summary>
+/// The new content of one snapshot on its way into the store, placed while the snapshot goes on storing. Each object
+/// arrives written whole under its temporary name in the snapshot's <see cref="Area"/> (<see cref="ContentStore.Ingest"/>);
+/// a placing thread takes what has
+/// arrived in batches and, for each batch, pins it (the collector leaves it alone until the commit references it), makes
+/// it durable (one syncfs covers the batch and whatever else was written meanwhile), then renames each object into
+/// place. A batch waits for <see cref="BatchObjects"/> objects, so that one flush covers many, and is taken as soon
+/// as the previous one is placed, so that flushes never queue. <see cref="Complete"/> places the rest and makes the
+/// renames, and the read-only inodes linked into storage/snapshot, durable.
+///
+/// Placing while storing matters for many small files: all the renames into the one content directory used to be a
+/// phase of their own, on one thread, after the last file was stored (5 of 19 s for 100,000 files of 512 B, with the
+/// second core idle).
+/// </summary>
+internal sealed class ContentPlacement : IDisposable
+{
+    /// <summary>Enough objects that a flush is shared by many; few enough that the renames start early.</summary>
+    private const int BatchObjects = 1024;
+
+    private readonly Lease _lease;
+    private readonly CancellationToken _cancellation;
+    private readonly Durability _durability = new();
+    private readonly object _gate = new();
+
+    /// <summary>Every object handed over and not placed yet, by digest: a second file with the same content finds it here.</summary>
+    private readonly Dictionary<Digest, ulong> _pending = [];
+    private readonly Thread _placer;
+    private List<Digest> _arrived = [];
+    private bool _completing;
+    private bool _stopping;
+    private ExceptionDispatchInfo? _failure;
+
+    public ContentPlacement(ContentStore store, Lease lease, CancellationToken cancellation)
+    {
+        Area = store.OpenPendingArea();
+        _lease = lease;
+        _cancellation = cancellation;
+        _durability.Track(store.ContentDir);
+        _durability.Track(store.SnapshotDir);
+        _placer = new Thread(PlaceArrivals) { IsBackground = true, Name = "content placement" };
+        _placer.Start();
+    }
+
+    /// <summary>Where the snapshot writes its new content (<see cref="ContentStore.Ingest"/>).</summary>
+    public PendingArea Area { get; }
+
+    /// <summary>Hands over new content written in <see cref="Area"/> as <paramref name="pendingId"/>. Returns false, and
+    /// drops that copy, when this snapshot already has the digest on its way. Throws what ended the placing, if something
+    /// did, so that storing stops.</summary>
+    public bool TryAdd(Digest digest, ulong pendingId)
+    {
+        lock (_gate)
+        {
+            _failure?.Throw();
+            if (!_pending.TryAdd(digest, pendingId))
+            {
+                Area.Drop(pendingId);
+                return false;
+            }
+
+            _arrived.Add(digest);
+            if (_arrived.Count >= BatchObjects)
+            {
+                Monitor.Pulse(_gate);
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>Places what is still waiting, then makes every rename and link durable. Also called when nothing new was
+    /// stored: content found stored may have been placed by another writer that has not made it durable yet.</summary>
+    public void Complete()
+    {
+        lock (_gate)
+        {
+            _completing = true;
+            Monitor.Pulse(_gate);
+        }
+
+        _placer.Join();
+        _failure?.Throw();
+        _durability.Flush();
+        Area.Dispose();
+    }
+
+    /// <summary>Stops placing and removes the area with the copies not placed. What was placed stays: it is pinned until
+    /// the lease ends, then the collector's like any unreferenced content.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _stopping = true;
+            Monitor.Pulse(_gate);
+        }
+
+        _placer.Join();
+        Area.Dispose();
+    }
+
+    private void PlaceArrivals()
+    {
+        try
+        {
+            while (NextBatch() is { } batch)
+            {
+                Place(batch);
+            }
+        }
+        catch (Exception e)
+        {
+            lock (_gate)
+            {
+                _failure = ExceptionDispatchInfo.Capture(e);
+            }
+        }
+    }
+
+    /// <summary>The next batch to place, once there is a whole one or the snapshot has stored everything; null when
+    /// nothing is left or placing must stop.</summary>
+    private List<Digest>? NextBatch()
+    {
+        lock (_gate)
+        {
+            while (!_stopping && !_completing && _arrived.Count < BatchObjects)
+            {
+                Monitor.Wait(_gate);
+            }
+
+            if (_stopping || _arrived.Count == 0)
+            {
+                return null;
+            }
+
+            List<Digest> batch = _arrived;
+            _arrived = [];
+            return batch;
+        }
+    }
+
+    private void Place(List<Digest> batch)
+    {
+        _lease.PinContent(batch);
+        _durability.Flush();
+        foreach (Digest digest in batch)
+        {
+            ulong pendingId;
+            lock (_gate)
+            {
+                if (_stopping)
+                {
+                    return;
+                }
+
+                pendingId = _pending[digest];
+            }
+
+            _cancellation.ThrowIfCancellationRequested();
+            Area.Place(pendingId, digest);
+            lock (_gate)
+            {
+                _pending.Remove(digest);
+            }
+        }
+    }
+}

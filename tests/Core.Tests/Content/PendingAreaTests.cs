@@ -1,0 +1,107 @@
+using Snapshotter.Content;
+using Snapshotter.IO;
+using Snapshotter.Tests.Support;
+
+namespace Snapshotter.Tests.Content;
+
+/// <summary>An operation's pending area: new content written there, renamed into the content directory, and nothing
+/// left behind by it, whether it finishes, fails or its owner dies.</summary>
+public sealed class PendingAreaTests : IDisposable
+{
+    private const string Token = "0123456789abcdef";
+    private readonly TempDirectory _temp = new();
+    private readonly ContentStore _store;
+
+    public PendingAreaTests() => _store = new ContentStore(_temp.Combine("root"), Token);
+
+    public void Dispose() => _temp.Dispose();
+
+    private IngestResult Ingest(PendingArea area, string name, byte[] bytes)
+    {
+        string path = _temp.Combine("src", name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllBytes(path, bytes);
+        using UnixFile file = UnixFile.OpenRead(path);
+        return _store.Ingest(file, file.Stat(), readOnly: false, new byte[64 << 10], onDataBytes: null, CancellationToken.None, area: area);
+    }
+
+    private List<string> ContentNames() => [.. Directory.EnumerateFileSystemEntries(_store.ContentDir).Select(p => Path.GetFileName(p)).Order(StringComparer.Ordinal)];
+
+    [Fact]
+    public void New_content_waits_in_the_area_not_in_the_content_directory_and_is_placed_with_its_spf1_bytes()
+    {
+        using PendingArea area = _store.OpenPendingArea();
+        string source = _temp.Combine("src", "a");
+        IngestResult result = Ingest(area, "a", TestFiles.Pattern(10_000, 1));
+
+        string pending = area.PathOf(result.PendingId!.Value);
+        Assert.StartsWith(area.Root + "/", pending, StringComparison.Ordinal);
+        Assert.Equal(Spf1Reference.Encode(source), File.ReadAllBytes(pending));
+        Assert.Equal(0x124u, Inode.Of(pending).Permissions);
+        Assert.Equal([Path.GetFileName(area.Root)], ContentNames());
+        Assert.StartsWith($"{ContentStore.TempContentPrefix}{Token}-", Path.GetFileName(area.Root), StringComparison.Ordinal);
+
+        Assert.True(area.Place(result.PendingId!.Value, result.Digest));
+
+        Assert.False(File.Exists(pending));
+        Assert.Equal(Spf1Reference.Encode(source), File.ReadAllBytes(_store.ContentPath(result.Digest)));
+        Assert.Equal(Spf1Reference.DigestOf(source), result.Digest.ToString());
+    }
+
+    [Fact]
+    public void Placing_content_another_writer_stored_first_keeps_that_object_and_drops_the_copy()
+    {
+        using PendingArea first = _store.OpenPendingArea();
+        using PendingArea second = _store.OpenPendingArea();
+        byte[] bytes = TestFiles.Pattern(5000, 2);
+        IngestResult one = Ingest(first, "one", bytes);
+        IngestResult two = Ingest(second, "two", bytes);
+        Assert.NotEqual(first.Root, second.Root);
+
+        Assert.True(first.Place(one.PendingId!.Value, one.Digest));
+        Inode placed = Inode.Of(_store.ContentPath(one.Digest));
+        Assert.False(second.Place(two.PendingId!.Value, two.Digest));
+
+        Assert.Equal(placed, Inode.Of(_store.ContentPath(two.Digest)));
+        Assert.False(File.Exists(second.PathOf(two.PendingId!.Value)));
+    }
+
+    [Fact]
+    public void Disposing_removes_the_area_with_the_content_never_placed_and_keeps_what_was()
+    {
+        PendingArea area = _store.OpenPendingArea();
+        IngestResult placed = Ingest(area, "placed", TestFiles.Pattern(3000, 3));
+        IngestResult dropped = Ingest(area, "dropped", TestFiles.Pattern(3000, 4));
+        area.Place(placed.PendingId!.Value, placed.Digest);
+
+        area.Dispose();
+
+        Assert.Equal([placed.Digest.Hex], ContentNames());
+        Assert.False(_store.HasContent(dropped.Digest));
+    }
+
+    [Fact]
+    public void The_area_of_an_owner_that_died_is_removed_with_its_other_temporary_files()
+    {
+        PendingArea area = _store.OpenPendingArea();
+        IngestResult left = Ingest(area, "left", TestFiles.Pattern(3000, 5));
+        Assert.True(File.Exists(area.PathOf(left.PendingId!.Value)));
+
+        int removed = _store.DeleteAbandonedTemps(token => token != Token);
+
+        Assert.Equal(1, removed);
+        Assert.Empty(ContentNames());
+        area.Dispose();
+    }
+
+    [Fact]
+    public void The_area_of_an_owner_still_alive_stays()
+    {
+        using PendingArea area = _store.OpenPendingArea();
+        IngestResult waiting = Ingest(area, "waiting", TestFiles.Pattern(3000, 6));
+
+        Assert.Equal(0, _store.DeleteAbandonedTemps(token => token == Token));
+
+        Assert.True(File.Exists(area.PathOf(waiting.PendingId!.Value)));
+    }
+}

@@ -1,0 +1,74 @@
+using Snapshotter.Engine;
+using Snapshotter.Errors;
+using Snapshotter.Tests.Support;
+
+namespace Snapshotter.Tests.Engine;
+
+/// <summary>New content placed in batches while a snapshot goes on storing: every object arrives once, whole, under
+/// its digest, whichever batch its duplicates fall into, and nothing waits in the store afterwards.</summary>
+public sealed class ContentPlacementTests : EngineTestBase
+{
+    /// <summary>More files than one batch holds (1,024), so that placing overlaps storing; every third file shares its
+    /// content with another, some in the same batch and some in a later one.</summary>
+    private const int Files = 2600;
+
+    private const int Distinct = 1800;
+
+    private static byte[] ContentOf(int file) => TestFiles.Pattern(300 + (file % Distinct), file % Distinct);
+
+    private FileSpec[] WriteTree()
+    {
+        var specs = new FileSpec[Files];
+        for (int i = 0; i < Files; i++)
+        {
+            string relative = $"d{i / 100:D2}/f{i:D4}";
+            Source(relative, ContentOf(i));
+            specs[i] = new FileSpec(relative, false);
+        }
+
+        return specs;
+    }
+
+    [Fact]
+    public void A_snapshot_of_more_files_than_a_batch_stores_each_content_once_and_restores_every_byte()
+    {
+        FileSpec[] files = WriteTree();
+
+        OperationStats stats = Snapshot("many", "v1", files);
+
+        Assert.Equal(Files, stats.Files);
+        Assert.Equal(Files - Distinct, stats.FilesReused);
+        Assert.Equal(Distinct, TestFiles.Tree(ContentDir).Count);
+        Assert.Empty(TestFiles.TempFiles(ContentDir));
+        string output = Temp.Combine("out");
+        Restore("many", "v1", output);
+        for (int i = 0; i < Files; i += 7)
+        {
+            Assert.Equal(ContentOf(i), File.ReadAllBytes(Path.Join(output, $"d{i / 100:D2}/f{i:D4}")));
+        }
+    }
+
+    [Fact]
+    public void A_snapshot_cancelled_after_some_batches_were_placed_leaves_no_temporary_file_and_no_snapshot()
+    {
+        FileSpec[] files = WriteTree();
+        using var cts = new CancellationTokenSource();
+        SnapshotRequest request = SnapshotOf("many", "v1", BaseDir, files) with
+        {
+            Progress = p =>
+            {
+                if (p.FilesDone >= 2200)
+                {
+                    cts.Cancel();
+                }
+            },
+        };
+
+        Expect.Error(ErrorCode.Cancelled, () => Engine.Snapshot(request, cts.Token));
+
+        Assert.Empty(TestFiles.TempFiles(RootDir));
+        Expect.Error(ErrorCode.NotFound, () => Restore("many", "v1", Temp.Combine("out")));
+        Assert.Equal(Files, Snapshot("many", "v1", files).Files);
+        Assert.Empty(TestFiles.TempFiles(RootDir));
+    }
+}
