@@ -122,11 +122,11 @@ internal sealed class ContentStore
                     pin?.Invoke(encoded.Digest);
                 }
 
-                keep = !HasContent(encoded.Digest);
+                keep = !Holds(encoded.Digest);
                 if (!keep && !readOnly && pin is not null)
                 {
                     pin(encoded.Digest);
-                    keep = !HasContent(encoded.Digest);
+                    keep = !Holds(encoded.Digest);
                 }
 
                 if (keep)
@@ -149,6 +149,8 @@ internal sealed class ContentStore
                 UnixPath.TryDeleteFile(tempPath);
             }
         }
+
+        bool Holds(Digest digest) => area?.HasContent(digest) ?? HasContent(digest);
     }
 
     /// <summary>

@@ -20,13 +20,13 @@ internal sealed class PendingArea : IDisposable
     /// <summary>More than the threads that store at once, so two rarely create in one directory at the same time.</summary>
     private const int Shards = 8;
 
-    private readonly UnixFile _content;
-    private readonly UnixFile[] _shards = new UnixFile[Shards];
+    private readonly TreeDirectory _content;
+    private readonly TreeDirectory[] _shards = new TreeDirectory[Shards];
 
     public PendingArea(ContentStore store, string ownerToken)
     {
         Root = UnixPath.TempPathIn(store.ContentDir, $"{ContentStore.TempContentPrefix}{ownerToken}-");
-        _content = store.OpenContentDirectory();
+        _content = new TreeDirectory(store.OpenContentDirectory());
         try
         {
             UnixPath.CreateDirectories(Root);
@@ -34,7 +34,7 @@ internal sealed class PendingArea : IDisposable
             {
                 string path = Path.Join(Root, ShardName(shard));
                 UnixPath.CreateDirectories(path);
-                _shards[shard] = UnixFile.OpenDirectory(path);
+                _shards[shard] = new TreeDirectory(UnixFile.OpenDirectory(path));
             }
         }
         catch
@@ -51,13 +51,17 @@ internal sealed class PendingArea : IDisposable
     public string PathOf(ulong pendingId) => Path.Join(Root, ShardName(ShardOf(pendingId)), RandomName.Spell(pendingId));
 
     /// <summary>Creates the temporary file of <paramref name="pendingId"/> (which must not exist yet).</summary>
-    public UnixFile Create(ulong pendingId, uint mode) => UnixFile.CreateNewIn(_shards[ShardOf(pendingId)], RandomName.Spell(pendingId), mode);
+    public UnixFile Create(ulong pendingId, uint mode) => _shards[ShardOf(pendingId)].CreateFile(RandomName.Spell(pendingId), mode);
+
+    /// <summary>Whether the store holds <paramref name="digest"/>'s content: <see cref="ContentStore.HasContent"/> by name
+    /// in the open content directory, as many threads ask it once per new object.</summary>
+    public bool HasContent(Digest digest) => _content.Stat(digest.Hex) is { IsRegularFile: true };
 
     /// <summary>Renames durable pending content into place. Returns false (and drops it) when another writer stored the
     /// same digest first.</summary>
     public bool Place(ulong pendingId, Digest digest)
     {
-        if (UnixPath.RenameNoReplaceBetween(_shards[ShardOf(pendingId)], RandomName.Spell(pendingId), _content, digest.Hex))
+        if (_shards[ShardOf(pendingId)].RenameNoReplace(RandomName.Spell(pendingId), _content, digest.Hex))
         {
             return true;
         }
@@ -71,7 +75,7 @@ internal sealed class PendingArea : IDisposable
 
     public void Dispose()
     {
-        foreach (UnixFile? shard in _shards)
+        foreach (TreeDirectory? shard in _shards)
         {
             shard?.Dispose();
         }

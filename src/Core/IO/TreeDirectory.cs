@@ -143,37 +143,11 @@ internal sealed unsafe class TreeDirectory : IDisposable
 
     /// <summary>Moves <paramref name="from"/> to <paramref name="to"/> unless something is at <paramref name="to"/>.
     /// Returns false (leaving <paramref name="from"/> in place) when something is.</summary>
-    public bool RenameNoReplace(string from, string to)
-    {
-        fixed (byte* f = Encode(from))
-        fixed (byte* t = Encode(to))
-        {
-            if (Libc.RenameAt2(Fd, f, Fd, t, Libc.RENAME_NOREPLACE) == 0)
-            {
-                return true;
-            }
+    public bool RenameNoReplace(string from, string to) => RenameNoReplace(from, this, to);
 
-            int errno = Errno.Last;
-            if (errno == Errno.EEXIST)
-            {
-                return false;
-            }
-
-            if (errno is not (Errno.EINVAL or Errno.ENOSYS))
-            {
-                throw Errno.Exception(errno, "rename to", PathOf(to));
-            }
-
-            // No RENAME_NOREPLACE here: link then unlink gives the same no-clobber guarantee.
-            if (Libc.LinkAt(Fd, f, Fd, t, 0) != 0)
-            {
-                return Errno.Last == Errno.EEXIST ? false : throw Errno.LastException("link to", PathOf(to));
-            }
-        }
-
-        Remove(from);
-        return true;
-    }
+    /// <summary>As <see cref="RenameNoReplace(string, string)"/>, to <paramref name="to"/> in <paramref name="target"/>.</summary>
+    public bool RenameNoReplace(string from, TreeDirectory target, string to) =>
+        UnixPath.RenameNoReplaceAt(Fd, Path, from, target.Fd, target.Path, to);
 
     /// <summary>Removes a file, symlink or other non-directory; one already gone is fine.</summary>
     public void Remove(string name)

@@ -31,29 +31,6 @@ internal sealed class UnixFile : SafeHandle
     public static UnixFile CreateNew(string path, uint mode) =>
         Open(path, Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOFOLLOW, mode, "create");
 
-    /// <summary>As <see cref="CreateNew"/> for a name in an open directory: no walk of the directory's path.</summary>
-    public static unsafe UnixFile CreateNewIn(UnixFile directory, string name, uint mode)
-    {
-        while (true)
-        {
-            int fd;
-            fixed (byte* p = PathEncoding.GetNullTerminatedBytes(name))
-            {
-                fd = Libc.OpenAt(directory.Fd, p, Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, mode);
-            }
-
-            if (fd >= 0)
-            {
-                return new UnixFile(fd, System.IO.Path.Join(directory.Path, name));
-            }
-
-            if (Errno.Last != Errno.EINTR)
-            {
-                throw Errno.LastException("create", System.IO.Path.Join(directory.Path, name));
-            }
-        }
-    }
-
     /// <summary>
     /// Writes a whole small file crash-safely: a temporary file named <paramref name="tempPrefix"/>... beside it made
     /// durable, renamed into place (over an existing file only with <paramref name="replace"/>; otherwise an existing
