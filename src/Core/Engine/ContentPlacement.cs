@@ -32,6 +32,7 @@ internal sealed class ContentPlacement : IDisposable
     /// <summary>Every object handed over and not placed yet, by digest: a second file with the same content finds it here.</summary>
     private readonly Dictionary<Digest, ulong> _pending = [];
     private readonly Thread _placer;
+    private readonly Lazy<PendingArea> _area;
     private List<Digest> _arrived = [];
     private bool _completing;
     private bool _stopping;
@@ -39,7 +40,7 @@ internal sealed class ContentPlacement : IDisposable
 
     public ContentPlacement(ContentStore store, Lease lease, CancellationToken cancellation)
     {
-        Area = store.OpenPendingArea();
+        _area = new Lazy<PendingArea>(store.OpenPendingArea, LazyThreadSafetyMode.ExecutionAndPublication);
         _lease = lease;
         _cancellation = cancellation;
         _durability.Track(store.ContentDir);
@@ -48,8 +49,9 @@ internal sealed class ContentPlacement : IDisposable
         _placer.Start();
     }
 
-    /// <summary>Where the snapshot writes its new content (<see cref="ContentStore.Ingest"/>).</summary>
-    public PendingArea Area { get; }
+    /// <summary>Where the snapshot writes its new content (<see cref="ContentStore.Ingest"/>). Made at the first use: a
+    /// snapshot that finds all of its content stored changes nothing in the content directory.</summary>
+    public PendingArea Area => _area.Value;
 
     /// <summary>Hands over new content written in <see cref="Area"/> as <paramref name="pendingId"/>. Returns false, and
     /// drops that copy, when this snapshot already has the digest on its way. Throws what ended the placing, if something
@@ -88,7 +90,7 @@ internal sealed class ContentPlacement : IDisposable
         _placer.Join();
         _failure?.Throw();
         _durability.Flush();
-        Area.Dispose();
+        DisposeArea();
     }
 
     /// <summary>Stops placing and removes the area with the copies not placed. What was placed stays: it is pinned until
@@ -102,7 +104,15 @@ internal sealed class ContentPlacement : IDisposable
         }
 
         _placer.Join();
-        Area.Dispose();
+        DisposeArea();
+    }
+
+    private void DisposeArea()
+    {
+        if (_area.IsValueCreated)
+        {
+            _area.Value.Dispose();
+        }
     }
 
     private void PlaceArrivals()
