@@ -77,8 +77,8 @@ internal sealed class IdentityCache
     private readonly string? _boot;
     private readonly ConcurrentDictionary<ulong, bool> _trustedDevices = new();
     private readonly object _gate = new();
-    private readonly List<RememberedDigest> _learned = [];
-    private readonly List<FileIdentity> _used = [];
+    private List<RememberedDigest> _learned = [];
+    private List<FileIdentity> _used = [];
 
     public IdentityCache(MetadataStore metadata, TimeProvider time)
     {
@@ -139,16 +139,25 @@ internal sealed class IdentityCache
     public void Learn(bool prepared, in FileStatus before, in FileStatus after, Digest digest, long readStartNs)
     {
         FileIdentity identity = FileIdentity.Of(before);
-        if (prepared && identity == FileIdentity.Of(after) && IsSettled(identity.ChangeTimeNs, readStartNs))
+        if (!prepared || identity != FileIdentity.Of(after) || !IsSettled(identity.ChangeTimeNs, readStartNs))
         {
-            lock (_gate)
+            return;
+        }
+
+        (List<RememberedDigest> Learned, List<FileIdentity> Used)? batch = null;
+        lock (_gate)
+        {
+            _learned.Add(new RememberedDigest(identity, digest, readStartNs, readStartNs));
+            if (_learned.Count >= SaveBatchEntries)
             {
-                _learned.Add(new RememberedDigest(identity, digest, readStartNs, readStartNs));
-                if (_learned.Count >= SaveBatchEntries)
-                {
-                    SaveHeld();
-                }
+                batch = TakeHeld();
             }
+        }
+
+        // Written outside the lock: the other threads storing files go on learning meanwhile.
+        if (batch is { } full)
+        {
+            Write(full.Learned, full.Used);
         }
     }
 
@@ -156,22 +165,27 @@ internal sealed class IdentityCache
     /// losing it to a power cut only means reading those files again).</summary>
     public void Save()
     {
+        (List<RememberedDigest> learned, List<FileIdentity> used) = TakeHeld();
+        Write(learned, used);
+    }
+
+    private (List<RememberedDigest> Learned, List<FileIdentity> Used) TakeHeld()
+    {
         lock (_gate)
         {
-            SaveHeld();
+            (List<RememberedDigest>, List<FileIdentity>) held = (_learned, _used);
+            _learned = [];
+            _used = [];
+            return held;
         }
     }
 
-    /// <summary><see cref="Save"/> with <see cref="_gate"/> held.</summary>
-    private void SaveHeld()
+    private void Write(List<RememberedDigest> learned, List<FileIdentity> used)
     {
-        if (_boot is not null && (_learned.Count > 0 || _used.Count > 0))
+        if (_boot is not null && (learned.Count > 0 || used.Count > 0))
         {
-            _metadata.SaveRememberedDigests(_boot, _learned, _used, NowNs, MaxEntries);
+            _metadata.SaveRememberedDigests(_boot, learned, used, NowNs, MaxEntries);
         }
-
-        _learned.Clear();
-        _used.Clear();
     }
 
     private static bool IsSettled(long changeTimeNs, long readStartNs) =>
