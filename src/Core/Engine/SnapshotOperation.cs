@@ -26,8 +26,10 @@ namespace Snapshotter.Engine;
 /// </summary>
 internal sealed class SnapshotOperation
 {
-    /// <summary>From this many entries a snapshot collects its garbage between phases (<see cref="CollectBetweenPhases"/>).</summary>
-    private const int CollectFromEntries = 10_000;
+    /// <summary>From this many entries a snapshot collects its garbage between phases (<see cref="CollectBetweenPhases"/>).
+    /// At 20,000 files the peak was the same (45-46 MB) with and without the collections, which took some 50 ms of a
+    /// 0.3-0.4 s snapshot of that tree unchanged.</summary>
+    private const int CollectFromEntries = 50_000;
 
     private readonly EngineContext _context;
     private readonly SnapshotRequest _request;
