@@ -46,6 +46,13 @@ internal static class RelativePath
             throw SnapshotterException.InvalidArgument($"{field} '{PathEncoding.Printable(path)}' is longer than {MaxPathBytes} bytes");
         }
 
+        // Most paths come canonical already (each path a walk builds, each path read back from a snapshot): one pass over
+        // them tells, without splitting and joining them again.
+        if (IsCanonical(path))
+        {
+            return path;
+        }
+
         var parts = new List<string>();
         foreach (string part in path.Split('/'))
         {
@@ -86,6 +93,33 @@ internal static class RelativePath
         // run, and a second copy of each would cost 100,000 files 6 MB more.
         string canonical = string.Join('/', parts);
         return canonical == path ? path : canonical;
+    }
+
+    /// <summary>Whether <see cref="Normalize"/> would return <paramref name="path"/> as it is, for a path without NUL and within
+    /// <see cref="MaxPathBytes"/>: no component empty, ".", "..", reserved or possibly longer than
+    /// <see cref="MaxComponentBytes"/> (more than a third of that in chars: no char takes more than three bytes). False
+    /// sends a path to the full check, which decides.</summary>
+    private static bool IsCanonical(string path)
+    {
+        int start = 0;
+        for (int i = 0; i <= path.Length; i++)
+        {
+            if (i < path.Length && path[i] != '/')
+            {
+                continue;
+            }
+
+            ReadOnlySpan<char> part = path.AsSpan(start, i - start);
+            if (part.Length == 0 || part.Length > MaxComponentBytes / 3 || part is "." or ".."
+                || part.StartsWith(ReservedPrefix, StringComparison.Ordinal))
+            {
+                return false;
+            }
+
+            start = i + 1;
+        }
+
+        return true;
     }
 
     /// <summary>True when <paramref name="path"/> (absolute, resolved) is <paramref name="root"/> or lies below it.</summary>
