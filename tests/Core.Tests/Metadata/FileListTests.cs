@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Snapshotter.Hashing;
+using Snapshotter.IO;
 using Snapshotter.Metadata;
 using Snapshotter.Tests.Support;
 
@@ -254,5 +255,172 @@ public sealed class FileListTests : IDisposable
         }
 
         Assert.True(Scalar("SELECT count(*) FROM file_lists WHERE base_id IS NOT NULL") > 0, "no version was recorded as a difference");
+    }
+
+    private long Staged(long snapshotId) =>
+        Scalar($"SELECT (SELECT count(*) FROM staged_files WHERE snapshot_id = {snapshotId}) + (SELECT count(*) FROM staged_content WHERE snapshot_id = {snapshotId})");
+
+    /// <summary>Stages <paramref name="files"/> in random batches and order, as a snapshot does while storing, then commits them.</summary>
+    private long CommitStagedInBatches(string version, IReadOnlyList<FileRecord> files, Random random, long nowNs)
+    {
+        long id = _store.InsertPending("tree", version, nowNs, "owner", _ => true);
+        FileRecord[] shuffled = [.. files.OrderBy(_ => random.Next())];
+        for (int start = 0; start < shuffled.Length;)
+        {
+            FileRecord[] batch = shuffled[start..Math.Min(shuffled.Length, start + random.Next(1, 50))];
+            _store.Stage(id, batch, batch.Select(f => new ContentRecord(f.ContentDigest, 10, 46)));
+            start += batch.Length;
+        }
+
+        Assert.True(Staged(id) > 0);
+        Assert.Empty(_store.CommitStaged(id, nowNs, _ => true));
+        Assert.Equal(0, Staged(id));
+        return id;
+    }
+
+    /// <summary>The rows a list over <paramref name="baseFiles"/> was recorded with before lists were staged: every file not
+    /// in the base as it is, and a removal row per base file left out; null (a whole list) when the base is too small or
+    /// the rows more than a quarter of it.</summary>
+    private static HashSet<(string Path, bool Removed)>? DeltaRows(IReadOnlyCollection<FileRecord> baseFiles, IReadOnlyCollection<FileRecord> files)
+    {
+        if (baseFiles.Count < 64)
+        {
+            return null;
+        }
+
+        Dictionary<string, FileRecord> byPath = baseFiles.ToDictionary(f => f.RelativePath, StringComparer.Ordinal);
+        var present = files.Select(f => f.RelativePath).ToHashSet(StringComparer.Ordinal);
+        HashSet<(string, bool)> rows =
+        [
+            .. files.Where(f => !byPath.TryGetValue(f.RelativePath, out FileRecord? old) || old != f).Select(f => (f.RelativePath, false)),
+            .. baseFiles.Where(f => !present.Contains(f.RelativePath)).Select(f => (f.RelativePath, true)),
+        ];
+        return rows.Count <= baseFiles.Count / 4 ? rows : null;
+    }
+
+    private HashSet<(string Path, bool Removed)> RowsRecorded(string version)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _store.Path, Pooling = false }.ToString());
+        connection.Open();
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = $"SELECT relative_path, removed FROM files WHERE list_id = {ListOf(version)}";
+        using SqliteDataReader reader = command.ExecuteReader();
+        var rows = new HashSet<(string, bool)>();
+        while (reader.Read())
+        {
+            rows.Add((PathEncoding.FromBytes(reader.GetFieldValue<byte[]>(0)), reader.GetInt64(1) != 0));
+        }
+
+        return rows;
+    }
+
+    private byte[] KeyOf(string version)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _store.Path, Pooling = false }.ToString());
+        connection.Open();
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = $"SELECT key FROM file_lists WHERE id = {ListOf(version)}";
+        return (byte[])command.ExecuteScalar()!;
+    }
+
+    /// <summary>
+    /// Files staged a batch at a time in any order are recorded as lists were recorded from the files held whole: the key
+    /// of the files, the same rows, the same choice of a delta or a whole list, and the list shared when the files are a
+    /// recorded list's. Paths include a name that is not UTF-8 and characters on both sides of the surrogates.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Files_staged_in_batches_are_recorded_as_the_files_held_whole_were(int seed)
+    {
+        var random = new Random(seed);
+        FileRecord[] v1 =
+        [
+            .. Tree(150 + seed * 10),
+            File(900, 0x900) with { RelativePath = "n/caf\uDCE9" },
+            File(901, 0x901) with { RelativePath = "n/\U0001F600" },
+            File(902, 0x902) with { RelativePath = "n/\uE000" },
+        ];
+        CommitStagedInBatches("v1", v1, random, Now);
+        Assert.Equal(FileListKey.Of(v1), KeyOf("v1"));
+        Assert.Equal(-1, BaseOf("v1"));
+        Assert.Equal(v1.Select(f => (f.RelativePath, false)).ToHashSet(), RowsRecorded("v1"));
+
+        var close = v1.ToList();
+        int changed = random.Next(10);
+        close[changed] = close[changed] with { Digest = new Digest(0xA000 + (ulong)seed) };
+        changed = 10 + random.Next(10);
+        close[changed] = close[changed] with { Mode = 0x180 };
+        close[^1] = close[^1] with { Xattrs = new([new("user.x", [(byte)seed])]) };
+        close.RemoveAt(20 + random.Next(10));
+        close.Add(File(2000, 0xB000));
+        CommitStagedInBatches("close", close, random, Now + 1);
+        HashSet<(string, bool)> delta = DeltaRows(v1, close)!;
+        Assert.Equal(FileListKey.Of(close), KeyOf("close"));
+        Assert.Equal(ListOf("v1"), BaseOf("close"));
+        Assert.Equal(delta, RowsRecorded("close"));
+        Assert.Equal(Sorted(close).ToHashSet(), Files("close").ToHashSet());
+
+        FileRecord[] far = v1.Select((f, i) => i % 3 == 0 ? f with { ModificationTimeNs = Now + i } : f).ToArray();
+        CommitStagedInBatches("far", far, random, Now + 2);
+        Assert.Null(DeltaRows(v1, far));
+        Assert.Equal(FileListKey.Of(far), KeyOf("far"));
+        Assert.Equal(-1, BaseOf("far"));
+        Assert.Equal(far.Length, RowsOf("far"));
+
+        long lists = Scalar("SELECT count(*) FROM file_lists");
+        CommitStagedInBatches("again", v1, random, Now + 3);
+        Assert.Equal(ListOf("v1"), ListOf("again"));
+        Assert.Equal(lists, Scalar("SELECT count(*) FROM file_lists"));
+
+        SnapshotSummary summary = _store.ListCommitted("tree", "close").Single();
+        Assert.Equal((close.Count, close.Sum(f => f.Size), close.Select(f => f.ContentDigest).Distinct().Count() * 46L), ((int)summary.Files, summary.Bytes, summary.StoredBytes));
+        Assert.Equal(0, Scalar("SELECT count(*) FROM staged_files") + Scalar("SELECT count(*) FROM staged_content"));
+        Assert.Empty(_store.CheckIntegrity());
+    }
+
+    [Fact]
+    public void Staged_files_go_with_their_reservation_and_reference_no_content()
+    {
+        FileRecord[] files = Tree(20, digestBase: 0x7000);
+        ContentRecord[] contents = [.. files.Select(f => new ContentRecord(f.ContentDigest, 10, 46))];
+
+        // Dropped by the call that failed.
+        long failed = _store.InsertPending("tree", "failed", Now, "owner", _ => true);
+        _store.Stage(failed, files, contents);
+        Assert.Equal(40, Staged(failed));
+        Assert.Empty(_store.ReferencedDigests());
+        _store.DeletePending(failed);
+        Assert.Equal(0, Staged(failed));
+
+        // Dropped by recovery once its process is gone.
+        long crashed = _store.InsertPending("tree", "crashed", Now, "crashed-owner", _ => true);
+        _store.Stage(crashed, files, contents);
+        Assert.Equal(1, _store.DeleteAbandonedPending(owner => owner != "crashed-owner"));
+        Assert.Equal(0, Staged(crashed));
+
+        // Taken over by a later call of the same name and version.
+        long abandoned = _store.InsertPending("tree", "v1", Now, "crashed-owner", _ => true);
+        _store.Stage(abandoned, files, contents);
+        long taker = _store.InsertPending("tree", "v1", Now, "owner", owner => owner != "crashed-owner");
+        Assert.Equal(0, Staged(abandoned));
+
+        // Kept when content is missing at the commit (the caller stores it again and retries), dropped once committed.
+        _store.Stage(taker, files, contents);
+        Assert.Equal([files[3].ContentDigest], _store.CommitStaged(taker, Now, d => d != files[3].ContentDigest));
+        Assert.Null(_store.FindCommitted("tree", "v1"));
+        Assert.Equal(40, Staged(taker));
+        Assert.Empty(_store.CommitStaged(taker, Now, _ => true));
+        Assert.Equal(0, Staged(taker));
+        Assert.Equal(Sorted(files), Files("v1"));
+
+        // A path staged twice is refused unless the file replaces the one staged.
+        long twice = _store.InsertPending("tree", "twice", Now, "owner", _ => true);
+        _store.Stage(twice, files[..1], []);
+        Assert.ThrowsAny<SqliteException>(() => _store.Stage(twice, files[..1], []));
+        _store.Stage(twice, [files[0] with { Mode = 0x180 }], [], replace: true);
+        Assert.Equal([files[0] with { Mode = 0x180 }], _store.ReadStaged(twice));
+        Assert.Empty(_store.CheckIntegrity());
     }
 }
