@@ -172,9 +172,14 @@ internal sealed class SnapshotOperation
             () =>
             {
                 _identities.Save();
+
+                // Every digest is looked up by name in the open content directory: one statx each, not a walk of the
+                // store's path, while the commit holds the metadata lock.
+                using ContentStore.Lookup stored = _context.Store.OpenLookup();
+                bool IsStored(Digest digest) => stored.StoredSize(digest) is not null;
                 return CompletesRecords
-                    ? _context.Metadata.Commit(pendingId, Final(pendingId), [], _context.NowNs, _context.Store.HasContent, lifecycle: _request.Lifecycle)
-                    : _context.Metadata.CommitStaged(pendingId, _context.NowNs, _context.Store.HasContent, lifecycle: _request.Lifecycle);
+                    ? _context.Metadata.Commit(pendingId, Final(pendingId), [], _context.NowNs, IsStored, lifecycle: _request.Lifecycle)
+                    : _context.Metadata.CommitStaged(pendingId, _context.NowNs, IsStored, lifecycle: _request.Lifecycle);
             },
             missing =>
             {
