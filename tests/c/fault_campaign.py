@@ -24,7 +24,6 @@ import os
 import random
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -461,18 +460,10 @@ def check_output(operation, point, where, finished):
 
 
 def leftovers(point, killed):
-    """Temporary files in the store, owner lock files, entries staged by a snapshot that never committed, a restore's
-    temporary files, and (unless the CLI was killed writing it) an export's partial file."""
+    """Temporary files in the store, owner lock files, a restore's temporary files, and (unless the CLI was killed
+    writing it) an export's partial file."""
     root = f"{point}/root"
     left = []
-    database = f"{root}/metadata/snapshotter.db"
-    if os.path.exists(database):
-        with sqlite3.connect(database) as connection:
-            for table in ("staged_files", "staged_content"):
-                rows = connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-                if rows:
-                    left.append(f"{rows} rows of {table}")
-        connection.close()
     owners = f"{root}/metadata/owners"
     if os.path.isdir(owners):
         left += [f"metadata/owners/{name}" for name in os.listdir(owners)]

@@ -17,8 +17,7 @@ namespace Snapshotter.Engine;
 /// <summary>
 /// One snapshot call. Everything is validated before anything is written; then name:version is reserved
 /// as pending, every file is stored (new content under temporary names, placed in batches while storing goes on: see
-/// <see cref="ContentPlacement"/>) and its entry staged under the reservation (<see cref="FileStaging"/>), the renames
-/// are made durable, and one transaction records the staged entries as the snapshot's list and makes it visible.
+/// <see cref="ContentPlacement"/>), the renames are made durable, and one transaction makes the snapshot visible.
 /// Content found already stored is pinned by the call's lease before it is taken as stored (the store is checked
 /// again after the pin), and new content a batch at a time before it is placed, so nothing the snapshot relies on can
 /// be collected before the commit references it. Any failure drops the reservation and every
@@ -53,6 +52,7 @@ internal sealed class SnapshotOperation
         NameRules.ValidateVersion(_request.Version);
         SourceTree tree = Resolve();
         SourceFile[] sources = tree.Files;
+        CollectBetweenPhases(tree);
 
         using var lease = Lease.Acquire(_context, $"snapshot {_request.Name}:{_request.Version}");
         long pendingId = _context.Metadata.InsertPending(_request.Name, _request.Version, _context.NowNs, _context.Owner.Token, _context.IsOwnerAlive);
@@ -60,10 +60,10 @@ internal sealed class SnapshotOperation
         try
         {
             CheckCatalog(tree);
+            var records = new FileRecord[sources.Length];
+            var contents = new ContentRecord[sources.Length];
             long totalBytes = sources.Sum(s => s.Status.Size);
             var progress = new ProgressTracker(_request.Progress, _context.Time, sources.Length, totalBytes);
-            var staging = new FileStaging(_context.Metadata, pendingId);
-            var leaders = new LeaderRecords(tree);
 
             Dictionary<int, Digest> remembered = _request.Rehash ? [] : _identities.Recall(sources.Length, i => sources[i].Status, i => sources[i].ResolvedPath);
             lease.PinContent(remembered.Values);
@@ -71,21 +71,16 @@ internal sealed class SnapshotOperation
             {
                 BoundedParallel.For(sources.Length, _context.Concurrency, _cancellation, (i, token) =>
                 {
-                    ContentRecord content = default;
-                    FileRecord record = (remembered.TryGetValue(i, out Digest digest) ? Reuse(sources[i], digest, stored!, out content, progress) : null)
-                        ?? Store(sources[i], lease, placement, out content, progress, token);
-                    leaders.Keep(i, record);
-                    staging.Add(record, content);
+                    records[i] = (remembered.TryGetValue(i, out Digest digest) ? Reuse(sources[i], digest, stored!, out contents[i], progress) : null)
+                        ?? Store(sources[i], lease, placement, out contents[i], progress, token);
                 });
             }
 
-            staging.Flush();
-            _context.Metadata.Stage(pendingId, [.. leaders.Links(), .. tree.Others], []);
             placement.Complete();
             CollectBetweenPhases(tree);
-            UploadContent(pendingId);
-            PushToCatalog(pendingId);
-            Commit(pendingId, tree, leaders, lease);
+            UploadContent(WithInherited(Recorded(tree, records)));
+            PushToCatalog(WithInherited(Recorded(tree, records)));
+            Commit(pendingId, tree, records, lease, contents);
             progress.Complete();
             return _stats.ToStats(tree.EntryCount, totalBytes, Stopwatch.GetElapsedTime(started));
         }
@@ -100,15 +95,15 @@ internal sealed class SnapshotOperation
     /// <summary>
     /// A full, compacting collection where a phase of a large snapshot has just left its garbage: the walk of the tree
     /// (every name and path it built) and the storing of the files. Left to its own pace, set by what survives, the
-    /// collector kept about twice the live heap; an aggressive collection also gives back the memory it had committed
-    /// beyond the live heap, which a forced one kept (at 100,000 files of 512 B: 47 MB committed for 28 MB live). Below
-    /// <see cref="CollectFromEntries"/> entries the heap is small and this is left to the collector.
+    /// collector kept about twice the live heap: at 100,000 files of 512 B the peak went from about 120 MB to 99 MB with
+    /// these two collections. Below <see cref="CollectFromEntries"/> entries the heap is small and
+    /// this is left to the collector.
     /// </summary>
     private static void CollectBetweenPhases(SourceTree tree)
     {
         if (tree.EntryCount >= CollectFromEntries)
         {
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
         }
     }
 
@@ -129,7 +124,6 @@ internal sealed class SnapshotOperation
 
         IReadOnlyList<FileSpec> files = _request.Files ?? throw SnapshotterException.InvalidArgument("files is required");
         SourceTree tree = SourceTree.Resolve(baseDir, files, _context.Concurrency, _cancellation);
-        CollectBetweenPhases(tree);
 
         // No files given and "." over an empty base dir alike: an empty snapshot is more often a mistake than meant.
         if (tree.EntryCount == 0 && !_request.AllowEmpty)
@@ -139,76 +133,64 @@ internal sealed class SnapshotOperation
                 : $"no files beneath the paths given for snapshot '{_request.Name}:{_request.Version}': an empty snapshot must be asked for (allow empty)");
         }
 
-        (string Path, EntryType Type)[] entries =
-        [
-            .. tree.Files.Select(f => (f.RelativePath, EntryType.Regular)),
-            .. tree.Links.Select(l => (l.RelativePath, EntryType.Hardlink)),
-            .. tree.Others.Select(o => (o.RelativePath, o.Type)),
-        ];
-        if (TreeShape.FirstBeneathNonDirectory(entries, e => e.Path, e => e.Type) is { } misplaced)
+        if (TreeShape.FirstBeneathNonDirectory(Planned(tree)) is { } misplaced)
         {
             throw SnapshotterException.InvalidArgument(
-                $"'{PathEncoding.Printable(misplaced.Entry.Path)}' lies beneath '{PathEncoding.Printable(misplaced.Parent.Path)}', which the snapshot records as a {misplaced.Parent.Type}: name the path without the symlink");
+                $"'{PathEncoding.Printable(misplaced.Entry.RelativePath)}' lies beneath '{PathEncoding.Printable(misplaced.Parent.RelativePath)}', which the snapshot records as a {misplaced.Parent.Type}: name the path without the symlink");
         }
 
         return tree;
     }
 
     /// <summary>What the snapshot will record, but the digests: known before any file is read.</summary>
-    private static List<FileRecord> Planned(SourceTree tree)
-    {
-        FileRecord[] records = tree.Files.Select(f => Record(f, null, f.Status)).ToArray();
-        return [.. records, .. LeaderRecords.Links(tree, i => records[i]), .. tree.Others];
-    }
+    private static List<FileRecord> Planned(SourceTree tree) => Recorded(tree, tree.Files.Select(f => Record(f, null, f.Status)).ToArray());
+
+    /// <summary>Every entry the snapshot records: the files stored (<paramref name="records"/>, by index of
+    /// <see cref="SourceTree.Files"/>), the hardlinks to them and the entries without content.</summary>
+    private static List<FileRecord> Recorded(SourceTree tree, FileRecord[] records) =>
+    [
+        .. records,
+        .. tree.Links.Select(link => records[link.Leader] with
+        {
+            RelativePath = link.RelativePath, Type = EntryType.Hardlink, LinkTarget = records[link.Leader].RelativePath,
+        }),
+        .. tree.Others,
+    ];
 
     /// <summary>
-    /// Commits the staged files, the metadata store checking under its write lock that every digest is still stored.
-    /// Content that a concurrent delete removed after this call had found it in the store is stored again from its
-    /// source, a bounded number of times, so a delete racing with a snapshot never makes the snapshot fail or lose content.
+    /// Commits, the metadata store checking under its write lock that every digest is still stored. Content that a
+    /// concurrent delete removed after this call had found it in the store is stored again from its source, a
+    /// bounded number of times, so a delete racing with a snapshot never makes the snapshot fail or lose content.
     /// </summary>
-    private void Commit(long pendingId, SourceTree tree, LeaderRecords leaders, Lease lease)
+    private void Commit(
+        long pendingId,
+        SourceTree tree,
+        FileRecord[] records,
+        Lease lease,
+        ContentRecord[] contents)
     {
         CommitRetry.Run(
             () =>
             {
                 _identities.Save();
-
-                // Every digest is looked up by name in the open content directory: one statx each, not a walk of the
-                // store's path, while the commit holds the metadata lock.
-                using ContentStore.Lookup stored = _context.Store.OpenLookup();
-                bool IsStored(Digest digest) => stored.StoredSize(digest) is not null;
-                return CompletesRecords
-                    ? _context.Metadata.Commit(pendingId, Final(pendingId), [], _context.NowNs, IsStored, lifecycle: _request.Lifecycle)
-                    : _context.Metadata.CommitStaged(pendingId, _context.NowNs, IsStored, lifecycle: _request.Lifecycle);
+                return _context.Metadata.Commit(pendingId, WithInherited(Recorded(tree, records)), contents, _context.NowNs, _context.Store.HasContent, lifecycle: _request.Lifecycle);
             },
             missing =>
             {
-                HashSet<string> vanished = _context.Metadata.StagedPathsOf(pendingId, missing);
-                int[] again = Enumerable.Range(0, tree.Files.Length).Where(i => vanished.Contains(tree.Files[i].RelativePath)).ToArray();
+                var vanished = missing.ToHashSet();
+                int[] again = Enumerable.Range(0, records.Length).Where(i => records[i].Digest is { } digest && vanished.Contains(digest)).ToArray();
                 var unreported = new ProgressTracker(null, _context.Time, again.Length, 0);
-                var staging = new FileStaging(_context.Metadata, pendingId, replace: true);
                 using var placement = new ContentPlacement(_context.Store, lease, _cancellation);
                 BoundedParallel.For(again.Length, _context.Concurrency, _cancellation, (j, token) =>
                 {
-                    FileRecord record = Store(tree.Files[again[j]], lease, placement, out ContentRecord content, unreported, token);
-                    leaders.Keep(again[j], record);
-                    staging.Add(record, content);
+                    records[again[j]] = Store(tree.Files[again[j]], lease, placement, out contents[again[j]], unreported, token);
                 });
-                staging.Flush();
-                _context.Metadata.Stage(pendingId, leaders.Links(), [], replace: true);
                 placement.Complete();
-                UploadContent(pendingId);
+                UploadContent(WithInherited(Recorded(tree, records)));
             },
             "while the snapshot was being committed; snapshot it again");
         _context.Recovery.TryWrite(_context.Metadata, _request.Name, _request.Version);
     }
-
-    /// <summary>Whether the request adds to the files stored (inherited files, or records completed by the caller): the
-    /// snapshot's files are then read back from the staging and committed as a whole.</summary>
-    private bool CompletesRecords => _request.InheritedFiles.Count > 0 || _request.CompleteRecords is not null;
-
-    /// <summary>Every file the snapshot records, read back from the staging and completed as the request asks.</summary>
-    private IReadOnlyList<FileRecord> Final(long pendingId) => WithInherited(_context.Metadata.ReadStaged(pendingId));
 
     /// <summary>What the snapshot records: the files stored by this call and the request's inherited ones they do not
     /// replace, by path, as the request's <see cref="SnapshotRequest.CompleteRecords"/> completes them.</summary>
@@ -321,16 +303,16 @@ internal sealed class SnapshotOperation
     /// <summary>
     /// Uploads the snapshot's content to the content provider, before the snapshot becomes visible, so
     /// no reader elsewhere can see it without its content being there. Content recorded as uploaded to the
-    /// same location is not uploaded again. Reads the snapshot's files back from the staging (held only here).
+    /// same location is not uploaded again.
     /// </summary>
-    private void UploadContent(long pendingId)
+    private void UploadContent(IReadOnlyList<FileRecord> records)
     {
         if (_context.ContentProvider is not { } provider)
         {
             return;
         }
 
-        List<Digest> needed = _context.Metadata.NotUploaded(Final(pendingId).Where(r => r.HasContent).Select(r => r.ContentDigest).Distinct(), provider.Location);
+        List<Digest> needed = _context.Metadata.NotUploaded(records.Where(r => r.HasContent).Select(r => r.ContentDigest).Distinct(), provider.Location);
         BoundedParallel.For(needed.Count, _context.Concurrency, _cancellation, (i, token) =>
             provider.Upload(needed[i], _context.Store.ContentPath(needed[i]), token));
         _context.Metadata.MarkUploaded(needed, provider.Location, _context.NowNs);
@@ -357,17 +339,15 @@ internal sealed class SnapshotOperation
     /// <summary>
     /// Pushes the snapshot's metadata to the remote catalog once its content is durable and uploaded, before it becomes visible
     /// locally. The catalog is checked again right before pushing: another writer may have published
-    /// name:version meanwhile. The same snapshot there already is success; another one is ALREADY_EXISTS. Reads the
-    /// snapshot's files back from the staging (held only here).
+    /// name:version meanwhile. The same snapshot there already is success; another one is ALREADY_EXISTS.
     /// </summary>
-    private void PushToCatalog(long pendingId)
+    private void PushToCatalog(IReadOnlyList<FileRecord> records)
     {
         if (_context.RemoteCatalog is not { } catalog)
         {
             return;
         }
 
-        IReadOnlyList<FileRecord> records = Final(pendingId);
         if (PullFromCatalog(catalog) is { } published)
         {
             if (published.HasSameFiles(records))

@@ -7,11 +7,8 @@ namespace Snapshotter.Metadata;
 
 /// <summary>
 /// What identifies a snapshot's file list in the metadata store, so that versions with identical files share one
-/// recorded list: 128 bits, XXH3-64 with two seeds over every field of every file, in the order of their paths' bytes
-/// (the order the database keeps paths in, so a list staged there is keyed as it is read back), whatever order the
-/// files came in. That is the ordinal order of the paths' strings but where a path holds a character beyond U+FFFF or
-/// a byte that is not UTF-8 (see <see cref="PathEncoding"/>): lists of such paths recorded before took the strings'
-/// order, and are only no longer shared with new ones. Not a cryptographic hash (that would load OpenSSL into every process): a list is
+/// recorded list: 128 bits, XXH3-64 with two seeds over every field of every file, in ordinal order of their paths,
+/// whatever order the files came in. Not a cryptographic hash (that would load OpenSSL into every process): a list is
 /// taken for another only if both hashes collide, far less likely than the collision of two XXH3-64 content digests
 /// the store already names content by. The encoding is internal to the store: if it ever changed, lists recorded
 /// before would only stop being shared.
@@ -31,24 +28,17 @@ internal static class FileListKey
     /// they did before those fields existed, so their lists keep their keys.</summary>
     private const int TreeFieldsFollow = 0x100;
 
-    private static readonly Comparer<byte[]> ByBytes = Comparer<byte[]>.Create((a, b) => a.AsSpan().SequenceCompareTo(b));
-
-    /// <summary>The key of <paramref name="files"/>, in any order.</summary>
-    public static byte[] Of(IReadOnlyCollection<FileRecord> files) =>
-        Of(files.Count, files.Select(f => (Path: PathEncoding.GetBytes(f.RelativePath), File: f)).OrderBy(p => p.Path, ByBytes).Select(p => p.File));
-
-    /// <summary>The key of <paramref name="count"/> files given in the order of their paths' bytes, read one at a time.</summary>
-    public static byte[] Of(long count, IEnumerable<FileRecord> filesByPath)
+    public static byte[] Of(IReadOnlyCollection<FileRecord> files)
     {
         var first = new XxHash3();
         var second = new XxHash3(SecondSeed);
-        Span<byte> countBytes = stackalloc byte[8];
-        BinaryPrimitives.WriteInt64LittleEndian(countBytes, count);
-        first.Append(countBytes);
-        second.Append(countBytes);
+        Span<byte> count = stackalloc byte[8];
+        BinaryPrimitives.WriteInt64LittleEndian(count, files.Count);
+        first.Append(count);
+        second.Append(count);
         byte[] record = new byte[256];
         var tree = new ArrayBufferWriter<byte>();
-        foreach (FileRecord file in filesByPath)
+        foreach (FileRecord file in files.OrderBy(f => f.RelativePath, StringComparer.Ordinal))
         {
             byte[] path = PathEncoding.GetBytes(file.RelativePath);
             int pathBytes = path.Length;

@@ -34,6 +34,10 @@ internal sealed class FileLists
 
     public FileLists(MetadataDatabase database) => _database = database;
 
+    /// <summary>A whole list read to record another as a delta over it; <see cref="Key"/> tells it from a list recorded
+    /// later under a reused id.</summary>
+    internal sealed record ListBase(long Id, byte[] Key, Dictionary<string, FileRecord> Files);
+
     /// <summary>A row of a delta: a file, or a base file it lacks.</summary>
     internal readonly record struct ListRow(FileRecord File, bool Removed);
 
@@ -129,6 +133,57 @@ internal sealed class FileLists
         }
     }
 
+    /// <summary>
+    /// Read before the commit's write transaction (lists never change once recorded, so the commit only checks that
+    /// this one still exists): the whole list <paramref name="name"/>'s latest committed version records or is a
+    /// delta over, when it is big enough to be a base. Null otherwise, and when a list with <paramref name="key"/> is
+    /// recorded already: the commit will most likely share it.
+    /// </summary>
+    internal ListBase? ReadDeltaBase(string name, byte[] key) => ReadDeltaBase(key, "s.name = $name", "$name", name);
+
+    /// <summary>As <see cref="ReadDeltaBase(string, byte[])"/>, over the list of the snapshot <paramref name="snapshotId"/>
+    /// (a lifecycle commit's parent), whatever its name.</summary>
+    internal ListBase? ReadDeltaBaseOf(long snapshotId, byte[] key) => ReadDeltaBase(key, "s.id = $id", "$id", snapshotId);
+
+    private ListBase? ReadDeltaBase(byte[] key, string snapshotCondition, string parameter, object value)
+    {
+        using var connection = _database.Connect(durable: false);
+        using var transaction = connection.BeginTransaction(deferred: true);
+        using (var recorded = connection.CreateCommand())
+        {
+            recorded.CommandText = "SELECT 1 FROM file_lists WHERE key = $key";
+            recorded.Parameters.AddWithValue("$key", key);
+            if (recorded.ExecuteScalar() is not null)
+            {
+                return null;
+            }
+        }
+
+        using var find = connection.CreateCommand();
+        find.CommandText = $"""
+            SELECT b.id, b.key, b.files FROM snapshots s
+            JOIN file_lists l ON l.id = s.list_id
+            JOIN file_lists b ON b.id = coalesce(l.base_id, l.id)
+            WHERE {snapshotCondition} AND s.state = $committed
+            ORDER BY s.created_ns DESC, s.id DESC LIMIT 1
+            """;
+        find.Parameters.AddWithValue(parameter, value);
+        find.Parameters.AddWithValue("$committed", SnapshotRecords.CommittedState);
+        long id;
+        byte[] baseKey;
+        using (var reader = find.ExecuteReader())
+        {
+            if (!reader.Read() || reader.GetInt64(2) < MinDeltaBaseFiles)
+            {
+                return null;
+            }
+
+            (id, baseKey) = (reader.GetInt64(0), (byte[])reader.GetValue(1));
+        }
+
+        return new ListBase(id, baseKey, ReadWholeList(connection, id));
+    }
+
     /// <summary>The rows of <paramref name="files"/> as a delta over <paramref name="baseFiles"/>, or null when they would be
     /// more than <see cref="DeltaShare"/> allows (the list is then recorded whole).</summary>
     private static List<ListRow>? Delta(Dictionary<string, FileRecord> baseFiles, IReadOnlyCollection<FileRecord> files)
@@ -171,269 +226,64 @@ internal sealed class FileLists
     }
 
     /// <summary>
-    /// Stages <paramref name="files"/> and <paramref name="contents"/> (the first record of a digest kept) for the pending
-    /// snapshot <paramref name="snapshotId"/>, inside the caller's write transaction. A path staged already is refused
-    /// (a list names a path once), or its file replaced with <paramref name="replace"/> (a file stored again). Staged rows
-    /// are the pending snapshot's: they go with its row, and <see cref="RecordStaged"/> turns them into its list.
+    /// The id of the recorded list with <paramref name="key"/>, recorded now (with its content records) when there is
+    /// none, inside the caller's write transaction. A list already recorded belongs to a committed snapshot, so its
+    /// content cannot be released before this transaction ends, and is not checked again; the same holds for the files
+    /// a delta takes from its base (a base has a snapshot of its own). What is new is checked with
+    /// <paramref name="isContentPresent"/> first: the missing digests are returned and nothing is recorded.
     /// </summary>
-    internal static void Stage(SqliteConnection connection, long snapshotId, IEnumerable<FileRecord> files, IEnumerable<ContentRecord> contents, bool replace = false)
-    {
-        using (var insert = new RowStatement(connection, $"""
-            INSERT {(replace ? "OR REPLACE " : "")}INTO staged_files (snapshot_id, {FileColumns}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
-            """))
-        {
-            insert.Bind(1, snapshotId);
-            foreach (FileRecord file in files)
-            {
-                BindFile(insert, file).Execute();
-            }
-        }
-
-        using var content = new RowStatement(connection, """
-            INSERT INTO staged_content (snapshot_id, digest, size, encoded_size) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING
-            """);
-        content.Bind(1, snapshotId);
-        foreach (ContentRecord record in contents)
-        {
-            content.Bind(2, record.Digest).Bind(3, record.Size).Bind(4, record.EncodedSize).Execute();
-        }
-    }
-
-    /// <summary>Drops the files staged for <paramref name="snapshotId"/> (not its content records), inside the caller's
-    /// write transaction.</summary>
-    internal static void ClearStagedFiles(SqliteConnection connection, long snapshotId) =>
-        Run(connection, "DELETE FROM staged_files WHERE snapshot_id = ?1", snapshotId);
-
-    /// <summary>The files staged for <paramref name="snapshotId"/>, by path.</summary>
-    internal static List<FileRecord> ReadStaged(SqliteConnection connection, long snapshotId)
-    {
-        using var query = new RowStatement(connection, $"SELECT {FileColumns}, 0 FROM staged_files WHERE snapshot_id = ?1 ORDER BY relative_path");
-        return EnumerateRows(query.Bind(1, snapshotId)).Select(r => r.File).ToList();
-    }
-
-    /// <summary>The paths of the regular files staged for <paramref name="snapshotId"/> with one of <paramref name="digests"/>.</summary>
-    internal static HashSet<string> StagedPathsOf(SqliteConnection connection, long snapshotId, IEnumerable<Digest> digests)
-    {
-        using var query = new RowStatement(connection, "SELECT relative_path FROM staged_files WHERE snapshot_id = ?1 AND digest = ?2 AND typeflag = ?3");
-        query.Bind(1, snapshotId).Bind(3, (long)EntryType.Regular);
-        var paths = new HashSet<string>(StringComparer.Ordinal);
-        foreach (Digest digest in digests)
-        {
-            query.Bind(2, digest);
-            while (query.Read())
-            {
-                paths.Add(PathEncoding.FromBytes(query.Text(0)));
-            }
-        }
-
-        return paths;
-    }
-
-    /// <summary>Where a staged list looks for the whole list to be recorded as a delta over (see
-    /// <see cref="RecordStaged"/>): a condition on the committed snapshots <c>s</c>, with its one parameter ?1.</summary>
-    internal readonly record struct BaseCandidates(string SnapshotCondition, long Parameter)
-    {
-        /// <summary>The latest committed version of the pending snapshot's name.</summary>
-        public static BaseCandidates SameNameAs(long snapshotId) => new("s.name = (SELECT name FROM snapshots WHERE id = ?1)", snapshotId);
-
-        /// <summary>The committed snapshot <paramref name="snapshotId"/> (a lifecycle commit's parent).</summary>
-        public static BaseCandidates Snapshot(long snapshotId) => new("s.id = ?1", snapshotId);
-    }
-
-    /// <summary>A staged row that is a base row as it is (?1 the pending snapshot, ?2 the base list, NULL for none): not a row of a delta.</summary>
-    private const string InBaseUnchanged = """
-        EXISTS (SELECT 1 FROM files b WHERE b.list_id = ?2 AND b.relative_path = s.relative_path AND b.digest IS s.digest
-            AND b.read_only = s.read_only AND b.mode = s.mode AND b.uid = s.uid AND b.gid = s.gid AND b.size = s.size
-            AND b.mtime_ns = s.mtime_ns AND b.mtime_offset_s = s.mtime_offset_s AND b.typeflag = s.typeflag
-            AND b.link_target IS s.link_target AND b.dev_major = s.dev_major AND b.dev_minor = s.dev_minor AND b.xattrs IS s.xattrs)
-        """;
-
-    /// <summary>A base row with no staged file of its path (?1, ?2 as in <see cref="InBaseUnchanged"/>): a removal row of a delta.</summary>
-    private const string NotStaged = "NOT EXISTS (SELECT 1 FROM staged_files s WHERE s.snapshot_id = ?1 AND s.relative_path = b.relative_path)";
-
-    /// <summary>
-    /// Records the files staged for <paramref name="snapshotId"/> as a list, inside the caller's write transaction, and
-    /// returns its id: the list recorded already with the same <see cref="FileListKey"/> when there is one (it belongs to
-    /// a committed snapshot, so its content cannot be released before this transaction ends, and is not checked again),
-    /// else a new list, a delta over the whole list <paramref name="candidates"/> names when one is big enough and the
-    /// delta holds at most <see cref="DeltaShare"/> of it, whole otherwise. What is new is checked with
-    /// <paramref name="isContentPresent"/> first: the missing digests are returned and nothing is recorded (the files a
-    /// delta takes from its base need no check: a base has a snapshot of its own). The staged rows are read in path order
-    /// and by SQL, never held all at once, and dropped once recorded.
-    /// </summary>
-    internal static (long ListId, IReadOnlyList<Digest> Missing) RecordStaged(
+    internal static (long ListId, IReadOnlyList<Digest> Missing) Record(
         SqliteConnection connection,
-        long snapshotId,
-        BaseCandidates? candidates,
+        byte[] key,
+        IReadOnlyList<FileRecord> files,
+        IReadOnlyCollection<ContentRecord> contents,
+        ListBase? deltaBase,
         long nowNs,
         Func<Digest, bool>? isContentPresent)
     {
-        byte[] key = StagedKey(connection, snapshotId);
-        long? listId = null;
         using (var find = connection.CreateCommand())
         {
             find.CommandText = "SELECT id FROM file_lists WHERE key = $key";
             find.Parameters.AddWithValue("$key", key);
-            listId = find.ExecuteScalar() as long?;
+            if (find.ExecuteScalar() is long existing)
+            {
+                return (existing, []);
+            }
         }
 
-        if (listId is null)
+        List<ListRow>? delta = deltaBase is null || !IsWholeList(connection, deltaBase) ? null : Delta(deltaBase.Files, files);
+        List<ListRow> rows = delta ?? WholeRows(files);
+        // Sets and maps over every file are made at their final size: grown by doubling, a list of 100,000 files left
+        // each one's smaller copies behind as garbage at the commit, the snapshot's peak.
+        var added = new HashSet<Digest>(rows.Count);
+        added.UnionWith(rows.Where(r => !r.Removed && r.File.HasContent).Select(r => r.File.ContentDigest));
+        if (isContentPresent is not null)
         {
-            long? baseId = candidates is { } where ? DeltaBase(connection, snapshotId, where) : null;
-            if (isContentPresent is not null && MissingContent(connection, snapshotId, baseId, isContentPresent) is { Count: > 0 } missing)
+            List<Digest> missing = added.Where(d => !isContentPresent(d)).ToList();
+            if (missing.Count > 0)
             {
                 return (0, missing);
             }
-
-            listId = InsertStagedList(connection, snapshotId, key, baseId, nowNs);
         }
 
-        Run(connection, "DELETE FROM staged_files WHERE snapshot_id = ?1", snapshotId);
-        Run(connection, "DELETE FROM staged_content WHERE snapshot_id = ?1", snapshotId);
-        return (listId.Value, []);
+        InsertContent(connection, delta is null ? contents : contents.Where(c => added.Contains(c.Digest)).ToList(), nowNs);
+        long listId = InsertFileList(connection, key, files, StoredBytes(connection, files, contents), delta is null ? null : deltaBase!.Id);
+        InsertRows(connection, listId, rows);
+        return (listId, []);
     }
 
-    /// <summary>The key of the staged files, read a row at a time in path order.</summary>
-    private static byte[] StagedKey(SqliteConnection connection, long snapshotId)
+    /// <summary>Whether the base read before the transaction is still recorded, whole, as that list.</summary>
+    private static bool IsWholeList(SqliteConnection connection, ListBase candidate)
     {
-        long count;
-        using (var counted = new RowStatement(connection, "SELECT count(*) FROM staged_files WHERE snapshot_id = ?1"))
-        {
-            count = counted.Bind(1, snapshotId).Read() ? counted.Int64(0) : 0;
-            counted.Reset();
-        }
-
-        using var query = new RowStatement(connection, $"SELECT {FileColumns}, 0 FROM staged_files WHERE snapshot_id = ?1 ORDER BY relative_path");
-        return FileListKey.Of(count, EnumerateRows(query.Bind(1, snapshotId)).Select(r => r.File));
-    }
-
-    /// <summary>The whole list the latest snapshot <paramref name="candidates"/> names records or is a delta over, when it is
-    /// big enough to be a base and the staged files differ from it by at most <see cref="DeltaShare"/> of its rows; null otherwise.</summary>
-    private static long? DeltaBase(SqliteConnection connection, long snapshotId, BaseCandidates candidates)
-    {
-        long baseId, baseFiles;
-        using (var find = new RowStatement(connection, $"""
-            SELECT b.id, b.files FROM snapshots s
-            JOIN file_lists l ON l.id = s.list_id
-            JOIN file_lists b ON b.id = coalesce(l.base_id, l.id)
-            WHERE {candidates.SnapshotCondition} AND s.state = {SnapshotRecords.CommittedState}
-            ORDER BY s.created_ns DESC, s.id DESC LIMIT 1
-            """))
-        {
-            if (!find.Bind(1, candidates.Parameter).Read() || find.Int64(1) < MinDeltaBaseFiles)
-            {
-                find.Reset();
-                return null;
-            }
-
-            (baseId, baseFiles) = (find.Int64(0), find.Int64(1));
-            find.Reset();
-        }
-
-        using var rows = new RowStatement(connection, $"""
-            SELECT (SELECT count(*) FROM staged_files s WHERE s.snapshot_id = ?1 AND NOT {InBaseUnchanged})
-                 + (SELECT count(*) FROM files b WHERE b.list_id = ?2 AND {NotStaged})
-            """);
-        long deltaRows = rows.Bind(1, snapshotId).Bind(2, baseId).Read() ? rows.Int64(0) : long.MaxValue;
-        rows.Reset();
-        return deltaRows <= baseFiles / DeltaShare ? baseId : null;
-    }
-
-    /// <summary>The digests of the list's own rows (a delta's, or every row of a whole list) that <paramref name="isContentPresent"/> does not find.</summary>
-    private static List<Digest> MissingContent(SqliteConnection connection, long snapshotId, long? baseId, Func<Digest, bool> isContentPresent)
-    {
-        using var query = new RowStatement(connection, $"""
-            SELECT DISTINCT s.digest FROM staged_files s WHERE s.snapshot_id = ?1 AND s.digest IS NOT NULL AND NOT {InBaseUnchanged}
-            """);
-        BindBase(query.Bind(1, snapshotId), baseId);
-        var missing = new List<Digest>();
-        while (query.Read())
-        {
-            Digest digest = Digest.TryParseUtf8(query.Text(0), out Digest parsed)
-                ? parsed
-                : throw SnapshotterException.Corrupt($"metadata names a malformed staged digest '{Encoding.UTF8.GetString(query.Text(0))}'");
-            if (!isContentPresent(digest))
-            {
-                missing.Add(digest);
-            }
-        }
-
-        return missing;
-    }
-
-    /// <summary>
-    /// Records the staged files as a new list (over <paramref name="baseId"/> when not null) with what summaries show of it:
-    /// its file count, their logical bytes and the stored bytes of its distinct content (fixed by the list, since a
-    /// digest's encoding is), taken from the staged content records, else from the content table. Content records go
-    /// in for the digests of the list's own rows. Rows go in by digest: the content table, the files' digest index and
-    /// their foreign key lookups are then walked in order, not at random (fewer pages read and written per row).
-    /// </summary>
-    private static long InsertStagedList(SqliteConnection connection, long snapshotId, byte[] key, long? baseId, long nowNs)
-    {
-        using (var content = new RowStatement(connection, $"""
-            INSERT INTO content (digest, size, encoded_size, created_ns)
-            SELECT c.digest, c.size, c.encoded_size, ?3 FROM staged_content c
-            WHERE c.snapshot_id = ?1 AND c.digest IN (SELECT s.digest FROM staged_files s WHERE s.snapshot_id = ?1 AND NOT {InBaseUnchanged})
-            ORDER BY c.digest
-            ON CONFLICT (digest) DO NOTHING
-            """))
-        {
-            BindBase(content.Bind(1, snapshotId), baseId).Bind(3, nowNs).Execute();
-        }
-
-        long listId;
-        using (var list = new RowStatement(connection, """
-            INSERT INTO file_lists (key, files, bytes, stored_bytes, base_id)
-            SELECT ?3, count(*), coalesce(sum(size), 0),
-                (SELECT coalesce(sum(coalesce(
-                    (SELECT c.encoded_size FROM staged_content c WHERE c.snapshot_id = ?1 AND c.digest = d.digest),
-                    (SELECT c.encoded_size FROM content c WHERE c.digest = d.digest), 0)), 0)
-                 FROM (SELECT DISTINCT digest FROM staged_files WHERE snapshot_id = ?1 AND digest IS NOT NULL) d),
-                ?2
-            FROM staged_files WHERE snapshot_id = ?1
-            RETURNING id
-            """))
-        {
-            BindBase(list.Bind(1, snapshotId), baseId).Bind(3, key);
-            listId = list.Read() ? list.Int64(0) : throw new SnapshotterException(ErrorCode.Internal, "recording a file list returned no id");
-            list.Reset();
-        }
-
-        using (var rows = new RowStatement(connection, $"""
-            INSERT INTO files (list_id, {FileColumns}, removed)
-            SELECT ?3, {Prefixed("s")}, 0 FROM staged_files s WHERE s.snapshot_id = ?1 AND NOT {InBaseUnchanged}
-            ORDER BY s.digest
-            """))
-        {
-            BindBase(rows.Bind(1, snapshotId), baseId).Bind(3, listId).Execute();
-        }
-
-        if (baseId is not null)
-        {
-            using var removals = new RowStatement(connection, $"""
-                INSERT INTO files (list_id, {FileColumns}, removed)
-                SELECT ?3, {Prefixed("b")}, 1 FROM files b WHERE b.list_id = ?2 AND {NotStaged}
-                """);
-            BindBase(removals.Bind(1, snapshotId), baseId).Bind(3, listId).Execute();
-        }
-
-        return listId;
-    }
-
-    /// <summary><see cref="FileColumns"/> of the table aliased <paramref name="alias"/>.</summary>
-    private static string Prefixed(string alias) => string.Join(", ", FileColumns.Split(", ").Select(c => $"{alias}.{c}"));
-
-    private static RowStatement BindBase(RowStatement statement, long? baseId) =>
-        baseId is { } id ? statement.Bind(2, id) : statement.BindNull(2);
-
-    private static void Run(SqliteConnection connection, string sql, long parameter)
-    {
-        using var statement = new RowStatement(connection, sql);
-        statement.Bind(1, parameter).Execute();
+        using var check = connection.CreateCommand();
+        check.CommandText = "SELECT 1 FROM file_lists WHERE id = $id AND key = $key AND base_id IS NULL";
+        check.Parameters.AddWithValue("$id", candidate.Id);
+        check.Parameters.AddWithValue("$key", candidate.Key);
+        return check.ExecuteScalar() is not null;
     }
 
     /// <summary>Records a list with what summaries show of it: its file count, their logical bytes and the stored bytes of
-    /// its distinct content.</summary>
+    /// its distinct content (fixed by the list, since a digest's encoding is).</summary>
     internal static long InsertFileList(SqliteConnection connection, byte[] key, IReadOnlyCollection<FileRecord> files, long storedBytes, long? baseId)
     {
         using var insert = connection.CreateCommand();
@@ -448,15 +298,26 @@ internal sealed class FileLists
         return (long)insert.ExecuteScalar()!;
     }
 
-    /// <summary>The encoded sizes of the distinct digests of <paramref name="files"/>, from the content records inside the
-    /// caller's transaction.</summary>
-    internal static long StoredBytes(SqliteConnection connection, IReadOnlyCollection<FileRecord> files)
+    /// <summary>The encoded sizes of the distinct digests of <paramref name="files"/>: from <paramref name="contents"/>, and
+    /// from the content records (inside the caller's transaction) for digests it does not cover.</summary>
+    internal static long StoredBytes(SqliteConnection connection, IReadOnlyCollection<FileRecord> files, IReadOnlyCollection<ContentRecord> contents)
     {
+        var sizes = new Dictionary<Digest, long>(contents.Count);
+        foreach (ContentRecord content in contents)
+        {
+            sizes.TryAdd(content.Digest, content.EncodedSize);
+        }
+
         long total = 0;
         using var recorded = new RowStatement(connection, "SELECT encoded_size FROM content WHERE digest = ?1");
-        foreach (Digest digest in files.Where(f => f.HasContent).Select(f => f.ContentDigest).Distinct())
+        var counted = new HashSet<Digest>(sizes.Count);
+        foreach (Digest digest in files.Where(f => f.HasContent).Select(f => f.ContentDigest).Where(counted.Add))
         {
-            if (recorded.Bind(1, digest).Read())
+            if (sizes.TryGetValue(digest, out long size))
+            {
+                total += size;
+            }
+            else if (recorded.Bind(1, digest).Read())
             {
                 total += recorded.Int64(0);
                 recorded.Reset();
@@ -464,6 +325,21 @@ internal sealed class FileLists
         }
 
         return total;
+    }
+
+    // Rows go in by digest: the content table, the files' digest index and their foreign key lookups are then walked in
+    // order, not at random (fewer pages read and written per row).
+    private static void InsertContent(SqliteConnection connection, IReadOnlyCollection<ContentRecord> contents, long nowNs)
+    {
+        using var insert = new RowStatement(connection, """
+            INSERT INTO content (digest, size, encoded_size, created_ns) VALUES (?1, ?2, ?3, ?4)
+            ON CONFLICT (digest) DO NOTHING
+            """);
+        insert.Bind(4, nowNs);
+        foreach (ContentRecord content in contents.OrderBy(c => c.Digest.Value))
+        {
+            insert.Bind(1, content.Digest).Bind(2, content.Size).Bind(3, content.EncodedSize).Execute();
+        }
     }
 
     private static void InsertRows(SqliteConnection connection, long listId, IEnumerable<ListRow> rows)
@@ -474,43 +350,37 @@ internal sealed class FileLists
         insert.Bind(1, listId);
         foreach ((FileRecord file, bool removed) in rows.OrderBy(r => r.File.Digest?.Value ?? 0))
         {
-            BindFile(insert, file).Bind(16, removed ? 1 : 0).Execute();
-        }
-    }
+            if (file.Digest is { } digest)
+            {
+                insert.Bind(3, digest);
+            }
+            else
+            {
+                insert.BindNull(3);
+            }
 
-    /// <summary>Binds a file's <see cref="FileColumns"/> as parameters ?2 to ?15.</summary>
-    private static RowStatement BindFile(RowStatement insert, FileRecord file)
-    {
-        if (file.Digest is { } digest)
-        {
-            insert.Bind(3, digest);
-        }
-        else
-        {
-            insert.BindNull(3);
-        }
+            if (file.LinkTarget is { } target)
+            {
+                insert.Bind(12, target);
+            }
+            else
+            {
+                insert.BindNull(12);
+            }
 
-        if (file.LinkTarget is { } target)
-        {
-            insert.Bind(12, target);
-        }
-        else
-        {
-            insert.BindNull(12);
-        }
+            if (file.Xattrs is { } xattrs)
+            {
+                insert.Bind(15, xattrs.Encode());
+            }
+            else
+            {
+                insert.BindNull(15);
+            }
 
-        if (file.Xattrs is { } xattrs)
-        {
-            insert.Bind(15, xattrs.Encode());
+            insert.Bind(2, file.RelativePath).Bind(4, file.ReadOnly ? 1 : 0).Bind(5, file.Mode).Bind(6, file.Uid)
+                .Bind(7, file.Gid).Bind(8, file.Size).Bind(9, file.ModificationTimeNs).Bind(10, file.ModificationTimeOffsetSeconds)
+                .Bind(11, (int)file.Type).Bind(13, file.DeviceMajor).Bind(14, file.DeviceMinor).Bind(16, removed ? 1 : 0).Execute();
         }
-        else
-        {
-            insert.BindNull(15);
-        }
-
-        return insert.Bind(2, file.RelativePath).Bind(4, file.ReadOnly ? 1 : 0).Bind(5, file.Mode).Bind(6, file.Uid)
-            .Bind(7, file.Gid).Bind(8, file.Size).Bind(9, file.ModificationTimeNs).Bind(10, file.ModificationTimeOffsetSeconds)
-            .Bind(11, (int)file.Type).Bind(13, file.DeviceMajor).Bind(14, file.DeviceMinor);
     }
 
     /// <summary>Inside the caller's write transaction, after a snapshot row naming <paramref name="listId"/> was

@@ -11,7 +11,7 @@ namespace Snapshotter.Metadata;
 /// </summary>
 internal static class MetadataSchema
 {
-    public const int Version = 7;
+    public const int Version = 6;
 
     /// <summary>Brings the database <paramref name="connection"/> is open on (at <paramref name="path"/>, for messages) to
     /// <see cref="Version"/>, in one transaction; a database of a newer version is UNSUPPORTED.</summary>
@@ -58,11 +58,6 @@ internal static class MetadataSchema
         if (current < 6)
         {
             MetadataDatabase.Run(connection, TreeEntrySchema);
-        }
-
-        if (current < 7)
-        {
-            MetadataDatabase.Run(connection, StagedListSchema);
         }
 
         using var setVersion = connection.CreateCommand();
@@ -117,7 +112,7 @@ internal static class MetadataSchema
             findKey.Value = key;
             if (find.ExecuteScalar() is not long listId)
             {
-                listId = FileLists.InsertFileList(connection, key, files, FileLists.StoredBytes(connection, files), baseId: null);
+                listId = FileLists.InsertFileList(connection, key, files, FileLists.StoredBytes(connection, files, []), baseId: null);
                 copyList.Value = listId;
                 copyId.Value = id;
                 copy.ExecuteNonQuery();
@@ -333,41 +328,6 @@ internal static class MetadataSchema
         DROP TABLE files;
         ALTER TABLE tree_files RENAME TO files;
         CREATE INDEX files_by_digest ON files (digest);
-
-        """;
-
-    /// <summary>
-    /// Schema 7: the files of a pending snapshot, staged while it is stored (see <see cref="FileLists.Stage"/>), and the
-    /// content records its new content will get. Rows belong to the pending snapshot's row and go with it: a dropped
-    /// reservation, or one recovery drops after a crash, leaves none behind. Nothing here references content: a pending
-    /// snapshot's content is protected by its lease, as before; the commit moves the rows into a list and deletes them.
-    /// </summary>
-    private const string StagedListSchema = """
-        CREATE TABLE staged_files (
-            snapshot_id INTEGER NOT NULL REFERENCES snapshots (id) ON DELETE CASCADE,
-            relative_path TEXT NOT NULL,
-            digest TEXT,
-            read_only INTEGER NOT NULL,
-            mode INTEGER NOT NULL,
-            uid INTEGER NOT NULL,
-            gid INTEGER NOT NULL,
-            size INTEGER NOT NULL,
-            mtime_ns INTEGER NOT NULL,
-            mtime_offset_s INTEGER NOT NULL,
-            typeflag INTEGER NOT NULL,
-            link_target TEXT,
-            dev_major INTEGER NOT NULL,
-            dev_minor INTEGER NOT NULL,
-            xattrs BLOB,
-            PRIMARY KEY (snapshot_id, relative_path)
-        ) WITHOUT ROWID;
-        CREATE TABLE staged_content (
-            snapshot_id INTEGER NOT NULL REFERENCES snapshots (id) ON DELETE CASCADE,
-            digest TEXT NOT NULL,
-            size INTEGER NOT NULL,
-            encoded_size INTEGER NOT NULL,
-            PRIMARY KEY (snapshot_id, digest)
-        ) WITHOUT ROWID;
 
         """;
 

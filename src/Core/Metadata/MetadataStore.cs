@@ -29,7 +29,7 @@ internal sealed class MetadataStore
     {
         _database = database;
         _lists = new FileLists(database);
-        _snapshots = new SnapshotRecords(database);
+        _snapshots = new SnapshotRecords(database, _lists);
         _leases = new LeaseRecords(database);
         _remembered = new RememberedDigests(database);
         _uploads = new UploadRecords(database);
@@ -52,23 +52,6 @@ internal sealed class MetadataStore
         _snapshots.InsertPending(name, version, nowNs, owner, isOwnerAlive);
 
     public int DeleteAbandonedPending(Func<string, bool> isOwnerAlive, bool delete = true) => _snapshots.DeleteAbandonedPending(isOwnerAlive, delete);
-
-    /// <inheritdoc cref="SnapshotRecords.Stage"/>
-    public void Stage(long snapshotId, IEnumerable<FileRecord> files, IEnumerable<ContentRecord> contents, bool replace = false) =>
-        _snapshots.Stage(snapshotId, files, contents, replace);
-
-    public List<FileRecord> ReadStaged(long snapshotId) => _snapshots.ReadStaged(snapshotId);
-
-    public HashSet<string> StagedPathsOf(long snapshotId, IEnumerable<Digest> digests) => _snapshots.StagedPathsOf(snapshotId, digests);
-
-    /// <inheritdoc cref="SnapshotRecords.CommitStaged"/>
-    public IReadOnlyList<Digest> CommitStaged(
-        long snapshotId,
-        long nowNs,
-        Func<Digest, bool>? isContentPresent = null,
-        long? createdNs = null,
-        LifecycleCommit? lifecycle = null) =>
-        _snapshots.CommitStaged(snapshotId, nowNs, isContentPresent, createdNs, lifecycle);
 
     public IReadOnlyList<Digest> Commit(
         long snapshotId,

@@ -5,9 +5,9 @@ using Snapshotter.Hashing;
 namespace Snapshotter.Metadata;
 
 /// <summary>
-/// Snapshots and their lifecycle. A snapshot is first recorded as pending (reserving its name), its files are staged
-/// under that reservation, and it becomes visible only when <see cref="Commit"/> records them as its list
-/// (<see cref="FileLists"/>) in the same transaction that marks it committed.
+/// Snapshots and their lifecycle. A snapshot is first recorded as pending (reserving its name) and becomes visible only
+/// when <see cref="Commit"/> records its files (<see cref="FileLists"/>) in the same transaction that marks it
+/// committed.
 /// </summary>
 internal sealed class SnapshotRecords
 {
@@ -15,8 +15,13 @@ internal sealed class SnapshotRecords
     internal const int CommittedState = 1;
 
     private readonly MetadataDatabase _database;
+    private readonly FileLists _lists;
 
-    public SnapshotRecords(MetadataDatabase database) => _database = database;
+    public SnapshotRecords(MetadataDatabase database, FileLists lists)
+    {
+        _database = database;
+        _lists = lists;
+    }
 
     /// <summary>
     /// Reserves name:version for a snapshot being built by <paramref name="owner"/>. A reservation left by
@@ -93,83 +98,54 @@ internal sealed class SnapshotRecords
     }
 
     /// <summary>
-    /// Stages files of the pending snapshot <paramref name="snapshotId"/> and content records for its new content (see
-    /// <see cref="FileLists.Stage"/>), in a transaction of their own: a snapshot writes its files a batch at a time as
-    /// it stores them and holds none of them until <see cref="CommitStaged"/>. Not synced: the commit's sync covers them,
-    /// and a reservation lost to a crash is dropped with whatever it staged.
-    /// </summary>
-    public void Stage(long snapshotId, IEnumerable<FileRecord> files, IEnumerable<ContentRecord> contents, bool replace = false)
-    {
-        using var connection = _database.Connect(durable: false);
-        using var transaction = connection.BeginTransaction();
-        FileLists.Stage(connection, snapshotId, files, contents, replace);
-        transaction.Commit();
-    }
-
-    /// <summary>The files staged for the pending snapshot <paramref name="snapshotId"/>, by path.</summary>
-    public List<FileRecord> ReadStaged(long snapshotId)
-    {
-        using var connection = _database.Connect(durable: false);
-        using var transaction = connection.BeginTransaction(deferred: true);
-        return FileLists.ReadStaged(connection, snapshotId);
-    }
-
-    /// <summary>The paths of the regular files staged for <paramref name="snapshotId"/> with one of <paramref name="digests"/>.</summary>
-    public HashSet<string> StagedPathsOf(long snapshotId, IEnumerable<Digest> digests)
-    {
-        using var connection = _database.Connect(durable: false);
-        using var transaction = connection.BeginTransaction(deferred: true);
-        return FileLists.StagedPathsOf(connection, snapshotId, digests);
-    }
-
-    /// <summary>
-    /// Makes a pending snapshot visible with the files staged for it and their content, in one transaction. With
-    /// <paramref name="isContentPresent"/>, every new digest is first checked while the transaction holds the database's
+    /// Makes a pending snapshot visible with its files and their content, in one transaction. With
+    /// <paramref name="isContentPresent"/>, every digest is first checked while the transaction holds the database's
     /// write lock, the lock <see cref="GcRecords.ReleaseUnreferenced"/> deletes content under: content deleted since the caller
-    /// stored or found it is returned and nothing is committed (the staged files stay), so a snapshot never becomes
-    /// visible without its content. <paramref name="createdNs"/> keeps a creation time from elsewhere (an imported snapshot's).
+    /// stored or found it is returned and nothing is committed, so a snapshot never becomes visible without its
+    /// content. <paramref name="createdNs"/> keeps a creation time from elsewhere (an imported snapshot's).
     /// </summary>
     /// <param name="lifecycle">The active this snapshot commits, turned committed in the same transaction (see
     /// <see cref="LifecycleRecords.CommitActive"/>); its files are recorded as a delta over its parent's.</param>
     /// <returns>The digests found missing; empty when the snapshot was committed.</returns>
-    public IReadOnlyList<Digest> CommitStaged(
-        long snapshotId,
-        long nowNs,
-        Func<Digest, bool>? isContentPresent = null,
-        long? createdNs = null,
-        LifecycleCommit? lifecycle = null) =>
-        Commit(snapshotId, null, [], nowNs, isContentPresent, createdNs, lifecycle);
-
-    /// <summary>As <see cref="CommitStaged"/>, with <paramref name="files"/> staged in the same transaction in place of any
-    /// staged before (and <paramref name="contents"/> beside the content records staged before): a caller that holds its
-    /// files already.</summary>
     public IReadOnlyList<Digest> Commit(
         long snapshotId,
-        IReadOnlyList<FileRecord>? files,
+        IReadOnlyList<FileRecord> files,
         IReadOnlyCollection<ContentRecord> contents,
         long nowNs,
         Func<Digest, bool>? isContentPresent = null,
         long? createdNs = null,
         LifecycleCommit? lifecycle = null)
     {
+        byte[] key = FileListKey.Of(files);
+        FileLists.ListBase? deltaBase = lifecycle is { ParentSnapshotId: { } parent } ? _lists.ReadDeltaBaseOf(parent, key)
+            : lifecycle is null && PendingName(snapshotId) is { } name ? _lists.ReadDeltaBase(name, key)
+            : null;
         using var connection = _database.Connect();
         using var transaction = connection.BeginTransaction();
-        if (files is not null)
-        {
-            FileLists.ClearStagedFiles(connection, snapshotId);
-            FileLists.Stage(connection, snapshotId, files, contents);
-        }
-
-        FileLists.BaseCandidates? candidates = lifecycle is null ? FileLists.BaseCandidates.SameNameAs(snapshotId)
-            : lifecycle.ParentSnapshotId is { } parent ? FileLists.BaseCandidates.Snapshot(parent)
-            : null;
-        (long listId, IReadOnlyList<Digest> missing) = FileLists.RecordStaged(connection, snapshotId, candidates, nowNs, isContentPresent);
+        (long listId, IReadOnlyList<Digest> missing) = FileLists.Record(connection, key, files, contents, deltaBase, nowNs, isContentPresent);
         if (missing.Count > 0)
         {
             return missing;
         }
 
-        MarkCommitted(connection, snapshotId, listId, createdNs ?? nowNs, nowNs);
+        using (var markCommitted = connection.CreateCommand())
+        {
+            markCommitted.CommandText = """
+                UPDATE snapshots SET state = $committed, created_ns = $created, last_used_ns = $now, owner = NULL, list_id = $list
+                WHERE id = $id AND state = $pending
+                """;
+            markCommitted.Parameters.AddWithValue("$list", listId);
+            markCommitted.Parameters.AddWithValue("$committed", CommittedState);
+            markCommitted.Parameters.AddWithValue("$pending", PendingState);
+            markCommitted.Parameters.AddWithValue("$created", createdNs ?? nowNs);
+            markCommitted.Parameters.AddWithValue("$now", nowNs);
+            markCommitted.Parameters.AddWithValue("$id", snapshotId);
+            if (markCommitted.ExecuteNonQuery() != 1)
+            {
+                throw new SnapshotterException(ErrorCode.Internal, $"pending snapshot record {snapshotId} disappeared before it was committed");
+            }
+        }
+
         if (lifecycle is not null)
         {
             LifecycleRecords.CommitActive(connection, lifecycle, snapshotId, nowNs);
@@ -179,33 +155,13 @@ internal sealed class SnapshotRecords
         return [];
     }
 
-    private static void MarkCommitted(SqliteConnection connection, long snapshotId, long listId, long createdNs, long nowNs)
-    {
-        using var markCommitted = connection.CreateCommand();
-        markCommitted.CommandText = """
-            UPDATE snapshots SET state = $committed, created_ns = $created, last_used_ns = $now, owner = NULL, list_id = $list
-            WHERE id = $id AND state = $pending
-            """;
-        markCommitted.Parameters.AddWithValue("$list", listId);
-        markCommitted.Parameters.AddWithValue("$committed", CommittedState);
-        markCommitted.Parameters.AddWithValue("$pending", PendingState);
-        markCommitted.Parameters.AddWithValue("$created", createdNs);
-        markCommitted.Parameters.AddWithValue("$now", nowNs);
-        markCommitted.Parameters.AddWithValue("$id", snapshotId);
-        if (markCommitted.ExecuteNonQuery() != 1)
-        {
-            throw new SnapshotterException(ErrorCode.Internal, $"pending snapshot record {snapshotId} disappeared before it was committed");
-        }
-    }
-
     /// <summary>
     /// Records a snapshot pulled from a remote catalog as committed, with its files and content references, in
     /// one transaction: from then on it is a snapshot like any other. When name:version appeared meanwhile
     /// (another call pulled it too, or a local snapshot was committed), that one is kept and returned. A
     /// reservation by a live owner (a local snapshot being made) is ALREADY_EXISTS; an abandoned one is taken
     /// over. As in <see cref="Commit"/>, content deleted since the caller fetched it is returned (and nothing
-    /// recorded), checked under the write lock deletes take. The files are recorded as a snapshot's are: staged under
-    /// a reservation made in the same transaction, then committed.
+    /// recorded), checked under the write lock deletes take.
     /// </summary>
     public (SnapshotRecord? Snapshot, IReadOnlyList<Digest> Missing) CommitPulled(
         string name,
@@ -216,6 +172,8 @@ internal sealed class SnapshotRecords
         Func<string, bool> isOwnerAlive,
         Func<Digest, bool> isContentPresent)
     {
+        byte[] key = FileListKey.Of(files);
+        FileLists.ListBase? deltaBase = _lists.ReadDeltaBase(name, key);
         using var connection = _database.Connect();
         using var transaction = connection.BeginTransaction();
         using (var existing = connection.CreateCommand())
@@ -242,31 +200,39 @@ internal sealed class SnapshotRecords
             }
         }
 
-        long snapshotId;
-        using (var insert = connection.CreateCommand())
-        {
-            insert.CommandText = """
-                INSERT INTO snapshots (name, version, state, created_ns, last_used_ns, owner)
-                VALUES ($name, $version, $pending, $now, $now, NULL)
-                RETURNING id
-                """;
-            insert.Parameters.AddWithValue("$name", name);
-            insert.Parameters.AddWithValue("$version", version);
-            insert.Parameters.AddWithValue("$pending", PendingState);
-            insert.Parameters.AddWithValue("$now", nowNs);
-            snapshotId = (long)insert.ExecuteScalar()!;
-        }
-
-        FileLists.Stage(connection, snapshotId, files, contents);
-        (long listId, IReadOnlyList<Digest> missing) = FileLists.RecordStaged(connection, snapshotId, FileLists.BaseCandidates.SameNameAs(snapshotId), nowNs, isContentPresent);
+        (long listId, IReadOnlyList<Digest> missing) = FileLists.Record(connection, key, files, contents, deltaBase, nowNs, isContentPresent);
         if (missing.Count > 0)
         {
             return (null, missing);
         }
 
-        MarkCommitted(connection, snapshotId, listId, nowNs, nowNs);
+        long snapshotId;
+        using (var insert = connection.CreateCommand())
+        {
+            insert.CommandText = """
+                INSERT INTO snapshots (name, version, state, created_ns, last_used_ns, owner, list_id)
+                VALUES ($name, $version, $committed, $now, $now, NULL, $list)
+                RETURNING id
+                """;
+            insert.Parameters.AddWithValue("$name", name);
+            insert.Parameters.AddWithValue("$version", version);
+            insert.Parameters.AddWithValue("$committed", CommittedState);
+            insert.Parameters.AddWithValue("$now", nowNs);
+            insert.Parameters.AddWithValue("$list", listId);
+            snapshotId = (long)insert.ExecuteScalar()!;
+        }
+
         transaction.Commit();
         return (new SnapshotRecord(snapshotId, name, version, nowNs, nowNs), []);
+    }
+
+    private string? PendingName(long snapshotId)
+    {
+        using var connection = _database.Connect(durable: false);
+        using var find = connection.CreateCommand();
+        find.CommandText = "SELECT name FROM snapshots WHERE id = $id";
+        find.Parameters.AddWithValue("$id", snapshotId);
+        return find.ExecuteScalar() as string;
     }
 
     /// <summary>Drops a pending reservation (the snapshot failed or was cancelled). Committed snapshots are untouched.</summary>

@@ -285,30 +285,6 @@ public sealed class MetadataStoreTests : IDisposable
         command.ExecuteNonQuery();
     }
 
-    [Fact]
-    public void A_schema_6_database_gains_the_staging_and_keeps_its_snapshots()
-    {
-        // Schema 7 only added the staging tables to schema 6.
-        string path = Path.Join(_dir, MetadataStore.DatabaseFileName);
-        MetadataStore store = Open();
-        FileRecord[] files = [File("a", 0x1), File("b/c", 0x2), .. TreeEntries];
-        store.Commit(Pending(store, "snap", "v1"), files, ContentOf(files), Now);
-        SqliteConnection.ClearAllPools();
-        Execute(path, "DROP TABLE staged_files; DROP TABLE staged_content; PRAGMA user_version = 6;");
-
-        MetadataStore migrated = Open();
-
-        Assert.Equal(MetadataSchema.Version, Count(path, "PRAGMA user_version"));
-        Assert.Empty(migrated.CheckIntegrity());
-        Assert.Equal(files.OrderBy(f => f.RelativePath, StringComparer.Ordinal), migrated.GetFiles(migrated.FindCommitted("snap", "v1")!.Id));
-        long id = Pending(migrated, "snap", "v2");
-        migrated.Stage(id, files[..1], ContentOf(files[0]));
-        migrated.Stage(id, files[1..], []);
-        Assert.Empty(migrated.CommitStaged(id, Now, _ => true));
-        Assert.Equal(migrated.GetFiles(migrated.FindCommitted("snap", "v1")!.Id), migrated.GetFiles(id));
-        Assert.Equal(1, Count(path, "SELECT count(DISTINCT list_id) FROM snapshots"));
-    }
-
     private const string Boot = "6b1f0e7a-3c2d-4e5f-8a9b-0c1d2e3f4a5b";
 
     private static RememberedDigest Remembered(ulong inode, ulong digest, long usedNs) =>
