@@ -244,8 +244,22 @@ internal static class UnixPath
             throw Errno.Exception(linkErrno, "link to", JoinIn(toDirPath, to));
         }
 
-        DeleteFile(JoinIn(fromDirPath, from));
+        // Removed by name in its directory, as it was linked: no component of a path is walked again.
+        if (UnlinkAt(fromDirFd, from) != 0 && Errno.Last != Errno.ENOENT)
+        {
+            throw Errno.LastException("remove", JoinIn(fromDirPath, from));
+        }
+
         return true;
+    }
+
+    /// <summary>unlinkat(2) of a name relative to a directory descriptor: 0, or -1 and errno.</summary>
+    private static unsafe int UnlinkAt(int dirFd, string name)
+    {
+        fixed (byte* p = PathEncoding.GetNullTerminatedBytes(name))
+        {
+            return Libc.UnlinkAt(dirFd, p, 0);
+        }
     }
 
     private static string JoinIn(string? directory, string name) => directory is null ? name : System.IO.Path.Join(directory, name);
