@@ -60,19 +60,22 @@ internal sealed class ContentStore
     public bool HasSnapshotFile(Digest digest) => UnixPath.TryStat(SnapshotPath(digest), followSymlinks: false) is not null;
 
     /// <summary>What a content object found at a digest's name holds: its size when it is a regular file, else nothing.</summary>
-    private static long? ObjectSize(FileStatus? found) => found is { IsRegularFile: true } stored ? stored.Size : null;
+    internal static long? ObjectSize(FileStatus? found) => found is { IsRegularFile: true } stored ? stored.Size : null;
 
     /// <summary>Opens the content and snapshot directories for many lookups by digest (see <see cref="Lookup"/>).</summary>
     public Lookup OpenLookup() => new(UnixDirectory.Open(ContentDir), UnixDirectory.Open(SnapshotDir));
 
     /// <summary>
-    /// <see cref="StoredSize"/> and <see cref="HasSnapshotFile"/> by name in the open directories, for callers that ask
-    /// for many digests at once (a snapshot of an unchanged tree asks once per file): each lookup is one statx of a
-    /// name, not a walk of the store's path from the root. Safe for concurrent use.
+    /// <see cref="StoredSize"/>, <see cref="HasContent"/> and <see cref="HasSnapshotFile"/> by name in the open
+    /// directories, for callers that ask for many digests at once (a snapshot of an unchanged tree asks once per file,
+    /// its commit once per digest): each lookup is one statx of a name, not a walk of the store's path from the root.
+    /// Safe for concurrent use.
     /// </summary>
     public sealed class Lookup(UnixDirectory content, UnixDirectory snapshot) : IDisposable
     {
         public long? StoredSize(Digest digest) => ObjectSize(content.Stat(UnixDirectory.EntryOf(digest.Hex)));
+
+        public bool HasContent(Digest digest) => StoredSize(digest) is not null;
 
         public bool HasSnapshotFile(Digest digest) => snapshot.Stat(UnixDirectory.EntryOf(digest.Hex)) is not null;
 

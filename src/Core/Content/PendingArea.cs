@@ -55,7 +55,7 @@ internal sealed class PendingArea : IDisposable
 
     /// <summary>Whether the store holds <paramref name="digest"/>'s content: <see cref="ContentStore.HasContent"/> by name
     /// in the open content directory, as many threads ask it once per new object.</summary>
-    public bool HasContent(Digest digest) => _content.Stat(digest.Hex) is { IsRegularFile: true };
+    public bool HasContent(Digest digest) => ContentStore.ObjectSize(_content.Stat(digest.Hex)) is not null;
 
     /// <summary>Renames durable pending content into place. Returns false (and drops it) when another writer stored the
     /// same digest first.</summary>

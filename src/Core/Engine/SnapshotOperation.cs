@@ -177,7 +177,7 @@ internal sealed class SnapshotOperation
                 // Every digest is looked up by name in the open content directory: one statx each, not a walk of the
                 // store's path, while the commit holds the metadata lock.
                 using ContentStore.Lookup stored = _context.Store.OpenLookup();
-                return _context.Metadata.Commit(pendingId, WithInherited(Recorded(tree, records)), contents, _context.NowNs, d => stored.StoredSize(d) is not null, lifecycle: _request.Lifecycle);
+                return _context.Metadata.Commit(pendingId, WithInherited(Recorded(tree, records)), contents, _context.NowNs, stored.HasContent, lifecycle: _request.Lifecycle);
             },
             missing =>
             {
