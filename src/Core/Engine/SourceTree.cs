@@ -30,7 +30,7 @@ internal readonly record struct SourceLink(string RelativePath, int Leader);
 /// decides how an entry is captured (--ro DIR --rw DIR/log). Regular files sharing an inode become one file and
 /// hardlinks to it, read-only only when all of them are.
 /// </summary>
-internal sealed class SourceTree
+internal sealed partial class SourceTree
 {
     private readonly string _baseDir;
     private readonly bool _captureRootAttributes;
@@ -41,13 +41,20 @@ internal sealed class SourceTree
     private readonly HashSet<string> _directories = new(StringComparer.Ordinal);
 
     /// <summary>One path of the tree as found: a regular file to read, or the record of an entry without content.</summary>
-    private sealed record Captured(SourceFile? File, FileRecord? Entry, int Spec);
+    private sealed record Captured(SourceFile? File, FileRecord? Entry, int Spec)
+    {
+        public string RelativePath => File?.RelativePath ?? Entry!.RelativePath;
+    }
+
+    /// <summary><see cref="IsCapturedAttribute"/>, made a delegate once for the many reads of a walk.</summary>
+    private readonly Predicate<string> _isCaptured;
 
     private SourceTree(string baseDir, CancellationToken cancellation)
     {
         _baseDir = baseDir;
         _captureRootAttributes = Libc.GetEuid() == 0;
         _cancellation = cancellation;
+        _isCaptured = IsCapturedAttribute;
     }
 
     /// <summary>The regular files to read, one per inode.</summary>
@@ -81,25 +88,27 @@ internal sealed class SourceTree
             }
         }
 
-        var found = new (string Resolved, FileStatus Status)[specs.Count];
+        var found = new (string Resolved, FileStatus Status, ExtendedAttributes? Xattrs)[specs.Count];
         var directories = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
         BoundedParallel.For(specs.Count, concurrency, cancellation, (i, _) =>
         {
-            found[i] = ResolveSpec(baseDir, normalized[i]!, directories, i);
-            if (specs[i].RelativePath.EndsWith('/') && !found[i].Status.IsDirectory)
+            (string resolved, FileStatus status) = ResolveSpec(baseDir, normalized[i]!, directories, i);
+            if (specs[i].RelativePath.EndsWith('/') && !status.IsDirectory)
             {
                 throw SnapshotterException.InvalidArgument($"files[{i}] '{PathEncoding.Printable(specs[i].RelativePath)}' ends with '/' but is not a directory");
             }
+
+            // The base dir itself is not recorded, so neither are its attributes.
+            found[i] = (resolved, status, normalized[i]!.Length == 0 ? null : tree.ReadXattrs(resolved));
         });
 
         // Deepest first: an entry is captured as the most specific spec covering it says.
         foreach (int i in Enumerable.Range(0, specs.Count).OrderByDescending(i => Depth(normalized[i]!)))
         {
-            tree.Add(normalized[i]!, found[i].Resolved, found[i].Status, specs[i].ReadOnly, i, parent: null, default);
+            tree.Add(normalized[i]!, found[i].Resolved, found[i].Status, found[i].Xattrs, specs[i].ReadOnly, i, concurrency);
         }
 
         tree.GroupHardlinks();
-        tree.ReadFileXattrs(concurrency);
         return tree;
     }
 
@@ -152,10 +161,9 @@ internal sealed class SourceTree
         return (resolved, status.Value);
     }
 
-    /// <summary>Records what <paramref name="relative"/> names, and for a directory everything beneath it that no deeper spec
-    /// took already. <paramref name="resolved"/> is its path, for the calls made by path (opening a file, reading
-    /// extended attributes); a directory found in a walk is opened through its <paramref name="parent"/>.</summary>
-    private void Add(string relative, string resolved, in FileStatus status, bool readOnly, int spec, UnixDirectory? parent, UnixDirectory.Entry entry)
+    /// <summary>Records what the spec <paramref name="relative"/> names, and for a directory everything beneath it that no
+    /// deeper spec took already (<see cref="Walk"/>). <paramref name="resolved"/> is its real path.</summary>
+    private void Add(string relative, string resolved, in FileStatus status, ExtendedAttributes? xattrs, bool readOnly, int spec, int concurrency)
     {
         _cancellation.ThrowIfCancellationRequested();
         if (_entries.ContainsKey(relative))
@@ -165,10 +173,9 @@ internal sealed class SourceTree
 
         if (relative.Length > 0)
         {
-            // A regular file's attributes are read once the walk is done, by several threads (ReadFileXattrs).
             _entries[relative] = status.IsRegularFile
-                ? new Captured(Located(relative, resolved, readOnly, status), null, spec)
-                : new Captured(null, EntryOf(relative, status, ReadXattrs(resolved), linkTarget: null), spec);
+                ? new Captured(Located(relative, resolved, readOnly, status, xattrs), null, spec)
+                : new Captured(null, EntryOf(relative, status, xattrs, linkTarget: null), spec);
         }
 
         if (!status.IsDirectory)
@@ -176,42 +183,21 @@ internal sealed class SourceTree
             return;
         }
 
-        using UnixDirectory directory = (parent is null ? UnixDirectory.Open(resolved) : parent.OpenChild(entry))
-            ?? throw Vanished(relative, "vanished or stopped being a directory");
+        UnixDirectory directory = UnixDirectory.Open(resolved);
         if (!directory.Stat().IsSameInode(status))
         {
+            directory.Dispose();
             throw Vanished(relative, "was replaced");
         }
 
-        foreach (UnixDirectory.Entry childEntry in directory.ReadEntries())
+        foreach (Captured captured in new Walk(this, readOnly, spec, concurrency).Run(relative, resolved, directory))
         {
-            string name = childEntry.Text;
-            string childRelative = RelativePath.Normalize(relative.Length == 0 ? name : $"{relative}/{name}", "a path beneath base_dir");
-            string childResolved = $"{resolved}/{name}";
-            FileStatus child = directory.Stat(childEntry) ?? throw Vanished(childRelative, "vanished");
-            if (child.IsSocket)
-            {
-                LibraryLog.Write(LogLevel.Warning, $"snapshot of '{_baseDir}': '{PathEncoding.Printable(childRelative)}' is a socket, which has no content: not recorded");
-                continue;
-            }
-
-            if (child.IsSymlink)
-            {
-                if (!_entries.ContainsKey(childRelative))
-                {
-                    string target = directory.ReadLink(childEntry) ?? throw Vanished(childRelative, "vanished or stopped being a symlink");
-                    _entries[childRelative] = new Captured(null, EntryOf(childRelative, child, ReadXattrs(childResolved), target), spec);
-                }
-
-                continue;
-            }
-
-            Add(childRelative, childResolved, child, readOnly, spec, directory, childEntry);
+            _entries[captured.RelativePath] = captured;
         }
     }
 
     /// <summary>The file found at <paramref name="resolved"/>, its directory's path shared with the files beside it.</summary>
-    private SourceFile Located(string relative, string resolved, bool readOnly, in FileStatus status)
+    private SourceFile Located(string relative, string resolved, bool readOnly, in FileStatus status, ExtendedAttributes? xattrs)
     {
         int slash = resolved.LastIndexOf('/');
         ReadOnlySpan<char> name = resolved.AsSpan(slash + 1);
@@ -223,28 +209,15 @@ internal sealed class SourceTree
         }
 
         bool ownName = relative.AsSpan(relative.LastIndexOf('/') + 1).SequenceEqual(name);
-        return new SourceFile(relative, directory, ownName ? null : name.ToString(), readOnly, status, Xattrs: null);
+        return new SourceFile(relative, directory, ownName ? null : name.ToString(), readOnly, status, xattrs);
     }
 
     private static SnapshotterException Vanished(string relative, string what) =>
         SnapshotterException.NotFound($"'{PathEncoding.Printable(relative)}' {what} while base_dir was being read; nothing was recorded");
 
-    /// <summary>The extended attributes of every file in <see cref="Files"/>, read in parallel: one call per file (most
-    /// have none), which the walk would otherwise make one after another with its own.</summary>
-    private void ReadFileXattrs(int concurrency)
-    {
-        SourceFile[] files = Files;
-        BoundedParallel.For(files.Length, concurrency, _cancellation, (i, _) =>
-        {
-            if (ReadXattrs(files[i].ResolvedPath) is { } xattrs)
-            {
-                files[i] = files[i] with { Xattrs = xattrs };
-            }
-        });
-    }
+    private ExtendedAttributes? ReadXattrs(string path) => Wrap(ExtendedAttributeReader.Read(path, _isCaptured));
 
-    private ExtendedAttributes? ReadXattrs(string path) =>
-        ExtendedAttributeReader.Read(path, IsCapturedAttribute) is { } found ? new ExtendedAttributes(found) : null;
+    private static ExtendedAttributes? Wrap(List<KeyValuePair<string, byte[]>>? found) => found is null ? null : new ExtendedAttributes(found);
 
     /// <summary>The record of an entry that is not a regular file, as it is on disk (a lifecycle commit records its
     /// layer's entries with it too); a type no snapshot records (a socket) is UNSUPPORTED naming it.</summary>

@@ -26,8 +26,10 @@ internal sealed unsafe class UnixDirectory : IDisposable
     /// <summary>The path this directory was reached by, for messages.</summary>
     public string Path { get; }
 
-    /// <summary>One name in a directory: its bytes, and its text when those are valid UTF-8 (null otherwise).</summary>
-    public readonly record struct Entry(byte[] RawName, string? Name)
+    /// <summary>One name in a directory: its bytes, its text when those are valid UTF-8 (null otherwise), and its type as
+    /// the directory gave it (<see cref="EntryKind"/>; Unknown where the filesystem does not say, or for a name the caller
+    /// made).</summary>
+    public readonly record struct Entry(byte[] RawName, string? Name, EntryKind Kind = EntryKind.Unknown)
     {
         /// <summary>The name for messages: its text, or the bytes with invalid sequences replaced.</summary>
         public string Display => Name ?? Encoding.UTF8.GetString(RawName);
@@ -89,7 +91,7 @@ internal sealed unsafe class UnixDirectory : IDisposable
     public UnixDirectory? OpenChild(Entry entry)
     {
         string path = System.IO.Path.Join(Path, entry.Display);
-        fixed (byte* p = NulTerminated(entry.RawName))
+        fixed (byte* p = NulTerminated(entry.RawName, stackalloc byte[MaxNameBytes + 1]))
         {
             UnixDirectory? child = FromDescriptor(Libc.OpenAt(_fd, p, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0), path);
             if (child is not null)
@@ -106,7 +108,7 @@ internal sealed unsafe class UnixDirectory : IDisposable
     public UnixFile? OpenFile(Entry entry)
     {
         string path = System.IO.Path.Join(Path, entry.Display);
-        fixed (byte* p = NulTerminated(entry.RawName))
+        fixed (byte* p = NulTerminated(entry.RawName, stackalloc byte[MaxNameBytes + 1]))
         {
             int fd = Libc.OpenAt(_fd, p, Libc.O_RDONLY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
             if (fd >= 0)
@@ -142,7 +144,7 @@ internal sealed unsafe class UnixDirectory : IDisposable
             }
 
             byte[] raw = name.ToArray();
-            entries.Add(new Entry(raw, TryDecode(raw)));
+            entries.Add(new Entry(raw, TryDecode(raw), (EntryKind)((byte*)dirent)[Libc.DirentTypeOffset]));
         }
     }
 
@@ -150,7 +152,7 @@ internal sealed unsafe class UnixDirectory : IDisposable
     public FileStatus? Stat(Entry entry)
     {
         Libc.StatxBuffer b;
-        fixed (byte* p = NulTerminated(entry.RawName))
+        fixed (byte* p = NulTerminated(entry.RawName, stackalloc byte[MaxNameBytes + 1]))
         {
             if (Libc.Statx(_fd, p, Libc.AT_SYMLINK_NOFOLLOW, Libc.STATX_BASIC_STATS, &b) == 0)
             {
@@ -167,9 +169,9 @@ internal sealed unsafe class UnixDirectory : IDisposable
     public string? ReadLink(Entry entry)
     {
         // PATH_MAX: Linux refuses longer targets, so a result filling the buffer cannot be one cut short.
-        byte[] target = new byte[4096];
+        Span<byte> target = stackalloc byte[4096];
         nint length;
-        fixed (byte* p = NulTerminated(entry.RawName))
+        fixed (byte* p = NulTerminated(entry.RawName, stackalloc byte[MaxNameBytes + 1]))
         fixed (byte* t = target)
         {
             length = Libc.ReadLinkAt(_fd, p, t, (nuint)target.Length);
@@ -177,12 +179,21 @@ internal sealed unsafe class UnixDirectory : IDisposable
 
         if (length >= 0)
         {
-            return PathEncoding.FromBytes(target.AsSpan(0, (int)length));
+            return PathEncoding.FromBytes(target[..(int)length]);
         }
 
         int errno = Errno.Last;
         return errno is Errno.ENOENT or Errno.EINVAL ? null : throw Errno.Exception(errno, "read the symlink", System.IO.Path.Join(Path, entry.Display));
     }
+
+    /// <summary>The extended attributes of <paramref name="entry"/> (a symlink's own) whose names <paramref name="wanted"/>
+    /// accepts, looked up in this directory; <paramref name="path"/> is this directory's real path, for messages and for
+    /// kernels that can only read them by path. Null when it has none.</summary>
+    public List<KeyValuePair<string, byte[]>>? ReadXattrs(Entry entry, string path, Predicate<string> wanted) =>
+        ExtendedAttributeReader.ReadAt(_fd, path, entry.RawName, entry.Text, wanted);
+
+    /// <summary>The extended attributes of this directory itself, read through its descriptor.</summary>
+    public List<KeyValuePair<string, byte[]>>? ReadOwnXattrs(Predicate<string> wanted) => ExtendedAttributeReader.ReadOpen(_fd, Path, wanted);
 
     /// <summary>What this directory itself is.</summary>
     public FileStatus Stat()
@@ -199,7 +210,7 @@ internal sealed unsafe class UnixDirectory : IDisposable
     /// <summary>Removes a file, symlink or other non-directory entry; one already gone is fine.</summary>
     public void RemoveFile(Entry entry)
     {
-        fixed (byte* p = NulTerminated(entry.RawName))
+        fixed (byte* p = NulTerminated(entry.RawName, stackalloc byte[MaxNameBytes + 1]))
         {
             if (Libc.UnlinkAt(_fd, p, 0) != 0 && Errno.Last != Errno.ENOENT)
             {
@@ -211,7 +222,7 @@ internal sealed unsafe class UnixDirectory : IDisposable
     /// <summary>Removes an empty directory. Returns false when it is not empty (something was added, or kept).</summary>
     public bool TryRemoveDirectory(Entry entry)
     {
-        fixed (byte* p = NulTerminated(entry.RawName))
+        fixed (byte* p = NulTerminated(entry.RawName, stackalloc byte[MaxNameBytes + 1]))
         {
             if (Libc.UnlinkAt(_fd, p, Libc.AT_REMOVEDIR) == 0)
             {
@@ -255,10 +266,30 @@ internal sealed unsafe class UnixDirectory : IDisposable
         }
     }
 
-    private static byte[] NulTerminated(ReadOnlySpan<byte> name)
+    /// <summary>NAME_MAX: no entry of a directory has a longer name.</summary>
+    private const int MaxNameBytes = 255;
+
+    /// <summary>The name followed by a NUL, in <paramref name="buffer"/> (on the stack: a walk makes several calls for every
+    /// entry, and a copy on the heap for each was much of its garbage).</summary>
+    private static Span<byte> NulTerminated(ReadOnlySpan<byte> name, Span<byte> buffer)
     {
-        var bytes = new byte[name.Length + 1];
-        name.CopyTo(bytes);
-        return bytes;
+        Span<byte> terminated = name.Length < buffer.Length ? buffer[..(name.Length + 1)] : new byte[name.Length + 1];
+        name.CopyTo(terminated);
+        terminated[name.Length] = 0;
+        return terminated;
     }
+}
+
+/// <summary>The type of a directory entry as readdir(3) gives it (d_type): a hint, read before the entry is examined, that
+/// the entry may have changed since.</summary>
+internal enum EntryKind : byte
+{
+    Unknown = 0,
+    Fifo = 1,
+    CharacterDevice = 2,
+    Directory = 4,
+    BlockDevice = 6,
+    RegularFile = 8,
+    Symlink = 10,
+    Socket = 12,
 }

@@ -8,6 +8,9 @@ internal static partial class Libc
     /// same on every 64-bit Linux architecture.</summary>
     public const int DirentNameOffset = 19;
 
+    /// <summary>Offset of d_type in the same struct.</summary>
+    public const int DirentTypeOffset = 18;
+
     /// <summary>fdopendir(3): a directory stream over <c>fd</c>, which it then owns (closedir closes it). Returns
     /// NULL and errno on failure, leaving <c>fd</c> open.</summary>
     [LibraryImport(Library, EntryPoint = "fdopendir", SetLastError = true)]

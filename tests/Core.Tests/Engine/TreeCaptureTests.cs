@@ -74,6 +74,47 @@ public sealed class TreeCaptureTests : EngineTestBase
     }
 
     [Fact]
+    public void A_wide_and_deep_tree_is_captured_whole_as_an_independent_listing_sees_it()
+    {
+        // Wider than a batch of names several times over, subdirectories among the files at every level, attributes on
+        // files, directories and symlinks' neighbours: whichever thread examines a name, each is recorded as it is.
+        const int Wide = 700;
+        for (int i = 0; i < Wide; i++)
+        {
+            string file = Source($"wide/f{i:D4}", TestFiles.Pattern(10 + i, i), mode: i % 3 == 0 ? 0x180u : 0x1A4u);
+            if (i % 7 == 0)
+            {
+                TestFiles.SetXattr(file, "user.index", BitConverter.GetBytes(i));
+            }
+
+            if (i % 50 == 0)
+            {
+                TestFiles.SetXattr(Dir($"wide/d{i:D4}", 0x1E8, Mtime + i), "user.dir", [(byte)(i / 50)]);
+                Source($"wide/d{i:D4}/inner/deep.bin", TestFiles.Pattern(100, i));
+                File.CreateSymbolicLink(Path.Join(BaseDir, $"wide/d{i:D4}/link"), $"../f{i:D4}");
+            }
+        }
+
+        Snapshot("wide", "v1", new FileSpec("wide", false));
+
+        Dictionary<string, FileRecord> files = Recorded("wide", "v1");
+        List<TreeListing.Entry> expected = TreeListing.Of(Path.Join(BaseDir, "wide"));
+        Assert.Equal(expected.Count + 1, files.Count);
+        foreach (TreeListing.Entry entry in expected)
+        {
+            FileRecord record = files["wide/" + System.Text.Encoding.UTF8.GetString(entry.Name)];
+            Assert.Equal(
+                (entry.Mode & 0xFFF, entry.MtimeNs, entry.Type == '2' ? System.Text.Encoding.UTF8.GetString(entry.Link) : null),
+                (record.Mode, record.ModificationTimeNs, record.Type == EntryType.Symlink ? record.LinkTarget : null));
+            Assert.Equal(
+                entry.Xattrs.Select(x => $"{x.Key}={Convert.ToHexString(x.Value)}").Order(StringComparer.Ordinal),
+                (record.Xattrs?.Entries ?? []).Select(x => $"{x.Key}={Convert.ToHexString(x.Value)}").Order(StringComparer.Ordinal));
+        }
+
+        Assert.Equal(Wide + (Wide / 50), files.Values.Count(f => f.Type == EntryType.Regular));
+    }
+
+    [Fact]
     public void Dot_captures_the_whole_base_dir_and_deeper_specs_decide_how()
     {
         Source("a/keep.bin", TestFiles.Pattern(100, 2));

@@ -4,7 +4,8 @@ using Snapshotter.Tests.Support;
 
 namespace Snapshotter.Tests.IO;
 
-/// <summary>Extended attributes read by path: the ones asked for, a symlink's own, nothing for an inode without any.</summary>
+/// <summary>Extended attributes read by path, by name in an open directory and through a descriptor: the ones asked for,
+/// a symlink's own, nothing for an inode without any.</summary>
 public sealed class ExtendedAttributeReaderTests : IDisposable
 {
     private readonly TempDirectory _temp = new();
@@ -55,4 +56,41 @@ public sealed class ExtendedAttributeReaderTests : IDisposable
     [Fact]
     public void A_missing_path_is_not_found_naming_it() =>
         Assert.Contains("missing", Expect.Error(ErrorCode.NotFound, () => ExtendedAttributeReader.Read(_temp.Combine("missing"), _ => true)).Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void A_name_in_an_open_directory_and_an_open_directory_read_as_their_paths_do()
+    {
+        string dir = _temp.Combine("dir");
+        Directory.CreateDirectory(dir);
+        TestFiles.SetXattr(dir, "user.own", [9]);
+        string file = TestFiles.WriteDense(Path.Join(dir, "f"), "x"u8);
+        TestFiles.SetXattr(file, "user.a", [1, 2]);
+        TestFiles.SetXattr(file, "user.big", TestFiles.Pattern(4000, 2));
+        File.CreateSymbolicLink(Path.Join(dir, "link"), "f");
+        TestFiles.WriteDense(Path.Join(dir, "plain"), "y"u8);
+
+        using UnixDirectory open = UnixDirectory.Open(dir);
+        Dictionary<string, UnixDirectory.Entry> entries = open.ReadEntries().ToDictionary(e => e.Text);
+
+        Assert.Equal(
+            ExtendedAttributeReader.Read(file, _ => true)!.ToDictionary(x => x.Key, x => x.Value),
+            open.ReadXattrs(entries["f"], dir, _ => true)!.ToDictionary(x => x.Key, x => x.Value));
+        Assert.Equal(TestFiles.Pattern(4000, 2), open.ReadXattrs(entries["f"], dir, name => name == "user.big")!.Single().Value);
+        Assert.Null(open.ReadXattrs(entries["link"], dir, _ => true));
+        Assert.Null(open.ReadXattrs(entries["plain"], dir, _ => true));
+        Assert.Equal([9], open.ReadOwnXattrs(_ => true)!.Single(x => x.Key == "user.own").Value);
+    }
+
+    [Fact]
+    public void A_name_gone_from_its_directory_is_not_found_naming_its_path()
+    {
+        string dir = _temp.Combine("gone");
+        Directory.CreateDirectory(dir);
+        string file = TestFiles.WriteDense(Path.Join(dir, "f"), "x"u8);
+        using UnixDirectory open = UnixDirectory.Open(dir);
+        UnixDirectory.Entry entry = open.ReadEntries().Single();
+        File.Delete(file);
+
+        Assert.Contains(file, Expect.Error(ErrorCode.NotFound, () => open.ReadXattrs(entry, dir, _ => true)).Message, StringComparison.Ordinal);
+    }
 }
