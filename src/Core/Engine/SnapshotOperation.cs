@@ -169,15 +169,17 @@ internal sealed class SnapshotOperation
         Lease lease,
         ContentRecord[] contents)
     {
+        SortedFileList? committed = null;
         CommitRetry.Run(
             () =>
             {
                 _identities.Save();
+                committed = SortedFileList.Of(WithInherited(Recorded(tree, records)));
 
                 // Every digest is looked up by name in the open content directory: one statx each, not a walk of the
                 // store's path, while the commit holds the metadata lock.
                 using ContentStore.Lookup stored = _context.Store.OpenLookup();
-                return _context.Metadata.Commit(pendingId, WithInherited(Recorded(tree, records)), contents, _context.NowNs, stored.HasContent, lifecycle: _request.Lifecycle);
+                return _context.Metadata.Commit(pendingId, committed, contents, _context.NowNs, stored.HasContent, lifecycle: _request.Lifecycle);
             },
             missing =>
             {
@@ -193,7 +195,7 @@ internal sealed class SnapshotOperation
                 UploadContent(WithInherited(Recorded(tree, records)));
             },
             "while the snapshot was being committed; snapshot it again");
-        _context.Recovery.TryWrite(_context.Metadata, _request.Name, _request.Version);
+        _context.Recovery.TryWrite(_context.Metadata, _request.Name, _request.Version, committed);
     }
 
     /// <summary>What the snapshot records: the files stored by this call and the request's inherited ones they do not

@@ -38,7 +38,7 @@ internal static class FileListKey
         second.Append(count);
         byte[] record = new byte[256];
         var tree = new ArrayBufferWriter<byte>();
-        foreach (FileRecord file in files.OrderBy(f => f.RelativePath, StringComparer.Ordinal))
+        foreach (FileRecord file in IsInOrdinalOrder(files) ? (IEnumerable<FileRecord>)files : files.OrderBy(f => f.RelativePath, StringComparer.Ordinal))
         {
             byte[] path = PathEncoding.GetBytes(file.RelativePath);
             int pathBytes = path.Length;
@@ -76,6 +76,24 @@ internal static class FileListKey
         BinaryPrimitives.WriteUInt64BigEndian(key, first.GetCurrentHashAsUInt64());
         BinaryPrimitives.WriteUInt64BigEndian(key.AsSpan(8), second.GetCurrentHashAsUInt64());
         return key;
+    }
+
+    /// <summary>Whether the files come in the order the key hashes them in already, as a <see cref="SortedFileList"/>'s
+    /// do unless a path holds a character from U+D800 up: they are then not sorted again.</summary>
+    private static bool IsInOrdinalOrder(IReadOnlyCollection<FileRecord> files)
+    {
+        string? previous = null;
+        foreach (FileRecord file in files)
+        {
+            if (previous is not null && string.CompareOrdinal(previous, file.RelativePath) > 0)
+            {
+                return false;
+            }
+
+            previous = file.RelativePath;
+        }
+
+        return true;
     }
 
     /// <summary>The link target (length -1 without one) and its bytes, the device numbers, then the extended attributes

@@ -77,6 +77,9 @@ internal sealed class MetadataStore
 
     public SnapshotRecord? FindCommitted(string name, string version) => _snapshots.FindCommitted(name, version);
 
+    public (SnapshotRecord Snapshot, byte[]? ListKey)? FindCommittedWithListKey(string name, string version) =>
+        _snapshots.FindCommittedWithListKey(name, version);
+
     public List<(string Version, long CreatedNs)> ListVersions(string name) => _snapshots.ListVersions(name);
 
     public List<SnapshotSummary> ListCommitted(string? name = null, string? version = null) => _snapshots.ListCommitted(name, version);

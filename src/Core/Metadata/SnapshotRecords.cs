@@ -116,7 +116,7 @@ internal sealed class SnapshotRecords
         long? createdNs = null,
         LifecycleCommit? lifecycle = null)
     {
-        byte[] key = FileListKey.Of(files);
+        byte[] key = (files as SortedFileList)?.Key ?? FileListKey.Of(files);
         FileLists.ListBase? deltaBase = lifecycle is { ParentSnapshotId: { } parent } ? _lists.ReadDeltaBaseOf(parent, key)
             : lifecycle is null && PendingName(snapshotId) is { } name ? _lists.ReadDeltaBase(name, key)
             : null;
@@ -246,6 +246,25 @@ internal sealed class SnapshotRecords
     {
         using var connection = _database.Connect();
         return FindCommitted(connection, name, version);
+    }
+
+    /// <summary>The committed snapshot name:version with the key of the file list it records (see
+    /// <see cref="FileListKey"/>), null for one without a list.</summary>
+    public (SnapshotRecord Snapshot, byte[]? ListKey)? FindCommittedWithListKey(string name, string version)
+    {
+        using var connection = _database.Connect();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT s.id, s.name, s.version, s.created_ns, s.last_used_ns, l.key FROM snapshots s LEFT JOIN file_lists l ON l.id = s.list_id
+            WHERE s.name = $name AND s.version = $version AND s.state = $committed
+            """;
+        command.Parameters.AddWithValue("$name", name);
+        command.Parameters.AddWithValue("$version", version);
+        command.Parameters.AddWithValue("$committed", CommittedState);
+        using var reader = command.ExecuteReader();
+        return reader.Read()
+            ? (new SnapshotRecord(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt64(4)), reader.IsDBNull(5) ? null : (byte[])reader.GetValue(5))
+            : null;
     }
 
     /// <summary>Inside the caller's transaction.</summary>

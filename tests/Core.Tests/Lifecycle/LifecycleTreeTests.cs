@@ -179,5 +179,9 @@ public sealed class LifecycleTreeTests : EngineTestBase
         Assert.Contains(p1, f => f is { RelativePath: "h3", Type: EntryType.Hardlink, LinkTarget: "h2" });
         Assert.Contains(p1, f => f is { RelativePath: "n2", Type: EntryType.Hardlink, LinkTarget: "n1" });
         Assert.All(p1, f => Assert.DoesNotContain(f.Xattrs?.Entries ?? [], x => x.Key.StartsWith("trusted.overlay.", StringComparison.Ordinal)));
+        foreach (string key in new[] { "P0", "P1" })
+        {
+            RecordedAsInDatabase.Check(Engine, Lifecycle.Stat(key).SnapshotName!, Lifecycle.Stat(key).SnapshotVersion!);
+        }
     }
 }
