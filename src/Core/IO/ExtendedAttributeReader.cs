@@ -26,10 +26,12 @@ internal static class ExtendedAttributeReader
         byte[] pathBytes = PathEncoding.GetNullTerminatedBytes(path);
         fixed (byte* pinned = pathBytes)
         {
-            nint p = (nint)pinned;
-            return Read(path, null, wanted, (buffer, size) => Libc.LListXattr((byte*)p, buffer, size), (name, buffer, size) => Libc.LGetXattr((byte*)p, name, buffer, size));
+            return HasNone(Libc.LListXattr(pinned, null, 0)) ? null : ReadByPath(path, (nint)pinned, wanted);
         }
     }
+
+    private static unsafe List<KeyValuePair<string, byte[]>>? ReadByPath(string path, nint p, Predicate<string> wanted) =>
+        Read(path, null, wanted, (buffer, size) => Libc.LListXattr((byte*)p, buffer, size), (name, buffer, size) => Libc.LGetXattr((byte*)p, name, buffer, size));
 
     /// <summary>As <see cref="Read(string, Predicate{string})"/> for the entry <paramref name="name"/> (raw bytes) of the
     /// open directory <paramref name="directoryFd"/>, whose path is <paramref name="directoryPath"/>: looked up in that
@@ -46,17 +48,29 @@ internal static class ExtendedAttributeReader
         terminated[^1] = 0;
         fixed (byte* pinned = terminated)
         {
-            nint n = (nint)pinned;
-            return Read(directoryPath, nameText, wanted,
-                (buffer, size) => Libc.ListXattrAt(directoryFd, (byte*)n, Libc.AT_SYMLINK_NOFOLLOW, buffer, size),
-                (attribute, buffer, size) => Libc.GetXattrAt(directoryFd, (byte*)n, Libc.AT_SYMLINK_NOFOLLOW, attribute, buffer, size));
+            return HasNone(Libc.ListXattrAt(directoryFd, pinned, Libc.AT_SYMLINK_NOFOLLOW, null, 0))
+                ? null
+                : ReadByName(directoryFd, directoryPath, (nint)pinned, nameText, wanted);
         }
     }
+
+    private static unsafe List<KeyValuePair<string, byte[]>>? ReadByName(int directoryFd, string directoryPath, nint n, string nameText, Predicate<string> wanted) =>
+        Read(directoryPath, nameText, wanted,
+            (buffer, size) => Libc.ListXattrAt(directoryFd, (byte*)n, Libc.AT_SYMLINK_NOFOLLOW, buffer, size),
+            (attribute, buffer, size) => Libc.GetXattrAt(directoryFd, (byte*)n, Libc.AT_SYMLINK_NOFOLLOW, attribute, buffer, size));
 
     /// <summary>As <see cref="Read(string, Predicate{string})"/> for the open file or directory <paramref name="fd"/>, whose
     /// path (for messages) is <paramref name="path"/>.</summary>
     public static unsafe List<KeyValuePair<string, byte[]>>? ReadOpen(int fd, string path, Predicate<string> wanted) =>
+        HasNone(Libc.FListXattr(fd, null, 0)) ? null : ReadByDescriptor(fd, path, wanted);
+
+    private static unsafe List<KeyValuePair<string, byte[]>>? ReadByDescriptor(int fd, string path, Predicate<string> wanted) =>
         Read(path, null, wanted, (buffer, size) => Libc.FListXattr(fd, buffer, size), (name, buffer, size) => Libc.FGetXattr(fd, name, buffer, size));
+
+    /// <summary>What the size of an inode's list of attribute names says without reading it: nothing to read when the list
+    /// is empty or the filesystem keeps none. Most entries of a tree have none, and this answers for them in one call
+    /// without the reader's buffers and callbacks; anything else (an error too) is left to the whole read.</summary>
+    private static bool HasNone(nint listBytes) => listBytes == 0 || (listBytes < 0 && Errno.Last == Errno.EOPNOTSUPP);
 
     private unsafe delegate nint GetCall(byte* name, byte* buffer, nuint size);
 
