@@ -20,11 +20,14 @@ internal static class TreeShape
             byPath.TryAdd(entry.RelativePath, entry);
         }
 
+        // Every ancestor is looked up as a span of the entry's path: a tree of 20,000 files would otherwise make some 60,000
+        // strings to look them up with.
+        Dictionary<string, FileRecord>.AlternateLookup<ReadOnlySpan<char>> ancestors = byPath.GetAlternateLookup<ReadOnlySpan<char>>();
         foreach (FileRecord entry in entries)
         {
             for (int slash = entry.RelativePath.IndexOf('/'); slash >= 0; slash = entry.RelativePath.IndexOf('/', slash + 1))
             {
-                if (byPath.TryGetValue(entry.RelativePath[..slash], out FileRecord? parent) && parent.Type != EntryType.Directory)
+                if (ancestors.TryGetValue(entry.RelativePath.AsSpan(0, slash), out FileRecord? parent) && parent.Type != EntryType.Directory)
                 {
                     return (entry, parent);
                 }
