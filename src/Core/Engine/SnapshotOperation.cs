@@ -133,12 +133,6 @@ internal sealed class SnapshotOperation
                 : $"no files beneath the paths given for snapshot '{_request.Name}:{_request.Version}': an empty snapshot must be asked for (allow empty)");
         }
 
-        if (TreeShape.FirstBeneathNonDirectory(Planned(tree)) is { } misplaced)
-        {
-            throw SnapshotterException.InvalidArgument(
-                $"'{PathEncoding.Printable(misplaced.Entry.RelativePath)}' lies beneath '{PathEncoding.Printable(misplaced.Parent.RelativePath)}', which the snapshot records as a {misplaced.Parent.Type}: name the path without the symlink");
-        }
-
         return tree;
     }
 

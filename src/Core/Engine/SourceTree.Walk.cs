@@ -36,7 +36,7 @@ internal sealed partial class SourceTree
 
         /// <summary>Walks what <paramref name="directory"/> (<paramref name="relative"/>, at <paramref name="resolved"/>)
         /// holds, which the walk then owns and closes.</summary>
-        public IEnumerable<Captured> Run(string relative, string resolved, UnixDirectory directory)
+        public IReadOnlyCollection<Captured> Run(string relative, string resolved, UnixDirectory directory)
         {
             // Batches waiting for a worker: each holds its directory open, so they are few.
             using var queue = new BlockingCollection<Batch>(boundedCapacity: 2 * Math.Max(concurrency, 1));
@@ -60,7 +60,26 @@ internal sealed partial class SourceTree
                 ExceptionDispatchInfo.Throw(_failure);
             }
 
-            return _found.SelectMany(f => f.Batch?.Found.OfType<Captured>() ?? [f.Entry!]);
+            var found = new List<Captured>(_found.Sum(f => f.Batch?.Found.Length ?? 1));
+            foreach ((Captured? entry, Batch? batch) in _found)
+            {
+                if (batch is null)
+                {
+                    found.Add(entry!);
+                    continue;
+                }
+
+                foreach (Captured? examined in batch.Found)
+                {
+                    // Null for a socket, which is not recorded.
+                    if (examined is not null)
+                    {
+                        found.Add(examined);
+                    }
+                }
+            }
+
+            return found;
         }
 
         /// <summary>Lists a directory, hands over its names but those of subdirectories, then goes down into each

@@ -108,8 +108,30 @@ internal sealed partial class SourceTree
             tree.Add(normalized[i]!, found[i].Resolved, found[i].Status, found[i].Xattrs, specs[i].ReadOnly, i, concurrency);
         }
 
-        tree.GroupHardlinks();
+        tree.RefuseBeneathNonDirectory(normalized!);
+        tree.GroupHardlinks(specs.Count);
         return tree;
+    }
+
+    /// <summary>
+    /// Refuses a spec's path that lies beneath an entry recorded as something other than a directory (a symlink, where
+    /// restoring it would write through the link, or a file), naming both. Only a spec's own path can: a walk goes down
+    /// through directories alone, so whatever it finds lies beneath its spec's path and those directories.
+    /// </summary>
+    private void RefuseBeneathNonDirectory(string[] specPaths)
+    {
+        Dictionary<string, Captured>.AlternateLookup<ReadOnlySpan<char>> entries = _entries.GetAlternateLookup<ReadOnlySpan<char>>();
+        foreach (string path in specPaths)
+        {
+            for (int slash = path.IndexOf('/'); slash >= 0; slash = path.IndexOf('/', slash + 1))
+            {
+                if (entries.TryGetValue(path.AsSpan(0, slash), out Captured? above) && above.Entry?.Type != EntryType.Directory)
+                {
+                    throw SnapshotterException.InvalidArgument(
+                        $"'{PathEncoding.Printable(path)}' lies beneath '{PathEncoding.Printable(above.RelativePath)}', which the snapshot records as a {above.Entry?.Type ?? EntryType.Regular}: name the path without the symlink");
+                }
+            }
+        }
     }
 
     /// <summary>"." (or "./", ".//."): the base dir itself.</summary>
@@ -190,7 +212,9 @@ internal sealed partial class SourceTree
             throw Vanished(relative, "was replaced");
         }
 
-        foreach (Captured captured in new Walk(this, readOnly, spec, concurrency).Run(relative, resolved, directory))
+        IReadOnlyCollection<Captured> found = new Walk(this, readOnly, spec, concurrency).Run(relative, resolved, directory);
+        _entries.EnsureCapacity(_entries.Count + found.Count);
+        foreach (Captured captured in found)
         {
             _entries[captured.RelativePath] = captured;
         }
@@ -255,14 +279,14 @@ internal sealed partial class SourceTree
     /// paths, not the same path twice through a symlinked directory) are one group: the first path in byte order is the
     /// file, read-only when every path of the group is, and the others link to it.
     /// </summary>
-    private void GroupHardlinks()
+    private void GroupHardlinks(int specCount)
     {
-        var files = new List<SourceFile>();
+        var files = new List<SourceFile>(_entries.Count);
         var links = new List<SourceLink>();
         var others = new List<FileRecord>();
         var groups = new Dictionary<(ulong Device, ulong Inode), List<SourceFile>>();
         // In the order of the specs, as the caller listed them (the walk went deepest spec first).
-        foreach (Captured captured in _entries.Values.OrderBy(c => c.Spec))
+        foreach (Captured captured in specCount == 1 ? _entries.Values : (IEnumerable<Captured>)_entries.Values.OrderBy(c => c.Spec))
         {
             if (captured.Entry is { } entry)
             {
