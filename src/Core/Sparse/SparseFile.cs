@@ -22,6 +22,15 @@ internal static class SparseFile
         long offset = 0;
         try
         {
+            // A file that starts with data (most do) has its first extent from one SEEK_HOLE, so a dense file takes one
+            // call; SEEK_HOLE at 0 answers 0 only when the file starts with a hole, which the loop then skips.
+            long firstHole = file.Seek(0, Libc.SEEK_HOLE);
+            if (firstHole != 0)
+            {
+                offset = firstHole < 0 || firstHole > size ? size : firstHole;
+                extents.Add(new Extent(0, offset));
+            }
+
             while (offset < size)
             {
                 long data = file.Seek(offset, Libc.SEEK_DATA);
