@@ -31,6 +31,9 @@ internal sealed class ContentPlacement : IDisposable
 
     /// <summary>Every object handed over and not placed yet, by digest: a second file with the same content finds it here.</summary>
     private readonly Dictionary<Digest, ulong> _pending = [];
+
+    /// <summary>The objects this snapshot made, by a rename that found no object of that name (<see cref="Created"/>).</summary>
+    private readonly HashSet<Digest> _created = [];
     private readonly Thread _placer;
     private readonly Lazy<PendingArea> _area;
     private List<Digest> _arrived = [];
@@ -74,6 +77,20 @@ internal sealed class ContentPlacement : IDisposable
             }
 
             return true;
+        }
+    }
+
+    /// <summary>
+    /// Whether this snapshot made the object of <paramref name="digest"/> itself, after pinning it. No removal can have
+    /// taken it since: content is removed under the metadata write lock after checking the pins there, so a removal
+    /// either came before the pin, and before the rename that found the name free, or saw the pin and left the object.
+    /// The commit need not look for such an object again.
+    /// </summary>
+    public bool Created(Digest digest)
+    {
+        lock (_gate)
+        {
+            return _created.Contains(digest);
         }
     }
 
@@ -173,10 +190,14 @@ internal sealed class ContentPlacement : IDisposable
             }
 
             _cancellation.ThrowIfCancellationRequested();
-            Area.Place(pendingId, digest);
+            bool created = Area.Place(pendingId, digest);
             lock (_gate)
             {
                 _pending.Remove(digest);
+                if (created)
+                {
+                    _created.Add(digest);
+                }
             }
         }
     }

@@ -80,7 +80,7 @@ internal sealed class SnapshotOperation
             CollectBetweenPhases(tree);
             UploadContent(WithInherited(Recorded(tree, records)));
             PushToCatalog(WithInherited(Recorded(tree, records)));
-            Commit(pendingId, tree, records, lease, contents);
+            Commit(pendingId, tree, records, lease, contents, placement);
             progress.Complete();
             return _stats.ToStats(tree.EntryCount, totalBytes, Stopwatch.GetElapsedTime(started));
         }
@@ -152,7 +152,8 @@ internal sealed class SnapshotOperation
     ];
 
     /// <summary>
-    /// Commits, the metadata store checking under its write lock that every digest is still stored. Content that a
+    /// Commits, the metadata store checking under its write lock that every digest is still stored (but those this call
+    /// placed itself, which nothing can have removed: <see cref="ContentPlacement.Created"/>). Content that a
     /// concurrent delete removed after this call had found it in the store is stored again from its source, a
     /// bounded number of times, so a delete racing with a snapshot never makes the snapshot fail or lose content.
     /// </summary>
@@ -161,7 +162,8 @@ internal sealed class SnapshotOperation
         SourceTree tree,
         FileRecord[] records,
         Lease lease,
-        ContentRecord[] contents)
+        ContentRecord[] contents,
+        ContentPlacement placed)
     {
         SortedFileList? committed = null;
         CommitRetry.Run(
@@ -170,10 +172,11 @@ internal sealed class SnapshotOperation
                 _identities.Save();
                 committed = SortedFileList.Of(WithInherited(Recorded(tree, records)));
 
-                // Every digest is looked up by name in the open content directory: one statx each, not a walk of the
-                // store's path, while the commit holds the metadata lock.
+                // What this call placed itself is stored (see ContentPlacement.Created); the rest is looked up by name in
+                // the open content directory: one statx each, not a walk of the store's path, while the commit holds the
+                // metadata lock.
                 using ContentStore.Lookup stored = _context.Store.OpenLookup();
-                return _context.Metadata.Commit(pendingId, committed, contents, _context.NowNs, stored.HasContent, lifecycle: _request.Lifecycle);
+                return _context.Metadata.Commit(pendingId, committed, contents, _context.NowNs, d => placed.Created(d) || stored.HasContent(d), lifecycle: _request.Lifecycle);
             },
             missing =>
             {

@@ -1,5 +1,7 @@
+using Snapshotter.Content;
 using Snapshotter.Engine;
 using Snapshotter.Errors;
+using Snapshotter.IO;
 using Snapshotter.Tests.Support;
 
 namespace Snapshotter.Tests.Engine;
@@ -74,5 +76,35 @@ public sealed class ContentPlacementTests : EngineTestBase
         Expect.Error(ErrorCode.NotFound, () => engine.Restore(new RestoreRequest { Name = "many", Version = "v1", OutputDir = Temp.Combine("out") }));
         Assert.Equal(Files, engine.Snapshot(SnapshotOf("many", "v1", BaseDir, files)).Files);
         Assert.Empty(TestFiles.TempFiles(RootDir));
+    }
+
+    [Fact]
+    public void Only_an_object_its_own_rename_put_in_place_counts_as_created()
+    {
+        string fresh = Source("fresh", TestFiles.Pattern(5000, 1));
+        string raced = Source("raced", TestFiles.Pattern(6000, 2));
+        EngineContext context = Engine.Context;
+        using Lease lease = Lease.Acquire(context, "test");
+        var buffer = new byte[1 << 16];
+        using var placement = new ContentPlacement(context.Store, lease, CancellationToken.None);
+        IngestResult Stage(string path)
+        {
+            using UnixFile file = UnixFile.OpenRead(path, followSymlinks: false);
+            IngestResult result = context.Store.Ingest(file, file.Stat(), readOnly: false, buffer, null, CancellationToken.None, lease.PinContent, placement.Area);
+            Assert.True(placement.TryAdd(result.Digest, result.PendingId!.Value));
+            return result;
+        }
+
+        IngestResult placedHere = Stage(fresh);
+        IngestResult placedElsewhere = Stage(raced);
+
+        // Another writer puts the second object in place first: this placement finds its name taken.
+        File.Copy(placement.Area.PathOf(placedElsewhere.PendingId!.Value), ContentPath(placedElsewhere.Digest.ToString()));
+        placement.Complete();
+
+        Assert.True(placement.Created(placedHere.Digest));
+        Assert.False(placement.Created(placedElsewhere.Digest));
+        Assert.True(File.Exists(ContentPath(placedHere.Digest.ToString())));
+        Assert.Empty(TestFiles.TempFiles(ContentDir));
     }
 }
