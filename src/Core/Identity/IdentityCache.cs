@@ -101,14 +101,25 @@ internal sealed class IdentityCache
             return [];
         }
 
-        Dictionary<(ulong, ulong), RememberedDigest> remembered = _metadata.FindRememberedDigests(_boot, Enumerable.Range(0, count).Select(i => (statusOf(i).Device, statusOf(i).Inode)));
-        long refreshBeforeNs = NowNs - (long)(UseRefreshInterval.Ticks * TimeSpan.NanosecondsPerTick);
-        var recalled = new Dictionary<int, Digest>();
+        var inodes = new (ulong Device, ulong Inode)[count];
         for (int i = 0; i < count; i++)
         {
             FileStatus status = statusOf(i);
-            if (remembered.TryGetValue((status.Device, status.Inode), out RememberedDigest entry)
-                && entry.Identity == FileIdentity.Of(status)
+            inodes[i] = (status.Device, status.Inode);
+        }
+
+        RememberedDigest?[] remembered = _metadata.FindRememberedDigests(_boot, inodes);
+        long refreshBeforeNs = NowNs - (long)(UseRefreshInterval.Ticks * TimeSpan.NanosecondsPerTick);
+        var recalled = new Dictionary<int, Digest>(remembered.Count(r => r is not null));
+        for (int i = 0; i < count; i++)
+        {
+            if (remembered[i] is not { } entry)
+            {
+                continue;
+            }
+
+            FileStatus status = statusOf(i);
+            if (entry.Identity == FileIdentity.Of(status)
                 && IsSettled(status.ChangeTimeNs, entry.HashedNs)
                 && TrustsFilesystem(pathOf(i), status.Device))
             {

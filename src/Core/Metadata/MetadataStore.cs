@@ -103,7 +103,7 @@ internal sealed class MetadataStore
 
     public int DeleteDeadLeases(Func<string, bool> isOwnerAlive, bool delete = true) => _leases.DeleteDeadLeases(isOwnerAlive, delete);
 
-    public Dictionary<(ulong Device, ulong Inode), RememberedDigest> FindRememberedDigests(string boot, IEnumerable<(ulong Device, ulong Inode)> inodes) =>
+    public RememberedDigest?[] FindRememberedDigests(string boot, IReadOnlyList<(ulong Device, ulong Inode)> inodes) =>
         _remembered.Find(boot, inodes);
 
     public void SaveRememberedDigests(string boot, IReadOnlyCollection<RememberedDigest> learned, IReadOnlyCollection<FileIdentity> used, long nowNs, int maxEntries) =>

@@ -14,31 +14,66 @@ internal sealed class RememberedDigests
 
     public RememberedDigests(MetadataDatabase database) => _database = database;
 
-    /// <summary>The rows of these inodes written in boot <paramref name="boot"/>, read in one transaction. Rows whose digest
-    /// does not parse are left out.</summary>
-    public Dictionary<(ulong Device, ulong Inode), RememberedDigest> Find(string boot, IEnumerable<(ulong Device, ulong Inode)> inodes)
+    /// <summary>Between two inodes asked for, a lookup steps over at most this many rows before it seeks instead: stepping
+    /// to the next row costs a fraction of a seek from the root of the table, and the inodes of one tree mostly lie
+    /// close together (at 20,000 files, point lookups took 1.4-2.4 µs each).</summary>
+    private const int MaxRowsSteppedOver = 16;
+
+    /// <summary>The rows of these inodes written in boot <paramref name="boot"/>, by index of <paramref name="inodes"/> (null
+    /// where there is none), read in one transaction. Rows whose digest does not parse are left out.</summary>
+    public RememberedDigest?[] Find(string boot, IReadOnlyList<(ulong Device, ulong Inode)> inodes)
     {
+        var found = new RememberedDigest?[inodes.Count];
+        // In the table's order (devices and inodes as the signed integers it stores): one cursor walks each device's rows
+        // forward, seeking only across gaps.
+        var keys = new (long Device, long Inode)[inodes.Count];
+        int[] order = new int[inodes.Count];
+        for (int i = 0; i < keys.Length; i++)
+        {
+            keys[i] = (unchecked((long)inodes[i].Device), unchecked((long)inodes[i].Inode));
+            order[i] = i;
+        }
+
+        Array.Sort(keys, order);
         using var connection = _database.Connect(durable: false);
         using var transaction = connection.BeginTransaction(deferred: true);
-        using var find = new RowStatement(connection, """
-            SELECT size, mtime_ns, ctime_ns, mode, digest, hashed_ns, used_ns FROM file_identities
-            WHERE device = ?1 AND inode = ?2 AND boot = ?3
+        using var scan = new RowStatement(connection, """
+            SELECT inode, size, mtime_ns, ctime_ns, mode, digest, hashed_ns, used_ns FROM file_identities
+            WHERE device = ?1 AND inode >= ?2 AND boot = ?3 ORDER BY inode
             """);
-        find.Bind(3, boot);
-        var found = new Dictionary<(ulong, ulong), RememberedDigest>();
-        // In key order: the table is walked forward instead of at random.
-        foreach ((ulong device, ulong inode) in inodes.Order())
+        scan.Bind(3, boot);
+        int next = 0;
+        while (next < keys.Length)
         {
-            find.Bind(1, unchecked((long)device)).Bind(2, unchecked((long)inode));
-            if (find.Read())
+            long device = keys[next].Device;
+            bool onRow = scan.Bind(1, device).Bind(2, keys[next].Inode).Read();
+            long rowInode = onRow ? scan.Int64(0) : long.MaxValue;
+            for (; next < keys.Length && keys[next].Device == device; next++)
             {
-                if (Digest.TryParseUtf8(find.Text(4), out Digest digest))
+                long inode = keys[next].Inode;
+                for (int stepped = 0; onRow && rowInode < inode && stepped < MaxRowsSteppedOver; stepped++)
                 {
-                    var identity = new FileIdentity(device, inode, find.Int64(0), find.Int64(1), find.Int64(2), (uint)find.Int64(3));
-                    found[(device, inode)] = new RememberedDigest(identity, digest, find.Int64(5), find.Int64(6));
+                    onRow = scan.Read();
+                    rowInode = onRow ? scan.Int64(0) : long.MaxValue;
                 }
 
-                find.Reset();
+                if (onRow && rowInode < inode)
+                {
+                    scan.Reset();
+                    onRow = scan.Bind(2, inode).Read();
+                    rowInode = onRow ? scan.Int64(0) : long.MaxValue;
+                }
+
+                if (onRow && rowInode == inode && Digest.TryParseUtf8(scan.Text(5), out Digest digest))
+                {
+                    var identity = new FileIdentity(unchecked((ulong)device), unchecked((ulong)inode), scan.Int64(1), scan.Int64(2), scan.Int64(3), (uint)scan.Int64(4));
+                    found[order[next]] = new RememberedDigest(identity, digest, scan.Int64(6), scan.Int64(7));
+                }
+            }
+
+            if (onRow)
+            {
+                scan.Reset();
             }
         }
 

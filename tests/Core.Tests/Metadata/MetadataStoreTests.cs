@@ -303,7 +303,7 @@ public sealed class MetadataStoreTests : IDisposable
         Assert.Empty(migrated.CheckIntegrity());
         Assert.Equal(0, migrated.CountRememberedDigests());
         migrated.SaveRememberedDigests(Boot, [Remembered(7, 0xabc, Now)], [], Now, maxEntries: 10);
-        Assert.Equal(new Digest(0xabc), migrated.FindRememberedDigests(Boot, [(2049, 7)])[(2049, 7)].Digest);
+        Assert.Equal(new Digest(0xabc), migrated.FindRememberedDigests(Boot, [(2049, 7)])[0]?.Digest);
     }
 
     /// <summary>A database of schema 3 as the library wrote it, with snapshots, a pending one and leases.</summary>
@@ -441,10 +441,50 @@ public sealed class MetadataStoreTests : IDisposable
         store.SaveRememberedDigests(Boot, [Remembered(ulong.MaxValue, 0x1, Now), Remembered(ulong.MaxValue, 0x2, Now + 1)], [], Now, maxEntries: 10);
 
         Assert.Equal(1, store.CountRememberedDigests());
-        RememberedDigest found = store.FindRememberedDigests(Boot, [(2049, ulong.MaxValue)])[(2049, ulong.MaxValue)];
+        RememberedDigest found = store.FindRememberedDigests(Boot, [(2049, ulong.MaxValue)])[0]!.Value;
         Assert.Equal(new Digest(0x2), found.Digest);
         Assert.Equal(ulong.MaxValue, found.Identity.Inode);
-        Assert.Empty(store.FindRememberedDigests("another boot", [(2049, ulong.MaxValue)]));
+        Assert.Equal([null], store.FindRememberedDigests("another boot", [(2049, ulong.MaxValue)]));
+    }
+
+    [Fact]
+    public void Remembered_digests_are_found_by_index_across_devices_gaps_and_other_boots()
+    {
+        MetadataStore store = Open();
+        // Runs of neighbouring inodes, gaps longer than a lookup steps over, inodes and devices from 2^63 up (negative as
+        // the table stores them), and rows of another boot between the ones asked for.
+        ulong[] devices = [2049, 7, ulong.MaxValue];
+        ulong[] inodes = [.. Enumerable.Range(1, 80).Select(i => (ulong)i), .. Enumerable.Range(0, 10).Select(i => 1000 + (ulong)i * 97),
+            (1UL << 63) + 5, ulong.MaxValue - 1, ulong.MaxValue];
+        var remembered = new Dictionary<(ulong, ulong), RememberedDigest>();
+        var otherBoot = new List<RememberedDigest>();
+        int n = 0;
+        foreach (ulong device in devices)
+        {
+            foreach (ulong inode in inodes)
+            {
+                var entry = new RememberedDigest(new FileIdentity(device, inode, n, Now - n, Now - 5, 0x81A4), new Digest((ulong)n + 1), Now, Now + n);
+                if (n++ % 3 == 0)
+                {
+                    otherBoot.Add(entry);
+                }
+                else if (n % 5 != 0)
+                {
+                    remembered[(device, inode)] = entry;
+                }
+            }
+        }
+
+        store.SaveRememberedDigests("another boot", otherBoot, [], Now, maxEntries: 1000);
+        store.SaveRememberedDigests(Boot, remembered.Values.ToArray(), [], Now, maxEntries: 1000);
+        // Not asked: a run of rows on one device longer than a lookup steps over before it seeks again.
+        (ulong, ulong)[] asked = [.. devices.SelectMany(d => inodes.Where(i => d != 2049 || i is < 5 or > 70).Select(i => (d, i))).Reverse(),
+            (2049, 3), (2049, 3), (8, 1), (2049, 81), (2049, 999_999)];
+
+        RememberedDigest?[] found = store.FindRememberedDigests(Boot, asked);
+
+        Assert.Equal(asked.Select(k => remembered.TryGetValue(k, out RememberedDigest entry) ? entry : (RememberedDigest?)null), found);
+        Assert.True(found.Count(f => f is not null) > 60);
     }
 
     [Fact]
@@ -456,8 +496,8 @@ public sealed class MetadataStoreTests : IDisposable
         store.SaveRememberedDigests(Boot, [Remembered(11, 11, Now + 11)], [], Now, maxEntries: 10);
 
         Assert.Equal(9, store.CountRememberedDigests());
-        Dictionary<(ulong, ulong), RememberedDigest> left = store.FindRememberedDigests(Boot, Enumerable.Range(1, 11).Select(i => ((ulong)2049, (ulong)i)));
-        Assert.Equal([1UL, 4, 5, 6, 7, 8, 9, 10, 11], left.Keys.Select(k => k.Item2).Order().ToArray());
+        RememberedDigest?[] left = store.FindRememberedDigests(Boot, Enumerable.Range(1, 11).Select(i => ((ulong)2049, (ulong)i)).ToArray());
+        Assert.Equal([1UL, 4, 5, 6, 7, 8, 9, 10, 11], left.Where(r => r is not null).Select(r => r!.Value.Identity.Inode).ToArray());
     }
 
     [Fact]
