@@ -1,3 +1,4 @@
+using Snapshotter.Content;
 using Snapshotter.Errors;
 using Snapshotter.Hashing;
 using Snapshotter.Metadata;
@@ -13,10 +14,11 @@ internal static class LocalContent
     public static List<FileRecord> Missing(EngineContext context, TargetComparer comparer, IEnumerable<FileRecord> files, bool linkedCopyWillDo, CancellationToken cancellation)
     {
         var missing = new Dictionary<Digest, FileRecord>();
+        using ContentStore.Lookup stored = context.Store.OpenLookup();
         foreach (FileRecord file in files)
         {
             cancellation.ThrowIfCancellationRequested();
-            if (file.Digest is { } digest && !missing.ContainsKey(digest) && !context.Store.HasContent(digest)
+            if (file.Digest is { } digest && !missing.ContainsKey(digest) && !stored.HasContent(digest)
                 && !(linkedCopyWillDo && file.ReadOnly && comparer.StoredInodeMatches(file) is not null))
             {
                 missing.Add(digest, file);
