@@ -73,11 +73,18 @@ internal sealed class ContentStore
     /// </summary>
     public sealed class Lookup(UnixDirectory content, UnixDirectory snapshot) : IDisposable
     {
-        public long? StoredSize(Digest digest) => ObjectSize(content.Stat(UnixDirectory.EntryOf(digest.Hex)));
+        public long? StoredSize(Digest digest) => ObjectSize(StatName(content, digest));
 
         public bool HasContent(Digest digest) => StoredSize(digest) is not null;
 
-        public bool HasSnapshotFile(Digest digest) => snapshot.Stat(UnixDirectory.EntryOf(digest.Hex)) is not null;
+        public bool HasSnapshotFile(Digest digest) => StatName(snapshot, digest) is not null;
+
+        /// <summary>The digest's name looked up in <paramref name="directory"/>, spelled on the stack.</summary>
+        private static FileStatus? StatName(UnixDirectory directory, Digest digest)
+        {
+            Span<byte> name = stackalloc byte[17];
+            return directory.Stat(name[..(digest.FormatHexNulTerminated(name) + 1)]);
+        }
 
         public void Dispose()
         {

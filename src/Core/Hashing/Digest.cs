@@ -32,6 +32,19 @@ internal readonly record struct Digest(ulong Value)
         return 5 + written;
     }
 
+    /// <summary>Writes <see cref="Hex"/> in UTF-8 followed by a NUL (at most 17 bytes), as a file name for a system call;
+    /// returns the name's length without the NUL.</summary>
+    public int FormatHexNulTerminated(Span<byte> destination)
+    {
+        if (!Value.TryFormat(destination, out int written, "x", CultureInfo.InvariantCulture) || written >= destination.Length)
+        {
+            throw new ArgumentException("a digest's name needs 17 bytes", nameof(destination));
+        }
+
+        destination[written] = 0;
+        return written;
+    }
+
     /// <summary>Parses "xxh3:&lt;hex&gt;" (1 to 16 hex digits). Anything else is an invalid-argument error naming it.</summary>
     public static Digest Parse(string text)
     {

@@ -164,6 +164,28 @@ internal sealed unsafe class UnixDirectory : IDisposable
         return errno == Errno.ENOENT ? null : throw Errno.Exception(errno, "stat", System.IO.Path.Join(Path, entry.Display));
     }
 
+    /// <summary>What is at <paramref name="name"/> (NUL-terminated bytes), symlinks not followed; null when nothing is. For
+    /// names a caller spells on the stack, such as a store's digest names, asked once per file of a snapshot.</summary>
+    public FileStatus? Stat(ReadOnlySpan<byte> name)
+    {
+        if (name.IndexOf((byte)0) is var end && (end <= 0 || end != name.Length - 1))
+        {
+            throw new ArgumentException("a name of one or more bytes, then one NUL", nameof(name));
+        }
+
+        Libc.StatxBuffer b;
+        fixed (byte* p = name)
+        {
+            if (Libc.Statx(_fd, p, Libc.AT_SYMLINK_NOFOLLOW, Libc.STATX_BASIC_STATS, &b) == 0)
+            {
+                return FileStatus.From(b);
+            }
+        }
+
+        int errno = Errno.Last;
+        return errno == Errno.ENOENT ? null : throw Errno.Exception(errno, "stat", System.IO.Path.Join(Path, Encoding.UTF8.GetString(name.TrimEnd((byte)0))));
+    }
+
     /// <summary>The target of the symlink <paramref name="entry"/>, as stored (never resolved); null when it is gone or is no
     /// longer a symlink.</summary>
     public string? ReadLink(Entry entry)

@@ -19,6 +19,9 @@ public sealed class DigestTests
         Assert.Equal(expected["xxh3:".Length..], digest.Hex);
         var utf8 = new byte[Digest.MaxTextLength];
         Assert.Equal(expected, System.Text.Encoding.UTF8.GetString(utf8, 0, digest.FormatUtf8(utf8)));
+        var name = new byte[17];
+        int length = digest.FormatHexNulTerminated(name);
+        Assert.Equal(digest.Hex + "\0", System.Text.Encoding.ASCII.GetString(name, 0, length + 1));
     }
 
     [Theory]
