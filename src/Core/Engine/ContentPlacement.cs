@@ -32,8 +32,9 @@ internal sealed class ContentPlacement : IDisposable
     /// <summary>Every object handed over and not placed yet, by digest: a second file with the same content finds it here.</summary>
     private readonly Dictionary<Digest, ulong> _pending = [];
 
-    /// <summary>The objects this snapshot made, by a rename that found no object of that name (<see cref="Created"/>).</summary>
-    private readonly HashSet<Digest> _created = [];
+    /// <summary>Every object placed, and whether this snapshot made it, by a rename that found no object of that name
+    /// (<see cref="Created"/>), or found it there. A file with the same content arriving later finds it here.</summary>
+    private readonly Dictionary<Digest, bool> _placed = [];
     private readonly Thread _placer;
     private readonly Lazy<PendingArea> _area;
     private List<Digest> _arrived = [];
@@ -57,14 +58,14 @@ internal sealed class ContentPlacement : IDisposable
     public PendingArea Area => _area.Value;
 
     /// <summary>Hands over new content written in <see cref="Area"/> as <paramref name="pendingId"/>. Returns false, and
-    /// drops that copy, when this snapshot already has the digest on its way. Throws what ended the placing, if something
+    /// drops that copy, when this snapshot already has the digest on its way or in place. Throws what ended the placing, if something
     /// did, so that storing stops.</summary>
     public bool TryAdd(Digest digest, ulong pendingId)
     {
         lock (_gate)
         {
             _failure?.Throw();
-            if (!_pending.TryAdd(digest, pendingId))
+            if (_placed.ContainsKey(digest) || !_pending.TryAdd(digest, pendingId))
             {
                 Area.Drop(pendingId);
                 return false;
@@ -90,7 +91,7 @@ internal sealed class ContentPlacement : IDisposable
     {
         lock (_gate)
         {
-            return _created.Contains(digest);
+            return _placed.TryGetValue(digest, out bool created) && created;
         }
     }
 
@@ -194,10 +195,7 @@ internal sealed class ContentPlacement : IDisposable
             lock (_gate)
             {
                 _pending.Remove(digest);
-                if (created)
-                {
-                    _created.Add(digest);
-                }
+                _placed[digest] = created;
             }
         }
     }
