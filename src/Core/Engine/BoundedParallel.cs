@@ -1,5 +1,3 @@
-using System.Runtime.ExceptionServices;
-
 namespace Snapshotter.Engine;
 
 /// <summary>
@@ -18,11 +16,9 @@ internal static class BoundedParallel
             return;
         }
 
-        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        CancellationToken token = failed.Token;
+        using var failure = new FirstFailure(cancellation);
+        CancellationToken token = failure.Token;
         int next = -1;
-        Exception? first = null;
-        var gate = new object();
 
         void Worker()
         {
@@ -42,15 +38,7 @@ internal static class BoundedParallel
             }
             catch (Exception e)
             {
-                lock (gate)
-                {
-                    if (first is null || (first is OperationCanceledException && e is not OperationCanceledException))
-                    {
-                        first = e;
-                    }
-                }
-
-                failed.Cancel();
+                failure.Record(e);
             }
         }
 
@@ -63,9 +51,6 @@ internal static class BoundedParallel
 
         Worker();
         Task.WaitAll(helpers);
-        if (first is not null)
-        {
-            ExceptionDispatchInfo.Throw(first);
-        }
+        failure.ThrowIfAny();
     }
 }

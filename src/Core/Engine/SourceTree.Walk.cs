@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.ExceptionServices;
 using Snapshotter.Diagnostics;
 using Snapshotter.IO;
 using Snapshotter.Metadata;
@@ -31,34 +30,34 @@ internal sealed partial class SourceTree
         /// <summary>Started as batches come, up to <c>concurrency</c>: a directory of a few names needs none.</summary>
         private readonly List<Task> _workers = [];
 
-        private readonly object _gate = new();
-        private Exception? _failure;
+        /// <summary>Batches waiting for a worker: each holds its directory open, so they are few.</summary>
+        private readonly BlockingCollection<Batch> _queue = new(boundedCapacity: 2 * Math.Max(concurrency, 1));
+
+        /// <summary>The first failure, which stops the walk and the workers, as the caller's cancellation does.</summary>
+        private readonly FirstFailure _failure = new(tree._cancellation);
+
 
         /// <summary>Walks what <paramref name="directory"/> (<paramref name="relative"/>, at <paramref name="resolved"/>)
         /// holds, which the walk then owns and closes.</summary>
         public IReadOnlyCollection<Captured> Run(string relative, string resolved, UnixDirectory directory)
         {
-            // Batches waiting for a worker: each holds its directory open, so they are few.
-            using var queue = new BlockingCollection<Batch>(boundedCapacity: 2 * Math.Max(concurrency, 1));
-            using var failed = CancellationTokenSource.CreateLinkedTokenSource(tree._cancellation);
             try
             {
-                Visit(relative, resolved, new SharedDirectory(directory), queue, failed);
+                Visit(relative, resolved, new SharedDirectory(directory));
             }
             catch (Exception e)
             {
-                Fail(e, failed);
+                _failure.Record(e);
             }
             finally
             {
-                queue.CompleteAdding();
+                _queue.CompleteAdding();
                 Task.WaitAll(_workers);
+                _queue.Dispose();
+                _failure.Dispose();
             }
 
-            if (_failure is not null)
-            {
-                ExceptionDispatchInfo.Throw(_failure);
-            }
+            _failure.ThrowIfAny();
 
             var found = new List<Captured>(_found.Sum(f => f.Batch?.Found.Length ?? 1));
             foreach ((Captured? entry, Batch? batch) in _found)
@@ -84,7 +83,7 @@ internal sealed partial class SourceTree
 
         /// <summary>Lists a directory, hands over its names but those of subdirectories, then goes down into each
         /// subdirectory. Releases <paramref name="directory"/> when done.</summary>
-        private void Visit(string relative, string resolved, SharedDirectory directory, BlockingCollection<Batch> queue, CancellationTokenSource failed)
+        private void Visit(string relative, string resolved, SharedDirectory directory)
         {
             try
             {
@@ -92,7 +91,7 @@ internal sealed partial class SourceTree
                 var names = new List<(UnixDirectory.Entry Entry, string Relative)>();
                 foreach (UnixDirectory.Entry entry in directory.Directory.ReadEntries())
                 {
-                    failed.Token.ThrowIfCancellationRequested();
+                    _failure.Token.ThrowIfCancellationRequested();
                     string name = entry.Text;
                     string childRelative = RelativePath.Normalize(relative.Length == 0 ? name : $"{relative}/{name}", "a path beneath base_dir");
 
@@ -113,19 +112,19 @@ internal sealed partial class SourceTree
                     names.Add((entry, childRelative));
                     if (names.Count == BatchNames)
                     {
-                        HandOver(new Batch(directory.Share(), resolved, names), queue, failed);
+                        HandOver(new Batch(directory.Share(), resolved, names));
                         names = [];
                     }
                 }
 
                 if (names.Count > 0)
                 {
-                    HandOver(new Batch(directory.Share(), resolved, names), queue, failed);
+                    HandOver(new Batch(directory.Share(), resolved, names));
                 }
 
                 foreach ((UnixDirectory.Entry entry, string childRelative) in subdirectories)
                 {
-                    failed.Token.ThrowIfCancellationRequested();
+                    _failure.Token.ThrowIfCancellationRequested();
                     UnixDirectory child = directory.Directory.OpenChild(entry) ?? throw Vanished(childRelative, "vanished or stopped being a directory");
                     var shared = new SharedDirectory(child);
                     try
@@ -140,7 +139,7 @@ internal sealed partial class SourceTree
                         throw;
                     }
 
-                    Visit(childRelative, $"{resolved}/{entry.Text}", shared, queue, failed);
+                    Visit(childRelative, $"{resolved}/{entry.Text}", shared);
                 }
             }
             finally
@@ -150,15 +149,15 @@ internal sealed partial class SourceTree
         }
 
         /// <summary>Queues a batch for the workers, or examines it here when they are behind.</summary>
-        private void HandOver(Batch batch, BlockingCollection<Batch> queue, CancellationTokenSource failed)
+        private void HandOver(Batch batch)
         {
             _found.Add((null, batch));
             if (_workers.Count < concurrency)
             {
-                _workers.Add(Task.Factory.StartNew(() => Work(queue, failed), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
+                _workers.Add(Task.Factory.StartNew(Work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
             }
 
-            if (!queue.TryAdd(batch))
+            if (!_queue.TryAdd(batch))
             {
                 try
                 {
@@ -171,41 +170,27 @@ internal sealed partial class SourceTree
             }
         }
 
-        private void Work(BlockingCollection<Batch> queue, CancellationTokenSource failed)
+        private void Work()
         {
             // Every batch is taken, after a failure too, so that each releases its directory.
-            foreach (Batch batch in queue.GetConsumingEnumerable())
+            foreach (Batch batch in _queue.GetConsumingEnumerable())
             {
                 try
                 {
-                    if (!failed.IsCancellationRequested)
+                    if (!_failure.Token.IsCancellationRequested)
                     {
                         Examine(batch);
                     }
                 }
                 catch (Exception e)
                 {
-                    Fail(e, failed);
+                    _failure.Record(e);
                 }
                 finally
                 {
                     batch.Directory.Release();
                 }
             }
-        }
-
-        /// <summary>The first real failure, in preference to the cancellations it caused; the walk stops.</summary>
-        private void Fail(Exception e, CancellationTokenSource failed)
-        {
-            lock (_gate)
-            {
-                if (_failure is null || (_failure is OperationCanceledException && e is not OperationCanceledException))
-                {
-                    _failure = e;
-                }
-            }
-
-            failed.Cancel();
         }
 
         /// <summary>What each name of a batch is, examined in its directory.</summary>
