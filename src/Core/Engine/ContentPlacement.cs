@@ -38,6 +38,7 @@ internal sealed class ContentPlacement : IDisposable
     private readonly Thread _placer;
     private readonly Lazy<PendingArea> _area;
     private List<Digest> _arrived = [];
+    private Task? _flushed;
     private bool _completing;
     private bool _stopping;
     private ExceptionDispatchInfo? _failure;
@@ -95,8 +96,10 @@ internal sealed class ContentPlacement : IDisposable
         }
     }
 
-    /// <summary>Places what is still waiting, then makes every rename and link durable. Also called when nothing new was
-    /// stored: content found stored may have been placed by another writer that has not made it durable yet.</summary>
+    /// <summary>Places what is still waiting, then starts making every rename and link durable, which
+    /// <see cref="WaitDurable"/> waits for: the flush (a syncfs, several milliseconds even with nothing to write) runs
+    /// while the caller prepares its commit. Also called when nothing new was stored: content found stored may have
+    /// been placed by another writer that has not made it durable yet.</summary>
     public void Complete()
     {
         lock (_gate)
@@ -107,9 +110,14 @@ internal sealed class ContentPlacement : IDisposable
 
         _placer.Join();
         _failure?.Throw();
-        _durability.Flush();
         DisposeArea();
+        _flushed = Task.Factory.StartNew(_durability.Flush, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
+
+    /// <summary>Returns once what <see cref="Complete"/> placed and found is durable, or throws why it could not be made
+    /// so. Nothing may reference that content in a commit or a catalog before.</summary>
+    public void WaitDurable() =>
+        (_flushed ?? throw new InvalidOperationException("content is made durable once the placement is complete")).GetAwaiter().GetResult();
 
     /// <summary>Stops placing and removes the area with the copies not placed. What was placed stays: it is pinned until
     /// the lease ends, then the collector's like any unreferenced content.</summary>
@@ -123,6 +131,16 @@ internal sealed class ContentPlacement : IDisposable
 
         _placer.Join();
         DisposeArea();
+
+        // A flush under way when the snapshot failed: let it end before its directories are let go. Its failure, if
+        // any, is not this one's: the snapshot has failed already or has waited for it.
+        try
+        {
+            _flushed?.Wait();
+        }
+        catch (AggregateException)
+        {
+        }
     }
 
     private void DisposeArea()

@@ -79,7 +79,7 @@ internal sealed class SnapshotOperation
             placement.Complete();
             CollectBetweenPhases(tree);
             UploadContent(WithInherited(Recorded(tree, records)));
-            PushToCatalog(WithInherited(Recorded(tree, records)));
+            PushToCatalog(WithInherited(Recorded(tree, records)), placement);
             Commit(pendingId, tree, records, lease, contents, placement);
             progress.Complete();
             return _stats.ToStats(tree.EntryCount, totalBytes, Stopwatch.GetElapsedTime(started));
@@ -176,6 +176,7 @@ internal sealed class SnapshotOperation
                 // the open content directory: one statx each, not a walk of the store's path, while the commit holds the
                 // metadata lock.
                 using ContentStore.Lookup stored = _context.Store.OpenLookup();
+                placed.WaitDurable();
                 return _context.Metadata.Commit(pendingId, committed, contents, _context.NowNs, d => placed.Created(d) || stored.HasContent(d), lifecycle: _request.Lifecycle);
             },
             missing =>
@@ -189,6 +190,7 @@ internal sealed class SnapshotOperation
                     records[again[j]] = Store(tree.Files[again[j]], lease, placement, out contents[again[j]], unreported, token);
                 });
                 placement.Complete();
+                placement.WaitDurable();
                 UploadContent(WithInherited(Recorded(tree, records)));
             },
             "while the snapshot was being committed; snapshot it again");
@@ -344,12 +346,14 @@ internal sealed class SnapshotOperation
     /// locally. The catalog is checked again right before pushing: another writer may have published
     /// name:version meanwhile. The same snapshot there already is success; another one is ALREADY_EXISTS.
     /// </summary>
-    private void PushToCatalog(IReadOnlyList<FileRecord> records)
+    private void PushToCatalog(IReadOnlyList<FileRecord> records, ContentPlacement placed)
     {
         if (_context.RemoteCatalog is not { } catalog)
         {
             return;
         }
+
+        placed.WaitDurable();
 
         if (PullFromCatalog(catalog) is { } published)
         {
