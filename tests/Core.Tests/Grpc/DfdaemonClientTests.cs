@@ -22,8 +22,18 @@ public sealed class DfdaemonClientTests : IDisposable
 
     public DfdaemonClientTests()
     {
-        _standIn = new DfdaemonStandIn(_temp.Path, _temp.CreateDirectory("objects"), pieceBytes: 4096, tcp: true);
-        _client = DfdaemonClient.Create(_standIn.Target, "target");
+        // A constructor that throws is not followed by Dispose: what it made so far is removed here.
+        try
+        {
+            _standIn = new DfdaemonStandIn(_temp.Path, _temp.CreateDirectory("objects"), pieceBytes: 4096, tcp: true);
+            _client = DfdaemonClient.Create(_standIn.Target, "target");
+        }
+        catch
+        {
+            _standIn?.Dispose();
+            _temp.Dispose();
+            throw;
+        }
     }
 
     public void Dispose()
