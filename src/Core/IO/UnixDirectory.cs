@@ -149,20 +149,7 @@ internal sealed unsafe class UnixDirectory : IDisposable
     }
 
     /// <summary>What is at <paramref name="entry"/>, symlinks not followed; null when it is gone.</summary>
-    public FileStatus? Stat(Entry entry)
-    {
-        Libc.StatxBuffer b;
-        fixed (byte* p = NulTerminated(entry.RawName, stackalloc byte[MaxNameBytes + 1]))
-        {
-            if (Libc.Statx(_fd, p, Libc.AT_SYMLINK_NOFOLLOW, Libc.STATX_BASIC_STATS, &b) == 0)
-            {
-                return FileStatus.From(b);
-            }
-        }
-
-        int errno = Errno.Last;
-        return errno == Errno.ENOENT ? null : throw Errno.Exception(errno, "stat", System.IO.Path.Join(Path, entry.Display));
-    }
+    public FileStatus? Stat(Entry entry) => Stat(NulTerminated(entry.RawName, stackalloc byte[MaxNameBytes + 1]));
 
     /// <summary>What is at <paramref name="name"/> (NUL-terminated bytes), symlinks not followed; null when nothing is. For
     /// names a caller spells on the stack, such as a store's digest names, asked once per file of a snapshot.</summary>
