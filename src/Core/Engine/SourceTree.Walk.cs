@@ -36,7 +36,6 @@ internal sealed partial class SourceTree
         /// <summary>The first failure, which stops the walk and the workers, as the caller's cancellation does.</summary>
         private readonly FirstFailure _failure = new(tree._cancellation);
 
-
         /// <summary>Walks what <paramref name="directory"/> (<paramref name="relative"/>, at <paramref name="resolved"/>)
         /// holds, which the walk then owns and closes.</summary>
         public IReadOnlyCollection<Captured> Run(string relative, string resolved, UnixDirectory directory)

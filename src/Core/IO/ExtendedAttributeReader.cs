@@ -33,20 +33,17 @@ internal static class ExtendedAttributeReader
     private static unsafe List<KeyValuePair<string, byte[]>>? ReadByPath(string path, nint p, Predicate<string> wanted) =>
         Read(path, null, wanted, (buffer, size) => Libc.LListXattr((byte*)p, buffer, size), (name, buffer, size) => Libc.LGetXattr((byte*)p, name, buffer, size));
 
-    /// <summary>As <see cref="Read(string, Predicate{string})"/> for the entry <paramref name="name"/> (raw bytes) of the
-    /// open directory <paramref name="directoryFd"/>, whose path is <paramref name="directoryPath"/>: looked up in that
-    /// directory alone, or by that path where the kernel cannot.</summary>
-    public static unsafe List<KeyValuePair<string, byte[]>>? ReadAt(int directoryFd, string directoryPath, ReadOnlySpan<byte> name, string nameText, Predicate<string> wanted)
+    /// <summary>As <see cref="Read(string, Predicate{string})"/> for the entry <paramref name="nulTerminatedName"/> (its
+    /// raw bytes and a NUL) of the open directory <paramref name="directoryFd"/>, whose path is
+    /// <paramref name="directoryPath"/>: looked up in that directory alone, or by that path where the kernel cannot.</summary>
+    public static unsafe List<KeyValuePair<string, byte[]>>? ReadAt(int directoryFd, string directoryPath, ReadOnlySpan<byte> nulTerminatedName, string nameText, Predicate<string> wanted)
     {
         if (!HasCallsAt)
         {
             return Read($"{directoryPath}/{nameText}", wanted);
         }
 
-        Span<byte> terminated = stackalloc byte[name.Length + 1];
-        name.CopyTo(terminated);
-        terminated[^1] = 0;
-        fixed (byte* pinned = terminated)
+        fixed (byte* pinned = nulTerminatedName)
         {
             return HasNone(Libc.ListXattrAt(directoryFd, pinned, Libc.AT_SYMLINK_NOFOLLOW, null, 0))
                 ? null

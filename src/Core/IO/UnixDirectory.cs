@@ -199,7 +199,7 @@ internal sealed unsafe class UnixDirectory : IDisposable
     /// accepts, looked up in this directory; <paramref name="path"/> is this directory's real path, for messages and for
     /// kernels that can only read them by path. Null when it has none.</summary>
     public List<KeyValuePair<string, byte[]>>? ReadXattrs(Entry entry, string path, Predicate<string> wanted) =>
-        ExtendedAttributeReader.ReadAt(_fd, path, entry.RawName, entry.Text, wanted);
+        ExtendedAttributeReader.ReadAt(_fd, path, NulTerminated(entry.RawName, stackalloc byte[MaxNameBytes + 1]), entry.Text, wanted);
 
     /// <summary>The extended attributes of this directory itself, read through its descriptor.</summary>
     public List<KeyValuePair<string, byte[]>>? ReadOwnXattrs(Predicate<string> wanted) => ExtendedAttributeReader.ReadOpen(_fd, Path, wanted);
