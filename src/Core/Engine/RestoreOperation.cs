@@ -322,38 +322,44 @@ internal sealed class RestoreOperation
                 parents.Walk(files[i].RelativePath + "/");
             }
 
-            BoundedParallel.For(files.Count, _context.Concurrency, _cancellation, (i, token) =>
+            List<ArraySegment<int>> runs = DirectoryRuns.Of(files);
+            BoundedParallel.For(runs.Count, _context.Concurrency, _cancellation, (r, token) =>
             {
-                FileRecord file = files[i];
-                TargetState state = plan.States[i];
-                if (state == TargetState.Identical)
+                using var parent = new DirectoryRuns.Parent(_tree!, files[runs[r][0]].RelativePath);
+                foreach (int i in runs[r])
                 {
-                    _stats.Reused();
-                    progress.FileDone(file.Size);
-                }
-                else if (state == TargetState.AttributesOnly)
-                {
-                    SetAttributes(file, plan.Statuses[i]);
-                    _stats.Reused();
-                    progress.FileDone(file.Size);
-                }
-                else if (file.Type == EntryType.Directory)
-                {
-                    // Made above, before anything that goes in it.
-                    progress.FileDone(0);
-                }
-                else if (IsGroupLink(file))
-                {
-                    // Linked once the file whose inode it shares is in place.
-                }
-                else if (file.HasContent)
-                {
-                    Stage(i, file, parents, state == TargetState.Different, progress, token);
-                }
-                else
-                {
-                    StageNode(i, file, parents, state == TargetState.Different);
-                    progress.FileDone(0);
+                    token.ThrowIfCancellationRequested();
+                    FileRecord file = files[i];
+                    TargetState state = plan.States[i];
+                    if (state == TargetState.Identical)
+                    {
+                        _stats.Reused();
+                        progress.FileDone(file.Size);
+                    }
+                    else if (state == TargetState.AttributesOnly)
+                    {
+                        SetAttributes(file, plan.Statuses[i], parent.Of(file.RelativePath));
+                        _stats.Reused();
+                        progress.FileDone(file.Size);
+                    }
+                    else if (file.Type == EntryType.Directory)
+                    {
+                        // Made above, before anything that goes in it.
+                        progress.FileDone(0);
+                    }
+                    else if (IsGroupLink(file))
+                    {
+                        // Linked once the file whose inode it shares is in place.
+                    }
+                    else if (file.HasContent)
+                    {
+                        Stage(i, file, parents, parent, state == TargetState.Different, progress, token);
+                    }
+                    else
+                    {
+                        StageNode(i, file, parents, parent, state == TargetState.Different);
+                        progress.FileDone(0);
+                    }
                 }
             });
 
@@ -363,12 +369,18 @@ internal sealed class RestoreOperation
                 _durability.Flush();
             }
 
-            foreach (int i in staged.Indices)
+            // Renames in distinct directories, or of distinct names in one, are independent: spread over the threads.
+            List<ArraySegment<int>> placing = DirectoryRuns.Of([.. staged.Indices], files);
+            BoundedParallel.For(placing.Count, _context.Concurrency, _cancellation, (r, token) =>
             {
-                _cancellation.ThrowIfCancellationRequested();
-                Place(staged[i]);
-                staged.Remove(i);
-            }
+                using var parent = new DirectoryRuns.Parent(_tree!, files[placing[r][0]].RelativePath);
+                foreach (int i in placing[r])
+                {
+                    token.ThrowIfCancellationRequested();
+                    Place(staged[i], parent.Of(files[i].RelativePath));
+                    staged.Remove(i);
+                }
+            });
 
             for (int i = 0; i < files.Count; i++)
             {
@@ -590,19 +602,25 @@ internal sealed class RestoreOperation
     {
         var plan = new TargetPlan(files.Count);
         var parents = ParentDirectories.ForPlanning(_tree!);
-        BoundedParallel.For(files.Count, _context.Concurrency, _cancellation, (i, token) =>
+        List<ArraySegment<int>> runs = DirectoryRuns.Of(files);
+        BoundedParallel.For(runs.Count, _context.Concurrency, _cancellation, (r, token) =>
         {
-            FileRecord file = files[i];
-            (TargetState state, FileStatus? status) = parents.Walk(file.RelativePath) switch
+            using var parent = new DirectoryRuns.Parent(_tree!, files[runs[r][0]].RelativePath);
+            foreach (int i in runs[r])
             {
-                ParentState.Missing => (TargetState.Absent, null),
-                ParentState.BlockedByFile => (TargetState.Different, null),
-                _ => PlanPresent(file, token),
-            };
-            plan.States[i] = state;
-            if (status is { } seen && (state == TargetState.AttributesOnly || (state == TargetState.Identical && IsInGroup(file))))
-            {
-                plan.Statuses[i] = seen;
+                token.ThrowIfCancellationRequested();
+                FileRecord file = files[i];
+                (TargetState state, FileStatus? status) = parents.Walk(file.RelativePath) switch
+                {
+                    ParentState.Missing => (TargetState.Absent, null),
+                    ParentState.BlockedByFile => (TargetState.Different, null),
+                    _ => PlanPresent(file, parent.Of(file.RelativePath), token),
+                };
+                plan.States[i] = state;
+                if (status is { } seen && (state == TargetState.AttributesOnly || (state == TargetState.Identical && IsInGroup(file))))
+                {
+                    plan.Statuses[i] = seen;
+                }
             }
         });
 
@@ -634,10 +652,9 @@ internal sealed class RestoreOperation
         return plan;
     }
 
-    private (TargetState State, FileStatus? Status) PlanPresent(FileRecord file, CancellationToken token)
+    private (TargetState State, FileStatus? Status) PlanPresent(FileRecord file, TreeDirectory parent, CancellationToken token)
     {
-        (string directory, string name) = RelativePath.Split(file.RelativePath);
-        using TreeDirectory parent = _tree!.OpenDirectory(directory);
+        string name = RelativePath.Split(file.RelativePath).Name;
         return parent.Stat(name) is { } status ? (Classify(file, parent, name, status, token), status) : (TargetState.Absent, null);
     }
 
@@ -722,10 +739,9 @@ internal sealed class RestoreOperation
     }
 
     /// <summary>Sets a kept entry's mode, owner, xattrs and mtime, provided it is still the inode the plan examined.</summary>
-    private void SetAttributes(FileRecord file, in FileStatus planned)
+    private void SetAttributes(FileRecord file, in FileStatus planned, TreeDirectory parent)
     {
-        (string directory, string name) = RelativePath.Split(file.RelativePath);
-        using TreeDirectory parent = _tree!.OpenDirectory(directory);
+        string name = RelativePath.Split(file.RelativePath).Name;
         FileStatus? now = parent.Stat(name);
         if (now is not { } current || !current.IsSameInode(planned) || current.Size != planned.Size || current.ModificationTimeNs != planned.ModificationTimeNs)
         {
@@ -748,11 +764,11 @@ internal sealed class RestoreOperation
         parent.SetModificationTime(name, file.ModificationTimeNs);
     }
 
-    private void Stage(int index, FileRecord file, ParentDirectories parents, bool replace, ProgressTracker progress, CancellationToken token)
+    private void Stage(int index, FileRecord file, ParentDirectories parents, DirectoryRuns.Parent runParent, bool replace, ProgressTracker progress, CancellationToken token)
     {
         parents.Walk(file.RelativePath);
-        (string directory, string name) = RelativePath.Split(file.RelativePath);
-        using TreeDirectory parent = _tree!.OpenDirectory(directory);
+        string name = RelativePath.Split(file.RelativePath).Name;
+        TreeDirectory parent = runParent.Of(file.RelativePath);
         _durability.Track(parent);
 
         if (file.ReadOnly && !_request.PrivateCopies && CanLinkStored(file) && TryLink(index, file, parent, name, replace))
@@ -807,11 +823,11 @@ internal sealed class RestoreOperation
 
     /// <summary>A symlink, FIFO or device node, created under a temporary name beside its target with all its attributes,
     /// to be renamed into place with the copies.</summary>
-    private void StageNode(int index, FileRecord file, ParentDirectories parents, bool replace)
+    private void StageNode(int index, FileRecord file, ParentDirectories parents, DirectoryRuns.Parent runParent, bool replace)
     {
         parents.Walk(file.RelativePath);
-        (string directory, string name) = RelativePath.Split(file.RelativePath);
-        using TreeDirectory parent = _tree!.OpenDirectory(directory);
+        string name = RelativePath.Split(file.RelativePath).Name;
+        TreeDirectory parent = runParent.Of(file.RelativePath);
         _durability.Track(parent);
         string temp = _staged!.Add(index, RandomName.Next(), replace);
         switch (file.Type)
@@ -850,7 +866,7 @@ internal sealed class RestoreOperation
         }
 
         _durability.Track(parent);
-        Place(_staged[index]);
+        Place(_staged[index], parent);
         _staged.Remove(index);
         _stats.Linked();
     }
@@ -913,10 +929,9 @@ internal sealed class RestoreOperation
         return true;
     }
 
-    private void Place(Staged staged)
+    private void Place(Staged staged, TreeDirectory parent)
     {
         _placed = true;
-        using TreeDirectory parent = _tree!.OpenDirectory(staged.Directory);
         if (staged.Replace)
         {
             ReplaceWith(parent, staged.TempName, staged.Name);
