@@ -617,9 +617,12 @@ SNAPSHOTTER_API snapshotter_code snapshotter_snapshot(snapshotter_stats *out_sta
  * whose content matches but whose mode, owner or mtime differ get only those
  * set (unless another hardlink shares the inode: then it is replaced);
  * identical files are not touched at all. Deciding that content matches reads
- * and hashes each existing file whose size matches (a hardlink of the stored
- * inode excepted), so such a restore writes only the differences but reads
- * the files it keeps once. */
+ * and hashes each existing file whose size matches, except a hardlink of the
+ * stored inode and a file whose digest is remembered for its unchanged
+ * identity (as a snapshot takes them; see snapshotter_snapshot): such a
+ * restore writes only the differences, reads the files it keeps once, and
+ * remembers them, so the next one over the same tree reads only what
+ * changed since. */
 #define SNAPSHOTTER_RESTORE_IN_PLACE 0x2u
 /* With IN_PLACE: afterwards, remove what output_dir holds beyond the
  * snapshot (within `only` when given): files, symlinks (as links, never
@@ -633,6 +636,10 @@ SNAPSHOTTER_API snapshotter_code snapshotter_snapshot(snapshotter_stats *out_sta
  * naming it, before anything is written. Each device skipped is logged as
  * a warning naming it. */
 #define SNAPSHOTTER_RESTORE_SKIP_DEVICES 0x8u
+/* Read and hash every existing file whose content is compared, taking no
+ * remembered digest on trust (what is read is still remembered for later
+ * calls), as SNAPSHOTTER_SNAPSHOT_REHASH does for a snapshot. */
+#define SNAPSHOTTER_RESTORE_REHASH 0x10u
 
 /* Version 2 moved `ref` first and `only` before `flags`, as in every request. */
 #define SNAPSHOTTER_RESTORE_REQUEST_VERSION 2

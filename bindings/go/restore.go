@@ -16,7 +16,8 @@ const (
 	RestoreOverwrite RestoreFlags = C.SNAPSHOTTER_RESTORE_OVERWRITE
 	// RestoreInPlace restores into an existing tree touching only what differs: differing files are
 	// replaced (it implies RestoreOverwrite), files whose content matches but whose mode, owner or
-	// mtime differ get only those set, identical files are left alone. Kept files are read once.
+	// mtime differ get only those set, identical files are left alone. Kept files are read once,
+	// unless their digest is remembered for their unchanged identity (see RestoreRehash).
 	RestoreInPlace RestoreFlags = C.SNAPSHOTTER_RESTORE_IN_PLACE
 	// RestoreDeleteExtra, with RestoreInPlace, then removes what the output dir holds beyond the
 	// snapshot (within Only), never following symlinks.
@@ -24,6 +25,9 @@ const (
 	// RestoreSkipDevices leaves out the snapshot's character and block devices instead of failing
 	// with ErrPermissionDenied when not running as root; each one skipped is logged as a warning.
 	RestoreSkipDevices RestoreFlags = C.SNAPSHOTTER_RESTORE_SKIP_DEVICES
+	// RestoreRehash reads and hashes every existing file whose content is compared, taking no
+	// remembered digest on trust, as SnapshotRehash does for a snapshot.
+	RestoreRehash RestoreFlags = C.SNAPSHOTTER_RESTORE_REHASH
 )
 
 // RestoreRequest mirrors snapshotter_restore_request. The snapshot is Name and Version, or Ref

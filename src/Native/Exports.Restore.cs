@@ -32,6 +32,7 @@ internal static unsafe partial class Exports
                 InPlace = (request->Flags & NativeRestoreRequest.InPlaceFlag) != 0,
                 DeleteExtra = (request->Flags & NativeRestoreRequest.DeleteExtraFlag) != 0,
                 SkipDevices = (request->Flags & NativeRestoreRequest.SkipDevicesFlag) != 0,
+                Rehash = (request->Flags & NativeRestoreRequest.RehashFlag) != 0,
                 Only = ReadStrings(request->Only, request->OnlyCount, "only"),
                 Progress = control.Progress,
             };

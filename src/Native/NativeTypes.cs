@@ -133,7 +133,8 @@ internal unsafe struct NativeRestoreRequest
     public const uint InPlaceFlag = 0x2;
     public const uint DeleteExtraFlag = 0x4;
     public const uint SkipDevicesFlag = 0x8;
-    public const uint KnownFlags = OverwriteFlag | InPlaceFlag | DeleteExtraFlag | SkipDevicesFlag;
+    public const uint RehashFlag = 0x10;
+    public const uint KnownFlags = OverwriteFlag | InPlaceFlag | DeleteExtraFlag | SkipDevicesFlag | RehashFlag;
 
     public uint Version;
     public byte* Ref;

@@ -318,7 +318,7 @@ static void layouts_are_pinned(void)
     CHECK(SNAPSHOTTER_SNAPSHOT_REHASH == 0x1u, "snapshot flag values are pinned");
     CHECK(SNAPSHOTTER_FILE_CONTENT_LOCAL == 0x2u, "flag values are pinned");
     CHECK(SNAPSHOTTER_RESTORE_IN_PLACE == 0x2u && SNAPSHOTTER_RESTORE_DELETE_EXTRA == 0x4u
-          && SNAPSHOTTER_RESTORE_SKIP_DEVICES == 0x8u, "flag values are pinned");
+          && SNAPSHOTTER_RESTORE_SKIP_DEVICES == 0x8u && SNAPSHOTTER_RESTORE_REHASH == 0x10u, "flag values are pinned");
     CHECK(SNAPSHOTTER_DIFF_ADDED == 1u && SNAPSHOTTER_DIFF_REMOVED == 2u && SNAPSHOTTER_DIFF_CHANGED == 3u,
           "diff kinds are pinned");
     CHECK(SNAPSHOTTER_DIFF_CONTENT == 0x1u && SNAPSHOTTER_DIFF_SIZE == 0x2u && SNAPSHOTTER_DIFF_MODE == 0x4u &&

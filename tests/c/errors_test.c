@@ -105,6 +105,13 @@ static void snapshot_refuses_bad_requests(void)
         CHECK_CODE(SNAPSHOTTER_OK, snapshotter_snapshot(&stats, e.s, &rehash, CHECK_ERR));
         CHECK(stats.bytes_read == stats.bytes && stats.files_reused == 1, "a REHASH snapshot reads every byte");
     }
+    {
+        /* An in-place restore with REHASH over what it restored keeps the file, and knows the flag. */
+        const char *kept = KEEP_PATH("%s/rehash-out", e.dir);
+        fx_restore(e.s, "good", "v2", kept, 0);
+        snapshotter_stats stats = fx_restore(e.s, "good", "v2", kept, SNAPSHOTTER_RESTORE_IN_PLACE | SNAPSHOTTER_RESTORE_REHASH);
+        CHECK(stats.files_reused == 1 && stats.bytes_written == 0, "a REHASH in-place restore keeps an identical file");
+    }
     /* Nothing refused left anything behind: no content but good's, no reservation of bad:v1. */
     CHECK(fx_count_named(PATH("%s/storage/content/xxh3", e.root), "") == 1, "a refused snapshot stored content");
     CHECK(fx_count_temp_files(e.root) == 0, "a refused snapshot left temporary files");
@@ -128,7 +135,7 @@ static void restore_refuses_bad_requests(void)
     RESTORE_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "name", r.name = "\xc0\xaf");
     RESTORE_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "snapshot_version", r.snapshot_version = NULL);
     RESTORE_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "-x", r.snapshot_version = "-x");
-    RESTORE_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "flags", r.flags = 0x10);
+    RESTORE_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "flags", r.flags = 0x20);
     RESTORE_FAILS(SNAPSHOTTER_ERROR_INVALID_ARGUMENT, "version", r.version = 0);
     RESTORE_FAILS(SNAPSHOTTER_ERROR_UNSUPPORTED, "version", r.version = 99);
     RESTORE_FAILS(SNAPSHOTTER_ERROR_UNSUPPORTED, "snapshotter_restore_request.version 1 has a field order",

@@ -35,7 +35,7 @@ int use_macros(void)
     snapshot.files = &file;
     gc.flags = SNAPSHOTTER_GC_NO_DISK_EVICTION | SNAPSHOTTER_GC_NO_MIN_RETENTION | SNAPSHOTTER_GC_NO_ORPHAN_GRACE;
     options.gc = &gc;
-    restore.flags = SNAPSHOTTER_RESTORE_OVERWRITE | SNAPSHOTTER_RESTORE_IN_PLACE | SNAPSHOTTER_RESTORE_DELETE_EXTRA | SNAPSHOTTER_RESTORE_SKIP_DEVICES;
+    restore.flags = SNAPSHOTTER_RESTORE_OVERWRITE | SNAPSHOTTER_RESTORE_IN_PLACE | SNAPSHOTTER_RESTORE_DELETE_EXTRA | SNAPSHOTTER_RESTORE_SKIP_DEVICES | SNAPSHOTTER_RESTORE_REHASH;
     options.registry = &registry;
     return (int)(options.version + stats.version + snapshot.version + restore.version + list.version + inspect.version +
                  remove.version + removed.version + diff.version + registry.version + exp.version + imp.version +

@@ -42,7 +42,7 @@ static const char usage_text[] =
     "              [--ro PATH]... [--rw PATH]... [--all] [--rehash] [--allow-empty]\n"
     "  snapshotctl [GLOBAL OPTIONS] restore (REF | --name NAME --version VERSION)\n"
     "              [--output-dir DIR] [--overwrite] [--in-place [--delete-extra]] [--only PATTERN]...\n"
-    "              [--skip-devices]\n"
+    "              [--skip-devices] [--rehash]\n"
     "  snapshotctl [GLOBAL OPTIONS] list [NAME [--remote]]\n"
     "  snapshotctl [GLOBAL OPTIONS] inspect REF\n"
     "  snapshotctl [GLOBAL OPTIONS] delete REF [--remote]\n"
@@ -131,13 +131,14 @@ static const char options_text[] =
     "  --ro PATH           read-only (hardlinked); a directory: all beneath it, \".\" the base\n"
     "  --rw PATH           writable (a private copy on restore); a directory: as --ro\n"
     "  --all               --rw . (symlinks kept as symlinks, sockets skipped)\n"
-    "  --rehash            read every file, even those unchanged since a snapshot read them\n"
+    "  --rehash            read every file, trusting no digest remembered for its identity\n"
     "  --allow-empty       record a snapshot of no files (refused otherwise)\n"
     "  --output-dir DIR    where to restore (created if missing)\n"
     "  --overwrite         replace files in --output-dir that differ from the snapshot\n"
     "  --in-place          restore into an existing tree touching only what differs: differing\n"
     "                      files replaced, files differing only in mode/owner/mtime fixed,\n"
-    "                      identical files untouched (each kept file is read once to be sure)\n"
+    "                      identical files untouched (each kept file is read once to be sure,\n"
+    "                      unless its digest is remembered for its identity)\n"
     "  --delete-extra      with --in-place: also remove what --output-dir holds beyond the\n"
     "                      snapshot (within --only), never following symlinks\n"
     "  --skip-devices      leave out the snapshot's device nodes (only root creates them);\n"
@@ -688,7 +689,7 @@ static int run_tree(const struct cli *cli, snapshotter *s, snapshotter_cancel *c
 static const struct command commands[] = {
     { "snapshot", 0, 0, "", OPT_NAME | OPT_VERSION | OPT_BASE_DIR | OPT_RO | OPT_RW | OPT_ALL | OPT_REHASH | OPT_ALLOW_EMPTY, run_snapshot },
     { "restore", 0, 1, "[REF]",
-      OPT_NAME | OPT_VERSION | OPT_OUTPUT_DIR | OPT_OVERWRITE | OPT_IN_PLACE | OPT_DELETE_EXTRA | OPT_ONLY | OPT_SKIP_DEVICES,
+      OPT_NAME | OPT_VERSION | OPT_OUTPUT_DIR | OPT_OVERWRITE | OPT_IN_PLACE | OPT_DELETE_EXTRA | OPT_ONLY | OPT_SKIP_DEVICES | OPT_REHASH,
       run_restore },
     { "list", 0, 1, "[NAME]", OPT_REMOTE, run_list },
     { "gc", 0, 0, "", OPT_DRY_RUN, run_gc },
@@ -1122,7 +1123,8 @@ static int run_restore(const struct cli *cli, snapshotter *s, snapshotter_cancel
     req.name = cli->name, req.snapshot_version = cli->version, req.ref = cli->operands[0];
     req.output_dir = cli->output_dir;
     req.flags = (cli->overwrite ? SNAPSHOTTER_RESTORE_OVERWRITE : 0) | (cli->in_place ? SNAPSHOTTER_RESTORE_IN_PLACE : 0) |
-                (cli->delete_extra ? SNAPSHOTTER_RESTORE_DELETE_EXTRA : 0) | (cli->skip_devices ? SNAPSHOTTER_RESTORE_SKIP_DEVICES : 0);
+                (cli->delete_extra ? SNAPSHOTTER_RESTORE_DELETE_EXTRA : 0) | (cli->skip_devices ? SNAPSHOTTER_RESTORE_SKIP_DEVICES : 0) |
+                (cli->rehash ? SNAPSHOTTER_RESTORE_REHASH : 0);
     req.only = cli->only.items, req.only_count = cli->only.count;
     req.progress = isatty(STDERR_FILENO) ? show_progress : NULL, req.progress_payload = &line, req.cancel = cancel;
     snapshotter_code code = snapshotter_restore(&stats, s, &req, &err);

@@ -17,7 +17,8 @@ flags! {
         OVERWRITE = sys::SNAPSHOTTER_RESTORE_OVERWRITE;
         /// Restore into an existing tree touching only what differs: differing files are replaced (implies
         /// `OVERWRITE`), files whose content matches but whose mode, owner or mtime differ get only those
-        /// set, identical files are left alone. Kept files are read once to know they match.
+        /// set, identical files are left alone. Kept files are read once to know they match, unless
+        /// their digest is remembered for their unchanged identity (see `REHASH`).
         IN_PLACE = sys::SNAPSHOTTER_RESTORE_IN_PLACE;
         /// With `IN_PLACE`: then remove what the output dir holds beyond the snapshot (within
         /// [`RestoreRequest::only`]), never following symlinks.
@@ -26,6 +27,9 @@ flags! {
         /// [`crate::ErrorKind::PermissionDenied`] when not running as root; each one skipped is logged
         /// as a warning.
         SKIP_DEVICES = sys::SNAPSHOTTER_RESTORE_SKIP_DEVICES;
+        /// Read and hash every existing file whose content is compared, taking no remembered digest
+        /// on trust, as [`crate::SnapshotFlags::REHASH`] does for a snapshot.
+        REHASH = sys::SNAPSHOTTER_RESTORE_REHASH;
     }
 }
 

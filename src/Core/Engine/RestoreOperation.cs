@@ -6,6 +6,7 @@ using Snapshotter.Diagnostics;
 using Snapshotter.Errors;
 using Snapshotter.Hashing;
 using Snapshotter.IO;
+using Snapshotter.Identity;
 using Snapshotter.Interop;
 using Snapshotter.Metadata;
 using Snapshotter.Oci;
@@ -38,6 +39,7 @@ internal sealed class RestoreOperation
     private readonly RestoreRequest _request;
     private readonly CancellationToken _cancellation;
     private readonly StatsCounter _stats = new();
+    private readonly IdentityCache _identities;
     private readonly TargetComparer _comparer;
     private readonly bool _restoreOwner;
     private readonly bool _overwrite;
@@ -63,6 +65,7 @@ internal sealed class RestoreOperation
         _request = request;
         _cancellation = cancellation;
         _comparer = new TargetComparer(context);
+        _identities = new IdentityCache(context.Metadata, context.Time);
         _restoreOwner = _comparer.CompareOwner;
         _overwrite = request.Overwrite || request.InPlace;
     }
@@ -75,6 +78,12 @@ internal sealed class RestoreOperation
         /// <summary>Same content; only mode, owner or mtime differ, on an inode nobody else links (in place only).</summary>
         AttributesOnly,
         Different,
+
+        /// <summary>While planning: <see cref="Identical"/> if the content matches, else <see cref="Different"/>.</summary>
+        IdenticalIfContentMatches,
+
+        /// <summary>While planning: <see cref="AttributesOnly"/> if the content matches, else <see cref="Different"/>.</summary>
+        AttributesOnlyIfContentMatches,
     }
 
     /// <summary>
@@ -614,15 +623,18 @@ internal sealed class RestoreOperation
                 {
                     ParentState.Missing => (TargetState.Absent, null),
                     ParentState.BlockedByFile => (TargetState.Different, null),
-                    _ => PlanPresent(file, parent.Of(file.RelativePath), token),
+                    _ => PlanPresent(file, parent.Of(file.RelativePath)),
                 };
                 plan.States[i] = state;
-                if (status is { } seen && (state == TargetState.AttributesOnly || (state == TargetState.Identical && IsInGroup(file))))
+                if (status is { } seen && (state is TargetState.AttributesOnly or TargetState.IdenticalIfContentMatches or TargetState.AttributesOnlyIfContentMatches
+                    || (state == TargetState.Identical && IsInGroup(file))))
                 {
                     plan.Statuses[i] = seen;
                 }
             }
         });
+
+        CheckContent(files, plan);
 
         // A path of a hardlink group is right only when it is the very inode of the group's file, and that file stays.
         for (int i = 0; i < files.Count; i++)
@@ -652,10 +664,78 @@ internal sealed class RestoreOperation
         return plan;
     }
 
-    private (TargetState State, FileStatus? Status) PlanPresent(FileRecord file, TreeDirectory parent, CancellationToken token)
+    /// <summary>
+    /// Settles the targets whose content planning left to compare (the right type and size, not the stored inode). A
+    /// target whose identity a snapshot or an earlier restore remembered (see <see cref="IdentityCache"/>: the same inode,
+    /// size, times and mode since it was read, on a filesystem trusted to move the change time) is taken to hold the
+    /// remembered content without being read; every other one is read and hashed, and its identity remembered for the
+    /// next restore into the same tree. An in-place restore repeated over a tree it keeps up to date then looks at its
+    /// unchanged files the way a snapshot of an unchanged tree does.
+    /// </summary>
+    private void CheckContent(List<FileRecord> files, TargetPlan plan)
+    {
+        int[] pending = Enumerable.Range(0, files.Count).Where(i => plan.States[i] is TargetState.IdenticalIfContentMatches or TargetState.AttributesOnlyIfContentMatches).ToArray();
+        if (pending.Length == 0)
+        {
+            return;
+        }
+
+        Dictionary<int, Digest> remembered = _request.Rehash ? [] : _identities.Recall(pending.Length, j => plan.Statuses[pending[j]], j => Path.Join(_tree!.Root, files[pending[j]].RelativePath));
+        List<ArraySegment<int>> runs = DirectoryRuns.Of(pending, files);
+        BoundedParallel.For(runs.Count, _context.Concurrency, _cancellation, (r, token) =>
+        {
+            using var parent = new DirectoryRuns.Parent(_tree!, files[runs[r][0]].RelativePath);
+            byte[] buffer = ArrayPool<byte>.Shared.Rent(_context.BufferBytes);
+            try
+            {
+                for (int k = 0; k < runs[r].Count; k++)
+                {
+                    token.ThrowIfCancellationRequested();
+                    int i = runs[r][k];
+                    FileStatus status = plan.Statuses[i];
+                    bool matches = remembered.TryGetValue(runs[r].Offset + k, out Digest known)
+                        ? known == files[i].Digest
+                        : HashesTo(files[i], status, parent.Of(files[i].RelativePath), buffer, token);
+                    plan.States[i] = !matches ? TargetState.Different
+                        : plan.States[i] == TargetState.IdenticalIfContentMatches ? TargetState.Identical
+                        : TargetState.AttributesOnly;
+                    if (plan.States[i] != TargetState.AttributesOnly && !(plan.States[i] == TargetState.Identical && IsInGroup(files[i])))
+                    {
+                        plan.Statuses.TryRemove(i, out _);
+                    }
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        });
+
+        _identities.Save();
+    }
+
+    /// <summary>Whether the target <paramref name="status"/> describes, still that inode, hashes to the entry's digest; its
+    /// identity is remembered with what it hashed to (see <see cref="IdentityCache.Learn"/>).</summary>
+    private bool HashesTo(FileRecord file, in FileStatus status, TreeDirectory parent, byte[] buffer, CancellationToken token)
+    {
+        long readStartNs = _identities.NowNs;
+        using UnixFile existing = parent.OpenRead(RelativePath.Split(file.RelativePath).Name);
+        FileStatus before = existing.Stat();
+        if (!before.IsSameInode(status))
+        {
+            return false;
+        }
+
+        bool learnable = _identities.PrepareToLearn(existing, before, readStartNs);
+        Digest digest = Spf1Encoder.DigestOf(existing, before.Size, buffer, token);
+        _identities.Learn(learnable, before, existing.Stat(), digest, readStartNs);
+        return digest == file.Digest && before.Size == file.Size;
+    }
+
+    private (TargetState State, FileStatus? Status) PlanPresent(FileRecord file, TreeDirectory parent)
     {
         string name = RelativePath.Split(file.RelativePath).Name;
-        return parent.Stat(name) is { } status ? (Classify(file, parent, name, status, token), status) : (TargetState.Absent, null);
+        return parent.Stat(name) is { } status ? (Classify(file, parent, name, status), status) : (TargetState.Absent, null);
     }
 
     /// <summary>
@@ -693,11 +773,12 @@ internal sealed class RestoreOperation
     private bool IsInGroup(FileRecord file) => IsGroupLink(file) || (file.Type == EntryType.Regular && _groupFile.ContainsKey(file.RelativePath));
 
     /// <summary>
-    /// How an existing target compares with its record. Only an in-place restore looks at the content of a file
-    /// whose attributes differ (to fix just those); otherwise such a file is rewritten without being read. An entry of
-    /// another type is different (with overwrite it is replaced, a directory with everything in it).
+    /// How an existing target compares with its record, but for the content of a regular file: one that may be kept is
+    /// left to <see cref="CheckContent"/> (Identical or AttributesOnly if its content matches). Only an in-place restore
+    /// keeps a file whose attributes differ (to fix just those); otherwise such a file is rewritten without being read.
+    /// An entry of another type is different (with overwrite it is replaced, a directory with everything in it).
     /// </summary>
-    private TargetState Classify(FileRecord file, TreeDirectory parent, string name, in FileStatus status, CancellationToken token)
+    private TargetState Classify(FileRecord file, TreeDirectory parent, string name, in FileStatus status)
     {
         if (!TargetComparer.IsOfType(file, status))
         {
@@ -730,12 +811,19 @@ internal sealed class RestoreOperation
         // attributes touches nothing else.
         bool fixable = _request.InPlace && status.LinkCount == 1 + (file.Type == EntryType.Regular ? _groupLinks.GetValueOrDefault(file.RelativePath) : 0)
             && (attributes & DiffReasons.Size) == 0;
-        if ((attributes != DiffReasons.None && !fixable) || (file.HasContent && !_comparer.ContentMatches(file, status, () => parent.OpenRead(name), token, notTheStoredInode: true)))
+        if (attributes != DiffReasons.None && !fixable)
         {
             return TargetState.Different;
         }
 
-        return attributes == DiffReasons.None ? TargetState.Identical : TargetState.AttributesOnly;
+        // A file of the right size is compared by content once every target has been looked at (CheckContent).
+        return (file.HasContent, attributes == DiffReasons.None) switch
+        {
+            (false, true) => TargetState.Identical,
+            (false, false) => TargetState.AttributesOnly,
+            (true, true) => TargetState.IdenticalIfContentMatches,
+            (true, false) => TargetState.AttributesOnlyIfContentMatches,
+        };
     }
 
     /// <summary>Sets a kept entry's mode, owner, xattrs and mtime, provided it is still the inode the plan examined.</summary>
@@ -987,6 +1075,27 @@ internal sealed class RestoreOperation
 
     private string NewTempName() => OwnTempPrefix + RandomName.Hex16();
 
-    private bool AppearedIdentical(FileRecord file, TreeDirectory parent, string name) =>
-        parent.Stat(name) is { } status && Classify(file, parent, name, status, _cancellation) == TargetState.Identical;
+    private bool AppearedIdentical(FileRecord file, TreeDirectory parent, string name)
+    {
+        if (parent.Stat(name) is not { } status)
+        {
+            return false;
+        }
+
+        TargetState state = Classify(file, parent, name, status);
+        if (state != TargetState.IdenticalIfContentMatches)
+        {
+            return state == TargetState.Identical;
+        }
+
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(_context.BufferBytes);
+        try
+        {
+            return HashesTo(file, status, parent, buffer, _cancellation);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 }

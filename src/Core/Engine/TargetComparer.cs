@@ -70,16 +70,14 @@ internal sealed class TargetComparer
     /// when it still carries the recorded attributes, or else a file whose SPF1 encoding hashes to the digest (one read,
     /// of the file <paramref name="open"/> opens, which must still be that inode).
     /// </summary>
-    /// <param name="notTheStoredInode">The caller has just found that <paramref name="status"/> is not the stored inode
-    /// (<see cref="StoredInodeMatches"/>): it is not looked up again.</param>
-    public bool ContentMatches(FileRecord file, in FileStatus status, Func<UnixFile> open, CancellationToken cancellation, bool notTheStoredInode = false)
+    public bool ContentMatches(FileRecord file, in FileStatus status, Func<UnixFile> open, CancellationToken cancellation)
     {
         if (status.Size != file.Size)
         {
             return false;
         }
 
-        if (!notTheStoredInode && StoredInodeMatches(file) is { } stored && stored.IsSameInode(status))
+        if (StoredInodeMatches(file) is { } stored && stored.IsSameInode(status))
         {
             return true;
         }

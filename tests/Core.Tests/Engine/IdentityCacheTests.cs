@@ -361,4 +361,121 @@ public sealed class IdentityCacheTests : EngineTestBase
             Directory.Delete(shm, recursive: true);
         }
     }
+    /// <summary>Restores v1 in place over <paramref name="output"/> on the settled clock.</summary>
+    private OperationStats InPlaceOver(string output) =>
+        Settled.Restore(new RestoreRequest { Name = "s", Version = "v1", OutputDir = output, InPlace = true });
+
+    /// <summary>Points the row remembered for <paramref name="path"/>'s inode at its identity as it is now, keeping the
+    /// digest it was read with: what the cache would hold had the file been changed without its identity moving.</summary>
+    private void RememberCurrentIdentityOf(string path)
+    {
+        Inode now = Inode.Of(path);
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Join(RootDir, "metadata", MetadataStore.DatabaseFileName), Pooling = false }.ToString());
+        connection.Open();
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = "UPDATE file_identities SET size = $size, mtime_ns = $mtime, ctime_ns = $ctime, mode = $mode WHERE inode = $inode";
+        command.Parameters.AddWithValue("$size", now.Size);
+        command.Parameters.AddWithValue("$mtime", now.MtimeNs);
+        command.Parameters.AddWithValue("$ctime", now.CtimeNs);
+        command.Parameters.AddWithValue("$mode", now.Mode);
+        command.Parameters.AddWithValue("$inode", (long)now.Number);
+        Assert.Equal(1, command.ExecuteNonQuery());
+    }
+
+    /// <summary>Rewrites a file with other bytes of the same size and sets its mtime back, in a later tick.</summary>
+    private static void RewriteKeepingSizeAndMtime(string path, int seed)
+    {
+        long mtime = Inode.Of(path).MtimeNs;
+        ChangeInALaterTick(path, () =>
+        {
+            using (var stream = new FileStream(path, FileMode.Open, FileAccess.Write))
+            {
+                stream.Write(TestFiles.Pattern(FileBytes, seed));
+            }
+
+            TestFiles.SetMtimeNs(path, mtime);
+        });
+    }
+
+    [Fact]
+    public void An_in_place_restore_remembers_the_files_it_kept_and_the_next_takes_them_without_reading()
+    {
+        SnapshotWith(Settled, "v1", _tree);
+        string output = Temp.Combine("out");
+        Settled.Restore(new RestoreRequest { Name = "s", Version = "v1", OutputDir = output });
+        Assert.Equal(3, Remembered());
+
+        OperationStats first = InPlaceOver(output);
+
+        Assert.Equal((3L, 0L), (first.FilesReused, first.BytesWritten));
+        Assert.Equal(6, Remembered());
+
+        // The cache now vouches for the new bytes of a.bin as if they were the old: only a file that is not read keeps them.
+        string kept = Path.Join(output, "a.bin");
+        RewriteKeepingSizeAndMtime(kept, 77);
+        RememberCurrentIdentityOf(kept);
+
+        OperationStats second = InPlaceOver(output);
+
+        Assert.Equal((3L, 0L), (second.FilesReused, second.BytesWritten));
+        Assert.Equal(TestFiles.Pattern(FileBytes, 77), File.ReadAllBytes(kept));
+    }
+
+    [Fact]
+    public void Rehash_makes_an_in_place_restore_read_every_kept_file()
+    {
+        SnapshotWith(Settled, "v1", _tree);
+        string output = Temp.Combine("out");
+        Settled.Restore(new RestoreRequest { Name = "s", Version = "v1", OutputDir = output });
+        InPlaceOver(output);
+        string kept = Path.Join(output, "a.bin");
+        RewriteKeepingSizeAndMtime(kept, 79);
+        RememberCurrentIdentityOf(kept);
+
+        OperationStats stats = Settled.Restore(new RestoreRequest { Name = "s", Version = "v1", OutputDir = output, InPlace = true, Rehash = true });
+
+        Assert.Equal((2L, (long)FileBytes), (stats.FilesReused, stats.BytesWritten));
+        Assert.Equal(File.ReadAllBytes(Path.Join(BaseDir, "a.bin")), File.ReadAllBytes(kept));
+    }
+
+    [Fact]
+    public void An_in_place_restore_reads_a_kept_file_whose_ctime_moved_and_rewrites_it()
+    {
+        SnapshotWith(Settled, "v1", _tree);
+        string output = Temp.Combine("out");
+        Settled.Restore(new RestoreRequest { Name = "s", Version = "v1", OutputDir = output });
+        InPlaceOver(output);
+        string changed = Path.Join(output, "dir/b.bin");
+        RewriteKeepingSizeAndMtime(changed, 78);
+
+        OperationStats stats = InPlaceOver(output);
+
+        Assert.Equal((2L, (long)FileBytes), (stats.FilesReused, stats.BytesWritten));
+        Assert.Equal(File.ReadAllBytes(Path.Join(BaseDir, "dir/b.bin")), File.ReadAllBytes(changed));
+    }
+
+    [Fact]
+    public void A_kept_file_remembered_with_other_content_is_rewritten_without_being_read()
+    {
+        SnapshotWith(Settled, "v1", _tree);
+        string output = Temp.Combine("out");
+        Settled.Restore(new RestoreRequest { Name = "s", Version = "v1", OutputDir = output });
+        InPlaceOver(output);
+        string path = Path.Join(output, "dir/sub/c.bin");
+        Inode before = Inode.Of(path);
+        using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Join(RootDir, "metadata", MetadataStore.DatabaseFileName), Pooling = false }.ToString()))
+        {
+            connection.Open();
+            using SqliteCommand command = connection.CreateCommand();
+            command.CommandText = "UPDATE file_identities SET digest = 'xxh3:1234' WHERE inode = $inode";
+            command.Parameters.AddWithValue("$inode", (long)before.Number);
+            Assert.Equal(1, command.ExecuteNonQuery());
+        }
+
+        OperationStats stats = InPlaceOver(output);
+
+        Assert.Equal((2L, (long)FileBytes), (stats.FilesReused, stats.BytesWritten));
+        Assert.False(Inode.Of(path).IsSameAs(before));
+        Assert.Equal(File.ReadAllBytes(Path.Join(BaseDir, "dir/sub/c.bin")), File.ReadAllBytes(path));
+    }
 }

@@ -34,6 +34,10 @@ public sealed record RestoreRequest
     /// skipped is logged as a warning naming it.</summary>
     public bool SkipDevices { get; init; }
 
+    /// <summary>Read and hash every existing file whose content is compared, taking no remembered digest on trust
+    /// (what is read is still remembered), as <see cref="SnapshotRequest.Rehash"/> does for a snapshot.</summary>
+    public bool Rehash { get; init; }
+
     /// <summary>Paths or globs (see Validation.PathPattern): restore only the files they select. Null or empty: all.</summary>
     public IReadOnlyList<string>? Only { get; init; }
 
