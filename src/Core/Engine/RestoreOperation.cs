@@ -798,7 +798,8 @@ internal sealed class RestoreOperation
                 return TargetState.Identical;
         }
 
-        if (file.HasContent && _comparer.StoredInodeMatches(file) is { } stored && stored.IsSameInode(status))
+        // Only a target with another link can be the stored inode: a private copy is not looked for in the store.
+        if (file.HasContent && status.LinkCount > 1 && _comparer.StoredInodeMatches(file) is { } stored && stored.IsSameInode(status))
         {
             // A link of the stored inode is right for a read-only entry; a writable one must be a private copy,
             // or writing to it would rewrite the store (and the original it was linked from).

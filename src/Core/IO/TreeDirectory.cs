@@ -236,8 +236,10 @@ internal sealed unsafe class TreeDirectory : IDisposable
 
     /// <summary>The extended attributes of the entry at <paramref name="name"/> (a symlink's own) whose names
     /// <paramref name="wanted"/> accepts, by name; null when it has none of them or the filesystem keeps none.</summary>
+    /// <remarks>Looked up by name in this directory (listxattrat), or where the kernel lacks that call through this
+    /// descriptor's /proc/self/fd path: never through the directory's own path, which a swapped symlink could redirect.</remarks>
     public Dictionary<string, byte[]>? ReadXattrs(string name, Predicate<string> wanted) =>
-        ExtendedAttributeReader.Read(ProcPathOf(name), wanted)?.ToDictionary(StringComparer.Ordinal);
+        ExtendedAttributeReader.ReadAt(Fd, $"/proc/self/fd/{Fd}", Encode(name), name, wanted)?.ToDictionary(StringComparer.Ordinal);
 
     /// <summary>Makes the extended attributes of the entry at <paramref name="name"/> whose names <paramref name="managed"/>
     /// accepts exactly <paramref name="wanted"/> (none when null): those it lacks or holds with another value are set,
