@@ -30,8 +30,30 @@ internal static class DirectoryRuns
         return runs;
     }
 
-    /// <summary>All the indices of <paramref name="files"/>, in runs.</summary>
-    public static List<ArraySegment<int>> Of(IReadOnlyList<FileRecord> files) => Of(Enumerable.Range(0, files.Count).ToArray(), files);
+    /// <summary>
+    /// Calls <paramref name="body"/> with each of <paramref name="indices"/> (ascending indices into
+    /// <paramref name="files"/>) and its run's <see cref="Parent"/>, the runs spread over at most
+    /// <paramref name="concurrency"/> threads (<see cref="BoundedParallel"/>), the entries of a run in order.
+    /// </summary>
+    public static void ForEach(
+        int[] indices,
+        IReadOnlyList<FileRecord> files,
+        OutputTree tree,
+        int concurrency,
+        CancellationToken cancellation,
+        Action<int, Parent, CancellationToken> body)
+    {
+        List<ArraySegment<int>> runs = Of(indices, files);
+        BoundedParallel.For(runs.Count, concurrency, cancellation, (r, token) =>
+        {
+            using var parent = new Parent(tree, files[runs[r][0]].RelativePath);
+            foreach (int i in runs[r])
+            {
+                token.ThrowIfCancellationRequested();
+                body(i, parent, token);
+            }
+        });
+    }
 
     private static bool SameDirectory(string a, string b) => DirectoryOf(a).SequenceEqual(DirectoryOf(b));
 

@@ -331,44 +331,38 @@ internal sealed class RestoreOperation
                 parents.Walk(files[i].RelativePath + "/");
             }
 
-            List<ArraySegment<int>> runs = DirectoryRuns.Of(files);
-            BoundedParallel.For(runs.Count, _context.Concurrency, _cancellation, (r, token) =>
+            ForEachInRuns(files, [.. Enumerable.Range(0, files.Count)], (i, parent, token) =>
             {
-                using var parent = new DirectoryRuns.Parent(_tree!, files[runs[r][0]].RelativePath);
-                foreach (int i in runs[r])
+                FileRecord file = files[i];
+                TargetState state = plan.States[i];
+                if (state == TargetState.Identical)
                 {
-                    token.ThrowIfCancellationRequested();
-                    FileRecord file = files[i];
-                    TargetState state = plan.States[i];
-                    if (state == TargetState.Identical)
-                    {
-                        _stats.Reused();
-                        progress.FileDone(file.Size);
-                    }
-                    else if (state == TargetState.AttributesOnly)
-                    {
-                        SetAttributes(file, plan.Statuses[i], parent.Of(file.RelativePath));
-                        _stats.Reused();
-                        progress.FileDone(file.Size);
-                    }
-                    else if (file.Type == EntryType.Directory)
-                    {
-                        // Made above, before anything that goes in it.
-                        progress.FileDone(0);
-                    }
-                    else if (IsGroupLink(file))
-                    {
-                        // Linked once the file whose inode it shares is in place.
-                    }
-                    else if (file.HasContent)
-                    {
-                        Stage(i, file, parents, parent, state == TargetState.Different, progress, token);
-                    }
-                    else
-                    {
-                        StageNode(i, file, parents, parent, state == TargetState.Different);
-                        progress.FileDone(0);
-                    }
+                    _stats.Reused();
+                    progress.FileDone(file.Size);
+                }
+                else if (state == TargetState.AttributesOnly)
+                {
+                    SetAttributes(file, plan.Statuses[i], parent.Of(file.RelativePath));
+                    _stats.Reused();
+                    progress.FileDone(file.Size);
+                }
+                else if (file.Type == EntryType.Directory)
+                {
+                    // Made above, before anything that goes in it.
+                    progress.FileDone(0);
+                }
+                else if (IsGroupLink(file))
+                {
+                    // Linked once the file whose inode it shares is in place.
+                }
+                else if (file.HasContent)
+                {
+                    Stage(i, file, parents, parent, state == TargetState.Different, progress, token);
+                }
+                else
+                {
+                    StageNode(i, file, parents, parent, state == TargetState.Different);
+                    progress.FileDone(0);
                 }
             });
 
@@ -379,16 +373,10 @@ internal sealed class RestoreOperation
             }
 
             // Renames in distinct directories, or of distinct names in one, are independent: spread over the threads.
-            List<ArraySegment<int>> placing = DirectoryRuns.Of([.. staged.Indices], files);
-            BoundedParallel.For(placing.Count, _context.Concurrency, _cancellation, (r, token) =>
+            ForEachInRuns(files, [.. staged.Indices], (i, parent, _) =>
             {
-                using var parent = new DirectoryRuns.Parent(_tree!, files[placing[r][0]].RelativePath);
-                foreach (int i in placing[r])
-                {
-                    token.ThrowIfCancellationRequested();
-                    Place(staged[i], parent.Of(files[i].RelativePath));
-                    staged.Remove(i);
-                }
+                Place(staged[i], parent.Of(files[i].RelativePath));
+                staged.Remove(i);
             });
 
             for (int i = 0; i < files.Count; i++)
@@ -611,26 +599,20 @@ internal sealed class RestoreOperation
     {
         var plan = new TargetPlan(files.Count);
         var parents = ParentDirectories.ForPlanning(_tree!);
-        List<ArraySegment<int>> runs = DirectoryRuns.Of(files);
-        BoundedParallel.For(runs.Count, _context.Concurrency, _cancellation, (r, token) =>
+        ForEachInRuns(files, [.. Enumerable.Range(0, files.Count)], (i, parent, _) =>
         {
-            using var parent = new DirectoryRuns.Parent(_tree!, files[runs[r][0]].RelativePath);
-            foreach (int i in runs[r])
+            FileRecord file = files[i];
+            (TargetState state, FileStatus? status) = parents.Walk(file.RelativePath) switch
             {
-                token.ThrowIfCancellationRequested();
-                FileRecord file = files[i];
-                (TargetState state, FileStatus? status) = parents.Walk(file.RelativePath) switch
-                {
-                    ParentState.Missing => (TargetState.Absent, null),
-                    ParentState.BlockedByFile => (TargetState.Different, null),
-                    _ => PlanPresent(file, parent.Of(file.RelativePath)),
-                };
-                plan.States[i] = state;
-                if (status is { } seen && (state is TargetState.AttributesOnly or TargetState.IdenticalIfContentMatches or TargetState.AttributesOnlyIfContentMatches
-                    || (state == TargetState.Identical && IsInGroup(file))))
-                {
-                    plan.Statuses[i] = seen;
-                }
+                ParentState.Missing => (TargetState.Absent, null),
+                ParentState.BlockedByFile => (TargetState.Different, null),
+                _ => PlanPresent(file, parent.Of(file.RelativePath)),
+            };
+            plan.States[i] = state;
+            if (status is { } seen && (state is TargetState.AttributesOnly or TargetState.IdenticalIfContentMatches or TargetState.AttributesOnlyIfContentMatches
+                || (state == TargetState.Identical && IsInGroup(file))))
+            {
+                plan.Statuses[i] = seen;
             }
         });
 
@@ -680,34 +662,25 @@ internal sealed class RestoreOperation
             return;
         }
 
+        // By position in pending, as recalled.
         Dictionary<int, Digest> remembered = _request.Rehash ? [] : _identities.Recall(pending.Length, j => plan.Statuses[pending[j]], j => Path.Join(_tree!.Root, files[pending[j]].RelativePath));
-        List<ArraySegment<int>> runs = DirectoryRuns.Of(pending, files);
-        BoundedParallel.For(runs.Count, _context.Concurrency, _cancellation, (r, token) =>
+        int[] positions = new int[files.Count];
+        for (int j = 0; j < pending.Length; j++)
         {
-            using var parent = new DirectoryRuns.Parent(_tree!, files[runs[r][0]].RelativePath);
-            byte[] buffer = ArrayPool<byte>.Shared.Rent(_context.BufferBytes);
-            try
+            positions[pending[j]] = j;
+        }
+
+        ForEachInRuns(files, pending, (i, parent, token) =>
+        {
+            bool matches = remembered.TryGetValue(positions[i], out Digest known)
+                ? known == files[i].Digest
+                : HashesTo(files[i], plan.Statuses[i], parent.Of(files[i].RelativePath), token);
+            plan.States[i] = !matches ? TargetState.Different
+                : plan.States[i] == TargetState.IdenticalIfContentMatches ? TargetState.Identical
+                : TargetState.AttributesOnly;
+            if (plan.States[i] != TargetState.AttributesOnly && !(plan.States[i] == TargetState.Identical && IsInGroup(files[i])))
             {
-                for (int k = 0; k < runs[r].Count; k++)
-                {
-                    token.ThrowIfCancellationRequested();
-                    int i = runs[r][k];
-                    FileStatus status = plan.Statuses[i];
-                    bool matches = remembered.TryGetValue(runs[r].Offset + k, out Digest known)
-                        ? known == files[i].Digest
-                        : HashesTo(files[i], status, parent.Of(files[i].RelativePath), buffer, token);
-                    plan.States[i] = !matches ? TargetState.Different
-                        : plan.States[i] == TargetState.IdenticalIfContentMatches ? TargetState.Identical
-                        : TargetState.AttributesOnly;
-                    if (plan.States[i] != TargetState.AttributesOnly && !(plan.States[i] == TargetState.Identical && IsInGroup(files[i])))
-                    {
-                        plan.Statuses.TryRemove(i, out _);
-                    }
-                }
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
+                plan.Statuses.TryRemove(i, out _);
             }
         });
 
@@ -716,7 +689,7 @@ internal sealed class RestoreOperation
 
     /// <summary>Whether the target <paramref name="status"/> describes, still that inode, hashes to the entry's digest; its
     /// identity is remembered with what it hashed to (see <see cref="IdentityCache.Learn"/>).</summary>
-    private bool HashesTo(FileRecord file, in FileStatus status, TreeDirectory parent, byte[] buffer, CancellationToken token)
+    private bool HashesTo(FileRecord file, in FileStatus status, TreeDirectory parent, CancellationToken token)
     {
         long readStartNs = _identities.NowNs;
         using UnixFile existing = parent.OpenRead(RelativePath.Split(file.RelativePath).Name);
@@ -727,10 +700,24 @@ internal sealed class RestoreOperation
         }
 
         bool learnable = _identities.PrepareToLearn(existing, before, readStartNs);
-        Digest digest = Spf1Encoder.DigestOf(existing, before.Size, buffer, token);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(_context.BufferBytes);
+        Digest digest;
+        try
+        {
+            digest = Spf1Encoder.DigestOf(existing, before.Size, buffer, token);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
         _identities.Learn(learnable, before, existing.Stat(), digest, readStartNs);
         return digest == file.Digest && before.Size == file.Size;
     }
+
+    /// <summary><see cref="DirectoryRuns.ForEach"/> over this restore's output tree, with its concurrency.</summary>
+    private void ForEachInRuns(List<FileRecord> files, int[] indices, Action<int, DirectoryRuns.Parent, CancellationToken> body) =>
+        DirectoryRuns.ForEach(indices, files, _tree!, _context.Concurrency, _cancellation, body);
 
     private (TargetState State, FileStatus? Status) PlanPresent(FileRecord file, TreeDirectory parent)
     {
@@ -1084,19 +1071,6 @@ internal sealed class RestoreOperation
         }
 
         TargetState state = Classify(file, parent, name, status);
-        if (state != TargetState.IdenticalIfContentMatches)
-        {
-            return state == TargetState.Identical;
-        }
-
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(_context.BufferBytes);
-        try
-        {
-            return HashesTo(file, status, parent, buffer, _cancellation);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        return state == TargetState.IdenticalIfContentMatches ? HashesTo(file, status, parent, _cancellation) : state == TargetState.Identical;
     }
 }

@@ -18,6 +18,8 @@ public sealed class DirectoryRunsTests : IDisposable
 
     private static FileRecord Entry(string path) => new(path, null, false, 0x1A4, 0, 0, 0, 0, 0, EntryType.Regular);
 
+    private static List<ArraySegment<int>> AllRuns(List<FileRecord> files) => DirectoryRuns.Of([.. Enumerable.Range(0, files.Count)], files);
+
     [Fact]
     public void Runs_cover_every_index_in_order_within_one_directory_each()
     {
@@ -25,7 +27,7 @@ public sealed class DirectoryRunsTests : IDisposable
         string[] paths = ["a/a", "a/b.txt", "a/b/c", "a/b/e", "a/d", "root-1", "root-2", "z/y/x"];
         List<FileRecord> files = [.. paths.Select(Entry)];
 
-        List<ArraySegment<int>> runs = DirectoryRuns.Of(files);
+        List<ArraySegment<int>> runs = AllRuns(files);
 
         Assert.Equal(
             [["a/a", "a/b.txt"], ["a/b/c", "a/b/e"], ["a/d"], ["root-1", "root-2"], ["z/y/x"]],
@@ -37,7 +39,7 @@ public sealed class DirectoryRunsTests : IDisposable
     {
         List<FileRecord> files = [.. Enumerable.Range(0, 2 * DirectoryRuns.MaxEntries + 5).Select(i => Entry($"big/{i:D5}"))];
 
-        List<ArraySegment<int>> runs = DirectoryRuns.Of(files);
+        List<ArraySegment<int>> runs = AllRuns(files);
 
         Assert.Equal([DirectoryRuns.MaxEntries, DirectoryRuns.MaxEntries, 5], runs.Select(r => r.Count));
         Assert.Equal(Enumerable.Range(0, files.Count), runs.SelectMany(r => r));

@@ -361,6 +361,17 @@ public sealed class IdentityCacheTests : EngineTestBase
             Directory.Delete(shm, recursive: true);
         }
     }
+    /// <summary>Snapshots the tree as v1, restores it, then restores it in place over what it wrote, which remembers the
+    /// restored files; returns the output dir.</summary>
+    private string RestoredAndKeptInPlace()
+    {
+        SnapshotWith(Settled, "v1", _tree);
+        string output = Temp.Combine("out");
+        Settled.Restore(new RestoreRequest { Name = "s", Version = "v1", OutputDir = output });
+        InPlaceOver(output);
+        return output;
+    }
+
     /// <summary>Restores v1 in place over <paramref name="output"/> on the settled clock.</summary>
     private OperationStats InPlaceOver(string output) =>
         Settled.Restore(new RestoreRequest { Name = "s", Version = "v1", OutputDir = output, InPlace = true });
@@ -424,10 +435,7 @@ public sealed class IdentityCacheTests : EngineTestBase
     [Fact]
     public void Rehash_makes_an_in_place_restore_read_every_kept_file()
     {
-        SnapshotWith(Settled, "v1", _tree);
-        string output = Temp.Combine("out");
-        Settled.Restore(new RestoreRequest { Name = "s", Version = "v1", OutputDir = output });
-        InPlaceOver(output);
+        string output = RestoredAndKeptInPlace();
         string kept = Path.Join(output, "a.bin");
         RewriteKeepingSizeAndMtime(kept, 79);
         RememberCurrentIdentityOf(kept);
@@ -441,10 +449,7 @@ public sealed class IdentityCacheTests : EngineTestBase
     [Fact]
     public void An_in_place_restore_reads_a_kept_file_whose_ctime_moved_and_rewrites_it()
     {
-        SnapshotWith(Settled, "v1", _tree);
-        string output = Temp.Combine("out");
-        Settled.Restore(new RestoreRequest { Name = "s", Version = "v1", OutputDir = output });
-        InPlaceOver(output);
+        string output = RestoredAndKeptInPlace();
         string changed = Path.Join(output, "dir/b.bin");
         RewriteKeepingSizeAndMtime(changed, 78);
 
@@ -457,10 +462,7 @@ public sealed class IdentityCacheTests : EngineTestBase
     [Fact]
     public void A_kept_file_remembered_with_other_content_is_rewritten_without_being_read()
     {
-        SnapshotWith(Settled, "v1", _tree);
-        string output = Temp.Combine("out");
-        Settled.Restore(new RestoreRequest { Name = "s", Version = "v1", OutputDir = output });
-        InPlaceOver(output);
+        string output = RestoredAndKeptInPlace();
         string path = Path.Join(output, "dir/sub/c.bin");
         Inode before = Inode.Of(path);
         using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Join(RootDir, "metadata", MetadataStore.DatabaseFileName), Pooling = false }.ToString()))
