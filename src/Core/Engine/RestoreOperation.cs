@@ -388,11 +388,6 @@ internal sealed class RestoreOperation
                     progress.FileDone(files[i].Size);
                 }
             }
-
-            if (_placed)
-            {
-                _durability.Flush();
-            }
         }
         catch
         {
@@ -418,7 +413,9 @@ internal sealed class RestoreOperation
             _stats.Removed(new ExtraFiles(outputDir, snapshotFiles, selection, _context.Store.RootDir, _cancellation).Remove());
         }
 
-        if (FinishDirectories(files, parents))
+        // One flush for what was placed, removed and set: until the marker goes, a crash anywhere in between leaves the
+        // output dir marked unfinished, whatever of it reached the disk.
+        if (FinishDirectories(files, parents) | _placed)
         {
             _durability.Flush();
         }
