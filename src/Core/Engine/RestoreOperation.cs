@@ -606,8 +606,7 @@ internal sealed class RestoreOperation
                 _ => PlanPresent(file, parent.Of(file.RelativePath)),
             };
             plan.States[i] = state;
-            if (status is { } seen && (state is TargetState.AttributesOnly or TargetState.IdenticalIfContentMatches or TargetState.AttributesOnlyIfContentMatches
-                || (state == TargetState.Identical && IsInGroup(file))))
+            if (status is { } seen && (state is TargetState.IdenticalIfContentMatches or TargetState.AttributesOnlyIfContentMatches || KeepsStatus(state, file)))
             {
                 plan.Statuses[i] = seen;
             }
@@ -659,23 +658,20 @@ internal sealed class RestoreOperation
             return;
         }
 
-        // By position in pending, as recalled.
-        Dictionary<int, Digest> remembered = _request.Rehash ? [] : _identities.Recall(pending.Length, j => plan.Statuses[pending[j]], j => Path.Join(_tree!.Root, files[pending[j]].RelativePath));
-        int[] positions = new int[files.Count];
-        for (int j = 0; j < pending.Length; j++)
-        {
-            positions[pending[j]] = j;
-        }
+        // Recalled by position in pending; by index of files here.
+        Dictionary<int, Digest> remembered = _request.Rehash ? [] : _identities
+            .Recall(pending.Length, j => plan.Statuses[pending[j]], j => Path.Join(_tree!.Root, files[pending[j]].RelativePath))
+            .ToDictionary(recalled => pending[recalled.Key], recalled => recalled.Value);
 
         ForEachInRuns(files, pending, (i, parent, token) =>
         {
-            bool matches = remembered.TryGetValue(positions[i], out Digest known)
+            bool matches = remembered.TryGetValue(i, out Digest known)
                 ? known == files[i].Digest
                 : HashesTo(files[i], plan.Statuses[i], parent.Of(files[i].RelativePath), token);
             plan.States[i] = !matches ? TargetState.Different
                 : plan.States[i] == TargetState.IdenticalIfContentMatches ? TargetState.Identical
                 : TargetState.AttributesOnly;
-            if (plan.States[i] != TargetState.AttributesOnly && !(plan.States[i] == TargetState.Identical && IsInGroup(files[i])))
+            if (!KeepsStatus(plan.States[i], files[i]))
             {
                 plan.Statuses.TryRemove(i, out _);
             }
@@ -688,29 +684,14 @@ internal sealed class RestoreOperation
     /// identity is remembered with what it hashed to (see <see cref="IdentityCache.Learn"/>).</summary>
     private bool HashesTo(FileRecord file, in FileStatus status, TreeDirectory parent, CancellationToken token)
     {
-        long readStartNs = _identities.NowNs;
         using UnixFile existing = parent.OpenRead(RelativePath.Split(file.RelativePath).Name);
-        FileStatus before = existing.Stat();
-        if (!before.IsSameInode(status))
-        {
-            return false;
-        }
-
-        bool learnable = _identities.PrepareToLearn(existing, before, readStartNs);
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(_context.BufferBytes);
-        Digest digest;
-        try
-        {
-            digest = Spf1Encoder.DigestOf(existing, before.Size, buffer, token);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-
-        _identities.Learn(learnable, before, existing.Stat(), digest, readStartNs);
-        return digest == file.Digest && before.Size == file.Size;
+        return _comparer.HashesTo(file, status, existing, token, _identities);
     }
+
+    /// <summary>Whether a later step reads the status planning saw of an entry in <paramref name="state"/>: one whose
+    /// attributes alone are set, and a kept file or link of a hardlink group.</summary>
+    private bool KeepsStatus(TargetState state, FileRecord file) =>
+        state == TargetState.AttributesOnly || (state == TargetState.Identical && IsInGroup(file));
 
     /// <summary><see cref="DirectoryRuns.ForEach"/> over this restore's output tree, with its concurrency.</summary>
     private void ForEachInRuns(List<FileRecord> files, int[] indices, Action<int, DirectoryRuns.Parent, CancellationToken> body) =>

@@ -1,5 +1,7 @@
 using System.Buffers;
+using Snapshotter.Hashing;
 using Snapshotter.IO;
+using Snapshotter.Identity;
 using Snapshotter.Interop;
 using Snapshotter.Metadata;
 using Snapshotter.Sparse;
@@ -82,15 +84,37 @@ internal sealed class TargetComparer
             return true;
         }
 
+        using UnixFile existing = open();
+        return HashesTo(file, status, existing, cancellation);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="existing"/>, still the inode <paramref name="status"/> describes, holds the recorded
+    /// content: its size and the digest of its SPF1 encoding (one read). With <paramref name="identities"/>, what it
+    /// hashed to is remembered by its identity (see <see cref="IdentityCache.Learn"/>).
+    /// </summary>
+    public bool HashesTo(FileRecord file, in FileStatus status, UnixFile existing, CancellationToken cancellation, IdentityCache? identities = null)
+    {
+        long readStartNs = identities?.NowNs ?? 0;
+        FileStatus before = existing.Stat();
+        if (!before.IsSameInode(status))
+        {
+            return false;
+        }
+
+        bool learnable = identities?.PrepareToLearn(existing, before, readStartNs) == true;
         byte[] buffer = ArrayPool<byte>.Shared.Rent(_context.BufferBytes);
+        Digest digest;
         try
         {
-            using UnixFile existing = open();
-            return existing.Stat().IsSameInode(status) && Spf1Encoder.DigestOf(existing, status.Size, buffer, cancellation) == file.Digest;
+            digest = Spf1Encoder.DigestOf(existing, before.Size, buffer, cancellation);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+
+        identities?.Learn(learnable, before, existing.Stat(), digest, readStartNs);
+        return digest == file.Digest && before.Size == file.Size;
     }
 }

@@ -239,7 +239,7 @@ internal sealed unsafe class TreeDirectory : IDisposable
     /// <remarks>Looked up by name in this directory (listxattrat), or where the kernel lacks that call through this
     /// descriptor's /proc/self/fd path: never through the directory's own path, which a swapped symlink could redirect.</remarks>
     public Dictionary<string, byte[]>? ReadXattrs(string name, Predicate<string> wanted) =>
-        ExtendedAttributeReader.ReadAt(Fd, $"/proc/self/fd/{Fd}", Encode(name), name, wanted)?.ToDictionary(StringComparer.Ordinal);
+        ExtendedAttributeReader.ReadAt(Fd, ProcDirectory, Encode(name), name, wanted)?.ToDictionary(StringComparer.Ordinal);
 
     /// <summary>Makes the extended attributes of the entry at <paramref name="name"/> whose names <paramref name="managed"/>
     /// accepts exactly <paramref name="wanted"/> (none when null): those it lacks or holds with another value are set,
@@ -299,9 +299,12 @@ internal sealed unsafe class TreeDirectory : IDisposable
 
     public void Dispose() => _handle.Dispose();
 
-    /// <summary>The entry reached through this directory's descriptor, for the calls that take only a path: the magic link
-    /// /proc/self/fd/N is this very directory, whatever happened to its path.</summary>
-    private string ProcPathOf(string name) => $"/proc/self/fd/{Fd}/{name}";
+    /// <summary>This directory as a path for the calls that take only a path: the magic link /proc/self/fd/N is this very
+    /// directory, whatever happened to its path.</summary>
+    private string ProcDirectory => $"/proc/self/fd/{Fd}";
+
+    /// <summary>The entry reached through this directory's descriptor (see <see cref="ProcDirectory"/>).</summary>
+    private string ProcPathOf(string name) => $"{ProcDirectory}/{name}";
 
     private byte[] ProcPath(string name) => Encode(ProcPathOf(name));
 
