@@ -84,6 +84,11 @@ internal sealed class RestoreOperation
 
         /// <summary>While planning: <see cref="AttributesOnly"/> if the content matches, else <see cref="Different"/>.</summary>
         AttributesOnlyIfContentMatches,
+
+        /// <summary>While planning: a file whose record holds no xattrs, alike but for its xattrs, not yet read, and its content
+        /// (<see cref="CheckContent"/> compares both): <see cref="IdenticalIfContentMatches"/> once its xattrs match, else
+        /// <see cref="AttributesOnlyIfContentMatches"/> or <see cref="Different"/>, as any difference of attributes.</summary>
+        IdenticalIfXattrsAndContentMatch,
     }
 
     /// <summary>
@@ -606,7 +611,7 @@ internal sealed class RestoreOperation
                 _ => PlanPresent(file, parent.Of(file.RelativePath)),
             };
             plan.States[i] = state;
-            if (status is { } seen && (state is TargetState.IdenticalIfContentMatches or TargetState.AttributesOnlyIfContentMatches || KeepsStatus(state, file)))
+            if (status is { } seen && (IsContentCandidate(state) || KeepsStatus(state, file)))
             {
                 plan.Statuses[i] = seen;
             }
@@ -648,28 +653,49 @@ internal sealed class RestoreOperation
     /// size, times and mode since it was read, on a filesystem trusted to move the change time) is taken to hold the
     /// remembered content without being read; every other one is read and hashed, and its identity remembered for the
     /// next restore into the same tree. An in-place restore repeated over a tree it keeps up to date then looks at its
-    /// unchanged files the way a snapshot of an unchanged tree does.
+    /// unchanged files the way a snapshot of an unchanged tree does, and needs no look at the xattrs of those it
+    /// remembered holding none (<see cref="TargetState.IdenticalIfXattrsAndContentMatch"/>): a statx is all such a file costs.
     /// </summary>
     private void CheckContent(List<FileRecord> files, TargetPlan plan)
     {
-        int[] pending = Enumerable.Range(0, files.Count).Where(i => plan.States[i] is TargetState.IdenticalIfContentMatches or TargetState.AttributesOnlyIfContentMatches).ToArray();
+        int[] pending = Enumerable.Range(0, files.Count).Where(i => IsContentCandidate(plan.States[i])).ToArray();
         if (pending.Length == 0)
         {
             return;
         }
 
-        // Recalled by position in pending; by index of files here.
+        // Recalled by position in pending; by index of files here. Xattrs are listed after this time.
+        bool[] recalledWithoutXattrs = new bool[pending.Length];
         Dictionary<int, Digest> remembered = _request.Rehash ? [] : _identities
-            .Recall(pending.Length, j => plan.Statuses[pending[j]], j => Path.Join(_tree!.Root, files[pending[j]].RelativePath))
+            .Recall(pending.Length, j => plan.Statuses[pending[j]], j => Path.Join(_tree!.Root, files[pending[j]].RelativePath), recalledWithoutXattrs)
             .ToDictionary(recalled => pending[recalled.Key], recalled => recalled.Value);
+        long xattrsListedNs = _identities.NowNs;
 
         ForEachInRuns(files, pending, (i, parent, token) =>
         {
-            bool matches = remembered.TryGetValue(i, out Digest known)
-                ? known == files[i].Digest
-                : HashesTo(files[i], plan.Statuses[i], parent.Of(files[i].RelativePath), token);
+            FileRecord file = files[i];
+            TargetState state = plan.States[i];
+            bool listedNone = false;
+            if (state == TargetState.IdenticalIfXattrsAndContentMatch)
+            {
+                state = remembered.ContainsKey(i) && recalledWithoutXattrs[Array.BinarySearch(pending, i)]
+                    ? TargetState.IdenticalIfContentMatches
+                    : CompareXattrs(file, parent.Of(file.RelativePath), plan.Statuses[i], out listedNone);
+            }
+
+            // Only root lists every xattr a restore manages (trusted.* too): only its "none" is remembered.
+            long? withoutXattrsSinceNs = listedNone && _restoreOwner ? xattrsListedNs : null;
+            bool recalled = remembered.TryGetValue(i, out Digest known);
+            if (recalled && withoutXattrsSinceNs is { } listedNs)
+            {
+                _identities.LearnWithoutXattrs(plan.Statuses[i], listedNs);
+            }
+
+            bool matches = state != TargetState.Different && (recalled
+                ? known == file.Digest
+                : HashesTo(file, plan.Statuses[i], parent.Of(file.RelativePath), token, withoutXattrsSinceNs));
             plan.States[i] = !matches ? TargetState.Different
-                : plan.States[i] == TargetState.IdenticalIfContentMatches ? TargetState.Identical
+                : state == TargetState.IdenticalIfContentMatches ? TargetState.Identical
                 : TargetState.AttributesOnly;
             if (!KeepsStatus(plan.States[i], files[i]))
             {
@@ -681,12 +707,28 @@ internal sealed class RestoreOperation
     }
 
     /// <summary>Whether the target <paramref name="status"/> describes, still that inode, hashes to the entry's digest; its
-    /// identity is remembered with what it hashed to (see <see cref="IdentityCache.Learn"/>).</summary>
-    private bool HashesTo(FileRecord file, in FileStatus status, TreeDirectory parent, CancellationToken token)
+    /// identity is remembered with what it hashed to, and with <paramref name="withoutXattrsSinceNs"/> (see
+    /// <see cref="IdentityCache.Learn"/>).</summary>
+    private bool HashesTo(FileRecord file, in FileStatus status, TreeDirectory parent, CancellationToken token, long? withoutXattrsSinceNs = null)
     {
         using UnixFile existing = parent.OpenRead(RelativePath.Split(file.RelativePath).Name);
-        return _comparer.HashesTo(file, status, existing, token, _identities);
+        return _comparer.HashesTo(file, status, existing, token, _identities, withoutXattrsSinceNs);
     }
+
+    /// <summary>The state of a target in <see cref="TargetState.IdenticalIfXattrsAndContentMatch"/> once its xattrs are read:
+    /// <paramref name="listedNone"/> when it holds none at all (one call, as for most files).</summary>
+    private TargetState CompareXattrs(FileRecord file, TreeDirectory parent, in FileStatus status, out bool listedNone)
+    {
+        string name = RelativePath.Split(file.RelativePath).Name;
+        listedNone = parent.HasNoXattrs(name);
+        return listedNone || !TargetComparer.XattrsDiffer(file, parent, name) ? TargetState.IdenticalIfContentMatches
+            : IsFixable(file, status) ? TargetState.AttributesOnlyIfContentMatches
+            : TargetState.Different;
+    }
+
+    /// <summary>Whether planning left a target's content (and maybe its xattrs) to <see cref="CheckContent"/>.</summary>
+    private static bool IsContentCandidate(TargetState state) =>
+        state is TargetState.IdenticalIfContentMatches or TargetState.AttributesOnlyIfContentMatches or TargetState.IdenticalIfXattrsAndContentMatch;
 
     /// <summary>Whether a later step reads the status planning saw of an entry in <paramref name="state"/>: one whose
     /// attributes alone are set, and a kept file or link of a hardlink group.</summary>
@@ -771,15 +813,27 @@ internal sealed class RestoreOperation
             return file.ReadOnly && CanLinkStored(file) ? TargetState.Identical : TargetState.Different;
         }
 
-        DiffReasons attributes = _comparer.AttributeDifferences(file, status) | (TargetComparer.XattrsDiffer(file, parent, name) ? DiffReasons.Xattrs : DiffReasons.None);
-
-        // Every path sharing the inode is this snapshot's own (the group's file and its hardlinks): fixing its
-        // attributes touches nothing else.
-        bool fixable = _request.InPlace && status.LinkCount == 1 + (file.Type == EntryType.Regular ? _groupLinks.GetValueOrDefault(file.RelativePath) : 0)
-            && (attributes & DiffReasons.Size) == 0;
+        DiffReasons attributes = _comparer.AttributeDifferences(file, status);
+        bool fixable = IsFixable(file, status) && (attributes & DiffReasons.Size) == 0;
         if (attributes != DiffReasons.None && !fixable)
         {
             return TargetState.Different;
+        }
+
+        // A file whose record holds no xattrs has them compared with its content, where a remembered identity can vouch
+        // for them; one whose other attributes differ gets its xattrs set with those, whatever they are now.
+        if (attributes == DiffReasons.None && file.HasContent && file.Xattrs is not { Count: > 0 })
+        {
+            return TargetState.IdenticalIfXattrsAndContentMatch;
+        }
+
+        if (attributes == DiffReasons.None && TargetComparer.XattrsDiffer(file, parent, name))
+        {
+            attributes = DiffReasons.Xattrs;
+            if (!fixable)
+            {
+                return TargetState.Different;
+            }
         }
 
         // A file of the right size is compared by content once every target has been looked at (CheckContent).
@@ -791,6 +845,11 @@ internal sealed class RestoreOperation
             (true, false) => TargetState.AttributesOnlyIfContentMatches,
         };
     }
+
+    /// <summary>Whether an in-place restore may set the attributes of the target <paramref name="status"/> describes: every path
+    /// sharing its inode is this snapshot's own (the group's file and its hardlinks), so fixing them touches nothing else.</summary>
+    private bool IsFixable(FileRecord file, in FileStatus status) =>
+        _request.InPlace && status.LinkCount == 1 + (file.Type == EntryType.Regular ? _groupLinks.GetValueOrDefault(file.RelativePath) : 0);
 
     /// <summary>Sets a kept entry's mode, owner, xattrs and mtime, provided it is still the inode the plan examined.</summary>
     private void SetAttributes(FileRecord file, in FileStatus planned, TreeDirectory parent)
@@ -1049,6 +1108,11 @@ internal sealed class RestoreOperation
         }
 
         TargetState state = Classify(file, parent, name, status);
+        if (state == TargetState.IdenticalIfXattrsAndContentMatch)
+        {
+            state = CompareXattrs(file, parent, status, out _);
+        }
+
         return state == TargetState.IdenticalIfContentMatches ? HashesTo(file, status, parent, _cancellation) : state == TargetState.Identical;
     }
 }

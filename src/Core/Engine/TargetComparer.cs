@@ -91,9 +91,9 @@ internal sealed class TargetComparer
     /// <summary>
     /// Whether <paramref name="existing"/>, still the inode <paramref name="status"/> describes, holds the recorded
     /// content: its size and the digest of its SPF1 encoding (one read). With <paramref name="identities"/>, what it
-    /// hashed to is remembered by its identity (see <see cref="IdentityCache.Learn"/>).
+    /// hashed to is remembered by its identity, with <paramref name="withoutXattrsSinceNs"/> (see <see cref="IdentityCache.Learn"/>).
     /// </summary>
-    public bool HashesTo(FileRecord file, in FileStatus status, UnixFile existing, CancellationToken cancellation, IdentityCache? identities = null)
+    public bool HashesTo(FileRecord file, in FileStatus status, UnixFile existing, CancellationToken cancellation, IdentityCache? identities = null, long? withoutXattrsSinceNs = null)
     {
         long readStartNs = identities?.NowNs ?? 0;
         FileStatus before = existing.Stat();
@@ -114,7 +114,7 @@ internal sealed class TargetComparer
             ArrayPool<byte>.Shared.Return(buffer);
         }
 
-        identities?.Learn(learnable, before, existing.Stat(), digest, readStartNs);
+        identities?.Learn(learnable, before, existing.Stat(), digest, readStartNs, withoutXattrsSinceNs);
         return digest == file.Digest && before.Size == file.Size;
     }
 }

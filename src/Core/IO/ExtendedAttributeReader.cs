@@ -51,6 +51,25 @@ internal static class ExtendedAttributeReader
         }
     }
 
+    /// <summary>Whether the entry <paramref name="nulTerminatedName"/> of the open directory <paramref name="directoryFd"/>
+    /// (whose path is <paramref name="directoryPath"/>) holds no extended attribute this process may list, in one call. An
+    /// error answers false: a read (<see cref="ReadAt"/>) then reports it.</summary>
+    public static unsafe bool HasNoneAt(int directoryFd, string directoryPath, ReadOnlySpan<byte> nulTerminatedName, string nameText)
+    {
+        if (!HasCallsAt)
+        {
+            fixed (byte* path = PathEncoding.GetNullTerminatedBytes($"{directoryPath}/{nameText}"))
+            {
+                return HasNone(Libc.LListXattr(path, null, 0));
+            }
+        }
+
+        fixed (byte* pinned = nulTerminatedName)
+        {
+            return HasNone(Libc.ListXattrAt(directoryFd, pinned, Libc.AT_SYMLINK_NOFOLLOW, null, 0));
+        }
+    }
+
     private static unsafe List<KeyValuePair<string, byte[]>>? ReadByName(int directoryFd, string directoryPath, nint n, string nameText, Predicate<string> wanted) =>
         Read(directoryPath, nameText, wanted,
             (buffer, size) => Libc.ListXattrAt(directoryFd, (byte*)n, Libc.AT_SYMLINK_NOFOLLOW, buffer, size),

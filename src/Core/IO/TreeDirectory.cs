@@ -241,6 +241,10 @@ internal sealed unsafe class TreeDirectory : IDisposable
     public Dictionary<string, byte[]>? ReadXattrs(string name, Predicate<string> wanted) =>
         ExtendedAttributeReader.ReadAt(Fd, ProcDirectory, Encode(name), name, wanted)?.ToDictionary(StringComparer.Ordinal);
 
+    /// <summary>Whether the entry at <paramref name="name"/> holds no extended attribute this process may list (one
+    /// listxattrat, as for <see cref="ReadXattrs"/>); false on an error, which a read then reports.</summary>
+    public bool HasNoXattrs(string name) => ExtendedAttributeReader.HasNoneAt(Fd, ProcDirectory, Encode(name), name);
+
     /// <summary>Makes the extended attributes of the entry at <paramref name="name"/> whose names <paramref name="managed"/>
     /// accepts exactly <paramref name="wanted"/> (none when null): those it lacks or holds with another value are set,
     /// those not wanted removed; the others are left alone.</summary>

@@ -79,6 +79,11 @@ internal sealed class IdentityCache
     private readonly object _gate = new();
     private List<RememberedDigest> _learned = [];
     private List<FileIdentity> _used = [];
+    private List<FileIdentity> _listedWithoutXattrs = [];
+
+    /// <summary>What is held to be written: digests learned, remembered identities used, and remembered identities root
+    /// listed no extended attributes on.</summary>
+    private readonly record struct Held(List<RememberedDigest> Learned, List<FileIdentity> Used, List<FileIdentity> WithoutXattrs);
 
     public IdentityCache(MetadataStore metadata, TimeProvider time)
     {
@@ -92,9 +97,11 @@ internal sealed class IdentityCache
     /// <summary>
     /// The digests remembered for the <paramref name="count"/> files whose identity is exactly their current status, by
     /// index, read in one transaction. Each is only a candidate: its content must still be in the store. A file's path is
-    /// asked for only when its identity matches.
+    /// asked for only when its identity matches. <paramref name="withoutXattrs"/>, when given, is set at the index of each
+    /// file recalled that was remembered holding no extended attributes at all (see <see cref="Learn"/>): the ctime that
+    /// every change of them moves is the same, so it holds none now.
     /// </summary>
-    public Dictionary<int, Digest> Recall(int count, Func<int, FileStatus> statusOf, Func<int, string> pathOf)
+    public Dictionary<int, Digest> Recall(int count, Func<int, FileStatus> statusOf, Func<int, string> pathOf, bool[]? withoutXattrs = null)
     {
         if (_boot is null)
         {
@@ -124,6 +131,11 @@ internal sealed class IdentityCache
                 && TrustsFilesystem(pathOf(i), status.Device))
             {
                 recalled[i] = entry.Digest;
+                if (withoutXattrs is not null)
+                {
+                    withoutXattrs[i] = entry.WithoutXattrs;
+                }
+
                 if (entry.UsedNs < refreshBeforeNs)
                 {
                     lock (_gate)
@@ -146,8 +158,10 @@ internal sealed class IdentityCache
         && IsSettled(status.ChangeTimeNs, readStartNs) && TrustsFilesystem(file.Path, status.Device) && file.TryWriteBack();
 
     /// <summary>Remembers <paramref name="digest"/> when the file was prepared and its identity did not change while it was read.
-    /// What was learned is written <see cref="SaveBatchEntries"/> at a time as it comes.</summary>
-    public void Learn(bool prepared, in FileStatus before, in FileStatus after, Digest digest, long readStartNs)
+    /// What was learned is written <see cref="SaveBatchEntries"/> at a time as it comes. <paramref name="withoutXattrsSinceNs"/>:
+    /// root listed no extended attributes on the file, at this time or later but before <paramref name="before"/>; it is
+    /// remembered holding none when its ctime had settled by then, so that no change of them can hide in the ctime's tick.</summary>
+    public void Learn(bool prepared, in FileStatus before, in FileStatus after, Digest digest, long readStartNs, long? withoutXattrsSinceNs = null)
     {
         FileIdentity identity = FileIdentity.Of(before);
         if (!prepared || identity != FileIdentity.Of(after) || !IsSettled(identity.ChangeTimeNs, readStartNs))
@@ -155,10 +169,10 @@ internal sealed class IdentityCache
             return;
         }
 
-        (List<RememberedDigest> Learned, List<FileIdentity> Used)? batch = null;
+        Held? batch = null;
         lock (_gate)
         {
-            _learned.Add(new RememberedDigest(identity, digest, readStartNs, readStartNs));
+            _learned.Add(new RememberedDigest(identity, digest, readStartNs, readStartNs, withoutXattrsSinceNs is { } listedNs && IsSettled(identity.ChangeTimeNs, listedNs)));
             if (_learned.Count >= SaveBatchEntries)
             {
                 batch = TakeHeld();
@@ -168,34 +182,46 @@ internal sealed class IdentityCache
         // Written outside the lock: the other threads storing files go on learning meanwhile.
         if (batch is { } full)
         {
-            Write(full.Learned, full.Used);
+            Write(full);
+        }
+    }
+
+    /// <summary>Notes that root listed no extended attributes on a file recalled at <paramref name="status"/>, at
+    /// <paramref name="listedNs"/> or later: its remembered digest says so from the next save on, when its ctime had settled
+    /// by then (as for <see cref="Learn"/>). A digest remembered before extended attributes were remembered gets to say
+    /// so without the file being read again.</summary>
+    public void LearnWithoutXattrs(in FileStatus status, long listedNs)
+    {
+        if (IsSettled(status.ChangeTimeNs, listedNs))
+        {
+            lock (_gate)
+            {
+                _listedWithoutXattrs.Add(FileIdentity.Of(status));
+            }
         }
     }
 
     /// <summary>Writes what was learned and which remembered digests were used, in one transaction (not fsynced:
     /// losing it to a power cut only means reading those files again).</summary>
-    public void Save()
-    {
-        (List<RememberedDigest> learned, List<FileIdentity> used) = TakeHeld();
-        Write(learned, used);
-    }
+    public void Save() => Write(TakeHeld());
 
-    private (List<RememberedDigest> Learned, List<FileIdentity> Used) TakeHeld()
+    private Held TakeHeld()
     {
         lock (_gate)
         {
-            (List<RememberedDigest>, List<FileIdentity>) held = (_learned, _used);
+            var held = new Held(_learned, _used, _listedWithoutXattrs);
             _learned = [];
             _used = [];
+            _listedWithoutXattrs = [];
             return held;
         }
     }
 
-    private void Write(List<RememberedDigest> learned, List<FileIdentity> used)
+    private void Write(Held held)
     {
-        if (_boot is not null && (learned.Count > 0 || used.Count > 0))
+        if (_boot is not null && (held.Learned.Count > 0 || held.Used.Count > 0 || held.WithoutXattrs.Count > 0))
         {
-            _metadata.SaveRememberedDigests(_boot, learned, used, NowNs, MaxEntries);
+            _metadata.SaveRememberedDigests(_boot, held.Learned, held.Used, held.WithoutXattrs, NowNs, MaxEntries);
         }
     }
 

@@ -11,7 +11,7 @@ namespace Snapshotter.Metadata;
 /// </summary>
 internal static class MetadataSchema
 {
-    public const int Version = 6;
+    public const int Version = 7;
 
     /// <summary>Brings the database <paramref name="connection"/> is open on (at <paramref name="path"/>, for messages) to
     /// <see cref="Version"/>, in one transaction; a database of a newer version is UNSUPPORTED.</summary>
@@ -58,6 +58,11 @@ internal static class MetadataSchema
         if (current < 6)
         {
             MetadataDatabase.Run(connection, TreeEntrySchema);
+        }
+
+        if (current < 7)
+        {
+            MetadataDatabase.Run(connection, IdentityXattrsSchema);
         }
 
         using var setVersion = connection.CreateCommand();
@@ -228,6 +233,13 @@ internal static class MetadataSchema
             PRIMARY KEY (device, inode)
         ) WITHOUT ROWID;
         CREATE INDEX file_identities_by_digest ON file_identities (digest);
+
+        """;
+
+    /// <summary>Schema 7: whether a remembered file held no extended attributes at all at its identity (1), as root
+    /// listed them, or is not known to (0); see <see cref="RememberedDigest"/>.</summary>
+    private const string IdentityXattrsSchema = """
+        ALTER TABLE file_identities ADD COLUMN without_xattrs INTEGER NOT NULL DEFAULT 0;
 
         """;
 

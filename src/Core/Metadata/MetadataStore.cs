@@ -106,8 +106,14 @@ internal sealed class MetadataStore
     public RememberedDigest?[] FindRememberedDigests(string boot, IReadOnlyList<(ulong Device, ulong Inode)> inodes) =>
         _remembered.Find(boot, inodes);
 
-    public void SaveRememberedDigests(string boot, IReadOnlyCollection<RememberedDigest> learned, IReadOnlyCollection<FileIdentity> used, long nowNs, int maxEntries) =>
-        _remembered.Save(boot, learned, used, nowNs, maxEntries);
+    public void SaveRememberedDigests(
+        string boot,
+        IReadOnlyCollection<RememberedDigest> learned,
+        IReadOnlyCollection<FileIdentity> used,
+        IReadOnlyCollection<FileIdentity> withoutXattrs,
+        long nowNs,
+        int maxEntries) =>
+        _remembered.Save(boot, learned, used, withoutXattrs, nowNs, maxEntries);
 
     public long CountRememberedDigests() => _remembered.Count();
 

@@ -38,7 +38,7 @@ internal sealed class RememberedDigests
         using var connection = _database.Connect(durable: false);
         using var transaction = connection.BeginTransaction(deferred: true);
         using var scan = new RowStatement(connection, """
-            SELECT inode, size, mtime_ns, ctime_ns, mode, digest, hashed_ns, used_ns FROM file_identities
+            SELECT inode, size, mtime_ns, ctime_ns, mode, digest, hashed_ns, used_ns, without_xattrs FROM file_identities
             WHERE device = ?1 AND inode >= ?2 AND boot = ?3 ORDER BY inode
             """);
         scan.Bind(3, boot);
@@ -67,7 +67,7 @@ internal sealed class RememberedDigests
                 if (onRow && rowInode == inode && Digest.TryParseUtf8(scan.Text(5), out Digest digest))
                 {
                     var identity = new FileIdentity(unchecked((ulong)device), unchecked((ulong)inode), scan.Int64(1), scan.Int64(2), scan.Int64(3), (uint)scan.Int64(4));
-                    found[order[next]] = new RememberedDigest(identity, digest, scan.Int64(6), scan.Int64(7));
+                    found[order[next]] = new RememberedDigest(identity, digest, scan.Int64(6), scan.Int64(7), scan.Int64(8) != 0);
                 }
             }
 
@@ -82,39 +82,33 @@ internal sealed class RememberedDigests
 
     /// <summary>
     /// Records <paramref name="learned"/> in boot <paramref name="boot"/> (replacing what an inode had), refreshes the use time of the
-    /// <paramref name="used"/> rows still holding those identities, and, when the table has grown beyond
+    /// <paramref name="used"/> rows still holding those identities, marks the <paramref name="withoutXattrs"/> rows still
+    /// holding theirs as files without extended attributes, and, when the table has grown beyond
     /// <paramref name="maxEntries"/>, drops the least recently used rows down to nine tenths of it.
     /// </summary>
-    public void Save(string boot, IReadOnlyCollection<RememberedDigest> learned, IReadOnlyCollection<FileIdentity> used, long nowNs, int maxEntries)
+    public void Save(string boot, IReadOnlyCollection<RememberedDigest> learned, IReadOnlyCollection<FileIdentity> used, IReadOnlyCollection<FileIdentity> withoutXattrs, long nowNs, int maxEntries)
     {
         using var connection = _database.Connect(durable: false);
         using var transaction = connection.BeginTransaction();
         using (var upsert = new RowStatement(connection, """
-            INSERT INTO file_identities (device, inode, size, mtime_ns, ctime_ns, mode, digest, boot, hashed_ns, used_ns)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+            INSERT INTO file_identities (device, inode, size, mtime_ns, ctime_ns, mode, digest, boot, hashed_ns, used_ns, without_xattrs)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
             ON CONFLICT (device, inode) DO UPDATE SET
                 size = excluded.size, mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns, mode = excluded.mode,
-                digest = excluded.digest, boot = excluded.boot, hashed_ns = excluded.hashed_ns, used_ns = excluded.used_ns
+                digest = excluded.digest, boot = excluded.boot, hashed_ns = excluded.hashed_ns, used_ns = excluded.used_ns,
+                without_xattrs = excluded.without_xattrs
             """))
         {
             upsert.Bind(8, boot);
             foreach (RememberedDigest entry in learned)
             {
-                BindIdentity(upsert, entry.Identity).Bind(7, entry.Digest).Bind(9, entry.HashedNs).Bind(10, entry.UsedNs).Execute();
+                BindIdentity(upsert, entry.Identity).Bind(7, entry.Digest).Bind(9, entry.HashedNs).Bind(10, entry.UsedNs)
+                    .Bind(11, entry.WithoutXattrs ? 1 : 0).Execute();
             }
         }
 
-        using (var touch = new RowStatement(connection, """
-            UPDATE file_identities SET used_ns = max(used_ns, ?7)
-            WHERE device = ?1 AND inode = ?2 AND size = ?3 AND mtime_ns = ?4 AND ctime_ns = ?5 AND mode = ?6 AND boot = ?8
-            """))
-        {
-            touch.Bind(7, nowNs).Bind(8, boot);
-            foreach (FileIdentity entry in used)
-            {
-                BindIdentity(touch, entry).Execute();
-            }
-        }
+        UpdateRows(connection, "used_ns = max(used_ns, ?7)", nowNs, boot, used);
+        UpdateRows(connection, "without_xattrs = ?7", 1, boot, withoutXattrs);
 
         if (learned.Count > 0)
         {
@@ -122,6 +116,26 @@ internal sealed class RememberedDigests
         }
 
         transaction.Commit();
+    }
+
+    /// <summary>Sets <paramref name="assignment"/> (with <paramref name="value"/> as ?7) on the rows of boot <paramref name="boot"/>
+    /// still holding the <paramref name="identities"/>.</summary>
+    private static void UpdateRows(SqliteConnection connection, string assignment, long value, string boot, IReadOnlyCollection<FileIdentity> identities)
+    {
+        if (identities.Count == 0)
+        {
+            return;
+        }
+
+        using var update = new RowStatement(connection, $"""
+            UPDATE file_identities SET {assignment}
+            WHERE device = ?1 AND inode = ?2 AND size = ?3 AND mtime_ns = ?4 AND ctime_ns = ?5 AND mode = ?6 AND boot = ?8
+            """);
+        update.Bind(7, value).Bind(8, boot);
+        foreach (FileIdentity identity in identities)
+        {
+            BindIdentity(update, identity).Execute();
+        }
     }
 
     private static void EvictLeastRecentlyUsed(SqliteConnection connection, int maxEntries)

@@ -393,6 +393,33 @@ public sealed class IdentityCacheTests : EngineTestBase
         Assert.Equal(1, command.ExecuteNonQuery());
     }
 
+    /// <summary>Whether the rows remembered for the inodes of <paramref name="paths"/> say the file held no xattrs (1) or
+    /// not (0), by path; -1 where no row is.</summary>
+    private long[] WithoutXattrsOf(params string[] paths) => RememberedColumn("without_xattrs", paths);
+
+    /// <summary>A column of the rows remembered for the inodes of <paramref name="paths"/>, by path; -1 where no row is.</summary>
+    private long[] RememberedColumn(string column, string[] paths)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Join(RootDir, "metadata", MetadataStore.DatabaseFileName), Pooling = false }.ToString());
+        connection.Open();
+        return paths.Select(path =>
+        {
+            using SqliteCommand command = connection.CreateCommand();
+            command.CommandText = $"SELECT {column} FROM file_identities WHERE inode = $inode";
+            command.Parameters.AddWithValue("$inode", (long)Inode.Of(path).Number);
+            return command.ExecuteScalar() is long flag ? flag : -1;
+        }).ToArray();
+    }
+
+    private void ForgetWhichHoldNoXattrs()
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Join(RootDir, "metadata", MetadataStore.DatabaseFileName), Pooling = false }.ToString());
+        connection.Open();
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = "UPDATE file_identities SET without_xattrs = 0";
+        Assert.True(command.ExecuteNonQuery() > 0);
+    }
+
     /// <summary>Rewrites a file with other bytes of the same size and sets its mtime back, in a later tick.</summary>
     private static void RewriteKeepingSizeAndMtime(string path, int seed)
     {
@@ -479,5 +506,56 @@ public sealed class IdentityCacheTests : EngineTestBase
         Assert.Equal((2L, (long)FileBytes), (stats.FilesReused, stats.BytesWritten));
         Assert.False(Inode.Of(path).IsSameAs(before));
         Assert.Equal(File.ReadAllBytes(Path.Join(BaseDir, "dir/sub/c.bin")), File.ReadAllBytes(path));
+    }
+
+    [Fact]
+    public void An_in_place_restore_remembers_that_the_files_it_read_hold_no_xattrs()
+    {
+        string output = RestoredAndKeptInPlace();
+
+        Assert.Equal([1L, 1L, 1L], WithoutXattrsOf(_tree.Select(f => Path.Join(output, f.RelativePath)).ToArray()));
+    }
+
+    [Fact]
+    public void An_xattr_set_on_a_kept_file_moves_its_ctime_and_the_next_in_place_restore_removes_it()
+    {
+        string output = RestoredAndKeptInPlace();
+        string kept = Path.Join(output, "dir/b.bin");
+        ChangeInALaterTick(kept, () => TestFiles.SetXattr(kept, "user.added", [1, 2]));
+
+        OperationStats stats = InPlaceOver(output);
+
+        Assert.Equal((3L, 0L), (stats.FilesReused, stats.BytesWritten));
+        Assert.Null(TestFiles.GetXattr(kept, "user.added"));
+    }
+
+    [Fact]
+    public void The_cache_vouches_for_a_kept_file_it_remembers_without_xattrs_so_their_list_is_not_read()
+    {
+        string output = RestoredAndKeptInPlace();
+        string kept = Path.Join(output, "a.bin");
+        ChangeInALaterTick(kept, () => TestFiles.SetXattr(kept, "user.unseen", [7]));
+        RememberCurrentIdentityOf(kept);
+
+        OperationStats stats = InPlaceOver(output);
+
+        // Only a restore that did not list the file's xattrs leaves one its record lacks.
+        Assert.Equal((3L, 0L), (stats.FilesReused, stats.BytesWritten));
+        Assert.Equal([7], TestFiles.GetXattr(kept, "user.unseen"));
+    }
+
+    [Fact]
+    public void A_file_remembered_before_its_xattrs_were_is_marked_without_them_by_the_next_in_place_restore_without_a_read()
+    {
+        string output = RestoredAndKeptInPlace();
+        string[] kept = _tree.Select(f => Path.Join(output, f.RelativePath)).ToArray();
+        ForgetWhichHoldNoXattrs();
+        long[] hashed = RememberedColumn("hashed_ns", kept);
+
+        OperationStats stats = InPlaceOver(output);
+
+        Assert.Equal((3L, 0L), (stats.FilesReused, stats.BytesWritten));
+        Assert.Equal([1L, 1L, 1L], WithoutXattrsOf(kept));
+        Assert.Equal(hashed, RememberedColumn("hashed_ns", kept));
     }
 }

@@ -302,7 +302,7 @@ public sealed class MetadataStoreTests : IDisposable
         Assert.Equal(3, migrated.GetFiles(migrated.FindCommitted("vm", "a")!.Id).Count);
         Assert.Empty(migrated.CheckIntegrity());
         Assert.Equal(0, migrated.CountRememberedDigests());
-        migrated.SaveRememberedDigests(Boot, [Remembered(7, 0xabc, Now)], [], Now, maxEntries: 10);
+        migrated.SaveRememberedDigests(Boot, [Remembered(7, 0xabc, Now)], [], [], Now, maxEntries: 10);
         Assert.Equal(new Digest(0xabc), migrated.FindRememberedDigests(Boot, [(2049, 7)])[0]?.Digest);
     }
 
@@ -438,7 +438,7 @@ public sealed class MetadataStoreTests : IDisposable
     public void Remembered_digests_keep_one_row_per_inode_and_full_inode_numbers()
     {
         MetadataStore store = Open();
-        store.SaveRememberedDigests(Boot, [Remembered(ulong.MaxValue, 0x1, Now), Remembered(ulong.MaxValue, 0x2, Now + 1)], [], Now, maxEntries: 10);
+        store.SaveRememberedDigests(Boot, [Remembered(ulong.MaxValue, 0x1, Now), Remembered(ulong.MaxValue, 0x2, Now + 1)], [], [], Now, maxEntries: 10);
 
         Assert.Equal(1, store.CountRememberedDigests());
         RememberedDigest found = store.FindRememberedDigests(Boot, [(2049, ulong.MaxValue)])[0]!.Value;
@@ -475,8 +475,8 @@ public sealed class MetadataStoreTests : IDisposable
             }
         }
 
-        store.SaveRememberedDigests("another boot", otherBoot, [], Now, maxEntries: 1000);
-        store.SaveRememberedDigests(Boot, remembered.Values.ToArray(), [], Now, maxEntries: 1000);
+        store.SaveRememberedDigests("another boot", otherBoot, [], [], Now, maxEntries: 1000);
+        store.SaveRememberedDigests(Boot, remembered.Values.ToArray(), [], [], Now, maxEntries: 1000);
         // Not asked: a run of rows on one device longer than a lookup steps over before it seeks again.
         (ulong, ulong)[] asked = [.. devices.SelectMany(d => inodes.Where(i => d != 2049 || i is < 5 or > 70).Select(i => (d, i))).Reverse(),
             (2049, 3), (2049, 3), (8, 1), (2049, 81), (2049, 999_999)];
@@ -491,13 +491,31 @@ public sealed class MetadataStoreTests : IDisposable
     public void Beyond_the_bound_the_least_recently_used_remembered_digests_go_first()
     {
         MetadataStore store = Open();
-        store.SaveRememberedDigests(Boot, Enumerable.Range(1, 10).Select(i => Remembered((ulong)i, (ulong)i, Now + i)).ToArray(), [], Now, maxEntries: 10);
-        store.SaveRememberedDigests(Boot, [], [Remembered(1, 1, Now + 1).Identity], Now + 100, maxEntries: 10);
-        store.SaveRememberedDigests(Boot, [Remembered(11, 11, Now + 11)], [], Now, maxEntries: 10);
+        store.SaveRememberedDigests(Boot, Enumerable.Range(1, 10).Select(i => Remembered((ulong)i, (ulong)i, Now + i)).ToArray(), [], [], Now, maxEntries: 10);
+        store.SaveRememberedDigests(Boot, [], [Remembered(1, 1, Now + 1).Identity], [], Now + 100, maxEntries: 10);
+        store.SaveRememberedDigests(Boot, [Remembered(11, 11, Now + 11)], [], [], Now, maxEntries: 10);
 
         Assert.Equal(9, store.CountRememberedDigests());
         RememberedDigest?[] left = store.FindRememberedDigests(Boot, Enumerable.Range(1, 11).Select(i => ((ulong)2049, (ulong)i)).ToArray());
         Assert.Equal([1UL, 4, 5, 6, 7, 8, 9, 10, 11], left.Where(r => r is not null).Select(r => r!.Value.Identity.Inode).ToArray());
+    }
+
+    [Fact]
+    public void A_remembered_digest_is_marked_without_xattrs_only_at_the_identity_they_were_listed_at()
+    {
+        MetadataStore store = Open();
+        RememberedDigest first = Remembered(1, 1, Now), second = Remembered(2, 2, Now);
+        store.SaveRememberedDigests(Boot, [first, second], [], [], Now, maxEntries: 10);
+        FileIdentity secondSinceChanged = second.Identity with { ChangeTimeNs = second.Identity.ChangeTimeNs + 1 };
+        store.SaveRememberedDigests(Boot, [], [], [first.Identity, secondSinceChanged], Now, maxEntries: 10);
+
+        Assert.Equal([true, false], store.FindRememberedDigests(Boot, [(2049, 1), (2049, 2)]).Select(r => r!.Value.WithoutXattrs));
+
+        // Read again and remembered without that knowledge: the mark goes with the old row.
+        store.SaveRememberedDigests(Boot, [first with { Digest = new Digest(3) }], [], [], Now, maxEntries: 10);
+        Assert.False(store.FindRememberedDigests(Boot, [(2049, 1)])[0]!.Value.WithoutXattrs);
+        store.SaveRememberedDigests(Boot, [first with { WithoutXattrs = true }], [], [], Now, maxEntries: 10);
+        Assert.True(store.FindRememberedDigests(Boot, [(2049, 1)])[0]!.Value.WithoutXattrs);
     }
 
     [Fact]
