@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using Snapshotter.Catalogs;
 using Snapshotter.Diagnostics;
@@ -100,7 +99,7 @@ internal sealed class RestoreOperation
     {
         public TargetState[] States { get; } = new TargetState[count];
 
-        public ConcurrentDictionary<int, FileStatus> Statuses { get; } = new();
+        public PlannedStatuses Statuses { get; } = new(count);
     }
 
     /// <summary>A temporary entry <paramref name="TempName"/> in <paramref name="Directory"/> (relative to the output dir),
@@ -664,28 +663,28 @@ internal sealed class RestoreOperation
             return;
         }
 
-        // Recalled by position in pending; by index of files here. Xattrs are listed after this time.
+        // By position in pending (found again by a binary search: pending is in index order). Xattrs are listed after this time.
         bool[] recalledWithoutXattrs = new bool[pending.Length];
         Dictionary<int, Digest> remembered = _request.Rehash ? [] : _identities
-            .Recall(pending.Length, j => plan.Statuses[pending[j]], j => Path.Join(_tree!.Root, files[pending[j]].RelativePath), recalledWithoutXattrs)
-            .ToDictionary(recalled => pending[recalled.Key], recalled => recalled.Value);
+            .Recall(pending.Length, j => plan.Statuses[pending[j]], j => Path.Join(_tree!.Root, files[pending[j]].RelativePath), recalledWithoutXattrs);
         long xattrsListedNs = _identities.NowNs;
 
         ForEachInRuns(files, pending, (i, parent, token) =>
         {
             FileRecord file = files[i];
             TargetState state = plan.States[i];
+            int position = Array.BinarySearch(pending, i);
+            bool recalled = remembered.TryGetValue(position, out Digest known);
             bool listedNone = false;
             if (state == TargetState.IdenticalIfXattrsAndContentMatch)
             {
-                state = remembered.ContainsKey(i) && recalledWithoutXattrs[Array.BinarySearch(pending, i)]
+                state = recalled && recalledWithoutXattrs[position]
                     ? TargetState.IdenticalIfContentMatches
                     : CompareXattrs(file, parent.Of(file.RelativePath), plan.Statuses[i], out listedNone);
             }
 
             // Only root lists every xattr a restore manages (trusted.* too): only its "none" is remembered.
             long? withoutXattrsSinceNs = listedNone && _restoreOwner ? xattrsListedNs : null;
-            bool recalled = remembered.TryGetValue(i, out Digest known);
             if (recalled && withoutXattrsSinceNs is { } listedNs)
             {
                 _identities.LearnWithoutXattrs(plan.Statuses[i], listedNs);
@@ -699,7 +698,7 @@ internal sealed class RestoreOperation
                 : TargetState.AttributesOnly;
             if (!KeepsStatus(plan.States[i], files[i]))
             {
-                plan.Statuses.TryRemove(i, out _);
+                plan.Statuses.Remove(i);
             }
         });
 
@@ -711,7 +710,7 @@ internal sealed class RestoreOperation
     /// <see cref="IdentityCache.Learn"/>).</summary>
     private bool HashesTo(FileRecord file, in FileStatus status, TreeDirectory parent, CancellationToken token, long? withoutXattrsSinceNs = null)
     {
-        using UnixFile existing = parent.OpenRead(RelativePath.Split(file.RelativePath).Name);
+        using UnixFile existing = parent.OpenRead(RelativePath.NameOf(file.RelativePath));
         return _comparer.HashesTo(file, status, existing, token, _identities, withoutXattrsSinceNs);
     }
 
@@ -719,7 +718,7 @@ internal sealed class RestoreOperation
     /// <paramref name="listedNone"/> when it holds none at all (one call, as for most files).</summary>
     private TargetState CompareXattrs(FileRecord file, TreeDirectory parent, in FileStatus status, out bool listedNone)
     {
-        string name = RelativePath.Split(file.RelativePath).Name;
+        string name = RelativePath.NameOf(file.RelativePath);
         listedNone = parent.HasNoXattrs(name);
         return listedNone || !TargetComparer.XattrsDiffer(file, parent, name) ? TargetState.IdenticalIfContentMatches
             : IsFixable(file, status) ? TargetState.AttributesOnlyIfContentMatches
@@ -741,7 +740,7 @@ internal sealed class RestoreOperation
 
     private (TargetState State, FileStatus? Status) PlanPresent(FileRecord file, TreeDirectory parent)
     {
-        string name = RelativePath.Split(file.RelativePath).Name;
+        string name = RelativePath.NameOf(file.RelativePath);
         return parent.Stat(name) is { } status ? (Classify(file, parent, name, status), status) : (TargetState.Absent, null);
     }
 
@@ -854,7 +853,7 @@ internal sealed class RestoreOperation
     /// <summary>Sets a kept entry's mode, owner, xattrs and mtime, provided it is still the inode the plan examined.</summary>
     private void SetAttributes(FileRecord file, in FileStatus planned, TreeDirectory parent)
     {
-        string name = RelativePath.Split(file.RelativePath).Name;
+        string name = RelativePath.NameOf(file.RelativePath);
         FileStatus? now = parent.Stat(name);
         if (now is not { } current || !current.IsSameInode(planned) || current.Size != planned.Size || current.ModificationTimeNs != planned.ModificationTimeNs)
         {
@@ -880,7 +879,7 @@ internal sealed class RestoreOperation
     private void Stage(int index, FileRecord file, ParentDirectories parents, DirectoryRuns.Parent runParent, bool replace, ProgressTracker progress, CancellationToken token)
     {
         parents.Walk(file.RelativePath);
-        string name = RelativePath.Split(file.RelativePath).Name;
+        string name = RelativePath.NameOf(file.RelativePath);
         TreeDirectory parent = runParent.Of(file.RelativePath);
         _durability.Track(parent);
 
@@ -939,7 +938,7 @@ internal sealed class RestoreOperation
     private void StageNode(int index, FileRecord file, ParentDirectories parents, DirectoryRuns.Parent runParent, bool replace)
     {
         parents.Walk(file.RelativePath);
-        string name = RelativePath.Split(file.RelativePath).Name;
+        string name = RelativePath.NameOf(file.RelativePath);
         TreeDirectory parent = runParent.Of(file.RelativePath);
         _durability.Track(parent);
         string temp = _staged!.Add(index, RandomName.Next(), replace);

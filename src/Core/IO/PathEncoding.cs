@@ -115,15 +115,29 @@ public static class PathEncoding
     /// when the string stands for no name or holds a NUL.</summary>
     public static byte[] GetNullTerminatedBytes(string name)
     {
-        var bytes = new byte[Encoding.UTF8.GetMaxByteCount(name.Length) + 1];
-        int length = Encode(name, bytes);
+        // One array of the exact size: every path a system call takes is spelled here, one per entry of a walk.
+        byte[] bytes;
+        int length;
+        if (!name.AsSpan().ContainsAnyInRange('\uD800', '\uDFFF'))
+        {
+            length = Encoding.UTF8.GetByteCount(name);
+            bytes = new byte[length + 1];
+            Encoding.UTF8.GetBytes(name, bytes);
+        }
+        else
+        {
+            var escaped = new byte[Encoding.UTF8.GetMaxByteCount(name.Length) + 1];
+            length = Encode(name, escaped);
+            bytes = escaped[..(length + 1)];
+        }
+
         if (bytes.AsSpan(0, length).Contains((byte)0))
         {
             throw SnapshotterException.InvalidArgument($"path '{Printable(name)}' contains a NUL byte");
         }
 
         bytes[length] = 0;
-        return bytes[..(length + 1)];
+        return bytes;
     }
 
     /// <summary>"" NUL-terminated: the empty path that, with AT_EMPTY_PATH, names a descriptor itself.</summary>

@@ -126,6 +126,9 @@ internal static class RelativePath
     public static bool IsInside(string path, string root) =>
         path == root || (path.StartsWith(root, StringComparison.Ordinal) && (root == "/" || path[root.Length] == '/'));
 
+    /// <summary>The last name of a canonical relative path, as <see cref="Split"/> gives it, without spelling its directory.</summary>
+    public static string NameOf(string relativePath) => relativePath[(relativePath.LastIndexOf('/') + 1)..];
+
     /// <summary>The directory of a canonical relative path ("" for the root itself) and its last name.</summary>
     public static (string Directory, string Name) Split(string relativePath)
     {

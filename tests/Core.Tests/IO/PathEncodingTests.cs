@@ -65,6 +65,9 @@ public sealed class PathEncodingTests
     public void Path_arguments_end_with_one_nul_and_hold_none_before_it()
     {
         Assert.Equal(new byte[] { 0x61, 0xE9, 0 }, PathEncoding.GetNullTerminatedBytes("a\uDCE9"));
+        Assert.Equal("caf\u00e9/\U0001F600\0"u8.ToArray(), PathEncoding.GetNullTerminatedBytes("caf\u00e9/\U0001F600"));
+        Assert.Equal(new byte[] { 0 }, PathEncoding.GetNullTerminatedBytes(""));
         Expect.Error(ErrorCode.InvalidArgument, () => PathEncoding.GetNullTerminatedBytes("a\0b"));
+        Expect.Error(ErrorCode.InvalidArgument, () => PathEncoding.GetNullTerminatedBytes("\u00e9\0\uDCE9"));
     }
 }

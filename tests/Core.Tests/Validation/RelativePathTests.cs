@@ -7,6 +7,16 @@ namespace Snapshotter.Tests.Validation;
 public sealed class RelativePathTests
 {
     [Theory]
+    [InlineData("a", "", "a")]
+    [InlineData("a/b/c", "a/b", "c")]
+    [InlineData("dir/.hidden", "dir", ".hidden")]
+    public void Splits_into_directory_and_name(string path, string directory, string name)
+    {
+        Assert.Equal((directory, name), RelativePath.Split(path));
+        Assert.Equal(name, RelativePath.NameOf(path));
+    }
+
+    [Theory]
     [InlineData("a", "a")]
     [InlineData("a/b/c", "a/b/c")]
     [InlineData("./a", "a")]
