@@ -433,22 +433,32 @@ internal sealed class RestoreOperation
     /// from anybody but root. Directories the snapshot does not hold but this restore had to open up for writing get
     /// their mode back. Returns whether anything changed.
     /// </summary>
+    /// <remarks>A directory's search permission may be what reaching those below it takes, so a depth is done before the
+    /// one above it; the directories of one depth are independent of each other and spread over the threads, each parent
+    /// opened once per run of its subdirectories.</remarks>
     private bool FinishDirectories(List<FileRecord> files, ParentDirectories parents)
     {
         bool changed = parents.RestoreLoosened(files.Where(f => f.Type == EntryType.Directory).Select(f => f.RelativePath));
-        foreach (FileRecord directory in files.Where(f => f.Type == EntryType.Directory).OrderByDescending(f => f.RelativePath, StringComparer.Ordinal))
+        IEnumerable<IGrouping<int, int>> depths = Enumerable.Range(0, files.Count)
+            .Where(i => files[i].Type == EntryType.Directory)
+            .GroupBy(i => files[i].RelativePath.Count(c => c == '/'))
+            .OrderByDescending(depth => depth.Key);
+        foreach (IGrouping<int, int> depth in depths)
         {
-            _cancellation.ThrowIfCancellationRequested();
-            (string parentDir, string name) = RelativePath.Split(directory.RelativePath);
-            using TreeDirectory parent = _tree!.OpenDirectory(parentDir);
-            FileStatus status = parent.Stat(name) is { IsDirectory: true } found
-                ? found
-                : throw SnapshotterException.AlreadyExists($"'{directory.RelativePath}' is no longer a directory in output_dir: it changed while it was being restored");
-            if (_comparer.AttributeDifferences(directory, status) != DiffReasons.None || TargetComparer.XattrsDiffer(directory, parent, name))
+            ForEachInRuns(files, [.. depth], (i, parent, _) =>
             {
-                SetEntryAttributes(parent, name, directory);
-                changed = true;
-            }
+                FileRecord directory = files[i];
+                string name = RelativePath.NameOf(directory.RelativePath);
+                TreeDirectory within = parent.Of(directory.RelativePath);
+                FileStatus status = within.Stat(name) is { IsDirectory: true } found
+                    ? found
+                    : throw SnapshotterException.AlreadyExists($"'{directory.RelativePath}' is no longer a directory in output_dir: it changed while it was being restored");
+                if (_comparer.AttributeDifferences(directory, status) != DiffReasons.None || TargetComparer.XattrsDiffer(directory, within, name))
+                {
+                    SetEntryAttributes(within, name, directory);
+                    changed = true;
+                }
+            });
         }
 
         return changed;
