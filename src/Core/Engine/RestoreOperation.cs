@@ -434,8 +434,9 @@ internal sealed class RestoreOperation
     /// their mode back. Returns whether anything changed.
     /// </summary>
     /// <remarks>A directory's search permission may be what reaching those below it takes, so a depth is done before the
-    /// one above it; the directories of one depth are independent of each other and spread over the threads, each parent
-    /// opened once per run of its subdirectories.</remarks>
+    /// one above it, each parent opened once per run of its subdirectories. One thread does it all: the directories that
+    /// differ are a few hundred at most for most trees, fewer than starting the threads of a parallel pass each depth
+    /// would pay for.</remarks>
     private bool FinishDirectories(List<FileRecord> files, ParentDirectories parents)
     {
         bool changed = parents.RestoreLoosened(files.Where(f => f.Type == EntryType.Directory).Select(f => f.RelativePath));
@@ -445,20 +446,25 @@ internal sealed class RestoreOperation
             .OrderByDescending(depth => depth.Key);
         foreach (IGrouping<int, int> depth in depths)
         {
-            ForEachInRuns(files, [.. depth], (i, parent, _) =>
+            foreach (ArraySegment<int> run in DirectoryRuns.Of([.. depth], files))
             {
-                FileRecord directory = files[i];
-                string name = RelativePath.NameOf(directory.RelativePath);
-                TreeDirectory within = parent.Of(directory.RelativePath);
-                FileStatus status = within.Stat(name) is { IsDirectory: true } found
-                    ? found
-                    : throw SnapshotterException.AlreadyExists($"'{directory.RelativePath}' is no longer a directory in output_dir: it changed while it was being restored");
-                if (_comparer.AttributeDifferences(directory, status) != DiffReasons.None || TargetComparer.XattrsDiffer(directory, within, name))
+                using var parent = new DirectoryRuns.Parent(_tree!, files[run[0]].RelativePath);
+                foreach (int i in run)
                 {
-                    SetEntryAttributes(within, name, directory);
-                    changed = true;
+                    _cancellation.ThrowIfCancellationRequested();
+                    FileRecord directory = files[i];
+                    string name = RelativePath.NameOf(directory.RelativePath);
+                    TreeDirectory within = parent.Of(directory.RelativePath);
+                    FileStatus status = within.Stat(name) is { IsDirectory: true } found
+                        ? found
+                        : throw SnapshotterException.AlreadyExists($"'{directory.RelativePath}' is no longer a directory in output_dir: it changed while it was being restored");
+                    if (_comparer.AttributeDifferences(directory, status) != DiffReasons.None || TargetComparer.XattrsDiffer(directory, within, name))
+                    {
+                        SetEntryAttributes(within, name, directory);
+                        changed = true;
+                    }
                 }
-            });
+            }
         }
 
         return changed;
