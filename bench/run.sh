@@ -228,9 +228,11 @@ restic_init() { rm -rf "$W/repo"; restic init --quiet -r "$W/repo" >/dev/null; }
 # verify_restore SRC OUT: the restored tree must equal the source, bytes, symlinks and empty directories.
 verify_restore() { diff -r --no-dereference "$1" "$2" >/dev/null || die "the restored tree $2 differs from $1"; }
 
-# cp_sync SRC DST: cp -a followed by syncfs of DST's filesystem, the durability snapshotctl gives.
-cp_sync() { printf '%s\n' "cp -a \"\$1\" \"\$2\" && sync -f \"\$2\""; }
-CP_SYNC=(sh -c "$(cp_sync)" cp_sync)
+# then_sync COMMAND: a shell command that runs COMMAND SRC DST, then syncfs of DST's filesystem, the durability
+# snapshotctl gives. CP_SYNC SRC DST copies durably; RSYNC_SYNC SRC DST updates DST in place durably.
+then_sync() { printf '%s\n' "$1 \"\$1\" \"\$2\" && sync -f \"\$2\""; }
+CP_SYNC=(sh -c "$(then_sync 'cp -a')" cp_sync)
+RSYNC_SYNC=(sh -c "$(then_sync 'rsync -a')" rsync_sync)
 
 # snapshot_and_restore CASE SRC NAME SPARSE SNAPSHOT_ARGS... (SPARSE: "sparse" or ""): the measurements every data set gets.
 # Leaves $W/store (NAME:v1), $W/copy (cp -a of SRC) and $W/repo (restic, one snapshot of SRC).
@@ -438,6 +440,7 @@ measure incremental "restore new version over the old" "snapshotctl --in-place" 
     "$CTL" --root "$W/store" restore --name files --version v2 --output-dir "$W/inplace" --in-place
 verify_restore "$SRC" "$W/inplace"
 measure incremental "restore new version over the old" "rsync -a" "$ROUNDS" - rsync -a "$W/copy/" "$W/inplace/"
+measure incremental "restore new version over the old" "rsync -a + sync -f" "$ROUNDS" - "${RSYNC_SYNC[@]}" "$W/copy/" "$W/inplace/"
 BEFORE=
 
 compare incremental "snapshot unchanged tree vs first snapshot of the tree" \
@@ -458,6 +461,8 @@ compare incremental "restore new version vs restic restore" \
     "incremental|restore new version|snapshotctl" "incremental|restore new version|restic restore" 0.2
 compare incremental "restore new version over the old, in place, vs rsync -a" \
     "incremental|restore new version over the old|snapshotctl --in-place" "incremental|restore new version over the old|rsync -a" 1
+compare incremental "restore new version over the old, in place, vs rsync -a + sync -f (durable)" \
+    "incremental|restore new version over the old|snapshotctl --in-place" "incremental|restore new version over the old|rsync -a + sync -f" -
 ours_peak_memory incremental
 for path in store copy repo repo2 out inplace orig files; do clear_path "$W/$path"; done
 

@@ -65,6 +65,7 @@ expected_measurements+=(
     "incremental|restore new version|restic restore"
     "incremental|restore new version over the old|snapshotctl --in-place"
     "incremental|restore new version over the old|rsync -a"
+    "incremental|restore new version over the old|rsync -a + sync -f"
     "xxh3|hash the cached dense file|HashBench --file" "xxh3|hash the cached dense file|xxhsum -H3"
 )
 for case in few_files most_files; do
