@@ -88,6 +88,12 @@ public static class PathEncoding
         return bytes[..Encode(name, bytes)];
     }
 
+    /// <summary>Writes the bytes of a name into <paramref name="destination"/>, which holds at least
+    /// <c>Encoding.UTF8.GetMaxByteCount(name.Length)</c> bytes, and returns how many: <see cref="GetBytes(string)"/> without
+    /// an array of its own, for a caller encoding many names one after another.</summary>
+    public static int GetBytes(string name, Span<byte> destination) =>
+        name.AsSpan().ContainsAnyInRange('\uD800', '\uDFFF') ? Encode(name, destination) : Encoding.UTF8.GetBytes(name, destination);
+
     /// <summary>How many bytes the name has (an invalid-argument error when it stands for none).</summary>
     public static int GetByteCount(string name)
     {

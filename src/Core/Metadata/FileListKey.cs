@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Text;
 using Snapshotter.Hashing;
 using Snapshotter.IO;
 
@@ -40,16 +41,16 @@ internal static class FileListKey
         var tree = new ArrayBufferWriter<byte>();
         foreach (FileRecord file in IsInOrdinalOrder(files) ? (IEnumerable<FileRecord>)files : files.OrderBy(f => f.RelativePath, StringComparer.Ordinal))
         {
-            byte[] path = PathEncoding.GetBytes(file.RelativePath);
-            int pathBytes = path.Length;
-            if (record.Length < FixedBytes + pathBytes)
+            // The path is encoded in place: an array of its own per file was 5 MB of garbage at 100,000 files.
+            int maxPathBytes = Encoding.UTF8.GetMaxByteCount(file.RelativePath.Length);
+            if (record.Length < FixedBytes + maxPathBytes)
             {
-                record = new byte[FixedBytes + pathBytes];
+                record = new byte[FixedBytes + maxPathBytes];
             }
 
+            int pathBytes = PathEncoding.GetBytes(file.RelativePath, record.AsSpan(4));
             Span<byte> span = record.AsSpan(0, FixedBytes + pathBytes);
             BinaryPrimitives.WriteInt32LittleEndian(span, pathBytes);
-            path.CopyTo(span[4..]);
             Span<byte> rest = span[(4 + pathBytes)..];
             BinaryPrimitives.WriteUInt64LittleEndian(rest, file.Digest?.Value ?? 0);
             rest[8] = file.ReadOnly ? (byte)1 : (byte)0;

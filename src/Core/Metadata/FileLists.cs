@@ -83,7 +83,12 @@ internal sealed class FileLists
         ReadListRows(connection, listId).ToDictionary(r => r.File.RelativePath, r => r.File, StringComparer.Ordinal);
 
     /// <summary>The rows recording <paramref name="files"/> as a whole list.</summary>
-    private static List<ListRow> WholeRows(IEnumerable<FileRecord> files) => files.Select(f => new ListRow(f, Removed: false)).ToList();
+    private static List<ListRow> WholeRows(IReadOnlyCollection<FileRecord> files)
+    {
+        var rows = new List<ListRow>(files.Count);
+        rows.AddRange(files.Select(f => new ListRow(f, Removed: false)));
+        return rows;
+    }
 
     /// <summary>Reads a query selecting <see cref="FileColumns"/> and a removal mark to its end.</summary>
     internal static List<ListRow> ReadRows(RowStatement query) => EnumerateRows(query).ToList();
@@ -252,24 +257,69 @@ internal sealed class FileLists
         }
 
         List<ListRow>? delta = deltaBase is null || !IsWholeList(connection, deltaBase) ? null : Delta(deltaBase.Files, files);
-        List<ListRow> rows = delta ?? WholeRows(files);
-        // Sets and maps over every file are made at their final size: grown by doubling, a list of 100,000 files left
-        // each one's smaller copies behind as garbage at the commit, the snapshot's peak.
-        var added = new HashSet<Digest>(rows.Count);
-        added.UnionWith(rows.Where(r => !r.Removed && r.File.HasContent).Select(r => r.File.ContentDigest));
+
+        // A whole list's rows are read from the files as they are written, in the order of their digests, and not held:
+        // the files may be records made on demand (see SortedFileList). Every set over them is a sorted array of digest
+        // values, not a hash set: at 100,000 files each set was a few megabytes more at the commit, a snapshot's peak.
+        int[] byDigest = delta is null ? ByDigest(files) : [];
+        ulong[] listed = DistinctDigests(files);
+        ulong[] added = delta is null ? listed : DistinctDigests(delta.Where(r => !r.Removed).Select(r => r.File));
         if (isContentPresent is not null)
         {
-            List<Digest> missing = added.Where(d => !isContentPresent(d)).ToList();
+            List<Digest> missing = added.Select(v => new Digest(v)).Where(d => !isContentPresent(d)).ToList();
             if (missing.Count > 0)
             {
                 return (0, missing);
             }
         }
 
-        InsertContent(connection, delta is null ? contents : contents.Where(c => added.Contains(c.Digest)).ToList(), nowNs);
-        long listId = InsertFileList(connection, key, files, StoredBytes(connection, files, contents), delta is null ? null : deltaBase!.Id);
-        InsertRows(connection, listId, rows);
+        ContentRecord[] contentByDigest = [.. delta is null ? contents : contents.Where(c => Array.BinarySearch(added, c.Digest.Value) >= 0)];
+        Array.Sort(contentByDigest, static (a, b) => a.Digest.Value.CompareTo(b.Digest.Value));
+        InsertContent(connection, contentByDigest, nowNs);
+        long listId = InsertFileList(connection, key, files, StoredBytes(connection, listed, contentByDigest), delta is null ? null : deltaBase!.Id);
+        if (delta is null)
+        {
+            InsertRows(connection, listId, byDigest.Select(i => new ListRow(files[i], Removed: false)));
+        }
+        else
+        {
+            SortByDigest(delta);
+            InsertRows(connection, listId, delta);
+        }
+
         return (listId, []);
+    }
+
+    /// <summary>The files' indices in the order of their digests (none first).</summary>
+    private static int[] ByDigest(IReadOnlyList<FileRecord> files)
+    {
+        ulong[] digests = new ulong[files.Count];
+        int[] order = new int[files.Count];
+        for (int i = 0; i < digests.Length; i++)
+        {
+            digests[i] = files[i].Digest?.Value ?? 0;
+            order[i] = i;
+        }
+
+        Array.Sort(digests, order);
+        return order;
+    }
+
+    /// <summary>The distinct digests of the files with content, ascending.</summary>
+    private static ulong[] DistinctDigests(IEnumerable<FileRecord> files)
+    {
+        ulong[] values = files.Where(f => f.HasContent).Select(f => f.ContentDigest.Value).ToArray();
+        Array.Sort(values);
+        int distinct = 0;
+        foreach (ulong value in values)
+        {
+            if (distinct == 0 || value != values[distinct - 1])
+            {
+                values[distinct++] = value;
+            }
+        }
+
+        return values[..distinct];
     }
 
     /// <summary>Whether the base read before the transaction is still recorded, whole, as that list.</summary>
@@ -298,26 +348,31 @@ internal sealed class FileLists
         return (long)insert.ExecuteScalar()!;
     }
 
-    /// <summary>The encoded sizes of the distinct digests of <paramref name="files"/>: from <paramref name="contents"/>, and
-    /// from the content records (inside the caller's transaction) for digests it does not cover.</summary>
-    internal static long StoredBytes(SqliteConnection connection, IReadOnlyCollection<FileRecord> files, IReadOnlyCollection<ContentRecord> contents)
-    {
-        var sizes = new Dictionary<Digest, long>(contents.Count);
-        foreach (ContentRecord content in contents)
-        {
-            sizes.TryAdd(content.Digest, content.EncodedSize);
-        }
+    /// <summary>The encoded sizes of the distinct digests of <paramref name="files"/>, from the content records (inside the
+    /// caller's transaction).</summary>
+    internal static long StoredBytes(SqliteConnection connection, IReadOnlyCollection<FileRecord> files) =>
+        StoredBytes(connection, DistinctDigests(files), []);
 
+    /// <summary>The encoded sizes of <paramref name="digests"/> (distinct, ascending): from <paramref name="contents"/>
+    /// (ascending by digest), and from the content records (inside the caller's transaction) for digests it does not
+    /// cover.</summary>
+    private static long StoredBytes(SqliteConnection connection, ulong[] digests, ContentRecord[] contents)
+    {
         long total = 0;
         using var recorded = new RowStatement(connection, "SELECT encoded_size FROM content WHERE digest = ?1");
-        var counted = new HashSet<Digest>(sizes.Count);
-        foreach (Digest digest in files.Where(f => f.HasContent).Select(f => f.ContentDigest).Where(counted.Add))
+        int next = 0;
+        foreach (ulong digest in digests)
         {
-            if (sizes.TryGetValue(digest, out long size))
+            while (next < contents.Length && contents[next].Digest.Value < digest)
             {
-                total += size;
+                next++;
             }
-            else if (recorded.Bind(1, digest).Read())
+
+            if (next < contents.Length && contents[next].Digest.Value == digest)
+            {
+                total += contents[next].EncodedSize;
+            }
+            else if (recorded.Bind(1, new Digest(digest)).Read())
             {
                 total += recorded.Int64(0);
                 recorded.Reset();
@@ -329,26 +384,34 @@ internal sealed class FileLists
 
     // Rows go in by digest: the content table, the files' digest index and their foreign key lookups are then walked in
     // order, not at random (fewer pages read and written per row).
-    private static void InsertContent(SqliteConnection connection, IReadOnlyCollection<ContentRecord> contents, long nowNs)
+    private static void InsertContent(SqliteConnection connection, ContentRecord[] byDigest, long nowNs)
     {
         using var insert = new RowStatement(connection, """
             INSERT INTO content (digest, size, encoded_size, created_ns) VALUES (?1, ?2, ?3, ?4)
             ON CONFLICT (digest) DO NOTHING
             """);
         insert.Bind(4, nowNs);
-        foreach (ContentRecord content in contents.OrderBy(c => c.Digest.Value))
+        foreach (ContentRecord content in byDigest)
         {
             insert.Bind(1, content.Digest).Bind(2, content.Size).Bind(3, content.EncodedSize).Execute();
         }
     }
 
+    /// <summary>Sorts rows by digest, in place, the order <see cref="InsertRows"/> writes them in; rows of one digest (or
+    /// of none) by path, so that the order is the same every time.</summary>
+    private static void SortByDigest(List<ListRow> rows) =>
+        rows.Sort(static (a, b) => (a.File.Digest?.Value ?? 0).CompareTo(b.File.Digest?.Value ?? 0) is var byDigest && byDigest != 0
+            ? byDigest
+            : string.CompareOrdinal(a.File.RelativePath, b.File.RelativePath));
+
+    /// <summary>Writes <paramref name="rows"/>, which come in the order of their digests.</summary>
     private static void InsertRows(SqliteConnection connection, long listId, IEnumerable<ListRow> rows)
     {
         using var insert = new RowStatement(connection, $"""
             INSERT INTO files (list_id, {FileColumns}, removed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
             """);
         insert.Bind(1, listId);
-        foreach ((FileRecord file, bool removed) in rows.OrderBy(r => r.File.Digest?.Value ?? 0))
+        foreach ((FileRecord file, bool removed) in rows)
         {
             if (file.Digest is { } digest)
             {
@@ -459,7 +522,7 @@ internal sealed class FileLists
         return files;
     }
 
-    private static void Rewrite(SqliteConnection connection, long listId, IEnumerable<ListRow> rows, long? newBaseId)
+    private static void Rewrite(SqliteConnection connection, long listId, List<ListRow> rows, long? newBaseId)
     {
         using (var clear = connection.CreateCommand())
         {
@@ -469,6 +532,7 @@ internal sealed class FileLists
             clear.ExecuteNonQuery();
         }
 
+        SortByDigest(rows);
         InsertRows(connection, listId, rows);
     }
 }

@@ -117,7 +117,7 @@ internal static class MetadataSchema
             findKey.Value = key;
             if (find.ExecuteScalar() is not long listId)
             {
-                listId = FileLists.InsertFileList(connection, key, files, FileLists.StoredBytes(connection, files, []), baseId: null);
+                listId = FileLists.InsertFileList(connection, key, files, FileLists.StoredBytes(connection, files), baseId: null);
                 copyList.Value = listId;
                 copyId.Value = id;
                 copy.ExecuteNonQuery();

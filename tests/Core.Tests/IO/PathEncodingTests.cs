@@ -24,6 +24,8 @@ public sealed class PathEncodingTests
             string text = PathEncoding.FromBytes(name);
 
             Assert.Equal(name, PathEncoding.GetBytes(text));
+            byte[] into = new byte[Encoding.UTF8.GetMaxByteCount(text.Length)];
+            Assert.Equal(name, into.AsSpan(0, PathEncoding.GetBytes(text, into)).ToArray());
             Assert.Equal(name.Length, PathEncoding.GetByteCount(text));
             Assert.Equal(Encoding.UTF8.GetString(name) == text, PathEncoding.IsUtf8(text));
         }
