@@ -60,8 +60,6 @@ internal sealed class SnapshotOperation
         try
         {
             CheckCatalog(tree);
-            var records = new FileRecord[sources.Length];
-            var contents = new ContentRecord[sources.Length];
             long totalBytes = sources.Sum(s => s.Status.Size);
             var progress = new ProgressTracker(_request.Progress, _context.Time, sources.Length, totalBytes);
 
@@ -71,16 +69,18 @@ internal sealed class SnapshotOperation
             {
                 BoundedParallel.For(sources.Length, _context.Concurrency, _cancellation, (i, token) =>
                 {
-                    records[i] = (remembered.TryGetValue(i, out Digest digest) ? Reuse(sources[i], digest, stored!, out contents[i], progress) : null)
-                        ?? Store(sources[i], lease, placement, out contents[i], progress, token);
+                    if (!remembered.TryGetValue(i, out Digest digest) || !Reuse(sources[i], digest, stored!, progress))
+                    {
+                        Store(sources[i], lease, placement, progress, token);
+                    }
                 });
             }
 
             placement.Complete();
             CollectBetweenPhases(tree);
-            UploadContent(WithInherited(Recorded(tree, records)));
-            PushToCatalog(WithInherited(Recorded(tree, records)), placement);
-            Commit(pendingId, tree, records, lease, contents, placement);
+            UploadContent(tree);
+            PushToCatalog(tree, placement);
+            Commit(pendingId, tree, lease, placement);
             progress.Complete();
             return _stats.ToStats(tree.EntryCount, totalBytes, Stopwatch.GetElapsedTime(started));
         }
@@ -96,14 +96,16 @@ internal sealed class SnapshotOperation
     /// A full, compacting collection where a phase of a large snapshot has just left its garbage: the walk of the tree
     /// (every name and path it built) and the storing of the files. Left to its own pace, set by what survives, the
     /// collector kept about twice the live heap: at 100,000 files of 512 B the peak went from about 120 MB to 99 MB with
-    /// these two collections. Below <see cref="CollectFromEntries"/> entries the heap is small and
-    /// this is left to the collector.
+    /// these two collections. An aggressive one also returns the memory it freed, which a forced one keeps committed:
+    /// the next phase starts from the live heap (25 MB after the walk there, 45 MB kept before) instead of the height
+    /// the last one reached. Below <see cref="CollectFromEntries"/> entries the heap is small and this is left to the
+    /// collector.
     /// </summary>
     private static void CollectBetweenPhases(SourceTree tree)
     {
         if (tree.EntryCount >= CollectFromEntries)
         {
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         }
     }
 
@@ -136,20 +138,60 @@ internal sealed class SnapshotOperation
         return tree;
     }
 
-    /// <summary>What the snapshot will record, but the digests: known before any file is read.</summary>
-    private static List<FileRecord> Planned(SourceTree tree) => Recorded(tree, tree.Files.Select(f => Record(f, null, f.Status)).ToArray());
+    /// <summary>Every entry the snapshot records: the files (with their digests once stored: before, without), the
+    /// hardlinks to them and the entries without content.</summary>
+    private static RecordedEntries Recorded(SourceTree tree) => new(tree);
 
-    /// <summary>Every entry the snapshot records: the files stored (<paramref name="records"/>, by index of
-    /// <see cref="SourceTree.Files"/>), the hardlinks to them and the entries without content.</summary>
-    private static List<FileRecord> Recorded(SourceTree tree, FileRecord[] records) =>
-    [
-        .. records,
-        .. tree.Links.Select(link => records[link.Leader] with
+    /// <summary>
+    /// The records of a tree's entries, in the tree's order, each made from the tree when it is read and let go by the
+    /// reader: a snapshot holds its tree until it ends, and a record held beside each file for the commit was some 10 MB
+    /// at 100,000 files, at the snapshot's peak.
+    /// </summary>
+    private sealed class RecordedEntries(SourceTree tree) : IReadOnlyList<FileRecord>
+    {
+        public int Count => tree.EntryCount;
+
+        public FileRecord this[int index]
         {
-            RelativePath = link.RelativePath, Type = EntryType.Hardlink, LinkTarget = records[link.Leader].RelativePath,
-        }),
-        .. tree.Others,
-    ];
+            get
+            {
+                if (index < tree.Files.Length)
+                {
+                    return Record(tree.Files[index]);
+                }
+
+                index -= tree.Files.Length;
+                if (index < tree.Links.Length)
+                {
+                    SourceLink link = tree.Links[index];
+                    FileRecord leader = Record(tree.Files[link.Leader]);
+                    return leader with { RelativePath = link.RelativePath, Type = EntryType.Hardlink, LinkTarget = leader.RelativePath };
+                }
+
+                return tree.Others[index - tree.Links.Length];
+            }
+        }
+
+        /// <summary>The path of the entry at <paramref name="index"/>, without making its record.</summary>
+        public string PathOf(int index) =>
+            index < tree.Files.Length ? tree.Files[index].RelativePath
+            : index - tree.Files.Length < tree.Links.Length ? tree.Links[index - tree.Files.Length].RelativePath
+            : tree.Others[index - tree.Files.Length - tree.Links.Length].RelativePath;
+
+        public IEnumerator<FileRecord> GetEnumerator()
+        {
+            for (int i = 0; i < Count; i++)
+            {
+                yield return this[i];
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+
+    /// <summary>The content of every file stored, a record per file.</summary>
+    private static ContentRecord[] Contents(SourceTree tree) =>
+        tree.Files.Select(f => new ContentRecord(f.Digest ?? throw new InvalidOperationException($"'{f.RelativePath}' was not stored"), f.Content.Size, f.Content.EncodedSize)).ToArray();
 
     /// <summary>
     /// Commits, the metadata store checking under its write lock that every digest is still stored (but those this call
@@ -160,9 +202,7 @@ internal sealed class SnapshotOperation
     private void Commit(
         long pendingId,
         SourceTree tree,
-        FileRecord[] records,
         Lease lease,
-        ContentRecord[] contents,
         ContentPlacement placed)
     {
         SortedFileList? committed = null;
@@ -170,28 +210,29 @@ internal sealed class SnapshotOperation
             () =>
             {
                 _identities.Save();
-                committed = SortedFileList.Of(WithInherited(Recorded(tree, records)));
+                IReadOnlyList<FileRecord> records = WithInherited(Recorded(tree));
+                committed = records is RecordedEntries entries ? SortedFileList.Of(entries, entries.PathOf) : SortedFileList.Of(records);
 
                 // What this call placed itself is stored (see ContentPlacement.Created); the rest is looked up by name in
                 // the open content directory: one statx each, not a walk of the store's path, while the commit holds the
                 // metadata lock.
                 using ContentStore.Lookup stored = _context.Store.OpenLookup();
                 placed.WaitDurable();
-                return _context.Metadata.Commit(pendingId, committed, contents, _context.NowNs, d => placed.Created(d) || stored.HasContent(d), lifecycle: _request.Lifecycle);
+                return _context.Metadata.Commit(pendingId, committed, Contents(tree), _context.NowNs, d => placed.Created(d) || stored.HasContent(d), lifecycle: _request.Lifecycle);
             },
             missing =>
             {
                 var vanished = missing.ToHashSet();
-                int[] again = Enumerable.Range(0, records.Length).Where(i => records[i].Digest is { } digest && vanished.Contains(digest)).ToArray();
+                SourceFile[] again = tree.Files.Where(f => f.Digest is { } digest && vanished.Contains(digest)).ToArray();
                 var unreported = new ProgressTracker(null, _context.Time, again.Length, 0);
                 using var placement = new ContentPlacement(_context.Store, lease, _cancellation);
                 BoundedParallel.For(again.Length, _context.Concurrency, _cancellation, (j, token) =>
                 {
-                    records[again[j]] = Store(tree.Files[again[j]], lease, placement, out contents[again[j]], unreported, token);
+                    Store(again[j], lease, placement, unreported, token);
                 });
                 placement.Complete();
                 placement.WaitDurable();
-                UploadContent(WithInherited(Recorded(tree, records)));
+                UploadContent(tree);
             },
             "while the snapshot was being committed; snapshot it again");
         _context.Recovery.TryWrite(_context.Metadata, _request.Name, _request.Version, committed);
@@ -211,11 +252,10 @@ internal sealed class SnapshotOperation
         return _request.CompleteRecords is { } complete ? complete(recorded) : recorded;
     }
 
-    private FileRecord Store(
+    private void Store(
         SourceFile source,
         Lease lease,
         ContentPlacement placement,
-        out ContentRecord content,
         ProgressTracker progress,
         CancellationToken token)
     {
@@ -263,9 +303,8 @@ internal sealed class SnapshotOperation
                 _stats.Linked();
             }
 
-            content = new ContentRecord(result.Digest, result.Size, result.EncodedSize);
+            source.Stored(status, result.Digest, result.Size, result.EncodedSize);
             progress.FileDone(status.Size - dataBytes);
-            return Record(source, result.Digest, status);
         }
         finally
         {
@@ -276,32 +315,32 @@ internal sealed class SnapshotOperation
     /// <summary>
     /// Takes a file's remembered digest (already pinned by the lease) without reading the file, when the store still
     /// holds that content and, for a read-only file, its storage/snapshot inode: what storing it would have found.
-    /// Null otherwise, and the file is read.
+    /// False otherwise, and the file is read.
     /// </summary>
-    private FileRecord? Reuse(SourceFile source, Digest digest, ContentStore.Lookup stored, out ContentRecord content, ProgressTracker progress)
+    private bool Reuse(SourceFile source, Digest digest, ContentStore.Lookup stored, ProgressTracker progress)
     {
         if (stored.StoredSize(digest) is not { } encodedSize || (source.ReadOnly && !stored.HasSnapshotFile(digest)))
         {
-            content = default;
-            return null;
+            return false;
         }
 
         _stats.Reused();
-        content = new ContentRecord(digest, source.Status.Size, encodedSize);
+        source.Stored(source.Status, digest, source.Status.Size, encodedSize);
         progress.FileDone(source.Status.Size);
-        return Record(source, digest, source.Status);
+        return true;
     }
 
-    private static FileRecord Record(SourceFile source, Digest? digest, in FileStatus status) => new(
+    /// <summary>What the snapshot records of a file: as found, or once stored as it was read, with its digest.</summary>
+    private static FileRecord Record(SourceFile source) => new(
         source.RelativePath,
-        digest,
+        source.Digest,
         source.ReadOnly,
-        status.ModeBits,
-        status.Uid,
-        status.Gid,
-        status.Size,
-        status.ModificationTimeNs,
-        LocalOffsetSeconds(status.ModificationTimeNs),
+        source.Status.ModeBits,
+        source.Status.Uid,
+        source.Status.Gid,
+        source.Status.Size,
+        source.Status.ModificationTimeNs,
+        LocalOffsetSeconds(source.Status.ModificationTimeNs),
         EntryType.Regular,
         Xattrs: source.Xattrs);
 
@@ -310,13 +349,14 @@ internal sealed class SnapshotOperation
     /// no reader elsewhere can see it without its content being there. Content recorded as uploaded to the
     /// same location is not uploaded again.
     /// </summary>
-    private void UploadContent(IReadOnlyList<FileRecord> records)
+    private void UploadContent(SourceTree tree)
     {
         if (_context.ContentProvider is not { } provider)
         {
             return;
         }
 
+        IReadOnlyList<FileRecord> records = WithInherited(Recorded(tree));
         List<Digest> needed = _context.Metadata.NotUploaded(records.Where(r => r.HasContent).Select(r => r.ContentDigest).Distinct(), provider.Location);
         BoundedParallel.For(needed.Count, _context.Concurrency, _cancellation, (i, token) =>
             provider.Upload(needed[i], _context.Store.ContentPath(needed[i]), token));
@@ -335,7 +375,8 @@ internal sealed class SnapshotOperation
             return;
         }
 
-        if (!published.HasSameFiles(Planned(tree), compareContent: false))
+        // Nothing is stored yet: the records have no digests.
+        if (!published.HasSameFiles(Recorded(tree), compareContent: false))
         {
             throw SnapshotterException.AlreadyExists($"snapshot '{_request.Name}:{_request.Version}' already exists in {_context.RemoteCatalog.Location} with other files");
         }
@@ -346,13 +387,14 @@ internal sealed class SnapshotOperation
     /// locally. The catalog is checked again right before pushing: another writer may have published
     /// name:version meanwhile. The same snapshot there already is success; another one is ALREADY_EXISTS.
     /// </summary>
-    private void PushToCatalog(IReadOnlyList<FileRecord> records, ContentPlacement placed)
+    private void PushToCatalog(SourceTree tree, ContentPlacement placed)
     {
         if (_context.RemoteCatalog is not { } catalog)
         {
             return;
         }
 
+        IReadOnlyList<FileRecord> records = WithInherited(Recorded(tree));
         placed.WaitDurable();
 
         if (PullFromCatalog(catalog) is { } published)

@@ -192,14 +192,17 @@ internal sealed partial class SourceTree
             }
         }
 
-        /// <summary>What each name of a batch is, examined in its directory.</summary>
+        /// <summary>What each name of a batch is, examined in its directory. The names are let go once examined: the walk
+        /// keeps every batch until it ends, and their names (the bytes read from the directory and their text) were some
+        /// 13 MB at 100,000 files, for nothing.</summary>
         private void Examine(Batch batch)
         {
             UnixDirectory directory = batch.Directory.Directory;
-            for (int i = 0; i < batch.Names.Count; i++)
+            List<(UnixDirectory.Entry Entry, string Relative)> names = batch.TakeNames();
+            for (int i = 0; i < names.Count; i++)
             {
                 tree._cancellation.ThrowIfCancellationRequested();
-                (UnixDirectory.Entry entry, string relative) = batch.Names[i];
+                (UnixDirectory.Entry entry, string relative) = names[i];
                 FileStatus status = directory.Stat(entry) ?? throw Vanished(relative, "vanished");
                 if (status.IsSocket)
                 {
@@ -214,7 +217,7 @@ internal sealed partial class SourceTree
 
                 ExtendedAttributes? xattrs = Wrap(directory.ReadXattrs(entry, batch.Resolved, tree._isCaptured));
                 batch.Found[i] = status.IsRegularFile
-                    ? new Captured(new SourceFile(relative, batch.Resolved, ResolvedName: null, readOnly, status, xattrs), null, spec)
+                    ? new Captured(new SourceFile(relative, batch.Resolved, resolvedName: null, readOnly, status, xattrs), null, spec)
                     : new Captured(null, EntryOf(relative, status, xattrs, status.IsSymlink
                         ? directory.ReadLink(entry) ?? throw Vanished(relative, "vanished or stopped being a symlink")
                         : null), spec);
@@ -230,9 +233,13 @@ internal sealed partial class SourceTree
 
         public string Resolved { get; } = resolved;
 
-        public List<(UnixDirectory.Entry Entry, string Relative)> Names { get; } = names;
+        private List<(UnixDirectory.Entry Entry, string Relative)>? _names = names;
 
         public Captured?[] Found { get; } = new Captured?[names.Count];
+
+        /// <summary>The names to examine, handed over once.</summary>
+        public List<(UnixDirectory.Entry Entry, string Relative)> TakeNames() =>
+            Interlocked.Exchange(ref _names, null) ?? throw new InvalidOperationException("a batch is examined once");
     }
 
     /// <summary>A directory open for the walk and for every batch of its names: closed by the last to release it.</summary>
