@@ -24,6 +24,10 @@ internal sealed class ContentPlacement : IDisposable
     /// <summary>Enough objects that a flush is shared by many; few enough that the renames start early.</summary>
     private const int BatchObjects = 1024;
 
+    /// <summary>How many objects may wait to be placed before storing waits for the placing: storing small files outruns
+    /// the renames, and at 100,000 files of 512 B tens of thousands waited, with their entries, at the snapshot's peak.</summary>
+    private const int MaxPendingObjects = 8 * BatchObjects;
+
     private readonly Lease _lease;
     private readonly CancellationToken _cancellation;
     private readonly Durability _durability = new();
@@ -32,9 +36,13 @@ internal sealed class ContentPlacement : IDisposable
     /// <summary>Every object handed over and not placed yet, by digest: a second file with the same content finds it here.</summary>
     private readonly Dictionary<Digest, ulong> _pending = [];
 
-    /// <summary>Every object placed, and whether this snapshot made it, by a rename that found no object of that name
-    /// (<see cref="Created"/>), or found it there. A file with the same content arriving later finds it here.</summary>
-    private readonly Dictionary<Digest, bool> _placed = [];
+    /// <summary>Every object placed that this snapshot made, by a rename that found no object of that name
+    /// (<see cref="Created"/>), and every other, whose rename found it there. A file with the same content arriving later
+    /// finds it in one of them. Sorted runs of values, 8 bytes an object, where a dictionary took 24-48.</summary>
+    private readonly DigestSet _created = new();
+
+    /// <inheritdoc cref="_created"/>
+    private readonly DigestSet _found = new();
     private readonly Thread _placer;
     private readonly Lazy<PendingArea> _area;
     private List<Digest> _arrived = [];
@@ -66,7 +74,7 @@ internal sealed class ContentPlacement : IDisposable
         lock (_gate)
         {
             _failure?.Throw();
-            if (_placed.ContainsKey(digest) || !_pending.TryAdd(digest, pendingId))
+            if (_created.Contains(digest) || _found.Contains(digest) || !_pending.TryAdd(digest, pendingId))
             {
                 Area.Drop(pendingId);
                 return false;
@@ -75,9 +83,16 @@ internal sealed class ContentPlacement : IDisposable
             _arrived.Add(digest);
             if (_arrived.Count >= BatchObjects)
             {
-                Monitor.Pulse(_gate);
+                Monitor.PulseAll(_gate);
             }
 
+            // The placing has whole batches to take meanwhile (at most one is being placed), so this ends.
+            while (_pending.Count >= MaxPendingObjects && _failure is null && !_stopping)
+            {
+                Monitor.Wait(_gate);
+            }
+
+            _failure?.Throw();
             return true;
         }
     }
@@ -92,7 +107,7 @@ internal sealed class ContentPlacement : IDisposable
     {
         lock (_gate)
         {
-            return _placed.TryGetValue(digest, out bool created) && created;
+            return _created.Contains(digest);
         }
     }
 
@@ -105,7 +120,7 @@ internal sealed class ContentPlacement : IDisposable
         lock (_gate)
         {
             _completing = true;
-            Monitor.Pulse(_gate);
+            Monitor.PulseAll(_gate);
         }
 
         _placer.Join();
@@ -126,7 +141,7 @@ internal sealed class ContentPlacement : IDisposable
         lock (_gate)
         {
             _stopping = true;
-            Monitor.Pulse(_gate);
+            Monitor.PulseAll(_gate);
         }
 
         _placer.Join();
@@ -165,6 +180,7 @@ internal sealed class ContentPlacement : IDisposable
             lock (_gate)
             {
                 _failure = ExceptionDispatchInfo.Capture(e);
+                Monitor.PulseAll(_gate);
             }
         }
     }
@@ -195,25 +211,41 @@ internal sealed class ContentPlacement : IDisposable
     {
         _lease.PinContent(batch);
         _durability.Flush();
-        foreach (Digest digest in batch)
+        var created = new List<Digest>(batch.Count);
+        var found = new List<Digest>();
+        try
         {
-            ulong pendingId;
-            lock (_gate)
+            foreach (Digest digest in batch)
             {
-                if (_stopping)
+                ulong pendingId;
+                lock (_gate)
                 {
-                    return;
+                    if (_stopping)
+                    {
+                        return;
+                    }
+
+                    pendingId = _pending[digest];
                 }
 
-                pendingId = _pending[digest];
+                _cancellation.ThrowIfCancellationRequested();
+                (Area.Place(pendingId, digest) ? created : found).Add(digest);
             }
-
-            _cancellation.ThrowIfCancellationRequested();
-            bool created = Area.Place(pendingId, digest);
+        }
+        finally
+        {
+            // Taken as placed a batch at a time, a run of each set; until then a digest is still pending, where a file
+            // with the same content arriving meanwhile finds it.
             lock (_gate)
             {
-                _pending.Remove(digest);
-                _placed[digest] = created;
+                _created.AddRange(created);
+                _found.AddRange(found);
+                foreach (Digest digest in created.Concat(found))
+                {
+                    _pending.Remove(digest);
+                }
+
+                Monitor.PulseAll(_gate);
             }
         }
     }

@@ -17,9 +17,9 @@ internal sealed class Lease : IDisposable
     /// <summary>Digests pinned one at a time: a pin in progress is waited for by every thread that asks for it.</summary>
     private readonly ConcurrentDictionary<Digest, Lazy<bool>> _pinnedContent = new();
 
-    /// <summary>Digests pinned in bulk (guarded by itself): a set of values rather than a dictionary node each, as a
-    /// snapshot pins every one of its new digests at once.</summary>
-    private readonly HashSet<Digest> _pinnedInBulk = [];
+    /// <summary>Digests pinned in bulk (guarded by itself): sorted runs of values rather than a dictionary node or a hash
+    /// set entry each, as a snapshot pins every one of its new digests, a batch at a time.</summary>
+    private readonly DigestSet _pinnedInBulk = new();
 
     private Lease(MetadataStore metadata, long id)
     {
@@ -71,7 +71,7 @@ internal sealed class Lease : IDisposable
         _metadata.PinContent(Id, fresh);
         lock (_pinnedInBulk)
         {
-            _pinnedInBulk.UnionWith(fresh);
+            _pinnedInBulk.AddRange(fresh);
         }
     }
 

@@ -31,6 +31,9 @@ internal sealed class SnapshotOperation
     /// 0.3-0.4 s snapshot of that tree unchanged.</summary>
     private const int CollectFromEntries = 50_000;
 
+    /// <summary>See <see cref="CollectWhileStoring"/>.</summary>
+    private const int CollectEveryFilesRead = 4096;
+
     private readonly EngineContext _context;
     private readonly SnapshotRequest _request;
     private readonly CancellationToken _cancellation;
@@ -65,6 +68,7 @@ internal sealed class SnapshotOperation
 
             Dictionary<int, Digest> remembered = _request.Rehash ? [] : _identities.Recall(sources.Length, i => sources[i].Status, i => sources[i].ResolvedPath);
             lease.PinContent(remembered.Values);
+            int read = 0;
             using (ContentStore.Lookup? stored = remembered.Count > 0 ? _context.Store.OpenLookup() : null)
             {
                 BoundedParallel.For(sources.Length, _context.Concurrency, _cancellation, (i, token) =>
@@ -72,6 +76,7 @@ internal sealed class SnapshotOperation
                     if (!remembered.TryGetValue(i, out Digest digest) || !Reuse(sources[i], digest, stored!, progress))
                     {
                         Store(sources[i], lease, placement, progress, token);
+                        CollectWhileStoring(tree, Interlocked.Increment(ref read));
                     }
                 });
             }
@@ -106,6 +111,21 @@ internal sealed class SnapshotOperation
         if (tree.EntryCount >= CollectFromEntries)
         {
             GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        }
+    }
+
+    /// <summary>
+    /// The same collection every <see cref="CollectEveryFilesRead"/> files read, in a snapshot of as many entries. Storing
+    /// a file leaves a few kilobytes of garbage, and the young collections let some of it reach the older generations,
+    /// which the collector left to grow: at 100,000 files of 512 B the heap grew from the 25 MB the tree holds to 53 MB
+    /// while the live heap grew by 6 MB, most of it in the first 10,000 files. With a collection of some 30 MB every
+    /// 4,096 files read (about 25 of them, 0.2 s of CPU against 9 s) the snapshot's peak was 61-64 MB instead of 71-72.
+    /// </summary>
+    private static void CollectWhileStoring(SourceTree tree, int filesRead)
+    {
+        if (filesRead % CollectEveryFilesRead == 0)
+        {
+            CollectBetweenPhases(tree);
         }
     }
 
@@ -189,9 +209,14 @@ internal sealed class SnapshotOperation
         System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
-    /// <summary>The content of every file stored, a record per file.</summary>
-    private static ContentRecord[] Contents(SourceTree tree) =>
-        tree.Files.Select(f => new ContentRecord(f.Digest ?? throw new InvalidOperationException($"'{f.RelativePath}' was not stored"), f.Content.Size, f.Content.EncodedSize)).ToArray();
+    /// <summary>The content of every file stored, a record per file, in the order of their digests: the order the commit
+    /// writes them in, which then needs no sorted copy of its own.</summary>
+    private static ContentRecord[] Contents(SourceTree tree)
+    {
+        ContentRecord[] contents = [.. tree.Files.Select(f => new ContentRecord(f.Digest ?? throw new InvalidOperationException($"'{f.RelativePath}' was not stored"), f.Content.Size, f.Content.EncodedSize))];
+        Array.Sort(contents, ContentRecord.ByDigest);
+        return contents;
+    }
 
     /// <summary>
     /// Commits, the metadata store checking under its write lock that every digest is still stored (but those this call
@@ -235,6 +260,7 @@ internal sealed class SnapshotOperation
                 UploadContent(tree);
             },
             "while the snapshot was being committed; snapshot it again");
+        CollectBetweenPhases(tree);
         _context.Recovery.TryWrite(_context.Metadata, _request.Name, _request.Version, committed);
     }
 

@@ -273,8 +273,7 @@ internal sealed class FileLists
             }
         }
 
-        ContentRecord[] contentByDigest = [.. delta is null ? contents : contents.Where(c => Array.BinarySearch(added, c.Digest.Value) >= 0)];
-        Array.Sort(contentByDigest, static (a, b) => a.Digest.Value.CompareTo(b.Digest.Value));
+        ContentRecord[] contentByDigest = ByDigest(delta is null ? contents : contents.Where(c => Array.BinarySearch(added, c.Digest.Value) >= 0).ToList());
         InsertContent(connection, contentByDigest, nowNs);
         long listId = InsertFileList(connection, key, files, StoredBytes(connection, listed, contentByDigest), delta is null ? null : deltaBase!.Id);
         if (delta is null)
@@ -288,6 +287,33 @@ internal sealed class FileLists
         }
 
         return (listId, []);
+    }
+
+    /// <summary>The content records in the order of their digests: the caller's array when it comes so (a snapshot's do),
+    /// else a sorted copy.</summary>
+    private static ContentRecord[] ByDigest(IReadOnlyCollection<ContentRecord> contents)
+    {
+        if (contents is ContentRecord[] array && IsByDigest(array))
+        {
+            return array;
+        }
+
+        ContentRecord[] sorted = [.. contents];
+        Array.Sort(sorted, ContentRecord.ByDigest);
+        return sorted;
+    }
+
+    private static bool IsByDigest(ContentRecord[] contents)
+    {
+        for (int i = 1; i < contents.Length; i++)
+        {
+            if (contents[i - 1].Digest.Value > contents[i].Digest.Value)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>The files' indices in the order of their digests (none first).</summary>

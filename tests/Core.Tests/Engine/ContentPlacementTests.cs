@@ -51,6 +51,32 @@ public sealed class ContentPlacementTests : EngineTestBase
     }
 
     [Fact]
+    public void More_new_objects_than_may_wait_to_be_placed_make_storing_wait_and_all_arrive()
+    {
+        // 8 batches may wait; these small files are stored faster than they are renamed into place.
+        const int Many = 9 * 1024 + 100;
+        var files = new FileSpec[Many];
+        for (int i = 0; i < Many; i++)
+        {
+            files[i] = new FileSpec($"w{i / 500:D2}/f{i:D5}", i % 2 == 0);
+            Source(files[i].RelativePath, System.Text.Encoding.ASCII.GetBytes($"content {i % (Many - 50)}"));
+        }
+
+        OperationStats stats = Snapshot("wide", "v1", files);
+
+        Assert.Equal(Many, stats.Files);
+        Assert.Equal(50, stats.FilesReused);
+        Assert.Equal(Many - 50, TestFiles.Tree(ContentDir).Count);
+        Assert.Empty(TestFiles.TempFiles(RootDir));
+        string output = Temp.Combine("out");
+        Restore("wide", "v1", output);
+        for (int i = 0; i < Many; i += 97)
+        {
+            Assert.Equal($"content {i % (Many - 50)}", File.ReadAllText(Path.Join(output, files[i].RelativePath)));
+        }
+    }
+
+    [Fact]
     public void A_snapshot_cancelled_while_its_batches_are_placed_leaves_no_temporary_file_and_no_snapshot()
     {
         FileSpec[] files = WriteTree();
