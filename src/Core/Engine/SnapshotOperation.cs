@@ -366,7 +366,7 @@ internal sealed class SnapshotOperation
         source.Status.Gid,
         source.Status.Size,
         source.Status.ModificationTimeNs,
-        LocalOffsetSeconds(source.Status.ModificationTimeNs),
+        source.Digest is null ? LocalOffsetSeconds(source.Status.ModificationTimeNs) : source.ModificationTimeOffsetSeconds,
         EntryType.Regular,
         Xattrs: source.Xattrs);
 

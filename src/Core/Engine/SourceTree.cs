@@ -37,6 +37,11 @@ internal sealed class SourceFile(string relativePath, string resolvedDirectory, 
     /// <summary>How many bytes of content <see cref="Digest"/> names, and how many its encoding takes in the store.</summary>
     public (long Size, long EncodedSize) Content { get; private set; }
 
+    /// <summary>The local UTC offset at its modification time, once stored (see
+    /// <see cref="SnapshotOperation.LocalOffsetSeconds"/>): found once, on the storing threads, for the several readings of
+    /// its record the commit makes.</summary>
+    public int ModificationTimeOffsetSeconds { get; private set; }
+
     public string ResolvedPath => string.Concat(ResolvedDirectory, "/", ResolvedName ?? RelativePath.AsSpan(RelativePath.LastIndexOf('/') + 1));
 
     /// <summary>The same file, read-only or not as <paramref name="readOnly"/> says (a hardlink group's leader).</summary>
@@ -48,6 +53,7 @@ internal sealed class SourceFile(string relativePath, string resolvedDirectory, 
         Status = status;
         Digest = digest;
         Content = (size, encodedSize);
+        ModificationTimeOffsetSeconds = SnapshotOperation.LocalOffsetSeconds(status.ModificationTimeNs);
     }
 }
 

@@ -83,6 +83,11 @@ internal static class FileListKey
     /// do unless a path holds a character from U+D800 up: they are then not sorted again.</summary>
     private static bool IsInOrdinalOrder(IReadOnlyCollection<FileRecord> files)
     {
+        if (files is SortedFileList sorted)
+        {
+            return sorted.InOrdinalOrder;
+        }
+
         string? previous = null;
         foreach (FileRecord file in files)
         {

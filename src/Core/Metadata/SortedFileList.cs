@@ -15,14 +15,19 @@ internal sealed class SortedFileList : IReadOnlyList<FileRecord>
     private readonly IReadOnlyList<FileRecord> _files;
     private readonly int[] _order;
 
-    private SortedFileList(IReadOnlyList<FileRecord> files, int[] order)
+    private SortedFileList(IReadOnlyList<FileRecord> files, int[] order, bool inOrdinalOrder)
     {
         _files = files;
         _order = order;
+        InOrdinalOrder = inOrdinalOrder;
         Key = FileListKey.Of(this);
     }
 
     public byte[] Key { get; }
+
+    /// <summary>Whether the order of the paths' bytes is their UTF-16 ordinal order too, the order <see cref="FileListKey"/>
+    /// hashes in: true unless a path holds a character from U+D800 up.</summary>
+    public bool InOrdinalOrder { get; }
 
     public int Count => _order.Length;
 
@@ -40,7 +45,8 @@ internal sealed class SortedFileList : IReadOnlyList<FileRecord>
 
         // UTF-16 ordinal order is the order of the UTF-8 bytes unless a path holds a character from U+D800 up: a
         // surrogate (a code point above U+FFFF, or a byte of a name that is not UTF-8) or one of U+E000..U+FFFF.
-        if (order.Any(i => pathOf(i).AsSpan().ContainsAnyInRange('\uD800', '\uFFFF')))
+        bool beyondOrdinal = order.Any(i => pathOf(i).AsSpan().ContainsAnyInRange('\uD800', '\uFFFF'));
+        if (beyondOrdinal)
         {
             byte[][] paths = order.Select(i => PathEncoding.GetBytes(pathOf(i))).ToArray();
             Array.Sort(paths, order, Comparer<byte[]>.Create(static (a, b) => a.AsSpan().SequenceCompareTo(b)));
@@ -50,7 +56,7 @@ internal sealed class SortedFileList : IReadOnlyList<FileRecord>
             Array.Sort(order, (a, b) => string.CompareOrdinal(pathOf(a), pathOf(b)));
         }
 
-        return new SortedFileList(files, order);
+        return new SortedFileList(files, order, !beyondOrdinal);
     }
 
     /// <summary>Sorts records held already.</summary>

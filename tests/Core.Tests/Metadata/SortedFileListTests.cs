@@ -31,6 +31,19 @@ public sealed class SortedFileListTests
         Assert.Equal(expected, Enumerable.Range(0, sorted.Count).Select(i => sorted[i].RelativePath));
         Assert.Equal(InByteOrder, expected.Where(InByteOrder.Contains));
         Assert.Equal(FileListKey.Of(paths.Select(Record).ToArray()), sorted.Key);
+        Assert.False(sorted.InOrdinalOrder);
+    }
+
+    [Fact]
+    public void Paths_below_U_D800_are_in_ordinal_order_and_keyed_as_any_list_of_them()
+    {
+        FileRecord[] records = [.. new[] { "b/c", "a", "b", "a/z", "\u00E9t\u00E9" }.Select(Record)];
+
+        SortedFileList sorted = SortedFileList.Of(records);
+
+        Assert.True(sorted.InOrdinalOrder);
+        Assert.Equal(["a", "a/z", "b", "b/c", "\u00E9t\u00E9"], sorted.Select(f => f.RelativePath));
+        Assert.Equal(FileListKey.Of(records.Reverse().ToList()), sorted.Key);
     }
 
     [Fact]
