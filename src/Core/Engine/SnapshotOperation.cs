@@ -115,9 +115,9 @@ internal sealed class SnapshotOperation
     }
 
     /// <summary>
-    /// The same collection every <see cref="CollectEveryFilesRead"/> files read, in a snapshot of as many entries. Storing
-    /// a file leaves a few kilobytes of garbage, and the young collections let some of it reach the older generations,
-    /// which the collector left to grow: at 100,000 files of 512 B the heap grew from the 25 MB the tree holds to 53 MB
+    /// The same collection every <see cref="CollectEveryFilesRead"/> files read, in a snapshot of at least
+    /// <see cref="CollectFromEntries"/> entries. Storing a file leaves a few kilobytes of garbage, and the young
+    /// collections let some of it reach the older generations, which the collector left to grow: at 100,000 files of 512 B the heap grew from the 25 MB the tree holds to 53 MB
     /// while the live heap grew by 6 MB, most of it in the first 10,000 files. With a collection of some 30 MB every
     /// 4,096 files read (about 25 of them, 0.2 s of CPU against 9 s) the snapshot's peak was 61-64 MB instead of 71-72.
     /// </summary>
@@ -192,11 +192,9 @@ internal sealed class SnapshotOperation
             }
         }
 
-        /// <summary>The path of the entry at <paramref name="index"/>, without making its record.</summary>
-        public string PathOf(int index) =>
-            index < tree.Files.Length ? tree.Files[index].RelativePath
-            : index - tree.Files.Length < tree.Links.Length ? tree.Links[index - tree.Files.Length].RelativePath
-            : tree.Others[index - tree.Files.Length - tree.Links.Length].RelativePath;
+        /// <summary>The path of the entry at <paramref name="index"/>, without making a file's record (the hardlinks', few,
+        /// are made).</summary>
+        public string PathOf(int index) => index < tree.Files.Length ? tree.Files[index].RelativePath : this[index].RelativePath;
 
         public IEnumerator<FileRecord> GetEnumerator()
         {

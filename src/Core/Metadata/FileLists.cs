@@ -261,7 +261,7 @@ internal sealed class FileLists
         // A whole list's rows are read from the files as they are written, in the order of their digests, and not held:
         // the files may be records made on demand (see SortedFileList). Every set over them is a sorted array of digest
         // values, not a hash set: at 100,000 files each set was a few megabytes more at the commit, a snapshot's peak.
-        int[] byDigest = delta is null ? ByDigest(files) : [];
+        int[] byDigest = delta is null ? OrderByDigest(files) : [];
         ulong[] listed = DistinctDigests(files);
         ulong[] added = delta is null ? listed : DistinctDigests(delta.Where(r => !r.Removed).Select(r => r.File));
         if (isContentPresent is not null)
@@ -317,7 +317,7 @@ internal sealed class FileLists
     }
 
     /// <summary>The files' indices in the order of their digests (none first).</summary>
-    private static int[] ByDigest(IReadOnlyList<FileRecord> files)
+    private static int[] OrderByDigest(IReadOnlyList<FileRecord> files)
     {
         ulong[] digests = new ulong[files.Count];
         int[] order = new int[files.Count];
