@@ -34,7 +34,7 @@ internal sealed class ArchiveEntries
     }
 
     /// <summary>The entries gathered, in the order of their paths' bytes.</summary>
-    public List<FileRecord> Entries => _entries.Values.OrderBy(e => e.RelativePath, Utf8Order.Instance).ToList();
+    public List<FileRecord> Entries => _entries.Values.OrderBy(e => e.RelativePath, PathOrder.Instance).ToList();
 
     public int Count => _entries.Count;
 

@@ -82,7 +82,7 @@ internal sealed class ExportOperation
             // the others link to it, as GNU tar archives them: extraction then creates each link in its place,
             // after the file it names and before its directory's mtime is set.
             var firstOfInode = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (FileRecord entry in files.OrderBy(f => f.RelativePath, Utf8Order.Instance))
+            foreach (FileRecord entry in files.OrderBy(f => f.RelativePath, PathOrder.Instance))
             {
                 _cancellation.ThrowIfCancellationRequested();
                 string? first = null;

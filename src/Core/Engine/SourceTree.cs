@@ -346,7 +346,7 @@ internal sealed partial class SourceTree
 
         foreach (List<SourceFile> group in groups.Values)
         {
-            group.Sort((a, b) => Oci.Utf8Order.Instance.Compare(a.RelativePath, b.RelativePath));
+            group.Sort((a, b) => PathOrder.Instance.Compare(a.RelativePath, b.RelativePath));
             SourceFile leader = group[0].WithReadOnly(group.All(f => f.ReadOnly));
             int leaderIndex = files.Count;
             files.Add(leader);

@@ -116,9 +116,10 @@ internal sealed class SnapshotRecords
         long? createdNs = null,
         LifecycleCommit? lifecycle = null)
     {
-        byte[] key = (files as SortedFileList)?.Key ?? FileListKey.Of(files);
-        FileLists.ListBase? deltaBase = lifecycle is { ParentSnapshotId: { } parent } ? _lists.ReadDeltaBaseOf(parent, key)
-            : lifecycle is null && PendingName(snapshotId) is { } name ? _lists.ReadDeltaBase(name, key)
+        SortedFileList sorted = files as SortedFileList ?? SortedFileList.Of(files);
+        byte[] key = sorted.Key;
+        FileLists.ListBase? deltaBase = lifecycle is { ParentSnapshotId: { } parent } ? _lists.ReadDeltaBaseOf(parent, sorted)
+            : lifecycle is null && PendingName(snapshotId) is { } name ? _lists.ReadDeltaBase(name, sorted)
             : null;
         using var connection = _database.Connect();
         using var transaction = connection.BeginTransaction();
@@ -172,8 +173,9 @@ internal sealed class SnapshotRecords
         Func<string, bool> isOwnerAlive,
         Func<Digest, bool> isContentPresent)
     {
-        byte[] key = FileListKey.Of(files);
-        FileLists.ListBase? deltaBase = _lists.ReadDeltaBase(name, key);
+        SortedFileList sorted = SortedFileList.Of(files);
+        byte[] key = sorted.Key;
+        FileLists.ListBase? deltaBase = _lists.ReadDeltaBase(name, sorted);
         using var connection = _database.Connect();
         using var transaction = connection.BeginTransaction();
         using (var existing = connection.CreateCommand())

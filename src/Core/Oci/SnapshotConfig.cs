@@ -39,7 +39,7 @@ internal static class SnapshotConfig
 
     public static byte[] Serialize(IEnumerable<FileRecord> files)
     {
-        List<FileRecord> sorted = files.OrderBy(f => f.RelativePath, Utf8Order.Instance).ToList();
+        List<FileRecord> sorted = files.OrderBy(f => f.RelativePath, PathOrder.Instance).ToList();
         var json = new StringBuilder("{\"files\":[");
         AppendEntries(json, sorted.Where(f => f.HasContent));
         json.Append(']');

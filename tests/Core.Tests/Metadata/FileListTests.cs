@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Snapshotter.Hashing;
+using Snapshotter.IO;
 using Snapshotter.Metadata;
 using Snapshotter.Tests.Support;
 
@@ -41,7 +42,11 @@ public sealed class FileListTests : IDisposable
 
     private List<FileRecord> Files(string version) => _store.GetFiles(_store.FindCommitted("tree", version)!.Id);
 
-    private static List<FileRecord> Sorted(IEnumerable<FileRecord> files) => files.OrderBy(f => f.RelativePath, StringComparer.Ordinal).ToList();
+    /// <summary>Readers see a list in the order of its paths' bytes.</summary>
+    private static List<FileRecord> Sorted(IEnumerable<FileRecord> files) => files.OrderBy(f => f.RelativePath, PathOrder.Instance).ToList();
+
+    /// <summary>Name endings whose bytes order differently from their UTF-16 characters, or that are not UTF-8.</summary>
+    private static readonly string[] ExoticEndings = ["\uE000", "\U0001F600", "\uFFFD", PathEncoding.FromBytes([0xFF]), "\u00E9"];
 
     private long Scalar(string sql)
     {
@@ -148,6 +153,35 @@ public sealed class FileListTests : IDisposable
         Assert.Empty(_store.CheckIntegrity());
     }
 
+    /// <summary>A delta is merged with its base in the order of the paths' bytes, the order SQLite keeps them in: UTF-16
+    /// order differs for characters beyond U+FFFF against U+E000..U+FFFF, and for names that are not UTF-8.</summary>
+    [Fact]
+    public void A_difference_over_names_whose_bytes_order_differently_from_their_characters_reads_back_whole()
+    {
+        string notUtf8 = PathEncoding.FromBytes([.. "d0/"u8, 0xFF, .. "-not-utf8"u8]);
+        string[] names = ["d0/\uE000-private", "d0/\U0001F600-emoji", "d0/\uFFFD-replacement", notUtf8, "d0/z-ascii", "d0/\u00E9-accent"];
+        FileRecord[] v1 = [.. Tree(100), .. names.Select((n, i) => File(500 + i, 0x5000 + (ulong)i) with { RelativePath = n })];
+        Commit("v1", v1, Now);
+        var v2 = v1.ToList();
+        v2.RemoveAll(f => f.RelativePath == names[0]);
+        v2[v2.FindIndex(f => f.RelativePath == names[1])] = v2.Single(f => f.RelativePath == names[1]) with { Digest = new Digest(0xE1) };
+        v2[v2.FindIndex(f => f.RelativePath == notUtf8)] = v2.Single(f => f.RelativePath == notUtf8) with { Mode = 0x180 };
+        v2.Add(File(600, 0x6000) with { RelativePath = "d0/\U0001F601-emoji" });
+        v2.Add(File(601, 0x6001) with { RelativePath = "d0/\uE001-private" });
+        Commit("v2", v2, Now + 1);
+
+        List<FileRecord> expected = [.. v2.OrderBy(f => f.RelativePath, PathOrder.Instance)];
+        Assert.NotEqual(expected.Select(f => f.RelativePath), expected.Select(f => f.RelativePath).Order(StringComparer.Ordinal));
+        Assert.Equal(ListOf("v1"), BaseOf("v2"));
+        Assert.Equal(5, RowsOf("v2"));
+        Assert.Equal(expected, Files("v2"));
+
+        Assert.NotNull(_store.DeleteCommitted("tree", "v1"));
+        Assert.Equal((v2.Count, -1), ((int)RowsOf("v2"), BaseOf("v2")));
+        Assert.Equal(expected, Files("v2"));
+        Assert.Empty(_store.CheckIntegrity());
+    }
+
     /// <summary>
     /// Random versions (some close to the previous one, some far, some identical to an older one) and random deletions
     /// through both deletion paths; after every step every reader agrees with a plain model: each snapshot's files, the
@@ -190,6 +224,11 @@ public sealed class FileListTests : IDisposable
                             break;
                         default:
                             FileRecord added = File(1000 + step * 100 + c, nextDigest++);
+                            if (random.Next(3) == 0)
+                            {
+                                added = added with { RelativePath = added.RelativePath + ExoticEndings[random.Next(ExoticEndings.Length)] };
+                            }
+
                             files[added.RelativePath] = added;
                             break;
                     }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Snapshotter.Hashing;
+using Snapshotter.IO;
 using Snapshotter.Metadata;
 using Snapshotter.Oci;
 using Snapshotter.Tests.Support;
@@ -70,7 +71,7 @@ public sealed class ArtifactGoldenTests
 
         Assert.Equal(expected, written.Select(f => f.RelativePath));
         Assert.Equal(SnapshotConfig.Serialize(files), SnapshotConfig.Serialize(files.Reverse()));
-        Assert.Equal(expected, paths.Order(Utf8Order.Instance));
+        Assert.Equal(expected, paths.Order(PathOrder.Instance));
         Assert.Equal(expected.Select(p => Encoding.UTF8.GetBytes(p)).ToArray(), paths.Select(p => Encoding.UTF8.GetBytes(p)).OrderBy(b => b, new ByteOrder()).ToArray());
     }
 
@@ -78,7 +79,7 @@ public sealed class ArtifactGoldenTests
     public void Every_field_round_trips_through_the_config()
     {
         FileRecord[] files = VariedFiles();
-        Assert.Equal(files.OrderBy(f => f.RelativePath, Utf8Order.Instance), SnapshotConfig.Parse(SnapshotConfig.Serialize(files), "test"));
+        Assert.Equal(files.OrderBy(f => f.RelativePath, PathOrder.Instance), SnapshotConfig.Parse(SnapshotConfig.Serialize(files), "test"));
     }
 
     /// <summary>Go's own encoding/json marshals the Go library's structs from the same values: same bytes.
@@ -86,7 +87,7 @@ public sealed class ArtifactGoldenTests
     [Fact]
     public void The_config_is_byte_for_byte_what_go_marshals()
     {
-        FileRecord[] files = VariedFiles().Append(LocalMeanTime).OrderBy(f => f.RelativePath, Utf8Order.Instance).ToArray();
+        FileRecord[] files = VariedFiles().Append(LocalMeanTime).OrderBy(f => f.RelativePath, PathOrder.Instance).ToArray();
         using var temp = new TempDirectory();
         string program = temp.Combine("main.go");
         File.WriteAllText(program, GoProgram(files));

@@ -1,6 +1,7 @@
 using System.Text;
 using Snapshotter.Catalogs;
 using Snapshotter.Errors;
+using Snapshotter.IO;
 using Snapshotter.Metadata;
 using Snapshotter.Oci;
 using Snapshotter.Tests.Support;
@@ -65,7 +66,7 @@ public abstract class RemoteCatalogContract : IDisposable
 
         Assert.NotNull(pulled);
         Assert.Equal(artifact.ManifestDescriptor.Digest, pulled.ManifestDigest);
-        Assert.Equal(files.OrderBy(f => f.RelativePath, Utf8Order.Instance), pulled.Files);
+        Assert.Equal(files.OrderBy(f => f.RelativePath, PathOrder.Instance), pulled.Files);
         Assert.True(pulled.HasSameFiles(files));
     }
 

@@ -91,7 +91,7 @@ public sealed class TreeConfigTests
 
         string output = Tools.Run("go", ["run", program], GoldenVectors.Bytes(TreeVector), workingDirectory: temp.Path, environment: null);
 
-        IEnumerable<string> expected = TreeGolden.Where(f => f.HasContent).OrderBy(f => f.RelativePath, Utf8Order.Instance)
+        IEnumerable<string> expected = TreeGolden.Where(f => f.HasContent).OrderBy(f => f.RelativePath, PathOrder.Instance)
             .Select(f => $"{PathEncoding.Lossy(f.RelativePath)} {f.Digest} {(f.ReadOnly ? "true" : "false")} {Convert.ToString(f.Mode, 8)} {f.Size} {f.ModificationTimeNs}");
         Assert.Equal(expected, output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
