@@ -115,21 +115,17 @@ internal sealed class IdentityCache
             inodes[i] = (status.Device, status.Inode);
         }
 
-        RememberedDigest?[] remembered = _metadata.FindRememberedDigests(_boot, inodes);
         long refreshBeforeNs = NowNs - (long)(UseRefreshInterval.Ticks * TimeSpan.NanosecondsPerTick);
-        var recalled = new Dictionary<int, Digest>(remembered.Count(r => r is not null));
-        for (int i = 0; i < count; i++)
+        // Sized once, at the first file recalled, for every file: grown by doubling it left its smaller copies behind.
+        Dictionary<int, Digest>? recalled = null;
+        _metadata.FindRememberedDigests(_boot, inodes, (i, entry) =>
         {
-            if (remembered[i] is not { } entry)
-            {
-                continue;
-            }
-
             FileStatus status = statusOf(i);
             if (entry.Identity == FileIdentity.Of(status)
                 && IsSettled(status.ChangeTimeNs, entry.HashedNs)
                 && TrustsFilesystem(pathOf(i), status.Device))
             {
+                recalled ??= new Dictionary<int, Digest>(count);
                 recalled[i] = entry.Digest;
                 if (withoutXattrs is not null)
                 {
@@ -144,9 +140,9 @@ internal sealed class IdentityCache
                     }
                 }
             }
-        }
+        });
 
-        return recalled;
+        return recalled ?? [];
     }
 
     /// <summary>

@@ -103,8 +103,9 @@ internal sealed class MetadataStore
 
     public int DeleteDeadLeases(Func<string, bool> isOwnerAlive, bool delete = true) => _leases.DeleteDeadLeases(isOwnerAlive, delete);
 
-    public RememberedDigest?[] FindRememberedDigests(string boot, IReadOnlyList<(ulong Device, ulong Inode)> inodes) =>
-        _remembered.Find(boot, inodes);
+    /// <inheritdoc cref="RememberedDigests.Find"/>
+    public void FindRememberedDigests(string boot, IReadOnlyList<(ulong Device, ulong Inode)> inodes, Action<int, RememberedDigest> found) =>
+        _remembered.Find(boot, inodes, found);
 
     public void SaveRememberedDigests(
         string boot,

@@ -19,11 +19,12 @@ internal sealed class RememberedDigests
     /// close together (at 20,000 files, point lookups took 1.4-2.4 µs each).</summary>
     private const int MaxRowsSteppedOver = 16;
 
-    /// <summary>The rows of these inodes written in boot <paramref name="boot"/>, by index of <paramref name="inodes"/> (null
-    /// where there is none), read in one transaction. Rows whose digest does not parse are left out.</summary>
-    public RememberedDigest?[] Find(string boot, IReadOnlyList<(ulong Device, ulong Inode)> inodes)
+    /// <summary>The rows of these inodes written in boot <paramref name="boot"/>, each passed to <paramref name="found"/>
+    /// with its index in <paramref name="inodes"/> as it is read, in one transaction; an inode without one is skipped. Rows
+    /// whose digest does not parse are left out. Nothing is held per inode asked for but its key: an array of the rows was
+    /// 9 MB at 100,000 files, the peak of a snapshot of an unchanged tree.</summary>
+    public void Find(string boot, IReadOnlyList<(ulong Device, ulong Inode)> inodes, Action<int, RememberedDigest> found)
     {
-        var found = new RememberedDigest?[inodes.Count];
         // In the table's order (devices and inodes as the signed integers it stores): one cursor walks each device's rows
         // forward, seeking only across gaps.
         var keys = new (long Device, long Inode)[inodes.Count];
@@ -67,7 +68,7 @@ internal sealed class RememberedDigests
                 if (onRow && rowInode == inode && Digest.TryParseUtf8(scan.Text(5), out Digest digest))
                 {
                     var identity = new FileIdentity(unchecked((ulong)device), unchecked((ulong)inode), scan.Int64(1), scan.Int64(2), scan.Int64(3), (uint)scan.Int64(4));
-                    found[order[next]] = new RememberedDigest(identity, digest, scan.Int64(6), scan.Int64(7), scan.Int64(8) != 0);
+                    found(order[next], new RememberedDigest(identity, digest, scan.Int64(6), scan.Int64(7), scan.Int64(8) != 0));
                 }
             }
 
@@ -76,8 +77,6 @@ internal sealed class RememberedDigests
                 scan.Reset();
             }
         }
-
-        return found;
     }
 
     /// <summary>

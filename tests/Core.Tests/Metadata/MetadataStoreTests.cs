@@ -287,6 +287,19 @@ public sealed class MetadataStoreTests : IDisposable
 
     private const string Boot = "6b1f0e7a-3c2d-4e5f-8a9b-0c1d2e3f4a5b";
 
+    /// <summary>The remembered digests found for <paramref name="inodes"/>, by index (null where none was); each index is
+    /// reported at most once.</summary>
+    private static RememberedDigest?[] Find(MetadataStore store, string boot, IReadOnlyList<(ulong Device, ulong Inode)> inodes)
+    {
+        var found = new RememberedDigest?[inodes.Count];
+        store.FindRememberedDigests(boot, inodes, (i, entry) =>
+        {
+            Assert.Null(found[i]);
+            found[i] = entry;
+        });
+        return found;
+    }
+
     private static RememberedDigest Remembered(ulong inode, ulong digest, long usedNs) =>
         new(new FileIdentity(2049, inode, 12, Now - 10, Now - 5, 0x81A4), new Digest(digest), Now, usedNs);
 
@@ -303,7 +316,7 @@ public sealed class MetadataStoreTests : IDisposable
         Assert.Empty(migrated.CheckIntegrity());
         Assert.Equal(0, migrated.CountRememberedDigests());
         migrated.SaveRememberedDigests(Boot, [Remembered(7, 0xabc, Now)], [], [], Now, maxEntries: 10);
-        Assert.Equal(new Digest(0xabc), migrated.FindRememberedDigests(Boot, [(2049, 7)])[0]?.Digest);
+        Assert.Equal(new Digest(0xabc), Find(migrated, Boot, [(2049, 7)])[0]?.Digest);
     }
 
     /// <summary>A database of schema 3 as the library wrote it, with snapshots, a pending one and leases.</summary>
@@ -441,10 +454,10 @@ public sealed class MetadataStoreTests : IDisposable
         store.SaveRememberedDigests(Boot, [Remembered(ulong.MaxValue, 0x1, Now), Remembered(ulong.MaxValue, 0x2, Now + 1)], [], [], Now, maxEntries: 10);
 
         Assert.Equal(1, store.CountRememberedDigests());
-        RememberedDigest found = store.FindRememberedDigests(Boot, [(2049, ulong.MaxValue)])[0]!.Value;
+        RememberedDigest found = Find(store, Boot, [(2049, ulong.MaxValue)])[0]!.Value;
         Assert.Equal(new Digest(0x2), found.Digest);
         Assert.Equal(ulong.MaxValue, found.Identity.Inode);
-        Assert.Equal([null], store.FindRememberedDigests("another boot", [(2049, ulong.MaxValue)]));
+        Assert.Equal([null], Find(store, "another boot", [(2049, ulong.MaxValue)]));
     }
 
     [Fact]
@@ -481,7 +494,7 @@ public sealed class MetadataStoreTests : IDisposable
         (ulong, ulong)[] asked = [.. devices.SelectMany(d => inodes.Where(i => d != 2049 || i is < 5 or > 70).Select(i => (d, i))).Reverse(),
             (2049, 3), (2049, 3), (8, 1), (2049, 81), (2049, 999_999)];
 
-        RememberedDigest?[] found = store.FindRememberedDigests(Boot, asked);
+        RememberedDigest?[] found = Find(store, Boot, asked);
 
         Assert.Equal(asked.Select(k => remembered.TryGetValue(k, out RememberedDigest entry) ? entry : (RememberedDigest?)null), found);
         Assert.True(found.Count(f => f is not null) > 60);
@@ -496,7 +509,7 @@ public sealed class MetadataStoreTests : IDisposable
         store.SaveRememberedDigests(Boot, [Remembered(11, 11, Now + 11)], [], [], Now, maxEntries: 10);
 
         Assert.Equal(9, store.CountRememberedDigests());
-        RememberedDigest?[] left = store.FindRememberedDigests(Boot, Enumerable.Range(1, 11).Select(i => ((ulong)2049, (ulong)i)).ToArray());
+        RememberedDigest?[] left = Find(store, Boot, Enumerable.Range(1, 11).Select(i => ((ulong)2049, (ulong)i)).ToArray());
         Assert.Equal([1UL, 4, 5, 6, 7, 8, 9, 10, 11], left.Where(r => r is not null).Select(r => r!.Value.Identity.Inode).ToArray());
     }
 
@@ -509,13 +522,13 @@ public sealed class MetadataStoreTests : IDisposable
         FileIdentity secondSinceChanged = second.Identity with { ChangeTimeNs = second.Identity.ChangeTimeNs + 1 };
         store.SaveRememberedDigests(Boot, [], [], [first.Identity, secondSinceChanged], Now, maxEntries: 10);
 
-        Assert.Equal([true, false], store.FindRememberedDigests(Boot, [(2049, 1), (2049, 2)]).Select(r => r!.Value.WithoutXattrs));
+        Assert.Equal([true, false], Find(store, Boot, [(2049, 1), (2049, 2)]).Select(r => r!.Value.WithoutXattrs));
 
         // Read again and remembered without that knowledge: the mark goes with the old row.
         store.SaveRememberedDigests(Boot, [first with { Digest = new Digest(3) }], [], [], Now, maxEntries: 10);
-        Assert.False(store.FindRememberedDigests(Boot, [(2049, 1)])[0]!.Value.WithoutXattrs);
+        Assert.False(Find(store, Boot, [(2049, 1)])[0]!.Value.WithoutXattrs);
         store.SaveRememberedDigests(Boot, [first with { WithoutXattrs = true }], [], [], Now, maxEntries: 10);
-        Assert.True(store.FindRememberedDigests(Boot, [(2049, 1)])[0]!.Value.WithoutXattrs);
+        Assert.True(Find(store, Boot, [(2049, 1)])[0]!.Value.WithoutXattrs);
     }
 
     [Fact]
