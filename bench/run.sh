@@ -391,6 +391,7 @@ forget_version() {
 }
 forget_unchanged() { forget_version unchanged; }
 forget_v2() { forget_version v2; }
+forget_changed() { forget_version changed; }
 
 log "incremental: the unchanged tree as a new version (best of $ROUNDS; restic: $SLOW_ROUNDS)"
 BEFORE=forget_unchanged
@@ -468,8 +469,9 @@ for path in store copy repo repo2 out inplace orig files; do clear_path "$W/$pat
 
 # ---------------------------------------------------------------------------------------------------
 # 2a, 2b. Small files at a smaller and at the largest count: the snapshot against a durable copy and
-# restic, the restore (for its peak memory) against a durable copy. The rest of the tools and the restore
-# comparisons are case 2's; leaving them out here keeps the default run within 15 minutes.
+# restic, the restore (for its peak memory) against a durable copy, and a new version after some files changed
+# against the first snapshot (for its peak memory). The rest of the tools and the restore comparisons are case 2's;
+# leaving them out here keeps the default run within 15 minutes.
 
 # small_files_at CASE COUNT MIN_BYTES MAX_BYTES SEED
 small_files_at() {
@@ -488,9 +490,21 @@ small_files_at() {
         "$CTL" --root "$W/store" restore --name files --version v1 --output-dir "$W/out"
     verify_restore "$src" "$W/out"
     measure "$case" restore "cp -a + sync -f" "$ROUNDS" "$W/out" "${CP_SYNC[@]}" "$W/copy" "$W/out"
+    # A new version after CHANGED_PERCENT % were rewritten: it reads the previous version's list and the digests
+    # remembered for the unchanged files, which the first snapshot does not (for its time and peak memory).
+    log "$case: $CHANGED_PERCENT % rewritten, snapshotted as a new version (best of $ROUNDS)"
+    (cd "$src" && find . -type f | LC_ALL=C sort | awk -v n=$((100 / CHANGED_PERCENT)) 'NR % n == 1') |
+        while IFS= read -r path; do "$GEN" rewrite "$src/$path" "$seed"; done
+    STORED[changed]=
+    BEFORE=forget_changed
+    measure "$case" "snapshot $CHANGED_PERCENT % changed" "snapshotctl" "$ROUNDS" - \
+        "$CTL" --root "$W/store" snapshot --name files --version changed --base-dir "$src" --all
+    BEFORE=
     compare "$case" "snapshot vs cp -a + sync -f (durable)" "$case|snapshot|snapshotctl" "$case|snapshot|cp -a + sync -f" 1
     compare "$case" "snapshot vs restic backup" "$case|snapshot|snapshotctl" "$case|snapshot|restic backup" 0.5
     compare "$case" "restore vs cp -a + sync -f (durable)" "$case|restore|snapshotctl" "$case|restore|cp -a + sync -f" -
+    compare "$case" "snapshot of $CHANGED_PERCENT % changed vs the first snapshot" \
+        "$case|snapshot $CHANGED_PERCENT % changed|snapshotctl" "$case|snapshot|snapshotctl" -
     ours_peak_memory "$case"
     for path in store copy repo out "$case"; do clear_path "$W/$path"; done
 }

@@ -72,7 +72,7 @@ for case in few_files most_files; do
     for operation in snapshot restore; do
         expected_measurements+=("$case|$operation|snapshotctl" "$case|$operation|cp -a + sync -f")
     done
-    expected_measurements+=("$case|snapshot|restic backup")
+    expected_measurements+=("$case|snapshot|restic backup" "$case|snapshot 1 % changed|snapshotctl")
 done
 expected_measurements+=("dense_smaller|snapshot|snapshotctl" "dense_smaller|snapshot|cp -a + sync -f")
 if [ "$containerd" = 1 ]; then
