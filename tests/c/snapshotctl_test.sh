@@ -96,6 +96,13 @@ expect "a path outside the base dir" 11 "^snapshotctl: INVALID_ARGUMENT: .*\.\./
 run --root "$WORK/rehash-root" --json snapshot --name tree --version v1 --base-dir "$SRC" --all --rehash
 expect "snapshot --rehash" 0
 json "snapshot --rehash reads the files" "d['files'] == $FILES and d['bytes_read'] > 300000"
+# A umask that takes the read bits of group and others away, set for the process: content objects are read-only
+# for everyone all the same.
+(umask 0337 && "$CTL" --root "$WORK/umask-root" snapshot --name tree --version v1 --base-dir "$SRC" --all >"$WORK/stdout" 2>"$WORK/stderr")
+status=$?
+expect "snapshot under umask 0337" 0
+modes=$(stat -c %a "$WORK/umask-root"/storage/content/xxh3/* | sort -u | tr '\n' ' ')
+[ "$modes" = "444 " ] && ok "content objects made under umask 0337 are 0444" || fail "content objects made under umask 0337 have modes: $modes"
 
 # ---------------------------------------------------------------- restore
 OUT=$WORK/out

@@ -120,7 +120,8 @@ internal sealed class ContentStore
         {
             Spf1Result encoded;
             FileStatus afterRead;
-            using (UnixFile temp = area?.Create(pendingId, TempFileMode) ?? UnixFile.CreateNew(tempPath, TempFileMode))
+            bool hasObjectMode = false;
+            using (UnixFile temp = area?.Create(pendingId, TempFileMode, out hasObjectMode) ?? UnixFile.CreateNew(tempPath, TempFileMode))
             {
                 encoded = Spf1Encoder.Encode(source, status.Size, extents, temp, buffer, onDataBytes, cancellation);
                 GiveBackIfIncomplete(temp, encoded);
@@ -142,7 +143,10 @@ internal sealed class ContentStore
                 if (keep)
                 {
                     ThrowIfIncomplete(encoded);
-                    temp.SetPermissions(ContentFileMode);
+                    if (!hasObjectMode)
+                    {
+                        temp.SetPermissions(ContentFileMode);
+                    }
                 }
             }
 
@@ -257,7 +261,7 @@ internal sealed class ContentStore
     public UnixFile OpenContentDirectory() => UnixFile.OpenDirectory(ContentDir);
 
     /// <summary>A <see cref="PendingArea"/> of this store's owner, for one operation's new content.</summary>
-    public PendingArea OpenPendingArea() => new(this, _ownerToken);
+    public PendingArea OpenPendingArea() => new(this, _ownerToken, ContentFileMode);
 
     private bool DropUnlessPlaced(bool placed, ulong pendingId)
     {

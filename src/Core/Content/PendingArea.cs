@@ -14,17 +14,32 @@ namespace Snapshotter.Content;
 /// The directory carries the owner's token like any temporary file of the store, so what a killed owner left is removed
 /// as its other temporary files are (<see cref="ContentStore.DeleteAbandonedTemps"/>). Disposing removes the area with
 /// whatever it still holds.
+///
+/// A temporary file is created with the stored object's mode when a file created in the area gets exactly the mode
+/// asked for (<see cref="Create"/>), which saves an fchmod per new object. The area finds that out once, when it is
+/// made, by creating a file and looking at its mode: the process's umask, a default ACL of the content directory or
+/// the filesystem may take bits away. Reading the umask would mean setting it (umask(2) does both), a race with every
+/// thread of a host process that creates files meanwhile, and would still miss an ACL. A host process that changes its
+/// umask while an operation writes new content can give that operation's objects fewer bits than asked for.
 /// </summary>
 internal sealed class PendingArea : IDisposable
 {
     /// <summary>More than the threads that store at once, so two rarely create in one directory at the same time.</summary>
     private const int Shards = 8;
 
+    /// <summary>The name <see cref="CreatesExactly"/> creates and removes in shard 0: never a pending id's, which has
+    /// 16 hex digits.</summary>
+    private const string ModeProbeName = "mode";
+
     private readonly TreeDirectory _content;
     private readonly TreeDirectory[] _shards = new TreeDirectory[Shards];
+    private readonly uint _objectMode;
+    private readonly bool _createsObjectMode;
 
-    public PendingArea(ContentStore store, string ownerToken)
+    /// <param name="objectMode">The permission bits of a stored object (see <see cref="Create"/>).</param>
+    public PendingArea(ContentStore store, string ownerToken, uint objectMode)
     {
+        _objectMode = objectMode;
         Root = UnixPath.TempPathIn(store.ContentDir, $"{ContentStore.TempContentPrefix}{ownerToken}-");
         _content = new TreeDirectory(store.OpenContentDirectory());
         try
@@ -36,6 +51,8 @@ internal sealed class PendingArea : IDisposable
                 UnixPath.CreateDirectories(path);
                 _shards[shard] = new TreeDirectory(UnixFile.OpenDirectory(path));
             }
+
+            _createsObjectMode = CreatesExactly(_shards[0], objectMode);
         }
         catch
         {
@@ -50,8 +67,14 @@ internal sealed class PendingArea : IDisposable
     /// <summary>Where <see cref="Create"/> puts the object of <paramref name="pendingId"/>.</summary>
     public string PathOf(ulong pendingId) => Path.Join(Root, ShardName(ShardOf(pendingId)), RandomName.Spell(pendingId));
 
-    /// <summary>Creates the temporary file of <paramref name="pendingId"/> (which must not exist yet).</summary>
-    public UnixFile Create(ulong pendingId, uint mode) => _shards[ShardOf(pendingId)].CreateFile(RandomName.Spell(pendingId), mode);
+    /// <summary>Creates the temporary file of <paramref name="pendingId"/> (which must not exist yet): with the stored
+    /// object's mode when a file created here gets exactly that mode, else with <paramref name="privateMode"/>, and
+    /// <paramref name="hasObjectMode"/> false: the caller sets the object's mode once it keeps the file.</summary>
+    public UnixFile Create(ulong pendingId, uint privateMode, out bool hasObjectMode)
+    {
+        hasObjectMode = _createsObjectMode;
+        return _shards[ShardOf(pendingId)].CreateFile(RandomName.Spell(pendingId), _createsObjectMode ? _objectMode : privateMode);
+    }
 
     /// <summary>Whether the store holds <paramref name="digest"/>'s content: <see cref="ContentStore.HasContent"/> by name
     /// in the open content directory, as many threads ask it once per new object.</summary>
@@ -89,6 +112,21 @@ internal sealed class PendingArea : IDisposable
         {
             // What stays carries this handle's token: the first open after the handle closes removes it.
             Diagnostics.LibraryLog.Write(Diagnostics.LogLevel.Warning, $"temporary directory '{Root}' stays until this handle closes: {e.Message}");
+        }
+    }
+
+    /// <summary>Whether a file created in <paramref name="directory"/> with <paramref name="mode"/> has exactly that mode
+    /// (see the remarks on the class).</summary>
+    private static bool CreatesExactly(TreeDirectory directory, uint mode)
+    {
+        try
+        {
+            using UnixFile probe = directory.CreateFile(ModeProbeName, mode);
+            return probe.Stat().ModeBits == mode;
+        }
+        finally
+        {
+            directory.TryRemove(ModeProbeName);
         }
     }
 

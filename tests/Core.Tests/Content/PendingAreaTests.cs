@@ -25,6 +25,34 @@ public sealed class PendingAreaTests : IDisposable
         return _store.Ingest(file, file.Stat(), readOnly: false, new byte[64 << 10], onDataBytes: null, CancellationToken.None, area: area);
     }
 
+    /// <summary>Gives <paramref name="directory"/> a default ACL of just the owner, group and other entries (permission
+    /// bits 0-7 each); false where the filesystem keeps no ACLs.</summary>
+    private static bool TrySetDefaultAcl(string directory, ushort user, ushort group, ushort other)
+    {
+        const int AclVersion = 2;
+        const ushort UserObj = 0x01, GroupObj = 0x04, Other = 0x20;
+        var acl = new byte[4 + (3 * 8)];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(acl, AclVersion);
+        int at = 4;
+        foreach ((ushort tag, ushort perm) in new[] { (UserObj, user), (GroupObj, group), (Other, other) })
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(acl.AsSpan(at), tag);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(acl.AsSpan(at + 2), perm);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(acl.AsSpan(at + 4), uint.MaxValue);
+            at += 8;
+        }
+
+        try
+        {
+            TestFiles.SetXattr(directory, "system.posix_acl_default", acl);
+            return true;
+        }
+        catch (IOException e) when (e.Message.EndsWith("errno 95", StringComparison.Ordinal))
+        {
+            return false;
+        }
+    }
+
     private List<string> ContentNames() => [.. Directory.EnumerateFileSystemEntries(_store.ContentDir).Select(p => Path.GetFileName(p)).Order(StringComparer.Ordinal)];
 
     [Fact]
@@ -46,6 +74,26 @@ public sealed class PendingAreaTests : IDisposable
         Assert.False(File.Exists(pending));
         Assert.Equal(Spf1Reference.Encode(source), File.ReadAllBytes(_store.ContentPath(result.Digest)));
         Assert.Equal(Spf1Reference.DigestOf(source), result.Digest.ToString());
+    }
+
+    [Fact]
+    public void Content_is_read_only_for_everyone_where_a_default_acl_takes_bits_from_new_files()
+    {
+        // user::rwx group::r-x other::--- : a file created 0444 beneath the content directory would be 0440.
+        if (!TrySetDefaultAcl(_store.ContentDir, user: 7, group: 5, other: 0))
+        {
+            return;
+        }
+
+        using PendingArea area = _store.OpenPendingArea();
+        string source = _temp.Combine("src", "acl");
+        IngestResult result = Ingest(area, "acl", TestFiles.Pattern(4000, 7));
+        Assert.Equal(0x124u, Inode.Of(area.PathOf(result.PendingId!.Value)).Permissions);
+
+        Assert.True(area.Place(result.PendingId!.Value, result.Digest));
+
+        Assert.Equal(0x124u, Inode.Of(_store.ContentPath(result.Digest)).Permissions);
+        Assert.Equal(Spf1Reference.Encode(source), File.ReadAllBytes(_store.ContentPath(result.Digest)));
     }
 
     [Fact]
