@@ -99,7 +99,9 @@ internal sealed class ContentStore
     /// stored is taken even when the disk has no room for a copy: the hash goes on past a full disk, and only new
     /// content fails, with NO_SPACE and its temporary file removed); otherwise it is
     /// returned as <see cref="IngestResult.PendingId"/> for <see cref="PlacePending"/> once the caller has made its
-    /// batch durable (and pinned it: new content is not pinned here). A read-only source is also hardlinked as
+    /// batch durable (and pinned it: new content is not pinned here). With an <paramref name="area"/>, content of a
+    /// writable source may be returned as new without the store having been looked up
+    /// (<see cref="PendingArea.LikelyHasContent"/>): placing it then finds the stored object. A read-only source is also hardlinked as
     /// storage/snapshot/xxh3/&lt;hex&gt; (the very inode that was read), or, where it cannot be, decoded from this
     /// call's own encoding.
     /// </summary>
@@ -133,7 +135,9 @@ internal sealed class ContentStore
                     pin?.Invoke(encoded.Digest);
                 }
 
-                keep = !Holds(encoded.Digest);
+                // New content of a writable source that the area did not look up is found stored, if it is, by the rename
+                // into place. A copy that ran out of space is no use there: whether the store holds it decides.
+                keep = !(readOnly || area is null || encoded.OutputFull is not null ? Holds(encoded.Digest) : area.LikelyHasContent(encoded.Digest));
                 if (!keep && !readOnly && pin is not null)
                 {
                     pin(encoded.Digest);

@@ -31,10 +31,18 @@ internal sealed class PendingArea : IDisposable
     /// 16 hex digits.</summary>
     private const string ModeProbeName = "mode";
 
+    /// <summary>See <see cref="LikelyHasContent"/>.</summary>
+    private const int LookupsBeforeSkipping = 64;
+
+    /// <inheritdoc cref="LookupsBeforeSkipping"/>
+    private const int LookupEverySkipped = 16;
+
     private readonly TreeDirectory _content;
     private readonly TreeDirectory[] _shards = new TreeDirectory[Shards];
     private readonly uint _objectMode;
     private readonly bool _createsObjectMode;
+    private int _missesInARow;
+    private long _skipped;
 
     /// <param name="objectMode">The permission bits of a stored object (see <see cref="Create"/>).</param>
     public PendingArea(ContentStore store, string ownerToken, uint objectMode)
@@ -80,8 +88,38 @@ internal sealed class PendingArea : IDisposable
     /// in the open content directory, as many threads ask it once per new object.</summary>
     public bool HasContent(Digest digest) => ContentStore.ObjectSize(_content.Stat(digest.Hex)) is not null;
 
-    /// <summary>Renames durable pending content into place. Returns false (and drops it) when another writer stored the
-    /// same digest first.</summary>
+    /// <summary>
+    /// <see cref="HasContent"/> where it is likely to say yes; elsewhere false without looking. Knowing early only saves
+    /// work: content found stored is dropped before anything else is done with it, while the copy of content found only
+    /// by the rename into place (<see cref="Place"/>, which never replaces) has been made durable for nothing. When
+    /// <see cref="LookupsBeforeSkipping"/> lookups in a row have found nothing (a store new to this content), only one
+    /// in <see cref="LookupEverySkipped"/> is made, until one of them or a rename finds an object: then every one again.
+    /// A snapshot of new files then costs a statx of a name in the content directory for few of them, one that finds
+    /// stored content costs it for each, and content stored meanwhile by another writer is still found, later.
+    /// </summary>
+    public bool LikelyHasContent(Digest digest)
+    {
+        if (Volatile.Read(ref _missesInARow) >= LookupsBeforeSkipping && Interlocked.Increment(ref _skipped) % LookupEverySkipped != 0)
+        {
+            return false;
+        }
+
+        bool found = HasContent(digest);
+        if (found)
+        {
+            Volatile.Write(ref _missesInARow, 0);
+        }
+        else
+        {
+            Interlocked.Increment(ref _missesInARow);
+        }
+
+        return found;
+    }
+
+    /// <summary>Renames durable pending content into place. Returns false (and drops it) when something is at the
+    /// digest's name already: another writer's object, or one this area did not look up first (see
+    /// <see cref="LikelyHasContent"/>), taken as the store's as <see cref="HasContent"/> would have taken it.</summary>
     public bool Place(ulong pendingId, Digest digest)
     {
         if (_shards[ShardOf(pendingId)].RenameNoReplace(RandomName.Spell(pendingId), _content, digest.Hex))
@@ -89,6 +127,7 @@ internal sealed class PendingArea : IDisposable
             return true;
         }
 
+        Volatile.Write(ref _missesInARow, 0);
         Drop(pendingId);
         return false;
     }

@@ -33,8 +33,12 @@ internal sealed class ContentPlacement : IDisposable
     private readonly Durability _durability = new();
     private readonly object _gate = new();
 
-    /// <summary>Every object handed over and not placed yet, by digest: a second file with the same content finds it here.</summary>
-    private readonly Dictionary<Digest, ulong> _pending = [];
+    /// <summary>Every object handed over and not placed yet, by digest, with its encoded size: a second file with the same
+    /// content finds it here.</summary>
+    private readonly Dictionary<Digest, (ulong PendingId, long EncodedSize)> _pending = [];
+
+    /// <summary>Told the encoded size of each object handed over whose rename found the digest's name taken.</summary>
+    private readonly Action<long> _foundStored;
 
     /// <summary>Every object placed that this snapshot made, by a rename that found no object of that name
     /// (<see cref="Created"/>), and every other, whose rename found it there. A file with the same content arriving later
@@ -51,8 +55,11 @@ internal sealed class ContentPlacement : IDisposable
     private bool _stopping;
     private ExceptionDispatchInfo? _failure;
 
-    public ContentPlacement(ContentStore store, Lease lease, CancellationToken cancellation)
+    /// <param name="foundStored">Called with the encoded size of each object handed over that turned out stored already
+    /// when placed (by another writer, or not looked up before: see <see cref="PendingArea.LikelyHasContent"/>).</param>
+    public ContentPlacement(ContentStore store, Lease lease, CancellationToken cancellation, Action<long> foundStored)
     {
+        _foundStored = foundStored;
         _area = new Lazy<PendingArea>(store.OpenPendingArea, LazyThreadSafetyMode.ExecutionAndPublication);
         _lease = lease;
         _cancellation = cancellation;
@@ -66,15 +73,15 @@ internal sealed class ContentPlacement : IDisposable
     /// snapshot that finds all of its content stored changes nothing in the content directory.</summary>
     public PendingArea Area => _area.Value;
 
-    /// <summary>Hands over new content written in <see cref="Area"/> as <paramref name="pendingId"/>. Returns false, and
-    /// drops that copy, when this snapshot already has the digest on its way or in place. Throws what ended the placing, if something
-    /// did, so that storing stops.</summary>
-    public bool TryAdd(Digest digest, ulong pendingId)
+    /// <summary>Hands over new content written in <see cref="Area"/> as <paramref name="pendingId"/>, of
+    /// <paramref name="encodedSize"/> bytes. Returns false, and drops that copy, when this snapshot already has the digest
+    /// on its way or in place. Throws what ended the placing, if something did, so that storing stops.</summary>
+    public bool TryAdd(Digest digest, ulong pendingId, long encodedSize)
     {
         lock (_gate)
         {
             _failure?.Throw();
-            if (_created.Contains(digest) || _found.Contains(digest) || !_pending.TryAdd(digest, pendingId))
+            if (_created.Contains(digest) || _found.Contains(digest) || !_pending.TryAdd(digest, (pendingId, encodedSize)))
             {
                 Area.Drop(pendingId);
                 return false;
@@ -217,7 +224,7 @@ internal sealed class ContentPlacement : IDisposable
         {
             foreach (Digest digest in batch)
             {
-                ulong pendingId;
+                (ulong PendingId, long EncodedSize) pending;
                 lock (_gate)
                 {
                     if (_stopping)
@@ -225,11 +232,19 @@ internal sealed class ContentPlacement : IDisposable
                         return;
                     }
 
-                    pendingId = _pending[digest];
+                    pending = _pending[digest];
                 }
 
                 _cancellation.ThrowIfCancellationRequested();
-                (Area.Place(pendingId, digest) ? created : found).Add(digest);
+                if (Area.Place(pending.PendingId, digest))
+                {
+                    created.Add(digest);
+                }
+                else
+                {
+                    found.Add(digest);
+                    _foundStored(pending.EncodedSize);
+                }
             }
         }
         finally

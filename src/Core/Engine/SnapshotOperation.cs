@@ -59,7 +59,7 @@ internal sealed class SnapshotOperation
 
         using var lease = Lease.Acquire(_context, $"snapshot {_request.Name}:{_request.Version}");
         long pendingId = _context.Metadata.InsertPending(_request.Name, _request.Version, _context.NowNs, _context.Owner.Token, _context.IsOwnerAlive);
-        using var placement = new ContentPlacement(_context.Store, lease, _cancellation);
+        using var placement = new ContentPlacement(_context.Store, lease, _cancellation, _stats.FoundStored);
         try
         {
             CheckCatalog(tree);
@@ -248,7 +248,7 @@ internal sealed class SnapshotOperation
                 var vanished = missing.ToHashSet();
                 SourceFile[] again = tree.Files.Where(f => f.Digest is { } digest && vanished.Contains(digest)).ToArray();
                 var unreported = new ProgressTracker(null, _context.Time, again.Length, 0);
-                using var placement = new ContentPlacement(_context.Store, lease, _cancellation);
+                using var placement = new ContentPlacement(_context.Store, lease, _cancellation, _stats.FoundStored);
                 BoundedParallel.For(again.Length, _context.Concurrency, _cancellation, (j, token) =>
                 {
                     Store(again[j], lease, placement, unreported, token);
@@ -309,7 +309,7 @@ internal sealed class SnapshotOperation
             }
 
             _stats.Read(dataBytes);
-            if (result.PendingId is { } pending && !placement.TryAdd(result.Digest, pending))
+            if (result.PendingId is { } pending && !placement.TryAdd(result.Digest, pending, result.EncodedSize))
             {
                 _stats.Reused();
             }

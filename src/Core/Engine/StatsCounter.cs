@@ -15,6 +15,14 @@ internal sealed class StatsCounter
 
     public void Reused() => Interlocked.Increment(ref _filesReused);
 
+    /// <summary>An object counted as written (<see cref="Wrote"/>) turned out stored already when it was placed: its file
+    /// reused that content after all.</summary>
+    public void FoundStored(long bytes)
+    {
+        Interlocked.Add(ref _bytesWritten, -bytes);
+        Reused();
+    }
+
     public void Linked() => Interlocked.Increment(ref _filesLinked);
 
     public void Removed(long files) => Interlocked.Add(ref _filesRemoved, files);

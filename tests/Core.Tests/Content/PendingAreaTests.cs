@@ -114,6 +114,65 @@ public sealed class PendingAreaTests : IDisposable
         Assert.False(File.Exists(second.PathOf(two.PendingId!.Value)));
     }
 
+    /// <summary>Makes <paramref name="area"/> skip its lookups (<see cref="PendingArea.LikelyHasContent"/>): 64 new objects
+    /// in a row, dropped.</summary>
+    private void IngestNewUntilLookupsAreSkipped(PendingArea area)
+    {
+        for (int i = 0; i < 64; i++)
+        {
+            IngestResult result = Ingest(area, $"new{i}", TestFiles.Pattern(100, 500 + i));
+            area.Drop(result.PendingId!.Value);
+        }
+    }
+
+    [Fact]
+    public void Stored_content_not_looked_up_after_new_objects_in_a_row_is_found_by_the_rename_which_keeps_the_stored_object()
+    {
+        byte[] bytes = TestFiles.Pattern(5000, 8);
+        using (PendingArea first = _store.OpenPendingArea())
+        {
+            IngestResult stored = Ingest(first, "stored", bytes);
+            Assert.True(first.Place(stored.PendingId!.Value, stored.Digest));
+        }
+
+        using PendingArea area = _store.OpenPendingArea();
+        IngestResult looked = Ingest(area, "looked", bytes);
+        Assert.Null(looked.PendingId);
+        IngestNewUntilLookupsAreSkipped(area);
+        Inode placed = Inode.Of(_store.ContentPath(looked.Digest));
+
+        IngestResult unlooked = Ingest(area, "unlooked", bytes);
+        Assert.NotNull(unlooked.PendingId);
+        Assert.False(area.Place(unlooked.PendingId!.Value, unlooked.Digest));
+
+        Assert.Equal(placed, Inode.Of(_store.ContentPath(unlooked.Digest)));
+        Assert.False(File.Exists(area.PathOf(unlooked.PendingId!.Value)));
+        // An object found by a rename makes every lookup count again.
+        Assert.Null(Ingest(area, "again", bytes).PendingId);
+    }
+
+    [Fact]
+    public void A_damaged_object_at_the_digests_name_is_taken_as_stored_whether_looked_up_or_found_by_the_rename()
+    {
+        byte[] bytes = TestFiles.Pattern(5000, 9);
+        using PendingArea area = _store.OpenPendingArea();
+        IngestResult first = Ingest(area, "first", bytes);
+        area.Drop(first.PendingId!.Value);
+        string damaged = _store.ContentPath(first.Digest);
+        File.WriteAllBytes(damaged, [1, 2, 3]);
+        Inode before = Inode.Of(damaged);
+
+        Assert.Null(Ingest(area, "looked", bytes).PendingId);
+        IngestNewUntilLookupsAreSkipped(area);
+        IngestResult unlooked = Ingest(area, "unlooked", bytes);
+        Assert.NotNull(unlooked.PendingId);
+        Assert.False(area.Place(unlooked.PendingId!.Value, unlooked.Digest));
+
+        Assert.Equal(before, Inode.Of(damaged));
+        Assert.Equal([1, 2, 3], File.ReadAllBytes(damaged));
+        Assert.False(File.Exists(area.PathOf(unlooked.PendingId!.Value)));
+    }
+
     [Fact]
     public void Disposing_removes_the_area_with_the_content_never_placed_and_keeps_what_was()
     {

@@ -105,19 +105,20 @@ public sealed class ContentPlacementTests : EngineTestBase
     }
 
     [Fact]
-    public void Only_an_object_its_own_rename_put_in_place_counts_as_created()
+    public void Only_an_object_its_own_rename_put_in_place_counts_as_created_and_one_found_there_is_reported()
     {
         string fresh = Source("fresh", TestFiles.Pattern(5000, 1));
         string raced = Source("raced", TestFiles.Pattern(6000, 2));
         EngineContext context = Engine.Context;
         using Lease lease = Lease.Acquire(context, "test");
         var buffer = new byte[1 << 16];
-        using var placement = new ContentPlacement(context.Store, lease, CancellationToken.None);
+        var foundStored = new List<long>();
+        using var placement = new ContentPlacement(context.Store, lease, CancellationToken.None, foundStored.Add);
         IngestResult Stage(string path)
         {
             using UnixFile file = UnixFile.OpenRead(path, followSymlinks: false);
             IngestResult result = context.Store.Ingest(file, file.Stat(), readOnly: false, buffer, null, CancellationToken.None, lease.PinContent, placement.Area);
-            Assert.True(placement.TryAdd(result.Digest, result.PendingId!.Value));
+            Assert.True(placement.TryAdd(result.Digest, result.PendingId!.Value, result.EncodedSize));
             return result;
         }
 
@@ -130,6 +131,7 @@ public sealed class ContentPlacementTests : EngineTestBase
 
         Assert.True(placement.Created(placedHere.Digest));
         Assert.False(placement.Created(placedElsewhere.Digest));
+        Assert.Equal([placedElsewhere.EncodedSize], foundStored);
         Assert.True(File.Exists(ContentPath(placedHere.Digest.ToString())));
         Assert.Empty(TestFiles.TempFiles(ContentDir));
     }

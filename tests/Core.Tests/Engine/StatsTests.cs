@@ -66,6 +66,37 @@ public sealed class StatsTests : EngineTestBase
     }
 
     [Fact]
+    public void Stored_content_met_after_many_new_files_is_counted_reused_whether_looked_up_or_found_by_its_rename()
+    {
+        // Past 64 new objects in a row most lookups are skipped (PendingArea.LikelyHasContent): stored content that comes
+        // later is found either way, and counted as reused either way.
+        const int Stored = 100, New = 150, Bytes = 200;
+        FileSpec Written(string path, int seed)
+        {
+            Source(path, TestFiles.Pattern(Bytes, seed));
+            return new FileSpec(path, false);
+        }
+
+        Snapshot("s", "v1", [.. Enumerable.Range(0, Stored).Select(i => Written($"old/f{i:D3}", i))]);
+        FileSpec[] files =
+        [
+            .. Enumerable.Range(0, New).Select(i => Written($"a/new{i:D3}", 1000 + i)),
+            .. Enumerable.Range(0, Stored).Select(i => Written($"z/same{i:D3}", i)),
+        ];
+
+        OperationStats stats = Snapshot("s", "v2", files);
+
+        Assert.Equal(New * (20 + 16 + Bytes), stats.BytesWritten);
+        Assert.Equal(Stored, stats.FilesReused);
+        Assert.Equal(Stored + New, TestFiles.Tree(ContentDir).Count);
+        Assert.Empty(TestFiles.TempFiles(RootDir));
+        string output = Temp.Combine("out");
+        Restore("s", "v2", output);
+        Assert.Equal(TestFiles.Pattern(Bytes, 7), File.ReadAllBytes(Path.Join(output, "z/same007")));
+        Assert.Equal(TestFiles.Pattern(Bytes, 1007), File.ReadAllBytes(Path.Join(output, "a/new007")));
+    }
+
+    [Fact]
     public void Stored_content_captured_read_only_for_the_first_time_is_reused_and_linked()
     {
         Snapshot("s", "v1", new FileSpec("a.txt", false));
