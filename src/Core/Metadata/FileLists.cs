@@ -211,49 +211,21 @@ internal sealed class FileLists
     /// <summary>The rows of <paramref name="files"/> as a delta over <paramref name="baseFiles"/> (<paramref name="baseCount"/>
     /// files), both in <see cref="PathOrder"/>, or null as soon as they would be more than <see cref="DeltaShare"/> allows
     /// (the list is then recorded whole).</summary>
-    private static List<ListRow>? Delta(IEnumerable<FileRecord> baseFiles, long baseCount, IReadOnlyList<FileRecord> files)
+    private static List<ListRow>? Delta(IEnumerable<FileRecord> baseFiles, long baseCount, IEnumerable<FileRecord> files)
     {
         long limit = baseCount / DeltaShare;
         var rows = new List<ListRow>();
-        int next = 0;
-        FileRecord? file = files.Count > 0 ? files[0] : null;
-        foreach (FileRecord old in baseFiles)
+        foreach ((FileRecord? old, ListRow? now) in MergeByPath(baseFiles, files.Select(f => new ListRow(f, Removed: false))))
         {
-            int order = -1;
-            while (file is not null && (order = PathOrder.Instance.Compare(file.RelativePath, old.RelativePath)) < 0)
+            if (now is not { File: var file })
+            {
+                rows.Add(new ListRow(old!, Removed: true));
+            }
+            else if (file != old)
             {
                 rows.Add(new ListRow(file, Removed: false));
-                if (rows.Count > limit)
-                {
-                    return null;
-                }
-
-                file = ++next < files.Count ? files[next] : null;
             }
 
-            if (file is not null && order == 0)
-            {
-                if (file != old)
-                {
-                    rows.Add(new ListRow(file, Removed: false));
-                }
-
-                file = ++next < files.Count ? files[next] : null;
-            }
-            else
-            {
-                rows.Add(new ListRow(old, Removed: true));
-            }
-
-            if (rows.Count > limit)
-            {
-                return null;
-            }
-        }
-
-        for (; file is not null; file = ++next < files.Count ? files[next] : null)
-        {
-            rows.Add(new ListRow(file, Removed: false));
             if (rows.Count > limit)
             {
                 return null;
@@ -566,42 +538,48 @@ internal sealed class FileLists
     /// in that order.</summary>
     private static IEnumerable<FileRecord> Apply(IEnumerable<FileRecord> baseFiles, IEnumerable<ListRow> delta)
     {
-        using IEnumerator<ListRow> rows = delta.GetEnumerator();
-        ListRow? row = rows.MoveNext() ? rows.Current : null;
-        foreach (FileRecord old in baseFiles)
+        foreach ((FileRecord? old, ListRow? row) in MergeByPath(baseFiles, delta))
+        {
+            if (row is not { } applied)
+            {
+                yield return old!;
+            }
+            else if (!applied.Removed)
+            {
+                yield return applied.File;
+            }
+        }
+    }
+
+    /// <summary>Two sequences in <see cref="PathOrder"/> walked together: each path once, with the file
+    /// <paramref name="olds"/> has there and the row <paramref name="news"/> has there (null where one has none).</summary>
+    private static IEnumerable<(FileRecord? Old, ListRow? New)> MergeByPath(IEnumerable<FileRecord> olds, IEnumerable<ListRow> news)
+    {
+        using IEnumerator<ListRow> next = news.GetEnumerator();
+        ListRow? pending = next.MoveNext() ? next.Current : null;
+        foreach (FileRecord old in olds)
         {
             int order = -1;
-            while (row is { } before && (order = PathOrder.Instance.Compare(before.File.RelativePath, old.RelativePath)) < 0)
+            while (pending is { } before && (order = PathOrder.Instance.Compare(before.File.RelativePath, old.RelativePath)) < 0)
             {
-                if (!before.Removed)
-                {
-                    yield return before.File;
-                }
-
-                row = rows.MoveNext() ? rows.Current : null;
+                yield return (null, before);
+                pending = next.MoveNext() ? next.Current : null;
             }
 
-            if (row is { } same && order == 0)
+            if (pending is { } same && order == 0)
             {
-                if (!same.Removed)
-                {
-                    yield return same.File;
-                }
-
-                row = rows.MoveNext() ? rows.Current : null;
+                yield return (old, same);
+                pending = next.MoveNext() ? next.Current : null;
             }
             else
             {
-                yield return old;
+                yield return (old, null);
             }
         }
 
-        for (; row is { } after; row = rows.MoveNext() ? rows.Current : null)
+        for (; pending is { } after; pending = next.MoveNext() ? next.Current : null)
         {
-            if (!after.Removed)
-            {
-                yield return after.File;
-            }
+            yield return (null, after);
         }
     }
 
